@@ -1,0 +1,27 @@
+// Command-line options: `vkgemma COMMAND [--flag value | --switch]...`. Unknown flags are errors.
+#pragma once
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace vkg::app {
+
+class Args {
+ public:
+  // value_flags take a value, switches do not; short aliases map to long names (e.g. "-m" -> "--model").
+  Args(const std::vector<std::string>& argv, const std::set<std::string>& value_flags,
+       const std::set<std::string>& switches, const std::map<std::string, std::string>& aliases);
+
+  bool has(const std::string& flag) const { return values_.count(flag) || switches_.count(flag); }
+  std::string get(const std::string& flag, const std::string& fallback) const;
+  std::string require(const std::string& flag) const;  // throws "missing --flag"
+  int get_int(const std::string& flag, int fallback) const;
+  double get_double(const std::string& flag, double fallback) const;
+
+ private:
+  std::map<std::string, std::string> values_;
+  std::set<std::string> switches_;
+};
+
+}  // namespace vkg::app

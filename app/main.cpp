@@ -1,0 +1,43 @@
+// vkgemma: run Gemma models. Errors become one clear line on stderr and a non-zero exit.
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "app/commands.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: vkgemma COMMAND [options]\n"
+    "\n"
+    "commands:\n"
+    "  run         generate text: -m MODEL -p PROMPT [-n N] [--temp T] [--top-k K] [--top-p P] [--seed S]\n"
+    "              [--backend cpu] [--threads N] [--ctx N]\n"
+    "  tokenize    print token ids: -m MODEL -p TEXT [--no-bos]\n"
+    "  perplexity  -m MODEL -f FILE [--ctx N] [--chunks N]: prints PPL = <value> last\n"
+    "  info        -m MODEL: metadata, config, tensors\n"
+    "  graph       -m MODEL [-n TOKENS]: the graph of one step\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string command = argv[1];
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  try {
+    if (command == "run") return vkg::app::run_command(args);
+    if (command == "tokenize") return vkg::app::tokenize_command(args);
+    if (command == "perplexity") return vkg::app::perplexity_command(args);
+    if (command == "info") return vkg::app::info_command(args);
+    if (command == "graph") return vkg::app::graph_command(args);
+    std::fprintf(stderr, "vkgemma: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "vkgemma %s: error: %s\n", command.c_str(), e.what());
+    return 1;
+  }
+}

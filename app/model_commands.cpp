@@ -1,0 +1,65 @@
+// `vkgemma info`, `graph` and `tokenize`: look at a model without running it.
+#include <cstdio>
+#include <iostream>
+
+#include "app/args.h"
+#include "app/commands.h"
+#include "model/gemma_graph.h"
+#include "model/model.h"
+
+namespace vkg::app {
+
+namespace {
+std::string value_string(const GgufValue& v) {
+  switch (v.type) {
+    case GgufType::STRING: return v.s;
+    case GgufType::F32:
+    case GgufType::F64: return std::to_string(v.f);
+    case GgufType::BOOL: return v.i ? "true" : "false";
+    case GgufType::ARRAY: {
+      std::string s = "[";
+      s += gguf_type_name(v.elem_type);
+      s += " x " + std::to_string(v.array.size()) + "]";
+      for (size_t i = 0; i < v.array.size() && i < 4; ++i) s += (i ? ", " : " ") + value_string(v.array[i]);
+      return v.array.size() > 4 ? s + ", ..." : s;
+    }
+    default: return std::to_string(v.type == GgufType::U64 ? static_cast<uint64_t>(v.i) : v.i);
+  }
+}
+}  // namespace
+
+int info_command(const std::vector<std::string>& argv) {
+  Args args(argv, {"--model"}, {}, {{"-m", "--model"}});
+  auto model = Model::load(args.require("--model"));
+  const GgufFile& f = model->gguf();
+  std::cout << "file: " << f.path() << " (GGUF v" << f.version() << ", " << f.tensors().size() << " tensors, "
+            << model->weight_bytes() / 1048576 << " MiB of weights)\n\nmetadata:\n";
+  for (const auto& [key, value] : f.metadata()) std::cout << "  " << key << " = " << value_string(value) << "\n";
+  std::cout << "\nconfig:\n" << model->config().describe() << "\n\ntensor types:\n";
+  std::map<std::string, int> types;
+  for (const auto& [name, t] : model->weights()) types[dtype_name(t.dtype)]++;
+  for (const auto& [type, n] : types) std::cout << "  " << type << ": " << n << "\n";
+  return 0;
+}
+
+int graph_command(const std::vector<std::string>& argv) {
+  Args args(argv, {"--model", "--n-tokens"}, {}, {{"-m", "--model"}, {"-n", "--n-tokens"}});
+  auto model = Model::load(args.require("--model"));
+  BuildOptions b;
+  b.n_tokens = args.get_int("--n-tokens", 1);
+  b.kv.context = std::min(model->config().context_length, 4096);
+  b.kv.max_batch = std::max(1, b.n_tokens);
+  std::cout << build_gemma_graph(*model, b).to_string();
+  return 0;
+}
+
+int tokenize_command(const std::vector<std::string>& argv) {
+  Args args(argv, {"--model", "--prompt"}, {"--no-bos"}, {{"-m", "--model"}, {"-p", "--prompt"}});
+  auto model = Model::load(args.require("--model"));
+  std::vector<int> ids = model->tokenizer().encode(args.require("--prompt"), !args.has("--no-bos"));
+  for (size_t i = 0; i < ids.size(); ++i) std::cout << (i ? " " : "") << ids[i];
+  std::cout << "\n";
+  return 0;
+}
+
+}  // namespace vkg::app

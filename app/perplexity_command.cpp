@@ -1,0 +1,43 @@
+// `vkgemma perplexity -m MODEL -f FILE [--ctx N]`: llama-perplexity's procedure; the last line is PPL = x.
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "app/args.h"
+#include "app/commands.h"
+#include "model/perplexity.h"
+
+namespace vkg::app {
+
+int perplexity_command(const std::vector<std::string>& argv) {
+  Args args(argv, {"--model", "--file", "--ctx", "--chunks", "--backend", "--threads"}, {},
+            {{"-m", "--model"}, {"-f", "--file"}, {"-c", "--ctx"}, {"-t", "--threads"}});
+  const std::string file = args.require("--file");
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw std::runtime_error(file + ": cannot open text file");
+  std::stringstream text;
+  text << in.rdbuf();
+
+  auto model = Model::load(args.require("--model"));
+  const int n_ctx = args.get_int("--ctx", 512);
+  SessionOptions so;
+  so.backend = args.get("--backend", "cpu");
+  so.n_threads = args.get_int("--threads", 0);
+  so.context = n_ctx;
+  so.max_batch = n_ctx;
+  Session session(*model, so);
+  std::vector<int> tokens = model->tokenizer().encode(text.str(), true);
+  std::fprintf(stderr, "%s: %zu tokens; chunks of %d\n", file.c_str(), tokens.size(), n_ctx);
+  auto t0 = std::chrono::steady_clock::now();
+  PerplexityResult r = perplexity(session, tokens, n_ctx, args.get_int("--chunks", 0), [](int c, double ppl) {
+    std::fprintf(stderr, "[%d] %.4f\n", c + 1, ppl);
+  });
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::fprintf(stderr, "%d chunks, %d tokens scored, %.1f s (%.1f tokens/s)\n", r.chunks, r.tokens_scored, s,
+               r.chunks * n_ctx / s);
+  std::printf("PPL = %.4f\n", r.ppl);
+  return 0;
+}
+
+}  // namespace vkg::app

@@ -1,0 +1,80 @@
+// `vkgemma run`: prompt in, generated text streamed to stdout; load and speed figures to stderr.
+#include <chrono>
+#include <cstdio>
+
+#include "app/args.h"
+#include "app/commands.h"
+#include "model/sampler.h"
+#include "model/session.h"
+
+namespace vkg::app {
+
+namespace {
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+}  // namespace
+
+int run_command(const std::vector<std::string>& argv) {
+  Args args(argv, {"--model", "--prompt", "--n-predict", "--temp", "--top-k", "--top-p", "--seed", "--backend",
+                   "--threads", "--ctx"},
+            {"--no-bos"}, {{"-m", "--model"}, {"-p", "--prompt"}, {"-n", "--n-predict"}, {"-t", "--threads"}});
+  const std::string path = args.require("--model");
+  const std::string prompt = args.require("--prompt");
+  const int n_predict = args.get_int("--n-predict", 64);
+  if (n_predict < 0) throw std::runtime_error("-n must be >= 0");
+  SamplerParams sp;
+  sp.temperature = static_cast<float>(args.get_double("--temp", 0.0));
+  sp.top_k = args.get_int("--top-k", 0);
+  sp.top_p = static_cast<float>(args.get_double("--top-p", 1.0));
+  sp.seed = static_cast<uint64_t>(args.get_double("--seed", 0));
+  Sampler sampler(sp);
+
+  auto t_load = std::chrono::steady_clock::now();
+  auto model = Model::load(path);
+  SessionOptions so;
+  so.backend = args.get("--backend", "cpu");
+  so.n_threads = args.get_int("--threads", 0);
+  so.context = args.get_int("--ctx", 0);
+  Session session(*model, so);
+  std::fprintf(stderr, "loaded %s (%s, %.0f MiB of weights) in %.2f s; backend %s, context %d, KV cache %.1f MiB\n",
+               path.c_str(), model->config().name.c_str(), model->weight_bytes() / 1048576.0, seconds_since(t_load),
+               session.backend().name().c_str(), session.context(), session.kv_cache_bytes() / 1048576.0);
+
+  const Tokenizer& tok = model->tokenizer();
+  std::vector<int> ids = tok.encode(prompt, !args.has("--no-bos"));
+  if (static_cast<int>(ids.size()) > session.context())
+    throw std::runtime_error("the prompt has " + std::to_string(ids.size()) + " tokens, more than the context of " +
+                             std::to_string(session.context()) + " (use --ctx)");
+
+  auto t_prompt = std::chrono::steady_clock::now();
+  std::vector<float> logits = session.eval(ids);
+  const double prompt_s = seconds_since(t_prompt);
+
+  TokenStreamDecoder stream(tok);
+  auto t_gen = std::chrono::steady_clock::now();
+  int generated = 0;
+  for (; generated < n_predict; ++generated) {
+    const int next = sampler.sample(logits);
+    if (next == model->config().eos_id || next == model->config().end_of_turn_id) break;
+    std::fputs(stream.push(next).c_str(), stdout);
+    std::fflush(stdout);
+    if (generated + 1 == n_predict) {
+      ++generated;
+      break;
+    }
+    if (session.position() >= session.context()) {
+      std::fprintf(stderr, "\n[context of %d tokens is full]\n", session.context());
+      ++generated;
+      break;
+    }
+    logits = session.eval({next});
+  }
+  std::fputs("\n", stdout);
+  const double gen_s = seconds_since(t_gen);
+  std::fprintf(stderr, "prompt: %zu tokens in %.2f s (%.1f tokens/s); generation: %d tokens in %.2f s (%.2f tokens/s)\n",
+               ids.size(), prompt_s, ids.size() / prompt_s, generated, gen_s, generated > 0 ? generated / gen_s : 0.0);
+  return 0;
+}
+
+}  // namespace vkg::app

@@ -1,0 +1,127 @@
+#include "model/config.h"
+
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+#include "model/gguf.h"
+
+namespace vkg {
+
+const char* generation_name(Generation g) {
+  switch (g) {
+    case Generation::gemma1: return "gemma";
+    case Generation::gemma2: return "gemma2";
+    case Generation::gemma3: return "gemma3";
+  }
+  return "?";
+}
+
+float GemmaConfig::attention_scale() const { return 1.0f / std::sqrt(query_pre_attn_scalar); }
+float GemmaConfig::embed_scale() const { return std::sqrt(static_cast<float>(hidden)); }
+
+int GemmaConfig::n_sliding_layers() const {
+  int n = 0;
+  for (bool s : layer_is_sliding) n += s;
+  return n;
+}
+
+std::string GemmaConfig::describe() const {
+  std::ostringstream s;
+  s << "generation " << generation_name(generation) << "\n"
+    << "vocab " << vocab_size << ", hidden " << hidden << ", ffn " << ffn << ", layers " << n_layers << "\n"
+    << "heads " << n_head << ", kv heads " << n_kv_head << ", head_dim " << head_dim << "\n"
+    << "context " << context_length << ", rms eps " << rms_eps << "\n"
+    << "rope theta global " << rope_theta_global << " (freq scale " << rope_freq_scale_global << "), local "
+    << rope_theta_local << "\n"
+    << "sliding window " << sliding_window << " on " << n_sliding_layers() << " of " << n_layers << " layers\n"
+    << "attention scale 1/sqrt(" << query_pre_attn_scalar << ")";
+  if (attn_softcap > 0) s << ", attention softcap " << attn_softcap;
+  if (final_softcap > 0) s << ", final softcap " << final_softcap;
+  s << "\nqk-norm " << (qk_norm ? "yes" : "no") << ", post-norms " << (post_norms ? "yes" : "no") << "\n"
+    << "bos " << bos_id << ", eos " << eos_id << ", end_of_turn " << end_of_turn_id;
+  return s.str();
+}
+
+namespace {
+
+int u32(const GgufFile& f, const std::string& key) {
+  uint64_t v = f.get_uint(key);
+  if (v > (1u << 30)) throw std::runtime_error(f.path() + ": metadata '" + key + "' = " + std::to_string(v) +
+                                               " is implausibly large");
+  return static_cast<int>(v);
+}
+
+void check_positive(const GgufFile& f, const char* what, int v) {
+  if (v <= 0) throw std::runtime_error(f.path() + ": " + what + " must be positive, got " + std::to_string(v));
+}
+
+}  // namespace
+
+GemmaConfig config_from_gguf(const GgufFile& f) {
+  const std::string& arch = f.get_string("general.architecture");
+  GemmaConfig c;
+  if (arch == "gemma") c.generation = Generation::gemma1;
+  else if (arch == "gemma2") c.generation = Generation::gemma2;
+  else if (arch == "gemma3") c.generation = Generation::gemma3;
+  else
+    throw std::runtime_error(f.path() + ": unknown architecture '" + arch +
+                             "' (supported: gemma, gemma2, gemma3)");
+  const std::string a = arch + ".";
+  if (f.has("general.name")) c.name = f.get_string("general.name");
+  c.hidden = u32(f, a + "embedding_length");
+  c.ffn = u32(f, a + "feed_forward_length");
+  c.n_layers = u32(f, a + "block_count");
+  c.n_head = u32(f, a + "attention.head_count");
+  c.n_kv_head = f.has(a + "attention.head_count_kv") ? u32(f, a + "attention.head_count_kv") : c.n_head;
+  c.head_dim = f.has(a + "attention.key_length") ? u32(f, a + "attention.key_length") : c.hidden / c.n_head;
+  c.context_length = u32(f, a + "context_length");
+  c.rms_eps = static_cast<float>(f.get_float(a + "attention.layer_norm_rms_epsilon"));
+  check_positive(f, "hidden size", c.hidden);
+  check_positive(f, "ffn size", c.ffn);
+  check_positive(f, "layer count", c.n_layers);
+  check_positive(f, "head count", c.n_head);
+  check_positive(f, "kv head count", c.n_kv_head);
+  check_positive(f, "head_dim", c.head_dim);
+  if (c.n_head % c.n_kv_head)
+    throw std::runtime_error(f.path() + ": head count " + std::to_string(c.n_head) +
+                             " is not a multiple of kv head count " + std::to_string(c.n_kv_head));
+  if (f.has(a + "attention.value_length") && u32(f, a + "attention.value_length") != c.head_dim)
+    throw std::runtime_error(f.path() + ": value_length differs from key_length (not a Gemma)");
+
+  const GgufTensor& embd = f.tensor("token_embd.weight");
+  c.vocab_size = static_cast<int>(embd.dims.size() > 1 ? embd.dims[1] : 0);
+  if (embd.dims.size() != 2 || embd.dims[0] != c.hidden)
+    throw std::runtime_error(f.path() + ": tensor 'token_embd.weight' has row length " + std::to_string(embd.dims[0]) +
+                             ", expected embedding_length " + std::to_string(c.hidden));
+
+  // Defaults that llama.cpp hard-codes rather than stores (gemma-models.md 3.5).
+  float freq_base = static_cast<float>(f.find_float(a + "rope.freq_base").value_or(10000.0));
+  c.rope_theta_global = freq_base;
+  c.rope_theta_local = c.generation == Generation::gemma3 ? 10000.0f : freq_base;
+  if (f.has(a + "rope.scaling.type") && f.get_string(a + "rope.scaling.type") == "linear")
+    c.rope_freq_scale_global = 1.0f / static_cast<float>(f.get_float(a + "rope.scaling.factor"));
+  c.attn_softcap = static_cast<float>(f.find_float(a + "attn_logit_softcapping").value_or(0.0));
+  c.final_softcap = static_cast<float>(f.find_float(a + "final_logit_softcapping").value_or(0.0));
+  c.sliding_window = static_cast<int>(f.find_uint(a + "attention.sliding_window").value_or(0));
+  c.qk_norm = c.generation == Generation::gemma3;
+  c.post_norms = c.generation != Generation::gemma1;
+  // Gemma 2 27B (46 layers) and Gemma 3 27B (62 layers) scale queries by 1/sqrt(H/nh), the rest 1/sqrt(hd).
+  bool is_27b = (c.generation == Generation::gemma2 && c.n_layers == 46) ||
+                (c.generation == Generation::gemma3 && c.n_layers == 62);
+  c.query_pre_attn_scalar = static_cast<float>(is_27b ? c.hidden / c.n_head : c.head_dim);
+
+  c.layer_is_sliding.assign(c.n_layers, false);
+  if (c.sliding_window > 0)
+    for (int i = 0; i < c.n_layers; ++i) {
+      if (c.generation == Generation::gemma2) c.layer_is_sliding[i] = i % 2 == 0;
+      if (c.generation == Generation::gemma3) c.layer_is_sliding[i] = (i + 1) % 6 != 0;
+    }
+
+  c.bos_id = static_cast<int>(f.find_uint("tokenizer.ggml.bos_token_id").value_or(2));
+  c.eos_id = static_cast<int>(f.find_uint("tokenizer.ggml.eos_token_id").value_or(1));
+  c.end_of_turn_id = c.generation == Generation::gemma3 ? 106 : 107;
+  return c;
+}
+
+}  // namespace vkg

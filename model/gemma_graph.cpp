@@ -1,0 +1,117 @@
+#include "model/gemma_graph.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace vkg {
+
+int KvLayout::capacity(const GemmaConfig& c, int layer) const {
+  // All new keys are written before attention runs, and the first new query still needs the window - 1
+  // keys before it: a ring of window + max_batch - 1 slots never overwrites a key that is still needed.
+  if (c.layer_is_sliding[layer]) return std::min(context, c.sliding_window + max_batch - 1);
+  return context;
+}
+
+int64_t KvLayout::bytes(const GemmaConfig& c) const {
+  int64_t total = 0;
+  for (int i = 0; i < c.n_layers; ++i) total += int64_t(capacity(c, i)) * c.n_kv_head * c.head_dim * 2 * 4;
+  return total;
+}
+
+namespace {
+
+// Adds nodes for one model; `w(name)` turns a GGUF weight name into a graph tensor on first use.
+class Builder {
+ public:
+  Builder(const Model& m, const BuildOptions& o) : m_(m), c_(m.config()), o_(o), g_(o.n_tokens) {}
+
+  Graph build() {
+    if (o_.n_tokens < 1 || o_.n_tokens > o_.kv.max_batch)
+      throw std::runtime_error("graph: " + std::to_string(o_.n_tokens) + " new tokens, expected 1 to " +
+                               std::to_string(o_.kv.max_batch));
+    g_.token_ids = g_.add_tensor({"token_ids", {o_.n_tokens}, DType::I32, TensorRole::input, nullptr});
+    g_.positions = g_.add_tensor({"positions", {o_.n_tokens}, DType::I32, TensorRole::input, nullptr});
+
+    TensorId x = g_.add_node(Op::embed, "inp_embd", {g_.token_ids, w("token_embd.weight")},
+                             EmbedParams{c_.embed_scale()});
+    for (int i = 0; i < c_.n_layers; ++i) x = layer(i, x);
+    x = norm("output_norm", x, "output_norm.weight");
+    if (!o_.all_logits) x = g_.add_node(Op::last_row, "last_token", {x}, LastRowParams{});
+    TensorId logits = g_.add_node(Op::matmul, "logits", {x, w("token_embd.weight")}, MatmulParams{});
+    if (c_.final_softcap > 0)
+      logits = g_.add_node(Op::softcap, "logits_softcap", {logits}, SoftcapParams{c_.final_softcap});
+    g_.logits = logits;
+    g_.mark_output(logits);
+    return std::move(g_);
+  }
+
+ private:
+  TensorId layer(int i, TensorId x) {
+    const std::string p = "blk." + std::to_string(i) + ".";
+    const bool sliding = c_.layer_is_sliding[i];
+
+    // Attention block.
+    TensorId h = norm(p + "attn_norm", x, p + "attn_norm.weight");
+    TensorId q = matmul(p + "attn_q", h, p + "attn_q.weight");
+    TensorId k = matmul(p + "attn_k", h, p + "attn_k.weight");
+    TensorId v = matmul(p + "attn_v", h, p + "attn_v.weight");
+    if (c_.qk_norm) {
+      q = norm(p + "attn_q_norm", q, p + "attn_q_norm.weight");
+      k = norm(p + "attn_k_norm", k, p + "attn_k_norm.weight");
+    }
+    RopeParams rope{c_.head_dim, sliding ? c_.rope_theta_local : c_.rope_theta_global,
+                    sliding ? 1.0f : c_.rope_freq_scale_global};
+    q = g_.add_node(Op::rope, p + "attn_q_rope", {q, g_.positions}, rope);
+    k = g_.add_node(Op::rope, p + "attn_k_rope", {k, g_.positions}, rope);
+
+    const int64_t kv_cols = int64_t(c_.n_kv_head) * c_.head_dim;
+    const int cap = o_.kv.capacity(c_, i);
+    TensorId k_cache = g_.add_tensor({p + "k_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+    TensorId v_cache = g_.add_tensor({p + "v_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+    g_.add_node_into(Op::kv_store, p + "k_store", {k, g_.positions, k_cache}, KvStoreParams{}, k_cache);
+    g_.add_node_into(Op::kv_store, p + "v_store", {v, g_.positions, v_cache}, KvStoreParams{}, v_cache);
+
+    AttentionParams ap{c_.n_head, c_.n_kv_head, c_.head_dim, c_.attention_scale(), c_.attn_softcap,
+                       sliding ? c_.sliding_window : 0};
+    TensorId a = g_.add_node(Op::attention, p + "attn", {q, k_cache, v_cache, g_.positions}, ap);
+    a = matmul(p + "attn_output", a, p + "attn_output.weight");
+    if (c_.post_norms) a = norm(p + "post_attention_norm", a, p + "post_attention_norm.weight");
+    x = g_.add_node(Op::add, p + "attn_residual", {x, a}, AddParams{});
+
+    // Feed-forward block (GeGLU). Gemma 1 calls this norm post_attention_layernorm; GGUF says ffn_norm.
+    h = norm(p + "ffn_norm", x, p + "ffn_norm.weight");
+    TensorId gate = matmul(p + "ffn_gate", h, p + "ffn_gate.weight");
+    TensorId up = matmul(p + "ffn_up", h, p + "ffn_up.weight");
+    TensorId f = g_.add_node(Op::gelu_mul, p + "ffn_gelu_mul", {gate, up}, GeluMulParams{});
+    f = matmul(p + "ffn_down", f, p + "ffn_down.weight");
+    if (c_.post_norms) f = norm(p + "post_ffw_norm", f, p + "post_ffw_norm.weight");
+    return g_.add_node(Op::add, p + "ffn_residual", {x, f}, AddParams{});
+  }
+
+  TensorId w(const std::string& name) {
+    auto it = weight_ids_.find(name);
+    if (it != weight_ids_.end()) return it->second;
+    TensorId id = g_.add_tensor(m_.weight(name));
+    weight_ids_[name] = id;
+    return id;
+  }
+  // GGUF norm weights already hold 1 + w (the converter folds Gemma's offset in), so this is a plain scale.
+  TensorId norm(const std::string& name, TensorId x, const std::string& weight) {
+    return g_.add_node(Op::rms_norm, name, {x, w(weight)}, RmsNormParams{c_.rms_eps});
+  }
+  TensorId matmul(const std::string& name, TensorId x, const std::string& weight) {
+    return g_.add_node(Op::matmul, name, {x, w(weight)}, MatmulParams{});
+  }
+
+  const Model& m_;
+  const GemmaConfig& c_;
+  const BuildOptions& o_;
+  Graph g_;
+  std::map<std::string, TensorId> weight_ids_;
+};
+
+}  // namespace
+
+Graph build_gemma_graph(const Model& model, const BuildOptions& options) { return Builder(model, options).build(); }
+
+}  // namespace vkg

@@ -1,0 +1,272 @@
+#include "model/gguf.h"
+
+#include <cstring>
+#include <stdexcept>
+
+namespace vkg {
+namespace {
+
+constexpr uint32_t kMagic = 0x46554747;  // "GGUF" little-endian
+constexpr uint64_t kMaxArrayDepth = 8;
+constexpr uint32_t kMaxDims = 4;  // GGML_MAX_DIMS
+
+// Bounds-checked little-endian reader over the mapped file; every error names the file and what was read.
+class Cursor {
+ public:
+  Cursor(const uint8_t* data, uint64_t size, const std::string& path) : data_(data), size_(size), path_(path) {}
+
+  [[noreturn]] void fail(const std::string& what) const {
+    throw std::runtime_error(path_ + ": " + what + " (at byte " + std::to_string(pos_) + " of " +
+                             std::to_string(size_) + ")");
+  }
+
+  void need(uint64_t n, const std::string& what) const {
+    if (n > size_ - pos_) fail("file truncated while reading " + what);
+  }
+
+  template <typename T>
+  T read(const std::string& what) {
+    need(sizeof(T), what);
+    T v;
+    std::memcpy(&v, data_ + pos_, sizeof(T));
+    pos_ += sizeof(T);
+    return v;
+  }
+
+  std::string read_string(const std::string& what) {
+    uint64_t len = read<uint64_t>(what + " length");
+    need(len, what + " (" + std::to_string(len) + " bytes)");
+    std::string s(reinterpret_cast<const char*>(data_ + pos_), len);
+    pos_ += len;
+    return s;
+  }
+
+  uint64_t pos() const { return pos_; }
+  uint64_t remaining() const { return size_ - pos_; }
+
+ private:
+  const uint8_t* data_;
+  uint64_t size_;
+  const std::string& path_;
+  uint64_t pos_ = 0;
+};
+
+bool valid_type(uint32_t t) { return t <= static_cast<uint32_t>(GgufType::F64); }
+
+GgufValue read_value(Cursor& c, GgufType type, const std::string& key, uint64_t depth) {
+  GgufValue v;
+  v.type = type;
+  switch (type) {
+    case GgufType::U8: v.i = c.read<uint8_t>(key); break;
+    case GgufType::I8: v.i = c.read<int8_t>(key); break;
+    case GgufType::U16: v.i = c.read<uint16_t>(key); break;
+    case GgufType::I16: v.i = c.read<int16_t>(key); break;
+    case GgufType::U32: v.i = c.read<uint32_t>(key); break;
+    case GgufType::I32: v.i = c.read<int32_t>(key); break;
+    case GgufType::U64: v.i = static_cast<int64_t>(c.read<uint64_t>(key)); break;
+    case GgufType::I64: v.i = c.read<int64_t>(key); break;
+    case GgufType::F32: v.f = c.read<float>(key); break;
+    case GgufType::F64: v.f = c.read<double>(key); break;
+    case GgufType::BOOL: {
+      uint8_t b = c.read<uint8_t>(key);
+      if (b > 1) c.fail("metadata '" + key + "': bool value " + std::to_string(b) + " is neither 0 nor 1");
+      v.i = b;
+      break;
+    }
+    case GgufType::STRING: v.s = c.read_string("metadata '" + key + "'"); break;
+    case GgufType::ARRAY: {
+      if (depth >= kMaxArrayDepth) c.fail("metadata '" + key + "': arrays nested too deeply");
+      uint32_t et = c.read<uint32_t>("metadata '" + key + "' array type");
+      if (!valid_type(et)) c.fail("metadata '" + key + "': unknown array element type " + std::to_string(et));
+      uint64_t n = c.read<uint64_t>("metadata '" + key + "' array length");
+      // Every element takes at least one byte: a length beyond the file is corruption, not a huge allocation.
+      if (n > c.remaining()) c.fail("metadata '" + key + "': array length " + std::to_string(n) + " exceeds the file");
+      v.elem_type = static_cast<GgufType>(et);
+      v.array.reserve(n);
+      for (uint64_t k = 0; k < n; ++k) v.array.push_back(read_value(c, v.elem_type, key, depth + 1));
+      break;
+    }
+    default: c.fail("metadata '" + key + "': unknown value type " + std::to_string(static_cast<uint32_t>(type)));
+  }
+  return v;
+}
+
+bool is_integer(GgufType t) {
+  switch (t) {
+    case GgufType::U8: case GgufType::I8: case GgufType::U16: case GgufType::I16:
+    case GgufType::U32: case GgufType::I32: case GgufType::U64: case GgufType::I64: return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+const char* gguf_type_name(GgufType t) {
+  static const char* names[] = {"u8", "i8", "u16", "i16", "u32", "i32", "f32",
+                                "bool", "string", "array", "u64", "i64", "f64"};
+  uint32_t i = static_cast<uint32_t>(t);
+  return i < sizeof(names) / sizeof(names[0]) ? names[i] : "unknown";
+}
+
+int64_t GgufTensor::elements() const {
+  int64_t n = 1;
+  for (int64_t d : dims) n *= d;
+  return n;
+}
+
+GgufFile::GgufFile(const std::string& path) : file_(std::make_unique<MappedFile>(path)) {
+  Cursor c(file_->data(), file_->size(), file_->path());
+  uint32_t magic = c.read<uint32_t>("magic");
+  if (magic != kMagic) c.fail("not a GGUF file (bad magic)");
+  version_ = c.read<uint32_t>("version");
+  if (version_ != 2 && version_ != 3)
+    c.fail("unsupported GGUF version " + std::to_string(version_) + " (expected 2 or 3)");
+  uint64_t n_tensors = c.read<uint64_t>("tensor count");
+  uint64_t n_kv = c.read<uint64_t>("metadata count");
+  if (n_tensors > c.remaining() || n_kv > c.remaining()) c.fail("tensor or metadata count exceeds the file");
+
+  for (uint64_t k = 0; k < n_kv; ++k) {
+    std::string key = c.read_string("metadata key #" + std::to_string(k));
+    uint32_t t = c.read<uint32_t>("metadata '" + key + "' type");
+    if (!valid_type(t)) c.fail("metadata '" + key + "': unknown value type " + std::to_string(t));
+    if (metadata_.count(key)) c.fail("metadata key '" + key + "' appears twice");
+    metadata_[key] = read_value(c, static_cast<GgufType>(t), key, 0);
+  }
+  if (auto a = find_uint("general.alignment")) {
+    if (*a == 0 || (*a & (*a - 1)) != 0) c.fail("general.alignment " + std::to_string(*a) + " is not a power of two");
+    alignment_ = *a;
+  }
+
+  tensors_.reserve(n_tensors);
+  for (uint64_t k = 0; k < n_tensors; ++k) {
+    GgufTensor t;
+    t.name = c.read_string("tensor name #" + std::to_string(k));
+    uint32_t n_dims = c.read<uint32_t>("tensor '" + t.name + "' dimension count");
+    if (n_dims == 0 || n_dims > kMaxDims)
+      c.fail("tensor '" + t.name + "': " + std::to_string(n_dims) + " dimensions (expected 1 to 4)");
+    for (uint32_t d = 0; d < n_dims; ++d) {
+      int64_t dim = c.read<int64_t>("tensor '" + t.name + "' dimensions");
+      if (dim <= 0 || dim > (int64_t(1) << 40)) c.fail("tensor '" + t.name + "': bad dimension " + std::to_string(dim));
+      t.dims.push_back(dim);
+    }
+    uint32_t type = c.read<uint32_t>("tensor '" + t.name + "' type");
+    const DTypeInfo* info = dtype_info(type);
+    if (!info) c.fail("tensor '" + t.name + "': unknown tensor type id " + std::to_string(type));
+    if (!info->supported)
+      c.fail("tensor '" + t.name + "': tensor type " + info->name + " is not supported");
+    t.type = static_cast<DType>(type);
+    t.offset = c.read<uint64_t>("tensor '" + t.name + "' offset");
+    if (t.dims[0] % info->block_elems != 0)
+      c.fail("tensor '" + t.name + "': row length " + std::to_string(t.dims[0]) + " is not a multiple of the " +
+             info->name + " block size " + std::to_string(info->block_elems));
+    int64_t rows = t.elements() / t.dims[0];
+    t.nbytes = static_cast<uint64_t>(row_bytes(t.type, t.dims[0]) * rows);
+    if (t.offset % alignment_ != 0)
+      c.fail("tensor '" + t.name + "': offset " + std::to_string(t.offset) + " is not aligned to " +
+             std::to_string(alignment_));
+    if (tensor_index_.count(t.name)) c.fail("tensor '" + t.name + "' appears twice");
+    tensor_index_[t.name] = tensors_.size();
+    tensors_.push_back(std::move(t));
+  }
+
+  uint64_t data_start = (c.pos() + alignment_ - 1) / alignment_ * alignment_;
+  for (GgufTensor& t : tensors_) {
+    uint64_t begin = data_start + t.offset;
+    if (begin > file_->size() || t.nbytes > file_->size() - begin)
+      throw std::runtime_error(path + ": tensor '" + t.name + "' (" + std::to_string(t.nbytes) +
+                               " bytes at offset " + std::to_string(begin) + ") lies beyond the end of the file (" +
+                               std::to_string(file_->size()) + " bytes): the file is truncated");
+    t.data = file_->data() + begin;
+  }
+}
+
+const GgufValue& GgufFile::get(const std::string& key) const {
+  auto it = metadata_.find(key);
+  if (it == metadata_.end()) throw std::runtime_error(path() + ": missing metadata key '" + key + "'");
+  return it->second;
+}
+
+namespace {
+[[noreturn]] void wrong_type(const std::string& path, const std::string& key, const char* expected, GgufType got) {
+  throw std::runtime_error(path + ": metadata '" + key + "' has type " + gguf_type_name(got) + ", expected " +
+                           expected);
+}
+}  // namespace
+
+uint64_t GgufFile::get_uint(const std::string& key) const {
+  const GgufValue& v = get(key);
+  if (!is_integer(v.type)) wrong_type(path(), key, "an integer", v.type);
+  bool is_signed = v.type == GgufType::I8 || v.type == GgufType::I16 || v.type == GgufType::I32 ||
+                   v.type == GgufType::I64;
+  if (is_signed && v.i < 0) throw std::runtime_error(path() + ": metadata '" + key + "' is negative");
+  return static_cast<uint64_t>(v.i);
+}
+
+double GgufFile::get_float(const std::string& key) const {
+  const GgufValue& v = get(key);
+  if (v.type != GgufType::F32 && v.type != GgufType::F64) wrong_type(path(), key, "f32 or f64", v.type);
+  return v.f;
+}
+
+bool GgufFile::get_bool(const std::string& key) const {
+  const GgufValue& v = get(key);
+  if (v.type != GgufType::BOOL) wrong_type(path(), key, "bool", v.type);
+  return v.i != 0;
+}
+
+const std::string& GgufFile::get_string(const std::string& key) const {
+  const GgufValue& v = get(key);
+  if (v.type != GgufType::STRING) wrong_type(path(), key, "string", v.type);
+  return v.s;
+}
+
+std::vector<std::string> GgufFile::get_string_array(const std::string& key) const {
+  const GgufValue& v = get(key);
+  if (v.type != GgufType::ARRAY || v.elem_type != GgufType::STRING) wrong_type(path(), key, "array of string", v.type);
+  std::vector<std::string> out;
+  out.reserve(v.array.size());
+  for (const GgufValue& e : v.array) out.push_back(e.s);
+  return out;
+}
+
+std::vector<float> GgufFile::get_float_array(const std::string& key) const {
+  const GgufValue& v = get(key);
+  if (v.type != GgufType::ARRAY || (v.elem_type != GgufType::F32 && v.elem_type != GgufType::F64))
+    wrong_type(path(), key, "array of float", v.type);
+  std::vector<float> out;
+  out.reserve(v.array.size());
+  for (const GgufValue& e : v.array) out.push_back(static_cast<float>(e.f));
+  return out;
+}
+
+std::vector<int64_t> GgufFile::get_int_array(const std::string& key) const {
+  const GgufValue& v = get(key);
+  if (v.type != GgufType::ARRAY || !is_integer(v.elem_type)) wrong_type(path(), key, "array of integer", v.type);
+  std::vector<int64_t> out;
+  out.reserve(v.array.size());
+  for (const GgufValue& e : v.array) out.push_back(e.i);
+  return out;
+}
+
+std::optional<uint64_t> GgufFile::find_uint(const std::string& key) const {
+  if (!has(key)) return std::nullopt;
+  return get_uint(key);
+}
+
+std::optional<double> GgufFile::find_float(const std::string& key) const {
+  if (!has(key)) return std::nullopt;
+  return get_float(key);
+}
+
+const GgufTensor* GgufFile::find_tensor(const std::string& name) const {
+  auto it = tensor_index_.find(name);
+  return it == tensor_index_.end() ? nullptr : &tensors_[it->second];
+}
+
+const GgufTensor& GgufFile::tensor(const std::string& name) const {
+  const GgufTensor* t = find_tensor(name);
+  if (!t) throw std::runtime_error(path() + ": missing tensor '" + name + "'");
+  return *t;
+}
+
+}  // namespace vkg

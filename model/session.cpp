@@ -1,0 +1,66 @@
+#include "model/session.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace vkg {
+
+Session::Session(const Model& model, const SessionOptions& o) : model_(model) {
+  const int model_ctx = model.config().context_length;
+  if (o.context < 0) throw std::runtime_error("context must be positive, got " + std::to_string(o.context));
+  if (o.context > model_ctx)
+    throw std::runtime_error("context " + std::to_string(o.context) + " exceeds the model's " +
+                             std::to_string(model_ctx) + " tokens");
+  kv_.context = o.context > 0 ? o.context : std::min(model_ctx, SessionOptions::kDefaultContextCap);
+  kv_.max_batch = std::max(1, std::min(o.max_batch, kv_.context));
+  backend_ = make_backend(o.backend, BackendOptions{o.n_threads});
+}
+
+const Graph& Session::graph(int n_tokens, bool all_logits) {
+  auto key = std::make_pair(n_tokens, all_logits);
+  auto it = graphs_.find(key);
+  if (it != graphs_.end()) return it->second;
+  BuildOptions b;
+  b.n_tokens = n_tokens;
+  b.all_logits = all_logits;
+  b.kv = kv_;
+  return graphs_.emplace(key, build_gemma_graph(model_, b)).first->second;
+}
+
+std::vector<float> Session::eval(const std::vector<int>& tokens, bool all_logits) {
+  if (tokens.empty()) throw std::runtime_error("eval: no tokens");
+  if (position_ + static_cast<int64_t>(tokens.size()) > kv_.context)
+    throw std::runtime_error("context full: " + std::to_string(position_) + " tokens in the cache + " +
+                             std::to_string(tokens.size()) + " new exceed the context of " +
+                             std::to_string(kv_.context) + " tokens (use --ctx to raise it)");
+  const int vocab = model_.config().vocab_size;
+  std::vector<float> result;
+  for (size_t start = 0; start < tokens.size(); start += static_cast<size_t>(kv_.max_batch)) {
+    const int n = static_cast<int>(std::min<size_t>(kv_.max_batch, tokens.size() - start));
+    const Graph& g = graph(n, all_logits);
+    StepInputs in;
+    for (int i = 0; i < n; ++i) {
+      in.token_ids.push_back(tokens[start + i]);
+      in.positions.push_back(position_ + i);
+    }
+    backend_->run(g, in);
+    position_ += n;
+    const bool last_chunk = start + n == tokens.size();
+    if (all_logits) {
+      std::vector<float> l = backend_->read(g, g.logits);
+      result.insert(result.end(), l.begin(), l.end());
+    } else if (last_chunk) {
+      result = backend_->read(g, g.logits);
+    }
+  }
+  if (result.size() != (all_logits ? tokens.size() : 1) * static_cast<size_t>(vocab))
+    throw std::logic_error("eval: unexpected logits size");
+  return result;
+}
+
+void Session::reset() {
+  position_ = 0;
+  backend_->reset_cache();
+}
+
+}  // namespace vkg

@@ -1,0 +1,49 @@
+// The small API app/ uses: a model on a backend with a KV cache and a position. eval() appends tokens
+// (prefill in batches, or one decode step) and returns logits.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model/gemma_graph.h"
+#include "model/model.h"
+#include "runtime/backend.h"
+
+namespace vkg {
+
+struct SessionOptions {
+  std::string backend = "cpu";
+  int n_threads = 0;
+  int context = 0;     // 0: the model's context, capped at kDefaultContextCap
+  int max_batch = 64;  // prompt tokens per prefill step
+  static constexpr int kDefaultContextCap = 4096;
+};
+
+class Session {
+ public:
+  Session(const Model& model, const SessionOptions& options);
+
+  // Appends `tokens` at the current position. Returns the logits of the last token ([vocab]), or with
+  // all_logits those of every token ([tokens.size() * vocab]). Throws if the context would overflow.
+  std::vector<float> eval(const std::vector<int>& tokens, bool all_logits = false);
+
+  int position() const { return position_; }
+  int context() const { return kv_.context; }
+  int64_t kv_cache_bytes() const { return kv_.bytes(model_.config()); }
+  void reset();
+  Backend& backend() { return *backend_; }
+  const Model& model() const { return model_; }
+  // The graph used for a step of n tokens (built once, then reused).
+  const Graph& graph(int n_tokens, bool all_logits);
+
+ private:
+  const Model& model_;
+  KvLayout kv_;
+  std::unique_ptr<Backend> backend_;
+  std::map<std::pair<int, bool>, Graph> graphs_;
+  int position_ = 0;
+};
+
+}  // namespace vkg

@@ -1,0 +1,36 @@
+// What app/ and model/ see of a backend: run a graph step, read a tensor back, forget the KV cache.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/graph.h"
+
+namespace vkg {
+
+struct StepInputs {
+  std::vector<int32_t> token_ids;  // one per new token
+  std::vector<int32_t> positions;  // absolute positions of the new tokens
+};
+
+struct BackendOptions {
+  int n_threads = 0;  // CPU: 0 = all hardware threads
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;
+  // Executes every node of `graph`. KV-cache tensors persist across runs (matched by name).
+  virtual void run(const Graph& graph, const StepInputs& inputs) = 0;
+  // A tensor of the last run of `graph` (outputs always; every node's output on the CPU backend).
+  virtual std::vector<float> read(const Graph& graph, TensorId id) const = 0;
+  // Starts a new sequence: cached keys and values are forgotten.
+  virtual void reset_cache() = 0;
+};
+
+// "cpu" (more to come). Throws naming the unknown backend.
+std::unique_ptr<Backend> make_backend(const std::string& name, const BackendOptions& options);
+
+}  // namespace vkg

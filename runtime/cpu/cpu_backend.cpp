@@ -1,0 +1,109 @@
+#include "runtime/cpu/cpu_backend.h"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include "runtime/cpu/kernels.h"
+#include "runtime/cpu/quant.h"
+
+namespace vkg::cpu {
+
+CpuBackend::CpuBackend(int n_threads) : pool_(n_threads) {}
+
+void CpuBackend::reset_cache() {
+  for (auto& [name, cache] : kv_caches_) std::fill(cache.begin(), cache.end(), 0.0f);
+}
+
+float* CpuBackend::buffer(const Graph& g, TensorId id) {
+  const TensorDesc& t = g.tensor(id);
+  if (t.role == TensorRole::kv_cache) {
+    std::vector<float>& cache = kv_caches_[t.name];
+    if (cache.size() != static_cast<size_t>(t.elements())) cache.assign(static_cast<size_t>(t.elements()), 0.0f);
+    return cache.data();
+  }
+  std::vector<float>& a = activations_[static_cast<size_t>(id)];
+  if (a.size() != static_cast<size_t>(t.elements())) a.assign(static_cast<size_t>(t.elements()), 0.0f);
+  return a.data();
+}
+
+const float* CpuBackend::f32_weight(const TensorDesc& t) {
+  if (t.dtype == DType::F32) return static_cast<const float*>(t.data);
+  auto it = f32_weights_.find(t.data);
+  if (it != f32_weights_.end()) return it->second.data();
+  std::vector<float> v(static_cast<size_t>(t.elements()));
+  for (int64_t r = 0; r < t.rows(); ++r)
+    dequantize_row(t.dtype, static_cast<const uint8_t*>(t.data) + r * row_bytes(t.dtype, t.cols()),
+                   v.data() + r * t.cols(), t.cols());
+  return f32_weights_.emplace(t.data, std::move(v)).first->second.data();
+}
+
+void CpuBackend::run(const Graph& g, const StepInputs& in) {
+  const size_t n = static_cast<size_t>(g.n_tokens());
+  if (in.token_ids.size() != n || in.positions.size() != n)
+    throw std::runtime_error("cpu backend: graph expects " + std::to_string(n) + " tokens, got " +
+                             std::to_string(in.token_ids.size()) + " ids and " + std::to_string(in.positions.size()) +
+                             " positions");
+  token_ids_ = in.token_ids;
+  positions_ = in.positions;
+  activations_.assign(g.tensors().size(), {});
+
+  auto input = [&](const Node& node, size_t i) -> const float* {
+    TensorId id = node.inputs[i];
+    const TensorDesc& t = g.tensor(id);
+    if (t.role == TensorRole::weight) return f32_weight(t);
+    return buffer(g, id);
+  };
+
+  for (const Node& node : g.nodes()) {
+    const TensorDesc& out_desc = g.tensor(node.output);
+    float* out = buffer(g, node.output);
+    const TensorDesc& x = g.tensor(node.inputs[0]);
+    try {
+      switch (node.op) {
+        case Op::embed:
+          embed(g.tensor(node.inputs[1]), token_ids_.data(), x.elements(),
+                std::get<EmbedParams>(node.params).scale, out, pool_);
+          break;
+        case Op::rms_norm:
+          rms_norm(input(node, 0), x.rows(), x.cols(), input(node, 1), g.tensor(node.inputs[1]).elements(),
+                   std::get<RmsNormParams>(node.params).eps, out, pool_);
+          break;
+        case Op::matmul: matmul(input(node, 0), x.rows(), x.cols(), g.tensor(node.inputs[1]), out, pool_); break;
+        case Op::rope:
+          rope(input(node, 0), x.rows(), x.cols(), positions_.data(), std::get<RopeParams>(node.params), out);
+          break;
+        case Op::kv_store:
+          kv_store(input(node, 0), x.rows(), x.cols(), positions_.data(), out, out_desc.rows());
+          break;
+        case Op::attention:
+          attention(input(node, 0), x.rows(), input(node, 1), input(node, 2), g.tensor(node.inputs[1]).rows(),
+                    positions_.data(), std::get<AttentionParams>(node.params), out, pool_);
+          break;
+        case Op::gelu_mul: gelu_mul(input(node, 0), input(node, 1), x.elements(), out); break;
+        case Op::add: add(input(node, 0), input(node, 1), x.elements(), out); break;
+        case Op::softcap: softcap(input(node, 0), x.elements(), std::get<SoftcapParams>(node.params).cap, out); break;
+        case Op::last_row:
+          std::memcpy(out, input(node, 0) + (x.rows() - 1) * x.cols(), sizeof(float) * static_cast<size_t>(x.cols()));
+          break;
+        case Op::count_: throw std::logic_error("bad op");
+      }
+    } catch (const std::exception& e) {
+      throw std::runtime_error("cpu backend, node '" + node.name + "': " + e.what());
+    }
+  }
+}
+
+std::vector<float> CpuBackend::read(const Graph& g, TensorId id) const {
+  const TensorDesc& t = g.tensor(id);
+  if (t.role == TensorRole::kv_cache) {
+    auto it = kv_caches_.find(t.name);
+    if (it == kv_caches_.end()) throw std::runtime_error("cpu backend: no cache '" + t.name + "'");
+    return it->second;
+  }
+  if (static_cast<size_t>(id) >= activations_.size() || activations_[static_cast<size_t>(id)].empty())
+    throw std::runtime_error("cpu backend: tensor '" + t.name + "' was not computed by the last run");
+  return activations_[static_cast<size_t>(id)];
+}
+
+}  // namespace vkg::cpu

@@ -1,0 +1,34 @@
+// Runs a graph node by node with the CPU kernels. Every node's output is kept until the next run, so tests
+// can compare any intermediate tensor.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/backend.h"
+#include "runtime/cpu/thread_pool.h"
+
+namespace vkg::cpu {
+
+class CpuBackend : public Backend {
+ public:
+  explicit CpuBackend(int n_threads);
+  std::string name() const override { return "cpu"; }
+  void run(const Graph& graph, const StepInputs& inputs) override;
+  std::vector<float> read(const Graph& graph, TensorId id) const override;
+  void reset_cache() override;
+  int n_threads() const { return pool_.size(); }
+
+ private:
+  float* buffer(const Graph& graph, TensorId id);
+  const float* f32_weight(const TensorDesc& t);  // small weights (norms) expanded once to fp32
+
+  ThreadPool pool_;
+  std::vector<std::vector<float>> activations_;  // indexed by TensorId of the last graph run
+  std::vector<int32_t> token_ids_, positions_;
+  std::map<std::string, std::vector<float>> kv_caches_;
+  std::map<const void*, std::vector<float>> f32_weights_;
+};
+
+}  // namespace vkg::cpu

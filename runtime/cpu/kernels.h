@@ -1,0 +1,38 @@
+// CPU kernels, one per op (each in runtime/cpu/<op>.cpp). fp32 activations, row-major [rows, cols];
+// weights read in their stored type. These are also the oracle the Vulkan backend is tested against.
+#pragma once
+#include <cstdint>
+
+#include "runtime/cpu/thread_pool.h"
+#include "runtime/ops.h"
+
+namespace vkg::cpu {
+
+// out[t] = table[ids[t]] * scale. Throws if an id is outside the table.
+void embed(const TensorDesc& table, const int32_t* ids, int64_t n, float scale, float* out, ThreadPool& pool);
+
+// Normalizes each group of `group` consecutive values of x (rows*cols values): y = x * rsqrt(mean(x^2)+eps) * w.
+void rms_norm(const float* x, int64_t rows, int64_t cols, const float* w, int64_t group, float eps, float* out,
+              ThreadPool& pool);
+
+// out[n, N] = x[n, K] @ w[N, K]^T with w in any supported dtype.
+void matmul(const float* x, int64_t n, int64_t K, const TensorDesc& w, float* out, ThreadPool& pool);
+
+// Half-split (NEOX) rotation of each head of each row at its position.
+void rope(const float* x, int64_t rows, int64_t cols, const int32_t* positions, const RopeParams& p, float* out);
+
+// cache[pos % capacity] = x row, for each row.
+void kv_store(const float* x, int64_t rows, int64_t cols, const int32_t* positions, float* cache, int64_t capacity);
+
+// Causal (optionally sliding-window, optionally soft-capped) grouped-query attention over a ring cache.
+void attention(const float* q, int64_t rows, const float* k_cache, const float* v_cache, int64_t capacity,
+               const int32_t* positions, const AttentionParams& p, float* out, ThreadPool& pool);
+
+void gelu_mul(const float* gate, const float* up, int64_t n, float* out);
+void add(const float* a, const float* b, int64_t n, float* out);
+void softcap(const float* x, int64_t n, float cap, float* out);
+
+// Scalar helpers shared by kernels and tests.
+float gelu_tanh(float x);
+
+}  // namespace vkg::cpu

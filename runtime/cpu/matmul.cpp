@@ -1,0 +1,37 @@
+#include <vector>
+
+#include "runtime/cpu/kernels.h"
+#include "runtime/cpu/quant.h"
+
+namespace vkg::cpu {
+
+static float dot_f32(const float* a, const float* b, int64_t n) {
+  // Eight partial sums so the compiler can vectorize without reassociating.
+  float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; ++k) s[k] += a[i + k] * b[i + k];
+  float total = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+  for (; i < n; ++i) total += a[i] * b[i];
+  return total;
+}
+
+void matmul(const float* x, int64_t n, int64_t K, const TensorDesc& w, float* out, ThreadPool& pool) {
+  const int64_t N = w.rows();
+  const int64_t stride = row_bytes(w.dtype, K);
+  const uint8_t* base = static_cast<const uint8_t*>(w.data);
+  pool.parallel_for(N, [&](int64_t begin, int64_t end) {
+    if (n == 1) {
+      for (int64_t r = begin; r < end; ++r) out[r] = dot_row(w.dtype, base + r * stride, x, K);
+      return;
+    }
+    // Several tokens: expand each weight row once, then reuse it for every token.
+    std::vector<float> row(static_cast<size_t>(K));
+    for (int64_t r = begin; r < end; ++r) {
+      dequantize_row(w.dtype, base + r * stride, row.data(), K);
+      for (int64_t t = 0; t < n; ++t) out[t * N + r] = dot_f32(row.data(), x + t * K, K);
+    }
+  });
+}
+
+}  // namespace vkg::cpu

@@ -1,0 +1,43 @@
+// The graph description: the contract between model/ (which builds it) and the backends (which run it).
+// A graph is built for a fixed number of new tokens; token ids and positions are inputs, so a backend can
+// run the same graph step after step.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "runtime/ops.h"
+#include "runtime/tensor.h"
+
+namespace vkg {
+
+class Graph {
+ public:
+  explicit Graph(int n_tokens) : n_tokens_(n_tokens) {}
+
+  int n_tokens() const { return n_tokens_; }
+  const std::vector<TensorDesc>& tensors() const { return tensors_; }
+  const std::vector<Node>& nodes() const { return nodes_; }
+  const TensorDesc& tensor(TensorId id) const { return tensors_.at(static_cast<size_t>(id)); }
+
+  TensorId add_tensor(TensorDesc desc);
+  // Adds a node whose output is a new activation tensor named after the node (shape checked and inferred).
+  TensorId add_node(Op op, const std::string& name, std::vector<TensorId> inputs, OpParams params);
+  // Adds a node that writes into an existing tensor (kv_store into the cache).
+  TensorId add_node_into(Op op, const std::string& name, std::vector<TensorId> inputs, OpParams params,
+                         TensorId output);
+
+  TensorId token_ids = kNoTensor;  // input [n] i32
+  TensorId positions = kNoTensor;  // input [n] i32, absolute positions of the new tokens
+  TensorId logits = kNoTensor;     // output [n or 1, vocab]
+  void mark_output(TensorId id);
+
+  // Human-readable listing: inputs, weights summary, one line per node.
+  std::string to_string() const;
+
+ private:
+  int n_tokens_;
+  std::vector<TensorDesc> tensors_;
+  std::vector<Node> nodes_;
+};
+
+}  // namespace vkg

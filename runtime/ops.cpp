@@ -1,0 +1,117 @@
+#include "runtime/ops.h"
+
+#include <sstream>
+#include <stdexcept>
+
+namespace vkg {
+namespace {
+
+const OpInfo kOps[] = {
+    {Op::embed, "embed", {"token_ids", "table"}},
+    {Op::rms_norm, "rms_norm", {"x", "weight"}},
+    {Op::matmul, "matmul", {"x", "weight"}},
+    {Op::rope, "rope", {"x", "positions"}},
+    {Op::kv_store, "kv_store", {"x", "positions", "cache"}},
+    {Op::attention, "attention", {"q", "k_cache", "v_cache", "positions"}},
+    {Op::gelu_mul, "gelu_mul", {"gate", "up"}},
+    {Op::add, "add", {"a", "b"}},
+    {Op::softcap, "softcap", {"x"}},
+    {Op::last_row, "last_row", {"x"}},
+};
+static_assert(sizeof(kOps) / sizeof(kOps[0]) == static_cast<size_t>(Op::count_), "one row per op");
+
+[[noreturn]] void shape_error(const Node& n, const std::string& what) {
+  throw std::runtime_error("node '" + n.name + "' (" + op_name(n.op) + "): " + what);
+}
+
+void expect_cols(const Node& n, const TensorDesc& t, int64_t cols, const char* role) {
+  if (t.cols() != cols)
+    shape_error(n, std::string(role) + " '" + t.name + "' has " + std::to_string(t.cols()) + " columns, expected " +
+                       std::to_string(cols));
+}
+
+// Positions are a vector with one entry per row of the input.
+void expect_positions(const Node& n, const TensorDesc& t, int64_t rows) {
+  if (t.dtype != DType::I32) shape_error(n, "positions '" + t.name + "' must be i32");
+  if (t.elements() != rows)
+    shape_error(n, "positions '" + t.name + "' has " + std::to_string(t.elements()) + " entries, expected " +
+                       std::to_string(rows));
+}
+
+}  // namespace
+
+const OpInfo& op_info(Op op) { return kOps[static_cast<size_t>(op)]; }
+
+std::vector<int64_t> infer_output_shape(const Node& n, const std::vector<const TensorDesc*>& in) {
+  const OpInfo& info = op_info(n.op);
+  if (in.size() != info.inputs.size())
+    shape_error(n, "has " + std::to_string(in.size()) + " inputs, expected " + std::to_string(info.inputs.size()));
+  switch (n.op) {
+    case Op::embed:
+      if (in[0]->dtype != DType::I32) shape_error(n, "token ids must be i32");
+      return {in[0]->elements(), in[1]->cols()};
+    case Op::rms_norm:
+      if (in[1]->elements() == 0 || in[0]->cols() % in[1]->elements() != 0)
+        shape_error(n, "weight '" + in[1]->name + "' size " + std::to_string(in[1]->elements()) +
+                           " does not divide the row length " + std::to_string(in[0]->cols()));
+      return in[0]->shape;
+    case Op::matmul:
+      expect_cols(n, *in[0], in[1]->cols(), "input");
+      return {in[0]->rows(), in[1]->rows()};
+    case Op::rope: {
+      const auto& p = std::get<RopeParams>(n.params);
+      if (p.head_dim <= 0 || p.head_dim % 2 || in[0]->cols() % p.head_dim)
+        shape_error(n, "head_dim " + std::to_string(p.head_dim) + " does not fit row length " +
+                           std::to_string(in[0]->cols()));
+      expect_positions(n, *in[1], in[0]->rows());
+      return in[0]->shape;
+    }
+    case Op::kv_store:
+      expect_cols(n, *in[0], in[2]->cols(), "input");
+      expect_positions(n, *in[1], in[0]->rows());
+      return in[2]->shape;
+    case Op::attention: {
+      const auto& p = std::get<AttentionParams>(n.params);
+      if (p.n_kv_head <= 0 || p.n_head % p.n_kv_head)
+        shape_error(n, "n_head " + std::to_string(p.n_head) + " is not a multiple of n_kv_head " +
+                           std::to_string(p.n_kv_head));
+      expect_cols(n, *in[0], int64_t(p.n_head) * p.head_dim, "q");
+      expect_cols(n, *in[1], int64_t(p.n_kv_head) * p.head_dim, "k_cache");
+      expect_cols(n, *in[2], int64_t(p.n_kv_head) * p.head_dim, "v_cache");
+      expect_positions(n, *in[3], in[0]->rows());
+      return in[0]->shape;
+    }
+    case Op::gelu_mul:
+    case Op::add:
+      if (in[0]->shape != in[1]->shape)
+        shape_error(n, "inputs '" + in[0]->name + "' " + in[0]->shape_string() + " and '" + in[1]->name + "' " +
+                           in[1]->shape_string() + " differ");
+      return in[0]->shape;
+    case Op::softcap: return in[0]->shape;
+    case Op::last_row: return {1, in[0]->cols()};
+    case Op::count_: break;
+  }
+  shape_error(n, "unknown op");
+}
+
+std::string params_string(const OpParams& params) {
+  std::ostringstream s;
+  std::visit(
+      [&](const auto& p) {
+        using P = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<P, EmbedParams>) s << "scale=" << p.scale;
+        if constexpr (std::is_same_v<P, RmsNormParams>) s << "eps=" << p.eps;
+        if constexpr (std::is_same_v<P, RopeParams>)
+          s << "head_dim=" << p.head_dim << " theta=" << p.theta << " freq_scale=" << p.freq_scale;
+        if constexpr (std::is_same_v<P, AttentionParams>) {
+          s << "heads=" << p.n_head << "/" << p.n_kv_head << " head_dim=" << p.head_dim << " scale=" << p.scale;
+          if (p.softcap > 0) s << " softcap=" << p.softcap;
+          s << (p.window > 0 ? " window=" + std::to_string(p.window) : std::string(" causal"));
+        }
+        if constexpr (std::is_same_v<P, SoftcapParams>) s << "cap=" << p.cap;
+      },
+      params);
+  return s.str();
+}
+
+}  // namespace vkg

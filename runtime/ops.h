@@ -1,0 +1,77 @@
+// The op set: one enum value per op, its parameters, and one table row (name, input names). A backend
+// implements every op; the graph checks shapes when a node is added (ops.cpp).
+#pragma once
+#include <variant>
+#include <vector>
+
+#include "runtime/tensor.h"
+
+namespace vkg {
+
+enum class Op {
+  embed,      // (token_ids[n] i32, table[V, H]) -> [n, H]: row lookup times scale
+  rms_norm,   // (x[r, c], w[g]) -> [r, c]: x * rsqrt(mean(x^2) + eps) * w over each group of g values
+  matmul,     // (x[n, K], w[N, K] any dtype) -> [n, N]: x @ w^T, fp32 accumulation
+  rope,       // (x[n, heads*hd], positions[n] i32) -> same: half-split (NEOX) rotation per head
+  kv_store,   // (x[n, kv], positions[n] i32, cache[C, kv]) -> cache: row p goes to slot p % C (ring)
+  attention,  // (q[n, nh*hd], k_cache[C, nkv*hd], v_cache[C, nkv*hd], positions[n]) -> [n, nh*hd]
+  gelu_mul,   // (gate[n, I], up[n, I]) -> [n, I]: gelu_tanh(gate) * up
+  add,        // (a, b) -> a + b, same shapes
+  softcap,    // (x) -> cap * tanh(x / cap)
+  last_row,   // (x[n, c]) -> [1, c]: the last token's row (logits of the last token only)
+  count_
+};
+
+struct EmbedParams {
+  float scale = 1.0f;
+};
+struct RmsNormParams {
+  float eps = 1e-6f;
+};
+struct MatmulParams {};
+struct RopeParams {
+  int head_dim = 0;
+  float theta = 10000.0f;
+  float freq_scale = 1.0f;  // linear RoPE scaling: angle = (pos * freq_scale) * inv_freq
+};
+struct KvStoreParams {};
+struct AttentionParams {
+  int n_head = 0;
+  int n_kv_head = 0;
+  int head_dim = 0;
+  float scale = 1.0f;    // multiplies q.k
+  float softcap = 0.0f;  // 0: none; else scores = softcap * tanh(scores / softcap) before the mask
+  int window = 0;        // 0: causal over all positions; else keys with pos_q - pos_k < window
+};
+struct GeluMulParams {};
+struct AddParams {};
+struct SoftcapParams {
+  float cap = 0.0f;
+};
+struct LastRowParams {};
+
+using OpParams = std::variant<EmbedParams, RmsNormParams, MatmulParams, RopeParams, KvStoreParams,
+                              AttentionParams, GeluMulParams, AddParams, SoftcapParams, LastRowParams>;
+
+struct OpInfo {
+  Op op;
+  const char* name;
+  std::vector<const char*> inputs;
+};
+const OpInfo& op_info(Op op);
+inline const char* op_name(Op op) { return op_info(op).name; }
+
+struct Node {
+  Op op;
+  std::string name;  // readable, e.g. "blk.7.attn": used by `vkgemma graph`, debug labels, profiles, errors
+  std::vector<TensorId> inputs;
+  TensorId output = kNoTensor;
+  OpParams params;
+};
+
+// Shape of a node's output given its inputs; throws naming the node, the input and expected vs. got.
+std::vector<int64_t> infer_output_shape(const Node& node, const std::vector<const TensorDesc*>& inputs);
+
+std::string params_string(const OpParams& p);
+
+}  // namespace vkg

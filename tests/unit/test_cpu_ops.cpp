@@ -1,0 +1,241 @@
+// Every CPU op against a plain double-precision reference written here from the math (not from the
+// kernels), plus the properties the Gemma spec lists (gemma-models.md 7.1). Tolerances are relative to
+// fp32 rounding: the kernels accumulate in fp32, the references in fp64.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <complex>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "runtime/cpu/kernels.h"
+#include "runtime/cpu/quant.h"
+
+using namespace vkg;
+using namespace vkg::cpu;
+
+namespace {
+
+std::vector<float> random_vector(size_t n, uint32_t seed, float scale = 1.0f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> d(0.0f, scale);
+  std::vector<float> v(n);
+  for (float& x : v) x = d(rng);
+  return v;
+}
+
+void check_close(const std::vector<float>& got, const std::vector<double>& want, double rel, double abs_tol) {
+  REQUIRE(got.size() == want.size());
+  for (size_t i = 0; i < got.size(); ++i)
+    REQUIRE_MESSAGE(std::abs(got[i] - want[i]) <= abs_tol + rel * std::abs(want[i]),
+                    "index " << i << ": got " << got[i] << " want " << want[i]);
+}
+
+ThreadPool& pool() {
+  static ThreadPool p(2);
+  return p;
+}
+
+TensorDesc f32_weight(const std::vector<float>& data, int64_t rows, int64_t cols) {
+  return TensorDesc{"w", {rows, cols}, DType::F32, TensorRole::weight, data.data()};
+}
+
+}  // namespace
+
+TEST_SUITE("cpu_ops") {
+  TEST_CASE("gelu_tanh known values (gemma-models.md 7.1)") {
+    CHECK(gelu_tanh(1.0f) == doctest::Approx(0.8411920).epsilon(1e-6));
+    CHECK(gelu_tanh(-1.0f) == doctest::Approx(-0.1588080).epsilon(1e-6));
+    CHECK(gelu_tanh(2.0f) == doctest::Approx(1.9545977).epsilon(1e-6));
+    std::vector<float> g = {1.0f, -1.0f, 0.0f}, u = {2.0f, 3.0f, 5.0f}, o(3);
+    gelu_mul(g.data(), u.data(), 3, o.data());
+    CHECK(o[0] == doctest::Approx(2 * 0.8411920).epsilon(1e-6));
+    CHECK(o[1] == doctest::Approx(3 * -0.1588080).epsilon(1e-6));
+    CHECK(o[2] == 0.0f);
+  }
+
+  TEST_CASE("rms_norm per group, against fp64") {
+    const int64_t rows = 3, cols = 512, group = 256;
+    auto x = random_vector(rows * cols, 1, 20.0f);
+    auto w = random_vector(group, 2);
+    std::vector<float> out(x.size());
+    rms_norm(x.data(), rows, cols, w.data(), group, 1e-6f, out.data(), pool());
+    std::vector<double> want(x.size());
+    for (int64_t g = 0; g < rows * cols / group; ++g) {
+      double ss = 0;
+      for (int64_t i = 0; i < group; ++i) ss += double(x[g * group + i]) * x[g * group + i];
+      double r = 1.0 / std::sqrt(ss / group + 1e-6);
+      for (int64_t i = 0; i < group; ++i) want[g * group + i] = x[g * group + i] * r * w[i];
+    }
+    check_close(out, want, 1e-5, 1e-6);
+  }
+
+  TEST_CASE("matmul on f32 and quantized weights, one and several tokens") {
+    const int64_t K = 512, N = 37;
+    for (int64_t n : {1, 5}) {
+      auto x = random_vector(n * K, 3);
+      auto wf = random_vector(N * K, 4, 0.05f);
+      // Q8_0 copy of the weights, quantized here the simple way (d = max|x|/127), to test the dtype path.
+      std::vector<uint8_t> q8(static_cast<size_t>(row_bytes(DType::Q8_0, K) * N));
+      for (int64_t b = 0; b < N * K / 32; ++b) {
+        float amax = 0;
+        for (int i = 0; i < 32; ++i) amax = std::max(amax, std::abs(wf[b * 32 + i]));
+        const float d = amax / 127.0f;
+        uint16_t dh = fp32_to_fp16(d);
+        std::memcpy(&q8[b * 34], &dh, 2);
+        for (int i = 0; i < 32; ++i)
+          q8[b * 34 + 2 + i] = static_cast<uint8_t>(static_cast<int8_t>(std::lround(wf[b * 32 + i] / d)));
+      }
+      for (DType type : {DType::F32, DType::Q8_0}) {
+        TensorDesc w = type == DType::F32 ? f32_weight(wf, N, K)
+                                          : TensorDesc{"w", {N, K}, DType::Q8_0, TensorRole::weight, q8.data()};
+        std::vector<float> deq(static_cast<size_t>(N * K));
+        for (int64_t r = 0; r < N; ++r)
+          dequantize_row(type, static_cast<const uint8_t*>(w.data) + r * row_bytes(type, K), deq.data() + r * K, K);
+        std::vector<float> out(static_cast<size_t>(n * N));
+        matmul(x.data(), n, K, w, out.data(), pool());
+        std::vector<double> want(out.size());
+        for (int64_t t = 0; t < n; ++t)
+          for (int64_t r = 0; r < N; ++r) {
+            double s = 0;
+            for (int64_t k = 0; k < K; ++k) s += double(x[t * K + k]) * deq[r * K + k];
+            want[t * N + r] = s;
+          }
+        check_close(out, want, 1e-4, 1e-4);
+      }
+    }
+  }
+
+  TEST_CASE("rope: half-split rotation against complex multiplication; properties") {
+    const int hd = 16, heads = 2;
+    RopeParams p{hd, 10000.0f, 1.0f};
+    auto x = random_vector(3 * heads * hd, 5);
+    std::vector<int32_t> pos = {0, 7, 1000};
+    std::vector<float> out(x.size());
+    rope(x.data(), 3, heads * hd, pos.data(), p, out.data());
+    std::vector<double> want(x.size());
+    for (int r = 0; r < 3; ++r)
+      for (int h = 0; h < heads; ++h)
+        for (int i = 0; i < hd / 2; ++i) {
+          const size_t base = r * heads * hd + h * hd;
+          // (x_i + j x_{i+d/2}) * e^{j pos theta^(-2i/d)}: gemma_pytorch's complex view of the halves.
+          std::complex<double> c(x[base + i], x[base + i + hd / 2]);
+          c *= std::polar(1.0, pos[r] * std::pow(10000.0, -2.0 * i / hd));
+          want[base + i] = c.real();
+          want[base + i + hd / 2] = c.imag();
+        }
+    check_close(out, want, 1e-4, 1e-4);
+    for (int i = 0; i < heads * hd; ++i) CHECK(out[i] == x[i]);  // position 0 is the identity
+
+    // q(p).k(p') depends only on p - p'.
+    auto q = random_vector(hd, 6), k = random_vector(hd, 7);
+    auto dot_at = [&](int32_t pq, int32_t pk) {
+      std::vector<float> qr(hd), kr(hd);
+      rope(q.data(), 1, hd, &pq, p, qr.data());
+      rope(k.data(), 1, hd, &pk, p, kr.data());
+      double s = 0;
+      for (int i = 0; i < hd; ++i) s += double(qr[i]) * kr[i];
+      return s;
+    };
+    CHECK(dot_at(10, 3) == doctest::Approx(dot_at(110, 103)).epsilon(1e-4));
+
+    // Linear scaling by 1/8 at position 8p equals no scaling at p.
+    RopeParams scaled{hd, 1e6f, 0.125f}, plain{hd, 1e6f, 1.0f};
+    std::vector<float> a(hd), b(hd);
+    int32_t p8 = 800, p1 = 100;
+    rope(q.data(), 1, hd, &p8, scaled, a.data());
+    rope(q.data(), 1, hd, &p1, plain, b.data());
+    for (int i = 0; i < hd; ++i) CHECK(a[i] == doctest::Approx(b[i]).epsilon(1e-5));
+  }
+
+  TEST_CASE("attention: causal, sliding window, softcap, GQA against an explicit-mask reference") {
+    const int nh = 4, nkv = 2, hd = 8, cap = 32;
+    for (int window : {0, 4})
+      for (float cap_s : {0.0f, 5.0f}) {
+        AttentionParams p{nh, nkv, hd, 0.35f, cap_s, window};
+        const int total = 20;  // keys at positions 0..19 in the cache
+        auto kc = random_vector(cap * nkv * hd, 8), vc = random_vector(cap * nkv * hd, 9);
+        std::vector<int32_t> pos = {10, 19};
+        auto q = random_vector(2 * nh * hd, 10, 2.0f);
+        std::vector<float> out(q.size());
+        attention(q.data(), 2, kc.data(), vc.data(), cap, pos.data(), p, out.data(), pool());
+        std::vector<double> want(q.size());
+        for (int t = 0; t < 2; ++t)
+          for (int h = 0; h < nh; ++h) {
+            const int g = h / (nh / nkv);  // heads 0,1 -> kv 0; 2,3 -> kv 1
+            std::vector<double> s(total, -INFINITY);
+            for (int j = 0; j < total; ++j) {
+              const bool visible = j <= pos[t] && (window == 0 || pos[t] - j < window);
+              if (!visible) continue;
+              double d = 0;
+              for (int i = 0; i < hd; ++i) d += double(q[(t * nh + h) * hd + i]) * kc[(j * nkv + g) * hd + i];
+              d *= p.scale;
+              if (cap_s > 0) d = cap_s * std::tanh(d / cap_s);
+              s[j] = d;
+            }
+            double mx = -INFINITY, sum = 0;
+            for (double v : s) mx = std::max(mx, v);
+            for (double& v : s) sum += (v = std::exp(v - mx));
+            for (int i = 0; i < hd; ++i) {
+              double o = 0;
+              for (int j = 0; j < total; ++j) o += s[j] / sum * vc[(j * nkv + g) * hd + i];
+              want[(t * nh + h) * hd + i] = o;
+            }
+          }
+        check_close(out, want, 1e-4, 1e-5);
+      }
+  }
+
+  TEST_CASE("window 4: the query at position 10 sees exactly keys 7, 8, 9, 10") {
+    // One head, head_dim 1, q = 1, k = 0 (equal scores), v_j = 2^j: the output is the mean of the visible v.
+    const int cap = 16;
+    std::vector<float> kc(cap, 0.0f), vc(cap), q = {1.0f}, out(1);
+    for (int j = 0; j < cap; ++j) vc[j] = static_cast<float>(1 << j);
+    int32_t pos = 10;
+    attention(q.data(), 1, kc.data(), vc.data(), cap, &pos, AttentionParams{1, 1, 1, 1.0f, 0.0f, 4}, out.data(),
+              pool());
+    CHECK(out[0] == doctest::Approx((128 + 256 + 512 + 1024) / 4.0));
+  }
+
+  TEST_CASE("ring cache: step-by-step decode equals full recomputation past the window") {
+    // Sliding window 4 with a ring of 4 slots, tokens one at a time, vs a 64-slot cache that never wraps.
+    const int hd = 4, steps = 12, window = 4;
+    AttentionParams p{1, 1, hd, 0.5f, 0.0f, window};
+    auto keys = random_vector(steps * hd, 11), values = random_vector(steps * hd, 12), qs = random_vector(steps * hd, 13);
+    std::vector<float> ring_k(window * hd), ring_v(window * hd), full_k(64 * hd), full_v(64 * hd);
+    for (int32_t t = 0; t < steps; ++t) {
+      kv_store(&keys[t * hd], 1, hd, &t, ring_k.data(), window);
+      kv_store(&values[t * hd], 1, hd, &t, ring_v.data(), window);
+      kv_store(&keys[t * hd], 1, hd, &t, full_k.data(), 64);
+      kv_store(&values[t * hd], 1, hd, &t, full_v.data(), 64);
+      std::vector<float> a(hd), b(hd);
+      attention(&qs[t * hd], 1, ring_k.data(), ring_v.data(), window, &t, p, a.data(), pool());
+      attention(&qs[t * hd], 1, full_k.data(), full_v.data(), 64, &t, p, b.data(), pool());
+      for (int i = 0; i < hd; ++i) CHECK(a[i] == b[i]);
+    }
+  }
+
+  TEST_CASE("embed, add, softcap") {
+    std::vector<float> table = {1, 2, 3, 4, 5, 6};
+    TensorDesc t = f32_weight(table, 3, 2);
+    std::vector<int32_t> ids = {2, 0};
+    std::vector<float> out(4);
+    embed(t, ids.data(), 2, 10.0f, out.data(), pool());
+    CHECK(out == std::vector<float>{50, 60, 10, 20});
+    int32_t bad = 3;
+    CHECK_THROWS_WITH_AS(embed(t, &bad, 1, 1.0f, out.data(), pool()), doctest::Contains("token id 3 is outside"),
+                         std::runtime_error);
+
+    std::vector<float> a = {1, -2}, b = {0.5f, 4}, s(2);
+    add(a.data(), b.data(), 2, s.data());
+    CHECK(s == std::vector<float>{1.5f, 2.0f});
+
+    std::vector<float> x = {0.01f, 45.0f, -45.0f, 1e6f}, c(4);
+    softcap(x.data(), 4, 30.0f, c.data());
+    CHECK(c[0] == doctest::Approx(0.01f).epsilon(1e-4));  // ~identity for |x| << cap
+    CHECK(c[1] == doctest::Approx(30.0 * std::tanh(1.5)).epsilon(1e-6));
+    CHECK(c[2] == -c[1]);
+    CHECK(c[3] <= 30.0f);  // bounded by the cap
+  }
+}

