@@ -337,7 +337,9 @@ TokenStreamDecoder::TokenStreamDecoder(const Tokenizer& tok) : tok_(tok) {}
 
 std::string TokenStreamDecoder::push(int id) {
   tok_.decode({id});  // validates the id (throws on a bad one)
-  if (has_anchor_ && tok_.is_control(id)) return {};  // invisible, and the anchor already has text
+  // A control token is invisible and, once the anchor has text, changes nothing, unless it separates two
+  // runs of byte pieces (decode() joins only adjacent byte pieces into characters).
+  if (has_anchor_ && tok_.is_control(id) && !tok_.is_byte(window_.back())) return {};
   window_.push_back(id);
 
   // Hold back an incomplete UTF-8 character at the end of a trailing run of byte pieces.

@@ -198,7 +198,7 @@ def build_config(reader):
         use_cache=True,
     )
     cfg._attn_implementation = "eager"
-    cfg.torch_dtype = torch.float32
+    cfg.dtype = torch.float32
     return cfg
 
 
@@ -388,7 +388,9 @@ def main():
     seq = list(greedy_ids)
     gen = []
     for _ in range(N_GREEDY):
-        nxt = int(torch.argmax(logits_of(seq)[-1]))
+        # full recomputation of the whole sequence (no KV cache); only the last row of logits is needed
+        last = model(input_ids=torch.tensor([seq], dtype=torch.long), use_cache=False, logits_to_keep=1).logits
+        nxt = int(torch.argmax(last[0, -1]))
         gen.append(nxt)
         seq.append(nxt)
     gtext = tok.decode(gen, skip_special_tokens=False)

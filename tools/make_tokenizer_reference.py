@@ -10,13 +10,13 @@ Usage: .venv/bin/python tools/make_tokenizer_reference.py [model.gguf]
 File format: '#' lines are comments; every other line is
     <UTF-8 text as lowercase hex> TAB <ids with BOS, space separated>
 
-Strings deliberately left out: long whitespace runs. The Gemma 3 vocabulary has user-defined pieces
-for runs of up to 31 spaces / 31 newlines / 31 tabs; SentencePiece matches user-defined pieces greedily
-(longest first, left to right), whereas HF's fast tokenizer splits on its added tokens in a different
-way for runs longer than the longest piece, so the two can disagree there (llama.cpp history: HF and
-SentencePiece differ on long whitespace runs; llama.cpp follows SentencePiece). The script prints any
-string of the candidate list where HF and a SentencePiece model rebuilt the same way as vkg::Tokenizer
-disagree, and keeps only the strings where they agree (the discrepancies are listed in the file header).
+Strings left out: long whitespace runs. The Gemma 3 vocabulary has user-defined pieces for runs of
+up to 31 spaces / newlines / tabs. For "x" + 40 spaces + "y", SentencePiece takes the longest piece first
+(31 + 9 spaces: ids 167 145) while HF's tokenizer gives 16 + 24 (ids 152 160); the runs of 40 newlines and
+35 tabs in the list agree. This matches llama.cpp's experience (HF and SentencePiece differ on long
+whitespace runs; llama.cpp follows SentencePiece, as vkg::Tokenizer does). The script compares every
+candidate with a SentencePiece model rebuilt the same way as vkg::Tokenizer, keeps only the strings where
+HF and SentencePiece agree, and lists the left-out ones (with both id lists) in the file header.
 """
 import os
 import sys

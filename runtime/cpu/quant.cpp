@@ -21,12 +21,17 @@
 // float-writing block loops without run-time overlap checks (uint8_t may alias anything).
 #define VKG_RESTRICT __restrict
 // Full unroll of the fixed 16-lane loop (an unknown #pragma would warn on MSVC, hence the guard).
+// VKG_KEEP_LOOP keeps a short block loop a loop: at -O3 g++ would otherwise unroll it completely and then
+// vectorize the straight-line code poorly (measured ~2.5x slower for Q4_0/Q5_0 with -march=native).
 #if defined(__clang__)
 #define VKG_UNROLL_LANES _Pragma("clang loop unroll(full)")
+#define VKG_KEEP_LOOP _Pragma("clang loop unroll(disable)")
 #elif defined(__GNUC__)
 #define VKG_UNROLL_LANES _Pragma("GCC unroll 16")
+#define VKG_KEEP_LOOP _Pragma("GCC unroll 1")
 #else
 #define VKG_UNROLL_LANES
+#define VKG_KEEP_LOOP
 #endif
 
 namespace vkg::cpu {
@@ -121,10 +126,11 @@ inline float half_at(const uint8_t* blk, std::size_t off) { return fp16_to_fp32(
 inline void dequant_q4_0(const uint8_t* VKG_RESTRICT b, float* VKG_RESTRICT y) {
   const float d = half_at(b, offsetof(block_q4_0, d));
   const uint8_t* qs = b + offsetof(block_q4_0, qs);
-  for (int j = 0; j < QK4_0 / 2; ++j) {
-    y[j] = d * static_cast<float>((qs[j] & 0x0F) - 8);
-    y[j + QK4_0 / 2] = d * static_cast<float>((qs[j] >> 4) - 8);
-  }
+  // Two separate loops (not one loop writing y[j] and y[j + 16]): each is a clean 16-wide vector loop.
+  VKG_KEEP_LOOP
+  for (int j = 0; j < QK4_0 / 2; ++j) y[j] = d * static_cast<float>((qs[j] & 0x0F) - 8);
+  VKG_KEEP_LOOP
+  for (int j = 0; j < QK4_0 / 2; ++j) y[j + QK4_0 / 2] = d * static_cast<float>((qs[j] >> 4) - 8);
 }
 
 constexpr uint32_t kBit[32] = {
@@ -137,12 +143,16 @@ inline void dequant_q5_0(const uint8_t* VKG_RESTRICT b, float* VKG_RESTRICT y) {
   const float d = half_at(b, offsetof(block_q5_0, d));
   const uint32_t qh = load_u32(b + offsetof(block_q5_0, qh));
   const uint8_t* qs = b + offsetof(block_q5_0, qs);
+  // ggml: xh0 = ((qh >> j) << 4) & 0x10, xh1 = (qh >> (j + 12)) & 0x10; written with a mask table
+  // because a per-lane variable shift does not vectorize on SSE2/NEON.
+  VKG_KEEP_LOOP
   for (int j = 0; j < QK5_0 / 2; ++j) {
-    // ggml: xh0 = ((qh >> j) << 4) & 0x10, xh1 = (qh >> (j + 12)) & 0x10; written with a mask table
-    // because a per-lane variable shift does not vectorize on SSE2/NEON.
     const int xh0 = (qh & kBit[j]) ? 0x10 : 0;
-    const int xh1 = (qh & kBit[j + 16]) ? 0x10 : 0;
     y[j] = d * static_cast<float>(((qs[j] & 0x0F) | xh0) - 16);
+  }
+  VKG_KEEP_LOOP
+  for (int j = 0; j < QK5_0 / 2; ++j) {
+    const int xh1 = (qh & kBit[j + 16]) ? 0x10 : 0;
     y[j + QK5_0 / 2] = d * static_cast<float>(((qs[j] >> 4) | xh1) - 16);
   }
 }
@@ -150,6 +160,7 @@ inline void dequant_q5_0(const uint8_t* VKG_RESTRICT b, float* VKG_RESTRICT y) {
 inline void dequant_q8_0(const uint8_t* VKG_RESTRICT b, float* VKG_RESTRICT y) {
   const float d = half_at(b, offsetof(block_q8_0, d));
   const int8_t* qs = reinterpret_cast<const int8_t*>(b + offsetof(block_q8_0, qs));
+  VKG_KEEP_LOOP
   for (int j = 0; j < QK8_0; ++j) y[j] = d * static_cast<float>(qs[j]);
 }
 
@@ -271,8 +282,15 @@ struct Acc {
 
 [[noreturn]] void unsupported(const char* what, DType type) {
   const DTypeInfo* info = dtype_info(static_cast<uint32_t>(type));
-  const std::string name = info ? info->name : ("#" + std::to_string(static_cast<uint32_t>(type)));
-  throw std::runtime_error(std::string(what) + ": unsupported weight type " + name);
+  std::string msg = what;
+  msg += ": unsupported weight type ";
+  if (info) {
+    msg += info->name;
+  } else {
+    msg += "#";
+    msg += std::to_string(static_cast<uint32_t>(type));
+  }
+  throw std::runtime_error(msg);
 }
 
 void check_multiple(const char* what, DType type, int64_t n, int64_t block) {
@@ -291,10 +309,21 @@ void dequantize_blocks(const void* src, float* dst, int64_t n) {
 template <int QK, int BYTES, void (*Dequant)(const uint8_t*, float*)>
 float dot_blocks(const void* row, const float* x, int64_t n) {
   static_assert(QK % kLanes == 0, "block size must be a multiple of the accumulator width");
+  // Small blocks are dequantized kBatch at a time (256 values) before the dot loop runs over them:
+  // reading each block's values right after writing them costs store-to-load forwarding stalls when the
+  // compiler writes them with narrower stores than it reads them with. Lane k of the accumulator sees
+  // the same values in the same order either way.
+  constexpr int kBatch = QK >= 256 ? 1 : 256 / QK;
   const uint8_t* p = static_cast<const uint8_t*>(row);
+  const int64_t nb = n / QK;
   Acc acc;
-  alignas(64) float tmp[QK];
-  for (int64_t i = 0; i < n / QK; ++i) {
+  alignas(64) float tmp[QK * kBatch];
+  int64_t i = 0;
+  for (; i + kBatch <= nb; i += kBatch) {
+    for (int k = 0; k < kBatch; ++k) Dequant(p + (i + k) * BYTES, tmp + k * QK);
+    acc.add(tmp, x + i * QK, QK * kBatch);
+  }
+  for (; i < nb; ++i) {
     Dequant(p + i * BYTES, tmp);
     acc.add(tmp, x + i * QK, QK);
   }

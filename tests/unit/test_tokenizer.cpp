@@ -309,6 +309,11 @@ TEST_CASE("stream decoder equals decode and never splits a character") {
   CHECK(dec.push(euro[0]).empty());
   CHECK(dec.push(euro[1]).empty());
   CHECK(dec.push(euro[2]) == "\xE2\x82\xAC");
+  // A control token between byte pieces splits them into separate (here invalid) characters, as in decode().
+  const int x = *tok.find_token("x");
+  const std::vector<int> split = {x, *tok.find_token("<0xC2>"), 5, *tok.find_token("<0xAD>"), x};
+  CHECK(stream_all(tok, split, false) == tok.decode(split));
+  CHECK(tok.decode(split) == "x\xEF\xBF\xBD\xEF\xBF\xBDx");  // two U+FFFD
 }
 
 TEST_CASE("stream decoder on random id sequences") {
@@ -319,10 +324,17 @@ TEST_CASE("stream decoder on random id sequences") {
       CAPTURE(dummy_prefix);
       const int x = *tok->find_token("x");
       std::uniform_int_distribution<int> any(0, tok->vocab_size() - 1);
-      for (int trial = 0; trial < 300; ++trial) {
+      // A pool without most byte pieces, so that spaces, controls and multi-byte characters meet often.
+      std::vector<int> pool;
+      for (int id = 0; id < tok->vocab_size(); ++id)
+        if (!tok->is_byte(id)) pool.push_back(id);
+      for (const char* b : {"<0x41>", "<0x80>", "<0xA9>", "<0xC3>", "<0xE2>", "<0x82>", "<0xAC>", "<0xF0>", "<0x9F>"})
+        pool.push_back(*tok->find_token(b));
+      std::uniform_int_distribution<size_t> pick(0, pool.size() - 1);
+      for (int trial = 0; trial < 600; ++trial) {
         std::vector<int> ids;
         const int len = 1 + trial % 17;
-        for (int k = 0; k < len; ++k) ids.push_back(any(rng));
+        for (int k = 0; k < len; ++k) ids.push_back(trial % 2 ? any(rng) : pool[pick(rng)]);
         ids.push_back(x);  // ends on a normal piece, so nothing is held back
         CAPTURE(ids);
         CHECK(stream_all(*tok, ids, false) == tok->decode(ids));
@@ -354,6 +366,13 @@ TEST_CASE("hand-built ModelProto: BPE merges, longest control match, user-define
   const Tokenizer dp = handmade(true);
   CHECK(dp.encode("ab", false) == std::vector<int>{*dp.find_token(kSpace + "ab")});
   CHECK(dp.decode(dp.encode("ab ab", false)) == "ab ab");
+  // decode() drops leading spaces while its output is still empty; the stream decoder must agree.
+  const int sp = *dp.find_token(kSpace), sa = *dp.find_token(kSpace + "a"), a = *dp.find_token("a");
+  for (const std::vector<int>& ids : std::vector<std::vector<int>>{
+           {sp, sa, sp}, {2, sp, sp, sa}, {a, sp, sa}, {a, sp, 2, sa}, {sp, 2, sp, a, sp, sa}}) {
+    CAPTURE(ids);
+    CHECK(stream_all(dp, ids) == dp.decode(ids));
+  }
 }
 
 TEST_CASE("serialized proto reloads to the same tokenizer") {
