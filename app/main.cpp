@@ -13,10 +13,10 @@ constexpr const char* kUsage =
     "\n"
     "commands:\n"
     "  run         generate text: -m MODEL -p PROMPT [-n N] [--temp T] [--top-k K] [--top-p P] [--seed S]\n"
-    "              [--backend cpu] [--threads N] [--ctx N]\n"
+    "              [--backend auto|cpu|vulkan] [--device N] [--threads N] [--ctx N]\n"
     "  tokenize    print token ids: -m MODEL -p TEXT [--no-bos]\n"
     "  perplexity  -m MODEL -f FILE [--ctx N] [--chunks N]: prints PPL = <value> last\n"
-    "  info        -m MODEL: metadata, config, tensors\n"
+    "  info        [-m MODEL]: Vulkan devices; with a model also its metadata, config, tensor types\n"
     "  graph       -m MODEL [-n TOKENS]: the graph of one step\n";
 
 }  // namespace

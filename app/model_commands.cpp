@@ -6,6 +6,7 @@
 #include "app/commands.h"
 #include "model/gemma_graph.h"
 #include "model/model.h"
+#include "runtime/vulkan/context.h"
 
 namespace vkg::app {
 
@@ -28,8 +29,24 @@ std::string value_string(const GgufValue& v) {
 }
 }  // namespace
 
+namespace {
+void print_devices() {
+  std::cout << "Vulkan devices:\n";
+  try {
+    for (const vk::DeviceInfo& d : vk::Context::list_devices()) std::cout << "  " << d.describe() << "\n";
+  } catch (const std::exception& e) {
+    std::cout << "  none: " << e.what() << "\n";
+  }
+}
+}  // namespace
+
+// Without -m: the Vulkan devices. With -m: the model's metadata, config and tensor types, then the devices.
 int info_command(const std::vector<std::string>& argv) {
   Args args(argv, {"--model"}, {}, {{"-m", "--model"}});
+  if (!args.has("--model")) {
+    print_devices();
+    return 0;
+  }
   auto model = Model::load(args.require("--model"));
   const GgufFile& f = model->gguf();
   std::cout << "file: " << f.path() << " (GGUF v" << f.version() << ", " << f.tensors().size() << " tensors, "
@@ -39,6 +56,8 @@ int info_command(const std::vector<std::string>& argv) {
   std::map<std::string, int> types;
   for (const auto& [name, t] : model->weights()) types[dtype_name(t.dtype)]++;
   for (const auto& [type, n] : types) std::cout << "  " << type << ": " << n << "\n";
+  std::cout << "\n";
+  print_devices();
   return 0;
 }
 

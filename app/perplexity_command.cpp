@@ -11,7 +11,7 @@
 namespace vkg::app {
 
 int perplexity_command(const std::vector<std::string>& argv) {
-  Args args(argv, {"--model", "--file", "--ctx", "--chunks", "--backend", "--threads"}, {},
+  Args args(argv, {"--model", "--file", "--ctx", "--chunks", "--backend", "--threads", "--device"}, {},
             {{"-m", "--model"}, {"-f", "--file"}, {"-c", "--ctx"}, {"-t", "--threads"}});
   const std::string file = args.require("--file");
   std::ifstream in(file, std::ios::binary);
@@ -22,12 +22,16 @@ int perplexity_command(const std::vector<std::string>& argv) {
   auto model = Model::load(args.require("--model"));
   const int n_ctx = args.get_int("--ctx", 512);
   SessionOptions so;
-  so.backend = args.get("--backend", "cpu");
+  so.backend = args.get("--backend", "auto");
+  so.device = args.get_int("--device", -1);
   so.n_threads = args.get_int("--threads", 0);
   so.context = n_ctx;
   so.max_batch = n_ctx;
   Session session(*model, so);
-  std::vector<int> tokens = model->tokenizer().encode(text.str(), true);
+  if (!session.backend_notice().empty()) std::fprintf(stderr, "%s\n", session.backend_notice().c_str());
+  std::string content = text.str();
+  if (!content.empty() && content.back() == '\n') content.pop_back();  // as llama-perplexity's -f does
+  std::vector<int> tokens = model->tokenizer().encode(content, true);
   std::fprintf(stderr, "%s: %zu tokens; chunks of %d\n", file.c_str(), tokens.size(), n_ctx);
   auto t0 = std::chrono::steady_clock::now();
   PerplexityResult r = perplexity(session, tokens, n_ctx, args.get_int("--chunks", 0), [](int c, double ppl) {

@@ -17,7 +17,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 int run_command(const std::vector<std::string>& argv) {
   Args args(argv, {"--model", "--prompt", "--n-predict", "--temp", "--top-k", "--top-p", "--seed", "--backend",
-                   "--threads", "--ctx"},
+                   "--threads", "--ctx", "--device"},
             {"--no-bos"}, {{"-m", "--model"}, {"-p", "--prompt"}, {"-n", "--n-predict"}, {"-t", "--threads"}});
   const std::string path = args.require("--model");
   const std::string prompt = args.require("--prompt");
@@ -33,10 +33,12 @@ int run_command(const std::vector<std::string>& argv) {
   auto t_load = std::chrono::steady_clock::now();
   auto model = Model::load(path);
   SessionOptions so;
-  so.backend = args.get("--backend", "cpu");
+  so.backend = args.get("--backend", "auto");
+  so.device = args.get_int("--device", -1);
   so.n_threads = args.get_int("--threads", 0);
   so.context = args.get_int("--ctx", 0);
   Session session(*model, so);
+  if (!session.backend_notice().empty()) std::fprintf(stderr, "%s\n", session.backend_notice().c_str());
   std::fprintf(stderr, "loaded %s (%s, %.0f MiB of weights) in %.2f s; backend %s, context %d, KV cache %.1f MiB\n",
                path.c_str(), model->config().name.c_str(), model->weight_bytes() / 1048576.0, seconds_since(t_load),
                session.backend().name().c_str(), session.context(), session.kv_cache_bytes() / 1048576.0);

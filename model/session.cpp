@@ -13,7 +13,11 @@ Session::Session(const Model& model, const SessionOptions& o) : model_(model) {
                              std::to_string(model_ctx) + " tokens");
   kv_.context = o.context > 0 ? o.context : std::min(model_ctx, SessionOptions::kDefaultContextCap);
   kv_.max_batch = std::max(1, std::min(o.max_batch, kv_.context));
-  backend_ = make_backend(o.backend, BackendOptions{o.n_threads});
+  BackendOptions bo;
+  bo.n_threads = o.n_threads;
+  bo.device = o.device;
+  bo.validation = o.validation;
+  backend_ = make_backend(o.backend, bo, &notice_);
 }
 
 const Graph& Session::graph(int n_tokens, bool all_logits) {

@@ -14,8 +14,10 @@
 namespace vkg {
 
 struct SessionOptions {
-  std::string backend = "cpu";
+  std::string backend = "cpu";  // cpu, vulkan, auto
   int n_threads = 0;
+  int device = -1;             // Vulkan device index, -1: best
+  bool validation = false;     // Vulkan: Khronos validation layer, its errors raised as exceptions
   int context = 0;     // 0: the model's context, capped at kDefaultContextCap
   int max_batch = 64;  // prompt tokens per prefill step
   static constexpr int kDefaultContextCap = 4096;
@@ -34,6 +36,7 @@ class Session {
   int64_t kv_cache_bytes() const { return kv_.bytes(model_.config()); }
   void reset();
   Backend& backend() { return *backend_; }
+  const std::string& backend_notice() const { return notice_; }  // why "auto" did not pick Vulkan
   const Model& model() const { return model_; }
   // The graph used for a step of n tokens (built once, then reused).
   const Graph& graph(int n_tokens, bool all_logits);
@@ -44,6 +47,7 @@ class Session {
   std::unique_ptr<Backend> backend_;
   std::map<std::pair<int, bool>, Graph> graphs_;
   int position_ = 0;
+  std::string notice_;
 };
 
 }  // namespace vkg

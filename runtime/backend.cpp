@@ -3,12 +3,27 @@
 #include <stdexcept>
 
 #include "runtime/cpu/cpu_backend.h"
+#include "runtime/vulkan/vulkan_backend.h"
 
 namespace vkg {
 
-std::unique_ptr<Backend> make_backend(const std::string& name, const BackendOptions& options) {
+std::unique_ptr<Backend> make_backend(const std::string& name, const BackendOptions& options, std::string* notice) {
+  if (name == "auto") {
+    std::string reason;
+    try {
+      bool gpu = false;
+      for (const vk::DeviceInfo& d : vk::Context::list_devices()) gpu = gpu || d.type != "cpu";
+      if (gpu || options.device >= 0) return std::make_unique<vk::VulkanBackend>(options);
+      reason = "no GPU Vulkan device (only a CPU implementation such as lavapipe)";
+    } catch (const std::exception& e) {
+      reason = e.what();
+    }
+    if (notice) *notice = reason + "; using the CPU backend";
+    return std::make_unique<cpu::CpuBackend>(options.n_threads);
+  }
   if (name == "cpu") return std::make_unique<cpu::CpuBackend>(options.n_threads);
-  throw std::runtime_error("unknown backend '" + name + "' (available: cpu)");
+  if (name == "vulkan") return std::make_unique<vk::VulkanBackend>(options);
+  throw std::runtime_error("unknown backend '" + name + "' (available: cpu, vulkan)");
 }
 
 }  // namespace vkg

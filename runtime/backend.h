@@ -15,7 +15,9 @@ struct StepInputs {
 };
 
 struct BackendOptions {
-  int n_threads = 0;  // CPU: 0 = all hardware threads
+  int n_threads = 0;        // CPU: 0 = all hardware threads
+  int device = -1;          // Vulkan: device index, -1 = best
+  bool validation = false;  // Vulkan: Khronos validation layer on, its errors raised as exceptions
 };
 
 class Backend {
@@ -30,7 +32,11 @@ class Backend {
   virtual void reset_cache() = 0;
 };
 
-// "cpu" (more to come). Throws naming the unknown backend.
-std::unique_ptr<Backend> make_backend(const std::string& name, const BackendOptions& options);
+// "cpu", "vulkan", or "auto": Vulkan on a GPU (discrete, integrated or virtual), else the CPU backend —
+// a CPU-type Vulkan device such as lavapipe is slower than our CPU backend. With "auto", *notice (if given)
+// receives a one-line reason when Vulkan was not chosen. Throws naming an unknown backend, or why Vulkan
+// is unavailable when "vulkan" was asked for.
+std::unique_ptr<Backend> make_backend(const std::string& name, const BackendOptions& options,
+                                      std::string* notice = nullptr);
 
 }  // namespace vkg

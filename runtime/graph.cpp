@@ -1,9 +1,15 @@
 #include "runtime/graph.h"
 
+#include <atomic>
 #include <sstream>
 #include <stdexcept>
 
 namespace vkg {
+
+Graph::Graph(int n_tokens) : n_tokens_(n_tokens) {
+  static std::atomic<uint64_t> next_id{1};
+  id_ = next_id++;
+}
 
 TensorId Graph::add_tensor(TensorDesc desc) {
   tensors_.push_back(std::move(desc));

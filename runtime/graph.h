@@ -12,9 +12,11 @@ namespace vkg {
 
 class Graph {
  public:
-  explicit Graph(int n_tokens) : n_tokens_(n_tokens) {}
+  explicit Graph(int n_tokens);
 
   int n_tokens() const { return n_tokens_; }
+  // Unique per constructed graph: backends key what they prepared for a graph by it.
+  uint64_t id() const { return id_; }
   const std::vector<TensorDesc>& tensors() const { return tensors_; }
   const std::vector<Node>& nodes() const { return nodes_; }
   const TensorDesc& tensor(TensorId id) const { return tensors_.at(static_cast<size_t>(id)); }
@@ -36,6 +38,7 @@ class Graph {
 
  private:
   int n_tokens_;
+  uint64_t id_;
   std::vector<TensorDesc> tensors_;
   std::vector<Node> nodes_;
 };

@@ -98,7 +98,8 @@ def main() -> int:
         np.array([0x0000, 0x8000, 0x3F80, 0xC020, 0x7F7F, 0x0001, 0x8080, 0x7F80, 0xFF80, 0x7FC0], np.uint16),
         rng.integers(0, 0x10000, size=22, dtype=np.uint16),
     ])
-    bf_bits = np.where((bf_bits & 0x7F80) == 0x7F80, np.uint16(0x4049), bf_bits).astype(np.uint16)  # no random inf/nan
+    # no random inf/nan (the specials are put back below)
+    bf_bits = np.where((bf_bits & 0x7F80) == 0x7F80, np.uint16(0x4049), bf_bits).astype(np.uint16)
     bf_bits[7:10] = [0x7F80, 0xFF80, 0x7FC0]
     raw = bf_bits.view(np.uint8)
     entries.append((T.BF16, raw, dequant(raw, T.BF16)))

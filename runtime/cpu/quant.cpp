@@ -1,8 +1,9 @@
 // CPU kernels for the GGUF weight formats: fp16/bf16 conversions, row dequantization and row dot products.
 //
-// Each quantized kernel dequantizes one block into a small local float array, with exactly the arithmetic
-// of ggml's dequantize_row_* (so dequantize_row is bit-exact with ggml / gguf-py), then accumulates its dot
-// product with x into kLanes independent fp32 partial sums. The partial sums are what lets g++/clang
+// Each quantized kernel dequantizes one block (or, for 32-value blocks, 256 values' worth of blocks) into a
+// small local float array, with exactly the arithmetic of ggml's dequantize_row_* (so dequantize_row is
+// bit-exact with ggml / gguf-py), then accumulates its dot product with x into kLanes independent fp32
+// partial sums. The partial sums are what lets g++/clang
 // auto-vectorize the reduction without -ffast-math; they only change the fp32 summation order.
 //
 // Blocks are read through byte pointers (offsetof + memcpy for the fp16 fields), never by dereferencing a
@@ -183,9 +184,9 @@ inline void dequant_q4_K(const uint8_t* VKG_RESTRICT b, float* VKG_RESTRICT y) {
   for (int c = 0; c < 4; ++c) {  // 64 values per chunk of 32 bytes
     uint8_t sc, m;
     get_scale_min_k4(2 * c + 0, scales, &sc, &m);
-    const float d1 = d * sc, m1 = dmin * m;
+    const float d1 = d * static_cast<float>(sc), m1 = dmin * static_cast<float>(m);
     get_scale_min_k4(2 * c + 1, scales, &sc, &m);
-    const float d2 = d * sc, m2 = dmin * m;
+    const float d2 = d * static_cast<float>(sc), m2 = dmin * static_cast<float>(m);
     for (int l = 0; l < 32; ++l) y[l] = d1 * static_cast<float>(q[l] & 0xF) - m1;
     for (int l = 0; l < 32; ++l) y[l + 32] = d2 * static_cast<float>(q[l] >> 4) - m2;
     q += 32;
@@ -203,9 +204,9 @@ inline void dequant_q5_K(const uint8_t* VKG_RESTRICT b, float* VKG_RESTRICT y) {
   for (int c = 0; c < 4; ++c) {
     uint8_t sc, m;
     get_scale_min_k4(2 * c + 0, scales, &sc, &m);
-    const float d1 = d * sc, m1 = dmin * m;
+    const float d1 = d * static_cast<float>(sc), m1 = dmin * static_cast<float>(m);
     get_scale_min_k4(2 * c + 1, scales, &sc, &m);
-    const float d2 = d * sc, m2 = dmin * m;
+    const float d2 = d * static_cast<float>(sc), m2 = dmin * static_cast<float>(m);
     for (int l = 0; l < 32; ++l)
       y[l] = d1 * static_cast<float>((ql[l] & 0xF) + ((qh[l] & u1) ? 16 : 0)) - m1;
     for (int l = 0; l < 32; ++l)
@@ -355,7 +356,9 @@ inline void convert_bf16(const uint8_t* VKG_RESTRICT p, float* VKG_RESTRICT y, i
   for (int i = 0; i < n; ++i) y[i] = bf16_to_fp32(load_u16(p + 2 * i));
 }
 
-inline void convert_f32(const uint8_t* p, float* y, int n) { std::memcpy(y, p, sizeof(float) * static_cast<std::size_t>(n)); }
+inline void convert_f32(const uint8_t* p, float* y, int n) {
+  std::memcpy(y, p, sizeof(float) * static_cast<std::size_t>(n));
+}
 
 template <int ESIZE, void (*Convert)(const uint8_t*, float*, int)>
 float dot_elements(const void* row, const float* x, int64_t n) {

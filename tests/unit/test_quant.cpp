@@ -155,7 +155,8 @@ TEST_CASE("Q5_K hand-worked block") {
   qs[0] = 0xA3;
   qs[64 + 5] = 0x7F;
   qs[96 + 31] = 0x0E;
-  qh[0] = 0x03;   // y[0]  (s0): q = 3|16 = 19   -> 1*19 - 2.5 = 16.5     y[32] (s1): q = 10|16 = 26 -> 2*26 - 3 = 49
+  qh[0] = 0x03;   // y[0]  (s0): q = 3|16 = 19   -> 1*19 - 2.5 = 16.5
+                  // y[32] (s1): q = 10|16 = 26  -> 2*26 - 3 = 49
   qh[5] = 0x10;   // y[133] (s4): q = 15|16 = 31 -> 33*31 - 20 = 1003      y[165] (s5): bit 5 clear -> 345.5
   qh[31] = 0x80;  // y[255] (s7): q = 0|16 = 16  -> 17*16 - 31.5 = 240.5   y[223] (s6): bit 6 clear -> 873
   qh[7] = 0x08;   // y[103] (s3): q = 0|16 = 16  -> 4*16 - 4 = 60
@@ -365,7 +366,8 @@ TEST_CASE("unsupported types and bad lengths throw") {
   std::vector<float> out(512), x(512, 1.0f);
   CHECK_THROWS_AS(dequantize_row(DType::Q4_1, raw.data(), out.data(), 32), std::runtime_error);
   CHECK_THROWS_AS(dot_row(DType::Q2_K, raw.data(), x.data(), 256), std::runtime_error);
-  CHECK_THROWS_WITH_AS(dot_row(DType::I32, raw.data(), x.data(), 4), doctest::Contains("I32"), std::runtime_error);
+  CHECK_THROWS_WITH_AS(dot_row(DType::I32, raw.data(), x.data(), 4), doctest::Contains("I32"),
+                       std::runtime_error);
   CHECK_THROWS_WITH_AS(dequantize_row(DType::Q8_K, raw.data(), out.data(), 256), doctest::Contains("Q8_K"),
                        std::runtime_error);
   CHECK_THROWS_AS(dequantize_row(DType::Q4_K, raw.data(), out.data(), 100), std::runtime_error);
@@ -429,7 +431,8 @@ TEST_CASE("fp32 -> fp16 known values and rounding") {
   CHECK(fp32_to_fp16(-std::ldexp(1.0f, -24)) == 0x8001);
   CHECK(fp32_to_fp16(std::ldexp(1.0f, -30)) == 0x0000);
   CHECK(fp32_to_fp16(std::ldexp(1023.0f, -24)) == 0x03FF);
-  CHECK(fp32_to_fp16(std::ldexp(2047.0f, -25)) == 0x0400);  // 1023.5 units: tie -> even 1024 = smallest normal
+  // 1023.5 units: tie -> even 1024, the smallest normal.
+  CHECK(fp32_to_fp16(std::ldexp(2047.0f, -25)) == 0x0400);
   CHECK(fp32_to_fp16(std::ldexp(1.0f, -14)) == 0x0400);
   CHECK(fp32_to_fp16(std::numeric_limits<float>::denorm_min()) == 0x0000);
 }

@@ -1,0 +1,53 @@
+#include "runtime/vulkan/buffer.h"
+
+namespace vkg::vk {
+
+namespace {
+int find_memory_type(const VkPhysicalDeviceMemoryProperties& mem, uint32_t bits, VkMemoryPropertyFlags want) {
+  for (uint32_t i = 0; i < mem.memoryTypeCount; ++i)
+    if ((bits & (1u << i)) && (mem.memoryTypes[i].propertyFlags & want) == want) return static_cast<int>(i);
+  return -1;
+}
+}  // namespace
+
+Buffer::Buffer(const Context& ctx, uint64_t size, const std::string& name, bool prefer_host_visible)
+    : ctx_(ctx), name_(name), size_(size) {
+  if (size == 0) size = 16;
+  VkBufferCreateInfo bi{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
+  bi.size = (size + 15) / 16 * 16;
+  bi.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+  bi.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
+  VkResult r = vkCreateBuffer(ctx.device(), &bi, nullptr, &buffer_);
+  if (r != VK_SUCCESS) throw std::runtime_error("vulkan: cannot create buffer '" + name + "' of " + std::to_string(size) +
+                                                " bytes: " + result_name(r));
+  VkMemoryRequirements req;
+  vkGetBufferMemoryRequirements(ctx.device(), buffer_, &req);
+  const auto& mem = ctx.memory_properties();
+  const VkMemoryPropertyFlags host = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+  int type = -1;
+  if (prefer_host_visible) type = find_memory_type(mem, req.memoryTypeBits, host | VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
+  if (type < 0 && prefer_host_visible) type = find_memory_type(mem, req.memoryTypeBits, host);
+  if (type < 0) type = find_memory_type(mem, req.memoryTypeBits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
+  if (type < 0) type = find_memory_type(mem, req.memoryTypeBits, 0);
+  VkMemoryAllocateInfo ai{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
+  ai.allocationSize = req.size;
+  ai.memoryTypeIndex = static_cast<uint32_t>(type);
+  r = vkAllocateMemory(ctx.device(), &ai, nullptr, &memory_);
+  if (r != VK_SUCCESS) {
+    vkDestroyBuffer(ctx.device(), buffer_, nullptr);
+    throw std::runtime_error("vulkan: cannot allocate " + std::to_string(req.size) + " bytes for buffer '" + name +
+                             "': " + result_name(r));
+  }
+  VK_CHECK(vkBindBufferMemory(ctx.device(), buffer_, memory_, 0));
+  if ((mem.memoryTypes[type].propertyFlags & host) == host)
+    VK_CHECK(vkMapMemory(ctx.device(), memory_, 0, VK_WHOLE_SIZE, 0, &mapped_));
+  ctx.set_name(VK_OBJECT_TYPE_BUFFER, reinterpret_cast<uint64_t>(buffer_), name);
+}
+
+Buffer::~Buffer() {
+  if (mapped_) vkUnmapMemory(ctx_.device(), memory_);
+  vkDestroyBuffer(ctx_.device(), buffer_, nullptr);
+  vkFreeMemory(ctx_.device(), memory_, nullptr);
+}
+
+}  // namespace vkg::vk

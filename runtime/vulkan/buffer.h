@@ -1,0 +1,33 @@
+// A storage buffer with its own memory. Host-visible when the device offers such memory for it (lavapipe,
+// integrated GPUs); otherwise device-local, filled and read through a staging copy.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "runtime/vulkan/context.h"
+
+namespace vkg::vk {
+
+class Buffer {
+ public:
+  // Throws naming the buffer and the failed call (out of device memory included).
+  Buffer(const Context& ctx, uint64_t size, const std::string& name, bool prefer_host_visible);
+  ~Buffer();
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+
+  VkBuffer handle() const { return buffer_; }
+  uint64_t size() const { return size_; }
+  void* mapped() const { return mapped_; }  // nullptr if not host-visible
+  const std::string& name() const { return name_; }
+
+ private:
+  const Context& ctx_;
+  std::string name_;
+  uint64_t size_;
+  VkBuffer buffer_ = VK_NULL_HANDLE;
+  VkDeviceMemory memory_ = VK_NULL_HANDLE;
+  void* mapped_ = nullptr;
+};
+
+}  // namespace vkg::vk

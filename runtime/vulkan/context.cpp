@@ -1,0 +1,301 @@
+#include "runtime/vulkan/context.h"
+
+#include <algorithm>
+#include <cstring>
+#include <sstream>
+
+namespace vkg::vk {
+
+const char* result_name(VkResult r) {
+  switch (r) {
+    case VK_SUCCESS: return "VK_SUCCESS";
+    case VK_NOT_READY: return "VK_NOT_READY";
+    case VK_TIMEOUT: return "VK_TIMEOUT";
+    case VK_INCOMPLETE: return "VK_INCOMPLETE";
+    case VK_ERROR_OUT_OF_HOST_MEMORY: return "VK_ERROR_OUT_OF_HOST_MEMORY (out of host memory)";
+    case VK_ERROR_OUT_OF_DEVICE_MEMORY: return "VK_ERROR_OUT_OF_DEVICE_MEMORY (out of device memory)";
+    case VK_ERROR_INITIALIZATION_FAILED: return "VK_ERROR_INITIALIZATION_FAILED";
+    case VK_ERROR_DEVICE_LOST: return "VK_ERROR_DEVICE_LOST";
+    case VK_ERROR_MEMORY_MAP_FAILED: return "VK_ERROR_MEMORY_MAP_FAILED";
+    case VK_ERROR_LAYER_NOT_PRESENT: return "VK_ERROR_LAYER_NOT_PRESENT";
+    case VK_ERROR_EXTENSION_NOT_PRESENT: return "VK_ERROR_EXTENSION_NOT_PRESENT";
+    case VK_ERROR_FEATURE_NOT_PRESENT: return "VK_ERROR_FEATURE_NOT_PRESENT";
+    case VK_ERROR_INCOMPATIBLE_DRIVER: return "VK_ERROR_INCOMPATIBLE_DRIVER (no Vulkan driver)";
+    case VK_ERROR_TOO_MANY_OBJECTS: return "VK_ERROR_TOO_MANY_OBJECTS";
+    default: return "VkResult error";
+  }
+}
+
+namespace {
+
+const char* type_name(VkPhysicalDeviceType t) {
+  switch (t) {
+    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return "discrete";
+    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return "integrated";
+    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return "virtual";
+    case VK_PHYSICAL_DEVICE_TYPE_CPU: return "cpu";
+    default: return "other";
+  }
+}
+
+int type_rank(VkPhysicalDeviceType t) {
+  switch (t) {
+    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return 4;
+    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return 3;
+    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return 2;
+    case VK_PHYSICAL_DEVICE_TYPE_CPU: return 1;
+    default: return 0;
+  }
+}
+
+void init_loader() {
+  static VkResult r = volkInitialize();
+  if (r != VK_SUCCESS) throw std::runtime_error("vulkan: no Vulkan loader found (libvulkan.so.1 / vulkan-1.dll)");
+}
+
+VkInstance create_instance(bool validation, bool& debug_utils, const VkValidationFeaturesEXT* features) {
+  init_loader();
+  uint32_t n = 0;
+  vkEnumerateInstanceExtensionProperties(nullptr, &n, nullptr);
+  std::vector<VkExtensionProperties> exts(n);
+  vkEnumerateInstanceExtensionProperties(nullptr, &n, exts.data());
+  debug_utils = std::any_of(exts.begin(), exts.end(), [](const VkExtensionProperties& e) {
+    return std::strcmp(e.extensionName, VK_EXT_DEBUG_UTILS_EXTENSION_NAME) == 0;
+  });
+  std::vector<const char*> enabled_exts, layers;
+  if (validation) {
+    uint32_t nl = 0;
+    vkEnumerateInstanceLayerProperties(&nl, nullptr);
+    std::vector<VkLayerProperties> props(nl);
+    vkEnumerateInstanceLayerProperties(&nl, props.data());
+    const bool found = std::any_of(props.begin(), props.end(), [](const VkLayerProperties& l) {
+      return std::strcmp(l.layerName, "VK_LAYER_KHRONOS_validation") == 0;
+    });
+    if (!found)
+      throw std::runtime_error("vulkan: validation requested but VK_LAYER_KHRONOS_validation is not installed "
+                               "(Debian: vulkan-validationlayers)");
+    layers.push_back("VK_LAYER_KHRONOS_validation");
+    debug_utils = true;  // the layer provides it
+  }
+  if (debug_utils) enabled_exts.push_back(VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
+
+  VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
+  app.pApplicationName = "vkgemma";
+  app.apiVersion = VK_API_VERSION_1_2;
+  VkInstanceCreateInfo ci{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
+  ci.pNext = validation ? features : nullptr;
+  ci.pApplicationInfo = &app;
+  ci.enabledLayerCount = static_cast<uint32_t>(layers.size());
+  ci.ppEnabledLayerNames = layers.data();
+  ci.enabledExtensionCount = static_cast<uint32_t>(enabled_exts.size());
+  ci.ppEnabledExtensionNames = enabled_exts.data();
+  VkInstance instance = VK_NULL_HANDLE;
+  VK_CHECK(vkCreateInstance(&ci, nullptr, &instance));
+  volkLoadInstanceOnly(instance);
+  return instance;
+}
+
+struct Candidate {
+  VkPhysicalDevice device;
+  DeviceInfo info;
+  bool usable;
+  std::string why_not;
+};
+
+std::vector<Candidate> enumerate(VkInstance instance) {
+  uint32_t n = 0;
+  vkEnumeratePhysicalDevices(instance, &n, nullptr);
+  std::vector<VkPhysicalDevice> devices(n);
+  vkEnumeratePhysicalDevices(instance, &n, devices.data());
+  std::vector<Candidate> out;
+  for (uint32_t i = 0; i < n; ++i) {
+    VkPhysicalDeviceSubgroupProperties subgroup{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+    VkPhysicalDeviceProperties2 props{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, &subgroup};
+    vkGetPhysicalDeviceProperties2(devices[i], &props);
+    VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+    VkPhysicalDeviceVulkan11Features f11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES, &f12};
+    VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, &f11};
+    const bool api12 = props.properties.apiVersion >= VK_API_VERSION_1_2;
+    if (api12) vkGetPhysicalDeviceFeatures2(devices[i], &features);
+    VkPhysicalDeviceMemoryProperties mem;
+    vkGetPhysicalDeviceMemoryProperties(devices[i], &mem);
+
+    Candidate c{devices[i], {}, true, ""};
+    DeviceInfo& d = c.info;
+    d.index = static_cast<int>(i);
+    d.name = props.properties.deviceName;
+    d.type = type_name(props.properties.deviceType);
+    d.api_version = props.properties.apiVersion;
+    for (uint32_t h = 0; h < mem.memoryHeapCount; ++h)
+      if (mem.memoryHeaps[h].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT) d.device_local_bytes += mem.memoryHeaps[h].size;
+    d.subgroup_size = subgroup.subgroupSize;
+    d.subgroup_arithmetic = (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT) != 0;
+    d.max_storage_buffer_range = props.properties.limits.maxStorageBufferRange;
+    d.storage_16bit = f11.storageBuffer16BitAccess;
+    d.storage_8bit = f12.storageBuffer8BitAccess;
+    d.shader_float16 = f12.shaderFloat16;
+    d.int8_dot = false;  // integer dot products: not used yet
+    if (!api12) c.usable = false, c.why_not = "Vulkan 1.2 required";
+    else if (!d.storage_16bit || !d.storage_8bit) c.usable = false, c.why_not = "8/16-bit storage buffers required";
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string DeviceInfo::describe() const {
+  std::ostringstream s;
+  s << "#" << index << " " << name << " (" << type << ", Vulkan " << VK_API_VERSION_MAJOR(api_version) << "."
+    << VK_API_VERSION_MINOR(api_version) << ", " << device_local_bytes / (1024 * 1024) << " MiB device-local, subgroup "
+    << subgroup_size << ", max storage range " << max_storage_buffer_range / (1024 * 1024) << " MiB; 16-bit storage "
+    << (storage_16bit ? "yes" : "no") << ", 8-bit storage " << (storage_8bit ? "yes" : "no") << ", fp16 math "
+    << (shader_float16 ? "yes" : "no") << ", subgroup arithmetic " << (subgroup_arithmetic ? "yes" : "no") << ")";
+  return s.str();
+}
+
+std::vector<DeviceInfo> Context::list_devices() {
+  bool debug_utils = false;
+  VkInstance instance = create_instance(false, debug_utils, nullptr);
+  std::vector<DeviceInfo> out;
+  for (const Candidate& c : enumerate(instance)) out.push_back(c.info);
+  vkDestroyInstance(instance, nullptr);
+  return out;
+}
+
+VKAPI_ATTR VkBool32 VKAPI_CALL Context::on_message(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
+                                                   VkDebugUtilsMessageTypeFlagsEXT,
+                                                   const VkDebugUtilsMessengerCallbackDataEXT* data, void* user) {
+  if (severity & VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT) {
+    Context* self = static_cast<Context*>(user);
+    std::lock_guard<std::mutex> lock(self->errors_mutex_);
+    self->errors_.push_back(data->pMessage ? data->pMessage : "(no message)");
+  }
+  return VK_FALSE;
+}
+
+Context::Context(const ContextOptions& o) {
+  // Synchronization validation catches missing barriers between dispatches.
+  VkValidationFeatureEnableEXT enables[] = {VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT};
+  VkValidationFeaturesEXT features{VK_STRUCTURE_TYPE_VALIDATION_FEATURES_EXT};
+  features.enabledValidationFeatureCount = 1;
+  features.pEnabledValidationFeatures = enables;
+  instance_ = create_instance(o.validation, debug_utils_, &features);
+  try {
+    if (o.validation) {
+      VkDebugUtilsMessengerCreateInfoEXT mi{VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT};
+      mi.messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT;
+      mi.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT;
+      mi.pfnUserCallback = &Context::on_message;
+      mi.pUserData = this;
+      VK_CHECK(vkCreateDebugUtilsMessengerEXT(instance_, &mi, nullptr, &messenger_));
+    }
+    std::vector<Candidate> candidates = enumerate(instance_);
+    if (candidates.empty()) throw std::runtime_error("vulkan: no Vulkan device found");
+    const Candidate* chosen = nullptr;
+    if (o.device >= 0) {
+      if (o.device >= static_cast<int>(candidates.size()))
+        throw std::runtime_error("vulkan: device " + std::to_string(o.device) + " does not exist (" +
+                                 std::to_string(candidates.size()) + " found; see `vkgemma info`)");
+      chosen = &candidates[o.device];
+      if (!chosen->usable) throw std::runtime_error("vulkan: device " + chosen->info.name + ": " + chosen->why_not);
+    } else {
+      for (const Candidate& c : candidates) {
+        if (!c.usable) continue;
+        if (!chosen) chosen = &c;
+        else {
+          VkPhysicalDeviceProperties a, b;
+          vkGetPhysicalDeviceProperties(c.device, &a);
+          vkGetPhysicalDeviceProperties(chosen->device, &b);
+          if (std::make_pair(type_rank(a.deviceType), c.info.device_local_bytes) >
+              std::make_pair(type_rank(b.deviceType), chosen->info.device_local_bytes))
+            chosen = &c;
+        }
+      }
+      if (!chosen) throw std::runtime_error("vulkan: no usable device: " + candidates[0].info.name + ": " +
+                                            candidates[0].why_not);
+    }
+    physical_ = chosen->device;
+    info_ = chosen->info;
+    VkPhysicalDeviceProperties props;
+    vkGetPhysicalDeviceProperties(physical_, &props);
+    limits_ = props.limits;
+    vkGetPhysicalDeviceMemoryProperties(physical_, &memory_);
+    VkPhysicalDeviceMaintenance3Properties m3{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES};
+    VkPhysicalDeviceProperties2 p2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, &m3};
+    vkGetPhysicalDeviceProperties2(physical_, &p2);
+    info_.max_allocation_bytes = m3.maxMemoryAllocationSize;
+
+    // A queue family with compute; prefer compute without graphics.
+    uint32_t nq = 0;
+    vkGetPhysicalDeviceQueueFamilyProperties(physical_, &nq, nullptr);
+    std::vector<VkQueueFamilyProperties> qf(nq);
+    vkGetPhysicalDeviceQueueFamilyProperties(physical_, &nq, qf.data());
+    int family = -1;
+    for (uint32_t i = 0; i < nq; ++i)
+      if (qf[i].queueFlags & VK_QUEUE_COMPUTE_BIT) {
+        if (family < 0 || !(qf[i].queueFlags & VK_QUEUE_GRAPHICS_BIT)) family = static_cast<int>(i);
+      }
+    if (family < 0) throw std::runtime_error("vulkan: device " + info_.name + " has no compute queue");
+    queue_family_ = static_cast<uint32_t>(family);
+
+    VkPhysicalDeviceFeatures supported;
+    vkGetPhysicalDeviceFeatures(physical_, &supported);
+    VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+    VkPhysicalDeviceVulkan11Features s11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES, &f12};
+    VkPhysicalDeviceFeatures2 query{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, &s11};
+    vkGetPhysicalDeviceFeatures2(physical_, &query);
+    // Enable exactly what the shaders use.
+    VkPhysicalDeviceVulkan12Features e12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+    e12.storageBuffer8BitAccess = VK_TRUE;
+    e12.shaderInt8 = f12.shaderInt8;
+    VkPhysicalDeviceVulkan11Features e11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES, &e12};
+    e11.storageBuffer16BitAccess = VK_TRUE;
+    VkPhysicalDeviceFeatures2 enable{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, &e11};
+    enable.features.shaderInt16 = supported.shaderInt16;
+
+    const float priority = 1.0f;
+    VkDeviceQueueCreateInfo qi{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
+    qi.queueFamilyIndex = queue_family_;
+    qi.queueCount = 1;
+    qi.pQueuePriorities = &priority;
+    VkDeviceCreateInfo di{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, &enable};
+    di.queueCreateInfoCount = 1;
+    di.pQueueCreateInfos = &qi;
+    VK_CHECK(vkCreateDevice(physical_, &di, nullptr, &device_));
+    volkLoadDevice(device_);
+    vkGetDeviceQueue(device_, queue_family_, 0, &queue_);
+  } catch (...) {
+    if (device_) vkDestroyDevice(device_, nullptr);
+    if (messenger_) vkDestroyDebugUtilsMessengerEXT(instance_, messenger_, nullptr);
+    vkDestroyInstance(instance_, nullptr);
+    throw;
+  }
+}
+
+Context::~Context() {
+  if (device_) {
+    vkDeviceWaitIdle(device_);
+    vkDestroyDevice(device_, nullptr);
+  }
+  if (messenger_) vkDestroyDebugUtilsMessengerEXT(instance_, messenger_, nullptr);
+  if (instance_) vkDestroyInstance(instance_, nullptr);
+}
+
+void Context::set_name(VkObjectType type, uint64_t handle, const std::string& name) const {
+  if (!debug_utils_ || !vkSetDebugUtilsObjectNameEXT) return;
+  VkDebugUtilsObjectNameInfoEXT ni{VK_STRUCTURE_TYPE_DEBUG_UTILS_OBJECT_NAME_INFO_EXT};
+  ni.objectType = type;
+  ni.objectHandle = handle;
+  ni.pObjectName = name.c_str();
+  vkSetDebugUtilsObjectNameEXT(device_, &ni);
+}
+
+std::vector<std::string> Context::take_validation_errors() {
+  std::lock_guard<std::mutex> lock(errors_mutex_);
+  std::vector<std::string> out;
+  out.swap(errors_);
+  return out;
+}
+
+}  // namespace vkg::vk

@@ -1,0 +1,42 @@
+// A compute pipeline made from an embedded SPIR-V module. Its descriptor set layout and push-constant range
+// come from SPIRV-Cross reflection of the module, not from hand-kept tables.
+#pragma once
+#include <string>
+
+#include "runtime/vulkan/context.h"
+
+namespace vkg::vk {
+
+struct ShaderLayout {
+  uint32_t n_bindings = 0;          // storage buffers 0..n-1 in set 0
+  uint32_t push_constant_bytes = 0;
+  uint32_t local_size[3] = {1, 1, 1};
+};
+
+ShaderLayout reflect_shader(const uint32_t* words, size_t word_count, const std::string& name);
+
+class Pipeline {
+ public:
+  // Throws if no shader of that name is embedded.
+  Pipeline(const Context& ctx, const std::string& shader_name);
+  ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  const std::string& name() const { return name_; }
+  const ShaderLayout& layout() const { return layout_; }
+  VkPipeline handle() const { return pipeline_; }
+  VkPipelineLayout pipeline_layout() const { return pipeline_layout_; }
+  VkDescriptorSetLayout set_layout() const { return set_layout_; }
+
+ private:
+  const Context& ctx_;
+  std::string name_;
+  ShaderLayout layout_;
+  VkShaderModule module_ = VK_NULL_HANDLE;
+  VkDescriptorSetLayout set_layout_ = VK_NULL_HANDLE;
+  VkPipelineLayout pipeline_layout_ = VK_NULL_HANDLE;
+  VkPipeline pipeline_ = VK_NULL_HANDLE;
+};
+
+}  // namespace vkg::vk

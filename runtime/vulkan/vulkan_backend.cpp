@@ -1,0 +1,464 @@
+#include "runtime/vulkan/vulkan_backend.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <set>
+
+#include "runtime/cpu/quant.h"
+
+namespace vkg::vk {
+
+namespace {
+
+constexpr uint32_t kMatmulRowsPerGroup = 8;  // shaders/matmul.comp: each workgroup computes 8 rows
+constexpr uint32_t kMaxGroups = 65535;
+
+uint32_t u32(int64_t v) { return static_cast<uint32_t>(v); }
+uint32_t f32_bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+uint32_t ceil_div(int64_t a, int64_t b) { return static_cast<uint32_t>((a + b - 1) / b); }
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+struct VulkanBackend::Step {
+  std::vector<std::unique_ptr<Buffer>> activations;  // by TensorId (null for weights, caches)
+  std::vector<const Buffer*> tensor_buffer;          // by TensorId: where the tensor lives
+  std::vector<std::vector<Dispatch>> node_dispatches;
+  VkDescriptorPool pool = VK_NULL_HANDLE;
+  VkCommandBuffer cmd = VK_NULL_HANDLE;
+  bool ran = false;
+};
+
+VulkanBackend::VulkanBackend(const BackendOptions& o) {
+  ContextOptions co;
+  co.device = o.device;
+  co.validation = o.validation;
+  if (const char* env = std::getenv("VKGEMMA_VALIDATION")) co.validation = co.validation || std::string(env) == "1";
+  ctx_ = std::make_unique<Context>(co);
+  VkCommandPoolCreateInfo pi{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+  pi.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
+  pi.queueFamilyIndex = ctx_->queue_family();
+  VK_CHECK(vkCreateCommandPool(ctx_->device(), &pi, nullptr, &command_pool_));
+  VkFenceCreateInfo fi{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+  VK_CHECK(vkCreateFence(ctx_->device(), &fi, nullptr, &fence_));
+}
+
+VulkanBackend::~VulkanBackend() {
+  VkDevice dev = ctx_->device();
+  vkDeviceWaitIdle(dev);
+  for (auto& [id, step] : steps_) vkDestroyDescriptorPool(dev, step->pool, nullptr);
+  steps_.clear();
+  vkDestroyFence(dev, fence_, nullptr);
+  vkDestroyCommandPool(dev, command_pool_, nullptr);
+  pipelines_.clear();
+  weights_.clear();
+  f32_weights_.clear();
+  inv_freqs_.clear();
+  kv_caches_.clear();
+}
+
+const Pipeline& VulkanBackend::pipeline(const std::string& name) {
+  auto it = pipelines_.find(name);
+  if (it == pipelines_.end()) it = pipelines_.emplace(name, std::make_unique<Pipeline>(*ctx_, name)).first;
+  return *it->second;
+}
+
+void VulkanBackend::submit_and_wait(VkCommandBuffer cmd) const {
+  VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+  si.commandBufferCount = 1;
+  si.pCommandBuffers = &cmd;
+  VK_CHECK(vkResetFences(ctx_->device(), 1, &fence_));
+  VK_CHECK(vkQueueSubmit(ctx_->queue(), 1, &si, fence_));
+  VK_CHECK(vkWaitForFences(ctx_->device(), 1, &fence_, VK_TRUE, UINT64_MAX));
+  check_validation();
+}
+
+void VulkanBackend::check_validation() const {
+  std::vector<std::string> errors = const_cast<Context&>(*ctx_).take_validation_errors();
+  if (errors.empty()) return;
+  std::string msg = "vulkan validation: " + std::to_string(errors.size()) + " error(s); first: " + errors[0];
+  throw std::runtime_error(msg);
+}
+
+// Host -> buffer: a memcpy when the memory is mapped, else through a temporary staging buffer.
+void VulkanBackend::upload(const Buffer& dst, const void* data, uint64_t bytes) {
+  if (dst.mapped()) {
+    std::memcpy(dst.mapped(), data, bytes);
+    return;
+  }
+  Buffer staging(*ctx_, bytes, dst.name() + ".staging", true);
+  std::memcpy(staging.mapped(), data, bytes);
+  VkCommandBufferAllocateInfo ai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+  ai.commandPool = command_pool_;
+  ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+  ai.commandBufferCount = 1;
+  VkCommandBuffer cmd;
+  VK_CHECK(vkAllocateCommandBuffers(ctx_->device(), &ai, &cmd));
+  VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+  bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+  vkBeginCommandBuffer(cmd, &bi);
+  VkBufferCopy region{0, 0, bytes};
+  vkCmdCopyBuffer(cmd, staging.handle(), dst.handle(), 1, &region);
+  vkEndCommandBuffer(cmd);
+  submit_and_wait(cmd);
+  vkFreeCommandBuffers(ctx_->device(), command_pool_, 1, &cmd);
+}
+
+void VulkanBackend::download(const Buffer& src, void* data, uint64_t bytes) const {
+  if (src.mapped()) {
+    std::memcpy(data, src.mapped(), bytes);
+    return;
+  }
+  Buffer staging(*ctx_, bytes, src.name() + ".readback", true);
+  VkCommandBufferAllocateInfo ai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+  ai.commandPool = command_pool_;
+  ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+  ai.commandBufferCount = 1;
+  VkCommandBuffer cmd;
+  VK_CHECK(vkAllocateCommandBuffers(ctx_->device(), &ai, &cmd));
+  VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+  bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+  vkBeginCommandBuffer(cmd, &bi);
+  VkBufferCopy region{0, 0, bytes};
+  vkCmdCopyBuffer(cmd, src.handle(), staging.handle(), 1, &region);
+  VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+  mb.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+  mb.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
+  vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0, nullptr, 0,
+                       nullptr);
+  vkEndCommandBuffer(cmd);
+  submit_and_wait(cmd);
+  vkFreeCommandBuffers(ctx_->device(), command_pool_, 1, &cmd);
+  std::memcpy(data, staging.mapped(), bytes);
+}
+
+// Big weights are split by rows: each chunk fits one binding (maxStorageBufferRange), one allocation, and a
+// matmul dispatch grid (65535 groups of 8 rows).
+const std::vector<VulkanBackend::WeightChunk>& VulkanBackend::weight_chunks(const TensorDesc& t) {
+  auto it = weights_.find(t.data);
+  if (it != weights_.end()) return it->second;
+  const int64_t rb = row_bytes(t.dtype, t.cols());
+  uint64_t limit = std::min<uint64_t>(ctx_->limits().maxStorageBufferRange, ctx_->info().max_allocation_bytes);
+  limit = std::min<uint64_t>(limit, uint64_t(1) << 30);
+  int64_t rows_per_chunk = std::min<int64_t>(static_cast<int64_t>(limit / static_cast<uint64_t>(rb)),
+                                             int64_t(kMaxGroups) * kMatmulRowsPerGroup);
+  if (rows_per_chunk < 1)
+    throw std::runtime_error("vulkan: a row of weight '" + t.name + "' (" + std::to_string(rb) +
+                             " bytes) exceeds the device's storage buffer range");
+  std::vector<WeightChunk> chunks;
+  for (int64_t begin = 0; begin < t.rows(); begin += rows_per_chunk) {
+    WeightChunk c;
+    c.row_begin = begin;
+    c.rows = std::min(rows_per_chunk, t.rows() - begin);
+    const std::string name = t.name + (t.rows() > rows_per_chunk ? "[" + std::to_string(chunks.size()) + "]" : "");
+    c.buffer = std::make_unique<Buffer>(*ctx_, static_cast<uint64_t>(c.rows * rb), name, false);
+    upload(*c.buffer, static_cast<const uint8_t*>(t.data) + begin * rb, static_cast<uint64_t>(c.rows * rb));
+    chunks.push_back(std::move(c));
+  }
+  return weights_.emplace(t.data, std::move(chunks)).first->second;
+}
+
+// Small weights that shaders read as fp32 (norm scales): expanded once on upload.
+const Buffer& VulkanBackend::f32_weight(const TensorDesc& t) {
+  auto it = f32_weights_.find(t.data);
+  if (it != f32_weights_.end()) return *it->second;
+  std::vector<float> v(static_cast<size_t>(t.elements()));
+  for (int64_t r = 0; r < t.rows(); ++r)
+    cpu::dequantize_row(t.dtype, static_cast<const uint8_t*>(t.data) + r * row_bytes(t.dtype, t.cols()),
+                        v.data() + r * t.cols(), t.cols());
+  auto b = std::make_unique<Buffer>(*ctx_, v.size() * 4, t.name, false);
+  upload(*b, v.data(), v.size() * 4);
+  return *f32_weights_.emplace(t.data, std::move(b)).first->second;
+}
+
+// RoPE inverse frequencies, computed on the host exactly as the CPU kernel does (fp64, rounded once).
+const Buffer& VulkanBackend::inv_freq(int head_dim, float theta) {
+  auto key = std::make_pair(head_dim, theta);
+  auto it = inv_freqs_.find(key);
+  if (it != inv_freqs_.end()) return *it->second;
+  std::vector<float> v(static_cast<size_t>(head_dim / 2));
+  for (int i = 0; i < head_dim / 2; ++i) v[i] = static_cast<float>(std::pow(double(theta), -2.0 * i / head_dim));
+  auto b = std::make_unique<Buffer>(*ctx_, v.size() * 4, "rope_inv_freq", false);
+  upload(*b, v.data(), v.size() * 4);
+  return *inv_freqs_.emplace(key, std::move(b)).first->second;
+}
+
+std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(Step& s, const Graph& g, const Node& n) {
+  // Any weight an op reads as plain fp32 (norm scales; data fed to single-op tests) is expanded once.
+  auto buf = [&](size_t input) {
+    const Buffer* b = s.tensor_buffer[static_cast<size_t>(n.inputs[input])];
+    return b ? b : &f32_weight(g.tensor(n.inputs[input]));
+  };
+  const Buffer* out = s.tensor_buffer[static_cast<size_t>(n.output)];
+  const TensorDesc& x = g.tensor(n.inputs[0]);
+  auto make = [&](const std::string& shader, std::vector<const Buffer*> buffers, std::vector<uint32_t> push,
+                  uint32_t gx, uint32_t gy = 1) {
+    Dispatch d;
+    d.pipeline = &pipeline(shader);
+    d.buffers = std::move(buffers);
+    d.push = std::move(push);
+    d.groups[0] = gx;
+    d.groups[1] = gy;
+    if (d.buffers.size() != d.pipeline->layout().n_bindings || d.push.size() * 4 != d.pipeline->layout().push_constant_bytes)
+      throw std::logic_error("node '" + n.name + "': shader '" + shader + "' expects " +
+                             std::to_string(d.pipeline->layout().n_bindings) + " buffers and " +
+                             std::to_string(d.pipeline->layout().push_constant_bytes) + " push bytes, got " +
+                             std::to_string(d.buffers.size()) + " and " + std::to_string(d.push.size() * 4));
+    if (gx == 0 || gx > kMaxGroups || gy > kMaxGroups)
+      throw std::runtime_error("node '" + n.name + "': dispatch of " + std::to_string(gx) + "x" + std::to_string(gy) +
+                               " workgroups exceeds the limit");
+    return d;
+  };
+  std::vector<Dispatch> out_d;
+  switch (n.op) {
+    case Op::embed: {
+      const TensorDesc& table = g.tensor(n.inputs[1]);
+      const std::string shader = "embed_" + lower(dtype_name(table.dtype));
+      for (const WeightChunk& c : weight_chunks(table))
+        out_d.push_back(make(shader, {buf(0), c.buffer.get(), out},
+                             {u32(table.cols()), u32(c.row_begin), u32(c.rows), u32(x.elements()),
+                              u32(row_bytes(table.dtype, table.cols())), f32_bits(std::get<EmbedParams>(n.params).scale)},
+                             u32(x.elements())));
+      break;
+    }
+    case Op::rms_norm: {
+      const TensorDesc& w = g.tensor(n.inputs[1]);
+      const int64_t groups = x.elements() / w.elements();
+      out_d.push_back(make("rms_norm", {buf(0), buf(1), out},
+                           {u32(w.elements()), u32(groups), f32_bits(std::get<RmsNormParams>(n.params).eps)},
+                           u32(groups)));
+      break;
+    }
+    case Op::matmul: {
+      const TensorDesc& w = g.tensor(n.inputs[1]);
+      const std::string shader = "matmul_" + lower(dtype_name(w.dtype));
+      for (const WeightChunk& c : weight_chunks(w))
+        out_d.push_back(make(shader, {buf(0), c.buffer.get(), out},
+                             {u32(x.cols()), u32(c.rows), u32(c.row_begin), u32(w.rows()), u32(x.rows()),
+                              u32(row_bytes(w.dtype, w.cols()))},
+                             ceil_div(c.rows, kMatmulRowsPerGroup), u32(x.rows())));
+      break;
+    }
+    case Op::rope: {
+      const auto& p = std::get<RopeParams>(n.params);
+      out_d.push_back(make("rope", {buf(0), buf(1), &inv_freq(p.head_dim, p.theta), out},
+                           {u32(x.rows()), u32(x.cols()), u32(p.head_dim), f32_bits(p.freq_scale)},
+                           u32(x.rows() * (x.cols() / p.head_dim))));
+      break;
+    }
+    case Op::kv_store: {
+      const TensorDesc& cache = g.tensor(n.output);
+      out_d.push_back(make("kv_store", {buf(0), buf(1), out}, {u32(x.rows()), u32(x.cols()), u32(cache.rows())},
+                           u32(x.rows())));
+      break;
+    }
+    case Op::attention: {
+      const auto& p = std::get<AttentionParams>(n.params);
+      out_d.push_back(make("attention", {buf(0), buf(1), buf(2), buf(3), out},
+                           {u32(x.rows()), u32(p.n_head), u32(p.n_kv_head), u32(p.head_dim),
+                            u32(g.tensor(n.inputs[1]).rows()), f32_bits(p.scale), f32_bits(p.softcap),
+                            static_cast<uint32_t>(p.window)},
+                           u32(x.rows() * p.n_head)));
+      break;
+    }
+    case Op::gelu_mul:
+      out_d.push_back(make("gelu_mul", {buf(0), buf(1), out}, {u32(x.elements())}, ceil_div(x.elements(), 256)));
+      break;
+    case Op::add:
+      out_d.push_back(make("add", {buf(0), buf(1), out}, {u32(x.elements())}, ceil_div(x.elements(), 256)));
+      break;
+    case Op::softcap:
+      out_d.push_back(make("softcap", {buf(0), out}, {u32(x.elements()), f32_bits(std::get<SoftcapParams>(n.params).cap)},
+                           ceil_div(x.elements(), 256)));
+      break;
+    case Op::last_row: break;  // a buffer copy, recorded directly
+    case Op::count_: throw std::logic_error("bad op");
+  }
+  return out_d;
+}
+
+VulkanBackend::Step& VulkanBackend::prepare(const Graph& g) {
+  auto it = steps_.find(g.id());
+  if (it != steps_.end()) return *it->second;
+  auto s = std::make_unique<Step>();
+  const size_t n_tensors = g.tensors().size();
+  s->activations.resize(n_tensors);
+  s->tensor_buffer.assign(n_tensors, nullptr);
+  for (size_t i = 0; i < n_tensors; ++i) {
+    const TensorDesc& t = g.tensor(static_cast<TensorId>(i));
+    const uint64_t bytes = static_cast<uint64_t>(t.elements()) * 4;
+    if (t.role == TensorRole::weight) continue;  // bound per dispatch (chunks)
+    if (t.role == TensorRole::kv_cache) {
+      auto& cache = kv_caches_[t.name];
+      if (!cache || cache->size() != bytes) {
+        cache = std::make_unique<Buffer>(*ctx_, bytes, t.name, false);
+        std::vector<uint8_t> zeros(bytes, 0);
+        upload(*cache, zeros.data(), bytes);
+      }
+      s->tensor_buffer[i] = cache.get();
+      continue;
+    }
+    if (bytes > ctx_->limits().maxStorageBufferRange)
+      throw std::runtime_error("vulkan: activation '" + t.name + "' (" + std::to_string(bytes) +
+                               " bytes) exceeds the device's storage buffer range; use a smaller batch");
+    // Inputs are written by the host every step and outputs read back: keep them host-visible.
+    const bool host = t.role == TensorRole::input || t.role == TensorRole::output;
+    s->activations[i] = std::make_unique<Buffer>(*ctx_, bytes, t.name, host);
+    s->tensor_buffer[i] = s->activations[i].get();
+  }
+  size_t n_sets = 0, n_descriptors = 0;
+  for (const Node& node : g.nodes()) {
+    try {
+      s->node_dispatches.push_back(plan_node(*s, g, node));
+    } catch (const std::exception& e) {
+      throw std::runtime_error("vulkan backend, node '" + node.name + "': " + e.what());
+    }
+    for (const Dispatch& d : s->node_dispatches.back()) n_sets++, n_descriptors += d.buffers.size();
+  }
+  VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, static_cast<uint32_t>(std::max<size_t>(1, n_descriptors))};
+  VkDescriptorPoolCreateInfo pi{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
+  pi.maxSets = static_cast<uint32_t>(std::max<size_t>(1, n_sets));
+  pi.poolSizeCount = 1;
+  pi.pPoolSizes = &size;
+  VK_CHECK(vkCreateDescriptorPool(ctx_->device(), &pi, nullptr, &s->pool));
+  // Descriptor sets are written once: bindings never change between steps.
+  for (auto& dispatches : s->node_dispatches)
+    for (Dispatch& d : dispatches) {
+      VkDescriptorSetLayout layout = d.pipeline->set_layout();
+      VkDescriptorSetAllocateInfo ai{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
+      ai.descriptorPool = s->pool;
+      ai.descriptorSetCount = 1;
+      ai.pSetLayouts = &layout;
+      VK_CHECK(vkAllocateDescriptorSets(ctx_->device(), &ai, &d.set));
+      std::vector<VkDescriptorBufferInfo> infos(d.buffers.size());
+      std::vector<VkWriteDescriptorSet> writes(d.buffers.size());
+      for (size_t b = 0; b < d.buffers.size(); ++b) {
+        infos[b] = {d.buffers[b]->handle(), 0, (d.buffers[b]->size() + 3) / 4 * 4};
+        writes[b] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
+        writes[b].dstSet = d.set;
+        writes[b].dstBinding = static_cast<uint32_t>(b);
+        writes[b].descriptorCount = 1;
+        writes[b].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+        writes[b].pBufferInfo = &infos[b];
+      }
+      vkUpdateDescriptorSets(ctx_->device(), static_cast<uint32_t>(writes.size()), writes.data(), 0, nullptr);
+    }
+  record(*s, g);
+  return *steps_.emplace(g.id(), std::move(s)).first->second;
+}
+
+// One command buffer for the whole graph. A global barrier goes before a node only when it reads a buffer
+// written since the last barrier, or writes one read or written since then.
+void VulkanBackend::record(Step& s, const Graph& g) {
+  VkCommandBufferAllocateInfo ai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+  ai.commandPool = command_pool_;
+  ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+  ai.commandBufferCount = 1;
+  VK_CHECK(vkAllocateCommandBuffers(ctx_->device(), &ai, &s.cmd));
+  ctx_->set_name(VK_OBJECT_TYPE_COMMAND_BUFFER, reinterpret_cast<uint64_t>(s.cmd),
+                 "step of " + std::to_string(g.n_tokens()) + " token(s)");
+  VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+  VK_CHECK(vkBeginCommandBuffer(s.cmd, &bi));
+
+  const VkPipelineStageFlags stages = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
+  auto barrier = [&](VkPipelineStageFlags src_stage, VkAccessFlags src, VkPipelineStageFlags dst_stage,
+                     VkAccessFlags dst) {
+    VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+    mb.srcAccessMask = src;
+    mb.dstAccessMask = dst;
+    vkCmdPipelineBarrier(s.cmd, src_stage, dst_stage, 0, 1, &mb, 0, nullptr, 0, nullptr);
+  };
+  const VkAccessFlags writes = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
+  const VkAccessFlags all = writes | VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT;
+  // Writes of the previous step (KV cache) and of the host (inputs) before anything reads them.
+  barrier(stages | VK_PIPELINE_STAGE_HOST_BIT, writes | VK_ACCESS_HOST_WRITE_BIT, stages, all);
+
+  std::set<const Buffer*> written, read;
+  const bool labels = ctx_->debug_utils() && vkCmdBeginDebugUtilsLabelEXT;
+  for (size_t i = 0; i < g.nodes().size(); ++i) {
+    const Node& node = g.nodes()[i];
+    const Buffer* out = s.tensor_buffer[static_cast<size_t>(node.output)];
+    std::vector<const Buffer*> reads;
+    for (TensorId in : node.inputs)
+      if (const Buffer* b = s.tensor_buffer[static_cast<size_t>(in)]) reads.push_back(b);
+    for (const Dispatch& d : s.node_dispatches[i])
+      for (const Buffer* b : d.buffers)
+        if (b != out) reads.push_back(b);
+    bool hazard = written.count(out) || read.count(out);
+    for (const Buffer* b : reads) hazard = hazard || written.count(b);
+    if (hazard) {
+      barrier(stages, writes, stages, all);
+      written.clear();
+      read.clear();
+    }
+    if (labels) {
+      VkDebugUtilsLabelEXT label{VK_STRUCTURE_TYPE_DEBUG_UTILS_LABEL_EXT};
+      const std::string text = node.name + " (" + op_name(node.op) + ")";
+      label.pLabelName = text.c_str();
+      vkCmdBeginDebugUtilsLabelEXT(s.cmd, &label);
+    }
+    if (node.op == Op::last_row) {
+      const TensorDesc& x = g.tensor(node.inputs[0]);
+      VkBufferCopy region{static_cast<VkDeviceSize>((x.rows() - 1) * x.cols() * 4), 0,
+                          static_cast<VkDeviceSize>(x.cols() * 4)};
+      vkCmdCopyBuffer(s.cmd, s.tensor_buffer[static_cast<size_t>(node.inputs[0])]->handle(), out->handle(), 1, &region);
+    }
+    for (const Dispatch& d : s.node_dispatches[i]) {
+      vkCmdBindPipeline(s.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, d.pipeline->handle());
+      vkCmdBindDescriptorSets(s.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, d.pipeline->pipeline_layout(), 0, 1, &d.set, 0,
+                              nullptr);
+      if (!d.push.empty())
+        vkCmdPushConstants(s.cmd, d.pipeline->pipeline_layout(), VK_SHADER_STAGE_COMPUTE_BIT, 0,
+                           static_cast<uint32_t>(d.push.size() * 4), d.push.data());
+      vkCmdDispatch(s.cmd, d.groups[0], d.groups[1], d.groups[2]);
+    }
+    if (labels) vkCmdEndDebugUtilsLabelEXT(s.cmd);
+    written.insert(out);
+    for (const Buffer* b : reads) read.insert(b);
+  }
+  // Everything written becomes visible to the host (read-back) and to the next step.
+  barrier(stages, writes, stages | VK_PIPELINE_STAGE_HOST_BIT, all | VK_ACCESS_HOST_READ_BIT);
+  VK_CHECK(vkEndCommandBuffer(s.cmd));
+}
+
+void VulkanBackend::run(const Graph& g, const StepInputs& in) {
+  const size_t n = static_cast<size_t>(g.n_tokens());
+  if (in.token_ids.size() != n || in.positions.size() != n)
+    throw std::runtime_error("vulkan backend: graph expects " + std::to_string(n) + " tokens, got " +
+                             std::to_string(in.token_ids.size()) + " ids and " + std::to_string(in.positions.size()) +
+                             " positions");
+  Step& s = prepare(g);
+  upload(*s.tensor_buffer[static_cast<size_t>(g.token_ids)], in.token_ids.data(), n * 4);
+  upload(*s.tensor_buffer[static_cast<size_t>(g.positions)], in.positions.data(), n * 4);
+  submit_and_wait(s.cmd);
+  s.ran = true;
+}
+
+std::vector<float> VulkanBackend::read(const Graph& g, TensorId id) const {
+  auto it = steps_.find(g.id());
+  if (it == steps_.end() || !it->second->ran)
+    throw std::runtime_error("vulkan backend: graph has not run; cannot read '" + g.tensor(id).name + "'");
+  const Buffer* b = it->second->tensor_buffer[static_cast<size_t>(id)];
+  if (!b) throw std::runtime_error("vulkan backend: tensor '" + g.tensor(id).name + "' is a weight");
+  std::vector<float> out(static_cast<size_t>(g.tensor(id).elements()));
+  download(*b, out.data(), out.size() * 4);
+  return out;
+}
+
+void VulkanBackend::reset_cache() {
+  for (auto& [name, cache] : kv_caches_) {
+    std::vector<uint8_t> zeros(cache->size(), 0);
+    upload(*cache, zeros.data(), zeros.size());
+  }
+}
+
+}  // namespace vkg::vk

@@ -1,0 +1,64 @@
+// Runs a graph on a Vulkan device: weights uploaded once (split so no binding exceeds
+// maxStorageBufferRange), one command buffer per graph recorded once with every node's dispatches and the
+// barriers their dependencies need, then replayed each step with new token ids and positions.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/backend.h"
+#include "runtime/vulkan/buffer.h"
+#include "runtime/vulkan/context.h"
+#include "runtime/vulkan/pipeline.h"
+
+namespace vkg::vk {
+
+class VulkanBackend : public Backend {
+ public:
+  explicit VulkanBackend(const BackendOptions& options);
+  ~VulkanBackend() override;
+  std::string name() const override { return "vulkan (" + ctx_->info().name + ")"; }
+  void run(const Graph& graph, const StepInputs& inputs) override;
+  std::vector<float> read(const Graph& graph, TensorId id) const override;
+  void reset_cache() override;
+  const Context& context() const { return *ctx_; }
+
+  struct WeightChunk {
+    std::unique_ptr<Buffer> buffer;
+    int64_t row_begin = 0, rows = 0;
+  };
+  struct Dispatch {
+    const Pipeline* pipeline = nullptr;
+    std::vector<const Buffer*> buffers;
+    std::vector<uint32_t> push;  // 32-bit words
+    uint32_t groups[3] = {1, 1, 1};
+    VkDescriptorSet set = VK_NULL_HANDLE;
+  };
+  struct Step;  // everything prepared for one graph
+
+ private:
+  const Pipeline& pipeline(const std::string& name);
+  const std::vector<WeightChunk>& weight_chunks(const TensorDesc& t);
+  const Buffer& f32_weight(const TensorDesc& t);
+  const Buffer& inv_freq(int head_dim, float theta);
+  Step& prepare(const Graph& g);
+  std::vector<Dispatch> plan_node(Step& s, const Graph& g, const Node& node);
+  void record(Step& s, const Graph& g);
+  void upload(const Buffer& dst, const void* data, uint64_t bytes);
+  void download(const Buffer& src, void* data, uint64_t bytes) const;
+  void submit_and_wait(VkCommandBuffer cmd) const;
+  void check_validation() const;
+
+  std::unique_ptr<Context> ctx_;
+  VkCommandPool command_pool_ = VK_NULL_HANDLE;
+  VkFence fence_ = VK_NULL_HANDLE;
+  std::map<std::string, std::unique_ptr<Pipeline>> pipelines_;
+  std::map<const void*, std::vector<WeightChunk>> weights_;
+  std::map<const void*, std::unique_ptr<Buffer>> f32_weights_;
+  std::map<std::pair<int, float>, std::unique_ptr<Buffer>> inv_freqs_;
+  std::map<std::string, std::unique_ptr<Buffer>> kv_caches_;
+  std::map<uint64_t, std::unique_ptr<Step>> steps_;
+};
+
+}  // namespace vkg::vk

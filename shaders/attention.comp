@@ -1,0 +1,119 @@
+#version 450
+// Causal (optionally sliding-window, optionally soft-capped) attention for one new token t and query head
+// h per workgroup, GQA kv head g = h / (n_head / n_kv_head). Keys j in [lo, pos] live in ring slot
+// j % capacity of the caches. All math fp32.
+//   pass 1: thread i scores keys lo+i, lo+i+64, ... keeping a running (max, sum of exp); the 64 partial
+//           pairs are combined through shared memory -> (M, L)
+//   pass 2: tiles of 64 keys: each thread recomputes one key's probability exp(s - M) / L into shared
+//           memory, then accumulates its own output dims (tid + 64k, k < 4) over the tile.
+// Any number of keys; head_dim <= 256 (MAX_HEAD_DIM).
+#extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
+
+#define WG_SIZE 64
+#define MAX_HEAD_DIM 256
+#define DIMS_PER_THREAD (MAX_HEAD_DIM / WG_SIZE)
+#define NEG_BIG (-3.0e38)
+
+layout(local_size_x = WG_SIZE, local_size_y = 1, local_size_z = 1) in;
+
+layout(std430, set = 0, binding = 0) readonly buffer Q { float q[]; };
+layout(std430, set = 0, binding = 1) readonly buffer KCache { float k_cache[]; };
+layout(std430, set = 0, binding = 2) readonly buffer VCache { float v_cache[]; };
+layout(std430, set = 0, binding = 3) readonly buffer Positions { int positions[]; };
+layout(std430, set = 0, binding = 4) writeonly buffer Out { float out_data[]; };
+
+layout(push_constant) uniform Params {
+  uint rows;
+  uint n_head;
+  uint n_kv_head;
+  uint head_dim;
+  uint capacity;
+  float scale;
+  float softcap;  // 0: none
+  int window;     // 0: none; else keys with pos - j < window
+} p;
+
+#include "grid.glsl"
+#include "math.glsl"
+
+shared float q_sh[MAX_HEAD_DIM];
+shared float m_sh[WG_SIZE];
+shared float l_sh[WG_SIZE];
+shared float p_sh[WG_SIZE];
+
+// Score of key j: scale * q.k_j, then the optional softcap.
+float score(uint j, uint kv_cols, uint g_off) {
+  const uint kb = (j % p.capacity) * kv_cols + g_off;
+  float s = 0.0;
+  for (uint d = 0u; d < p.head_dim; ++d) s += q_sh[d] * k_cache[kb + d];
+  s *= p.scale;
+  if (p.softcap > 0.0) s = p.softcap * safe_tanh(s / p.softcap);
+  return s;
+}
+
+void main() {
+  const uint item = linear_group_id();
+  if (item >= p.rows * p.n_head) return;  // uniform per workgroup
+  const uint tid = gl_LocalInvocationID.x;
+  const uint t = item / p.n_head;
+  const uint h = item % p.n_head;
+  const uint g = h / (p.n_head / p.n_kv_head);
+  const uint hd = p.head_dim;
+  const uint q_off = (t * p.n_head + h) * hd;
+  const uint kv_cols = p.n_kv_head * hd;
+  const uint g_off = g * hd;
+
+  const int pos = positions[t];
+  const int lo = p.window > 0 ? max(0, pos - p.window + 1) : 0;
+  const uint n_keys = pos >= lo ? uint(pos - lo + 1) : 0u;  // 0 only for a negative position
+
+  for (uint d = tid; d < hd; d += WG_SIZE) q_sh[d] = q[q_off + d];
+  barrier();
+
+  // Pass 1: running max and sum of exp per thread, then combined.
+  float m = NEG_BIG, l = 0.0;
+  for (uint j = tid; j < n_keys; j += WG_SIZE) {
+    const float s = score(uint(lo) + j, kv_cols, g_off);
+    const float mn = max(m, s);
+    l = l * exp(m - mn) + exp(s - mn);
+    m = mn;
+  }
+  m_sh[tid] = m;
+  l_sh[tid] = l;
+  barrier();
+  [[unroll]] for (uint stride = WG_SIZE / 2; stride > 0u; stride >>= 1) {
+    if (tid < stride) {
+      const float ma = m_sh[tid], mb = m_sh[tid + stride];
+      const float mn = max(ma, mb);
+      l_sh[tid] = l_sh[tid] * exp(ma - mn) + l_sh[tid + stride] * exp(mb - mn);
+      m_sh[tid] = mn;
+    }
+    barrier();
+  }
+  const float M = m_sh[0];
+  const float L = l_sh[0];
+
+  // Pass 2: probabilities tile by tile, weighted sum of values.
+  float o[DIMS_PER_THREAD];
+  [[unroll]] for (uint k = 0u; k < DIMS_PER_THREAD; ++k) o[k] = 0.0;
+  for (uint base = 0u; base < n_keys; base += WG_SIZE) {
+    const uint j = base + tid;
+    p_sh[tid] = j < n_keys ? exp(score(uint(lo) + j, kv_cols, g_off) - M) / L : 0.0;
+    barrier();
+    const uint cnt = min(uint(WG_SIZE), n_keys - base);
+    for (uint jj = 0u; jj < cnt; ++jj) {
+      const float w = p_sh[jj];
+      const uint vb = ((uint(lo) + base + jj) % p.capacity) * kv_cols + g_off;
+      [[unroll]] for (uint k = 0u; k < DIMS_PER_THREAD; ++k) {
+        const uint d = tid + k * WG_SIZE;
+        if (d < hd) o[k] += w * v_cache[vb + d];
+      }
+    }
+    barrier();
+  }
+  [[unroll]] for (uint k = 0u; k < DIMS_PER_THREAD; ++k) {
+    const uint d = tid + k * WG_SIZE;
+    if (d < hd) out_data[q_off + d] = o[k];
+  }
+}

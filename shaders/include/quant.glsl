@@ -1,0 +1,38 @@
+// Weight-type dispatch: includes the dequantizer selected by exactly one of the variant defines
+//   WT_F32, WT_F16, WT_BF16, WT_Q4_0, WT_Q5_0, WT_Q8_0, WT_Q4_K, WT_Q5_K, WT_Q6_K.
+//
+// Every dequantizer include defines the same interface:
+//   #define WT_UNIT n   values produced per call (1 for element types, 16 for block types); a row of K
+//                       values has K / WT_UNIT units, and K must be a multiple of WT_UNIT
+//   void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT])
+//                       v[j] = value u * WT_UNIT + j of the row starting at byte row_off of the weight
+//                       buffer, with exactly the arithmetic of runtime/cpu/quant.cpp (bit-exact)
+// The including shader must define WT_BYTE(i) first (see wt_load.glsl).
+#ifndef VKG_QUANT_GLSL
+#define VKG_QUANT_GLSL
+
+#include "wt_load.glsl"
+
+#if defined(WT_F32)
+#include "quant_f32.glsl"
+#elif defined(WT_F16)
+#include "quant_f16.glsl"
+#elif defined(WT_BF16)
+#include "quant_bf16.glsl"
+#elif defined(WT_Q4_0)
+#include "quant_q4_0.glsl"
+#elif defined(WT_Q5_0)
+#include "quant_q5_0.glsl"
+#elif defined(WT_Q8_0)
+#include "quant_q8_0.glsl"
+#elif defined(WT_Q4_K)
+#include "quant_q4_k.glsl"
+#elif defined(WT_Q5_K)
+#include "quant_q5_k.glsl"
+#elif defined(WT_Q6_K)
+#include "quant_q6_k.glsl"
+#else
+#error "no weight type: define one of WT_F32 WT_F16 WT_BF16 WT_Q4_0 WT_Q5_0 WT_Q8_0 WT_Q4_K WT_Q5_K WT_Q6_K"
+#endif
+
+#endif  // VKG_QUANT_GLSL

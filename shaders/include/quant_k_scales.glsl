@@ -1,0 +1,18 @@
+// The packed 6-bit (scale, min) pairs of Q4_K / Q5_K: ggml's get_scale_min_k4 over the 12 bytes at
+// byte offset `scales` (runtime/cpu/quant_blocks.h):
+//   s < 4:  sc = q[s] & 63;                           m = q[s + 4] & 63
+//   s >= 4: sc = (q[s + 4] & 0xF) | ((q[s - 4] >> 6) << 4);
+//           m  = (q[s + 4] >> 4)  | ((q[s]     >> 6) << 4)
+#ifndef VKG_QUANT_K_SCALES_GLSL
+#define VKG_QUANT_K_SCALES_GLSL
+
+// Returns sc | (m << 8).
+uint k_scale_min(uint scales, uint s) {
+  if (s < 4u) return (wt_u8(scales + s) & 63u) | ((wt_u8(scales + s + 4u) & 63u) << 8);
+  const uint b = wt_u8(scales + s + 4u);
+  const uint sc = (b & 15u) | ((wt_u8(scales + s - 4u) >> 6) << 4);
+  const uint m = (b >> 4) | ((wt_u8(scales + s) >> 6) << 4);
+  return sc | (m << 8);
+}
+
+#endif  // VKG_QUANT_K_SCALES_GLSL

@@ -1,0 +1,16 @@
+// Q4_0 (runtime/cpu/quant_blocks.h): 18-byte blocks of 32 values: f16 d @0, u8 qs[16] @2.
+//   y[j]      = d * ((qs[j] & 0xF) - 8)     j in [0,16)
+//   y[j + 16] = d * ((qs[j] >> 4)  - 8)
+// Unit u (16 values) = block u/2; even units use the low nibbles, odd units the high nibbles.
+#define WT_UNIT 16
+#define Q4_0_BYTES 18u
+
+void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
+  const uint b = row_off + (u >> 1) * Q4_0_BYTES;
+  const float d = wt_f16(b);
+  const uint shift = (u & 1u) * 4u;
+  [[unroll]] for (uint j = 0u; j < 16u; ++j) {
+    const int q = int((wt_u8(b + 2u + j) >> shift) & 15u) - 8;
+    v[j] = d * float(q);
+  }
+}

@@ -1,0 +1,25 @@
+// Q4_K (runtime/cpu/quant_blocks.h): 144-byte blocks of 256 values: f16 d @0, f16 dmin @2,
+// u8 scales[12] @4, u8 qs[128] @16. Sub-block s (32 values) = chunk c = s/2 of 32 qs bytes, low nibbles
+// for even s, high nibbles for odd s:
+//   y[32s + l] = (d * sc[s]) * nibble - (dmin * m[s])      l in [0,32)
+// Unit u (16 values): block u/16, sub-block (u%16)/2, values 16*(u%2) .. +15 of it.
+#include "quant_k_scales.glsl"
+
+#define WT_UNIT 16
+#define Q4_K_BYTES 144u
+
+void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
+  const uint b = row_off + (u >> 4) * Q4_K_BYTES;
+  const uint k = u & 15u;
+  const uint s = k >> 1;
+  const uint scm = k_scale_min(b + 4u, s);
+  const float d1 = wt_f16(b) * float(scm & 255u);
+  const float m1 = wt_f16(b + 2u) * float(scm >> 8);
+  const uint q0 = b + 16u + 32u * (s >> 1) + 16u * (k & 1u);
+  const uint shift = (s & 1u) * 4u;
+  [[unroll]] for (uint j = 0u; j < 16u; ++j) {
+    // precise: no fused multiply-add, so the value is bit-exact with the CPU dequantizer.
+    precise float y = d1 * float((wt_u8(q0 + j) >> shift) & 15u) - m1;
+    v[j] = y;
+  }
+}

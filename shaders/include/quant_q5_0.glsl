@@ -1,0 +1,19 @@
+// Q5_0 (runtime/cpu/quant_blocks.h): 22-byte blocks of 32 values: f16 d @0, u8 qh[4] @2 (little-endian
+// uint32 h: bit j is the 5th bit of y[j]), u8 qs[16] @6 (nibbles as in Q4_0).
+//   y[j]      = d * (((qs[j] & 0xF) | (((h >> j)        & 1) << 4)) - 16)   j in [0,16)
+//   y[j + 16] = d * (((qs[j] >> 4)  | (((h >> (j + 16)) & 1) << 4)) - 16)
+#define WT_UNIT 16
+#define Q5_0_BYTES 22u
+
+void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
+  const uint b = row_off + (u >> 1) * Q5_0_BYTES;
+  const float d = wt_f16(b);
+  const uint hi = u & 1u;
+  // The 16 high bits of this half: bytes qh[2*hi], qh[2*hi + 1].
+  const uint h = wt_u16(b + 2u + 2u * hi);
+  const uint shift = hi * 4u;
+  [[unroll]] for (uint j = 0u; j < 16u; ++j) {
+    const uint q = ((wt_u8(b + 6u + j) >> shift) & 15u) | (((h >> j) & 1u) << 4);
+    v[j] = d * float(int(q) - 16);
+  }
+}

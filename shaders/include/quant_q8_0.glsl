@@ -1,0 +1,11 @@
+// Q8_0 (runtime/cpu/quant_blocks.h): 34-byte blocks of 32 values: f16 d @0, i8 qs[32] @2.
+//   y[j] = d * qs[j]
+#define WT_UNIT 16
+#define Q8_0_BYTES 34u
+
+void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
+  const uint b = row_off + (u >> 1) * Q8_0_BYTES;
+  const float d = wt_f16(b);
+  const uint q0 = b + 2u + (u & 1u) * 16u;
+  [[unroll]] for (uint j = 0u; j < 16u; ++j) v[j] = d * float(wt_i8(q0 + j));
+}

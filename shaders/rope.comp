@@ -1,0 +1,42 @@
+#version 450
+// RoPE, half-split (NEOX) pairing: within each head of head_dim values, pair (i, i + head_dim/2) rotates by
+// angle = (float(pos) * freq_scale) * inv_freq[i]. One workgroup per (row, head).
+// sin/cos come from include/math.glsl (range-reduced, accurate for large angles).
+#extension GL_GOOGLE_include_directive : require
+
+layout(local_size_x = 64, local_size_y = 1, local_size_z = 1) in;
+
+layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
+layout(std430, set = 0, binding = 1) readonly buffer Positions { int positions[]; };
+layout(std430, set = 0, binding = 2) readonly buffer InvFreq { float inv_freq[]; };
+layout(std430, set = 0, binding = 3) writeonly buffer Out { float out_data[]; };
+
+layout(push_constant) uniform Params {
+  uint rows;
+  uint cols;
+  uint head_dim;
+  float freq_scale;
+} p;
+
+#include "grid.glsl"
+#include "math.glsl"
+
+void main() {
+  const uint heads = p.cols / p.head_dim;
+  const uint item = linear_group_id();
+  if (item >= p.rows * heads) return;
+  const uint r = item / heads;
+  const uint base = r * p.cols + (item % heads) * p.head_dim;
+  const uint half_dim = p.head_dim / 2u;
+  const float pos = float(positions[r]) * p.freq_scale;
+  for (uint i = gl_LocalInvocationID.x; i < half_dim; i += gl_WorkGroupSize.x) {
+    float s, c;
+    sincos_accurate(pos * inv_freq[i], s, c);
+    const float a = x[base + i];
+    const float b = x[base + i + half_dim];
+    precise float o0 = a * c - b * s;  // precise: same rounding as the CPU (no fma)
+    precise float o1 = b * c + a * s;
+    out_data[base + i] = o0;
+    out_data[base + i + half_dim] = o1;
+  }
+}

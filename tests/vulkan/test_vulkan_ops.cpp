@@ -1,0 +1,210 @@
+// Every op on the Vulkan device against the CPU backend, one-node (or two-node) graphs on random inputs,
+// with the Khronos validation layer on: any validation error throws and fails the test.
+// Tolerances: both sides compute in fp32; only summation order (shared-memory reductions vs sequential
+// loops) and transcendental implementations (GPU exp/tanh/cos vs libm) differ, so results agree to a few
+// fp32 ulps per accumulated term: 1e-5 relative for elementwise ops, 2e-4 relative (plus 1e-5 absolute)
+// where long sums are involved (matmul K=512, attention, norms).
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <random>
+
+#include "runtime/backend.h"
+#include "runtime/cpu/quant.h"
+#include "runtime/cpu/quant_blocks.h"
+
+using namespace vkg;
+
+namespace {
+
+struct OpGraph {
+  Graph graph{1};
+  std::vector<std::vector<uint8_t>> storage;  // weight-role inputs live here
+  StepInputs inputs;
+  TensorId output = kNoTensor;
+
+  explicit OpGraph(int n_tokens) : graph(n_tokens) {
+    graph.token_ids = graph.add_tensor({"token_ids", {n_tokens}, DType::I32, TensorRole::input, nullptr});
+    graph.positions = graph.add_tensor({"positions", {n_tokens}, DType::I32, TensorRole::input, nullptr});
+    for (int i = 0; i < n_tokens; ++i) inputs.token_ids.push_back(0), inputs.positions.push_back(i);
+  }
+  TensorId data(const std::string& name, std::vector<int64_t> shape, DType type, std::vector<uint8_t> bytes) {
+    storage.push_back(std::move(bytes));
+    return graph.add_tensor({name, std::move(shape), type, TensorRole::weight, storage.back().data()});
+  }
+  TensorId f32(const std::string& name, std::vector<int64_t> shape, const std::vector<float>& v) {
+    std::vector<uint8_t> bytes(v.size() * 4);
+    std::memcpy(bytes.data(), v.data(), bytes.size());
+    return data(name, std::move(shape), DType::F32, std::move(bytes));
+  }
+};
+
+std::vector<float> random_floats(size_t n, uint32_t seed, float scale = 1.0f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> d(0.0f, scale);
+  std::vector<float> v(n);
+  for (float& x : v) x = d(rng);
+  return v;
+}
+
+void put_f16(std::vector<uint8_t>& b, size_t at, float v) {
+  uint16_t h = cpu::fp32_to_fp16(v);
+  std::memcpy(&b[at], &h, 2);
+}
+
+// Random weights of any type: random bytes with sane scales written into each block's fp16 fields.
+std::vector<uint8_t> random_weights(DType type, int64_t rows, int64_t cols, uint32_t seed) {
+  std::mt19937 rng(seed);
+  const int64_t bytes = row_bytes(type, cols) * rows;
+  std::vector<uint8_t> b(static_cast<size_t>(bytes));
+  for (auto& x : b) x = static_cast<uint8_t>(rng());
+  std::uniform_real_distribution<float> scale(0.001f, 0.02f);
+  const auto& info = dtype_info(type);
+  const int64_t blocks = bytes / info.block_bytes;
+  for (int64_t k = 0; k < blocks; ++k) {
+    const size_t at = static_cast<size_t>(k * info.block_bytes);
+    switch (type) {
+      case DType::F32: { float v = scale(rng) * (rng() % 2 ? 1 : -1) * 50; std::memcpy(&b[at], &v, 4); break; }
+      case DType::F16: put_f16(b, at, scale(rng) * (rng() % 2 ? 1 : -1) * 50); break;
+      case DType::BF16: { uint16_t h = cpu::fp32_to_bf16(scale(rng) * (rng() % 2 ? 1 : -1) * 50); std::memcpy(&b[at], &h, 2); break; }
+      case DType::Q4_0: case DType::Q5_0: case DType::Q8_0: put_f16(b, at, scale(rng)); break;
+      case DType::Q4_K: case DType::Q5_K: put_f16(b, at, scale(rng)); put_f16(b, at + 2, scale(rng)); break;
+      case DType::Q6_K: put_f16(b, at + offsetof(cpu::block_q6_K, d), scale(rng)); break;
+      default: FAIL("unexpected type");
+    }
+  }
+  return b;
+}
+
+// A fresh backend per comparison: backends cache uploaded weights by address, and each test's inputs
+// are new allocations that may reuse the addresses of an earlier test's.
+std::unique_ptr<Backend> vulkan() {
+  BackendOptions o;
+  o.validation = true;
+  return make_backend("vulkan", o);
+}
+
+// Compares every node's output (not only the last), so a failure names the first op that differs.
+void compare(OpGraph& op, double rel, double abs_tol) {
+  auto cpu = make_backend("cpu", {});
+  auto gpu = vulkan();
+  cpu->run(op.graph, op.inputs);
+  gpu->run(op.graph, op.inputs);
+  for (const Node& node : op.graph.nodes()) {
+    CAPTURE(node.name);
+    const std::vector<float> want = cpu->read(op.graph, node.output);
+    const std::vector<float> got = gpu->read(op.graph, node.output);
+    REQUIRE(got.size() == want.size());
+    double worst = 0;
+    for (size_t i = 0; i < got.size(); ++i) {
+      REQUIRE_MESSAGE(std::isfinite(got[i]), "index " << i);
+      const double err = std::abs(double(got[i]) - want[i]);
+      worst = std::max(worst, err / (abs_tol + rel * std::abs(want[i])));
+      REQUIRE_MESSAGE(err <= abs_tol + rel * std::abs(want[i]),
+                      "index " << i << ": vulkan " << got[i] << " cpu " << want[i]);
+    }
+    MESSAGE(node.name << ": worst error / tolerance " << worst);
+  }
+}
+
+const DType kWeightTypes[] = {DType::F32, DType::F16, DType::BF16, DType::Q4_0, DType::Q5_0,
+                              DType::Q8_0, DType::Q4_K, DType::Q5_K, DType::Q6_K};
+
+}  // namespace
+
+TEST_SUITE("vulkan_ops") {
+  TEST_CASE("the backend names its device") { CHECK(vulkan()->name().find("vulkan (") == 0); }
+
+  TEST_CASE("matmul: every weight type, 1 and 3 tokens") {
+    for (DType type : kWeightTypes)
+      for (int n : {1, 3}) {
+        const std::string type_name = dtype_name(type);
+        CAPTURE(type_name);
+        CAPTURE(n);
+        const int64_t K = 512, N = 37;
+        OpGraph op(n);
+        TensorId x = op.f32("x", {n, K}, random_floats(static_cast<size_t>(n * K), 1));
+        TensorId w = op.data("w", {N, K}, type, random_weights(type, N, K, 2));
+        op.output = op.graph.add_node(Op::matmul, "matmul", {x, w}, MatmulParams{});
+        compare(op, 2e-4, 1e-4);
+      }
+  }
+
+  TEST_CASE("embed: every table type") {
+    for (DType type : kWeightTypes) {
+      const std::string type_name = dtype_name(type);
+        CAPTURE(type_name);
+      const int64_t V = 50, H = 256;
+      OpGraph op(3);
+      op.inputs.token_ids = {7, 0, 49};
+      TensorId table = op.data("table", {V, H}, type, random_weights(type, V, H, 3));
+      op.output = op.graph.add_node(Op::embed, "embed", {op.graph.token_ids, table}, EmbedParams{25.3f});
+      compare(op, 1e-6, 1e-6);
+    }
+  }
+
+  TEST_CASE("rms_norm over rows and over heads") {
+    for (int64_t group : {640, 256}) {
+      OpGraph op(3);
+      TensorId x = op.f32("x", {3, 1280}, random_floats(3 * 1280, 4, 30.0f));
+      TensorId w = op.f32("w", {group}, random_floats(static_cast<size_t>(group), 5));
+      op.output = op.graph.add_node(Op::rms_norm, "norm", {x, w}, RmsNormParams{1e-6f});
+      compare(op, 2e-4, 1e-5);
+    }
+  }
+
+  TEST_CASE("rope: local and global bases, linear scaling, positions up to 5000") {
+    for (float theta : {10000.0f, 1000000.0f})
+      for (float scale : {1.0f, 0.125f}) {
+        OpGraph op(3);
+        op.inputs.positions = {0, 17, 5000};
+        TensorId x = op.f32("x", {3, 1024}, random_floats(3 * 1024, 6));
+        op.output = op.graph.add_node(Op::rope, "rope", {x, op.graph.positions}, RopeParams{256, theta, scale});
+        // Angles up to 5000 rad: fp32 cos/sin of large arguments differ by ~1 ulp of the angle (3e-4).
+        compare(op, 1e-3, 1e-3);
+      }
+  }
+
+  TEST_CASE("kv_store + attention: causal, sliding window, softcap, GQA, ring wrap") {
+    struct Case { int nh, nkv, hd, window; float softcap; int cap; };
+    for (Case c : {Case{4, 1, 256, 0, 0.0f, 64}, Case{4, 2, 64, 4, 0.0f, 64}, Case{8, 4, 32, 0, 50.0f, 64},
+                   Case{2, 1, 64, 8, 0.0f, 10}}) {
+      CAPTURE(c.nh);
+      CAPTURE(c.window);
+      CAPTURE(c.cap);
+      const int n = 3;
+      OpGraph op(n);
+      op.inputs.positions = {20, 21, 22};  // with cap 10 the ring has wrapped twice
+      const int64_t q_cols = int64_t(c.nh) * c.hd, kv_cols = int64_t(c.nkv) * c.hd;
+      TensorId q = op.f32("q", {n, q_cols}, random_floats(static_cast<size_t>(n * q_cols), 7));
+      TensorId k = op.f32("k", {n, kv_cols}, random_floats(static_cast<size_t>(n * kv_cols), 8));
+      TensorId v = op.f32("v", {n, kv_cols}, random_floats(static_cast<size_t>(n * kv_cols), 9));
+      TensorId kc = op.graph.add_tensor({"k_cache", {c.cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+      TensorId vc = op.graph.add_tensor({"v_cache", {c.cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+      op.graph.add_node_into(Op::kv_store, "k_store", {k, op.graph.positions, kc}, KvStoreParams{}, kc);
+      op.graph.add_node_into(Op::kv_store, "v_store", {v, op.graph.positions, vc}, KvStoreParams{}, vc);
+      op.output = op.graph.add_node(Op::attention, "attn", {q, kc, vc, op.graph.positions},
+                                    AttentionParams{c.nh, c.nkv, c.hd, 0.0625f, c.softcap, c.window});
+      // Older positions hold zeros in both caches (fresh caches), so masks and windows still matter.
+      compare(op, 2e-4, 1e-5);
+    }
+  }
+
+  TEST_CASE("gelu_mul, add, softcap, last_row") {
+    const int64_t n = 3, c = 1000;
+    OpGraph op(static_cast<int>(n));
+    TensorId a = op.f32("a", {n, c}, random_floats(n * c, 10, 4.0f));
+    TensorId b = op.f32("b", {n, c}, random_floats(n * c, 11, 4.0f));
+    TensorId g = op.graph.add_node(Op::gelu_mul, "gelu_mul", {a, b}, GeluMulParams{});
+    TensorId s = op.graph.add_node(Op::add, "add", {g, a}, AddParams{});
+    TensorId t = op.graph.add_node(Op::softcap, "softcap", {s}, SoftcapParams{3.0f});
+    op.output = op.graph.add_node(Op::last_row, "last", {t}, LastRowParams{});
+    compare(op, 1e-5, 1e-6);
+    OpGraph op2(1);
+    TensorId x = op2.f32("x", {1, c}, random_floats(c, 12, 100.0f));
+    op2.output = op2.graph.add_node(Op::softcap, "softcap", {x}, SoftcapParams{30.0f});
+    compare(op2, 1e-5, 1e-6);
+  }
+}
