@@ -18,7 +18,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 int run_command(const std::vector<std::string>& argv) {
   Args args(argv, {"--model", "--prompt", "--n-predict", "--temp", "--top-k", "--top-p", "--seed", "--backend",
                    "--threads", "--ctx", "--device"},
-            {"--no-bos"}, {{"-m", "--model"}, {"-p", "--prompt"}, {"-n", "--n-predict"}, {"-t", "--threads"}});
+            {"--no-bos", "--profile"}, {{"-m", "--model"}, {"-p", "--prompt"}, {"-n", "--n-predict"}, {"-t", "--threads"}});
   const std::string path = args.require("--model");
   const std::string prompt = args.require("--prompt");
   const int n_predict = args.get_int("--n-predict", 64);
@@ -37,6 +37,7 @@ int run_command(const std::vector<std::string>& argv) {
   so.device = args.get_int("--device", -1);
   so.n_threads = args.get_int("--threads", 0);
   so.context = args.get_int("--ctx", 0);
+  so.profile = args.has("--profile");
   Session session(*model, so);
   if (!session.backend_notice().empty()) std::fprintf(stderr, "%s\n", session.backend_notice().c_str());
   std::fprintf(stderr, "loaded %s (%s, %.0f MiB of weights) in %.2f s; backend %s, context %d, KV cache %.1f MiB\n",
@@ -76,6 +77,8 @@ int run_command(const std::vector<std::string>& argv) {
   const double gen_s = seconds_since(t_gen);
   std::fprintf(stderr, "prompt: %zu tokens in %.2f s (%.1f tokens/s); generation: %d tokens in %.2f s (%.2f tokens/s)\n",
                ids.size(), prompt_s, ids.size() / prompt_s, generated, gen_s, generated > 0 ? generated / gen_s : 0.0);
+  if (so.profile) std::fprintf(stderr, "\nprofile (%s, prompt and generation):\n%s", session.backend().name().c_str(),
+                               session.backend().profile().table().c_str());
   return 0;
 }
 

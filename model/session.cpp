@@ -17,6 +17,7 @@ Session::Session(const Model& model, const SessionOptions& o) : model_(model) {
   bo.n_threads = o.n_threads;
   bo.device = o.device;
   bo.validation = o.validation;
+  bo.profile = o.profile;
   backend_ = make_backend(o.backend, bo, &notice_);
 }
 

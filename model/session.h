@@ -18,6 +18,7 @@ struct SessionOptions {
   int n_threads = 0;
   int device = -1;             // Vulkan device index, -1: best
   bool validation = false;     // Vulkan: Khronos validation layer, its errors raised as exceptions
+  bool profile = false;        // per-op times in backend().profile()
   int context = 0;     // 0: the model's context, capped at kDefaultContextCap
   int max_batch = 64;  // prompt tokens per prefill step
   static constexpr int kDefaultContextCap = 4096;

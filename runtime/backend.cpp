@@ -19,9 +19,9 @@ std::unique_ptr<Backend> make_backend(const std::string& name, const BackendOpti
       reason = e.what();
     }
     if (notice) *notice = reason + "; using the CPU backend";
-    return std::make_unique<cpu::CpuBackend>(options.n_threads);
+    return std::make_unique<cpu::CpuBackend>(options);
   }
-  if (name == "cpu") return std::make_unique<cpu::CpuBackend>(options.n_threads);
+  if (name == "cpu") return std::make_unique<cpu::CpuBackend>(options);
   if (name == "vulkan") return std::make_unique<vk::VulkanBackend>(options);
   throw std::runtime_error("unknown backend '" + name + "' (available: cpu, vulkan)");
 }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "runtime/graph.h"
+#include "runtime/profile.h"
 
 namespace vkg {
 
@@ -18,6 +19,7 @@ struct BackendOptions {
   int n_threads = 0;        // CPU: 0 = all hardware threads
   int device = -1;          // Vulkan: device index, -1 = best
   bool validation = false;  // Vulkan: Khronos validation layer on, its errors raised as exceptions
+  bool profile = false;     // time every op (Vulkan: timestamp queries) into profile()
 };
 
 class Backend {
@@ -30,6 +32,11 @@ class Backend {
   virtual std::vector<float> read(const Graph& graph, TensorId id) const = 0;
   // Starts a new sequence: cached keys and values are forgotten.
   virtual void reset_cache() = 0;
+  // Per-op times summed over all runs so far (empty unless BackendOptions::profile).
+  const OpProfile& profile() const { return profile_; }
+
+ protected:
+  OpProfile profile_;
 };
 
 // "cpu", "vulkan", or "auto": Vulkan on a GPU (discrete, integrated or virtual), else the CPU backend —

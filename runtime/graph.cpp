@@ -1,6 +1,7 @@
 #include "runtime/graph.h"
 
 #include <atomic>
+#include <cctype>
 #include <sstream>
 #include <stdexcept>
 
@@ -71,6 +72,16 @@ std::string Graph::to_string() const {
     s << "\n";
   }
   return s.str();
+}
+
+std::string profile_key(const Graph& g, const Node& node) {
+  std::string key = op_name(node.op);
+  if (node.op == Op::matmul || node.op == Op::embed) {
+    std::string type = dtype_name(g.tensor(node.inputs[1]).dtype);
+    for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    key += " " + type;
+  }
+  return key;
 }
 
 }  // namespace vkg

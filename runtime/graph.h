@@ -43,4 +43,7 @@ class Graph {
   std::vector<Node> nodes_;
 };
 
+// "matmul q4_k", "rms_norm", ...: the op, with the weight type where it decides the kernel (profiles).
+std::string profile_key(const Graph& g, const Node& node);
+
 }  // namespace vkg

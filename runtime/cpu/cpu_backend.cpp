@@ -1,6 +1,7 @@
 #include "runtime/cpu/cpu_backend.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
 
@@ -9,7 +10,8 @@
 
 namespace vkg::cpu {
 
-CpuBackend::CpuBackend(int n_threads) : pool_(n_threads) {}
+CpuBackend::CpuBackend(const BackendOptions& options)
+    : pool_(options.n_threads), profiling_(options.profile) {}
 
 void CpuBackend::reset_cache() {
   for (auto& [name, cache] : kv_caches_) std::fill(cache.begin(), cache.end(), 0.0f);
@@ -59,6 +61,7 @@ void CpuBackend::run(const Graph& g, const StepInputs& in) {
     const TensorDesc& out_desc = g.tensor(node.output);
     float* out = buffer(g, node.output);
     const TensorDesc& x = g.tensor(node.inputs[0]);
+    const auto t0 = std::chrono::steady_clock::now();
     try {
       switch (node.op) {
         case Op::embed:
@@ -91,6 +94,9 @@ void CpuBackend::run(const Graph& g, const StepInputs& in) {
     } catch (const std::exception& e) {
       throw std::runtime_error("cpu backend, node '" + node.name + "': " + e.what());
     }
+    if (profiling_)
+      profile_.add(profile_key(g, node),
+                   std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
 }
 

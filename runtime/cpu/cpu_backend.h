@@ -13,7 +13,7 @@ namespace vkg::cpu {
 
 class CpuBackend : public Backend {
  public:
-  explicit CpuBackend(int n_threads);
+  explicit CpuBackend(const BackendOptions& options);
   std::string name() const override { return "cpu"; }
   void run(const Graph& graph, const StepInputs& inputs) override;
   std::vector<float> read(const Graph& graph, TensorId id) const override;
@@ -25,6 +25,7 @@ class CpuBackend : public Backend {
   const float* f32_weight(const TensorDesc& t);  // small weights (norms) expanded once to fp32
 
   ThreadPool pool_;
+  bool profiling_ = false;
   std::vector<std::vector<float>> activations_;  // indexed by TensorId of the last graph run
   std::vector<int32_t> token_ids_, positions_;
   std::map<std::string, std::vector<float>> kv_caches_;

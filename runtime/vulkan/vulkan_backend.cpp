@@ -35,6 +35,7 @@ struct VulkanBackend::Step {
   std::vector<std::vector<Dispatch>> node_dispatches;
   VkDescriptorPool pool = VK_NULL_HANDLE;
   VkCommandBuffer cmd = VK_NULL_HANDLE;
+  VkQueryPool timestamps = VK_NULL_HANDLE;  // two per node when profiling
   bool ran = false;
 };
 
@@ -44,6 +45,9 @@ VulkanBackend::VulkanBackend(const BackendOptions& o) {
   co.validation = o.validation;
   if (const char* env = std::getenv("VKGEMMA_VALIDATION")) co.validation = co.validation || std::string(env) == "1";
   ctx_ = std::make_unique<Context>(co);
+  profiling_ = o.profile;
+  if (profiling_ && ctx_->limits().timestampPeriod == 0)
+    throw std::runtime_error("vulkan: --profile needs timestamp queries, which " + ctx_->info().name + " lacks");
   VkCommandPoolCreateInfo pi{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
   pi.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
   pi.queueFamilyIndex = ctx_->queue_family();
@@ -55,7 +59,10 @@ VulkanBackend::VulkanBackend(const BackendOptions& o) {
 VulkanBackend::~VulkanBackend() {
   VkDevice dev = ctx_->device();
   vkDeviceWaitIdle(dev);
-  for (auto& [id, step] : steps_) vkDestroyDescriptorPool(dev, step->pool, nullptr);
+  for (auto& [id, step] : steps_) {
+    vkDestroyDescriptorPool(dev, step->pool, nullptr);
+    if (step->timestamps) vkDestroyQueryPool(dev, step->timestamps, nullptr);
+  }
   steps_.clear();
   vkDestroyFence(dev, fence_, nullptr);
   vkDestroyCommandPool(dev, command_pool_, nullptr);
@@ -368,6 +375,14 @@ void VulkanBackend::record(Step& s, const Graph& g) {
                  "step of " + std::to_string(g.n_tokens()) + " token(s)");
   VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
   VK_CHECK(vkBeginCommandBuffer(s.cmd, &bi));
+  const uint32_t n_queries = static_cast<uint32_t>(g.nodes().size() * 2);
+  if (profiling_) {
+    VkQueryPoolCreateInfo qi{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
+    qi.queryType = VK_QUERY_TYPE_TIMESTAMP;
+    qi.queryCount = n_queries;
+    VK_CHECK(vkCreateQueryPool(ctx_->device(), &qi, nullptr, &s.timestamps));
+    vkCmdResetQueryPool(s.cmd, s.timestamps, 0, n_queries);
+  }
 
   const VkPipelineStageFlags stages = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
   auto barrier = [&](VkPipelineStageFlags src_stage, VkAccessFlags src, VkPipelineStageFlags dst_stage,
@@ -393,7 +408,8 @@ void VulkanBackend::record(Step& s, const Graph& g) {
     for (const Dispatch& d : s.node_dispatches[i])
       for (const Buffer* b : d.buffers)
         if (b != out) reads.push_back(b);
-    bool hazard = written.count(out) || read.count(out);
+    // Profiling serializes nodes so each one's time is its own.
+    bool hazard = profiling_ || written.count(out) || read.count(out);
     for (const Buffer* b : reads) hazard = hazard || written.count(b);
     if (hazard) {
       barrier(stages, writes, stages, all);
@@ -406,6 +422,7 @@ void VulkanBackend::record(Step& s, const Graph& g) {
       label.pLabelName = text.c_str();
       vkCmdBeginDebugUtilsLabelEXT(s.cmd, &label);
     }
+    if (profiling_) vkCmdWriteTimestamp(s.cmd, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, s.timestamps, uint32_t(2 * i));
     if (node.op == Op::last_row) {
       const TensorDesc& x = g.tensor(node.inputs[0]);
       VkBufferCopy region{static_cast<VkDeviceSize>((x.rows() - 1) * x.cols() * 4), 0,
@@ -421,6 +438,7 @@ void VulkanBackend::record(Step& s, const Graph& g) {
                            static_cast<uint32_t>(d.push.size() * 4), d.push.data());
       vkCmdDispatch(s.cmd, d.groups[0], d.groups[1], d.groups[2]);
     }
+    if (profiling_) vkCmdWriteTimestamp(s.cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, s.timestamps, uint32_t(2 * i + 1));
     if (labels) vkCmdEndDebugUtilsLabelEXT(s.cmd);
     written.insert(out);
     for (const Buffer* b : reads) read.insert(b);
@@ -441,6 +459,16 @@ void VulkanBackend::run(const Graph& g, const StepInputs& in) {
   upload(*s.tensor_buffer[static_cast<size_t>(g.positions)], in.positions.data(), n * 4);
   submit_and_wait(s.cmd);
   s.ran = true;
+  if (profiling_) collect_profile(s, g);
+}
+
+void VulkanBackend::collect_profile(const Step& s, const Graph& g) {
+  std::vector<uint64_t> ticks(g.nodes().size() * 2);
+  VK_CHECK(vkGetQueryPoolResults(ctx_->device(), s.timestamps, 0, static_cast<uint32_t>(ticks.size()),
+                                 ticks.size() * 8, ticks.data(), 8, VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT));
+  const double ms_per_tick = ctx_->limits().timestampPeriod / 1e6;
+  for (size_t i = 0; i < g.nodes().size(); ++i)
+    profile_.add(profile_key(g, g.nodes()[i]), static_cast<double>(ticks[2 * i + 1] - ticks[2 * i]) * ms_per_tick);
 }
 
 std::vector<float> VulkanBackend::read(const Graph& g, TensorId id) const {

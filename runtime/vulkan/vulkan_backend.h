@@ -49,8 +49,10 @@ class VulkanBackend : public Backend {
   void download(const Buffer& src, void* data, uint64_t bytes) const;
   void submit_and_wait(VkCommandBuffer cmd) const;
   void check_validation() const;
+  void collect_profile(const Step& s, const Graph& g);
 
   std::unique_ptr<Context> ctx_;
+  bool profiling_ = false;
   VkCommandPool command_pool_ = VK_NULL_HANDLE;
   VkFence fence_ = VK_NULL_HANDLE;
   std::map<std::string, std::unique_ptr<Pipeline>> pipelines_;
