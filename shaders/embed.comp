@@ -5,12 +5,11 @@
 // Variants: one per weight type (WT_* define, see include/quant.glsl).
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
-#extension GL_EXT_shader_8bit_storage : require
 
 layout(local_size_x = 64, local_size_y = 1, local_size_z = 1) in;
 
 layout(std430, set = 0, binding = 0) readonly buffer TokenIds { int token_ids[]; };
-layout(std430, set = 0, binding = 1) readonly buffer Table { uint8_t wt_data[]; };
+layout(std430, set = 0, binding = 1) readonly buffer Table { uint wt_words[]; };
 layout(std430, set = 0, binding = 2) writeonly buffer Out { float out_data[]; };
 
 layout(push_constant) uniform Params {
@@ -22,7 +21,7 @@ layout(push_constant) uniform Params {
   float scale;
 } p;
 
-#define WT_BYTE(i) uint(wt_data[i])
+#define WT_WORD(i) wt_words[i]
 #include "quant.glsl"
 #include "grid.glsl"
 

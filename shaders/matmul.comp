@@ -5,7 +5,6 @@
 // sums are reduced through shared memory. Variants: one per weight type (WT_* define, include/quant.glsl).
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
-#extension GL_EXT_shader_8bit_storage : require
 
 #define WG_SIZE 64
 #define ROWS_PER_WG 8
@@ -13,7 +12,7 @@
 layout(local_size_x = WG_SIZE, local_size_y = 1, local_size_z = 1) in;
 
 layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
-layout(std430, set = 0, binding = 1) readonly buffer Weights { uint8_t wt_data[]; };
+layout(std430, set = 0, binding = 1) readonly buffer Weights { uint wt_words[]; };
 layout(std430, set = 0, binding = 2) writeonly buffer Out { float out_data[]; };
 
 layout(push_constant) uniform Params {
@@ -25,7 +24,7 @@ layout(push_constant) uniform Params {
   uint row_bytes;   // byte stride of a weight row
 } p;
 
-#define WT_BYTE(i) uint(wt_data[i])
+#define WT_WORD(i) wt_words[i]
 #include "quant.glsl"
 
 shared float red[ROWS_PER_WG][WG_SIZE];

@@ -18,6 +18,7 @@ class Buffer {
 
   VkBuffer handle() const { return buffer_; }
   uint64_t size() const { return size_; }
+  uint64_t padded_size() const { return padded_size_; }  // what is allocated and bound
   void* mapped() const { return mapped_; }  // nullptr if not host-visible
   const std::string& name() const { return name_; }
 
@@ -25,6 +26,7 @@ class Buffer {
   const Context& ctx_;
   std::string name_;
   uint64_t size_;
+  uint64_t padded_size_ = 0;
   VkBuffer buffer_ = VK_NULL_HANDLE;
   VkDeviceMemory memory_ = VK_NULL_HANDLE;
   void* mapped_ = nullptr;

@@ -155,7 +155,7 @@ const std::vector<VulkanBackend::WeightChunk>& VulkanBackend::weight_chunks(cons
   if (it != weights_.end()) return it->second;
   const int64_t rb = row_bytes(t.dtype, t.cols());
   uint64_t limit = std::min<uint64_t>(ctx_->limits().maxStorageBufferRange, ctx_->info().max_allocation_bytes);
-  limit = std::min<uint64_t>(limit, uint64_t(1) << 30);
+  limit = std::min<uint64_t>(limit, uint64_t(1) << 30) - 64;  // room for the buffer padding
   int64_t rows_per_chunk = std::min<int64_t>(static_cast<int64_t>(limit / static_cast<uint64_t>(rb)),
                                              int64_t(kMaxGroups) * kMatmulRowsPerGroup);
   if (rows_per_chunk < 1)
@@ -314,7 +314,7 @@ VulkanBackend::Step& VulkanBackend::prepare(const Graph& g) {
       s->tensor_buffer[i] = cache.get();
       continue;
     }
-    if (bytes > ctx_->limits().maxStorageBufferRange)
+    if (bytes + 64 > ctx_->limits().maxStorageBufferRange)
       throw std::runtime_error("vulkan: activation '" + t.name + "' (" + std::to_string(bytes) +
                                " bytes) exceeds the device's storage buffer range; use a smaller batch");
     // Inputs are written by the host every step and outputs read back: keep them host-visible.
@@ -349,7 +349,7 @@ VulkanBackend::Step& VulkanBackend::prepare(const Graph& g) {
       std::vector<VkDescriptorBufferInfo> infos(d.buffers.size());
       std::vector<VkWriteDescriptorSet> writes(d.buffers.size());
       for (size_t b = 0; b < d.buffers.size(); ++b) {
-        infos[b] = {d.buffers[b]->handle(), 0, (d.buffers[b]->size() + 3) / 4 * 4};
+        infos[b] = {d.buffers[b]->handle(), 0, d.buffers[b]->padded_size()};
         writes[b] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
         writes[b].dstSet = d.set;
         writes[b].dstBinding = static_cast<uint32_t>(b);

@@ -7,7 +7,7 @@
 //   void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT])
 //                       v[j] = value u * WT_UNIT + j of the row starting at byte row_off of the weight
 //                       buffer, with exactly the arithmetic of runtime/cpu/quant.cpp (bit-exact)
-// The including shader must define WT_BYTE(i) first (see wt_load.glsl).
+// The including shader must define WT_WORD(i) first (see wt_load.glsl).
 #ifndef VKG_QUANT_GLSL
 #define VKG_QUANT_GLSL
 

@@ -9,8 +9,10 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
   const uint b = row_off + (u >> 1) * Q4_0_BYTES;
   const float d = wt_f16(b);
   const uint shift = (u & 1u) * 4u;
+  uint qs[4];
+  wt_load16(b + 2u, qs);
   [[unroll]] for (uint j = 0u; j < 16u; ++j) {
-    const int q = int((wt_u8(b + 2u + j) >> shift) & 15u) - 8;
+    const int q = int((wt_byte(qs, j) >> shift) & 15u) - 8;
     v[j] = d * float(q);
   }
 }

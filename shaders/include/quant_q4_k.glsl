@@ -17,9 +17,11 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
   const float m1 = wt_f16(b + 2u) * float(scm >> 8);
   const uint q0 = b + 16u + 32u * (s >> 1) + 16u * (k & 1u);
   const uint shift = (s & 1u) * 4u;
+  uint qs[4];
+  wt_load16(q0, qs);
   [[unroll]] for (uint j = 0u; j < 16u; ++j) {
     // precise: no fused multiply-add, so the value is bit-exact with the CPU dequantizer.
-    precise float y = d1 * float((wt_u8(q0 + j) >> shift) & 15u) - m1;
+    precise float y = d1 * float((wt_byte(qs, j) >> shift) & 15u) - m1;
     v[j] = y;
   }
 }

@@ -12,8 +12,10 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
   // The 16 high bits of this half: bytes qh[2*hi], qh[2*hi + 1].
   const uint h = wt_u16(b + 2u + 2u * hi);
   const uint shift = hi * 4u;
+  uint qs[4];
+  wt_load16(b + 6u, qs);
   [[unroll]] for (uint j = 0u; j < 16u; ++j) {
-    const uint q = ((wt_u8(b + 6u + j) >> shift) & 15u) | (((h >> j) & 1u) << 4);
+    const uint q = ((wt_byte(qs, j) >> shift) & 15u) | (((h >> j) & 1u) << 4);
     v[j] = d * float(int(q) - 16);
   }
 }

@@ -19,8 +19,11 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
   const uint q0 = b + 48u + 32u * (s >> 1) + l0;
   const uint h0 = b + 16u + l0;
   const uint shift = (s & 1u) * 4u;
+  uint qs[4], qh[4];
+  wt_load16(q0, qs);
+  wt_load16(h0, qh);
   [[unroll]] for (uint j = 0u; j < 16u; ++j) {
-    const uint q = ((wt_u8(q0 + j) >> shift) & 15u) + (((wt_u8(h0 + j) >> s) & 1u) << 4);
+    const uint q = ((wt_byte(qs, j) >> shift) & 15u) + (((wt_byte(qh, j) >> s) & 1u) << 4);
     precise float y = d1 * float(q) - m1;  // precise: bit-exact with the CPU (no fma)
     v[j] = y;
   }

@@ -18,8 +18,11 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
   const uint qh0 = b + 128u + 32u * h + l0;
   const uint lshift = (g >> 1) * 4u;
   const uint hshift = 2u * g;
+  uint ql[4], qh[4];
+  wt_load16(ql0, ql);
+  wt_load16(qh0, qh);
   [[unroll]] for (uint j = 0u; j < 16u; ++j) {
-    const uint q = ((wt_u8(ql0 + j) >> lshift) & 15u) | (((wt_u8(qh0 + j) >> hshift) & 3u) << 4);
+    const uint q = ((wt_byte(ql, j) >> lshift) & 15u) | (((wt_byte(qh, j) >> hshift) & 3u) << 4);
     v[j] = s * float(int(q) - 32);
   }
 }

@@ -1,25 +1,39 @@
-// Byte-level loads from a raw GGUF weight buffer, and the fp16 / bf16 / f32 decoders built on them.
+// Loads from a raw GGUF weight buffer, and the fp16 / bf16 / f32 decoders built on them.
 //
-// The including shader declares the weight buffer as `uint8_t` (GL_EXT_shader_8bit_storage) and defines
-//   #define WT_BYTE(i) uint(<buffer>[i])
-// before including this file. Only byte loads are used: GGUF rows and blocks are 2-byte aligned at best
-// (18/22/34/210-byte blocks), so no wider access is assumed. Multi-byte values are little-endian.
-// No 8-bit arithmetic is used (only StorageBuffer8BitAccess, no Int8 capability).
+// The including shader declares the weight buffer as 32-bit words and defines
+//   #define WT_WORD(i) <buffer>[i]
+// before including this file. Bytes and 16-bit values are extracted from words: GGUF blocks are only
+// 2-byte aligned (18/22/34/210-byte blocks), so a 32-bit value at an offset = 2 (mod 4) is assembled from
+// two words. Word loads matter on lavapipe, where every load is a per-lane gather: one word gives four
+// quants. Buffers are padded by 16 bytes (runtime/vulkan/buffer.cpp), so the second word of a value that
+// ends a buffer is still in range. Multi-byte values are little-endian.
 #ifndef VKG_WT_LOAD_GLSL
 #define VKG_WT_LOAD_GLSL
 
-#ifndef WT_BYTE
-#error "define WT_BYTE(i) (uint value of byte i of the weight buffer) before including wt_load.glsl"
+#ifndef WT_WORD
+#error "define WT_WORD(i) (32-bit word i of the weight buffer) before including wt_load.glsl"
 #endif
 
-uint wt_u8(uint off) { return WT_BYTE(off); }
+uint wt_u8(uint off) { return (WT_WORD(off >> 2) >> ((off & 3u) * 8u)) & 255u; }
 
-// Signed byte: sign-extend bits 0..7 (no int8_t conversion: glslang 12 emits an invalid OpSConvert).
-int wt_i8(uint off) { return bitfieldExtract(int(WT_BYTE(off)), 0, 8); }
+// Signed byte: sign-extend bits 0..7.
+int wt_i8(uint off) { return bitfieldExtract(int(wt_u8(off)), 0, 8); }
 
-uint wt_u16(uint off) { return WT_BYTE(off) | (WT_BYTE(off + 1u) << 8); }
+// off must be even (every 16-bit field of a GGUF block is).
+uint wt_u16(uint off) { return (WT_WORD(off >> 2) >> ((off & 2u) * 8u)) & 0xFFFFu; }
 
-uint wt_u32(uint off) { return wt_u16(off) | (wt_u16(off + 2u) << 16); }
+// off must be even.
+uint wt_u32(uint off) {
+  const uint i = off >> 2;
+  if ((off & 2u) == 0u) return WT_WORD(i);
+  return (WT_WORD(i) >> 16) | (WT_WORD(i + 1u) << 16);
+}
+
+// The 16 bytes at even offset off, as 4 little-endian words; byte j is wt_byte(w, j).
+void wt_load16(uint off, out uint w[4]) {
+  [[unroll]] for (uint k = 0u; k < 4u; ++k) w[k] = wt_u32(off + 4u * k);
+}
+uint wt_byte(uint w[4], uint j) { return (w[j >> 2] >> ((j & 3u) * 8u)) & 255u; }
 
 // IEEE binary16 -> fp32 (exact for normal, subnormal, inf, nan).
 float wt_f16(uint off) { return unpackHalf2x16(wt_u16(off)).x; }
