@@ -10,5 +10,6 @@ int tokenize_command(const std::vector<std::string>& args);
 int perplexity_command(const std::vector<std::string>& args);
 int info_command(const std::vector<std::string>& args);
 int graph_command(const std::vector<std::string>& args);
+int shaders_command(const std::vector<std::string>& args);
 
 }  // namespace vkg::app

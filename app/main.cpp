@@ -13,11 +13,13 @@ constexpr const char* kUsage =
     "\n"
     "commands:\n"
     "  run         generate text: -m MODEL -p PROMPT [-n N] [--temp T] [--top-k K] [--top-p P] [--seed S]\n"
-    "              [--backend auto|cpu|vulkan] [--device N] [--threads N] [--ctx N]\n"
+    "              [--backend auto|cpu|vulkan] [--device N] [--threads N] [--ctx N] [--profile]\n"
+    "              [--renderdoc-capture]\n"
     "  tokenize    print token ids: -m MODEL -p TEXT [--no-bos]\n"
     "  perplexity  -m MODEL -f FILE [--ctx N] [--chunks N]: prints PPL = <value> last\n"
     "  info        [-m MODEL]: Vulkan devices; with a model also its metadata, config, tensor types\n"
-    "  graph       -m MODEL [-n TOKENS]: the graph of one step\n";
+    "  graph       -m MODEL [-n TOKENS]: the graph of one step\n"
+    "  shaders     [--dump DIR]: embedded SPIR-V modules and their reflected layouts\n";
 
 }  // namespace
 
@@ -34,6 +36,7 @@ int main(int argc, char** argv) {
     if (command == "perplexity") return vkg::app::perplexity_command(args);
     if (command == "info") return vkg::app::info_command(args);
     if (command == "graph") return vkg::app::graph_command(args);
+    if (command == "shaders") return vkg::app::shaders_command(args);
     std::fprintf(stderr, "vkgemma: unknown command '%s'\n\n%s", command.c_str(), kUsage);
     return 2;
   } catch (const std::exception& e) {

@@ -6,6 +6,7 @@
 #include "app/commands.h"
 #include "model/sampler.h"
 #include "model/session.h"
+#include "runtime/vulkan/renderdoc.h"
 
 namespace vkg::app {
 
@@ -18,7 +19,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 int run_command(const std::vector<std::string>& argv) {
   Args args(argv, {"--model", "--prompt", "--n-predict", "--temp", "--top-k", "--top-p", "--seed", "--backend",
                    "--threads", "--ctx", "--device"},
-            {"--no-bos", "--profile"}, {{"-m", "--model"}, {"-p", "--prompt"}, {"-n", "--n-predict"}, {"-t", "--threads"}});
+            {"--no-bos", "--profile", "--renderdoc-capture"}, {{"-m", "--model"}, {"-p", "--prompt"}, {"-n", "--n-predict"}, {"-t", "--threads"}});
   const std::string path = args.require("--model");
   const std::string prompt = args.require("--prompt");
   const int n_predict = args.get_int("--n-predict", 64);
@@ -38,8 +39,12 @@ int run_command(const std::vector<std::string>& argv) {
   so.n_threads = args.get_int("--threads", 0);
   so.context = args.get_int("--ctx", 0);
   so.profile = args.has("--profile");
+  so.renderdoc_capture = args.has("--renderdoc-capture");
   Session session(*model, so);
   if (!session.backend_notice().empty()) std::fprintf(stderr, "%s\n", session.backend_notice().c_str());
+  if (so.renderdoc_capture && !vk::RenderDoc::get())
+    std::fprintf(stderr, "--renderdoc-capture: not running under RenderDoc, nothing will be captured "
+                         "(run: renderdoccmd capture -w ./build/vkgemma run --backend vulkan ...)\n");
   std::fprintf(stderr, "loaded %s (%s, %.0f MiB of weights) in %.2f s; backend %s, context %d, KV cache %.1f MiB\n",
                path.c_str(), model->config().name.c_str(), model->weight_bytes() / 1048576.0, seconds_since(t_load),
                session.backend().name().c_str(), session.context(), session.kv_cache_bytes() / 1048576.0);

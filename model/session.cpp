@@ -18,6 +18,7 @@ Session::Session(const Model& model, const SessionOptions& o) : model_(model) {
   bo.device = o.device;
   bo.validation = o.validation;
   bo.profile = o.profile;
+  bo.renderdoc_capture = o.renderdoc_capture;
   backend_ = make_backend(o.backend, bo, &notice_);
 }
 

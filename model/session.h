@@ -19,6 +19,7 @@ struct SessionOptions {
   int device = -1;             // Vulkan device index, -1: best
   bool validation = false;     // Vulkan: Khronos validation layer, its errors raised as exceptions
   bool profile = false;        // per-op times in backend().profile()
+  bool renderdoc_capture = false;  // Vulkan under RenderDoc: capture the first decode step
   int context = 0;     // 0: the model's context, capped at kDefaultContextCap
   int max_batch = 64;  // prompt tokens per prefill step
   static constexpr int kDefaultContextCap = 4096;

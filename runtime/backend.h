@@ -20,6 +20,7 @@ struct BackendOptions {
   int device = -1;          // Vulkan: device index, -1 = best
   bool validation = false;  // Vulkan: Khronos validation layer on, its errors raised as exceptions
   bool profile = false;     // time every op (Vulkan: timestamp queries) into profile()
+  bool renderdoc_capture = false;  // Vulkan under RenderDoc: capture the first single-token (decode) step
 };
 
 class Backend {

@@ -39,6 +39,7 @@ class Context {
   // Lists devices without keeping an instance. Throws if Vulkan is unavailable.
   static std::vector<DeviceInfo> list_devices();
 
+  VkInstance instance() const { return instance_; }
   VkDevice device() const { return device_; }
   VkPhysicalDevice physical_device() const { return physical_; }
   VkQueue queue() const { return queue_; }

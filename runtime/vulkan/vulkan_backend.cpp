@@ -6,6 +6,7 @@
 #include <set>
 
 #include "runtime/cpu/quant.h"
+#include "runtime/vulkan/renderdoc.h"
 
 namespace vkg::vk {
 
@@ -46,6 +47,7 @@ VulkanBackend::VulkanBackend(const BackendOptions& o) {
   if (const char* env = std::getenv("VKGEMMA_VALIDATION")) co.validation = co.validation || std::string(env) == "1";
   ctx_ = std::make_unique<Context>(co);
   profiling_ = o.profile;
+  capture_decode_step_ = o.renderdoc_capture;
   if (profiling_ && ctx_->limits().timestampPeriod == 0)
     throw std::runtime_error("vulkan: --profile needs timestamp queries, which " + ctx_->info().name + " lacks");
   VkCommandPoolCreateInfo pi{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
@@ -457,7 +459,14 @@ void VulkanBackend::run(const Graph& g, const StepInputs& in) {
   Step& s = prepare(g);
   upload(*s.tensor_buffer[static_cast<size_t>(g.token_ids)], in.token_ids.data(), n * 4);
   upload(*s.tensor_buffer[static_cast<size_t>(g.positions)], in.positions.data(), n * 4);
+  RenderDoc* renderdoc = capture_decode_step_ && g.n_tokens() == 1 ? RenderDoc::get() : nullptr;
+  if (renderdoc) renderdoc->start_capture(ctx_->instance(), "vkgemma decode step at position " +
+                                                                std::to_string(in.positions[0]));
   submit_and_wait(s.cmd);
+  if (renderdoc) {
+    renderdoc->end_capture(ctx_->instance());
+    capture_decode_step_ = false;
+  }
   s.ran = true;
   if (profiling_) collect_profile(s, g);
 }

@@ -53,6 +53,7 @@ class VulkanBackend : public Backend {
 
   std::unique_ptr<Context> ctx_;
   bool profiling_ = false;
+  bool capture_decode_step_ = false;  // RenderDoc: capture the next single-token step
   VkCommandPool command_pool_ = VK_NULL_HANDLE;
   VkFence fence_ = VK_NULL_HANDLE;
   std::map<std::string, std::unique_ptr<Pipeline>> pipelines_;
