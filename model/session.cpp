@@ -40,9 +40,12 @@ std::vector<float> Session::eval(const std::vector<int>& tokens, bool all_logits
                              std::to_string(tokens.size()) + " new exceed the context of " +
                              std::to_string(kv_.context) + " tokens (use --ctx to raise it)");
   const int vocab = model_.config().vocab_size;
+  // With every token's logits, a batch's [n, vocab] output must fit one backend tensor.
+  size_t batch = static_cast<size_t>(kv_.max_batch);
+  if (all_logits) batch = std::max<size_t>(1, std::min<uint64_t>(batch, backend_->max_tensor_bytes() / (4ull * vocab)));
   std::vector<float> result;
-  for (size_t start = 0; start < tokens.size(); start += static_cast<size_t>(kv_.max_batch)) {
-    const int n = static_cast<int>(std::min<size_t>(kv_.max_batch, tokens.size() - start));
+  for (size_t start = 0; start < tokens.size(); start += batch) {
+    const int n = static_cast<int>(std::min(batch, tokens.size() - start));
     const Graph& g = graph(n, all_logits);
     StepInputs in;
     for (int i = 0; i < n; ++i) {

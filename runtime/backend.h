@@ -33,6 +33,8 @@ class Backend {
   virtual std::vector<float> read(const Graph& graph, TensorId id) const = 0;
   // Starts a new sequence: cached keys and values are forgotten.
   virtual void reset_cache() = 0;
+  // The largest activation the backend can hold in one tensor (Vulkan: one storage-buffer binding).
+  virtual uint64_t max_tensor_bytes() const { return UINT64_MAX; }
   // Per-op times summed over all runs so far (empty unless BackendOptions::profile).
   const OpProfile& profile() const { return profile_; }
 

@@ -32,25 +32,28 @@ SessionOptions vulkan_options(int context, int max_batch) {
 }
 
 // Same fp32 math as the CPU backend with different summation orders (shared-memory tree reductions in
-// the shaders): the op tests bound each op to ~1e-5 relative; through 18 layers that grows to ~1e-4 on
-// logits of magnitude ~30. 2e-3 absolute is 10x that and 50x below what a wrong op produces.
-constexpr float kBackendTolerance = 2e-3f;
+// the shaders): the op tests bound each op to ~1e-5 relative. Measured through 18 layers: max 4.6e-5 vs
+// the CPU over all 16.8M logits, 2.3e-5 vs transformers' top-20. 1e-3 leaves 20x headroom for other
+// drivers while any wrong op moves logits by 0.1 or more.
+constexpr float kBackendTolerance = 1e-3f;
 
 }  // namespace
 
 TEST_SUITE("vulkan_model") {
-  TEST_CASE("per-position logits of a 92-token prompt: Vulkan equals CPU and transformers") {
+  TEST_CASE("per-position logits of a 64-token prompt: Vulkan equals CPU and transformers") {
     const Model& model = test::default_model();
     const auto& ref = reference();
+    // The first 64 of the reference's 92 positions: lavapipe computes every position's 262144 logits slowly.
+    const std::vector<int> prompt(ref.prompt_tokens.begin(), ref.prompt_tokens.begin() + 64);
     Session cpu(model, [] { SessionOptions o; o.context = 256; o.max_batch = 128; return o; }());
     Session gpu(model, vulkan_options(256, 128));
-    const std::vector<float> lc = cpu.eval(ref.prompt_tokens, true);
-    const std::vector<float> lg = gpu.eval(ref.prompt_tokens, true);
+    const std::vector<float> lc = cpu.eval(prompt, true);
+    const std::vector<float> lg = gpu.eval(prompt, true);
     REQUIRE(lc.size() == lg.size());
     float max_cpu = 0, max_ref = 0;
     const size_t V = static_cast<size_t>(model.config().vocab_size);
     for (size_t i = 0; i < lc.size(); ++i) max_cpu = std::max(max_cpu, std::abs(lc[i] - lg[i]));
-    for (size_t p = 0; p < ref.positions.size(); ++p) {
+    for (size_t p = 0; p < prompt.size(); ++p) {
       const auto& rp = ref.positions[p];
       CHECK(Sampler::argmax(lg.data() + p * V, V) == rp.argmax);
       for (const auto& [id, value] : rp.top) max_ref = std::max(max_ref, std::abs(lg[p * V + id] - value));
@@ -76,18 +79,19 @@ TEST_SUITE("vulkan_model") {
 
   TEST_CASE("perplexity on Vulkan equals the CPU's to 3 significant digits") {
     const Model& model = test::default_model();
-    const auto& ref = reference();
     std::ifstream in(test::source_path("assets/text/gpl-3.0.txt"), std::ios::binary);
     std::stringstream text;
     text << in.rdbuf();
     std::string s = text.str();
     if (!s.empty() && s.back() == '\n') s.pop_back();
     const std::vector<int> tokens = model.tokenizer().encode(s, true);
-    const int chunks = 2;  // the CPU side is checked against transformers on 4 chunks in model_generation
-    Session cpu(model, [&] { SessionOptions o; o.context = ref.ppl_ctx; o.max_batch = ref.ppl_ctx; return o; }());
-    Session gpu(model, vulkan_options(ref.ppl_ctx, ref.ppl_ctx));
-    const double p_cpu = perplexity(cpu, tokens, ref.ppl_ctx, chunks).ppl;
-    const double p_gpu = perplexity(gpu, tokens, ref.ppl_ctx, chunks).ppl;
+    // Short chunks keep lavapipe's share of CI small; the CPU side is checked against transformers on 4
+    // chunks of 256 in model_generation, so equality here carries that check over to Vulkan.
+    const int n_ctx = 32, chunks = 2;
+    Session cpu(model, [&] { SessionOptions o; o.context = n_ctx; o.max_batch = n_ctx; return o; }());
+    Session gpu(model, vulkan_options(n_ctx, n_ctx));
+    const double p_cpu = perplexity(cpu, tokens, n_ctx, chunks).ppl;
+    const double p_gpu = perplexity(gpu, tokens, n_ctx, chunks).ppl;
     MESSAGE("PPL cpu " << p_cpu << ", vulkan " << p_gpu);
     CHECK(std::abs(p_cpu - p_gpu) / p_cpu < 5e-4);  // equal to 3 significant digits (rounding aside)
   }
