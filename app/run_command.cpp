@@ -55,15 +55,20 @@ int run_command(const std::vector<std::string>& argv) {
     throw std::runtime_error("the prompt has " + std::to_string(ids.size()) + " tokens, more than the context of " +
                              std::to_string(session.context()) + " (use --ctx)");
 
+  // Greedy decoding takes the argmax on the backend and reads back only the token id.
+  const bool greedy = sp.temperature <= 0.0f;
+  int next = -1;
+  auto step = [&](const std::vector<int>& tokens) {
+    next = greedy ? session.eval_greedy(tokens) : sampler.sample(session.eval(tokens));
+  };
   auto t_prompt = std::chrono::steady_clock::now();
-  std::vector<float> logits = session.eval(ids);
+  step(ids);
   const double prompt_s = seconds_since(t_prompt);
 
   TokenStreamDecoder stream(tok);
   auto t_gen = std::chrono::steady_clock::now();
   int generated = 0;
   for (; generated < n_predict; ++generated) {
-    const int next = sampler.sample(logits);
     if (next == model->config().eos_id || next == model->config().end_of_turn_id) break;
     std::fputs(stream.push(next).c_str(), stdout);
     std::fflush(stdout);
@@ -76,7 +81,7 @@ int run_command(const std::vector<std::string>& argv) {
       ++generated;
       break;
     }
-    logits = session.eval({next});
+    step({next});
   }
   std::fputs("\n", stdout);
   const double gen_s = seconds_since(t_gen);

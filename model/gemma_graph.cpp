@@ -42,6 +42,10 @@ class Builder {
       logits = g_.add_node(Op::softcap, "logits_softcap", {logits}, SoftcapParams{c_.final_softcap});
     g_.logits = logits;
     g_.mark_output(logits);
+    if (o_.greedy) {
+      g_.greedy_token = g_.add_node(Op::argmax, "greedy_token", {logits}, ArgmaxParams{});
+      g_.mark_output(g_.greedy_token);
+    }
     return std::move(g_);
   }
 

@@ -16,6 +16,7 @@ struct KvLayout {
 struct BuildOptions {
   int n_tokens = 1;
   bool all_logits = false;  // logits for every new token (perplexity) instead of the last one only
+  bool greedy = false;      // add an argmax of the logits (graph.greedy_token): greedy steps read back one id
   KvLayout kv;
 };
 

@@ -29,11 +29,12 @@ const Graph& Session::graph(int n_tokens, bool all_logits) {
   BuildOptions b;
   b.n_tokens = n_tokens;
   b.all_logits = all_logits;
+  b.greedy = !all_logits;  // one more small dispatch, so a greedy step reads back one id
   b.kv = kv_;
   return graphs_.emplace(key, build_gemma_graph(model_, b)).first->second;
 }
 
-std::vector<float> Session::eval(const std::vector<int>& tokens, bool all_logits) {
+const Graph& Session::forward(const std::vector<int>& tokens, bool all_logits, std::vector<float>* all) {
   if (tokens.empty()) throw std::runtime_error("eval: no tokens");
   if (position_ + static_cast<int64_t>(tokens.size()) > kv_.context)
     throw std::runtime_error("context full: " + std::to_string(position_) + " tokens in the cache + " +
@@ -43,28 +44,35 @@ std::vector<float> Session::eval(const std::vector<int>& tokens, bool all_logits
   // With every token's logits, a batch's [n, vocab] output must fit one backend tensor.
   size_t batch = static_cast<size_t>(kv_.max_batch);
   if (all_logits) batch = std::max<size_t>(1, std::min<uint64_t>(batch, backend_->max_tensor_bytes() / (4ull * vocab)));
-  std::vector<float> result;
+  const Graph* g = nullptr;
   for (size_t start = 0; start < tokens.size(); start += batch) {
     const int n = static_cast<int>(std::min(batch, tokens.size() - start));
-    const Graph& g = graph(n, all_logits);
+    g = &graph(n, all_logits);
     StepInputs in;
     for (int i = 0; i < n; ++i) {
       in.token_ids.push_back(tokens[start + i]);
       in.positions.push_back(position_ + i);
     }
-    backend_->run(g, in);
+    backend_->run(*g, in);
     position_ += n;
-    const bool last_chunk = start + n == tokens.size();
-    if (all_logits) {
-      std::vector<float> l = backend_->read(g, g.logits);
-      result.insert(result.end(), l.begin(), l.end());
-    } else if (last_chunk) {
-      result = backend_->read(g, g.logits);
+    if (all) {
+      std::vector<float> l = backend_->read(*g, g->logits);
+      all->insert(all->end(), l.begin(), l.end());
     }
   }
-  if (result.size() != (all_logits ? tokens.size() : 1) * static_cast<size_t>(vocab))
-    throw std::logic_error("eval: unexpected logits size");
+  return *g;
+}
+
+std::vector<float> Session::eval(const std::vector<int>& tokens, bool all_logits) {
+  std::vector<float> result;
+  const Graph& g = forward(tokens, all_logits, all_logits ? &result : nullptr);
+  if (!all_logits) result = backend_->read(g, g.logits);
   return result;
+}
+
+int Session::eval_greedy(const std::vector<int>& tokens) {
+  const Graph& g = forward(tokens, false, nullptr);
+  return static_cast<int>(backend_->read(g, g.greedy_token)[0]);
 }
 
 void Session::reset() {

@@ -32,6 +32,9 @@ class Session {
   // Appends `tokens` at the current position. Returns the logits of the last token ([vocab]), or with
   // all_logits those of every token ([tokens.size() * vocab]). Throws if the context would overflow.
   std::vector<float> eval(const std::vector<int>& tokens, bool all_logits = false);
+  // Appends `tokens` and returns the argmax of the last token's logits, computed by the backend: only
+  // the id is read back (the Vulkan backend's greedy decode reads 4 bytes per step).
+  int eval_greedy(const std::vector<int>& tokens);
 
   int position() const { return position_; }
   int context() const { return kv_.context; }
@@ -44,6 +47,9 @@ class Session {
   const Graph& graph(int n_tokens, bool all_logits);
 
  private:
+  // Runs the tokens in batches; appends every batch's logits to *all if given. Returns the last graph.
+  const Graph& forward(const std::vector<int>& tokens, bool all_logits, std::vector<float>* all);
+
   const Model& model_;
   KvLayout kv_;
   std::unique_ptr<Backend> backend_;

@@ -31,6 +31,7 @@ class Graph {
   TensorId token_ids = kNoTensor;  // input [n] i32
   TensorId positions = kNoTensor;  // input [n] i32, absolute positions of the new tokens
   TensorId logits = kNoTensor;     // output [n or 1, vocab]
+  TensorId greedy_token = kNoTensor;  // optional output [n or 1, 1]: argmax of the logits
   void mark_output(TensorId id);
 
   // Human-readable listing: inputs, weights summary, one line per node.

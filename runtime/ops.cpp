@@ -17,6 +17,7 @@ const OpInfo kOps[] = {
     {Op::add, "add", {"a", "b"}},
     {Op::softcap, "softcap", {"x"}},
     {Op::last_row, "last_row", {"x"}},
+    {Op::argmax, "argmax", {"x"}},
 };
 static_assert(sizeof(kOps) / sizeof(kOps[0]) == static_cast<size_t>(Op::count_), "one row per op");
 
@@ -89,6 +90,7 @@ std::vector<int64_t> infer_output_shape(const Node& n, const std::vector<const T
       return in[0]->shape;
     case Op::softcap: return in[0]->shape;
     case Op::last_row: return {1, in[0]->cols()};
+    case Op::argmax: return {in[0]->rows(), 1};
     case Op::count_: break;
   }
   shape_error(n, "unknown op");

@@ -19,6 +19,7 @@ enum class Op {
   add,        // (a, b) -> a + b, same shapes
   softcap,    // (x) -> cap * tanh(x / cap)
   last_row,   // (x[n, c]) -> [1, c]: the last token's row (logits of the last token only)
+  argmax,     // (x[n, c]) -> [n, 1]: index of each row's maximum (first on ties) as a float, exact < 2^24
   count_
 };
 
@@ -49,9 +50,10 @@ struct SoftcapParams {
   float cap = 0.0f;
 };
 struct LastRowParams {};
+struct ArgmaxParams {};
 
 using OpParams = std::variant<EmbedParams, RmsNormParams, MatmulParams, RopeParams, KvStoreParams,
-                              AttentionParams, GeluMulParams, AddParams, SoftcapParams, LastRowParams>;
+                              AttentionParams, GeluMulParams, AddParams, SoftcapParams, LastRowParams, ArgmaxParams>;
 
 struct OpInfo {
   Op op;

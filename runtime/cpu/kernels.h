@@ -31,6 +31,7 @@ void attention(const float* q, int64_t rows, const float* k_cache, const float* 
 void gelu_mul(const float* gate, const float* up, int64_t n, float* out);
 void add(const float* a, const float* b, int64_t n, float* out);
 void softcap(const float* x, int64_t n, float cap, float* out);
+void argmax(const float* x, int64_t rows, int64_t cols, float* out);
 
 // Scalar helpers shared by kernels and tests.
 float gelu_tanh(float x);

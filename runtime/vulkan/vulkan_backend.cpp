@@ -289,6 +289,9 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(Step& s, const Gra
       out_d.push_back(make("softcap", {buf(0), out}, {u32(x.elements()), f32_bits(std::get<SoftcapParams>(n.params).cap)},
                            ceil_div(x.elements(), 256)));
       break;
+    case Op::argmax:
+      out_d.push_back(make("argmax", {buf(0), out}, {u32(x.rows()), u32(x.cols())}, u32(x.rows())));
+      break;
     case Op::last_row: break;  // a buffer copy, recorded directly
     case Op::count_: throw std::logic_error("bad op");
   }

@@ -63,6 +63,11 @@ TEST_SUITE("model_reference") {
       logits = session.eval({ours.back()});
     }
     CHECK(ours == ref.greedy_tokens);
+    // The same run with the argmax taken by the backend (only the id read back).
+    session.reset();
+    std::vector<int> on_backend = {session.eval_greedy(ref.greedy_prompt_tokens)};
+    while (on_backend.size() < ref.greedy_tokens.size()) on_backend.push_back(session.eval_greedy({on_backend.back()}));
+    CHECK(on_backend == ref.greedy_tokens);
   }
 
   TEST_CASE("prefill in one batch equals token-by-token decode") {

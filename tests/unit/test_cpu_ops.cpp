@@ -216,6 +216,14 @@ TEST_SUITE("cpu_ops") {
     }
   }
 
+  TEST_CASE("argmax: index of the maximum, the first one on ties") {
+    std::vector<float> x = {1, 5, 3, 5, -2, -1, -1, -7};
+    std::vector<float> out(2);
+    argmax(x.data(), 2, 4, out.data());
+    CHECK(out[0] == 1.0f);
+    CHECK(out[1] == 1.0f);
+  }
+
   TEST_CASE("embed, add, softcap") {
     std::vector<float> table = {1, 2, 3, 4, 5, 6};
     TensorDesc t = f32_weight(table, 3, 2);
