@@ -11,5 +11,6 @@ int perplexity_command(const std::vector<std::string>& args);
 int info_command(const std::vector<std::string>& args);
 int graph_command(const std::vector<std::string>& args);
 int shaders_command(const std::vector<std::string>& args);
+int bench_command(const std::vector<std::string>& args);
 
 }  // namespace vkg::app

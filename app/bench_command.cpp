@@ -1,0 +1,113 @@
+// `vkgemma bench`: prompt processing (pp) and generation (tg) speed the way llama-bench measures them:
+// pp = one prompt of P tokens from an empty cache, tg = N single-token greedy steps from an empty cache.
+// Reports median and min over R repetitions (after one warm-up), the weight bytes one decode step reads,
+// and the memory bandwidth the generation speed implies (the roofline to compare against).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+#include "app/args.h"
+#include "app/commands.h"
+#include "model/session.h"
+
+namespace vkg::app {
+
+namespace {
+
+double seconds(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Bytes of weights a step of this graph reads: every matmul and norm weight whole, the embedding rows of
+// the step's tokens.
+int64_t weight_bytes_read(const Graph& g) {
+  int64_t bytes = 0;
+  for (const Node& n : g.nodes())
+    for (size_t i = 0; i < n.inputs.size(); ++i) {
+      const TensorDesc& t = g.tensor(n.inputs[i]);
+      if (t.role != TensorRole::weight) continue;
+      const int64_t row = row_bytes(t.dtype, t.cols());
+      bytes += n.op == Op::embed ? row * g.n_tokens() : row * t.rows();
+    }
+  return bytes;
+}
+
+struct Stats {
+  double median = 0, min = 0;
+};
+Stats stats(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return {n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]), v.front()};
+}
+
+}  // namespace
+
+int bench_command(const std::vector<std::string>& argv) {
+  Args args(argv, {"--model", "--n-prompt", "--n-gen", "--reps", "--backend", "--device", "--threads"}, {"--json"},
+            {{"-m", "--model"}, {"-p", "--n-prompt"}, {"-n", "--n-gen"}, {"-r", "--reps"}, {"-t", "--threads"}});
+  const int n_prompt = args.get_int("--n-prompt", 512), n_gen = args.get_int("--n-gen", 128);
+  const int reps = args.get_int("--reps", 5);
+  if (n_prompt < 0 || n_gen < 0 || reps < 1) throw std::runtime_error("-p and -n must be >= 0, -r >= 1");
+  auto model = Model::load(args.require("--model"));
+  SessionOptions so;
+  so.backend = args.get("--backend", "auto");
+  so.device = args.get_int("--device", -1);
+  so.n_threads = args.get_int("--threads", 0);
+  so.context = std::min(model->config().context_length, std::max(n_prompt, n_gen) + 1);
+  so.max_batch = std::max(1, std::min(n_prompt, 512));
+  Session session(*model, so);
+  if (!session.backend_notice().empty()) std::fprintf(stderr, "%s\n", session.backend_notice().c_str());
+
+  std::mt19937 rng(1234);
+  std::uniform_int_distribution<int> token(1000, model->config().vocab_size - 1);
+  std::vector<int> prompt(static_cast<size_t>(n_prompt));
+  for (int& t : prompt) t = token(rng);
+
+  auto run_pp = [&] {
+    session.reset();
+    auto t0 = std::chrono::steady_clock::now();
+    session.eval_greedy(prompt);
+    return n_prompt / seconds(t0);
+  };
+  auto run_tg = [&] {
+    session.reset();
+    int next = token(rng);
+    auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < n_gen; ++i) next = session.eval_greedy({next});
+    return n_gen / seconds(t0);
+  };
+  std::vector<double> pp, tg;
+  if (n_prompt > 0) run_pp();  // warm-up: pipelines, caches, page faults
+  if (n_gen > 0) run_tg();
+  for (int r = 0; r < reps; ++r) {
+    if (n_prompt > 0) pp.push_back(run_pp());
+    if (n_gen > 0) tg.push_back(run_tg());
+  }
+  const int64_t bytes = weight_bytes_read(session.graph(1, false));
+  const std::string backend = session.backend().name();
+  if (args.has("--json")) {
+    std::printf("{\"model\": \"%s\", \"backend\": \"%s\", \"reps\": %d, \"weight_bytes_per_token\": %lld",
+                model->path().c_str(), backend.c_str(), reps, static_cast<long long>(bytes));
+    if (!pp.empty())
+      std::printf(", \"pp\": {\"tokens\": %d, \"median_tps\": %.3f, \"min_tps\": %.3f}", n_prompt, stats(pp).median,
+                  stats(pp).min);
+    if (!tg.empty())
+      std::printf(", \"tg\": {\"tokens\": %d, \"median_tps\": %.3f, \"min_tps\": %.3f, \"implied_gbps\": %.3f}", n_gen,
+                  stats(tg).median, stats(tg).min, stats(tg).median * bytes / 1e9);
+    std::printf("}\n");
+    return 0;
+  }
+  std::printf("model %s, backend %s, %d repetitions (+1 warm-up)\n", model->path().c_str(), backend.c_str(), reps);
+  std::printf("weights read per decode step: %.1f MiB\n", bytes / 1048576.0);
+  std::printf("%-8s %8s %14s %14s %16s\n", "test", "tokens", "median tok/s", "min tok/s", "implied GB/s");
+  if (!pp.empty())
+    std::printf("%-8s %8d %14.2f %14.2f %16s\n", "pp", n_prompt, stats(pp).median, stats(pp).min, "-");
+  if (!tg.empty())
+    std::printf("%-8s %8d %14.2f %14.2f %16.2f\n", "tg", n_gen, stats(tg).median, stats(tg).min,
+                stats(tg).median * bytes / 1e9);
+  return 0;
+}
+
+}  // namespace vkg::app
