@@ -248,13 +248,17 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(Step& s, const Gra
       break;
     }
     case Op::matmul: {
+      // CPU-type devices (lavapipe) run one row per invocation; GPUs 8 rows per workgroup with a
+      // shared-memory reduction (see the two shaders' comments).
       const TensorDesc& w = g.tensor(n.inputs[1]);
-      const std::string shader = "matmul_" + lower(dtype_name(w.dtype));
+      const bool rows_variant = ctx_->info().type == "cpu";
+      const std::string shader = (rows_variant ? "matmul_rows_" : "matmul_") + lower(dtype_name(w.dtype));
+      const uint32_t rows_per_group = rows_variant ? 64 : kMatmulRowsPerGroup;
       for (const WeightChunk& c : weight_chunks(w))
         out_d.push_back(make(shader, {buf(0), c.buffer.get(), out},
                              {u32(x.cols()), u32(c.rows), u32(c.row_begin), u32(w.rows()), u32(x.rows()),
                               u32(row_bytes(w.dtype, w.cols()))},
-                             ceil_div(c.rows, kMatmulRowsPerGroup), u32(x.rows())));
+                             ceil_div(c.rows, rows_per_group), u32(x.rows())));
       break;
     }
     case Op::rope: {

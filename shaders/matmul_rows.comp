@@ -1,0 +1,46 @@
+#version 450
+// out[t, row_offset + r] = dot(dequant(weight row r), x[t]) with one invocation per row: no shared
+// memory, no barriers. The variant for CPU-type Vulkan devices (lavapipe), where a workgroup barrier is a
+// coroutine switch of every SIMD batch and costs more than the arithmetic it would save; GPUs use
+// matmul.comp. Workgroup (gx, t) computes rows 64*gx .. 64*gx+63 for token t.
+// Same bindings and push constants as matmul.comp.
+#extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
+
+#define WG_SIZE 64
+
+layout(local_size_x = WG_SIZE, local_size_y = 1, local_size_z = 1) in;
+
+layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
+layout(std430, set = 0, binding = 1) readonly buffer Weights { uint wt_words[]; };
+layout(std430, set = 0, binding = 2) writeonly buffer Out { float out_data[]; };
+
+layout(push_constant) uniform Params {
+  uint K;           // row length (values); a multiple of the weight type's block size
+  uint rows;        // rows in this chunk
+  uint row_offset;  // output column of the chunk's first row
+  uint out_stride;  // output row stride (values)
+  uint n_tokens;
+  uint row_bytes;   // byte stride of a weight row
+} p;
+
+#define WT_WORD(i) wt_words[i]
+#include "quant.glsl"
+
+void main() {
+  const uint r = gl_WorkGroupID.x * WG_SIZE + gl_LocalInvocationID.x;
+  const uint t = gl_WorkGroupID.y;
+  if (r >= p.rows || t >= p.n_tokens) return;
+  const uint x_off = t * p.K;
+  const uint row_off = r * p.row_bytes;
+  const uint n_units = p.K / WT_UNIT;
+  float acc = 0.0;
+  for (uint u = 0u; u < n_units; ++u) {
+    float w[WT_UNIT];
+    wt_dequant_unit(row_off, u, w);
+    float s = 0.0;
+    [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) s += w[j] * x[x_off + u * WT_UNIT + j];
+    acc += s;
+  }
+  out_data[t * p.out_stride + p.row_offset + r] = acc;
+}
