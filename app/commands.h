@@ -12,5 +12,6 @@ int info_command(const std::vector<std::string>& args);
 int graph_command(const std::vector<std::string>& args);
 int shaders_command(const std::vector<std::string>& args);
 int bench_command(const std::vector<std::string>& args);
+int chat_command(const std::vector<std::string>& args);
 
 }  // namespace vkg::app

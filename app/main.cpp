@@ -15,6 +15,7 @@ constexpr const char* kUsage =
     "  run         generate text: -m MODEL -p PROMPT [-n N] [--temp T] [--top-k K] [--top-p P] [--seed S]\n"
     "              [--backend auto|cpu|vulkan] [--device N] [--threads N] [--ctx N] [--profile]\n"
     "              [--renderdoc-capture]\n"
+    "  chat        -m MODEL [--system TEXT] [-n MAX_REPLY] [sampling, backend options as run]\n"
     "  bench       -m MODEL [-p 512] [-n 128] [-r 5] [--backend ...] [--json]: pp and tg tokens/s\n"
     "  tokenize    print token ids: -m MODEL -p TEXT [--no-bos]\n"
     "  perplexity  -m MODEL -f FILE [--ctx N] [--chunks N]: prints PPL = <value> last\n"
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
     if (command == "graph") return vkg::app::graph_command(args);
     if (command == "shaders") return vkg::app::shaders_command(args);
     if (command == "bench") return vkg::app::bench_command(args);
+    if (command == "chat") return vkg::app::chat_command(args);
     std::fprintf(stderr, "vkgemma: unknown command '%s'\n\n%s", command.c_str(), kUsage);
     return 2;
   } catch (const std::exception& e) {

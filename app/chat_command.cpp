@@ -1,0 +1,84 @@
+// `vkgemma chat`: multi-turn conversation with Gemma's turn template. Earlier turns stay in the KV cache
+// (only the new turn is processed); /reset starts over, /exit (or end of input) quits. Works with a
+// terminal and with piped standard input (then without prompts).
+#include <cstdio>
+#include <iostream>
+
+#include "app/args.h"
+#include "app/commands.h"
+#include "model/chat_template.h"
+#include "model/sampler.h"
+#include "model/session.h"
+#include "runtime/platform/terminal.h"
+
+namespace vkg::app {
+
+int chat_command(const std::vector<std::string>& argv) {
+  Args args(argv, {"--model", "--system", "--n-predict", "--temp", "--top-k", "--top-p", "--seed", "--backend",
+                   "--device", "--threads", "--ctx"},
+            {}, {{"-m", "--model"}, {"-n", "--n-predict"}, {"-t", "--threads"}});
+  auto model = Model::load(args.require("--model"));
+  const std::string system = args.get("--system", "");
+  const int max_reply = args.get_int("--n-predict", 512);
+  SamplerParams sp;
+  sp.temperature = static_cast<float>(args.get_double("--temp", 0.0));
+  sp.top_k = args.get_int("--top-k", 0);
+  sp.top_p = static_cast<float>(args.get_double("--top-p", 1.0));
+  sp.seed = static_cast<uint64_t>(args.get_double("--seed", 0));
+  Sampler sampler(sp);
+  SessionOptions so;
+  so.backend = args.get("--backend", "auto");
+  so.device = args.get_int("--device", -1);
+  so.n_threads = args.get_int("--threads", 0);
+  so.context = args.get_int("--ctx", 0);
+  Session session(*model, so);
+  if (!session.backend_notice().empty()) std::fprintf(stderr, "%s\n", session.backend_notice().c_str());
+  const GemmaConfig& c = model->config();
+  const Tokenizer& tok = model->tokenizer();
+  const bool interactive = stdin_is_terminal();
+  if (interactive)
+    std::fprintf(stderr, "chatting with %s (%s, context %d tokens); /reset starts over, /exit quits\n",
+                 model->path().c_str(), session.backend().name().c_str(), session.context());
+
+  bool first = true;
+  std::string line;
+  for (;;) {
+    if (interactive) std::fputs("> ", stderr);
+    if (!std::getline(std::cin, line) || line == "/exit") break;
+    if (line == "/reset") {
+      session.reset();
+      first = true;
+      if (interactive) std::fputs("[conversation reset]\n", stderr);
+      continue;
+    }
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::vector<int> turn = tok.encode(gemma_user_turn(line, system, first), first);
+    if (session.position() + static_cast<int64_t>(turn.size()) + 1 > session.context()) {
+      std::fprintf(stderr, "[the context of %d tokens is full: /reset to start a new conversation]\n",
+                   session.context());
+      continue;
+    }
+    first = false;
+    TokenStreamDecoder stream(tok);
+    auto next_token = [&](const std::vector<int>& tokens) {
+      return sp.temperature <= 0.0f ? session.eval_greedy(tokens) : sampler.sample(session.eval(tokens));
+    };
+    int next = next_token(turn);
+    for (int n = 0; n < max_reply; ++n) {
+      if (next == c.end_of_turn_id || next == c.eos_id) break;
+      std::fputs(stream.push(next).c_str(), stdout);
+      std::fflush(stdout);
+      if (session.position() + 2 > session.context()) {  // room for the closing <end_of_turn>\n
+        std::fprintf(stderr, "\n[the context of %d tokens is full: /reset to start a new conversation]",
+                     session.context());
+        break;
+      }
+      next = next_token({next});
+    }
+    std::fputs("\n", stdout);
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
+}  // namespace vkg::app

@@ -1,0 +1,18 @@
+#include "runtime/platform/terminal.h"
+
+#ifdef _WIN32
+#include <io.h>
+#include <stdio.h>
+#else
+#include <unistd.h>
+#endif
+
+namespace vkg {
+
+#ifdef _WIN32
+bool stdin_is_terminal() { return _isatty(_fileno(stdin)) != 0; }
+#else
+bool stdin_is_terminal() { return isatty(STDIN_FILENO) != 0; }
+#endif
+
+}  // namespace vkg
