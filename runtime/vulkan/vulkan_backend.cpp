@@ -168,7 +168,8 @@ const std::vector<VulkanBackend::WeightChunk>& VulkanBackend::weight_chunks(cons
     WeightChunk c;
     c.row_begin = begin;
     c.rows = std::min(rows_per_chunk, t.rows() - begin);
-    const std::string name = t.name + (t.rows() > rows_per_chunk ? "[" + std::to_string(chunks.size()) + "]" : "");
+    std::string name = t.name;
+    if (t.rows() > rows_per_chunk) name += '[' + std::to_string(chunks.size()) + ']';
     c.buffer = std::make_unique<Buffer>(*ctx_, static_cast<uint64_t>(c.rows * rb), name, false);
     upload(*c.buffer, static_cast<const uint8_t*>(t.data) + begin * rb, static_cast<uint64_t>(c.rows * rb));
     chunks.push_back(std::move(c));
