@@ -2,12 +2,14 @@
 // out[t, row_offset + r] = dot(dequant(weight row r), x[t]) with one invocation per row: no shared
 // memory, no barriers. The variant for CPU-type Vulkan devices (lavapipe), where a workgroup barrier is a
 // coroutine switch of every SIMD batch and costs more than the arithmetic it would save; GPUs use
-// matmul.comp. Workgroup (gx, t) computes rows 64*gx .. 64*gx+63 for token t.
+// matmul.comp. Workgroup (gx, gy) computes rows 64*gx .. 64*gx+63 for tokens 4*gy .. 4*gy+3: each
+// dequantized weight unit serves 4 tokens (4 accumulators: few enough registers for lavapipe).
 // Same bindings and push constants as matmul.comp.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 
 #define WG_SIZE 64
+#define TOKENS 4
 
 layout(local_size_x = WG_SIZE, local_size_y = 1, local_size_z = 1) in;
 
@@ -29,18 +31,24 @@ layout(push_constant) uniform Params {
 
 void main() {
   const uint r = gl_WorkGroupID.x * WG_SIZE + gl_LocalInvocationID.x;
-  const uint t = gl_WorkGroupID.y;
-  if (r >= p.rows || t >= p.n_tokens) return;
-  const uint x_off = t * p.K;
+  const uint t0 = gl_WorkGroupID.y * TOKENS;
+  if (r >= p.rows || t0 >= p.n_tokens) return;
+  const uint n_tok = min(uint(TOKENS), p.n_tokens - t0);
   const uint row_off = r * p.row_bytes;
   const uint n_units = p.K / WT_UNIT;
-  float acc = 0.0;
+  float acc[TOKENS];
+  [[unroll]] for (uint t = 0u; t < TOKENS; ++t) acc[t] = 0.0;
   for (uint u = 0u; u < n_units; ++u) {
     float w[WT_UNIT];
     wt_dequant_unit(row_off, u, w);
-    float s = 0.0;
-    [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) s += w[j] * x[x_off + u * WT_UNIT + j];
-    acc += s;
+    [[unroll]] for (uint t = 0u; t < TOKENS; ++t) {
+      if (t < n_tok) {
+        const uint xo = (t0 + t) * p.K + u * WT_UNIT;
+        float s = 0.0;
+        [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) s += w[j] * x[xo + j];
+        acc[t] += s;
+      }
+    }
   }
-  out_data[t * p.out_stride + p.row_offset + r] = acc;
+  for (uint t = 0u; t < n_tok; ++t) out_data[(t0 + t) * p.out_stride + p.row_offset + r] = acc[t];
 }

@@ -72,7 +72,7 @@ GENS = {
     # out_gain scales o_proj / down_proj (Gemma 1, no post-norms) and post_mean is the mean of the sandwich
     # post-norm offsets (Gemma 2/3): both keep the layers' contributions comparable to sqrt(H) * embedding,
     # so that the output is not just "repeat the last token" through the tied embedding.
-    "gemma": dict(layers=2, kv=1, embed_std=0.5, qk_gain=1.5, final_norm_mean=0.0, out_gain=5.0, post_mean=0.0),
+    "gemma": dict(layers=2, kv=1, embed_std=0.5, qk_gain=1.5, final_norm_mean=0.0, out_gain=3.0, post_mean=0.0),
     # Larger q/k gain and final norm so that softcaps (50 on scores, 30 on logits) really bite.
     "gemma2": dict(layers=4, kv=2, embed_std=0.5, qk_gain=2.5, final_norm_mean=1.0, out_gain=1.0, post_mean=2.0),
     "gemma3": dict(layers=6, kv=2, embed_std=0.5, qk_gain=1.0, final_norm_mean=0.0, out_gain=1.0, post_mean=2.0,

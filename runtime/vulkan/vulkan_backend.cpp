@@ -259,7 +259,8 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(Step& s, const Gra
         out_d.push_back(make(shader, {buf(0), c.buffer.get(), out},
                              {u32(x.cols()), u32(c.rows), u32(c.row_begin), u32(w.rows()), u32(x.rows()),
                               u32(row_bytes(w.dtype, w.cols()))},
-                             ceil_div(c.rows, rows_per_group), u32(x.rows())));
+                             ceil_div(c.rows, rows_per_group),
+                             rows_variant ? ceil_div(x.rows(), 4) : u32(x.rows())));  // matmul_rows: 4 tokens
       break;
     }
     case Op::rope: {
