@@ -120,7 +120,7 @@ GemmaConfig config_from_gguf(const GgufFile& f) {
 
   c.bos_id = static_cast<int>(f.find_uint("tokenizer.ggml.bos_token_id").value_or(2));
   c.eos_id = static_cast<int>(f.find_uint("tokenizer.ggml.eos_token_id").value_or(1));
-  c.end_of_turn_id = c.generation == Generation::gemma3 ? 106 : 107;
+  // end_of_turn_id comes from the vocabulary (Model::load): 106 in Gemma 3's, 107 in Gemma 1/2's.
   return c;
 }
 

@@ -35,7 +35,7 @@ struct GemmaConfig {
   bool post_norms = false;              // Gemma 2, 3: norms after attention and after the FFN
   int bos_id = 2;
   int eos_id = 1;
-  int end_of_turn_id = -1;
+  int end_of_turn_id = -1;  // the vocabulary's <end_of_turn>, -1 if it has none
 
   float attention_scale() const;
   float embed_scale() const;  // sqrt(H) in fp32, as llama.cpp and HF fp32 compute it

@@ -65,6 +65,7 @@ std::unique_ptr<Model> Model::load(const std::string& path) {
   if (m->tokenizer_->vocab_size() != m->config_.vocab_size)
     throw std::runtime_error(path + ": tokenizer has " + std::to_string(m->tokenizer_->vocab_size()) +
                              " tokens but token_embd.weight has " + std::to_string(m->config_.vocab_size) + " rows");
+  m->config_.end_of_turn_id = m->tokenizer_->find_token("<end_of_turn>").value_or(-1);
   return m;
 }
 

@@ -92,3 +92,25 @@ TEST_SUITE("vulkan_model") {
     CHECK(std::abs(p_cpu - p_gpu) / p_cpu < 5e-4);  // equal to 3 significant digits (rounding aside)
   }
 }
+
+#include "../unit/tiny_reference.h"
+
+TEST_SUITE("vulkan_tiny") {
+  TEST_CASE("tiny Gemma 1, 2 and 3: Vulkan logits and greedy tokens match transformers") {
+    for (const std::string gen : {"gemma", "gemma2", "gemma3"}) {
+      CAPTURE(gen);
+      const test::TinyReference ref = test::load_tiny_reference(gen);
+      auto model = Model::load(test::source_path("assets/tiny/" + gen + ".gguf"));
+      Session s(*model, vulkan_options(64, 64));
+      const std::vector<float> logits = s.eval(ref.tokens, true);
+      REQUIRE(logits.size() == ref.logits.size());
+      float max_diff = 0;
+      for (size_t i = 0; i < logits.size(); ++i) max_diff = std::max(max_diff, std::abs(logits[i] - ref.logits[i]));
+      MESSAGE(gen << ": max |logit diff| Vulkan vs transformers " << max_diff);
+      CHECK(max_diff < kBackendTolerance);
+      std::vector<int> greedy = {Sampler::argmax(logits.data() + logits.size() - ref.vocab, ref.vocab)};
+      while (greedy.size() < ref.greedy.size()) greedy.push_back(s.eval_greedy({greedy.back()}));
+      CHECK(greedy == ref.greedy);
+    }
+  }
+}
