@@ -58,7 +58,7 @@ int bench_command(const std::vector<std::string>& argv) {
   so.context = std::min(model->config().context_length, std::max(n_prompt, n_gen) + 1);
   so.max_batch = std::max(1, std::min(n_prompt, 512));
   Session session(*model, so);
-  if (!session.backend_notice().empty()) std::fprintf(stderr, "%s\n", session.backend_notice().c_str());
+  for (const std::string& notice : session.notices()) std::fprintf(stderr, "%s\n", notice.c_str());
 
   std::mt19937 rng(1234);
   std::uniform_int_distribution<int> token(1000, model->config().vocab_size - 1);

@@ -32,7 +32,7 @@ int chat_command(const std::vector<std::string>& argv) {
   so.n_threads = args.get_int("--threads", 0);
   so.context = args.get_int("--ctx", 0);
   Session session(*model, so);
-  if (!session.backend_notice().empty()) std::fprintf(stderr, "%s\n", session.backend_notice().c_str());
+  for (const std::string& notice : session.notices()) std::fprintf(stderr, "%s\n", notice.c_str());
   const GemmaConfig& c = model->config();
   const Tokenizer& tok = model->tokenizer();
   const bool interactive = stdin_is_terminal();

@@ -28,7 +28,7 @@ int perplexity_command(const std::vector<std::string>& argv) {
   so.context = n_ctx;
   so.max_batch = n_ctx;
   Session session(*model, so);
-  if (!session.backend_notice().empty()) std::fprintf(stderr, "%s\n", session.backend_notice().c_str());
+  for (const std::string& notice : session.notices()) std::fprintf(stderr, "%s\n", notice.c_str());
   std::string content = text.str();
   if (!content.empty() && content.back() == '\n') content.pop_back();  // as llama-perplexity's -f does
   std::vector<int> tokens = model->tokenizer().encode(content, true);

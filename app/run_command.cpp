@@ -41,7 +41,7 @@ int run_command(const std::vector<std::string>& argv) {
   so.profile = args.has("--profile");
   so.renderdoc_capture = args.has("--renderdoc-capture");
   Session session(*model, so);
-  if (!session.backend_notice().empty()) std::fprintf(stderr, "%s\n", session.backend_notice().c_str());
+  for (const std::string& notice : session.notices()) std::fprintf(stderr, "%s\n", notice.c_str());
   if (so.renderdoc_capture && !vk::RenderDoc::get())
     std::fprintf(stderr, "--renderdoc-capture: not running under RenderDoc, nothing will be captured "
                          "(run: renderdoccmd capture -w ./build/vkgemma run --backend vulkan ...)\n");

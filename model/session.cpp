@@ -12,6 +12,9 @@ Session::Session(const Model& model, const SessionOptions& o) : model_(model) {
     throw std::runtime_error("context " + std::to_string(o.context) + " exceeds the model's " +
                              std::to_string(model_ctx) + " tokens");
   kv_.context = o.context > 0 ? o.context : std::min(model_ctx, SessionOptions::kDefaultContextCap);
+  if (o.context == 0 && kv_.context < model_ctx)
+    notices_.push_back("context " + std::to_string(kv_.context) + " tokens (the model allows " +
+                       std::to_string(model_ctx) + "; use --ctx N for more)");
   kv_.max_batch = std::max(1, std::min(o.max_batch, kv_.context));
   BackendOptions bo;
   bo.n_threads = o.n_threads;
@@ -19,7 +22,9 @@ Session::Session(const Model& model, const SessionOptions& o) : model_(model) {
   bo.validation = o.validation;
   bo.profile = o.profile;
   bo.renderdoc_capture = o.renderdoc_capture;
-  backend_ = make_backend(o.backend, bo, &notice_);
+  std::string notice;
+  backend_ = make_backend(o.backend, bo, &notice);
+  if (!notice.empty()) notices_.push_back(notice);
 }
 
 const Graph& Session::graph(int n_tokens, bool all_logits) {

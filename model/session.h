@@ -41,7 +41,8 @@ class Session {
   int64_t kv_cache_bytes() const { return kv_.bytes(model_.config()); }
   void reset();
   Backend& backend() { return *backend_; }
-  const std::string& backend_notice() const { return notice_; }  // why "auto" did not pick Vulkan
+  // One-line notices for the user: why "auto" did not pick Vulkan, a context capped below the model's.
+  const std::vector<std::string>& notices() const { return notices_; }
   const Model& model() const { return model_; }
   // The graph used for a step of n tokens (built once, then reused).
   const Graph& graph(int n_tokens, bool all_logits);
@@ -55,7 +56,7 @@ class Session {
   std::unique_ptr<Backend> backend_;
   std::map<std::pair<int, bool>, Graph> graphs_;
   int position_ = 0;
-  std::string notice_;
+  std::vector<std::string> notices_;
 };
 
 }  // namespace vkg
