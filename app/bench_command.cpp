@@ -101,6 +101,8 @@ int bench_command(const std::vector<std::string>& argv) {
   }
   std::printf("model %s, backend %s, %d repetitions (+1 warm-up)\n", model->path().c_str(), backend.c_str(), reps);
   std::printf("weights read per decode step: %.1f MiB\n", bytes / 1048576.0);
+  const std::string summary = session.backend().step_summary(session.graph(1, false));
+  if (!summary.empty()) std::printf("decode step: %s\n", summary.c_str());
   std::printf("%-8s %8s %14s %14s %16s\n", "test", "tokens", "median tok/s", "min tok/s", "implied GB/s");
   if (!pp.empty())
     std::printf("%-8s %8d %14.2f %14.2f %16s\n", "pp", n_prompt, stats(pp).median, stats(pp).min, "-");

@@ -33,6 +33,8 @@ class Backend {
   virtual std::vector<float> read(const Graph& graph, TensorId id) const = 0;
   // Starts a new sequence: cached keys and values are forgotten.
   virtual void reset_cache() = 0;
+  // What one run of this graph records, e.g. "385 dispatches, 212 barriers" (after it has run once).
+  virtual std::string step_summary(const Graph&) const { return ""; }
   // The largest activation the backend can hold in one tensor (Vulkan: one storage-buffer binding).
   virtual uint64_t max_tensor_bytes() const { return UINT64_MAX; }
   // Per-op times summed over all runs so far (empty unless BackendOptions::profile).

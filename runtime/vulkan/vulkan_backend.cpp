@@ -37,6 +37,7 @@ struct VulkanBackend::Step {
   VkDescriptorPool pool = VK_NULL_HANDLE;
   VkCommandBuffer cmd = VK_NULL_HANDLE;
   VkQueryPool timestamps = VK_NULL_HANDLE;  // two per node when profiling
+  int dispatches = 0, barriers = 0, copies = 0;
   bool ran = false;
 };
 
@@ -424,6 +425,7 @@ void VulkanBackend::record(Step& s, const Graph& g) {
     for (const Buffer* b : reads) hazard = hazard || written.count(b);
     if (hazard) {
       barrier(stages, writes, stages, all);
+      s.barriers++;
       written.clear();
       read.clear();
     }
@@ -439,6 +441,7 @@ void VulkanBackend::record(Step& s, const Graph& g) {
       VkBufferCopy region{static_cast<VkDeviceSize>((x.rows() - 1) * x.cols() * 4), 0,
                           static_cast<VkDeviceSize>(x.cols() * 4)};
       vkCmdCopyBuffer(s.cmd, s.tensor_buffer[static_cast<size_t>(node.inputs[0])]->handle(), out->handle(), 1, &region);
+      s.copies++;
     }
     for (const Dispatch& d : s.node_dispatches[i]) {
       vkCmdBindPipeline(s.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, d.pipeline->handle());
@@ -448,6 +451,7 @@ void VulkanBackend::record(Step& s, const Graph& g) {
         vkCmdPushConstants(s.cmd, d.pipeline->pipeline_layout(), VK_SHADER_STAGE_COMPUTE_BIT, 0,
                            static_cast<uint32_t>(d.push.size() * 4), d.push.data());
       vkCmdDispatch(s.cmd, d.groups[0], d.groups[1], d.groups[2]);
+      s.dispatches++;
     }
     if (profiling_) vkCmdWriteTimestamp(s.cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, s.timestamps, uint32_t(2 * i + 1));
     if (labels) vkCmdEndDebugUtilsLabelEXT(s.cmd);
@@ -478,6 +482,14 @@ void VulkanBackend::run(const Graph& g, const StepInputs& in) {
   }
   s.ran = true;
   if (profiling_) collect_profile(s, g);
+}
+
+std::string VulkanBackend::step_summary(const Graph& g) const {
+  auto it = steps_.find(g.id());
+  if (it == steps_.end()) return "";
+  const Step& s = *it->second;
+  return std::to_string(s.dispatches) + " dispatches, " + std::to_string(s.copies) + " copies, " +
+         std::to_string(s.barriers) + " barriers in one command buffer";
 }
 
 void VulkanBackend::collect_profile(const Step& s, const Graph& g) {
