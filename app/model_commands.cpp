@@ -48,10 +48,14 @@ int info_command(const std::vector<std::string>& argv) {
     return 0;
   }
   auto model = Model::load(args.require("--model"));
-  const GgufFile& f = model->gguf();
-  std::cout << "file: " << f.path() << " (GGUF v" << f.version() << ", " << f.tensors().size() << " tensors, "
-            << model->weight_bytes() / 1048576 << " MiB of weights)\n\nmetadata:\n";
-  for (const auto& [key, value] : f.metadata()) std::cout << "  " << key << " = " << value_string(value) << "\n";
+  if (const GgufFile* f = model->gguf()) {
+    std::cout << "file: " << f->path() << " (GGUF v" << f->version() << ", " << f->tensors().size() << " tensors, "
+              << model->weight_bytes() / 1048576 << " MiB of weights)\n\nmetadata:\n";
+    for (const auto& [key, value] : f->metadata()) std::cout << "  " << key << " = " << value_string(value) << "\n";
+  } else {
+    std::cout << "directory: " << model->path() << " (Hugging Face, " << model->weights().size() << " tensors, "
+              << model->weight_bytes() / 1048576 << " MiB of weights)\n";
+  }
   std::cout << "\nconfig:\n" << model->config().describe() << "\n\ntensor types:\n";
   std::map<std::string, int> types;
   for (const auto& [name, t] : model->weights()) types[dtype_name(t.dtype)]++;

@@ -1,6 +1,17 @@
 #include "model/model.h"
 
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <sstream>
 #include <stdexcept>
+
+#include "model/hf_config.h"
+#include "model/safetensors.h"
+#include "runtime/cpu/quant.h"
 
 namespace vkg {
 namespace {
@@ -44,11 +55,182 @@ void check_weights(const Model& m) {
   }
 }
 
+// Hugging Face tensor name -> our (GGUF) name; nullopt for tensors the text decoder does not use (vision
+// tower, projector, tied lm_head). Throws for an unexpected per-layer tensor.
+std::optional<std::string> gguf_name_from_hf(Generation gen, const std::string& hf, const std::string& origin) {
+  std::string rest;
+  for (const char* prefix : {"model.language_model.", "language_model.model.", "model."})
+    if (hf.rfind(prefix, 0) == 0) {
+      rest = hf.substr(std::strlen(prefix));
+      break;
+    }
+  if (rest.empty()) return std::nullopt;
+  if (rest == "embed_tokens.weight") return "token_embd.weight";
+  if (rest == "norm.weight") return "output_norm.weight";
+  if (rest.rfind("layers.", 0) != 0) return std::nullopt;
+  const size_t dot = rest.find('.', 7);
+  const std::string n = rest.substr(7, dot == std::string::npos ? std::string::npos : dot - 7);
+  if (dot == std::string::npos || n.empty() || n.find_first_not_of("0123456789") != std::string::npos)
+    throw std::runtime_error(origin + ": unexpected tensor '" + hf + "'");
+  const std::string part = rest.substr(dot + 1);
+  static const std::map<std::string, std::string> table = {
+      {"input_layernorm.weight", "attn_norm"},
+      {"self_attn.q_proj.weight", "attn_q"},
+      {"self_attn.k_proj.weight", "attn_k"},
+      {"self_attn.v_proj.weight", "attn_v"},
+      {"self_attn.o_proj.weight", "attn_output"},
+      {"self_attn.q_norm.weight", "attn_q_norm"},
+      {"self_attn.k_norm.weight", "attn_k_norm"},
+      {"pre_feedforward_layernorm.weight", "ffn_norm"},
+      {"post_feedforward_layernorm.weight", "post_ffw_norm"},
+      {"mlp.gate_proj.weight", "ffn_gate"},
+      {"mlp.up_proj.weight", "ffn_up"},
+      {"mlp.down_proj.weight", "ffn_down"},
+  };
+  std::string ours;
+  if (part == "post_attention_layernorm.weight")  // Gemma 1: the pre-MLP norm; Gemma 2/3: after attention
+    ours = gen == Generation::gemma1 ? "ffn_norm" : "post_attention_norm";
+  else if (auto it = table.find(part); it != table.end())
+    ours = it->second;
+  else
+    throw std::runtime_error(origin + ": unexpected tensor '" + hf + "' (not part of a Gemma decoder layer)");
+  return "blk." + n + "." + ours + ".weight";
+}
+
+std::string shape_str(const std::vector<int64_t>& shape) {
+  TensorDesc t;
+  t.shape = shape;
+  return t.shape_string();
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw std::runtime_error(path + ": cannot open file");
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
 }  // namespace
+
+Model::Model() = default;
+Model::~Model() = default;
+
+// The shards, the config and the tokenizer of a Hugging Face directory; weights stay memory-mapped except
+// the norms, which are stored here as 1 + w (the GGUF form the graph multiplies by).
+void Model::load_hf(Model& m) {
+  namespace fs = std::filesystem;
+  const fs::path dir(m.path_);
+  m.config_ = config_from_hf((dir / "config.json").string());
+  m.config_.name = dir.filename().empty() ? dir.parent_path().filename().string() : dir.filename().string();
+
+  // Shards: model.safetensors, or the files named by model.safetensors.index.json.
+  std::vector<std::string> files;
+  std::map<std::string, std::string> weight_map;  // tensor -> shard (sharded form only)
+  const fs::path index = dir / "model.safetensors.index.json";
+  if (fs::exists(dir / "model.safetensors")) {
+    files.push_back((dir / "model.safetensors").string());
+  } else if (fs::exists(index)) {
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(read_text(index.string()));
+    } catch (const nlohmann::json::exception& e) {
+      throw std::runtime_error(index.string() + ": not valid JSON: " + e.what());
+    }
+    if (!j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object())
+      throw std::runtime_error(index.string() + ": no weight_map object");
+    std::set<std::string> shards;
+    for (const auto& [name, file] : j["weight_map"].items()) {
+      if (!file.is_string()) throw std::runtime_error(index.string() + ": weight_map entry '" + name + "' is not a file name");
+      const std::string f = file.get<std::string>();
+      if (f.empty() || f.find('/') != std::string::npos || f.find('\\') != std::string::npos)
+        throw std::runtime_error(index.string() + ": shard name '" + f + "' is not a plain file name");
+      weight_map[name] = (dir / f).string();
+      shards.insert((dir / f).string());
+    }
+    files.assign(shards.begin(), shards.end());
+  } else {
+    throw std::runtime_error(m.path_ + ": neither model.safetensors nor model.safetensors.index.json found");
+  }
+
+  const fs::path tok = dir / "tokenizer.model";
+  if (!fs::exists(tok)) throw std::runtime_error(m.path_ + ": tokenizer.model not found (the SentencePiece model is needed)");
+  m.tokenizer_ = std::make_unique<Tokenizer>(Tokenizer::from_model_file(tok.string()));
+  const int vocab = m.tokenizer_->vocab_size();
+
+  for (const std::string& file : files) {
+    m.safetensors_.push_back(std::make_unique<SafetensorsFile>(file));
+    const SafetensorsFile& st = *m.safetensors_.back();
+    for (const auto& [hf_name, s] : st.tensors()) {
+      if (!weight_map.empty()) {
+        auto it = weight_map.find(hf_name);
+        if (it == weight_map.end() || it->second != file) continue;  // listed elsewhere (or not at all)
+      }
+      std::optional<std::string> name = gguf_name_from_hf(m.config_.generation, hf_name, file);
+      if (!name) continue;
+      if (m.weights_.count(*name))
+        throw std::runtime_error(file + ": tensor '" + hf_name + "' maps to '" + *name + "', which is already loaded");
+      TensorDesc t;
+      t.name = *name;
+      t.shape = s.shape;
+      t.dtype = s.dtype;
+      t.role = TensorRole::weight;
+      t.data = s.data;
+      const int64_t elem = dtype_info(s.dtype).block_bytes;
+      if (name->size() >= 11 && name->compare(name->size() - 11, 11, "norm.weight") == 0) {
+        // HF stores w, the graph multiplies by 1 + w: an owned fp32 copy.
+        if (s.shape.size() != 1)
+          throw std::runtime_error(file + ": norm tensor '" + hf_name + "' has shape " + shape_str(s.shape) +
+                                   ", expected one dimension");
+        std::vector<float>& v = m.owned_.emplace_back(static_cast<size_t>(s.shape[0]));
+        if (s.dtype == DType::F32) std::memcpy(v.data(), s.data, v.size() * 4);  // unaligned-safe
+        else {
+          std::vector<uint16_t> raw(v.size());
+          std::memcpy(raw.data(), s.data, raw.size() * 2);
+          cpu::dequantize_row(s.dtype, raw.data(), v.data(), static_cast<int64_t>(v.size()));
+        }
+        for (float& x : v) x = 1.0f + x;
+        t.dtype = DType::F32;
+        t.data = v.data();
+      } else {
+        if (s.shape.size() != 2)
+          throw std::runtime_error(file + ": tensor '" + hf_name + "' has shape " + shape_str(s.shape) +
+                                   ", expected [rows, cols]");
+        if (reinterpret_cast<uintptr_t>(s.data) % static_cast<uintptr_t>(elem)) {
+          // Misaligned data (a header not padded by its writer): an aligned copy.
+          std::vector<float>& v = m.owned_.emplace_back((s.bytes + 3) / 4);
+          std::memcpy(v.data(), s.data, s.bytes);
+          t.data = v.data();
+        }
+      }
+      m.weights_[*name] = std::move(t);
+    }
+  }
+  for (const auto& [hf_name, file] : weight_map) {
+    bool found = false;
+    for (const auto& st : m.safetensors_) found |= st->path() == file && st->find(hf_name);
+    if (!found) throw std::runtime_error(file + ": tensor '" + hf_name + "' listed in " + index.string() + " is missing");
+  }
+
+  // Embedding rows beyond the tokenizer's vocabulary (Gemma 3 multimodal: 262208 vs 262144) are cut.
+  auto embd = m.weights_.find("token_embd.weight");
+  if (embd == m.weights_.end()) throw std::runtime_error(m.path_ + ": missing tensor 'model.embed_tokens.weight'");
+  if (embd->second.shape.size() != 2 || embd->second.shape[0] < vocab)
+    throw std::runtime_error(m.path_ + ": embedding has shape " + embd->second.shape_string() + " but the tokenizer has " +
+                             std::to_string(vocab) + " tokens");
+  embd->second.shape[0] = vocab;
+  m.config_.vocab_size = vocab;
+}
 
 std::unique_ptr<Model> Model::load(const std::string& path) {
   auto m = std::make_unique<Model>();
   m->path_ = path;
+  if (std::filesystem::is_directory(path)) {
+    load_hf(*m);
+    check_weights(*m);
+    m->config_.end_of_turn_id = m->tokenizer_->find_token("<end_of_turn>").value_or(-1);
+    return m;
+  }
   m->gguf_ = std::make_unique<GgufFile>(path);
   m->config_ = config_from_gguf(*m->gguf_);
   for (const GgufTensor& g : m->gguf_->tensors()) {

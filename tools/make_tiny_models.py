@@ -22,6 +22,7 @@ For each generation (gemma, gemma2, gemma3) this script, with a fixed seed:
    scores / logits they affected.
 
 Usage (from the repository root):  .venv/bin/python tools/make_tiny_models.py [--only gemma2]
+Then run tools/make_tiny_hf.py: it writes assets/tiny/<gen>-hf/ (HF directories) from these GGUFs.
 
 Model dimensions (all generations): vocab 400 (tiny tokenizer), hidden 64, intermediate 128, 4 query
 heads of head_dim 32 (q width 128 != hidden 64), max_position_embeddings 128, rms eps 1e-6,

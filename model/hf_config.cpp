@@ -1,0 +1,212 @@
+#include "model/hf_config.h"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+
+namespace vkg {
+
+namespace {
+
+using nlohmann::json;
+
+// transformers' class defaults for the keys we read (GemmaConfig, Gemma2Config, Gemma3TextConfig).
+struct Defaults {
+  int vocab, hidden, ffn, layers, heads, kv_heads, head_dim, max_pos, sliding_window;
+  double rope_theta, rope_local, query_pre_attn_scalar, attn_softcap, final_softcap;
+};
+constexpr Defaults kGemma1{256000, 3072, 24576, 28, 16, 16, 256, 8192, 0, 10000.0, 10000.0, 0.0, 0.0, 0.0};
+constexpr Defaults kGemma2{256000, 2304, 9216, 26, 8, 4, 256, 8192, 4096, 10000.0, 10000.0, 256.0, 50.0, 30.0};
+constexpr Defaults kGemma3{262208, 2304, 9216, 26, 8, 4, 256, 131072, 4096, 1000000.0, 10000.0, 256.0, 0.0, 0.0};
+
+class Reader {
+ public:
+  Reader(const json& j, const std::string& origin) : j_(j), origin_(origin) {}
+
+  bool has(const char* key) const { return j_.contains(key) && !j_[key].is_null(); }
+
+  int get_int(const char* key, int def) const {
+    if (!has(key)) return def;
+    const json& v = j_[key];
+    if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > (int64_t(1) << 30))
+      throw std::runtime_error(origin_ + ": '" + key + "' must be a non-negative integer, got " + v.dump());
+    return static_cast<int>(v.get<int64_t>());
+  }
+  double get_number(const char* key, double def) const { return has(key) ? number(j_[key], key) : def; }
+  // A number, or 0 for an explicit null (softcaps: null = none).
+  double get_optional(const char* key, double def) const {
+    if (!j_.contains(key)) return def;
+    return j_[key].is_null() ? 0.0 : number(j_[key], key);
+  }
+  double number(const json& v, const std::string& key) const {
+    if (!v.is_number()) throw std::runtime_error(origin_ + ": '" + key + "' must be a number, got " + v.dump());
+    return v.get<double>();
+  }
+  // The first id of an integer or a list of integers.
+  int get_id(const char* key, int def) const {
+    if (!has(key)) return def;
+    const json& v = j_[key];
+    const json& first = v.is_array() && !v.empty() ? v[0] : v;
+    if (!first.is_number_integer()) throw std::runtime_error(origin_ + ": '" + key + "' must be a token id, got " + v.dump());
+    return first.get<int>();
+  }
+  const json& at(const char* key) const { return j_[key]; }
+
+ private:
+  const json& j_;
+  const std::string& origin_;
+};
+
+// rope_scaling / rope_parameters entry: returns the frequency scale (1/factor for linear, 1 for default).
+float rope_scale(const json& r, const std::string& origin, const std::string& what) {
+  if (r.is_null()) return 1.0f;
+  if (!r.is_object()) throw std::runtime_error(origin + ": '" + what + "' must be an object, got " + r.dump());
+  std::string type = "default";
+  if (r.contains("rope_type") && r["rope_type"].is_string()) type = r["rope_type"].get<std::string>();
+  else if (r.contains("type") && r["type"].is_string()) type = r["type"].get<std::string>();
+  if (type == "default") return 1.0f;
+  if (type != "linear")
+    throw std::runtime_error(origin + ": '" + what + "' has rope_type '" + type + "' (supported: default, linear)");
+  if (!r.contains("factor") || !r["factor"].is_number() || r["factor"].get<double>() <= 0)
+    throw std::runtime_error(origin + ": '" + what + "' (linear) needs a positive factor");
+  return static_cast<float>(1.0 / r["factor"].get<double>());
+}
+
+}  // namespace
+
+GemmaConfig config_from_hf_json(const std::string& text, const std::string& origin) {
+  json top;
+  try {
+    top = json::parse(text);
+  } catch (const json::exception& e) {
+    throw std::runtime_error(origin + ": not valid JSON: " + e.what());
+  }
+  if (!top.is_object()) throw std::runtime_error(origin + ": not a JSON object");
+
+  std::string arch;
+  if (top.contains("architectures") && top["architectures"].is_array() && !top["architectures"].empty() &&
+      top["architectures"][0].is_string())
+    arch = top["architectures"][0].get<std::string>();
+  else if (top.contains("model_type") && top["model_type"].is_string())
+    arch = top["model_type"].get<std::string>();
+  GemmaConfig c;
+  const Defaults* d = nullptr;
+  bool multimodal = false;
+  if (arch == "GemmaForCausalLM" || arch == "gemma") c.generation = Generation::gemma1, d = &kGemma1;
+  else if (arch == "Gemma2ForCausalLM" || arch == "gemma2") c.generation = Generation::gemma2, d = &kGemma2;
+  else if (arch == "Gemma3ForCausalLM" || arch == "gemma3_text") c.generation = Generation::gemma3, d = &kGemma3;
+  else if (arch == "Gemma3ForConditionalGeneration" || arch == "gemma3")
+    c.generation = Generation::gemma3, d = &kGemma3, multimodal = true;
+  else
+    throw std::runtime_error(origin + ": unknown architecture '" + arch +
+                             "' (supported: GemmaForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, "
+                             "Gemma3ForConditionalGeneration)");
+  static const json kEmpty = json::object();
+  const json& text_json = multimodal ? (top.contains("text_config") && top["text_config"].is_object()
+                                            ? top["text_config"]
+                                            : kEmpty)
+                                     : top;
+  const Reader r(text_json, origin), t(top, origin);
+
+  c.vocab_size = r.get_int("vocab_size", d->vocab);
+  c.hidden = r.get_int("hidden_size", d->hidden);
+  c.ffn = r.get_int("intermediate_size", d->ffn);
+  c.n_layers = r.get_int("num_hidden_layers", d->layers);
+  c.n_head = r.get_int("num_attention_heads", d->heads);
+  c.n_kv_head = r.get_int("num_key_value_heads", d->kv_heads);
+  c.head_dim = r.get_int("head_dim", d->head_dim);
+  c.context_length = r.get_int("max_position_embeddings", d->max_pos);
+  c.rms_eps = static_cast<float>(r.get_number("rms_norm_eps", 1e-6));
+  auto positive = [&](const char* what, int v) {
+    if (v <= 0) throw std::runtime_error(origin + ": " + what + " must be positive, got " + std::to_string(v));
+  };
+  positive("hidden_size", c.hidden);
+  positive("intermediate_size", c.ffn);
+  positive("num_hidden_layers", c.n_layers);
+  positive("num_attention_heads", c.n_head);
+  positive("num_key_value_heads", c.n_kv_head);
+  positive("head_dim", c.head_dim);
+  if (c.n_head % c.n_kv_head)
+    throw std::runtime_error(origin + ": num_attention_heads " + std::to_string(c.n_head) +
+                             " is not a multiple of num_key_value_heads " + std::to_string(c.n_kv_head));
+
+  // RoPE: rope_theta / rope_local_base_freq / rope_scaling, or the newer rope_parameters.
+  c.rope_theta_global = static_cast<float>(r.get_number("rope_theta", d->rope_theta));
+  c.rope_theta_local = c.generation == Generation::gemma3
+                           ? static_cast<float>(r.get_number("rope_local_base_freq", d->rope_local))
+                           : c.rope_theta_global;
+  if (r.has("rope_scaling")) c.rope_freq_scale_global = rope_scale(r.at("rope_scaling"), origin, "rope_scaling");
+  if (r.has("rope_parameters")) {
+    const json& p = r.at("rope_parameters");
+    if (!p.is_object()) throw std::runtime_error(origin + ": 'rope_parameters' must be an object");
+    auto theta = [&](const json& e, const std::string& what, float def) {
+      return e.contains("rope_theta") ? static_cast<float>(r.number(e["rope_theta"], what + ".rope_theta")) : def;
+    };
+    if (p.contains("full_attention") || p.contains("sliding_attention")) {
+      if (p.contains("full_attention")) {
+        const json& e = p["full_attention"];
+        c.rope_theta_global = theta(e, "rope_parameters.full_attention", c.rope_theta_global);
+        c.rope_freq_scale_global = rope_scale(e, origin, "rope_parameters.full_attention");
+      }
+      if (p.contains("sliding_attention")) {
+        const json& e = p["sliding_attention"];
+        c.rope_theta_local = theta(e, "rope_parameters.sliding_attention", c.rope_theta_local);
+        if (rope_scale(e, origin, "rope_parameters.sliding_attention") != 1.0f)
+          throw std::runtime_error(origin + ": RoPE scaling on sliding-attention layers is not supported");
+      }
+    } else {
+      c.rope_theta_global = theta(p, "rope_parameters", c.rope_theta_global);
+      if (c.generation != Generation::gemma3) c.rope_theta_local = c.rope_theta_global;
+      c.rope_freq_scale_global = rope_scale(p, origin, "rope_parameters");
+    }
+  }
+
+  c.attn_softcap = static_cast<float>(r.get_optional("attn_logit_softcapping", d->attn_softcap));
+  c.final_softcap = static_cast<float>(r.get_optional("final_logit_softcapping", d->final_softcap));
+  c.query_pre_attn_scalar = c.generation == Generation::gemma1
+                                ? static_cast<float>(c.head_dim)
+                                : static_cast<float>(r.get_number("query_pre_attn_scalar", d->query_pre_attn_scalar));
+  if (c.query_pre_attn_scalar <= 0) throw std::runtime_error(origin + ": query_pre_attn_scalar must be positive");
+  c.qk_norm = c.generation == Generation::gemma3;
+  c.post_norms = c.generation != Generation::gemma1;
+
+  // Sliding window layers: layer_types when present, else the generation's pattern.
+  c.sliding_window = c.generation == Generation::gemma1 ? 0 : r.get_int("sliding_window", d->sliding_window);
+  c.layer_is_sliding.assign(c.n_layers, false);
+  if (c.sliding_window > 0) {
+    if (r.has("layer_types")) {
+      const json& lt = r.at("layer_types");
+      if (!lt.is_array() || lt.size() != static_cast<size_t>(c.n_layers))
+        throw std::runtime_error(origin + ": 'layer_types' must list " + std::to_string(c.n_layers) + " layers");
+      for (int i = 0; i < c.n_layers; ++i) {
+        const std::string s = lt[i].is_string() ? lt[i].get<std::string>() : lt[i].dump();
+        if (s != "sliding_attention" && s != "full_attention")
+          throw std::runtime_error(origin + ": layer_types[" + std::to_string(i) + "] is '" + s +
+                                   "' (expected sliding_attention or full_attention)");
+        c.layer_is_sliding[i] = s == "sliding_attention";
+      }
+    } else if (c.generation == Generation::gemma2) {
+      for (int i = 0; i < c.n_layers; ++i) c.layer_is_sliding[i] = i % 2 == 0;
+    } else {
+      int pattern = r.has("sliding_window_pattern") ? r.get_int("sliding_window_pattern", 6)
+                                                    : r.get_int("_sliding_window_pattern", 6);
+      if (pattern <= 0) throw std::runtime_error(origin + ": sliding_window_pattern must be positive");
+      for (int i = 0; i < c.n_layers; ++i) c.layer_is_sliding[i] = (i + 1) % pattern != 0;
+    }
+  }
+
+  c.bos_id = r.get_id("bos_token_id", t.get_id("bos_token_id", 2));
+  c.eos_id = r.get_id("eos_token_id", t.get_id("eos_token_id", 1));
+  return c;
+}
+
+GemmaConfig config_from_hf(const std::string& config_json_path) {
+  std::ifstream f(config_json_path, std::ios::binary);
+  if (!f) throw std::runtime_error(config_json_path + ": cannot open file");
+  std::ostringstream s;
+  s << f.rdbuf();
+  return config_from_hf_json(s.str(), config_json_path);
+}
+
+}  // namespace vkg
