@@ -2,14 +2,17 @@
 // out[t, row_offset + r] = dot(dequant(weight row r), x[t]) with one invocation per row: no shared
 // memory, no barriers. The variant for CPU-type Vulkan devices (lavapipe), where a workgroup barrier is a
 // coroutine switch of every SIMD batch and costs more than the arithmetic it would save; GPUs use
-// matmul.comp. Workgroup (gx, gy) computes rows 64*gx .. 64*gx+63 for tokens 4*gy .. 4*gy+3: each
-// dequantized weight unit serves 4 tokens (4 accumulators: few enough registers for lavapipe).
+// matmul.comp. Workgroup (gx, gy) computes rows 64*gx .. 64*gx+63 for tokens TOKENS*gy .. +TOKENS-1: in
+// the prefill variant (TOKENS 4) each dequantized weight unit serves 4 tokens (4 accumulators: few enough
+// registers for lavapipe); decode uses TOKENS 1, as llvmpipe runs the masked-off token iterations anyway.
 // Same bindings and push constants as matmul.comp.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 
 #define WG_SIZE 64
-#define TOKENS 4
+#ifndef TOKENS
+#define TOKENS 1  // matmul_rows_<type>: decode; matmul_rows4_<type> (TOKENS=4): prefill
+#endif
 
 layout(local_size_x = WG_SIZE, local_size_y = 1, local_size_z = 1) in;
 

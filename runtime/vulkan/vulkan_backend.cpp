@@ -254,14 +254,16 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(Step& s, const Gra
       // shared-memory reduction (see the two shaders' comments).
       const TensorDesc& w = g.tensor(n.inputs[1]);
       const bool rows_variant = ctx_->info().type == "cpu";
-      const std::string shader = (rows_variant ? "matmul_rows_" : "matmul_") + lower(dtype_name(w.dtype));
+      const uint32_t tokens_per_group = rows_variant && x.rows() > 1 ? 4 : 1;
+      const std::string shader = (rows_variant ? (tokens_per_group == 4 ? "matmul_rows4_" : "matmul_rows_") : "matmul_") +
+                                 lower(dtype_name(w.dtype));
       const uint32_t rows_per_group = rows_variant ? 64 : kMatmulRowsPerGroup;
       for (const WeightChunk& c : weight_chunks(w))
         out_d.push_back(make(shader, {buf(0), c.buffer.get(), out},
                              {u32(x.cols()), u32(c.rows), u32(c.row_begin), u32(w.rows()), u32(x.rows()),
                               u32(row_bytes(w.dtype, w.cols()))},
                              ceil_div(c.rows, rows_per_group),
-                             rows_variant ? ceil_div(x.rows(), 4) : u32(x.rows())));  // matmul_rows: 4 tokens
+                             rows_variant ? ceil_div(x.rows(), tokens_per_group) : u32(x.rows())));
       break;
     }
     case Op::rope: {
