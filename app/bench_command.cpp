@@ -9,6 +9,7 @@
 
 #include "app/args.h"
 #include "app/commands.h"
+#include "app/options.h"
 #include "model/session.h"
 
 namespace vkg::app {
@@ -51,10 +52,7 @@ int bench_command(const std::vector<std::string>& argv) {
   const int reps = args.get_int("--reps", 5);
   if (n_prompt < 0 || n_gen < 0 || reps < 1) throw std::runtime_error("-p and -n must be >= 0, -r >= 1");
   auto model = Model::load(args.require("--model"));
-  SessionOptions so;
-  so.backend = args.get("--backend", "auto");
-  so.device = args.get_int("--device", -1);
-  so.n_threads = args.get_int("--threads", 0);
+  SessionOptions so = session_options(args);
   so.context = std::min(model->config().context_length, std::max(n_prompt, n_gen) + 1);
   so.max_batch = std::max(1, std::min(n_prompt, 512));
   Session session(*model, so);

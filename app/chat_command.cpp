@@ -6,6 +6,7 @@
 
 #include "app/args.h"
 #include "app/commands.h"
+#include "app/options.h"
 #include "model/chat_template.h"
 #include "model/sampler.h"
 #include "model/session.h"
@@ -20,18 +21,9 @@ int chat_command(const std::vector<std::string>& argv) {
   auto model = Model::load(args.require("--model"));
   const std::string system = args.get("--system", "");
   const int max_reply = args.get_int("--n-predict", 512);
-  SamplerParams sp;
-  sp.temperature = static_cast<float>(args.get_double("--temp", 0.0));
-  sp.top_k = args.get_int("--top-k", 0);
-  sp.top_p = static_cast<float>(args.get_double("--top-p", 1.0));
-  sp.seed = static_cast<uint64_t>(args.get_double("--seed", 0));
+  const SamplerParams sp = sampler_params(args);
   Sampler sampler(sp);
-  SessionOptions so;
-  so.backend = args.get("--backend", "auto");
-  so.device = args.get_int("--device", -1);
-  so.n_threads = args.get_int("--threads", 0);
-  so.context = args.get_int("--ctx", 0);
-  Session session(*model, so);
+  Session session(*model, session_options(args));
   for (const std::string& notice : session.notices()) std::fprintf(stderr, "%s\n", notice.c_str());
   const GemmaConfig& c = model->config();
   const Tokenizer& tok = model->tokenizer();

@@ -6,6 +6,7 @@
 
 #include "app/args.h"
 #include "app/commands.h"
+#include "app/options.h"
 #include "model/perplexity.h"
 
 namespace vkg::app {
@@ -21,10 +22,7 @@ int perplexity_command(const std::vector<std::string>& argv) {
 
   auto model = Model::load(args.require("--model"));
   const int n_ctx = args.get_int("--ctx", 512);
-  SessionOptions so;
-  so.backend = args.get("--backend", "auto");
-  so.device = args.get_int("--device", -1);
-  so.n_threads = args.get_int("--threads", 0);
+  SessionOptions so = session_options(args);
   so.context = n_ctx;
   so.max_batch = n_ctx;
   Session session(*model, so);

@@ -4,6 +4,7 @@
 
 #include "app/args.h"
 #include "app/commands.h"
+#include "app/options.h"
 #include "model/sampler.h"
 #include "model/session.h"
 #include "runtime/vulkan/renderdoc.h"
@@ -24,20 +25,12 @@ int run_command(const std::vector<std::string>& argv) {
   const std::string prompt = args.require("--prompt");
   const int n_predict = args.get_int("--n-predict", 64);
   if (n_predict < 0) throw std::runtime_error("-n must be >= 0");
-  SamplerParams sp;
-  sp.temperature = static_cast<float>(args.get_double("--temp", 0.0));
-  sp.top_k = args.get_int("--top-k", 0);
-  sp.top_p = static_cast<float>(args.get_double("--top-p", 1.0));
-  sp.seed = static_cast<uint64_t>(args.get_double("--seed", 0));
+  const SamplerParams sp = sampler_params(args);
   Sampler sampler(sp);
 
   auto t_load = std::chrono::steady_clock::now();
   auto model = Model::load(path);
-  SessionOptions so;
-  so.backend = args.get("--backend", "auto");
-  so.device = args.get_int("--device", -1);
-  so.n_threads = args.get_int("--threads", 0);
-  so.context = args.get_int("--ctx", 0);
+  SessionOptions so = session_options(args);
   so.profile = args.has("--profile");
   so.renderdoc_capture = args.has("--renderdoc-capture");
   Session session(*model, so);

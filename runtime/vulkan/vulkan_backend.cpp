@@ -99,6 +99,23 @@ void VulkanBackend::check_validation() const {
   throw std::runtime_error(msg);
 }
 
+// Records `record` into a one-time command buffer, submits it and waits.
+void VulkanBackend::run_once(const std::function<void(VkCommandBuffer)>& record) const {
+  VkCommandBufferAllocateInfo ai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+  ai.commandPool = command_pool_;
+  ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+  ai.commandBufferCount = 1;
+  VkCommandBuffer cmd;
+  VK_CHECK(vkAllocateCommandBuffers(ctx_->device(), &ai, &cmd));
+  VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+  bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+  vkBeginCommandBuffer(cmd, &bi);
+  record(cmd);
+  vkEndCommandBuffer(cmd);
+  submit_and_wait(cmd);
+  vkFreeCommandBuffers(ctx_->device(), command_pool_, 1, &cmd);
+}
+
 // Host -> buffer: a memcpy when the memory is mapped, else through a temporary staging buffer.
 void VulkanBackend::upload(const Buffer& dst, const void* data, uint64_t bytes) {
   if (dst.mapped()) {
@@ -107,20 +124,10 @@ void VulkanBackend::upload(const Buffer& dst, const void* data, uint64_t bytes) 
   }
   Buffer staging(*ctx_, bytes, dst.name() + ".staging", true);
   std::memcpy(staging.mapped(), data, bytes);
-  VkCommandBufferAllocateInfo ai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
-  ai.commandPool = command_pool_;
-  ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
-  ai.commandBufferCount = 1;
-  VkCommandBuffer cmd;
-  VK_CHECK(vkAllocateCommandBuffers(ctx_->device(), &ai, &cmd));
-  VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
-  bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
-  vkBeginCommandBuffer(cmd, &bi);
-  VkBufferCopy region{0, 0, bytes};
-  vkCmdCopyBuffer(cmd, staging.handle(), dst.handle(), 1, &region);
-  vkEndCommandBuffer(cmd);
-  submit_and_wait(cmd);
-  vkFreeCommandBuffers(ctx_->device(), command_pool_, 1, &cmd);
+  run_once([&](VkCommandBuffer cmd) {
+    VkBufferCopy region{0, 0, bytes};
+    vkCmdCopyBuffer(cmd, staging.handle(), dst.handle(), 1, &region);
+  });
 }
 
 void VulkanBackend::download(const Buffer& src, void* data, uint64_t bytes) const {
@@ -129,25 +136,15 @@ void VulkanBackend::download(const Buffer& src, void* data, uint64_t bytes) cons
     return;
   }
   Buffer staging(*ctx_, bytes, src.name() + ".readback", true);
-  VkCommandBufferAllocateInfo ai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
-  ai.commandPool = command_pool_;
-  ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
-  ai.commandBufferCount = 1;
-  VkCommandBuffer cmd;
-  VK_CHECK(vkAllocateCommandBuffers(ctx_->device(), &ai, &cmd));
-  VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
-  bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
-  vkBeginCommandBuffer(cmd, &bi);
-  VkBufferCopy region{0, 0, bytes};
-  vkCmdCopyBuffer(cmd, src.handle(), staging.handle(), 1, &region);
-  VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
-  mb.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
-  mb.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
-  vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0, nullptr, 0,
-                       nullptr);
-  vkEndCommandBuffer(cmd);
-  submit_and_wait(cmd);
-  vkFreeCommandBuffers(ctx_->device(), command_pool_, 1, &cmd);
+  run_once([&](VkCommandBuffer cmd) {
+    VkBufferCopy region{0, 0, bytes};
+    vkCmdCopyBuffer(cmd, src.handle(), staging.handle(), 1, &region);
+    VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+    mb.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+    mb.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
+    vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0, nullptr, 0,
+                         nullptr);
+  });
   std::memcpy(data, staging.mapped(), bytes);
 }
 

@@ -2,6 +2,7 @@
 // maxStorageBufferRange), one command buffer per graph recorded once with every node's dispatches and the
 // barriers their dependencies need, then replayed each step with new token ids and positions.
 #pragma once
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -50,6 +51,7 @@ class VulkanBackend : public Backend {
   void upload(const Buffer& dst, const void* data, uint64_t bytes);
   void download(const Buffer& src, void* data, uint64_t bytes) const;
   void submit_and_wait(VkCommandBuffer cmd) const;
+  void run_once(const std::function<void(VkCommandBuffer)>& record) const;
   void check_validation() const;
   void collect_profile(const Step& s, const Graph& g);
 

@@ -1,0 +1,23 @@
+#include "app/options.h"
+
+namespace vkg::app {
+
+SamplerParams sampler_params(const Args& args) {
+  SamplerParams sp;
+  sp.temperature = static_cast<float>(args.get_double("--temp", 0.0));
+  sp.top_k = args.get_int("--top-k", 0);
+  sp.top_p = static_cast<float>(args.get_double("--top-p", 1.0));
+  sp.seed = static_cast<uint64_t>(args.get_double("--seed", 0));
+  return sp;
+}
+
+SessionOptions session_options(const Args& args) {
+  SessionOptions so;
+  so.backend = args.get("--backend", "auto");
+  so.device = args.get_int("--device", -1);
+  so.n_threads = args.get_int("--threads", 0);
+  so.context = args.get_int("--ctx", 0);
+  return so;
+}
+
+}  // namespace vkg::app

@@ -1,0 +1,14 @@
+// Options several commands share: sampling and session (backend, device, threads, context).
+#pragma once
+#include "app/args.h"
+#include "model/sampler.h"
+#include "model/session.h"
+
+namespace vkg::app {
+
+// --temp, --top-k, --top-p, --seed.
+SamplerParams sampler_params(const Args& args);
+// --backend (default auto), --device, --threads, --ctx.
+SessionOptions session_options(const Args& args);
+
+}  // namespace vkg::app
