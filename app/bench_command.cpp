@@ -46,12 +46,12 @@ Stats stats(std::vector<double> v) {
 }  // namespace
 
 int bench_command(const std::vector<std::string>& argv) {
-  Args args(argv, {"--model", "--n-prompt", "--n-gen", "--reps", "--backend", "--device", "--threads"}, {"--json"},
+  Args args(argv, {"--model", "--quant", "--n-prompt", "--n-gen", "--reps", "--backend", "--device", "--threads"}, {"--json"},
             {{"-m", "--model"}, {"-p", "--n-prompt"}, {"-n", "--n-gen"}, {"-r", "--reps"}, {"-t", "--threads"}});
   const int n_prompt = args.get_int("--n-prompt", 512), n_gen = args.get_int("--n-gen", 128);
   const int reps = args.get_int("--reps", 5);
   if (n_prompt < 0 || n_gen < 0 || reps < 1) throw std::runtime_error("-p and -n must be >= 0, -r >= 1");
-  auto model = Model::load(args.require("--model"));
+  auto model = Model::load(args.require("--model"), load_options(args));
   SessionOptions so = session_options(args);
   so.context = std::min(model->config().context_length, std::max(n_prompt, n_gen) + 1);
   so.max_batch = std::max(1, std::min(n_prompt, 512));

@@ -2,6 +2,12 @@
 
 namespace vkg::app {
 
+LoadOptions load_options(const Args& args) {
+  LoadOptions o;
+  if (args.has("--quant")) o.quant = parse_quant(args.require("--quant"));
+  return o;
+}
+
 SamplerParams sampler_params(const Args& args) {
   SamplerParams sp;
   sp.temperature = static_cast<float>(args.get_double("--temp", 0.0));

@@ -6,6 +6,8 @@
 
 namespace vkg::app {
 
+// --quant q8_0|q4_0.
+LoadOptions load_options(const Args& args);
 // --temp, --top-k, --top-p, --seed.
 SamplerParams sampler_params(const Args& args);
 // --backend (default auto), --device, --threads, --ctx.

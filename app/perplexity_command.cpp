@@ -12,7 +12,7 @@
 namespace vkg::app {
 
 int perplexity_command(const std::vector<std::string>& argv) {
-  Args args(argv, {"--model", "--file", "--ctx", "--chunks", "--backend", "--threads", "--device"}, {},
+  Args args(argv, {"--model", "--quant", "--file", "--ctx", "--chunks", "--backend", "--threads", "--device"}, {},
             {{"-m", "--model"}, {"-f", "--file"}, {"-c", "--ctx"}, {"-t", "--threads"}});
   const std::string file = args.require("--file");
   std::ifstream in(file, std::ios::binary);
@@ -20,7 +20,7 @@ int perplexity_command(const std::vector<std::string>& argv) {
   std::stringstream text;
   text << in.rdbuf();
 
-  auto model = Model::load(args.require("--model"));
+  auto model = Model::load(args.require("--model"), load_options(args));
   const int n_ctx = args.get_int("--ctx", 512);
   SessionOptions so = session_options(args);
   so.context = n_ctx;

@@ -18,7 +18,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }  // namespace
 
 int run_command(const std::vector<std::string>& argv) {
-  Args args(argv, {"--model", "--prompt", "--n-predict", "--temp", "--top-k", "--top-p", "--seed", "--backend",
+  Args args(argv, {"--model", "--quant", "--prompt", "--n-predict", "--temp", "--top-k", "--top-p", "--seed", "--backend",
                    "--threads", "--ctx", "--device"},
             {"--no-bos", "--profile", "--renderdoc-capture"}, {{"-m", "--model"}, {"-p", "--prompt"}, {"-n", "--n-predict"}, {"-t", "--threads"}});
   const std::string path = args.require("--model");
@@ -29,7 +29,7 @@ int run_command(const std::vector<std::string>& argv) {
   Sampler sampler(sp);
 
   auto t_load = std::chrono::steady_clock::now();
-  auto model = Model::load(path);
+  auto model = Model::load(path, load_options(args));
   SessionOptions so = session_options(args);
   so.profile = args.has("--profile");
   so.renderdoc_capture = args.has("--renderdoc-capture");

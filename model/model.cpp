@@ -1,5 +1,6 @@
 #include "model/model.h"
 
+#include <cctype>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include "model/hf_config.h"
 #include "model/safetensors.h"
 #include "runtime/cpu/quant.h"
+#include "runtime/cpu/quantize.h"
 
 namespace vkg {
 namespace {
@@ -222,13 +224,40 @@ void Model::load_hf(Model& m) {
   m.config_.vocab_size = vocab;
 }
 
-std::unique_ptr<Model> Model::load(const std::string& path) {
+DType parse_quant(const std::string& name) {
+  std::string n = name;
+  for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (n == "q8_0") return DType::Q8_0;
+  if (n == "q4_0") return DType::Q4_0;
+  throw std::runtime_error("unknown quantization '" + name + "' (use q8_0 or q4_0)");
+}
+
+void Model::quantize_weights(DType type) {
+  for (auto& [name, t] : weights_) {
+    const bool is_norm = name.size() >= 11 && name.compare(name.size() - 11, 11, "norm.weight") == 0;
+    const bool is_float = t.dtype == DType::F32 || t.dtype == DType::F16 || t.dtype == DType::BF16;
+    if (is_norm || !is_float || t.shape.size() != 2 || t.cols() % 32 != 0) continue;
+    std::vector<uint8_t> q(static_cast<size_t>(row_bytes(type, t.cols()) * t.rows()));
+    std::vector<float> row(static_cast<size_t>(t.cols()));
+    for (int64_t r = 0; r < t.rows(); ++r) {
+      cpu::dequantize_row(t.dtype, static_cast<const uint8_t*>(t.data) + r * row_bytes(t.dtype, t.cols()), row.data(),
+                          t.cols());
+      cpu::quantize_row(type, row.data(), q.data() + r * row_bytes(type, t.cols()), t.cols());
+    }
+    quantized_.push_back(std::move(q));
+    t.data = quantized_.back().data();
+    t.dtype = type;
+  }
+}
+
+std::unique_ptr<Model> Model::load(const std::string& path, const LoadOptions& options) {
   auto m = std::make_unique<Model>();
   m->path_ = path;
   if (std::filesystem::is_directory(path)) {
     load_hf(*m);
     check_weights(*m);
     m->config_.end_of_turn_id = m->tokenizer_->find_token("<end_of_turn>").value_or(-1);
+    if (options.quant) m->quantize_weights(*options.quant);
     return m;
   }
   m->gguf_ = std::make_unique<GgufFile>(path);
@@ -248,6 +277,7 @@ std::unique_ptr<Model> Model::load(const std::string& path) {
     throw std::runtime_error(path + ": tokenizer has " + std::to_string(m->tokenizer_->vocab_size()) +
                              " tokens but token_embd.weight has " + std::to_string(m->config_.vocab_size) + " rows");
   m->config_.end_of_turn_id = m->tokenizer_->find_token("<end_of_turn>").value_or(-1);
+  if (options.quant) m->quantize_weights(*options.quant);
   return m;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,11 +17,20 @@ namespace vkg {
 
 class SafetensorsFile;
 
+struct LoadOptions {
+  // Quantization on load (as gemma_pytorch offers int8): Q8_0 or Q4_0 turns every F32/F16/BF16 matrix
+  // (not the norms) into that format in memory; weights already quantized in the file stay as they are.
+  std::optional<DType> quant;
+};
+
+// "q8_0" / "q4_0" (any case) -> the type; throws naming the accepted values otherwise.
+DType parse_quant(const std::string& name);
+
 class Model {
  public:
   // A directory loads as a Hugging Face model, anything else as GGUF.
   // Throws std::runtime_error naming the file and what was wrong.
-  static std::unique_ptr<Model> load(const std::string& path);
+  static std::unique_ptr<Model> load(const std::string& path, const LoadOptions& options = {});
   Model();
   ~Model();
 
@@ -37,11 +47,13 @@ class Model {
 
  private:
   static void load_hf(Model& m);
+  void quantize_weights(DType type);
 
   std::string path_;
   std::unique_ptr<GgufFile> gguf_;
   std::vector<std::unique_ptr<SafetensorsFile>> safetensors_;  // HF: the mapped shards
   std::vector<std::vector<float>> owned_;                      // HF: norm weights as 1 + w (and realigned data)
+  std::vector<std::vector<uint8_t>> quantized_;                // --quant: weights quantized on load
   GemmaConfig config_;
   std::unique_ptr<Tokenizer> tokenizer_;
   std::map<std::string, TensorDesc> weights_;
