@@ -6,16 +6,12 @@
 namespace vkg {
 
 Session::Session(const Model& model, const SessionOptions& o) : model_(model) {
-  const int model_ctx = model.config().context_length;
+  const GemmaConfig& c = model.config();
+  const int model_ctx = c.context_length;
   if (o.context < 0) throw std::runtime_error("context must be positive, got " + std::to_string(o.context));
   if (o.context > model_ctx)
     throw std::runtime_error("context " + std::to_string(o.context) + " exceeds the model's " +
                              std::to_string(model_ctx) + " tokens");
-  kv_.context = o.context > 0 ? o.context : std::min(model_ctx, SessionOptions::kDefaultContextCap);
-  if (o.context == 0 && kv_.context < model_ctx)
-    notices_.push_back("context " + std::to_string(kv_.context) + " tokens (the model allows " +
-                       std::to_string(model_ctx) + "; use --ctx N for more)");
-  kv_.max_batch = std::max(1, std::min(o.max_batch, kv_.context));
   BackendOptions bo;
   bo.n_threads = o.n_threads;
   bo.device = o.device;
@@ -25,6 +21,22 @@ Session::Session(const Model& model, const SessionOptions& o) : model_(model) {
   std::string notice;
   backend_ = make_backend(o.backend, bo, &notice);
   if (!notice.empty()) notices_.push_back(notice);
+
+  kv_.context = o.context > 0 ? o.context : model_ctx;
+  kv_.max_batch = std::max(1, std::min(o.max_batch, kv_.context));
+  if (o.context == 0) {
+    // The model's context, halved until the KV cache takes at most a quarter of the backend's memory and
+    // each layer's cache fits one backend tensor.
+    const uint64_t budget = backend_->memory_bytes() / 4;
+    const uint64_t per_token = uint64_t(c.n_kv_head) * c.head_dim * 4;
+    while (kv_.context > 1024 && ((budget > 0 && uint64_t(kv_.bytes(c)) > budget) ||
+                                  uint64_t(kv_.context) * per_token > backend_->max_tensor_bytes()))
+      kv_.context /= 2;
+    kv_.max_batch = std::max(1, std::min(o.max_batch, kv_.context));
+    if (kv_.context < model_ctx)
+      notices_.push_back("context " + std::to_string(kv_.context) + " tokens of the model's " +
+                         std::to_string(model_ctx) + ", so the KV cache fits this device (use --ctx N to choose)");
+  }
 }
 
 const Graph& Session::graph(int n_tokens, bool all_logits) {

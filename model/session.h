@@ -20,9 +20,8 @@ struct SessionOptions {
   bool validation = false;     // Vulkan: Khronos validation layer, its errors raised as exceptions
   bool profile = false;        // per-op times in backend().profile()
   bool renderdoc_capture = false;  // Vulkan under RenderDoc: capture the first decode step
-  int context = 0;     // 0: the model's context, capped at kDefaultContextCap
+  int context = 0;     // 0: the model's context, capped so the KV cache fits (a quarter of the backend's memory)
   int max_batch = 64;  // prompt tokens per prefill step
-  static constexpr int kDefaultContextCap = 4096;
 };
 
 class Session {

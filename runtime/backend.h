@@ -37,6 +37,8 @@ class Backend {
   virtual std::string step_summary(const Graph&) const { return ""; }
   // The largest activation the backend can hold in one tensor (Vulkan: one storage-buffer binding).
   virtual uint64_t max_tensor_bytes() const { return UINT64_MAX; }
+  // Memory the backend's buffers live in (CPU: physical RAM; Vulkan: device-local heaps); 0 if unknown.
+  virtual uint64_t memory_bytes() const { return 0; }
   // Per-op times summed over all runs so far (empty unless BackendOptions::profile).
   const OpProfile& profile() const { return profile_; }
 

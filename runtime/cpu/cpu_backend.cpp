@@ -7,11 +7,14 @@
 
 #include "runtime/cpu/kernels.h"
 #include "runtime/cpu/quant.h"
+#include "runtime/platform/memory.h"
 
 namespace vkg::cpu {
 
 CpuBackend::CpuBackend(const BackendOptions& options)
     : pool_(options.n_threads), profiling_(options.profile) {}
+
+uint64_t CpuBackend::memory_bytes() const { return physical_memory_bytes(); }
 
 void CpuBackend::reset_cache() {
   for (auto& [name, cache] : kv_caches_) std::fill(cache.begin(), cache.end(), 0.0f);

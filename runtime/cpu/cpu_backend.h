@@ -19,6 +19,7 @@ class CpuBackend : public Backend {
   std::vector<float> read(const Graph& graph, TensorId id) const override;
   void reset_cache() override;
   int n_threads() const { return pool_.size(); }
+  uint64_t memory_bytes() const override;
 
  private:
   float* buffer(const Graph& graph, TensorId id);
