@@ -71,4 +71,10 @@ inline Reference load_reference(const std::string& path) {
   return r;
 }
 
+// The default model's reference, parsed once.
+inline const Reference& default_reference() {
+  static const Reference r = load_reference(std::string(VKGEMMA_SOURCE_DIR) + "/assets/reference/gemma3_270m_reference.txt");
+  return r;
+}
+
 }  // namespace vkg::test

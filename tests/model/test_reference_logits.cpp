@@ -13,11 +13,6 @@
 using namespace vkg;
 
 namespace {
-const test::Reference& reference() {
-  static test::Reference r = test::load_reference(test::source_path("assets/reference/gemma3_270m_reference.txt"));
-  return r;
-}
-
 // Both sides use the same dequantized weights and fp32 arithmetic; what differs is summation order,
 // transcendental functions and the dot-product blocking. Measured max difference: 2.7e-5 on logits of
 // magnitude 10-35, i.e. ~1e-6 relative, as expected of fp32 reordering through 18 layers. 1e-3 leaves
@@ -29,7 +24,7 @@ constexpr float kLogitTolerance = 1e-3f;
 TEST_SUITE("model_reference") {
   TEST_CASE("per-position logits of a 92-token prompt match transformers (CPU)") {
     const Model& model = test::default_model();
-    const auto& ref = reference();
+    const auto& ref = test::default_reference();
     CHECK(ref.prompt_tokens.size() >= 64);
     SessionOptions so;
     so.context = 512;
@@ -53,7 +48,7 @@ TEST_SUITE("model_reference") {
 
   TEST_CASE("greedy 32 tokens of \"The capital of France is\" match transformers token for token (CPU)") {
     const Model& model = test::default_model();
-    const auto& ref = reference();
+    const auto& ref = test::default_reference();
     CHECK(model.tokenizer().encode("The capital of France is", true) == ref.greedy_prompt_tokens);
     Session session(model, SessionOptions{});
     std::vector<float> logits = session.eval(ref.greedy_prompt_tokens);
@@ -72,7 +67,7 @@ TEST_SUITE("model_reference") {
 
   TEST_CASE("prefill in one batch equals token-by-token decode") {
     const Model& model = test::default_model();
-    const auto& ref = reference();
+    const auto& ref = test::default_reference();
     std::vector<int> prompt(ref.prompt_tokens.begin(), ref.prompt_tokens.begin() + 40);
     SessionOptions batched;
     batched.max_batch = 64;

@@ -17,11 +17,6 @@ using namespace vkg;
 
 namespace {
 
-const test::Reference& reference() {
-  static test::Reference r = test::load_reference(test::source_path("assets/reference/gemma3_270m_reference.txt"));
-  return r;
-}
-
 SessionOptions vulkan_options(int context, int max_batch) {
   SessionOptions o;
   o.backend = "vulkan";
@@ -42,7 +37,7 @@ constexpr float kBackendTolerance = 1e-3f;
 TEST_SUITE("vulkan_model") {
   TEST_CASE("per-position logits of a 64-token prompt: Vulkan equals CPU and transformers") {
     const Model& model = test::default_model();
-    const auto& ref = reference();
+    const auto& ref = test::default_reference();
     // The first 64 of the reference's 92 positions: lavapipe computes every position's 262144 logits slowly.
     const std::vector<int> prompt(ref.prompt_tokens.begin(), ref.prompt_tokens.begin() + 64);
     Session cpu(model, [] { SessionOptions o; o.context = 256; o.max_batch = 128; return o; }());
@@ -66,7 +61,7 @@ TEST_SUITE("vulkan_model") {
 
   TEST_CASE("greedy 32 tokens on Vulkan (argmax on the device) equal the CPU's and transformers'") {
     const Model& model = test::default_model();
-    const auto& ref = reference();
+    const auto& ref = test::default_reference();
     Session gpu(model, vulkan_options(256, 64));
     std::vector<int> ours = {gpu.eval_greedy(ref.greedy_prompt_tokens)};
     while (ours.size() < ref.greedy_tokens.size()) ours.push_back(gpu.eval_greedy({ours.back()}));
