@@ -51,7 +51,11 @@ void CpuBackend::run(const Graph& g, const StepInputs& in) {
                              " positions");
   token_ids_ = in.token_ids;
   positions_ = in.positions;
-  activations_.assign(g.tensors().size(), {});
+  // A decode step repeats the same graph: keep its buffers instead of reallocating them every token.
+  if (g.id() != last_graph_) {
+    activations_.assign(g.tensors().size(), {});
+    last_graph_ = g.id();
+  }
 
   auto input = [&](const Node& node, size_t i) -> const float* {
     TensorId id = node.inputs[i];
@@ -111,7 +115,7 @@ std::vector<float> CpuBackend::read(const Graph& g, TensorId id) const {
     if (it == kv_caches_.end()) throw std::runtime_error("cpu backend: no cache '" + t.name + "'");
     return it->second;
   }
-  if (static_cast<size_t>(id) >= activations_.size() || activations_[static_cast<size_t>(id)].empty())
+  if (g.id() != last_graph_ || activations_[static_cast<size_t>(id)].empty())
     throw std::runtime_error("cpu backend: tensor '" + t.name + "' was not computed by the last run");
   return activations_[static_cast<size_t>(id)];
 }

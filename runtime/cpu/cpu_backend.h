@@ -28,6 +28,7 @@ class CpuBackend : public Backend {
   ThreadPool pool_;
   bool profiling_ = false;
   std::vector<std::vector<float>> activations_;  // indexed by TensorId of the last graph run
+  uint64_t last_graph_ = 0;                       // its id: buffers are reused while the graph repeats
   std::vector<int32_t> token_ids_, positions_;
   std::map<std::string, std::vector<float>> kv_caches_;
   std::map<const void*, std::vector<float>> f32_weights_;
