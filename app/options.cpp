@@ -22,6 +22,7 @@ SessionOptions session_options(const Args& args) {
   so.backend = args.get("--backend", "auto");
   so.device = args.get_int("--device", -1);
   so.n_threads = args.get_int("--threads", 0);
+  so.exact_matmul = args.has("--exact");
   so.context = args.get_int("--ctx", 0);
   return so;
 }

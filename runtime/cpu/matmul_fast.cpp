@@ -1,0 +1,434 @@
+// Fast matmul kernels (see matmul_fast.h). Compiled once per SIMD target by Highway's foreach_target and
+// dispatched at run time, so a baseline x86-64 build still uses AVX2 on a CPU that has it.
+//
+// Integer dot products: every weight format is unpacked to 32 values per activation block, as unsigned
+// bytes where the format has an offset (Q4_0: q - 8, Q5_0: q - 16, Q4_K: q with a separate min, Q6_K:
+// q - 32; the offset times the activation block's integer sum is subtracted afterwards) and as signed bytes
+// for Q8_0. The unsigned x signed byte products are summed in pairs to int16 and then, weighted by the
+// sub-block scale (1, or Q6_K's 8-bit scales), in pairs to int32 (x86: pmaddubsw + pmaddwd; no overflow:
+// |pair| <= 2 * 128 * 127 < 32768). The int32 sums of a block are exact; they are converted to fp32 and
+// accumulated with the block's scale in fp32 lanes.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "runtime/cpu/matmul_fast.cpp"
+#include <hwy/foreach_target.h>  // must come before highway.h
+#include <hwy/highway.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstring>
+
+#include "runtime/cpu/matmul_fast.h"
+#include "runtime/cpu/quant.h"
+#include "runtime/cpu/quant_blocks.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace vkg {
+namespace cpu {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+#if HWY_TARGET != HWY_SCALAR
+
+using DU8 = hn::CappedTag<uint8_t, 32>;  // one 32-value activation block per vector where lanes allow
+using DI8 = hn::Repartition<int8_t, DU8>;
+using DI16 = hn::Repartition<int16_t, DU8>;
+using DI32 = hn::Repartition<int32_t, DU8>;
+using DF = hn::Repartition<float, DU8>;
+using VU8 = hn::Vec<DU8>;
+using VI8 = hn::Vec<DI8>;
+using VI16 = hn::Vec<DI16>;
+using VI32 = hn::Vec<DI32>;
+using VF = hn::Vec<DF>;
+constexpr int kTile = 4;  // token rows per weight-row pass
+
+HWY_INLINE size_t LanesU8() { return hn::Lanes(DU8()); }  // 32 (AVX2, AVX-512) or 16 (SSE4, NEON)
+
+HWY_INLINE float LoadHalf(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, sizeof h);
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+  return _cvtsh_ss(h);  // F16C is part of these targets
+#else
+  return fp16_to_fp32(h);
+#endif
+}
+
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_SSSE3
+HWY_INLINE __m128i MaddUbs(__m128i a, __m128i b) { return _mm_maddubs_epi16(a, b); }
+HWY_INLINE __m128i Madd(__m128i a, __m128i b) { return _mm_madd_epi16(a, b); }
+HWY_INLINE __m128i SignI8(__m128i a, __m128i b) { return _mm_sign_epi8(a, b); }
+HWY_INLINE __m128i AbsI8(__m128i a) { return _mm_abs_epi8(a); }
+#if HWY_TARGET <= HWY_AVX2
+HWY_INLINE __m256i MaddUbs(__m256i a, __m256i b) { return _mm256_maddubs_epi16(a, b); }
+HWY_INLINE __m256i Madd(__m256i a, __m256i b) { return _mm256_madd_epi16(a, b); }
+HWY_INLINE __m256i SignI8(__m256i a, __m256i b) { return _mm256_sign_epi8(a, b); }
+HWY_INLINE __m256i AbsI8(__m256i a) { return _mm256_abs_epi8(a); }
+#endif
+#endif
+
+// int32 lanes whose total is sum_i w[i] * x[i] * sc(i), where sc(i) is the int16 lane of `sc` covering the
+// pair (i & ~1): w unsigned (0..255 with pair sums < 32768), x signed.
+HWY_INLINE VI32 DotU(VU8 w, VI8 x, VI16 sc) {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_SSSE3
+  return VI32{Madd(MaddUbs(w.raw, x.raw), sc.raw)};
+#else
+  alignas(64) uint8_t wa[32];
+  alignas(64) int8_t xa[32];
+  alignas(64) int16_t sa[16];
+  alignas(64) int32_t r[8];
+  hn::Store(w, DU8(), wa);
+  hn::Store(x, DI8(), xa);
+  hn::Store(sc, DI16(), sa);
+  const size_t n = LanesU8();
+  for (size_t i = 0; i < n / 4; ++i) {
+    int32_t s = 0;
+    for (size_t k = 4 * i; k < 4 * i + 4; ++k) s += int32_t(wa[k]) * int32_t(xa[k]) * int32_t(sa[k / 2]);
+    r[i] = s;
+  }
+  return hn::Load(DI32(), r);
+#endif
+}
+
+// The same for signed w (Q8_0): |w| times x with w's sign.
+HWY_INLINE VI32 DotS(VI8 w, VI8 x, VI16 ones) {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_SSSE3
+  return VI32{Madd(MaddUbs(AbsI8(w.raw), SignI8(x.raw, w.raw)), ones.raw)};
+#else
+  const VI8 zero = hn::Zero(DI8());
+  const VI8 sx = hn::IfThenElse(hn::Lt(w, zero), hn::Neg(x), x);
+  return DotU(hn::BitCast(DU8(), hn::Abs(w)), sx, ones);
+#endif
+}
+
+// int16 lanes for DotU over values [o, o + lanes) of a 32-value block whose first 16 values have scale a
+// and last 16 scale b.
+HWY_INLINE VI16 HalfScales(size_t o, int a, int b) {
+  const DI16 d;
+  const size_t n_first = o >= 16 ? 0 : std::min(hn::Lanes(d), (16 - o) / 2);
+  return hn::IfThenElse(hn::FirstN(d, n_first), hn::Set(d, static_cast<int16_t>(a)),
+                        hn::Set(d, static_cast<int16_t>(b)));
+}
+
+HWY_INLINE float Total(VF v) { return hn::GetLane(hn::SumOfLanes(DF(), v)); }
+
+// Each kernel: one weight row against T token rows (x[t] = that token's activation blocks), results res[t].
+
+template <int T>
+void RowQ8_0(const uint8_t* row, int64_t K, const ActBlock* const* x, float* res) {
+  const size_t N = LanesU8();
+  const VI16 ones = hn::Set(DI16(), 1);
+  VF acc[T];
+  for (int t = 0; t < T; ++t) acc[t] = hn::Zero(DF());
+  for (int64_t b = 0; b < K / QK8_0; ++b) {
+    const uint8_t* blk = row + b * sizeof(block_q8_0);
+    const float dw = LoadHalf(blk + offsetof(block_q8_0, d));
+    const int8_t* qs = reinterpret_cast<const int8_t*>(blk + offsetof(block_q8_0, qs));
+    VI8 w[2];
+    for (size_t p = 0; p * N < 32; ++p) w[p] = hn::LoadU(DI8(), qs + p * N);
+    for (int t = 0; t < T; ++t) {
+      const ActBlock& a = x[t][b];
+      VI32 s = DotS(w[0], hn::LoadU(DI8(), a.q), ones);
+      for (size_t p = 1; p * N < 32; ++p) s = hn::Add(s, DotS(w[p], hn::LoadU(DI8(), a.q + p * N), ones));
+      acc[t] = hn::MulAdd(hn::ConvertTo(DF(), s), hn::Set(DF(), dw * a.d), acc[t]);
+    }
+  }
+  for (int t = 0; t < T; ++t) res[t] = Total(acc[t]);
+}
+
+// Q4_0 and Q5_0: unsigned quants (low nibble = values 0..15, high nibble = values 16..31), minus an offset.
+template <int T, bool kQ5>
+void RowQ4Q5_0(const uint8_t* row, int64_t K, const ActBlock* const* x, float* res) {
+  alignas(32) static constexpr uint8_t kByteOfBit[32] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                                                         2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3};
+  alignas(32) static constexpr uint8_t kBitInByte[32] = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128,
+                                                         1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
+  const size_t N = LanesU8();
+  const DU8 du8;
+  const VI16 ones = hn::Set(DI16(), 1);
+  const VU8 low4 = hn::Set(du8, 0x0F);
+  const size_t bytes = kQ5 ? sizeof(block_q5_0) : sizeof(block_q4_0);
+  const size_t qs_off = kQ5 ? offsetof(block_q5_0, qs) : offsetof(block_q4_0, qs);
+  const int offset = kQ5 ? 16 : 8;
+  VF acc[T];
+  float corr[T];
+  for (int t = 0; t < T; ++t) acc[t] = hn::Zero(DF()), corr[t] = 0;
+  for (int64_t b = 0; b < K / 32; ++b) {
+    const uint8_t* blk = row + b * bytes;
+    const float dw = LoadHalf(blk);  // d is the first field of both
+    const uint8_t* qs = blk + qs_off;
+    VU8 w[2];
+    if (N == 32) {
+      const hn::Half<DU8> dh;
+      const auto v = hn::LoadU(dh, qs);
+      w[0] = hn::And(hn::Combine(du8, hn::ShiftRight<4>(v), v), low4);
+    } else {
+      const VU8 v = hn::LoadU(du8, qs);
+      w[0] = hn::And(v, low4);
+      w[1] = hn::ShiftRight<4>(v);
+    }
+    if (kQ5) {
+      uint32_t qh;
+      std::memcpy(&qh, blk + offsetof(block_q5_0, qh), sizeof qh);
+      const VU8 hbytes = hn::BitCast(du8, hn::Set(hn::Repartition<uint32_t, DU8>(), qh));
+      const VU8 bit5 = hn::Set(du8, 0x10);
+      for (size_t p = 0; p * N < 32; ++p) {
+        const VU8 sel = hn::TableLookupBytes(hbytes, hn::LoadU(du8, kByteOfBit + p * N));
+        w[p] = hn::Or(w[p], hn::IfThenElseZero(hn::TestBit(sel, hn::LoadU(du8, kBitInByte + p * N)), bit5));
+      }
+    }
+    for (int t = 0; t < T; ++t) {
+      const ActBlock& a = x[t][b];
+      VI32 s = DotU(w[0], hn::LoadU(DI8(), a.q), ones);
+      for (size_t p = 1; p * N < 32; ++p) s = hn::Add(s, DotU(w[p], hn::LoadU(DI8(), a.q + p * N), ones));
+      const float da = dw * a.d;
+      acc[t] = hn::MulAdd(hn::ConvertTo(DF(), s), hn::Set(DF(), da), acc[t]);
+      corr[t] -= da * static_cast<float>(offset * (a.sum[0] + a.sum[1]));
+    }
+  }
+  for (int t = 0; t < T; ++t) res[t] = Total(acc[t]) + corr[t];
+}
+
+template <int T>
+void RowQ4_K(const uint8_t* row, int64_t K, const ActBlock* const* x, float* res) {
+  const size_t N = LanesU8();
+  const DU8 du8;
+  const VI16 ones = hn::Set(DI16(), 1);
+  const VU8 low4 = hn::Set(du8, 0x0F);
+  VF acc[T];
+  float corr[T];
+  for (int t = 0; t < T; ++t) acc[t] = hn::Zero(DF()), corr[t] = 0;
+  for (int64_t b = 0; b < K / QK_K; ++b) {
+    const uint8_t* blk = row + b * sizeof(block_q4_K);
+    const float d = LoadHalf(blk + offsetof(block_q4_K, d));
+    const float dmin = LoadHalf(blk + offsetof(block_q4_K, dmin));
+    const uint8_t* s = blk + offsetof(block_q4_K, scales);
+    float sc[8], mn[8];  // d * scale, dmin * min of each 32-value sub-block (ggml's get_scale_min_k4)
+    for (int j = 0; j < 4; ++j) {
+      sc[j] = d * static_cast<float>(s[j] & 63);
+      mn[j] = dmin * static_cast<float>(s[j + 4] & 63);
+      sc[j + 4] = d * static_cast<float>((s[j + 8] & 0xF) | ((s[j] >> 6) << 4));
+      mn[j + 4] = dmin * static_cast<float>((s[j + 8] >> 4) | ((s[j + 4] >> 6) << 4));
+    }
+    const uint8_t* qs = blk + offsetof(block_q4_K, qs);
+    for (int c = 0; c < 4; ++c) {  // 32 bytes: sub-block 2c in the low nibbles, 2c+1 in the high ones
+      VU8 lo[2], hi[2];
+      for (size_t p = 0; p * N < 32; ++p) {
+        const VU8 v = hn::LoadU(du8, qs + 32 * c + p * N);
+        lo[p] = hn::And(v, low4);
+        hi[p] = hn::ShiftRight<4>(v);
+      }
+      for (int t = 0; t < T; ++t) {
+        const ActBlock& a0 = x[t][b * 8 + 2 * c];
+        const ActBlock& a1 = x[t][b * 8 + 2 * c + 1];
+        VI32 s0 = DotU(lo[0], hn::LoadU(DI8(), a0.q), ones);
+        VI32 s1 = DotU(hi[0], hn::LoadU(DI8(), a1.q), ones);
+        for (size_t p = 1; p * N < 32; ++p) {
+          s0 = hn::Add(s0, DotU(lo[p], hn::LoadU(DI8(), a0.q + p * N), ones));
+          s1 = hn::Add(s1, DotU(hi[p], hn::LoadU(DI8(), a1.q + p * N), ones));
+        }
+        acc[t] = hn::MulAdd(hn::ConvertTo(DF(), s0), hn::Set(DF(), sc[2 * c] * a0.d), acc[t]);
+        acc[t] = hn::MulAdd(hn::ConvertTo(DF(), s1), hn::Set(DF(), sc[2 * c + 1] * a1.d), acc[t]);
+        corr[t] -= mn[2 * c] * a0.d * static_cast<float>(a0.sum[0] + a0.sum[1]) +
+                   mn[2 * c + 1] * a1.d * static_cast<float>(a1.sum[0] + a1.sum[1]);
+      }
+    }
+  }
+  for (int t = 0; t < T; ++t) res[t] = Total(acc[t]) + corr[t];
+}
+
+template <int T>
+void RowQ6_K(const uint8_t* row, int64_t K, const ActBlock* const* x, float* res) {
+  const size_t N = LanesU8();
+  const DU8 du8;
+  const VU8 low4 = hn::Set(du8, 0x0F), low2 = hn::Set(du8, 0x03);
+  VF acc[T];
+  float corr[T];
+  for (int t = 0; t < T; ++t) acc[t] = hn::Zero(DF()), corr[t] = 0;
+  for (int64_t b = 0; b < K / QK_K; ++b) {
+    const uint8_t* blk = row + b * sizeof(block_q6_K);
+    const float d = LoadHalf(blk + offsetof(block_q6_K, d));
+    const int8_t* scales = reinterpret_cast<const int8_t*>(blk + offsetof(block_q6_K, scales));
+    for (int h = 0; h < 2; ++h) {  // two halves of 128 values
+      const uint8_t* ql = blk + offsetof(block_q6_K, ql) + 64 * h;
+      const uint8_t* qh = blk + offsetof(block_q6_K, qh) + 32 * h;
+      const int8_t* S = scales + 8 * h;
+      VU8 q[4][2];  // q[g]: values 128h + 32g + l, l in [p*N, p*N + N)
+      VI16 sc[4][2];
+      for (size_t p = 0; p * N < 32; ++p) {
+        const VU8 a = hn::LoadU(du8, ql + p * N), c = hn::LoadU(du8, ql + 32 + p * N);
+        const VU8 hb = hn::LoadU(du8, qh + p * N);
+        q[0][p] = hn::Or(hn::And(a, low4), hn::ShiftLeft<4>(hn::And(hb, low2)));
+        q[1][p] = hn::Or(hn::And(c, low4), hn::ShiftLeft<4>(hn::And(hn::ShiftRight<2>(hb), low2)));
+        q[2][p] = hn::Or(hn::ShiftRight<4>(a), hn::ShiftLeft<4>(hn::And(hn::ShiftRight<4>(hb), low2)));
+        q[3][p] = hn::Or(hn::ShiftRight<4>(c), hn::ShiftLeft<4>(hn::ShiftRight<6>(hb)));
+        for (int g = 0; g < 4; ++g) sc[g][p] = HalfScales(p * N, S[2 * g], S[2 * g + 1]);
+      }
+      for (int t = 0; t < T; ++t) {
+        for (int g = 0; g < 4; ++g) {
+          const ActBlock& a = x[t][b * 8 + 4 * h + g];
+          VI32 s = DotU(q[g][0], hn::LoadU(DI8(), a.q), sc[g][0]);
+          for (size_t p = 1; p * N < 32; ++p) s = hn::Add(s, DotU(q[g][p], hn::LoadU(DI8(), a.q + p * N), sc[g][p]));
+          const float da = d * a.d;
+          acc[t] = hn::MulAdd(hn::ConvertTo(DF(), s), hn::Set(DF(), da), acc[t]);
+          corr[t] -= da * static_cast<float>(32 * (S[2 * g] * a.sum[0] + S[2 * g + 1] * a.sum[1]));
+        }
+      }
+    }
+  }
+  for (int t = 0; t < T; ++t) res[t] = Total(acc[t]) + corr[t];
+}
+
+// F32 / F16 / BF16 rows: converted to fp32 in registers, fp32 fused multiply-adds, two accumulators per
+// token so that decode (T = 1) is not bound by the add latency.
+template <int T>
+void RowFloat(DType type, const uint8_t* row, int64_t K, const float* const* x, float* res) {
+  const DF df;
+  const size_t NF = hn::Lanes(df);
+  auto load_w = [&](int64_t i) -> VF {
+    if (type == DType::F32) return hn::LoadU(df, reinterpret_cast<const float*>(row) + i);
+    if (type == DType::F16) {
+      const hn::Rebind<hwy::float16_t, DF> dh;
+      return hn::PromoteTo(df, hn::LoadU(dh, reinterpret_cast<const hwy::float16_t*>(row) + i));
+    }
+    const hn::Rebind<uint16_t, DF> du16;
+    const hn::Rebind<uint32_t, DF> du32;
+    const auto u = hn::PromoteTo(du32, hn::LoadU(du16, reinterpret_cast<const uint16_t*>(row) + i));
+    return hn::BitCast(df, hn::ShiftLeft<16>(u));
+  };
+  VF acc0[T], acc1[T];
+  for (int t = 0; t < T; ++t) acc0[t] = hn::Zero(df), acc1[t] = hn::Zero(df);
+  int64_t i = 0;
+  for (; i + 2 * static_cast<int64_t>(NF) <= K; i += 2 * NF) {
+    const VF w0 = load_w(i), w1 = load_w(i + NF);
+    for (int t = 0; t < T; ++t) {
+      acc0[t] = hn::MulAdd(w0, hn::LoadU(df, x[t] + i), acc0[t]);
+      acc1[t] = hn::MulAdd(w1, hn::LoadU(df, x[t] + i + NF), acc1[t]);
+    }
+  }
+  for (int t = 0; t < T; ++t) {
+    float s = Total(hn::Add(acc0[t], acc1[t]));
+    for (int64_t k = i; k < K; ++k) {
+      float wk;
+      uint16_t h;
+      if (type == DType::F32) {
+        std::memcpy(&wk, row + 4 * k, 4);
+      } else {
+        std::memcpy(&h, row + 2 * k, 2);
+        wk = type == DType::F16 ? fp16_to_fp32(h) : bf16_to_fp32(h);
+      }
+      s += wk * x[t][k];
+    }
+    res[t] = s;
+  }
+}
+
+template <int T>
+void RowAny(DType type, const uint8_t* row, int64_t K, const ActBlock* const* xq, const float* const* xf,
+            float* res) {
+  switch (type) {
+    case DType::Q8_0: return RowQ8_0<T>(row, K, xq, res);
+    case DType::Q4_0: return RowQ4Q5_0<T, false>(row, K, xq, res);
+    case DType::Q5_0: return RowQ4Q5_0<T, true>(row, K, xq, res);
+    case DType::Q4_K: return RowQ4_K<T>(row, K, xq, res);
+    case DType::Q6_K: return RowQ6_K<T>(row, K, xq, res);
+    default: return RowFloat<T>(type, row, K, xf, res);
+  }
+}
+
+bool HasKernels() { return true; }
+
+void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, int64_t r0, int64_t r1,
+                const ActBlock* xq, const float* xf, int64_t n_tokens, float* out, int64_t ldo) {
+  // Rows in groups that stay in L1/L2 while every token tile passes over them.
+  constexpr int64_t kRowGroup = 16;
+  const int64_t nb = K / 32;
+  for (int64_t g0 = r0; g0 < r1; g0 += kRowGroup) {
+    const int64_t g1 = std::min(r1, g0 + kRowGroup);
+    for (int64_t t0 = 0; t0 < n_tokens; t0 += kTile) {
+      const int T = static_cast<int>(std::min<int64_t>(kTile, n_tokens - t0));
+      const ActBlock* xqs[kTile];
+      const float* xfs[kTile];
+      for (int t = 0; t < T; ++t) {
+        xqs[t] = xq ? xq + (t0 + t) * nb : nullptr;
+        xfs[t] = xf ? xf + (t0 + t) * K : nullptr;
+      }
+      float res[kTile];
+      for (int64_t r = g0; r < g1; ++r) {
+        const uint8_t* row = weights + r * stride;
+        switch (T) {
+          case 1: RowAny<1>(type, row, K, xqs, xfs, res); break;
+          case 2: RowAny<2>(type, row, K, xqs, xfs, res); break;
+          case 3: RowAny<3>(type, row, K, xqs, xfs, res); break;
+          default: RowAny<4>(type, row, K, xqs, xfs, res); break;
+        }
+        for (int t = 0; t < T; ++t) out[(t0 + t) * ldo + r] = res[t];
+      }
+    }
+  }
+}
+
+#else  // HWY_SCALAR: no kernels; fast_matmul_supported() says so and the exact path runs.
+
+bool HasKernels() { return false; }
+void MatmulRows(DType, const uint8_t*, int64_t, int64_t, int64_t, int64_t, const ActBlock*, const float*, int64_t,
+                float*, int64_t) {}
+
+#endif
+
+const char* TargetName() { return hwy::TargetName(HWY_TARGET); }
+
+}  // namespace HWY_NAMESPACE
+}  // namespace cpu
+}  // namespace vkg
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace vkg {
+namespace cpu {
+
+HWY_EXPORT(HasKernels);
+HWY_EXPORT(MatmulRows);
+HWY_EXPORT(TargetName);
+
+bool fast_matmul_quantizes(DType type) {
+  return type == DType::Q8_0 || type == DType::Q4_0 || type == DType::Q5_0 || type == DType::Q4_K ||
+         type == DType::Q6_K;
+}
+
+bool fast_matmul_supported(DType type) {
+  static const bool has_kernels = HWY_DYNAMIC_DISPATCH(HasKernels)();
+  return has_kernels && (fast_matmul_quantizes(type) || type == DType::F32 || type == DType::F16 ||
+                         type == DType::BF16);
+}
+
+const char* fast_matmul_target() { return HWY_DYNAMIC_DISPATCH(TargetName)(); }
+
+void quantize_activations(const float* x, int64_t n, ActBlock* out) {
+  for (int64_t b = 0; b < n / 32; ++b) {
+    const float* v = x + 32 * b;
+    float amax = 0;
+    for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(v[i]));
+    const float d = amax / 127.0f;
+    const float inv = d > 0 ? 1.0f / d : 0.0f;
+    ActBlock& a = out[b];
+    a.d = d;
+    int sums[2] = {0, 0};
+    for (int i = 0; i < 32; ++i) {
+      const int q = static_cast<int>(std::nearbyint(v[i] * inv));
+      a.q[i] = static_cast<int8_t>(q);
+      sums[i / 16] += q;
+    }
+    a.sum[0] = static_cast<int16_t>(sums[0]);
+    a.sum[1] = static_cast<int16_t>(sums[1]);
+  }
+}
+
+void fast_matmul_rows(DType type, const uint8_t* weights, int64_t row_stride, int64_t K, int64_t r0, int64_t r1,
+                      const ActBlock* xq, const float* xf, int64_t n_tokens, float* out, int64_t ldo) {
+  HWY_DYNAMIC_DISPATCH(MatmulRows)(type, weights, row_stride, K, r0, r1, xq, xf, n_tokens, out, ldo);
+}
+
+}  // namespace cpu
+}  // namespace vkg
+#endif  // HWY_ONCE
