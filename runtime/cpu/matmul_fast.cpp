@@ -28,7 +28,8 @@ namespace cpu {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-#if HWY_TARGET != HWY_SCALAR
+// Fixed 32-byte (or 16-byte) vectors: scalable targets (SVE, RVV) would need run-time lane counts.
+#if HWY_TARGET != HWY_SCALAR && !HWY_HAVE_SCALABLE
 
 using DU8 = hn::CappedTag<uint8_t, 32>;  // one 32-value activation block per vector where lanes allow
 using DI8 = hn::Repartition<int8_t, DU8>;
@@ -112,171 +113,216 @@ HWY_INLINE VI16 HalfScales(size_t o, int a, int b) {
 
 HWY_INLINE float Total(VF v) { return hn::GetLane(hn::SumOfLanes(DF(), v)); }
 
-// Each kernel: one weight row against T token rows (x[t] = that token's activation blocks), results res[t].
+// Each kernel: R weight rows against T token rows (x[t] = that token's activation blocks), results
+// res[r * T + t]. Several rows (decode) give independent accumulation chains and share the activation
+// loads; several tokens (prefill) share each decoded weight block.
 
-template <int T>
-void RowQ8_0(const uint8_t* row, int64_t K, const ActBlock* const* x, float* res) {
-  const size_t N = LanesU8();
+template <int R, int T>
+void RowsQ8_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, float* res) {
+  constexpr size_t N = HWY_MIN(size_t{32}, HWY_LANES(uint8_t));
+  constexpr size_t P = 32 / N;
   const VI16 ones = hn::Set(DI16(), 1);
-  VF acc[T];
-  for (int t = 0; t < T; ++t) acc[t] = hn::Zero(DF());
+  VF acc[R][T];
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < T; ++t) acc[r][t] = hn::Zero(DF());
   for (int64_t b = 0; b < K / QK8_0; ++b) {
-    const uint8_t* blk = row + b * sizeof(block_q8_0);
-    const float dw = LoadHalf(blk + offsetof(block_q8_0, d));
-    const int8_t* qs = reinterpret_cast<const int8_t*>(blk + offsetof(block_q8_0, qs));
-    VI8 w[2];
-    for (size_t p = 0; p * N < 32; ++p) w[p] = hn::LoadU(DI8(), qs + p * N);
+    VI8 w[R][P];
+    float dw[R];
+    for (int r = 0; r < R; ++r) {
+      const uint8_t* blk = rows[r] + b * sizeof(block_q8_0);
+      dw[r] = LoadHalf(blk + offsetof(block_q8_0, d));
+      const int8_t* qs = reinterpret_cast<const int8_t*>(blk + offsetof(block_q8_0, qs));
+      for (size_t p = 0; p < P; ++p) w[r][p] = hn::LoadU(DI8(), qs + p * N);
+    }
     for (int t = 0; t < T; ++t) {
       const ActBlock& a = x[t][b];
-      VI32 s = DotS(w[0], hn::LoadU(DI8(), a.q), ones);
-      for (size_t p = 1; p * N < 32; ++p) s = hn::Add(s, DotS(w[p], hn::LoadU(DI8(), a.q + p * N), ones));
-      acc[t] = hn::MulAdd(hn::ConvertTo(DF(), s), hn::Set(DF(), dw * a.d), acc[t]);
+      VI8 xv[P];
+      for (size_t p = 0; p < P; ++p) xv[p] = hn::LoadU(DI8(), a.q + p * N);
+      for (int r = 0; r < R; ++r) {
+        VI32 s = DotS(w[r][0], xv[0], ones);
+        for (size_t p = 1; p < P; ++p) s = hn::Add(s, DotS(w[r][p], xv[p], ones));
+        acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s), hn::Set(DF(), dw[r] * a.d), acc[r][t]);
+      }
     }
   }
-  for (int t = 0; t < T; ++t) res[t] = Total(acc[t]);
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < T; ++t) res[r * T + t] = Total(acc[r][t]);
 }
 
 // Q4_0 and Q5_0: unsigned quants (low nibble = values 0..15, high nibble = values 16..31), minus an offset.
-template <int T, bool kQ5>
-void RowQ4Q5_0(const uint8_t* row, int64_t K, const ActBlock* const* x, float* res) {
+template <int R, int T, bool kQ5>
+void RowsQ4Q5_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, float* res) {
   alignas(32) static constexpr uint8_t kByteOfBit[32] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
                                                          2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3};
   alignas(32) static constexpr uint8_t kBitInByte[32] = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128,
                                                          1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
-  const size_t N = LanesU8();
+  constexpr size_t N = HWY_MIN(size_t{32}, HWY_LANES(uint8_t));
+  constexpr size_t P = 32 / N;
   const DU8 du8;
   const VI16 ones = hn::Set(DI16(), 1);
   const VU8 low4 = hn::Set(du8, 0x0F);
   const size_t bytes = kQ5 ? sizeof(block_q5_0) : sizeof(block_q4_0);
   const size_t qs_off = kQ5 ? offsetof(block_q5_0, qs) : offsetof(block_q4_0, qs);
-  const int offset = kQ5 ? 16 : 8;
-  VF acc[T];
-  float corr[T];
-  for (int t = 0; t < T; ++t) acc[t] = hn::Zero(DF()), corr[t] = 0;
+  const float offset = kQ5 ? 16.0f : 8.0f;
+  VF acc[R][T];
+  float corr[R][T];
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < T; ++t) acc[r][t] = hn::Zero(DF()), corr[r][t] = 0;
   for (int64_t b = 0; b < K / 32; ++b) {
-    const uint8_t* blk = row + b * bytes;
-    const float dw = LoadHalf(blk);  // d is the first field of both
-    const uint8_t* qs = blk + qs_off;
-    VU8 w[2];
-    if (N == 32) {
-      const hn::Half<DU8> dh;
-      const auto v = hn::LoadU(dh, qs);
-      w[0] = hn::And(hn::Combine(du8, hn::ShiftRight<4>(v), v), low4);
-    } else {
-      const VU8 v = hn::LoadU(du8, qs);
-      w[0] = hn::And(v, low4);
-      w[1] = hn::ShiftRight<4>(v);
-    }
-    if (kQ5) {
-      uint32_t qh;
-      std::memcpy(&qh, blk + offsetof(block_q5_0, qh), sizeof qh);
-      const VU8 hbytes = hn::BitCast(du8, hn::Set(hn::Repartition<uint32_t, DU8>(), qh));
-      const VU8 bit5 = hn::Set(du8, 0x10);
-      for (size_t p = 0; p * N < 32; ++p) {
-        const VU8 sel = hn::TableLookupBytes(hbytes, hn::LoadU(du8, kByteOfBit + p * N));
-        w[p] = hn::Or(w[p], hn::IfThenElseZero(hn::TestBit(sel, hn::LoadU(du8, kBitInByte + p * N)), bit5));
+    VU8 w[R][P];
+    float dw[R];
+    for (int r = 0; r < R; ++r) {
+      const uint8_t* blk = rows[r] + b * bytes;
+      dw[r] = LoadHalf(blk);  // d is the first field of both
+      const uint8_t* qs = blk + qs_off;
+      if constexpr (N == 32) {
+        const hn::Half<DU8> dh;
+        const auto v = hn::LoadU(dh, qs);
+        w[r][0] = hn::And(hn::Combine(du8, hn::ShiftRight<4>(v), v), low4);
+      } else {
+        const VU8 v = hn::LoadU(du8, qs);
+        w[r][0] = hn::And(v, low4);
+        w[r][1] = hn::ShiftRight<4>(v);
+      }
+      if constexpr (kQ5) {
+        uint32_t qh;
+        std::memcpy(&qh, blk + offsetof(block_q5_0, qh), sizeof qh);
+        const VU8 hbytes = hn::BitCast(du8, hn::Set(hn::Repartition<uint32_t, DU8>(), qh));
+        const VU8 bit5 = hn::Set(du8, 0x10);
+        for (size_t p = 0; p < P; ++p) {
+          const VU8 sel = hn::TableLookupBytes(hbytes, hn::LoadU(du8, kByteOfBit + p * N));
+          w[r][p] = hn::Or(w[r][p], hn::IfThenElseZero(hn::TestBit(sel, hn::LoadU(du8, kBitInByte + p * N)), bit5));
+        }
       }
     }
     for (int t = 0; t < T; ++t) {
       const ActBlock& a = x[t][b];
-      VI32 s = DotU(w[0], hn::LoadU(DI8(), a.q), ones);
-      for (size_t p = 1; p * N < 32; ++p) s = hn::Add(s, DotU(w[p], hn::LoadU(DI8(), a.q + p * N), ones));
-      const float da = dw * a.d;
-      acc[t] = hn::MulAdd(hn::ConvertTo(DF(), s), hn::Set(DF(), da), acc[t]);
-      corr[t] -= da * static_cast<float>(offset * (a.sum[0] + a.sum[1]));
+      VI8 xv[P];
+      for (size_t p = 0; p < P; ++p) xv[p] = hn::LoadU(DI8(), a.q + p * N);
+      const float xsum = offset * static_cast<float>(a.sum[0] + a.sum[1]);
+      for (int r = 0; r < R; ++r) {
+        VI32 s = DotU(w[r][0], xv[0], ones);
+        for (size_t p = 1; p < P; ++p) s = hn::Add(s, DotU(w[r][p], xv[p], ones));
+        const float da = dw[r] * a.d;
+        acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s), hn::Set(DF(), da), acc[r][t]);
+        corr[r][t] -= da * xsum;
+      }
     }
   }
-  for (int t = 0; t < T; ++t) res[t] = Total(acc[t]) + corr[t];
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < T; ++t) res[r * T + t] = Total(acc[r][t]) + corr[r][t];
 }
 
-template <int T>
-void RowQ4_K(const uint8_t* row, int64_t K, const ActBlock* const* x, float* res) {
-  const size_t N = LanesU8();
+template <int R, int T>
+void RowsQ4_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, float* res) {
+  constexpr size_t N = HWY_MIN(size_t{32}, HWY_LANES(uint8_t));
+  constexpr size_t P = 32 / N;
   const DU8 du8;
   const VI16 ones = hn::Set(DI16(), 1);
   const VU8 low4 = hn::Set(du8, 0x0F);
-  VF acc[T];
-  float corr[T];
-  for (int t = 0; t < T; ++t) acc[t] = hn::Zero(DF()), corr[t] = 0;
+  VF acc[R][T];
+  float corr[R][T];
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < T; ++t) acc[r][t] = hn::Zero(DF()), corr[r][t] = 0;
   for (int64_t b = 0; b < K / QK_K; ++b) {
-    const uint8_t* blk = row + b * sizeof(block_q4_K);
-    const float d = LoadHalf(blk + offsetof(block_q4_K, d));
-    const float dmin = LoadHalf(blk + offsetof(block_q4_K, dmin));
-    const uint8_t* s = blk + offsetof(block_q4_K, scales);
-    float sc[8], mn[8];  // d * scale, dmin * min of each 32-value sub-block (ggml's get_scale_min_k4)
-    for (int j = 0; j < 4; ++j) {
-      sc[j] = d * static_cast<float>(s[j] & 63);
-      mn[j] = dmin * static_cast<float>(s[j + 4] & 63);
-      sc[j + 4] = d * static_cast<float>((s[j + 8] & 0xF) | ((s[j] >> 6) << 4));
-      mn[j + 4] = dmin * static_cast<float>((s[j + 8] >> 4) | ((s[j + 4] >> 6) << 4));
-    }
-    const uint8_t* qs = blk + offsetof(block_q4_K, qs);
-    for (int c = 0; c < 4; ++c) {  // 32 bytes: sub-block 2c in the low nibbles, 2c+1 in the high ones
-      VU8 lo[2], hi[2];
-      for (size_t p = 0; p * N < 32; ++p) {
-        const VU8 v = hn::LoadU(du8, qs + 32 * c + p * N);
-        lo[p] = hn::And(v, low4);
-        hi[p] = hn::ShiftRight<4>(v);
+    float sc[R][8], mn[R][8];  // d * scale, dmin * min of each 32-value sub-block (ggml's get_scale_min_k4)
+    const uint8_t* qs[R];
+    for (int r = 0; r < R; ++r) {
+      const uint8_t* blk = rows[r] + b * sizeof(block_q4_K);
+      const float d = LoadHalf(blk + offsetof(block_q4_K, d));
+      const float dmin = LoadHalf(blk + offsetof(block_q4_K, dmin));
+      const uint8_t* s = blk + offsetof(block_q4_K, scales);
+      for (int j = 0; j < 4; ++j) {
+        sc[r][j] = d * static_cast<float>(s[j] & 63);
+        mn[r][j] = dmin * static_cast<float>(s[j + 4] & 63);
+        sc[r][j + 4] = d * static_cast<float>((s[j + 8] & 0xF) | ((s[j] >> 6) << 4));
+        mn[r][j + 4] = dmin * static_cast<float>((s[j + 8] >> 4) | ((s[j + 4] >> 6) << 4));
       }
+      qs[r] = blk + offsetof(block_q4_K, qs);
+    }
+    for (int c = 0; c < 4; ++c) {  // 32 bytes: sub-block 2c in the low nibbles, 2c+1 in the high ones
+      VU8 lo[R][P], hi[R][P];
+      for (int r = 0; r < R; ++r)
+        for (size_t p = 0; p < P; ++p) {
+          const VU8 v = hn::LoadU(du8, qs[r] + 32 * c + p * N);
+          lo[r][p] = hn::And(v, low4);
+          hi[r][p] = hn::ShiftRight<4>(v);
+        }
       for (int t = 0; t < T; ++t) {
         const ActBlock& a0 = x[t][b * 8 + 2 * c];
         const ActBlock& a1 = x[t][b * 8 + 2 * c + 1];
-        VI32 s0 = DotU(lo[0], hn::LoadU(DI8(), a0.q), ones);
-        VI32 s1 = DotU(hi[0], hn::LoadU(DI8(), a1.q), ones);
-        for (size_t p = 1; p * N < 32; ++p) {
-          s0 = hn::Add(s0, DotU(lo[p], hn::LoadU(DI8(), a0.q + p * N), ones));
-          s1 = hn::Add(s1, DotU(hi[p], hn::LoadU(DI8(), a1.q + p * N), ones));
+        VI8 x0[P], x1[P];
+        for (size_t p = 0; p < P; ++p) x0[p] = hn::LoadU(DI8(), a0.q + p * N), x1[p] = hn::LoadU(DI8(), a1.q + p * N);
+        const float m0 = a0.d * static_cast<float>(a0.sum[0] + a0.sum[1]);
+        const float m1 = a1.d * static_cast<float>(a1.sum[0] + a1.sum[1]);
+        for (int r = 0; r < R; ++r) {
+          VI32 s0 = DotU(lo[r][0], x0[0], ones);
+          VI32 s1 = DotU(hi[r][0], x1[0], ones);
+          for (size_t p = 1; p < P; ++p) {
+            s0 = hn::Add(s0, DotU(lo[r][p], x0[p], ones));
+            s1 = hn::Add(s1, DotU(hi[r][p], x1[p], ones));
+          }
+          acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s0), hn::Set(DF(), sc[r][2 * c] * a0.d), acc[r][t]);
+          acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s1), hn::Set(DF(), sc[r][2 * c + 1] * a1.d), acc[r][t]);
+          corr[r][t] -= mn[r][2 * c] * m0 + mn[r][2 * c + 1] * m1;
         }
-        acc[t] = hn::MulAdd(hn::ConvertTo(DF(), s0), hn::Set(DF(), sc[2 * c] * a0.d), acc[t]);
-        acc[t] = hn::MulAdd(hn::ConvertTo(DF(), s1), hn::Set(DF(), sc[2 * c + 1] * a1.d), acc[t]);
-        corr[t] -= mn[2 * c] * a0.d * static_cast<float>(a0.sum[0] + a0.sum[1]) +
-                   mn[2 * c + 1] * a1.d * static_cast<float>(a1.sum[0] + a1.sum[1]);
       }
     }
   }
-  for (int t = 0; t < T; ++t) res[t] = Total(acc[t]) + corr[t];
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < T; ++t) res[r * T + t] = Total(acc[r][t]) + corr[r][t];
 }
 
-template <int T>
-void RowQ6_K(const uint8_t* row, int64_t K, const ActBlock* const* x, float* res) {
-  const size_t N = LanesU8();
+template <int R, int T>
+void RowsQ6_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, float* res) {
+  constexpr size_t N = HWY_MIN(size_t{32}, HWY_LANES(uint8_t));
+  constexpr size_t P = 32 / N;
   const DU8 du8;
   const VU8 low4 = hn::Set(du8, 0x0F), low2 = hn::Set(du8, 0x03);
-  VF acc[T];
-  float corr[T];
-  for (int t = 0; t < T; ++t) acc[t] = hn::Zero(DF()), corr[t] = 0;
+  VF acc[R][T];
+  float corr[R][T];
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < T; ++t) acc[r][t] = hn::Zero(DF()), corr[r][t] = 0;
   for (int64_t b = 0; b < K / QK_K; ++b) {
-    const uint8_t* blk = row + b * sizeof(block_q6_K);
-    const float d = LoadHalf(blk + offsetof(block_q6_K, d));
-    const int8_t* scales = reinterpret_cast<const int8_t*>(blk + offsetof(block_q6_K, scales));
     for (int h = 0; h < 2; ++h) {  // two halves of 128 values
-      const uint8_t* ql = blk + offsetof(block_q6_K, ql) + 64 * h;
-      const uint8_t* qh = blk + offsetof(block_q6_K, qh) + 32 * h;
-      const int8_t* S = scales + 8 * h;
-      VU8 q[4][2];  // q[g]: values 128h + 32g + l, l in [p*N, p*N + N)
-      VI16 sc[4][2];
-      for (size_t p = 0; p * N < 32; ++p) {
-        const VU8 a = hn::LoadU(du8, ql + p * N), c = hn::LoadU(du8, ql + 32 + p * N);
-        const VU8 hb = hn::LoadU(du8, qh + p * N);
-        q[0][p] = hn::Or(hn::And(a, low4), hn::ShiftLeft<4>(hn::And(hb, low2)));
-        q[1][p] = hn::Or(hn::And(c, low4), hn::ShiftLeft<4>(hn::And(hn::ShiftRight<2>(hb), low2)));
-        q[2][p] = hn::Or(hn::ShiftRight<4>(a), hn::ShiftLeft<4>(hn::And(hn::ShiftRight<4>(hb), low2)));
-        q[3][p] = hn::Or(hn::ShiftRight<4>(c), hn::ShiftLeft<4>(hn::ShiftRight<6>(hb)));
-        for (int g = 0; g < 4; ++g) sc[g][p] = HalfScales(p * N, S[2 * g], S[2 * g + 1]);
+      VU8 q[R][4][P];  // q[r][g]: values 128h + 32g + l, l in [p*N, p*N + N)
+      VI16 sc[R][4][P];
+      const int8_t* S[R];
+      float d[R];
+      for (int r = 0; r < R; ++r) {
+        const uint8_t* blk = rows[r] + b * sizeof(block_q6_K);
+        d[r] = LoadHalf(blk + offsetof(block_q6_K, d));
+        const uint8_t* ql = blk + offsetof(block_q6_K, ql) + 64 * h;
+        const uint8_t* qh = blk + offsetof(block_q6_K, qh) + 32 * h;
+        S[r] = reinterpret_cast<const int8_t*>(blk + offsetof(block_q6_K, scales)) + 8 * h;
+        for (size_t p = 0; p < P; ++p) {
+          const VU8 a = hn::LoadU(du8, ql + p * N), c = hn::LoadU(du8, ql + 32 + p * N);
+          const VU8 hb = hn::LoadU(du8, qh + p * N);
+          q[r][0][p] = hn::Or(hn::And(a, low4), hn::ShiftLeft<4>(hn::And(hb, low2)));
+          q[r][1][p] = hn::Or(hn::And(c, low4), hn::ShiftLeft<4>(hn::And(hn::ShiftRight<2>(hb), low2)));
+          q[r][2][p] = hn::Or(hn::ShiftRight<4>(a), hn::ShiftLeft<4>(hn::And(hn::ShiftRight<4>(hb), low2)));
+          q[r][3][p] = hn::Or(hn::ShiftRight<4>(c), hn::ShiftLeft<4>(hn::ShiftRight<6>(hb)));
+          for (int g = 0; g < 4; ++g) sc[r][g][p] = HalfScales(p * N, S[r][2 * g], S[r][2 * g + 1]);
+        }
       }
       for (int t = 0; t < T; ++t) {
         for (int g = 0; g < 4; ++g) {
           const ActBlock& a = x[t][b * 8 + 4 * h + g];
-          VI32 s = DotU(q[g][0], hn::LoadU(DI8(), a.q), sc[g][0]);
-          for (size_t p = 1; p * N < 32; ++p) s = hn::Add(s, DotU(q[g][p], hn::LoadU(DI8(), a.q + p * N), sc[g][p]));
-          const float da = d * a.d;
-          acc[t] = hn::MulAdd(hn::ConvertTo(DF(), s), hn::Set(DF(), da), acc[t]);
-          corr[t] -= da * static_cast<float>(32 * (S[2 * g] * a.sum[0] + S[2 * g + 1] * a.sum[1]));
+          VI8 xv[P];
+          for (size_t p = 0; p < P; ++p) xv[p] = hn::LoadU(DI8(), a.q + p * N);
+          for (int r = 0; r < R; ++r) {
+            VI32 s = DotU(q[r][g][0], xv[0], sc[r][g][0]);
+            for (size_t p = 1; p < P; ++p) s = hn::Add(s, DotU(q[r][g][p], xv[p], sc[r][g][p]));
+            const float da = d[r] * a.d;
+            acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s), hn::Set(DF(), da), acc[r][t]);
+            corr[r][t] -= da * static_cast<float>(32 * (S[r][2 * g] * a.sum[0] + S[r][2 * g + 1] * a.sum[1]));
+          }
         }
       }
     }
   }
-  for (int t = 0; t < T; ++t) res[t] = Total(acc[t]) + corr[t];
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < T; ++t) res[r * T + t] = Total(acc[r][t]) + corr[r][t];
 }
 
 // F32 / F16 / BF16 rows: converted to fp32 in registers, fp32 fused multiply-adds, two accumulators per
@@ -323,16 +369,17 @@ void RowFloat(DType type, const uint8_t* row, int64_t K, const float* const* x, 
   }
 }
 
-template <int T>
-void RowAny(DType type, const uint8_t* row, int64_t K, const ActBlock* const* xq, const float* const* xf,
-            float* res) {
+template <int R, int T>
+void RowsAny(DType type, const uint8_t* const* rows, int64_t K, const ActBlock* const* xq, const float* const* xf,
+             float* res) {
   switch (type) {
-    case DType::Q8_0: return RowQ8_0<T>(row, K, xq, res);
-    case DType::Q4_0: return RowQ4Q5_0<T, false>(row, K, xq, res);
-    case DType::Q5_0: return RowQ4Q5_0<T, true>(row, K, xq, res);
-    case DType::Q4_K: return RowQ4_K<T>(row, K, xq, res);
-    case DType::Q6_K: return RowQ6_K<T>(row, K, xq, res);
-    default: return RowFloat<T>(type, row, K, xf, res);
+    case DType::Q8_0: return RowsQ8_0<R, T>(rows, K, xq, res);
+    case DType::Q4_0: return RowsQ4Q5_0<R, T, false>(rows, K, xq, res);
+    case DType::Q5_0: return RowsQ4Q5_0<R, T, true>(rows, K, xq, res);
+    case DType::Q4_K: return RowsQ4_K<R, T>(rows, K, xq, res);
+    case DType::Q6_K: return RowsQ6_K<R, T>(rows, K, xq, res);
+    default:
+      for (int r = 0; r < R; ++r) RowFloat<T>(type, rows[r], K, xf, res + r * T);
   }
 }
 
@@ -342,6 +389,11 @@ void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, i
                 const ActBlock* xq, const float* xf, int64_t n_tokens, float* out, int64_t ldo) {
   // Rows in groups that stay in L1/L2 while every token tile passes over them.
   constexpr int64_t kRowGroup = 16;
+  // Two weight rows per kernel call when a tile has fewer than kTile tokens (decode): independent
+  // accumulation chains and shared activation loads. Only for Q4_0/Q5_0: measured while streaming weights
+  // from memory, two interleaved rows were slower for Q8_0, Q4_K and Q6_K (up to 2x for Q8_0 on Zen 3).
+  constexpr int kRows = 2;
+  const bool pair_rows = type == DType::Q4_0 || type == DType::Q5_0;
   const int64_t nb = K / 32;
   for (int64_t g0 = r0; g0 < r1; g0 += kRowGroup) {
     const int64_t g1 = std::min(r1, g0 + kRowGroup);
@@ -353,22 +405,33 @@ void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, i
         xqs[t] = xq ? xq + (t0 + t) * nb : nullptr;
         xfs[t] = xf ? xf + (t0 + t) * K : nullptr;
       }
-      float res[kTile];
-      for (int64_t r = g0; r < g1; ++r) {
-        const uint8_t* row = weights + r * stride;
-        switch (T) {
-          case 1: RowAny<1>(type, row, K, xqs, xfs, res); break;
-          case 2: RowAny<2>(type, row, K, xqs, xfs, res); break;
-          case 3: RowAny<3>(type, row, K, xqs, xfs, res); break;
-          default: RowAny<4>(type, row, K, xqs, xfs, res); break;
+      float res[kRows * kTile];
+      for (int64_t r = g0; r < g1;) {
+        const uint8_t* rows[kRows] = {weights + r * stride, weights + std::min(r + 1, g1 - 1) * stride};
+        const int R = (pair_rows && T < kTile && r + kRows <= g1) ? kRows : 1;
+        if (R == kRows) {
+          switch (T) {
+            case 1: RowsAny<kRows, 1>(type, rows, K, xqs, xfs, res); break;
+            case 2: RowsAny<kRows, 2>(type, rows, K, xqs, xfs, res); break;
+            default: RowsAny<kRows, 3>(type, rows, K, xqs, xfs, res); break;
+          }
+        } else {
+          switch (T) {
+            case 1: RowsAny<1, 1>(type, rows, K, xqs, xfs, res); break;
+            case 2: RowsAny<1, 2>(type, rows, K, xqs, xfs, res); break;
+            case 3: RowsAny<1, 3>(type, rows, K, xqs, xfs, res); break;
+            default: RowsAny<1, 4>(type, rows, K, xqs, xfs, res); break;
+          }
         }
-        for (int t = 0; t < T; ++t) out[(t0 + t) * ldo + r] = res[t];
+        for (int i = 0; i < R; ++i)
+          for (int t = 0; t < T; ++t) out[(t0 + t) * ldo + r + i] = res[i * T + t];
+        r += R;
       }
     }
   }
 }
 
-#else  // HWY_SCALAR: no kernels; fast_matmul_supported() says so and the exact path runs.
+#else  // HWY_SCALAR, SVE, RVV: no kernels; fast_matmul_supported() says so and the exact path runs.
 
 bool HasKernels() { return false; }
 void MatmulRows(DType, const uint8_t*, int64_t, int64_t, int64_t, int64_t, const ActBlock*, const float*, int64_t,
