@@ -164,6 +164,7 @@ void RowsQ4Q5_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x,
   const size_t bytes = kQ5 ? sizeof(block_q5_0) : sizeof(block_q4_0);
   const size_t qs_off = kQ5 ? offsetof(block_q5_0, qs) : offsetof(block_q4_0, qs);
   const float offset = kQ5 ? 16.0f : 8.0f;
+  float cw[R];
   VF acc[R][T];
   float corr[R][T];
   for (int r = 0; r < R; ++r)
@@ -174,6 +175,7 @@ void RowsQ4Q5_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x,
     for (int r = 0; r < R; ++r) {
       const uint8_t* blk = rows[r] + b * bytes;
       dw[r] = LoadHalf(blk);  // d is the first field of both
+      cw[r] = dw[r] * offset;
       const uint8_t* qs = blk + qs_off;
       if constexpr (N == 32) {
         const hn::Half<DU8> dh;
@@ -199,13 +201,12 @@ void RowsQ4Q5_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x,
       const ActBlock& a = x[t][b];
       VI8 xv[P];
       for (size_t p = 0; p < P; ++p) xv[p] = hn::LoadU(DI8(), a.q + p * N);
-      const float xsum = offset * static_cast<float>(a.sum[0] + a.sum[1]);
       for (int r = 0; r < R; ++r) {
         VI32 s = DotU(w[r][0], xv[0], ones);
         for (size_t p = 1; p < P; ++p) s = hn::Add(s, DotU(w[r][p], xv[p], ones));
         const float da = dw[r] * a.d;
         acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s), hn::Set(DF(), da), acc[r][t]);
-        corr[r][t] -= da * xsum;
+        corr[r][t] -= cw[r] * a.dsum;
       }
     }
   }
@@ -253,8 +254,7 @@ void RowsQ4_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, f
         const ActBlock& a1 = x[t][b * 8 + 2 * c + 1];
         VI8 x0[P], x1[P];
         for (size_t p = 0; p < P; ++p) x0[p] = hn::LoadU(DI8(), a0.q + p * N), x1[p] = hn::LoadU(DI8(), a1.q + p * N);
-        const float m0 = a0.d * static_cast<float>(a0.sum[0] + a0.sum[1]);
-        const float m1 = a1.d * static_cast<float>(a1.sum[0] + a1.sum[1]);
+        const float m0 = a0.dsum, m1 = a1.dsum;
         for (int r = 0; r < R; ++r) {
           VI32 s0 = DotU(lo[r][0], x0[0], ones);
           VI32 s1 = DotU(hi[r][0], x1[0], ones);
@@ -288,13 +288,14 @@ void RowsQ6_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, f
       VU8 q[R][4][P];  // q[r][g]: values 128h + 32g + l, l in [p*N, p*N + N)
       VI16 sc[R][4][P];
       const int8_t* S[R];
-      float d[R];
+      float d[R], Sd[R][8];  // 32 * d * scale: the offset term of each 16-value sub-block
       for (int r = 0; r < R; ++r) {
         const uint8_t* blk = rows[r] + b * sizeof(block_q6_K);
         d[r] = LoadHalf(blk + offsetof(block_q6_K, d));
         const uint8_t* ql = blk + offsetof(block_q6_K, ql) + 64 * h;
         const uint8_t* qh = blk + offsetof(block_q6_K, qh) + 32 * h;
         S[r] = reinterpret_cast<const int8_t*>(blk + offsetof(block_q6_K, scales)) + 8 * h;
+        for (int j = 0; j < 8; ++j) Sd[r][j] = 32.0f * d[r] * static_cast<float>(S[r][j]);
         for (size_t p = 0; p < P; ++p) {
           const VU8 a = hn::LoadU(du8, ql + p * N), c = hn::LoadU(du8, ql + 32 + p * N);
           const VU8 hb = hn::LoadU(du8, qh + p * N);
@@ -315,7 +316,7 @@ void RowsQ6_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, f
             for (size_t p = 1; p < P; ++p) s = hn::Add(s, DotU(q[r][g][p], xv[p], sc[r][g][p]));
             const float da = d[r] * a.d;
             acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s), hn::Set(DF(), da), acc[r][t]);
-            corr[r][t] -= da * static_cast<float>(32 * (S[r][2 * g] * a.sum[0] + S[r][2 * g + 1] * a.sum[1]));
+            corr[r][t] -= Sd[r][2 * g] * a.dhalf[0] + Sd[r][2 * g + 1] * a.dhalf[1];
           }
         }
       }
@@ -482,8 +483,9 @@ void quantize_activations(const float* x, int64_t n, ActBlock* out) {
       a.q[i] = static_cast<int8_t>(q);
       sums[i / 16] += q;
     }
-    a.sum[0] = static_cast<int16_t>(sums[0]);
-    a.sum[1] = static_cast<int16_t>(sums[1]);
+    a.dhalf[0] = d * static_cast<float>(sums[0]);
+    a.dhalf[1] = d * static_cast<float>(sums[1]);
+    a.dsum = d * static_cast<float>(sums[0] + sums[1]);
   }
 }
 

@@ -15,13 +15,16 @@
 
 namespace vkg::cpu {
 
-// 32 activations quantized to int8: x[i] ~= d * q[i]; sum[h] = sum of q[16h .. 16h+15].
+// 32 activations quantized to int8: x[i] ~= d * q[i]. The sums serve the weight formats with an offset or
+// a min (their term is offset * sum of the activations): dsum = d * sum of q[0..31], dhalf[h] = d * sum of
+// q[16h .. 16h+15].
 struct ActBlock {
   float d;
-  int16_t sum[2];
+  float dsum;
+  float dhalf[2];
   int8_t q[32];
 };
-static_assert(sizeof(ActBlock) == 40, "ActBlock must be 40 bytes");
+static_assert(sizeof(ActBlock) == 48, "ActBlock must be 48 bytes");
 
 // Weight types that have a fast kernel (others take the exact path).
 bool fast_matmul_supported(DType type);

@@ -76,8 +76,9 @@ TEST_CASE("quantize_activations: per-32 scale, rounding, half sums") {
       CHECK(std::fabs(x[32 * b + i] - q[b].d * q[b].q[i]) <= q[b].d * 0.5f * 1.0001f);
       sums[i / 16] += q[b].q[i];
     }
-    CHECK(q[b].sum[0] == sums[0]);
-    CHECK(q[b].sum[1] == sums[1]);
+    CHECK(q[b].dhalf[0] == q[b].d * static_cast<float>(sums[0]));
+    CHECK(q[b].dhalf[1] == q[b].d * static_cast<float>(sums[1]));
+    CHECK(q[b].dsum == q[b].d * static_cast<float>(sums[0] + sums[1]));
   }
   // All zeros: scale 0, quants 0 (no division by zero).
   std::vector<float> z(32, 0.0f);
