@@ -22,18 +22,24 @@ static void matmul_fast(const float* x, int64_t n, int64_t K, const TensorDesc& 
   const int64_t stride = row_bytes(w.dtype, K);
   const uint8_t* base = static_cast<const uint8_t*>(w.data);
   const ActBlock* xq = nullptr;
+  const float* xdsum = nullptr;
   thread_local std::vector<ActBlock> blocks;  // reused: no allocation per decode step
+  thread_local std::vector<float> dsums;
   if (fast_matmul_quantizes(w.dtype)) {
     const int64_t nb = K / 32;
     blocks.resize(static_cast<size_t>(n * nb));
-    ActBlock* dst = blocks.data();  // the caller's buffer (inside the lambda `blocks` would be the worker's)
+    dsums.resize(static_cast<size_t>(n * nb));
+    // The caller's buffers (inside the lambda `blocks` would name the worker thread's own).
+    ActBlock* dst = blocks.data();
+    float* dst_sums = dsums.data();
     pool.parallel_for(n, [&](int64_t begin, int64_t end) {
-      for (int64_t t = begin; t < end; ++t) quantize_activations(x + t * K, K, dst + t * nb);
+      for (int64_t t = begin; t < end; ++t) quantize_activations(x + t * K, K, dst + t * nb, dst_sums + t * nb);
     });
     xq = dst;
+    xdsum = dst_sums;
   }
   pool.parallel_for(N, [&](int64_t begin, int64_t end) {
-    fast_matmul_rows(w.dtype, base, stride, K, begin, end, xq, xq ? nullptr : x, n, out, N);
+    fast_matmul_rows(w.dtype, base, stride, K, begin, end, xq, xdsum, xq ? nullptr : x, n, out, N);
   });
 }
 

@@ -91,14 +91,21 @@ HWY_INLINE VI32 DotU(VU8 w, VI8 x, VI16 sc) {
 #endif
 }
 
-// The same for signed w (Q8_0): |w| times x with w's sign.
-HWY_INLINE VI32 DotS(VI8 w, VI8 x, VI16 ones) {
+// The same for signed w: |w| (computed once per weight block, shared by the tokens) times x with w's sign.
+HWY_INLINE VU8 AbsW(VI8 w) {
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_SSSE3
-  return VI32{Madd(MaddUbs(AbsI8(w.raw), SignI8(x.raw, w.raw)), ones.raw)};
+  return VU8{AbsI8(w.raw)};
+#else
+  return hn::BitCast(DU8(), hn::Abs(w));
+#endif
+}
+
+HWY_INLINE VI32 DotS(VU8 absw, VI8 w, VI8 x, VI16 sc) {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_SSSE3
+  return VI32{Madd(MaddUbs(absw.raw, SignI8(x.raw, w.raw)), sc.raw)};
 #else
   const VI8 zero = hn::Zero(DI8());
-  const VI8 sx = hn::IfThenElse(hn::Lt(w, zero), hn::Neg(x), x);
-  return DotU(hn::BitCast(DU8(), hn::Abs(w)), sx, ones);
+  return DotU(absw, hn::IfThenElse(hn::Lt(w, zero), hn::Neg(x), x), sc);
 #endif
 }
 
@@ -127,20 +134,21 @@ void RowsQ8_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, f
     for (int t = 0; t < T; ++t) acc[r][t] = hn::Zero(DF());
   for (int64_t b = 0; b < K / QK8_0; ++b) {
     VI8 w[R][P];
+    VU8 aw[R][P];
     float dw[R];
     for (int r = 0; r < R; ++r) {
       const uint8_t* blk = rows[r] + b * sizeof(block_q8_0);
       dw[r] = LoadHalf(blk + offsetof(block_q8_0, d));
       const int8_t* qs = reinterpret_cast<const int8_t*>(blk + offsetof(block_q8_0, qs));
-      for (size_t p = 0; p < P; ++p) w[r][p] = hn::LoadU(DI8(), qs + p * N);
+      for (size_t p = 0; p < P; ++p) w[r][p] = hn::LoadU(DI8(), qs + p * N), aw[r][p] = AbsW(w[r][p]);
     }
     for (int t = 0; t < T; ++t) {
       const ActBlock& a = x[t][b];
       VI8 xv[P];
       for (size_t p = 0; p < P; ++p) xv[p] = hn::LoadU(DI8(), a.q + p * N);
       for (int r = 0; r < R; ++r) {
-        VI32 s = DotS(w[r][0], xv[0], ones);
-        for (size_t p = 1; p < P; ++p) s = hn::Add(s, DotS(w[r][p], xv[p], ones));
+        VI32 s = DotS(aw[r][0], w[r][0], xv[0], ones);
+        for (size_t p = 1; p < P; ++p) s = hn::Add(s, DotS(aw[r][p], w[r][p], xv[p], ones));
         acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s), hn::Set(DF(), dw[r] * a.d), acc[r][t]);
       }
     }
@@ -149,7 +157,8 @@ void RowsQ8_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, f
     for (int t = 0; t < T; ++t) res[r * T + t] = Total(acc[r][t]);
 }
 
-// Q4_0 and Q5_0: unsigned quants (low nibble = values 0..15, high nibble = values 16..31), minus an offset.
+// Q4_0 and Q5_0: quants (low nibble = values 0..15, high nibble = values 16..31, Q5_0's 5th bits from qh)
+// minus the offset (8 or 16), as signed bytes.
 template <int R, int T, bool kQ5>
 void RowsQ4Q5_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, float* res) {
   alignas(32) static constexpr uint8_t kByteOfBit[32] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -161,30 +170,29 @@ void RowsQ4Q5_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x,
   const DU8 du8;
   const VI16 ones = hn::Set(DI16(), 1);
   const VU8 low4 = hn::Set(du8, 0x0F);
+  const VU8 offset = hn::Set(du8, kQ5 ? 16 : 8);
   const size_t bytes = kQ5 ? sizeof(block_q5_0) : sizeof(block_q4_0);
   const size_t qs_off = kQ5 ? offsetof(block_q5_0, qs) : offsetof(block_q4_0, qs);
-  const float offset = kQ5 ? 16.0f : 8.0f;
-  float cw[R];
   VF acc[R][T];
-  float corr[R][T];
   for (int r = 0; r < R; ++r)
-    for (int t = 0; t < T; ++t) acc[r][t] = hn::Zero(DF()), corr[r][t] = 0;
+    for (int t = 0; t < T; ++t) acc[r][t] = hn::Zero(DF());
   for (int64_t b = 0; b < K / 32; ++b) {
-    VU8 w[R][P];
+    VI8 w[R][P];
+    VU8 aw[R][P];
     float dw[R];
     for (int r = 0; r < R; ++r) {
       const uint8_t* blk = rows[r] + b * bytes;
       dw[r] = LoadHalf(blk);  // d is the first field of both
-      cw[r] = dw[r] * offset;
       const uint8_t* qs = blk + qs_off;
+      VU8 u[P];
       if constexpr (N == 32) {
         const hn::Half<DU8> dh;
         const auto v = hn::LoadU(dh, qs);
-        w[r][0] = hn::And(hn::Combine(du8, hn::ShiftRight<4>(v), v), low4);
+        u[0] = hn::And(hn::Combine(du8, hn::ShiftRight<4>(v), v), low4);
       } else {
         const VU8 v = hn::LoadU(du8, qs);
-        w[r][0] = hn::And(v, low4);
-        w[r][1] = hn::ShiftRight<4>(v);
+        u[0] = hn::And(v, low4);
+        u[1] = hn::ShiftRight<4>(v);
       }
       if constexpr (kQ5) {
         uint32_t qh;
@@ -193,8 +201,12 @@ void RowsQ4Q5_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x,
         const VU8 bit5 = hn::Set(du8, 0x10);
         for (size_t p = 0; p < P; ++p) {
           const VU8 sel = hn::TableLookupBytes(hbytes, hn::LoadU(du8, kByteOfBit + p * N));
-          w[r][p] = hn::Or(w[r][p], hn::IfThenElseZero(hn::TestBit(sel, hn::LoadU(du8, kBitInByte + p * N)), bit5));
+          u[p] = hn::Or(u[p], hn::IfThenElseZero(hn::TestBit(sel, hn::LoadU(du8, kBitInByte + p * N)), bit5));
         }
+      }
+      for (size_t p = 0; p < P; ++p) {
+        w[r][p] = hn::BitCast(DI8(), hn::Sub(u[p], offset));  // wraps to the signed value
+        aw[r][p] = AbsW(w[r][p]);
       }
     }
     for (int t = 0; t < T; ++t) {
@@ -202,31 +214,33 @@ void RowsQ4Q5_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x,
       VI8 xv[P];
       for (size_t p = 0; p < P; ++p) xv[p] = hn::LoadU(DI8(), a.q + p * N);
       for (int r = 0; r < R; ++r) {
-        VI32 s = DotU(w[r][0], xv[0], ones);
-        for (size_t p = 1; p < P; ++p) s = hn::Add(s, DotU(w[r][p], xv[p], ones));
-        const float da = dw[r] * a.d;
-        acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s), hn::Set(DF(), da), acc[r][t]);
-        corr[r][t] -= cw[r] * a.dsum;
+        VI32 s = DotS(aw[r][0], w[r][0], xv[0], ones);
+        for (size_t p = 1; p < P; ++p) s = hn::Add(s, DotS(aw[r][p], w[r][p], xv[p], ones));
+        acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s), hn::Set(DF(), dw[r] * a.d), acc[r][t]);
       }
     }
   }
   for (int r = 0; r < R; ++r)
-    for (int t = 0; t < T; ++t) res[r * T + t] = Total(acc[r][t]) + corr[r][t];
+    for (int t = 0; t < T; ++t) res[r * T + t] = Total(acc[r][t]);
 }
 
+// The mins term, -sum_j dmin * m_j * (d_j * sum of sub-block j's quants), runs as one 8-lane multiply-add
+// per super-block and token over xs[t] (the tokens' d * sum per block, contiguous).
 template <int R, int T>
-void RowsQ4_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, float* res) {
+void RowsQ4_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, const float* const* xs, float* res) {
+  const hn::CappedTag<float, 8> d8;
   constexpr size_t N = HWY_MIN(size_t{32}, HWY_LANES(uint8_t));
   constexpr size_t P = 32 / N;
   const DU8 du8;
   const VI16 ones = hn::Set(DI16(), 1);
   const VU8 low4 = hn::Set(du8, 0x0F);
   VF acc[R][T];
-  float corr[R][T];
+  hn::Vec<decltype(d8)> corr[R][T];
   for (int r = 0; r < R; ++r)
-    for (int t = 0; t < T; ++t) acc[r][t] = hn::Zero(DF()), corr[r][t] = 0;
+    for (int t = 0; t < T; ++t) acc[r][t] = hn::Zero(DF()), corr[r][t] = hn::Zero(d8);
   for (int64_t b = 0; b < K / QK_K; ++b) {
-    float sc[R][8], mn[R][8];  // d * scale, dmin * min of each 32-value sub-block (ggml's get_scale_min_k4)
+    float sc[R][8];
+    alignas(32) float mn[R][8];  // d * scale, dmin * min of each 32-value sub-block (ggml's get_scale_min_k4)
     const uint8_t* qs[R];
     for (int r = 0; r < R; ++r) {
       const uint8_t* blk = rows[r] + b * sizeof(block_q4_K);
@@ -241,6 +255,10 @@ void RowsQ4_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, f
       }
       qs[r] = blk + offsetof(block_q4_K, qs);
     }
+    for (int t = 0; t < T; ++t)
+      for (int r = 0; r < R; ++r)
+        for (size_t j = 0; j < 8; j += hn::Lanes(d8))
+          corr[r][t] = hn::MulAdd(hn::Load(d8, mn[r] + j), hn::LoadU(d8, xs[t] + b * 8 + j), corr[r][t]);
     for (int c = 0; c < 4; ++c) {  // 32 bytes: sub-block 2c in the low nibbles, 2c+1 in the high ones
       VU8 lo[R][P], hi[R][P];
       for (int r = 0; r < R; ++r)
@@ -254,7 +272,6 @@ void RowsQ4_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, f
         const ActBlock& a1 = x[t][b * 8 + 2 * c + 1];
         VI8 x0[P], x1[P];
         for (size_t p = 0; p < P; ++p) x0[p] = hn::LoadU(DI8(), a0.q + p * N), x1[p] = hn::LoadU(DI8(), a1.q + p * N);
-        const float m0 = a0.dsum, m1 = a1.dsum;
         for (int r = 0; r < R; ++r) {
           VI32 s0 = DotU(lo[r][0], x0[0], ones);
           VI32 s1 = DotU(hi[r][0], x1[0], ones);
@@ -264,13 +281,12 @@ void RowsQ4_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, f
           }
           acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s0), hn::Set(DF(), sc[r][2 * c] * a0.d), acc[r][t]);
           acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s1), hn::Set(DF(), sc[r][2 * c + 1] * a1.d), acc[r][t]);
-          corr[r][t] -= mn[r][2 * c] * m0 + mn[r][2 * c + 1] * m1;
         }
       }
     }
   }
   for (int r = 0; r < R; ++r)
-    for (int t = 0; t < T; ++t) res[r * T + t] = Total(acc[r][t]) + corr[r][t];
+    for (int t = 0; t < T; ++t) res[r * T + t] = Total(acc[r][t]) - hn::GetLane(hn::SumOfLanes(d8, corr[r][t]));
 }
 
 template <int R, int T>
@@ -278,32 +294,36 @@ void RowsQ6_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, f
   constexpr size_t N = HWY_MIN(size_t{32}, HWY_LANES(uint8_t));
   constexpr size_t P = 32 / N;
   const DU8 du8;
-  const VU8 low4 = hn::Set(du8, 0x0F), low2 = hn::Set(du8, 0x03);
+  const VU8 low4 = hn::Set(du8, 0x0F), low2 = hn::Set(du8, 0x03), offset = hn::Set(du8, 32);
   VF acc[R][T];
-  float corr[R][T];
   for (int r = 0; r < R; ++r)
-    for (int t = 0; t < T; ++t) acc[r][t] = hn::Zero(DF()), corr[r][t] = 0;
+    for (int t = 0; t < T; ++t) acc[r][t] = hn::Zero(DF());
   for (int64_t b = 0; b < K / QK_K; ++b) {
     for (int h = 0; h < 2; ++h) {  // two halves of 128 values
-      VU8 q[R][4][P];  // q[r][g]: values 128h + 32g + l, l in [p*N, p*N + N)
+      VI8 q[R][4][P];  // q[r][g]: values 128h + 32g + l, l in [p*N, p*N + N), minus 32
+      VU8 aq[R][4][P];
       VI16 sc[R][4][P];
       const int8_t* S[R];
-      float d[R], Sd[R][8];  // 32 * d * scale: the offset term of each 16-value sub-block
+      float d[R];
       for (int r = 0; r < R; ++r) {
         const uint8_t* blk = rows[r] + b * sizeof(block_q6_K);
         d[r] = LoadHalf(blk + offsetof(block_q6_K, d));
         const uint8_t* ql = blk + offsetof(block_q6_K, ql) + 64 * h;
         const uint8_t* qh = blk + offsetof(block_q6_K, qh) + 32 * h;
         S[r] = reinterpret_cast<const int8_t*>(blk + offsetof(block_q6_K, scales)) + 8 * h;
-        for (int j = 0; j < 8; ++j) Sd[r][j] = 32.0f * d[r] * static_cast<float>(S[r][j]);
         for (size_t p = 0; p < P; ++p) {
           const VU8 a = hn::LoadU(du8, ql + p * N), c = hn::LoadU(du8, ql + 32 + p * N);
           const VU8 hb = hn::LoadU(du8, qh + p * N);
-          q[r][0][p] = hn::Or(hn::And(a, low4), hn::ShiftLeft<4>(hn::And(hb, low2)));
-          q[r][1][p] = hn::Or(hn::And(c, low4), hn::ShiftLeft<4>(hn::And(hn::ShiftRight<2>(hb), low2)));
-          q[r][2][p] = hn::Or(hn::ShiftRight<4>(a), hn::ShiftLeft<4>(hn::And(hn::ShiftRight<4>(hb), low2)));
-          q[r][3][p] = hn::Or(hn::ShiftRight<4>(c), hn::ShiftLeft<4>(hn::ShiftRight<6>(hb)));
-          for (int g = 0; g < 4; ++g) sc[r][g][p] = HalfScales(p * N, S[r][2 * g], S[r][2 * g + 1]);
+          const VU8 u[4] = {
+              hn::Or(hn::And(a, low4), hn::ShiftLeft<4>(hn::And(hb, low2))),
+              hn::Or(hn::And(c, low4), hn::ShiftLeft<4>(hn::And(hn::ShiftRight<2>(hb), low2))),
+              hn::Or(hn::ShiftRight<4>(a), hn::ShiftLeft<4>(hn::And(hn::ShiftRight<4>(hb), low2))),
+              hn::Or(hn::ShiftRight<4>(c), hn::ShiftLeft<4>(hn::ShiftRight<6>(hb)))};
+          for (int g = 0; g < 4; ++g) {
+            q[r][g][p] = hn::BitCast(DI8(), hn::Sub(u[g], offset));
+            aq[r][g][p] = AbsW(q[r][g][p]);
+            sc[r][g][p] = HalfScales(p * N, S[r][2 * g], S[r][2 * g + 1]);
+          }
         }
       }
       for (int t = 0; t < T; ++t) {
@@ -312,18 +332,16 @@ void RowsQ6_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, f
           VI8 xv[P];
           for (size_t p = 0; p < P; ++p) xv[p] = hn::LoadU(DI8(), a.q + p * N);
           for (int r = 0; r < R; ++r) {
-            VI32 s = DotU(q[r][g][0], xv[0], sc[r][g][0]);
-            for (size_t p = 1; p < P; ++p) s = hn::Add(s, DotU(q[r][g][p], xv[p], sc[r][g][p]));
-            const float da = d[r] * a.d;
-            acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s), hn::Set(DF(), da), acc[r][t]);
-            corr[r][t] -= Sd[r][2 * g] * a.dhalf[0] + Sd[r][2 * g + 1] * a.dhalf[1];
+            VI32 s = DotS(aq[r][g][0], q[r][g][0], xv[0], sc[r][g][0]);
+            for (size_t p = 1; p < P; ++p) s = hn::Add(s, DotS(aq[r][g][p], q[r][g][p], xv[p], sc[r][g][p]));
+            acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s), hn::Set(DF(), d[r] * a.d), acc[r][t]);
           }
         }
       }
     }
   }
   for (int r = 0; r < R; ++r)
-    for (int t = 0; t < T; ++t) res[r * T + t] = Total(acc[r][t]) + corr[r][t];
+    for (int t = 0; t < T; ++t) res[r * T + t] = Total(acc[r][t]);
 }
 
 // F32 / F16 / BF16 rows: converted to fp32 in registers, fp32 fused multiply-adds, two accumulators per
@@ -371,13 +389,13 @@ void RowFloat(DType type, const uint8_t* row, int64_t K, const float* const* x, 
 }
 
 template <int R, int T>
-void RowsAny(DType type, const uint8_t* const* rows, int64_t K, const ActBlock* const* xq, const float* const* xf,
-             float* res) {
+void RowsAny(DType type, const uint8_t* const* rows, int64_t K, const ActBlock* const* xq, const float* const* xs,
+             const float* const* xf, float* res) {
   switch (type) {
     case DType::Q8_0: return RowsQ8_0<R, T>(rows, K, xq, res);
     case DType::Q4_0: return RowsQ4Q5_0<R, T, false>(rows, K, xq, res);
     case DType::Q5_0: return RowsQ4Q5_0<R, T, true>(rows, K, xq, res);
-    case DType::Q4_K: return RowsQ4_K<R, T>(rows, K, xq, res);
+    case DType::Q4_K: return RowsQ4_K<R, T>(rows, K, xq, xs, res);
     case DType::Q6_K: return RowsQ6_K<R, T>(rows, K, xq, res);
     default:
       for (int r = 0; r < R; ++r) RowFloat<T>(type, rows[r], K, xf, res + r * T);
@@ -387,7 +405,7 @@ void RowsAny(DType type, const uint8_t* const* rows, int64_t K, const ActBlock* 
 bool HasKernels() { return true; }
 
 void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, int64_t r0, int64_t r1,
-                const ActBlock* xq, const float* xf, int64_t n_tokens, float* out, int64_t ldo) {
+                const ActBlock* xq, const float* xdsum, const float* xf, int64_t n_tokens, float* out, int64_t ldo) {
   // Rows in groups that stay in L1/L2 while every token tile passes over them.
   constexpr int64_t kRowGroup = 16;
   // Two weight rows per kernel call when a tile has fewer than kTile tokens (decode): independent
@@ -402,8 +420,10 @@ void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, i
       const int T = static_cast<int>(std::min<int64_t>(kTile, n_tokens - t0));
       const ActBlock* xqs[kTile];
       const float* xfs[kTile];
+      const float* xss[kTile];
       for (int t = 0; t < T; ++t) {
         xqs[t] = xq ? xq + (t0 + t) * nb : nullptr;
+        xss[t] = xdsum ? xdsum + (t0 + t) * nb : nullptr;
         xfs[t] = xf ? xf + (t0 + t) * K : nullptr;
       }
       float res[kRows * kTile];
@@ -412,16 +432,16 @@ void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, i
         const int R = (pair_rows && T < kTile && r + kRows <= g1) ? kRows : 1;
         if (R == kRows) {
           switch (T) {
-            case 1: RowsAny<kRows, 1>(type, rows, K, xqs, xfs, res); break;
-            case 2: RowsAny<kRows, 2>(type, rows, K, xqs, xfs, res); break;
-            default: RowsAny<kRows, 3>(type, rows, K, xqs, xfs, res); break;
+            case 1: RowsAny<kRows, 1>(type, rows, K, xqs, xss, xfs, res); break;
+            case 2: RowsAny<kRows, 2>(type, rows, K, xqs, xss, xfs, res); break;
+            default: RowsAny<kRows, 3>(type, rows, K, xqs, xss, xfs, res); break;
           }
         } else {
           switch (T) {
-            case 1: RowsAny<1, 1>(type, rows, K, xqs, xfs, res); break;
-            case 2: RowsAny<1, 2>(type, rows, K, xqs, xfs, res); break;
-            case 3: RowsAny<1, 3>(type, rows, K, xqs, xfs, res); break;
-            default: RowsAny<1, 4>(type, rows, K, xqs, xfs, res); break;
+            case 1: RowsAny<1, 1>(type, rows, K, xqs, xss, xfs, res); break;
+            case 2: RowsAny<1, 2>(type, rows, K, xqs, xss, xfs, res); break;
+            case 3: RowsAny<1, 3>(type, rows, K, xqs, xss, xfs, res); break;
+            default: RowsAny<1, 4>(type, rows, K, xqs, xss, xfs, res); break;
           }
         }
         for (int i = 0; i < R; ++i)
@@ -435,8 +455,8 @@ void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, i
 #else  // HWY_SCALAR, SVE, RVV: no kernels; fast_matmul_supported() says so and the exact path runs.
 
 bool HasKernels() { return false; }
-void MatmulRows(DType, const uint8_t*, int64_t, int64_t, int64_t, int64_t, const ActBlock*, const float*, int64_t,
-                float*, int64_t) {}
+void MatmulRows(DType, const uint8_t*, int64_t, int64_t, int64_t, int64_t, const ActBlock*, const float*,
+                const float*, int64_t, float*, int64_t) {}
 
 #endif
 
@@ -468,7 +488,7 @@ bool fast_matmul_supported(DType type) {
 
 const char* fast_matmul_target() { return HWY_DYNAMIC_DISPATCH(TargetName)(); }
 
-void quantize_activations(const float* x, int64_t n, ActBlock* out) {
+void quantize_activations(const float* x, int64_t n, ActBlock* out, float* dsum) {
   for (int64_t b = 0; b < n / 32; ++b) {
     const float* v = x + 32 * b;
     float amax = 0;
@@ -477,21 +497,21 @@ void quantize_activations(const float* x, int64_t n, ActBlock* out) {
     const float inv = d > 0 ? 1.0f / d : 0.0f;
     ActBlock& a = out[b];
     a.d = d;
-    int sums[2] = {0, 0};
+    int sum = 0;
     for (int i = 0; i < 32; ++i) {
-      const int q = static_cast<int>(std::nearbyint(v[i] * inv));
+      // Round to nearest even by the 1.5 * 2^23 trick (|v * inv| <= 127): same as nearbyint, but inline.
+      const int q = static_cast<int>((v[i] * inv + 12582912.0f) - 12582912.0f);
       a.q[i] = static_cast<int8_t>(q);
-      sums[i / 16] += q;
+      sum += q;
     }
-    a.dhalf[0] = d * static_cast<float>(sums[0]);
-    a.dhalf[1] = d * static_cast<float>(sums[1]);
-    a.dsum = d * static_cast<float>(sums[0] + sums[1]);
+    dsum[b] = d * static_cast<float>(sum);
   }
 }
 
 void fast_matmul_rows(DType type, const uint8_t* weights, int64_t row_stride, int64_t K, int64_t r0, int64_t r1,
-                      const ActBlock* xq, const float* xf, int64_t n_tokens, float* out, int64_t ldo) {
-  HWY_DYNAMIC_DISPATCH(MatmulRows)(type, weights, row_stride, K, r0, r1, xq, xf, n_tokens, out, ldo);
+                      const ActBlock* xq, const float* xdsum, const float* xf, int64_t n_tokens, float* out,
+                      int64_t ldo) {
+  HWY_DYNAMIC_DISPATCH(MatmulRows)(type, weights, row_stride, K, r0, r1, xq, xdsum, xf, n_tokens, out, ldo);
 }
 
 }  // namespace cpu

@@ -15,29 +15,27 @@
 
 namespace vkg::cpu {
 
-// 32 activations quantized to int8: x[i] ~= d * q[i]. The sums serve the weight formats with an offset or
-// a min (their term is offset * sum of the activations): dsum = d * sum of q[0..31], dhalf[h] = d * sum of
-// q[16h .. 16h+15].
+// 32 activations quantized to int8: x[i] ~= d * q[i].
 struct ActBlock {
   float d;
-  float dsum;
-  float dhalf[2];
   int8_t q[32];
 };
-static_assert(sizeof(ActBlock) == 48, "ActBlock must be 48 bytes");
+static_assert(sizeof(ActBlock) == 36, "ActBlock must be 36 bytes");
 
 // Weight types that have a fast kernel (others take the exact path).
 bool fast_matmul_supported(DType type);
 // True for the types whose fast kernel quantizes activations to 8 bits (all but F32/F16/BF16).
 bool fast_matmul_quantizes(DType type);
 
-// Quantizes n values (n a multiple of 32) into n/32 blocks: d = max|x| / 127, q = round(x / d).
-void quantize_activations(const float* x, int64_t n, ActBlock* out);
+// Quantizes n values (n a multiple of 32) into n/32 blocks: d = max|x| / 127, q = round(x / d), and
+// dsum[b] = d * sum of block b's q (for Q4_K's mins, whose term is min * sum of the activations).
+void quantize_activations(const float* x, int64_t n, ActBlock* out, float* dsum);
 
 // out[t * ldo + r] = dot(weight row r, token t) for r in [r0, r1), t in [0, n_tokens).
-// Quantized types read xq ([n_tokens][K/32] blocks); F32/F16/BF16 read xf ([n_tokens][K] floats).
+// Quantized types read xq and xdsum ([n_tokens][K/32] each); F32/F16/BF16 read xf ([n_tokens][K] floats).
 void fast_matmul_rows(DType type, const uint8_t* weights, int64_t row_stride, int64_t K, int64_t r0, int64_t r1,
-                      const ActBlock* xq, const float* xf, int64_t n_tokens, float* out, int64_t ldo);
+                      const ActBlock* xq, const float* xdsum, const float* xf, int64_t n_tokens, float* out,
+                      int64_t ldo);
 
 // The SIMD target the dispatcher picked on this CPU, e.g. "AVX2" (for bench output).
 const char* fast_matmul_target();
