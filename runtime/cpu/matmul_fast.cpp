@@ -41,7 +41,9 @@ using VI8 = hn::Vec<DI8>;
 using VI16 = hn::Vec<DI16>;
 using VI32 = hn::Vec<DI32>;
 using VF = hn::Vec<DF>;
-constexpr int kTile = 4;  // token rows per weight-row pass
+// Token rows per weight-row pass: 8 for the 32-value block formats (unpacking a block costs as much as
+// ~2 tokens' dot products), 4 for the K-quants (whose unpacked super-block halves already fill the registers).
+constexpr int kTile = 8;
 
 HWY_INLINE size_t LanesU8() { return hn::Lanes(DU8()); }  // 32 (AVX2, AVX-512) or 16 (SSE4, NEON)
 
@@ -413,11 +415,13 @@ void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, i
   // from memory, two interleaved rows were slower for Q8_0, Q4_K and Q6_K (up to 2x for Q8_0 on Zen 3).
   constexpr int kRows = 2;
   const bool pair_rows = type == DType::Q4_0 || type == DType::Q5_0;
+  const bool wide_tiles = type == DType::Q4_0 || type == DType::Q5_0 || type == DType::Q8_0;
   const int64_t nb = K / 32;
   for (int64_t g0 = r0; g0 < r1; g0 += kRowGroup) {
     const int64_t g1 = std::min(r1, g0 + kRowGroup);
-    for (int64_t t0 = 0; t0 < n_tokens; t0 += kTile) {
-      const int T = static_cast<int>(std::min<int64_t>(kTile, n_tokens - t0));
+    for (int64_t t0 = 0; t0 < n_tokens;) {
+      const int64_t left = n_tokens - t0;
+      const int T = static_cast<int>(wide_tiles && left >= kTile ? kTile : std::min<int64_t>(4, left));
       const ActBlock* xqs[kTile];
       const float* xfs[kTile];
       const float* xss[kTile];
@@ -429,7 +433,7 @@ void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, i
       float res[kRows * kTile];
       for (int64_t r = g0; r < g1;) {
         const uint8_t* rows[kRows] = {weights + r * stride, weights + std::min(r + 1, g1 - 1) * stride};
-        const int R = (pair_rows && T < kTile && r + kRows <= g1) ? kRows : 1;
+        const int R = (pair_rows && T < 4 && r + kRows <= g1) ? kRows : 1;
         if (R == kRows) {
           switch (T) {
             case 1: RowsAny<kRows, 1>(type, rows, K, xqs, xss, xfs, res); break;
@@ -441,13 +445,15 @@ void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, i
             case 1: RowsAny<1, 1>(type, rows, K, xqs, xss, xfs, res); break;
             case 2: RowsAny<1, 2>(type, rows, K, xqs, xss, xfs, res); break;
             case 3: RowsAny<1, 3>(type, rows, K, xqs, xss, xfs, res); break;
-            default: RowsAny<1, 4>(type, rows, K, xqs, xss, xfs, res); break;
+            case 4: RowsAny<1, 4>(type, rows, K, xqs, xss, xfs, res); break;
+            default: RowsAny<1, kTile>(type, rows, K, xqs, xss, xfs, res); break;
           }
         }
         for (int i = 0; i < R; ++i)
           for (int t = 0; t < T; ++t) out[(t0 + t) * ldo + r + i] = res[i * T + t];
         r += R;
       }
+      t0 += T;
     }
   }
 }
