@@ -1,5 +1,6 @@
-// GeGLU: gelu_tanh(gate) * up, vectorized with Highway (its Tanh: fp32, within a few ulp of std::tanh),
-// dispatched at run time like the matmul kernels. A 128-token prompt spent ~8% of its time in libm's tanhf.
+// GeGLU: gelu_tanh(gate) * up, vectorized with Highway (its Exp: fp32, ~1 ulp), dispatched at run time like
+// the matmul kernels (a 128-token prompt spent ~8% of its time in libm's tanhf). Written as
+// 0.5 x (1 + tanh(u)) = x / (1 + exp(-2u)), which has no cancellation where tanh(u) is near -1.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "runtime/cpu/gelu_mul.cpp"
 #include <hwy/foreach_target.h>  // must come before highway.h
@@ -23,13 +24,15 @@ constexpr float kCubic = 0.044715f;
 void GeluMul(const float* gate, const float* up, int64_t n, float* out) {
   const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-  const auto half = hn::Set(d, 0.5f), one = hn::Set(d, 1.0f);
+  const auto minus2 = hn::Set(d, -2.0f), one = hn::Set(d, 1.0f), limit = hn::Set(d, 88.0f);
   const auto k0 = hn::Set(d, kSqrt2OverPi), k1 = hn::Set(d, kCubic);
   int64_t i = 0;
   for (; i + N <= n; i += N) {
     const auto x = hn::LoadU(d, gate + i);
     const auto inner = hn::Mul(k0, hn::MulAdd(hn::Mul(k1, hn::Mul(x, x)), x, x));  // k0 (x + k1 x^3)
-    const auto g = hn::Mul(hn::Mul(half, x), hn::Add(one, hn::Tanh(d, inner)));
+    // Exp is only valid up to ~88; beyond it x / (1 + e^88) is already below fp32's smallest normal.
+    const auto e = hn::Exp(d, hn::Min(hn::Mul(minus2, inner), limit));
+    const auto g = hn::Div(x, hn::Add(one, e));
     hn::StoreU(hn::Mul(g, hn::LoadU(d, up + i)), d, out + i);
   }
   for (; i < n; ++i) out[i] = gelu_tanh(gate[i]) * up[i];

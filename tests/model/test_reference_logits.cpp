@@ -27,11 +27,11 @@ namespace {
 constexpr float kLogitTolerance = 1e-3f;
 // The fast path rounds every matmul's input to 8 bits per block of 32 (relative error up to 1/254 of the
 // block's largest value; Gemma's residual stream has outliers thousands of times its median, so small values
-// in an outlier's block lose most of their bits). Measured on this prompt: max 0.64 on logits of
-// magnitude 10-35, the argmax differs at 3-5 of 92 positions (near-ties of transformers' top two), and
-// perplexity by 0.02-0.11% (over the kernel changes so far). The kernels themselves are checked exactly against the quantized
-// input in test_matmul_fast.cpp; here 1.5 (2.5x the measured value, for other SIMD targets' fp32 order)
-// and 0.5% catch wiring errors (a wrong scale or a skipped block moves logits by several units and
+// in an outlier's block lose most of their bits). Measured on this prompt: max 0.64 on logits of magnitude
+// 10-35, the argmax differs at 3-5 of 92 positions (near-ties of transformers' top two), and perplexity by
+// 0.02-0.11% (over the kernel versions so far). The kernels themselves are checked exactly against the
+// quantized input in test_matmul_fast.cpp; here 1.5 (2.3x the measured value, for other SIMD targets' fp32
+// order) and 0.5% catch wiring errors (a wrong scale or a skipped block moves logits by several units and
 // perplexity by far more).
 constexpr float kFastLogitTolerance = 1.5f;
 constexpr double kFastPplTolerance = 0.005;
