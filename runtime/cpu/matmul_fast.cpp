@@ -1,13 +1,13 @@
 // Fast matmul kernels (see matmul_fast.h). Compiled once per SIMD target by Highway's foreach_target and
 // dispatched at run time, so a baseline x86-64 build still uses AVX2 on a CPU that has it.
 //
-// Integer dot products: every weight format is unpacked to 32 values per activation block, as unsigned
-// bytes where the format has an offset (Q4_0: q - 8, Q5_0: q - 16, Q4_K: q with a separate min, Q6_K:
-// q - 32; the offset times the activation block's integer sum is subtracted afterwards) and as signed bytes
-// for Q8_0. The unsigned x signed byte products are summed in pairs to int16 and then, weighted by the
-// sub-block scale (1, or Q6_K's 8-bit scales), in pairs to int32 (x86: pmaddubsw + pmaddwd; no overflow:
-// |pair| <= 2 * 128 * 127 < 32768). The int32 sums of a block are exact; they are converted to fp32 and
-// accumulated with the block's scale in fp32 lanes.
+// Integer dot products: every weight format is unpacked to 32 values per activation block, as signed bytes
+// (Q8_0 as stored; Q4_0: q - 8, Q5_0: q - 16, Q6_K: q - 32) or, for Q4_K, as unsigned nibbles whose mins
+// are applied once per super-block through the activation blocks' d * sum. Products are summed in pairs to
+// int16 and then, weighted by the sub-block scale (1, or Q6_K's 8-bit scales), in pairs to int32 (x86:
+// pmaddubsw on |w| and x with w's sign, then pmaddwd; no overflow: |pair| <= 2 * 128 * 127 < 32768). The
+// int32 sums of a block are exact; they are converted to fp32 and accumulated with the block's scale in
+// fp32 lanes.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "runtime/cpu/matmul_fast.cpp"
 #include <hwy/foreach_target.h>  // must come before highway.h
