@@ -25,6 +25,7 @@ SessionOptions session_options(const Args& args) {
   so.backend = args.get("--backend", "auto");
   so.device = args.get_int("--device", -1);
   so.n_threads = args.get_int("--threads", 0);
+  so.exact_matmul = args.has("--exact");
   so.context = args.get_int("--ctx", 0);
   so.progress = progress_bar("uploading weights");
   return so;

@@ -15,6 +15,7 @@ Session::Session(const Model& model, const SessionOptions& o) : model_(model) {
                              std::to_string(model_ctx) + " tokens");
   BackendOptions bo;
   bo.n_threads = o.n_threads;
+  bo.exact_matmul = o.exact_matmul;
   bo.device = o.device;
   bo.validation = o.validation;
   bo.profile = o.profile;

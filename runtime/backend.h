@@ -18,6 +18,10 @@ struct StepInputs {
 
 struct BackendOptions {
   int n_threads = 0;        // CPU: 0 = all hardware threads
+  // CPU matmuls: false (fast): activations quantized to 8 bits for quantized weights, integer dot products
+  // (logits differ from fp32 by ~1e-2, as llama.cpp's do); true (exact): weights dequantized to fp32, fp32
+  // dot products, the reference that parity tests against transformers and Vulkan use.
+  bool exact_matmul = false;
   int device = -1;          // Vulkan: device index, -1 = best
   bool validation = false;  // Vulkan: Khronos validation layer on, its errors raised as exceptions
   bool profile = false;     // time every op (Vulkan: timestamp queries) into profile()

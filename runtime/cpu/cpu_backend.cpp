@@ -6,15 +6,23 @@
 #include <stdexcept>
 
 #include "runtime/cpu/kernels.h"
+#include "runtime/cpu/matmul_fast.h"
 #include "runtime/cpu/quant.h"
 #include "runtime/platform/memory.h"
 
 namespace vkg::cpu {
 
 CpuBackend::CpuBackend(const BackendOptions& options)
-    : pool_(options.n_threads), profiling_(options.profile) {}
+    : pool_(options.n_threads),
+      profiling_(options.profile),
+      matmul_mode_(options.exact_matmul ? MatmulMode::exact : MatmulMode::fast) {}
 
 uint64_t CpuBackend::memory_bytes() const { return physical_memory_bytes(); }
+
+std::string CpuBackend::step_summary(const Graph&) const {
+  std::string s = matmul_mode_ == MatmulMode::exact ? "exact fp32 matmuls" : "fast matmuls (8-bit activations)";
+  return s + ", SIMD " + fast_matmul_target() + ", " + std::to_string(pool_.size()) + " threads";
+}
 
 void CpuBackend::reset_cache() {
   for (auto& [name, cache] : kv_caches_) std::fill(cache.begin(), cache.end(), 0.0f);
@@ -79,7 +87,9 @@ void CpuBackend::run(const Graph& g, const StepInputs& in) {
           rms_norm(input(node, 0), x.rows(), x.cols(), input(node, 1), g.tensor(node.inputs[1]).elements(),
                    std::get<RmsNormParams>(node.params).eps, out, pool_);
           break;
-        case Op::matmul: matmul(input(node, 0), x.rows(), x.cols(), g.tensor(node.inputs[1]), out, pool_); break;
+        case Op::matmul: 
+          matmul(input(node, 0), x.rows(), x.cols(), g.tensor(node.inputs[1]), out, pool_, matmul_mode_);
+          break;
         case Op::rope:
           rope(input(node, 0), x.rows(), x.cols(), positions_.data(), std::get<RopeParams>(node.params), out);
           break;

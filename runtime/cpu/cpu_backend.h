@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "runtime/backend.h"
+#include "runtime/cpu/kernels.h"
 #include "runtime/cpu/thread_pool.h"
 
 namespace vkg::cpu {
@@ -18,6 +19,7 @@ class CpuBackend : public Backend {
   void run(const Graph& graph, const StepInputs& inputs) override;
   std::vector<float> read(const Graph& graph, TensorId id) const override;
   void reset_cache() override;
+  std::string step_summary(const Graph&) const override;  // matmul mode, SIMD target, threads
   int n_threads() const { return pool_.size(); }
   uint64_t memory_bytes() const override;
 
@@ -27,6 +29,7 @@ class CpuBackend : public Backend {
 
   ThreadPool pool_;
   bool profiling_ = false;
+  MatmulMode matmul_mode_ = MatmulMode::fast;
   std::vector<std::vector<float>> activations_;  // indexed by TensorId of the last graph run
   uint64_t last_graph_ = 0;                       // its id: buffers are reused while the graph repeats
   std::vector<int32_t> token_ids_, positions_;

@@ -15,8 +15,12 @@ void embed(const TensorDesc& table, const int32_t* ids, int64_t n, float scale, 
 void rms_norm(const float* x, int64_t rows, int64_t cols, const float* w, int64_t group, float eps, float* out,
               ThreadPool& pool);
 
-// out[n, N] = x[n, K] @ w[N, K]^T with w in any supported dtype.
-void matmul(const float* x, int64_t n, int64_t K, const TensorDesc& w, float* out, ThreadPool& pool);
+// out[n, N] = x[n, K] @ w[N, K]^T with w in any supported dtype. exact: each weight row dequantized to
+// fp32, fp32 dot products (the reference). fast: matmul_fast.h (8-bit activations for quantized weights);
+// types without a fast kernel take the exact path.
+enum class MatmulMode { exact, fast };
+void matmul(const float* x, int64_t n, int64_t K, const TensorDesc& w, float* out, ThreadPool& pool,
+            MatmulMode mode = MatmulMode::exact);
 
 // Half-split (NEOX) rotation of each head of each row at its position.
 void rope(const float* x, int64_t rows, int64_t cols, const int32_t* positions, const RopeParams& p, float* out);

@@ -1,6 +1,7 @@
 #include <vector>
 
 #include "runtime/cpu/kernels.h"
+#include "runtime/cpu/matmul_fast.h"
 #include "runtime/cpu/quant.h"
 
 namespace vkg::cpu {
@@ -16,7 +17,37 @@ static float dot_f32(const float* a, const float* b, int64_t n) {
   return total;
 }
 
-void matmul(const float* x, int64_t n, int64_t K, const TensorDesc& w, float* out, ThreadPool& pool) {
+static void matmul_fast(const float* x, int64_t n, int64_t K, const TensorDesc& w, float* out, ThreadPool& pool) {
+  const int64_t N = w.rows();
+  const int64_t stride = row_bytes(w.dtype, K);
+  const uint8_t* base = static_cast<const uint8_t*>(w.data);
+  const ActBlock* xq = nullptr;
+  const float* xdsum = nullptr;
+  thread_local std::vector<ActBlock> blocks;  // reused: no allocation per decode step
+  thread_local std::vector<float> dsums;
+  if (fast_matmul_quantizes(w.dtype)) {
+    const int64_t nb = K / 32;
+    blocks.resize(static_cast<size_t>(n * nb));
+    dsums.resize(static_cast<size_t>(n * nb));
+    // The caller's buffers (inside the lambda `blocks` would name the worker thread's own).
+    ActBlock* dst = blocks.data();
+    float* dst_sums = dsums.data();
+    pool.parallel_for(n, [&](int64_t begin, int64_t end) {
+      for (int64_t t = begin; t < end; ++t) quantize_activations(x + t * K, K, dst + t * nb, dst_sums + t * nb);
+    });
+    xq = dst;
+    xdsum = dst_sums;
+  }
+  pool.parallel_for(N, [&](int64_t begin, int64_t end) {
+    fast_matmul_rows(w.dtype, base, stride, K, begin, end, xq, xdsum, xq ? nullptr : x, n, out, N);
+  });
+}
+
+void matmul(const float* x, int64_t n, int64_t K, const TensorDesc& w, float* out, ThreadPool& pool,
+            MatmulMode mode) {
+  if (mode == MatmulMode::fast && fast_matmul_supported(w.dtype) &&
+      (K % 32 == 0 || !fast_matmul_quantizes(w.dtype)))
+    return matmul_fast(x, n, K, w, out, pool);
   const int64_t N = w.rows();
   const int64_t stride = row_bytes(w.dtype, K);
   const uint8_t* base = static_cast<const uint8_t*>(w.data);

@@ -1,5 +1,6 @@
 // A fixed set of worker threads that split a range of work items; the caller's thread works too.
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -24,13 +25,16 @@ class ThreadPool {
   void worker(int index);
 
   std::vector<std::thread> workers_;
+  // A decode step calls parallel_for a few hundred times with microseconds between calls: waiting threads
+  // spin (yielding) for a short while before they sleep on the condition variables, so that a call does not
+  // pay a futex wake-up per thread.
   std::mutex mutex_;
   std::condition_variable start_, done_;
   const std::function<void(int64_t, int64_t)>* job_ = nullptr;
   int64_t job_n_ = 0;
-  uint64_t generation_ = 0;
-  int pending_ = 0;
-  bool stop_ = false;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> pending_{0};
+  std::atomic<bool> stop_{false};
 };
 
 }  // namespace vkg::cpu

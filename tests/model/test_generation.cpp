@@ -82,6 +82,7 @@ TEST_SUITE("model_generation") {
     SessionOptions so;
     so.context = ref.ppl_ctx;
     so.max_batch = ref.ppl_ctx;
+    so.exact_matmul = true;  // fp32, as transformers (the fast path's perplexity: test_reference_logits)
     Session session(model, so);
     PerplexityResult r = perplexity(session, tokens, ref.ppl_ctx, ref.ppl_chunks);
     MESSAGE("PPL " << r.ppl << " over " << r.tokens_scored << " tokens; transformers: " << ref.ppl_value);

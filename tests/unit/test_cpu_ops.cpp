@@ -55,6 +55,31 @@ TEST_SUITE("cpu_ops") {
     CHECK(o[2] == 0.0f);
   }
 
+  TEST_CASE("gelu_mul (vectorized) equals gelu_tanh(gate) * up to a few ulp, over the whole range") {
+    std::vector<float> g, u;
+    for (float x = -30.0f; x <= 30.0f; x += 0.01953125f) g.push_back(x), u.push_back(1.0f + 0.001f * x);
+    g.push_back(-1e-20f), u.push_back(1.0f);  // tiny and odd-sized tail
+    std::vector<float> o(g.size());
+    gelu_mul(g.data(), u.data(), static_cast<int64_t>(g.size()), o.data());
+    int bad = 0;
+    double worst = 0;  // of err / tol, reported
+    for (size_t i = 0; i < g.size(); ++i) {
+      const double want = static_cast<double>(gelu_tanh(g[i])) * u[i];
+      // Relative 1e-6 (a few fp32 ulp through tanh and the products), plus tanh's own absolute error near
+      // +-1 (a few ulp of 1, ~6e-8 each) times 0.5 |x| |up|: in the negative tail 1 + tanh cancels, and there
+      // both std::tanh's and Highway's results are rounding noise of that size.
+      const double err = std::fabs(o[i] - want);
+      const double tol = 1e-6 * std::fabs(want) + 2e-7 * std::fabs(g[i] * u[i]) + 1e-30;
+      worst = std::max(worst, err / tol);
+      if (err > tol) {
+        ++bad;
+        if (bad < 5) MESSAGE("x " << g[i] << ": " << o[i] << " vs " << want);
+      }
+    }
+    MESSAGE("worst error / tolerance " << worst);
+    CHECK(bad == 0);
+  }
+
   TEST_CASE("rms_norm per group, against fp64") {
     const int64_t rows = 3, cols = 512, group = 256;
     auto x = random_vector(rows * cols, 1, 20.0f);

@@ -26,6 +26,7 @@ namespace {
 std::vector<float> logits_of(const Model& m, const std::vector<int>& tokens) {
   SessionOptions o;
   o.context = 64;
+  o.exact_matmul = true;  // fp32 dot products: compared with transformers and between formats
   Session s(m, o);
   return s.eval(tokens, true);
 }

@@ -40,7 +40,8 @@ TEST_SUITE("vulkan_model") {
     const auto& ref = test::default_reference();
     // The first 64 of the reference's 92 positions: lavapipe computes every position's 262144 logits slowly.
     const std::vector<int> prompt(ref.prompt_tokens.begin(), ref.prompt_tokens.begin() + 64);
-    Session cpu(model, [] { SessionOptions o; o.context = 256; o.max_batch = 128; return o; }());
+    // exact_matmul: the fp32 CPU path, the same math as the shaders (the fast path quantizes activations).
+    Session cpu(model, [] { SessionOptions o; o.context = 256; o.max_batch = 128; o.exact_matmul = true; return o; }());
     Session gpu(model, vulkan_options(256, 128));
     const std::vector<float> lc = cpu.eval(prompt, true);
     const std::vector<float> lg = gpu.eval(prompt, true);
@@ -79,7 +80,13 @@ TEST_SUITE("vulkan_model") {
     // Short chunks keep lavapipe's share of CI small; the CPU side is checked against transformers on 4
     // chunks of 256 in model_generation, so equality here carries that check over to Vulkan.
     const int n_ctx = 32, chunks = 2;
-    Session cpu(model, [&] { SessionOptions o; o.context = n_ctx; o.max_batch = n_ctx; return o; }());
+    Session cpu(model, [&] {
+      SessionOptions o;
+      o.context = n_ctx;
+      o.max_batch = n_ctx;
+      o.exact_matmul = true;  // fp32, as the shaders
+      return o;
+    }());
     Session gpu(model, vulkan_options(n_ctx, n_ctx));
     const double p_cpu = perplexity(cpu, tokens, n_ctx, chunks).ppl;
     const double p_gpu = perplexity(gpu, tokens, n_ctx, chunks).ppl;

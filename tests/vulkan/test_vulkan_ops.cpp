@@ -88,7 +88,9 @@ std::unique_ptr<Backend> vulkan() {
 
 // Compares every node's output (not only the last), so a failure names the first op that differs.
 void compare(OpGraph& op, double rel, double abs_tol) {
-  auto cpu = make_backend("cpu", {});
+  BackendOptions exact;
+  exact.exact_matmul = true;  // the fp32 oracle: the shaders do fp32 dot products on dequantized weights
+  auto cpu = make_backend("cpu", exact);
   auto gpu = vulkan();
   cpu->run(op.graph, op.inputs);
   gpu->run(op.graph, op.inputs);

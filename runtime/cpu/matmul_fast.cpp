@@ -1,0 +1,525 @@
+// Fast matmul kernels (see matmul_fast.h). Compiled once per SIMD target by Highway's foreach_target and
+// dispatched at run time, so a baseline x86-64 build still uses AVX2 on a CPU that has it.
+//
+// Integer dot products: every weight format is unpacked to 32 values per activation block, as signed bytes
+// (Q8_0 as stored; Q4_0: q - 8, Q5_0: q - 16, Q6_K: q - 32) or, for Q4_K, as unsigned nibbles whose mins
+// are applied once per super-block through the activation blocks' d * sum. Products are summed in pairs to
+// int16 and then, weighted by the sub-block scale (1, or Q6_K's 8-bit scales), in pairs to int32 (x86:
+// pmaddubsw on |w| and x with w's sign, then pmaddwd; no overflow: |pair| <= 2 * 128 * 127 < 32768). The
+// int32 sums of a block are exact; they are converted to fp32 and accumulated with the block's scale in
+// fp32 lanes.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "runtime/cpu/matmul_fast.cpp"
+#include <hwy/foreach_target.h>  // must come before highway.h
+#include <hwy/highway.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstring>
+
+#include "runtime/cpu/matmul_fast.h"
+#include "runtime/cpu/quant.h"
+#include "runtime/cpu/quant_blocks.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace vkg {
+namespace cpu {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Fixed 32-byte (or 16-byte) vectors: scalable targets (SVE, RVV) would need run-time lane counts.
+#if HWY_TARGET != HWY_SCALAR && !HWY_HAVE_SCALABLE
+
+using DU8 = hn::CappedTag<uint8_t, 32>;  // one 32-value activation block per vector where lanes allow
+using DI8 = hn::Repartition<int8_t, DU8>;
+using DI16 = hn::Repartition<int16_t, DU8>;
+using DI32 = hn::Repartition<int32_t, DU8>;
+using DF = hn::Repartition<float, DU8>;
+using VU8 = hn::Vec<DU8>;
+using VI8 = hn::Vec<DI8>;
+using VI16 = hn::Vec<DI16>;
+using VI32 = hn::Vec<DI32>;
+using VF = hn::Vec<DF>;
+// Token rows per weight-row pass: 8 for the 32-value block formats (unpacking a block costs as much as
+// ~2 tokens' dot products), 4 for the K-quants (whose unpacked super-block halves already fill the registers).
+constexpr int kTile = 8;
+
+HWY_INLINE size_t LanesU8() { return hn::Lanes(DU8()); }  // 32 (AVX2, AVX-512) or 16 (SSE4, NEON)
+
+HWY_INLINE float LoadHalf(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, sizeof h);
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+  return _cvtsh_ss(h);  // F16C is part of these targets
+#else
+  return fp16_to_fp32(h);
+#endif
+}
+
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_SSSE3
+HWY_INLINE __m128i MaddUbs(__m128i a, __m128i b) { return _mm_maddubs_epi16(a, b); }
+HWY_INLINE __m128i Madd(__m128i a, __m128i b) { return _mm_madd_epi16(a, b); }
+HWY_INLINE __m128i SignI8(__m128i a, __m128i b) { return _mm_sign_epi8(a, b); }
+HWY_INLINE __m128i AbsI8(__m128i a) { return _mm_abs_epi8(a); }
+#if HWY_TARGET <= HWY_AVX2
+HWY_INLINE __m256i MaddUbs(__m256i a, __m256i b) { return _mm256_maddubs_epi16(a, b); }
+HWY_INLINE __m256i Madd(__m256i a, __m256i b) { return _mm256_madd_epi16(a, b); }
+HWY_INLINE __m256i SignI8(__m256i a, __m256i b) { return _mm256_sign_epi8(a, b); }
+HWY_INLINE __m256i AbsI8(__m256i a) { return _mm256_abs_epi8(a); }
+#endif
+#endif
+
+// int32 lanes whose total is sum_i w[i] * x[i] * sc(i), where sc(i) is the int16 lane of `sc` covering the
+// pair (i & ~1): w unsigned (0..255 with pair sums < 32768), x signed.
+HWY_INLINE VI32 DotU(VU8 w, VI8 x, VI16 sc) {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_SSSE3
+  return VI32{Madd(MaddUbs(w.raw, x.raw), sc.raw)};
+#else
+  alignas(64) uint8_t wa[32];
+  alignas(64) int8_t xa[32];
+  alignas(64) int16_t sa[16];
+  alignas(64) int32_t r[8];
+  hn::Store(w, DU8(), wa);
+  hn::Store(x, DI8(), xa);
+  hn::Store(sc, DI16(), sa);
+  const size_t n = LanesU8();
+  for (size_t i = 0; i < n / 4; ++i) {
+    int32_t s = 0;
+    for (size_t k = 4 * i; k < 4 * i + 4; ++k) s += int32_t(wa[k]) * int32_t(xa[k]) * int32_t(sa[k / 2]);
+    r[i] = s;
+  }
+  return hn::Load(DI32(), r);
+#endif
+}
+
+// The same for signed w: |w| (computed once per weight block, shared by the tokens) times x with w's sign.
+HWY_INLINE VU8 AbsW(VI8 w) {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_SSSE3
+  return VU8{AbsI8(w.raw)};
+#else
+  return hn::BitCast(DU8(), hn::Abs(w));
+#endif
+}
+
+HWY_INLINE VI32 DotS(VU8 absw, VI8 w, VI8 x, VI16 sc) {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_SSSE3
+  return VI32{Madd(MaddUbs(absw.raw, SignI8(x.raw, w.raw)), sc.raw)};
+#else
+  const VI8 zero = hn::Zero(DI8());
+  return DotU(absw, hn::IfThenElse(hn::Lt(w, zero), hn::Neg(x), x), sc);
+#endif
+}
+
+// int16 lanes for DotU over values [o, o + lanes) of a 32-value block whose first 16 values have scale a
+// and last 16 scale b.
+HWY_INLINE VI16 HalfScales(size_t o, int a, int b) {
+  const DI16 d;
+  const size_t n_first = o >= 16 ? 0 : std::min(hn::Lanes(d), (16 - o) / 2);
+  return hn::IfThenElse(hn::FirstN(d, n_first), hn::Set(d, static_cast<int16_t>(a)),
+                        hn::Set(d, static_cast<int16_t>(b)));
+}
+
+HWY_INLINE float Total(VF v) { return hn::GetLane(hn::SumOfLanes(DF(), v)); }
+
+// Each kernel: R weight rows against T token rows (x[t] = that token's activation blocks), results
+// res[r * T + t]. Several rows (decode) give independent accumulation chains and share the activation
+// loads; several tokens (prefill) share each decoded weight block.
+
+template <int R, int T>
+void RowsQ8_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, float* res) {
+  constexpr size_t N = HWY_MIN(size_t{32}, HWY_LANES(uint8_t));
+  constexpr size_t P = 32 / N;
+  const VI16 ones = hn::Set(DI16(), 1);
+  VF acc[R][T];
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < T; ++t) acc[r][t] = hn::Zero(DF());
+  for (int64_t b = 0; b < K / QK8_0; ++b) {
+    VI8 w[R][P];
+    VU8 aw[R][P];
+    float dw[R];
+    for (int r = 0; r < R; ++r) {
+      const uint8_t* blk = rows[r] + b * sizeof(block_q8_0);
+      dw[r] = LoadHalf(blk + offsetof(block_q8_0, d));
+      const int8_t* qs = reinterpret_cast<const int8_t*>(blk + offsetof(block_q8_0, qs));
+      for (size_t p = 0; p < P; ++p) w[r][p] = hn::LoadU(DI8(), qs + p * N), aw[r][p] = AbsW(w[r][p]);
+    }
+    for (int t = 0; t < T; ++t) {
+      const ActBlock& a = x[t][b];
+      VI8 xv[P];
+      for (size_t p = 0; p < P; ++p) xv[p] = hn::LoadU(DI8(), a.q + p * N);
+      for (int r = 0; r < R; ++r) {
+        VI32 s = DotS(aw[r][0], w[r][0], xv[0], ones);
+        for (size_t p = 1; p < P; ++p) s = hn::Add(s, DotS(aw[r][p], w[r][p], xv[p], ones));
+        acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s), hn::Set(DF(), dw[r] * a.d), acc[r][t]);
+      }
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < T; ++t) res[r * T + t] = Total(acc[r][t]);
+}
+
+// Q4_0 and Q5_0: quants (low nibble = values 0..15, high nibble = values 16..31, Q5_0's 5th bits from qh)
+// minus the offset (8 or 16), as signed bytes.
+template <int R, int T, bool kQ5>
+void RowsQ4Q5_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, float* res) {
+  alignas(32) static constexpr uint8_t kByteOfBit[32] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                                                         2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3};
+  alignas(32) static constexpr uint8_t kBitInByte[32] = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128,
+                                                         1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
+  constexpr size_t N = HWY_MIN(size_t{32}, HWY_LANES(uint8_t));
+  constexpr size_t P = 32 / N;
+  const DU8 du8;
+  const VI16 ones = hn::Set(DI16(), 1);
+  const VU8 low4 = hn::Set(du8, 0x0F);
+  const VU8 offset = hn::Set(du8, kQ5 ? 16 : 8);
+  const size_t bytes = kQ5 ? sizeof(block_q5_0) : sizeof(block_q4_0);
+  const size_t qs_off = kQ5 ? offsetof(block_q5_0, qs) : offsetof(block_q4_0, qs);
+  VF acc[R][T];
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < T; ++t) acc[r][t] = hn::Zero(DF());
+  for (int64_t b = 0; b < K / 32; ++b) {
+    VI8 w[R][P];
+    VU8 aw[R][P];
+    float dw[R];
+    for (int r = 0; r < R; ++r) {
+      const uint8_t* blk = rows[r] + b * bytes;
+      dw[r] = LoadHalf(blk);  // d is the first field of both
+      const uint8_t* qs = blk + qs_off;
+      VU8 u[P];
+      if constexpr (N == 32) {
+        const hn::Half<DU8> dh;
+        const auto v = hn::LoadU(dh, qs);
+        u[0] = hn::And(hn::Combine(du8, hn::ShiftRight<4>(v), v), low4);
+      } else {
+        const VU8 v = hn::LoadU(du8, qs);
+        u[0] = hn::And(v, low4);
+        u[1] = hn::ShiftRight<4>(v);
+      }
+      if constexpr (kQ5) {
+        uint32_t qh;
+        std::memcpy(&qh, blk + offsetof(block_q5_0, qh), sizeof qh);
+        const VU8 hbytes = hn::BitCast(du8, hn::Set(hn::Repartition<uint32_t, DU8>(), qh));
+        const VU8 bit5 = hn::Set(du8, 0x10);
+        for (size_t p = 0; p < P; ++p) {
+          const VU8 sel = hn::TableLookupBytes(hbytes, hn::LoadU(du8, kByteOfBit + p * N));
+          u[p] = hn::Or(u[p], hn::IfThenElseZero(hn::TestBit(sel, hn::LoadU(du8, kBitInByte + p * N)), bit5));
+        }
+      }
+      for (size_t p = 0; p < P; ++p) {
+        w[r][p] = hn::BitCast(DI8(), hn::Sub(u[p], offset));  // wraps to the signed value
+        aw[r][p] = AbsW(w[r][p]);
+      }
+    }
+    for (int t = 0; t < T; ++t) {
+      const ActBlock& a = x[t][b];
+      VI8 xv[P];
+      for (size_t p = 0; p < P; ++p) xv[p] = hn::LoadU(DI8(), a.q + p * N);
+      for (int r = 0; r < R; ++r) {
+        VI32 s = DotS(aw[r][0], w[r][0], xv[0], ones);
+        for (size_t p = 1; p < P; ++p) s = hn::Add(s, DotS(aw[r][p], w[r][p], xv[p], ones));
+        acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s), hn::Set(DF(), dw[r] * a.d), acc[r][t]);
+      }
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < T; ++t) res[r * T + t] = Total(acc[r][t]);
+}
+
+// The mins term, -sum_j dmin * m_j * (d_j * sum of sub-block j's quants), runs as one 8-lane multiply-add
+// per super-block and token over xs[t] (the tokens' d * sum per block, contiguous).
+template <int R, int T>
+void RowsQ4_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, const float* const* xs, float* res) {
+  const hn::CappedTag<float, 8> d8;
+  constexpr size_t N = HWY_MIN(size_t{32}, HWY_LANES(uint8_t));
+  constexpr size_t P = 32 / N;
+  const DU8 du8;
+  const VI16 ones = hn::Set(DI16(), 1);
+  const VU8 low4 = hn::Set(du8, 0x0F);
+  VF acc[R][T];
+  hn::Vec<decltype(d8)> corr[R][T];
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < T; ++t) acc[r][t] = hn::Zero(DF()), corr[r][t] = hn::Zero(d8);
+  for (int64_t b = 0; b < K / QK_K; ++b) {
+    float sc[R][8];
+    alignas(32) float mn[R][8];  // d * scale, dmin * min of each 32-value sub-block (ggml's get_scale_min_k4)
+    const uint8_t* qs[R];
+    for (int r = 0; r < R; ++r) {
+      const uint8_t* blk = rows[r] + b * sizeof(block_q4_K);
+      const float d = LoadHalf(blk + offsetof(block_q4_K, d));
+      const float dmin = LoadHalf(blk + offsetof(block_q4_K, dmin));
+      const uint8_t* s = blk + offsetof(block_q4_K, scales);
+      for (int j = 0; j < 4; ++j) {
+        sc[r][j] = d * static_cast<float>(s[j] & 63);
+        mn[r][j] = dmin * static_cast<float>(s[j + 4] & 63);
+        sc[r][j + 4] = d * static_cast<float>((s[j + 8] & 0xF) | ((s[j] >> 6) << 4));
+        mn[r][j + 4] = dmin * static_cast<float>((s[j + 8] >> 4) | ((s[j + 4] >> 6) << 4));
+      }
+      qs[r] = blk + offsetof(block_q4_K, qs);
+    }
+    for (int t = 0; t < T; ++t)
+      for (int r = 0; r < R; ++r)
+        for (size_t j = 0; j < 8; j += hn::Lanes(d8))
+          corr[r][t] = hn::MulAdd(hn::Load(d8, mn[r] + j), hn::LoadU(d8, xs[t] + b * 8 + j), corr[r][t]);
+    for (int c = 0; c < 4; ++c) {  // 32 bytes: sub-block 2c in the low nibbles, 2c+1 in the high ones
+      VU8 lo[R][P], hi[R][P];
+      for (int r = 0; r < R; ++r)
+        for (size_t p = 0; p < P; ++p) {
+          const VU8 v = hn::LoadU(du8, qs[r] + 32 * c + p * N);
+          lo[r][p] = hn::And(v, low4);
+          hi[r][p] = hn::ShiftRight<4>(v);
+        }
+      for (int t = 0; t < T; ++t) {
+        const ActBlock& a0 = x[t][b * 8 + 2 * c];
+        const ActBlock& a1 = x[t][b * 8 + 2 * c + 1];
+        VI8 x0[P], x1[P];
+        for (size_t p = 0; p < P; ++p) x0[p] = hn::LoadU(DI8(), a0.q + p * N), x1[p] = hn::LoadU(DI8(), a1.q + p * N);
+        for (int r = 0; r < R; ++r) {
+          VI32 s0 = DotU(lo[r][0], x0[0], ones);
+          VI32 s1 = DotU(hi[r][0], x1[0], ones);
+          for (size_t p = 1; p < P; ++p) {
+            s0 = hn::Add(s0, DotU(lo[r][p], x0[p], ones));
+            s1 = hn::Add(s1, DotU(hi[r][p], x1[p], ones));
+          }
+          acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s0), hn::Set(DF(), sc[r][2 * c] * a0.d), acc[r][t]);
+          acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s1), hn::Set(DF(), sc[r][2 * c + 1] * a1.d), acc[r][t]);
+        }
+      }
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < T; ++t) res[r * T + t] = Total(acc[r][t]) - hn::GetLane(hn::SumOfLanes(d8, corr[r][t]));
+}
+
+template <int R, int T>
+void RowsQ6_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, float* res) {
+  constexpr size_t N = HWY_MIN(size_t{32}, HWY_LANES(uint8_t));
+  constexpr size_t P = 32 / N;
+  const DU8 du8;
+  const VU8 low4 = hn::Set(du8, 0x0F), low2 = hn::Set(du8, 0x03), offset = hn::Set(du8, 32);
+  VF acc[R][T];
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < T; ++t) acc[r][t] = hn::Zero(DF());
+  for (int64_t b = 0; b < K / QK_K; ++b) {
+    for (int h = 0; h < 2; ++h) {  // two halves of 128 values
+      VI8 q[R][4][P];  // q[r][g]: values 128h + 32g + l, l in [p*N, p*N + N), minus 32
+      VU8 aq[R][4][P];
+      VI16 sc[R][4][P];
+      const int8_t* S[R];
+      float d[R];
+      for (int r = 0; r < R; ++r) {
+        const uint8_t* blk = rows[r] + b * sizeof(block_q6_K);
+        d[r] = LoadHalf(blk + offsetof(block_q6_K, d));
+        const uint8_t* ql = blk + offsetof(block_q6_K, ql) + 64 * h;
+        const uint8_t* qh = blk + offsetof(block_q6_K, qh) + 32 * h;
+        S[r] = reinterpret_cast<const int8_t*>(blk + offsetof(block_q6_K, scales)) + 8 * h;
+        for (size_t p = 0; p < P; ++p) {
+          const VU8 a = hn::LoadU(du8, ql + p * N), c = hn::LoadU(du8, ql + 32 + p * N);
+          const VU8 hb = hn::LoadU(du8, qh + p * N);
+          const VU8 u[4] = {
+              hn::Or(hn::And(a, low4), hn::ShiftLeft<4>(hn::And(hb, low2))),
+              hn::Or(hn::And(c, low4), hn::ShiftLeft<4>(hn::And(hn::ShiftRight<2>(hb), low2))),
+              hn::Or(hn::ShiftRight<4>(a), hn::ShiftLeft<4>(hn::And(hn::ShiftRight<4>(hb), low2))),
+              hn::Or(hn::ShiftRight<4>(c), hn::ShiftLeft<4>(hn::ShiftRight<6>(hb)))};
+          for (int g = 0; g < 4; ++g) {
+            q[r][g][p] = hn::BitCast(DI8(), hn::Sub(u[g], offset));
+            aq[r][g][p] = AbsW(q[r][g][p]);
+            sc[r][g][p] = HalfScales(p * N, S[r][2 * g], S[r][2 * g + 1]);
+          }
+        }
+      }
+      for (int t = 0; t < T; ++t) {
+        for (int g = 0; g < 4; ++g) {
+          const ActBlock& a = x[t][b * 8 + 4 * h + g];
+          VI8 xv[P];
+          for (size_t p = 0; p < P; ++p) xv[p] = hn::LoadU(DI8(), a.q + p * N);
+          for (int r = 0; r < R; ++r) {
+            VI32 s = DotS(aq[r][g][0], q[r][g][0], xv[0], sc[r][g][0]);
+            for (size_t p = 1; p < P; ++p) s = hn::Add(s, DotS(aq[r][g][p], q[r][g][p], xv[p], sc[r][g][p]));
+            acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s), hn::Set(DF(), d[r] * a.d), acc[r][t]);
+          }
+        }
+      }
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < T; ++t) res[r * T + t] = Total(acc[r][t]);
+}
+
+// F32 / F16 / BF16 rows: converted to fp32 in registers, fp32 fused multiply-adds, two accumulators per
+// token so that decode (T = 1) is not bound by the add latency.
+template <int T>
+void RowFloat(DType type, const uint8_t* row, int64_t K, const float* const* x, float* res) {
+  const DF df;
+  const size_t NF = hn::Lanes(df);
+  auto load_w = [&](int64_t i) -> VF {
+    if (type == DType::F32) return hn::LoadU(df, reinterpret_cast<const float*>(row) + i);
+    if (type == DType::F16) {
+      const hn::Rebind<hwy::float16_t, DF> dh;
+      return hn::PromoteTo(df, hn::LoadU(dh, reinterpret_cast<const hwy::float16_t*>(row) + i));
+    }
+    const hn::Rebind<uint16_t, DF> du16;
+    const hn::Rebind<uint32_t, DF> du32;
+    const auto u = hn::PromoteTo(du32, hn::LoadU(du16, reinterpret_cast<const uint16_t*>(row) + i));
+    return hn::BitCast(df, hn::ShiftLeft<16>(u));
+  };
+  VF acc0[T], acc1[T];
+  for (int t = 0; t < T; ++t) acc0[t] = hn::Zero(df), acc1[t] = hn::Zero(df);
+  int64_t i = 0;
+  for (; i + 2 * static_cast<int64_t>(NF) <= K; i += 2 * NF) {
+    const VF w0 = load_w(i), w1 = load_w(i + NF);
+    for (int t = 0; t < T; ++t) {
+      acc0[t] = hn::MulAdd(w0, hn::LoadU(df, x[t] + i), acc0[t]);
+      acc1[t] = hn::MulAdd(w1, hn::LoadU(df, x[t] + i + NF), acc1[t]);
+    }
+  }
+  for (int t = 0; t < T; ++t) {
+    float s = Total(hn::Add(acc0[t], acc1[t]));
+    for (int64_t k = i; k < K; ++k) {
+      float wk;
+      uint16_t h;
+      if (type == DType::F32) {
+        std::memcpy(&wk, row + 4 * k, 4);
+      } else {
+        std::memcpy(&h, row + 2 * k, 2);
+        wk = type == DType::F16 ? fp16_to_fp32(h) : bf16_to_fp32(h);
+      }
+      s += wk * x[t][k];
+    }
+    res[t] = s;
+  }
+}
+
+template <int R, int T>
+void RowsAny(DType type, const uint8_t* const* rows, int64_t K, const ActBlock* const* xq, const float* const* xs,
+             const float* const* xf, float* res) {
+  switch (type) {
+    case DType::Q8_0: return RowsQ8_0<R, T>(rows, K, xq, res);
+    case DType::Q4_0: return RowsQ4Q5_0<R, T, false>(rows, K, xq, res);
+    case DType::Q5_0: return RowsQ4Q5_0<R, T, true>(rows, K, xq, res);
+    case DType::Q4_K: return RowsQ4_K<R, T>(rows, K, xq, xs, res);
+    case DType::Q6_K: return RowsQ6_K<R, T>(rows, K, xq, res);
+    default:
+      for (int r = 0; r < R; ++r) RowFloat<T>(type, rows[r], K, xf, res + r * T);
+  }
+}
+
+bool HasKernels() { return true; }
+
+void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, int64_t r0, int64_t r1,
+                const ActBlock* xq, const float* xdsum, const float* xf, int64_t n_tokens, float* out, int64_t ldo) {
+  // Rows in groups that stay in L1/L2 while every token tile passes over them.
+  constexpr int64_t kRowGroup = 16;
+  // Two weight rows per kernel call when a tile has fewer than kTile tokens (decode): independent
+  // accumulation chains and shared activation loads. Only for Q4_0/Q5_0: measured while streaming weights
+  // from memory, two interleaved rows were slower for Q8_0, Q4_K and Q6_K (up to 2x for Q8_0 on Zen 3).
+  constexpr int kRows = 2;
+  const bool pair_rows = type == DType::Q4_0 || type == DType::Q5_0;
+  const bool wide_tiles = type == DType::Q4_0 || type == DType::Q5_0 || type == DType::Q8_0;
+  const int64_t nb = K / 32;
+  for (int64_t g0 = r0; g0 < r1; g0 += kRowGroup) {
+    const int64_t g1 = std::min(r1, g0 + kRowGroup);
+    for (int64_t t0 = 0; t0 < n_tokens;) {
+      const int64_t left = n_tokens - t0;
+      const int T = static_cast<int>(wide_tiles && left >= kTile ? kTile : std::min<int64_t>(4, left));
+      const ActBlock* xqs[kTile];
+      const float* xfs[kTile];
+      const float* xss[kTile];
+      for (int t = 0; t < T; ++t) {
+        xqs[t] = xq ? xq + (t0 + t) * nb : nullptr;
+        xss[t] = xdsum ? xdsum + (t0 + t) * nb : nullptr;
+        xfs[t] = xf ? xf + (t0 + t) * K : nullptr;
+      }
+      float res[kRows * kTile];
+      for (int64_t r = g0; r < g1;) {
+        const uint8_t* rows[kRows] = {weights + r * stride, weights + std::min(r + 1, g1 - 1) * stride};
+        const int R = (pair_rows && T < 4 && r + kRows <= g1) ? kRows : 1;
+        if (R == kRows) {
+          switch (T) {
+            case 1: RowsAny<kRows, 1>(type, rows, K, xqs, xss, xfs, res); break;
+            case 2: RowsAny<kRows, 2>(type, rows, K, xqs, xss, xfs, res); break;
+            default: RowsAny<kRows, 3>(type, rows, K, xqs, xss, xfs, res); break;
+          }
+        } else {
+          switch (T) {
+            case 1: RowsAny<1, 1>(type, rows, K, xqs, xss, xfs, res); break;
+            case 2: RowsAny<1, 2>(type, rows, K, xqs, xss, xfs, res); break;
+            case 3: RowsAny<1, 3>(type, rows, K, xqs, xss, xfs, res); break;
+            case 4: RowsAny<1, 4>(type, rows, K, xqs, xss, xfs, res); break;
+            default: RowsAny<1, kTile>(type, rows, K, xqs, xss, xfs, res); break;
+          }
+        }
+        for (int i = 0; i < R; ++i)
+          for (int t = 0; t < T; ++t) out[(t0 + t) * ldo + r + i] = res[i * T + t];
+        r += R;
+      }
+      t0 += T;
+    }
+  }
+}
+
+#else  // HWY_SCALAR, SVE, RVV: no kernels; fast_matmul_supported() says so and the exact path runs.
+
+bool HasKernels() { return false; }
+void MatmulRows(DType, const uint8_t*, int64_t, int64_t, int64_t, int64_t, const ActBlock*, const float*,
+                const float*, int64_t, float*, int64_t) {}
+
+#endif
+
+const char* TargetName() { return hwy::TargetName(HWY_TARGET); }
+
+}  // namespace HWY_NAMESPACE
+}  // namespace cpu
+}  // namespace vkg
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace vkg {
+namespace cpu {
+
+HWY_EXPORT(HasKernels);
+HWY_EXPORT(MatmulRows);
+HWY_EXPORT(TargetName);
+
+bool fast_matmul_quantizes(DType type) {
+  return type == DType::Q8_0 || type == DType::Q4_0 || type == DType::Q5_0 || type == DType::Q4_K ||
+         type == DType::Q6_K;
+}
+
+bool fast_matmul_supported(DType type) {
+  static const bool has_kernels = HWY_DYNAMIC_DISPATCH(HasKernels)();
+  return has_kernels && (fast_matmul_quantizes(type) || type == DType::F32 || type == DType::F16 ||
+                         type == DType::BF16);
+}
+
+const char* fast_matmul_target() { return HWY_DYNAMIC_DISPATCH(TargetName)(); }
+
+void quantize_activations(const float* x, int64_t n, ActBlock* out, float* dsum) {
+  for (int64_t b = 0; b < n / 32; ++b) {
+    const float* v = x + 32 * b;
+    float amax = 0;
+    for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(v[i]));
+    const float d = amax / 127.0f;
+    const float inv = d > 0 ? 1.0f / d : 0.0f;
+    ActBlock& a = out[b];
+    a.d = d;
+    int sum = 0;
+    for (int i = 0; i < 32; ++i) {
+      // Round to nearest even by the 1.5 * 2^23 trick (|v * inv| <= 127): same as nearbyint, but inline.
+      const int q = static_cast<int>((v[i] * inv + 12582912.0f) - 12582912.0f);
+      a.q[i] = static_cast<int8_t>(q);
+      sum += q;
+    }
+    dsum[b] = d * static_cast<float>(sum);
+  }
+}
+
+void fast_matmul_rows(DType type, const uint8_t* weights, int64_t row_stride, int64_t K, int64_t r0, int64_t r1,
+                      const ActBlock* xq, const float* xdsum, const float* xf, int64_t n_tokens, float* out,
+                      int64_t ldo) {
+  HWY_DYNAMIC_DISPATCH(MatmulRows)(type, weights, row_stride, K, r0, r1, xq, xdsum, xf, n_tokens, out, ldo);
+}
+
+}  // namespace cpu
+}  // namespace vkg
+#endif  // HWY_ONCE

@@ -1,0 +1,43 @@
+// The fast matmul path of the CPU backend (the exact path is matmul.cpp's dequantize + fp32 dot).
+//
+// Quantized weights: the activation rows are quantized once per matmul to 8 bits in blocks of 32 (one fp32
+// scale per block, like ggml's Q8_0), and each weight block is
+// unpacked to 8-bit integers in registers and multiplied with integer dot products (exact int32 within a
+// 32-value block), then scaled and accumulated in fp32. F32/F16/BF16 weights: fp32 SIMD dot products (no
+// quantization; only the summation order differs from the exact path).
+// Several token rows share each decoded weight block (prefill as matrix-matrix, tiles of 4-8 tokens).
+// SIMD code is Highway, dispatched at run time to the best target the CPU has (AVX2, AVX-512, SSE4, ...);
+// where it has none with kernels (HWY_SCALAR, i.e. x86 without SSSE3; SVE/RVV) the exact path runs.
+#pragma once
+#include <cstdint>
+
+#include "runtime/dtype.h"
+
+namespace vkg::cpu {
+
+// 32 activations quantized to int8: x[i] ~= d * q[i].
+struct ActBlock {
+  float d;
+  int8_t q[32];
+};
+static_assert(sizeof(ActBlock) == 36, "ActBlock must be 36 bytes");
+
+// Weight types that have a fast kernel (others take the exact path).
+bool fast_matmul_supported(DType type);
+// True for the types whose fast kernel quantizes activations to 8 bits (all but F32/F16/BF16).
+bool fast_matmul_quantizes(DType type);
+
+// Quantizes n values (n a multiple of 32) into n/32 blocks: d = max|x| / 127, q = round(x / d), and
+// dsum[b] = d * sum of block b's q (for Q4_K's mins, whose term is min * sum of the activations).
+void quantize_activations(const float* x, int64_t n, ActBlock* out, float* dsum);
+
+// out[t * ldo + r] = dot(weight row r, token t) for r in [r0, r1), t in [0, n_tokens).
+// Quantized types read xq and xdsum ([n_tokens][K/32] each); F32/F16/BF16 read xf ([n_tokens][K] floats).
+void fast_matmul_rows(DType type, const uint8_t* weights, int64_t row_stride, int64_t K, int64_t r0, int64_t r1,
+                      const ActBlock* xq, const float* xdsum, const float* xf, int64_t n_tokens, float* out,
+                      int64_t ldo);
+
+// The SIMD target the dispatcher picked on this CPU, e.g. "AVX2" (for bench output).
+const char* fast_matmul_target();
+
+}  // namespace vkg::cpu

@@ -1,0 +1,146 @@
+// The fast CPU matmul path (runtime/cpu/matmul_fast.h) against the exact one (dequantize + fp32 dot).
+//
+// What is checked, and why these tolerances:
+// - Quantized weights: the fast path computes sum_i w_i * d_b * q_i with the activations quantized to
+//   q_i = round(x_i / d_b), d_b = max|x| / 127 per block of 32. Against that same quantized input it must be
+//   exact up to fp32 summation (relative 1e-5 of sum |w_i * d_b q_i|): this catches any unpacking, scale,
+//   offset or tiling error. Against the unquantized x the difference is the activation rounding, bounded
+//   by sum_b (d_b / 2) * sum_{i in b} |w_i| (each |x_i - d_b q_i| <= d_b / 2), plus the same fp32 slack.
+// - F32/F16/BF16 weights: no quantization, only the fp32 summation order differs (relative 1e-5).
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "runtime/cpu/kernels.h"
+#include "runtime/cpu/matmul_fast.h"
+#include "runtime/cpu/quant.h"
+#include "runtime/dtype.h"
+
+using namespace vkg;
+using namespace vkg::cpu;
+
+namespace {
+
+void put_u16(uint8_t* p, uint16_t v) { std::memcpy(p, &v, 2); }
+
+// Random rows of type t: random bytes, valid fp16 scale fields.
+std::vector<uint8_t> random_weights(DType t, int64_t rows, int64_t K, std::mt19937& rng) {
+  const DTypeInfo& info = dtype_info(t);
+  const int64_t nblocks = rows * K / info.block_elems;
+  std::vector<uint8_t> raw(static_cast<size_t>(nblocks * info.block_bytes));
+  for (uint8_t& v : raw) v = static_cast<uint8_t>(rng() & 0xFF);
+  std::uniform_real_distribution<float> scale(-0.05f, 0.05f);
+  for (int64_t i = 0; i < nblocks; ++i) {
+    uint8_t* b = raw.data() + i * info.block_bytes;
+    switch (t) {
+      case DType::Q4_0: case DType::Q5_0: case DType::Q8_0: put_u16(b, fp32_to_fp16(scale(rng))); break;
+      case DType::Q4_K:
+        put_u16(b, fp32_to_fp16(scale(rng)));
+        put_u16(b + 2, fp32_to_fp16(scale(rng)));
+        break;
+      case DType::Q6_K: put_u16(b + 208, fp32_to_fp16(scale(rng))); break;
+      case DType::F16: put_u16(b, fp32_to_fp16(scale(rng) * 100.0f)); break;
+      case DType::BF16: put_u16(b, fp32_to_bf16(scale(rng) * 100.0f)); break;
+      case DType::F32: {
+        const float v = scale(rng) * 100.0f;
+        std::memcpy(b, &v, 4);
+        break;
+      }
+      default: break;
+    }
+  }
+  return raw;
+}
+
+}  // namespace
+
+TEST_SUITE("quant") {
+
+TEST_CASE("quantize_activations: per-32 scale, rounding, block sums") {
+  std::vector<float> x(64);
+  for (int i = 0; i < 64; ++i) x[i] = (i % 2 ? -1.0f : 1.0f) * static_cast<float>(i) * 0.25f;  // max |x| 15.75
+  x[5] = 0.0f;
+  std::vector<ActBlock> q(2);
+  std::vector<float> dsum(2);
+  quantize_activations(x.data(), 64, q.data(), dsum.data());
+  CHECK(q[0].d == doctest::Approx(7.75f / 127.0f));   // block 0: max |x| = 31 * 0.25
+  CHECK(q[1].d == doctest::Approx(15.75f / 127.0f));  // block 1: max |x| = 63 * 0.25
+  CHECK(q[0].q[31] == -127);                          // x[31] = -7.75
+  CHECK(q[1].q[30] == 125);                           // 62 * 0.25 / (15.75 / 127) = 124.98
+  CHECK(q[0].q[5] == 0);
+  for (int b = 0; b < 2; ++b) {
+    int sum = 0;
+    for (int i = 0; i < 32; ++i) {
+      CHECK(std::fabs(x[32 * b + i] - q[b].d * q[b].q[i]) <= q[b].d * 0.5f * 1.0001f);
+      CHECK(q[b].q[i] == static_cast<int>(std::nearbyint(x[32 * b + i] * (1.0f / q[b].d))));  // to nearest even
+      sum += q[b].q[i];
+    }
+    CHECK(dsum[b] == q[b].d * static_cast<float>(sum));
+  }
+  // All zeros: scale 0, quants 0 (no division by zero).
+  std::vector<float> z(32, 0.0f);
+  quantize_activations(z.data(), 32, q.data(), dsum.data());
+  CHECK(q[0].d == 0.0f);
+  CHECK(q[0].q[17] == 0);
+}
+
+TEST_CASE("fast matmul equals the exact one up to activation quantization (all fast types, 1-13 tokens)") {
+  std::mt19937 rng(99);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  ThreadPool pool(2);
+  const int64_t N = 21;  // more than one 16-row group, and not a multiple of it
+  const int64_t K = 512;
+  for (DType t : {DType::Q8_0, DType::Q4_0, DType::Q5_0, DType::Q4_K, DType::Q6_K, DType::F32, DType::F16,
+                  DType::BF16}) {
+    REQUIRE(fast_matmul_supported(t));
+    const auto raw = random_weights(t, N, K, rng);
+    std::vector<float> w(static_cast<size_t>(N * K));
+    dequantize_row(t, raw.data(), w.data(), N * K);
+    TensorDesc desc;
+    desc.name = "w";
+    desc.shape = {N, K};
+    desc.dtype = t;
+    desc.role = TensorRole::weight;
+    desc.data = raw.data();
+    for (int64_t n : {1, 3, 4, 7, 13}) {  // 13: a tile of 8, one of 4 and a single token
+      INFO("type " << dtype_name(t) << ", " << n << " tokens");
+      std::vector<float> x(static_cast<size_t>(n * K));
+      for (float& v : x) v = normal(rng) * (rng() % 8 == 0 ? 20.0f : 1.0f);  // some outliers, as in real activations
+      std::vector<float> fast(static_cast<size_t>(n * N)), exact(fast.size());
+      matmul(x.data(), n, K, desc, fast.data(), pool, MatmulMode::fast);
+      matmul(x.data(), n, K, desc, exact.data(), pool, MatmulMode::exact);
+      const bool quantized = fast_matmul_quantizes(t);
+      std::vector<ActBlock> xq(static_cast<size_t>(n * K / 32));
+      std::vector<float> xdsum(xq.size());
+      quantize_activations(x.data(), n * K, xq.data(), xdsum.data());
+      int bad = 0;
+      for (int64_t tok = 0; tok < n; ++tok) {
+        for (int64_t r = 0; r < N; ++r) {
+          double ref_q = 0, mag_q = 0, mag = 0, bound = 0;
+          for (int64_t i = 0; i < K; ++i) {
+            const double wi = w[r * K + i], xi = x[tok * K + i];
+            const ActBlock& a = xq[(tok * K + i) / 32];
+            const double xqi = static_cast<double>(a.d) * a.q[i % 32];
+            ref_q += wi * xqi;
+            mag_q += std::fabs(wi * xqi);
+            mag += std::fabs(wi * xi);
+            bound += std::fabs(wi) * a.d * 0.5;
+          }
+          const double got = fast[tok * N + r], want = exact[tok * N + r];
+          if (quantized) {
+            if (std::fabs(got - ref_q) > 1e-5 * mag_q + 1e-30) ++bad;
+            if (std::fabs(got - want) > bound * 1.001 + 1e-5 * mag) ++bad;
+          } else if (std::fabs(got - want) > 1e-5 * mag + 1e-30) {
+            ++bad;
+          }
+        }
+      }
+      CHECK(bad == 0);
+    }
+  }
+}
+
+}  // TEST_SUITE("quant")
