@@ -76,6 +76,7 @@ vkg_model_options vkg_model_default_options(void) {
   o.device = -1;
   o.context = 0;
   o.threads = 0;
+  o.exact = 0;
   return o;
 }
 
@@ -91,6 +92,7 @@ vkg_model* vkg_model_open(const char* path, const vkg_model_options* options) {
         so.device = o.device;
         so.context = o.context;
         so.n_threads = o.threads;
+        so.exact_matmul = o.exact != 0;
         m->session = std::make_unique<vkg::Session>(*m->model, so);
         m->generator = std::make_unique<vkg::Generator>(*m->session);
         m->backend_name = m->session->backend().name();

@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
   vkg_model_options mo = vkg_model_default_options();
   mo.backend = "cpu";
   mo.context = 256;
+  mo.exact = 1; /* fp32 activations: the path whose greedy tokens must equal transformers' */
   vkg_model* m = vkg_model_open(argv[1], &mo);
   if (!m) {
     fprintf(stderr, "open failed: %s\n", vkg_last_error());

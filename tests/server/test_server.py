@@ -35,7 +35,7 @@ def reference(key):
 
 def start_server():
     proc = subprocess.Popen([VKGEMMA, "serve", "-m", MODEL, "--port", "0", "--backend", "cpu", "--ctx", "256",
-                             "--max-queue", "16"], stderr=subprocess.PIPE, text=True)
+                             "--max-queue", "16", "--exact"], stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
     for line in proc.stderr:
         sys.stderr.write("server: " + line)
