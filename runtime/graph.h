@@ -30,6 +30,7 @@ class Graph {
 
   TensorId token_ids = kNoTensor;  // input [n] i32
   TensorId positions = kNoTensor;  // input [n] i32, absolute positions of the new tokens
+  TensorId key_end = kNoTensor;    // input [n] i32, attention's last visible key per token (causal: = positions)
   TensorId logits = kNoTensor;     // output [n or 1, vocab]
   TensorId greedy_token = kNoTensor;  // optional output [n or 1, 1]: argmax of the logits
   void mark_output(TensorId id);

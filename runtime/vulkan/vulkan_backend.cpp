@@ -216,6 +216,12 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(Step& s, const Gra
     d.push = std::move(push);
     d.groups[0] = gx;
     d.groups[1] = gy;
+    if (gx > kMaxGroups && gy == 1) {  // a 1-D grid beyond the limit: 2-D (shaders use linear_group_id)
+      d.groups[0] = kMaxGroups;
+      d.groups[1] = ceil_div(gx, kMaxGroups);
+      gx = d.groups[0];
+      gy = d.groups[1];
+    }
     if (d.buffers.size() != d.pipeline->layout().n_bindings || d.push.size() * 4 != d.pipeline->layout().push_constant_bytes)
       throw std::logic_error("node '" + n.name + "': shader '" + shader + "' expects " +
                              std::to_string(d.pipeline->layout().n_bindings) + " buffers and " +
@@ -278,7 +284,7 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(Step& s, const Gra
     }
     case Op::attention: {
       const auto& p = std::get<AttentionParams>(n.params);
-      out_d.push_back(make("attention", {buf(0), buf(1), buf(2), buf(3), out},
+      out_d.push_back(make("attention", {buf(0), buf(1), buf(2), buf(3), buf(4), out},
                            {u32(x.rows()), u32(p.n_head), u32(p.n_kv_head), u32(p.head_dim),
                             u32(g.tensor(n.inputs[1]).rows()), f32_bits(p.scale), f32_bits(p.softcap),
                             static_cast<uint32_t>(p.window)},
@@ -289,7 +295,26 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(Step& s, const Gra
       out_d.push_back(make("gelu_mul", {buf(0), buf(1), out}, {u32(x.elements())}, ceil_div(x.elements(), 256)));
       break;
     case Op::add:
-      out_d.push_back(make("add", {buf(0), buf(1), out}, {u32(x.elements())}, ceil_div(x.elements(), 256)));
+      out_d.push_back(make("add", {buf(0), buf(1), out}, {u32(x.elements()), u32(g.tensor(n.inputs[1]).elements())},
+                           ceil_div(x.elements(), 256)));
+      break;
+    case Op::layer_norm:
+      out_d.push_back(make("layer_norm", {buf(0), buf(1), buf(2), out},
+                           {u32(x.cols()), u32(x.rows()), f32_bits(std::get<LayerNormParams>(n.params).eps)},
+                           u32(x.rows())));
+      break;
+    case Op::gelu:
+      out_d.push_back(make("gelu", {buf(0), out}, {u32(x.elements())}, ceil_div(x.elements(), 256)));
+      break;
+    case Op::avg_pool: {
+      const auto& p = std::get<AvgPoolParams>(n.params);
+      out_d.push_back(make("avg_pool", {buf(0), out}, {u32(x.cols()), u32(p.side), u32(p.kernel)},
+                           ceil_div(g.tensor(n.output).elements(), 256)));
+      break;
+    }
+    case Op::replace_rows:
+      out_d.push_back(make("replace_rows", {buf(0), buf(1), buf(2), out}, {u32(x.elements()), u32(x.cols())},
+                           ceil_div(x.elements(), 256)));
       break;
     case Op::softcap:
       out_d.push_back(make("softcap", {buf(0), out}, {u32(x.elements()), f32_bits(std::get<SoftcapParams>(n.params).cap)},
@@ -463,14 +488,13 @@ void VulkanBackend::record(Step& s, const Graph& g) {
 }
 
 void VulkanBackend::run(const Graph& g, const StepInputs& in) {
-  const size_t n = static_cast<size_t>(g.n_tokens());
-  if (in.token_ids.size() != n || in.positions.size() != n)
-    throw std::runtime_error("vulkan backend: graph expects " + std::to_string(n) + " tokens, got " +
-                             std::to_string(in.token_ids.size()) + " ids and " + std::to_string(in.positions.size()) +
-                             " positions");
   Step& s = prepare(g);
-  upload(*s.tensor_buffer[static_cast<size_t>(g.token_ids)], in.token_ids.data(), n * 4);
-  upload(*s.tensor_buffer[static_cast<size_t>(g.positions)], in.positions.data(), n * 4);
+  for (size_t i = 0; i < g.tensors().size(); ++i) {
+    const TensorDesc& t = g.tensors()[i];
+    if (t.role != TensorRole::input) continue;
+    const void* data = step_input_data(g, static_cast<TensorId>(i), in);
+    upload(*s.tensor_buffer[i], data, static_cast<uint64_t>(t.elements()) * 4);
+  }
   RenderDoc* renderdoc = capture_decode_step_ && g.n_tokens() == 1 ? RenderDoc::get() : nullptr;
   if (renderdoc) renderdoc->start_capture(ctx_->instance(), "vkgemma decode step at position " +
                                                                 std::to_string(in.positions[0]));
