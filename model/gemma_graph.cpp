@@ -151,6 +151,7 @@ class VisionBuilder {
     x = g_.add_node(Op::matmul, "mm.input_projection", {x, w("mm.input_projection.weight")}, MatmulParams{});
     g_.logits = x;
     g_.mark_output(x);
+    g_.reuse_activations = true;  // 4096 x 1152 fp32 activations: ~19 MB each, hundreds of them
     return std::move(g_);
   }
 

@@ -21,7 +21,10 @@ RgbImage decode_image(const uint8_t* data, size_t size, const std::string& name)
 
 // PIL's Image.resize(..., BILINEAR) on 8-bit RGB, bit for bit: separable antialiased triangle filter with
 // pixel-centre alignment, fixed-point weights (22 fraction bits), horizontal pass then vertical, uint8 in
-// between (gemma3-vision.md 1.2).
+// between (gemma3-vision.md 1.2). Pillow 13 (python-pillow/Pillow#9549) runs the vertical pass first when
+// the height shrinks much more than the width; that moves some pixels by one level (1/127.5 after
+// normalization) for such images. The exact switch is not documented, so this keeps Pillow <= 12's order;
+// the committed references avoid the case (tools/make_tiny_vision.py checks).
 RgbImage resize_bilinear(const RgbImage& image, int width, int height);
 
 // Resize to size x size, then v = u8 / 255 then (v - 0.5) / 0.5: float [3, size, size], R, G, B planes.

@@ -77,6 +77,7 @@ void CpuBackend::run(const Graph& g, const StepInputs& in) {
     return buffer(g, id);
   };
 
+  const std::vector<int> last_use = g.reuse_activations ? g.last_uses() : std::vector<int>{};
   for (const Node& node : g.nodes()) {
     const TensorDesc& out_desc = g.tensor(node.output);
     float* out = buffer(g, node.output);
@@ -130,6 +131,12 @@ void CpuBackend::run(const Graph& g, const StepInputs& in) {
     } catch (const std::exception& e) {
       throw std::runtime_error("cpu backend, node '" + node.name + "': " + e.what());
     }
+    if (g.reuse_activations)  // free what no later node reads (outputs and inputs stay readable)
+      for (TensorId in : node.inputs) {
+        const TensorDesc& t = g.tensor(in);
+        if (t.role == TensorRole::activation && last_use[static_cast<size_t>(in)] == static_cast<int>(&node - g.nodes().data()))
+          std::vector<float>().swap(activations_[static_cast<size_t>(in)]);
+      }
     if (profiling_)
       profile_.add(profile_key(g, node),
                    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());

@@ -31,7 +31,8 @@ std::string lower(std::string s) {
 }  // namespace
 
 struct VulkanBackend::Step {
-  std::vector<std::unique_ptr<Buffer>> activations;  // by TensorId (null for weights, caches)
+  std::vector<std::unique_ptr<Buffer>> activations;  // by TensorId (null for weights, caches, shared)
+  std::vector<std::unique_ptr<Buffer>> shared;       // graph.reuse_activations: buffers several tensors use
   std::vector<const Buffer*> tensor_buffer;          // by TensorId: where the tensor lives
   std::vector<std::vector<Dispatch>> node_dispatches;
   VkDescriptorPool pool = VK_NULL_HANDLE;
@@ -353,10 +354,49 @@ VulkanBackend::Step& VulkanBackend::prepare(const Graph& g) {
     if (bytes + 64 > ctx_->limits().maxStorageBufferRange)
       throw std::runtime_error("vulkan: activation '" + t.name + "' (" + std::to_string(bytes) +
                                " bytes) exceeds the device's storage buffer range; use a smaller batch");
+    if (g.reuse_activations && t.role == TensorRole::activation) continue;  // below, by lifetime
     // Inputs are written by the host every step and outputs read back: keep them host-visible.
     const bool host = t.role == TensorRole::input || t.role == TensorRole::output;
     s->activations[i] = std::make_unique<Buffer>(*ctx_, bytes, t.name, host);
     s->tensor_buffer[i] = s->activations[i].get();
+  }
+  if (g.reuse_activations) {
+    // Intermediate activations by lifetime: a node's output takes the smallest free buffer that fits (or a
+    // new one); a buffer is free again after the last node that reads its tensor. The recorder's hazard
+    // tracking (by buffer) puts barriers before a buffer is overwritten.
+    const std::vector<int> last_use = g.last_uses();
+    std::vector<Buffer*> free_list;
+    std::map<const Buffer*, TensorId> holder;
+    for (size_t n = 0; n < g.nodes().size(); ++n) {
+      const Node& node = g.nodes()[n];
+      const TensorDesc& t = g.tensor(node.output);
+      if (t.role == TensorRole::activation && !s->tensor_buffer[static_cast<size_t>(node.output)]) {
+        const uint64_t bytes = static_cast<uint64_t>(t.elements()) * 4;
+        auto best = free_list.end();
+        for (auto it = free_list.begin(); it != free_list.end(); ++it)
+          if ((*it)->size() >= bytes && (best == free_list.end() || (*it)->size() < (*best)->size())) best = it;
+        Buffer* b = nullptr;
+        if (best != free_list.end()) {
+          b = *best;
+          free_list.erase(best);
+        } else {
+          s->shared.push_back(std::make_unique<Buffer>(*ctx_, bytes, "shared." + t.name, false));
+          b = s->shared.back().get();
+        }
+        s->tensor_buffer[static_cast<size_t>(node.output)] = b;
+        holder[b] = node.output;
+        if (last_use[static_cast<size_t>(node.output)] < 0) free_list.push_back(b);  // never read
+      }
+      for (TensorId in : node.inputs) {
+        const Buffer* b = s->tensor_buffer[static_cast<size_t>(in)];
+        if (g.tensor(in).role != TensorRole::activation || last_use[static_cast<size_t>(in)] != static_cast<int>(n)) continue;
+        auto h = holder.find(b);
+        if (h != holder.end() && h->second == in) {
+          free_list.push_back(const_cast<Buffer*>(b));
+          holder.erase(h);
+        }
+      }
+    }
   }
   size_t n_sets = 0, n_descriptors = 0;
   for (const Node& node : g.nodes()) {
@@ -530,6 +570,9 @@ std::vector<float> VulkanBackend::read(const Graph& g, TensorId id) const {
     throw std::runtime_error("vulkan backend: graph has not run; cannot read '" + g.tensor(id).name + "'");
   const Buffer* b = it->second->tensor_buffer[static_cast<size_t>(id)];
   if (!b) throw std::runtime_error("vulkan backend: tensor '" + g.tensor(id).name + "' is a weight");
+  if (g.reuse_activations && g.tensor(id).role == TensorRole::activation)
+    throw std::runtime_error("vulkan backend: tensor '" + g.tensor(id).name +
+                             "' is an intermediate of a graph that reuses activation memory");
   std::vector<float> out(static_cast<size_t>(g.tensor(id).elements()));
   download(*b, out.data(), out.size() * 4);
   return out;
