@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "app/progress_bar.h"
 #include "model/image.h"
 
 namespace vkg::app {
@@ -10,6 +11,7 @@ LoadOptions load_options(const Args& args) {
   LoadOptions o;
   if (args.has("--quant")) o.quant = parse_quant(args.require("--quant"));
   o.mmproj = args.get("--mmproj", "");
+  o.progress = progress_bar("quantizing weights");
   return o;
 }
 
@@ -28,6 +30,7 @@ SessionOptions session_options(const Args& args) {
   so.device = args.get_int("--device", -1);
   so.n_threads = args.get_int("--threads", 0);
   so.context = args.get_int("--ctx", 0);
+  so.progress = progress_bar("uploading weights");
   return so;
 }
 

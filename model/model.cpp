@@ -255,13 +255,20 @@ DType parse_quant(const std::string& name) {
   throw std::runtime_error("unknown quantization '" + name + "' (use q8_0 or q4_0)");
 }
 
-void Model::quantize_weights(DType type) {
-  for (auto& [name, t] : weights_) {
+void Model::quantize_weights(DType type, const std::function<void(int64_t, int64_t)>& progress) {
+  auto quantizable = [](const std::string& name, const TensorDesc& t) {
     const bool is_norm = name.size() >= 11 && name.compare(name.size() - 11, 11, "norm.weight") == 0;
     const bool is_float = t.dtype == DType::F32 || t.dtype == DType::F16 || t.dtype == DType::BF16;
     // The vision tower and projector stay as stored (llama.cpp keeps them F16/F32 too: quality).
     const bool is_vision = name.rfind("v.", 0) == 0 || name.rfind("mm.", 0) == 0;
-    if (is_norm || is_vision || !is_float || t.shape.size() != 2 || t.cols() % 32 != 0) continue;
+    return !is_norm && !is_vision && is_float && t.shape.size() == 2 && t.cols() % 32 == 0;
+  };
+  int64_t total = 0, done = 0;
+  for (auto& [name, t] : weights_)
+    if (quantizable(name, t)) total += t.rows() * row_bytes(t.dtype, t.cols());
+  for (auto& [name, t] : weights_) {
+    if (!quantizable(name, t)) continue;
+    done += t.rows() * row_bytes(t.dtype, t.cols());
     std::vector<uint8_t> q(static_cast<size_t>(row_bytes(type, t.cols()) * t.rows()));
     std::vector<float> row(static_cast<size_t>(t.cols()));
     for (int64_t r = 0; r < t.rows(); ++r) {
@@ -272,6 +279,7 @@ void Model::quantize_weights(DType type) {
     quantized_.push_back(std::move(q));
     t.data = quantized_.back().data();
     t.dtype = type;
+    if (progress) progress(done, total);
   }
 }
 
@@ -289,7 +297,7 @@ std::unique_ptr<Model> Model::load(const std::string& path, const LoadOptions& o
       throw std::runtime_error(options.mmproj + ": --mmproj goes with a GGUF text model; " + path +
                                " is a Hugging Face directory (its vision tower, if any, is read from it)");
     m->config_.end_of_turn_id = m->tokenizer_->find_token("<end_of_turn>").value_or(-1);
-    if (options.quant) m->quantize_weights(*options.quant);
+    if (options.quant) m->quantize_weights(*options.quant, options.progress);
     return m;
   }
   m->gguf_ = std::make_unique<GgufFile>(path);
@@ -313,7 +321,7 @@ std::unique_ptr<Model> Model::load(const std::string& path, const LoadOptions& o
     load_mmproj(*m, options.mmproj);
     m->check_vision_weights();
   }
-  if (options.quant) m->quantize_weights(*options.quant);
+  if (options.quant) m->quantize_weights(*options.quant, options.progress);
   return m;
 }
 

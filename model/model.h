@@ -2,6 +2,7 @@
 // and tokenizer. From a GGUF file, or from a Hugging Face directory (config.json, model.safetensors or a
 // sharded model.safetensors.index.json, tokenizer.model).
 #pragma once
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -23,6 +24,8 @@ struct LoadOptions {
   std::optional<DType> quant;
   // A llama.cpp mmproj GGUF (projector "gemma3") with the vision tower for a GGUF text model.
   std::string mmproj;
+  // Called while weights are quantized on load (bytes of float weights done of the total).
+  std::function<void(int64_t done, int64_t total)> progress;
 };
 
 // A Hugging Face vision-tower / projector tensor name -> its llama.cpp mmproj name (v.*, mm.*); nullopt for
@@ -63,7 +66,7 @@ class Model {
   void add_vision_tensor(const std::string& name, std::vector<int64_t> shape, DType dtype, const void* data,
                          const std::string& origin);
   void check_vision_weights() const;
-  void quantize_weights(DType type);
+  void quantize_weights(DType type, const std::function<void(int64_t, int64_t)>& progress);
 
   std::string path_;
   std::unique_ptr<GgufFile> gguf_;

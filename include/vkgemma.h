@@ -1,0 +1,112 @@
+/* vkgemma's C API: run Gemma models from any language that can call C.
+ *
+ * Opaque handles, plain C types, no C++ across the boundary. Every call that can fail returns NULL or -1 and
+ * leaves a message in vkg_last_error() (per thread). A model handle is used by one thread at a time;
+ * vkg_cancel() is the exception: any thread may call it while vkg_generate() runs.
+ *
+ *   vkg_model* m = vkg_model_open("models/gemma-3-270m-q4_k_m.gguf", NULL);
+ *   if (!m) { fprintf(stderr, "%s\n", vkg_last_error()); return 1; }
+ *   vkg_generate(m, "The capital of France is", NULL, print_piece, NULL, NULL);
+ *   vkg_model_close(m);
+ */
+#ifndef VKGEMMA_H
+#define VKGEMMA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#if defined(VKGEMMA_BUILDING_LIBRARY)
+#define VKGEMMA_API __declspec(dllexport)
+#else
+#define VKGEMMA_API __declspec(dllimport)
+#endif
+#else
+#define VKGEMMA_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vkg_model vkg_model; /* a loaded model with its backend and KV cache */
+
+typedef struct vkg_model_options {
+  const char* backend; /* "auto" (Vulkan on a GPU, else CPU), "cpu" or "vulkan"; NULL: "auto" */
+  int device;          /* Vulkan device index; -1: the best one */
+  int context;         /* context in tokens; 0: the model's, reduced until the KV cache fits the device */
+  int threads;         /* CPU backend threads; 0: all hardware threads */
+} vkg_model_options;
+
+typedef struct vkg_generate_options {
+  int max_tokens;          /* tokens to generate at most */
+  float temperature;       /* <= 0: greedy */
+  int top_k;               /* 0: off */
+  float top_p;             /* 1: off */
+  uint64_t seed;           /* for temperature > 0 */
+  const char* const* stop; /* n_stop strings that end generation (not included in the output) */
+  int n_stop;
+  int add_bos;             /* prepend BOS to the prompt (1 by default) */
+} vkg_generate_options;
+
+typedef enum vkg_finish_reason {
+  VKG_FINISH_STOP = 0,         /* end of sequence, <end_of_turn> or a stop string */
+  VKG_FINISH_LENGTH = 1,       /* max_tokens reached */
+  VKG_FINISH_CONTEXT_FULL = 2, /* the context has no room left */
+  VKG_FINISH_CANCELLED = 3     /* the callback returned non-zero, or vkg_cancel() */
+} vkg_finish_reason;
+
+typedef struct vkg_generate_result {
+  int prompt_tokens;
+  int reused_tokens; /* prompt tokens already in the KV cache from the previous call (not evaluated again) */
+  int completion_tokens;
+  vkg_finish_reason finish_reason;
+} vkg_generate_result;
+
+typedef struct vkg_chat_message {
+  const char* role; /* "system" (first only), "user", "assistant" */
+  const char* content;
+} vkg_chat_message;
+
+/* Receives each piece of generated text (complete UTF-8, `length` bytes, also NUL-terminated).
+ * Return 0 to go on, non-zero to stop. */
+typedef int (*vkg_text_callback)(const char* text, size_t length, void* user_data);
+
+VKGEMMA_API const char* vkg_version(void);
+/* The message of this thread's last failed call ("" if none). Valid until the next failing call. */
+VKGEMMA_API const char* vkg_last_error(void);
+
+VKGEMMA_API vkg_model_options vkg_model_default_options(void);
+/* A GGUF file or a Hugging Face directory. options may be NULL (defaults). NULL on error. */
+VKGEMMA_API vkg_model* vkg_model_open(const char* path, const vkg_model_options* options);
+VKGEMMA_API void vkg_model_close(vkg_model* model); /* NULL is fine */
+VKGEMMA_API const char* vkg_model_backend(const vkg_model* model); /* e.g. "cpu (2 threads)" */
+VKGEMMA_API int vkg_model_context(const vkg_model* model);
+VKGEMMA_API int vkg_model_vocab_size(const vkg_model* model);
+
+/* Text to token ids. Returns the number of tokens (write at most `capacity`; call again with a larger
+ * array when the result exceeds it), -1 on error. */
+VKGEMMA_API int vkg_tokenize(vkg_model* model, const char* text, int add_bos, int32_t* tokens, int capacity);
+/* Token ids to text, like snprintf: returns the text's length in bytes (excluding the NUL), writes at most
+ * capacity - 1 bytes and a NUL; -1 on error (e.g. an id outside the vocabulary). */
+VKGEMMA_API int vkg_detokenize(vkg_model* model, const int32_t* tokens, int n_tokens, char* text, size_t capacity);
+/* A conversation in Gemma's chat template, ending with the opened model turn; snprintf-like as above;
+ * -1 on error (roles not alternating user/assistant). Pass the result to vkg_generate. */
+VKGEMMA_API int vkg_chat_prompt(const vkg_chat_message* messages, int n_messages, char* text, size_t capacity);
+
+VKGEMMA_API vkg_generate_options vkg_generate_default_options(void); /* 128 tokens, greedy, add_bos */
+/* Generates a continuation of `prompt`, calling on_text (may be NULL) for each piece. When the prompt
+ * extends the previous call's prompt and output (the next turn of a chat), only the new tokens are
+ * evaluated. options and result may be NULL. Returns 0, or -1 on error. */
+VKGEMMA_API int vkg_generate(vkg_model* model, const char* prompt, const vkg_generate_options* options,
+                             vkg_text_callback on_text, void* user_data, vkg_generate_result* result);
+/* Asks the vkg_generate running on another thread to stop after its current token. */
+VKGEMMA_API void vkg_cancel(vkg_model* model);
+/* Forgets the KV cache (the next prompt is evaluated from the start). */
+VKGEMMA_API void vkg_reset(vkg_model* model);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VKGEMMA_H */
