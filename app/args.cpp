@@ -15,6 +15,7 @@ Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& va
     } else if (value_flags.count(flag)) {
       if (i + 1 >= argv.size()) throw std::runtime_error("option " + flag + " needs a value");
       values_[flag] = argv[++i];
+      all_values_[flag].push_back(argv[i]);
     } else {
       throw std::runtime_error("unknown option '" + argv[i] + "'");
     }
@@ -24,6 +25,11 @@ Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& va
 std::string Args::get(const std::string& flag, const std::string& fallback) const {
   auto it = values_.find(flag);
   return it == values_.end() ? fallback : it->second;
+}
+
+std::vector<std::string> Args::get_all(const std::string& flag) const {
+  auto it = all_values_.find(flag);
+  return it == all_values_.end() ? std::vector<std::string>{} : it->second;
 }
 
 std::string Args::require(const std::string& flag) const {

@@ -18,9 +18,12 @@ class Args {
   std::string require(const std::string& flag) const;  // throws "missing --flag"
   int get_int(const std::string& flag, int fallback) const;
   double get_double(const std::string& flag, double fallback) const;
+  // Every value of a flag given several times (e.g. --image a.png --image b.png), in order.
+  std::vector<std::string> get_all(const std::string& flag) const;
 
  private:
-  std::map<std::string, std::string> values_;
+  std::map<std::string, std::string> values_;  // the last value of each flag
+  std::map<std::string, std::vector<std::string>> all_values_;
   std::set<std::string> switches_;
 };
 

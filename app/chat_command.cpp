@@ -1,6 +1,7 @@
 // `vkgemma chat`: multi-turn conversation with Gemma's turn template. Earlier turns stay in the KV cache
-// (only the new turn is processed); /reset starts over, /exit (or end of input) quits. Works with a
-// terminal and with piped standard input (then without prompts).
+// (only the new turn is processed); /reset starts over, /exit (or end of input) quits, /image FILE attaches
+// an image to the next turn (as --image does to the first). Works with a terminal and with piped standard
+// input (then without prompts).
 #include <cstdio>
 #include <iostream>
 
@@ -8,6 +9,7 @@
 #include "app/commands.h"
 #include "app/options.h"
 #include "model/chat_template.h"
+#include "model/image_prompt.h"
 #include "model/sampler.h"
 #include "model/session.h"
 #include "runtime/platform/terminal.h"
@@ -15,7 +17,7 @@
 namespace vkg::app {
 
 int chat_command(const std::vector<std::string>& argv) {
-  Args args(argv, {"--model", "--quant", "--system", "--n-predict", "--temp", "--top-k", "--top-p", "--seed", "--backend",
+  Args args(argv, {"--model", "--quant", "--mmproj", "--image", "--system", "--n-predict", "--temp", "--top-k", "--top-p", "--seed", "--backend",
                    "--device", "--threads", "--ctx"},
             {"--exact"}, {{"-m", "--model"}, {"-n", "--n-predict"}, {"-t", "--threads"}});
   auto model = Model::load(args.require("--model"), load_options(args));
@@ -29,8 +31,11 @@ int chat_command(const std::vector<std::string>& argv) {
   const Tokenizer& tok = model->tokenizer();
   const bool interactive = stdin_is_terminal();
   if (interactive)
-    std::fprintf(stderr, "chatting with %s (%s, context %d tokens); /reset starts over, /exit quits\n",
-                 model->path().c_str(), session.backend().name().c_str(), session.context());
+    std::fprintf(stderr, "chatting with %s (%s, context %d tokens); /reset starts over, /exit quits%s\n",
+                 model->path().c_str(), session.backend().name().c_str(), session.context(),
+                 model->vision() ? ", /image FILE adds an image to your next message" : "");
+
+  std::vector<std::string> pending_images = args.get_all("--image");  // go with the next turn
 
   bool first = true;
   std::string line;
@@ -40,11 +45,33 @@ int chat_command(const std::vector<std::string>& argv) {
     if (line == "/reset") {
       session.reset();
       first = true;
+      pending_images.clear();
       if (interactive) std::fputs("[conversation reset]\n", stderr);
       continue;
     }
+    if (line.rfind("/image ", 0) == 0) {
+      pending_images.push_back(line.substr(7));
+      if (interactive) std::fprintf(stderr, "[image %s goes with your next message]\n", line.substr(7).c_str());
+      continue;
+    }
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::vector<int> turn = tok.encode(gemma_user_turn(line, system, first), first);
+    std::vector<std::vector<float>> images;
+    try {
+      images = encode_images(session, pending_images);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "[%s]\n", e.what());
+      pending_images.clear();
+      continue;
+    }
+    pending_images.clear();
+    // The Gemma 3 chat template puts a turn's images before its text.
+    std::string user = line;
+    for (size_t i = 0; i < images.size(); ++i) user = kImageMarker + user;
+    const std::string turn_text = gemma_user_turn(user, system, first);
+    const std::vector<int> turn = images.empty()
+                                      ? tok.encode(turn_text, first)
+                                      : tokenize_with_images(tok, *model->vision(), turn_text,
+                                                             static_cast<int>(images.size()), first);
     if (session.position() + static_cast<int64_t>(turn.size()) + 1 > session.context()) {
       std::fprintf(stderr, "[the context of %d tokens is full: /reset to start a new conversation]\n",
                    session.context());
@@ -52,10 +79,10 @@ int chat_command(const std::vector<std::string>& argv) {
     }
     first = false;
     TokenStreamDecoder stream(tok);
-    auto next_token = [&](const std::vector<int>& tokens) {
-      return sp.temperature <= 0.0f ? session.eval_greedy(tokens) : sampler.sample(session.eval(tokens));
+    auto next_token = [&](const std::vector<int>& tokens, const std::vector<std::vector<float>>& imgs) {
+      return sp.temperature <= 0.0f ? session.eval_greedy(tokens, imgs) : sampler.sample(session.eval(tokens, false, imgs));
     };
-    int next = next_token(turn);
+    int next = next_token(turn, images);
     for (int n = 0; n < max_reply; ++n) {
       if (next == c.end_of_turn_id || next == c.eos_id) break;
       std::fputs(stream.push(next).c_str(), stdout);
@@ -65,7 +92,7 @@ int chat_command(const std::vector<std::string>& argv) {
                      session.context());
         break;
       }
-      next = next_token({next});
+      next = next_token({next}, {});
     }
     std::fputs("\n", stdout);
     std::fflush(stdout);

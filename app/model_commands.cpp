@@ -42,12 +42,14 @@ void print_devices() {
 
 // Without -m: the Vulkan devices. With -m: the model's metadata, config and tensor types, then the devices.
 int info_command(const std::vector<std::string>& argv) {
-  Args args(argv, {"--model"}, {}, {{"-m", "--model"}});
+  Args args(argv, {"--model", "--mmproj"}, {}, {{"-m", "--model"}});
   if (!args.has("--model")) {
     print_devices();
     return 0;
   }
-  auto model = Model::load(args.require("--model"));
+  LoadOptions lo;
+  lo.mmproj = args.get("--mmproj", "");
+  auto model = Model::load(args.require("--model"), lo);
   if (const GgufFile* f = model->gguf()) {
     std::cout << "file: " << f->path() << " (GGUF v" << f->version() << ", " << f->tensors().size() << " tensors, "
               << model->weight_bytes() / 1048576 << " MiB of weights)\n\nmetadata:\n";
@@ -56,7 +58,13 @@ int info_command(const std::vector<std::string>& argv) {
     std::cout << "directory: " << model->path() << " (Hugging Face, " << model->weights().size() << " tensors, "
               << model->weight_bytes() / 1048576 << " MiB of weights)\n";
   }
-  std::cout << "\nconfig:\n" << model->config().describe() << "\n\ntensor types:\n";
+  std::cout << "\nconfig:\n" << model->config().describe() << "\n";
+  if (const VisionConfig* v = model->vision())
+    std::cout << "vision: SigLIP " << v->n_layers << " layers, width " << v->hidden << ", MLP " << v->ffn << ", "
+              << v->n_head << " heads; " << v->image_size << " x " << v->image_size << " images in " << v->patch_size
+              << " x " << v->patch_size << " patches (" << v->n_patches() << "), pooled " << v->pool_kernel() << " x "
+              << v->pool_kernel() << " to " << v->tokens_per_image << " tokens of width " << v->text_hidden << "\n";
+  std::cout << "\ntensor types:\n";
   std::map<std::string, int> types;
   for (const auto& [name, t] : model->weights()) types[dtype_name(t.dtype)]++;
   for (const auto& [type, n] : types) std::cout << "  " << type << ": " << n << "\n";

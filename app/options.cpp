@@ -1,12 +1,16 @@
 #include "app/options.h"
 
+#include <stdexcept>
+
 #include "app/progress_bar.h"
+#include "model/image.h"
 
 namespace vkg::app {
 
 LoadOptions load_options(const Args& args) {
   LoadOptions o;
   if (args.has("--quant")) o.quant = parse_quant(args.require("--quant"));
+  o.mmproj = args.get("--mmproj", "");
   o.progress = progress_bar("quantizing weights");
   return o;
 }
@@ -29,6 +33,17 @@ SessionOptions session_options(const Args& args) {
   so.context = args.get_int("--ctx", 0);
   so.progress = progress_bar("uploading weights");
   return so;
+}
+
+std::vector<std::vector<float>> encode_images(Session& session, const std::vector<std::string>& paths) {
+  std::vector<std::vector<float>> out;
+  if (paths.empty()) return out;
+  const VisionConfig* v = session.model().vision();
+  if (!v)
+    throw std::runtime_error(session.model().path() + ": images need a vision tower (a Gemma 3 4B+ Hugging Face "
+                             "directory, or a GGUF model with --mmproj FILE)");
+  for (const std::string& path : paths) out.push_back(session.encode_image(preprocess_image(load_image(path), v->image_size)));
+  return out;
 }
 
 }  // namespace vkg::app

@@ -6,11 +6,14 @@
 
 namespace vkg::app {
 
-// --quant q8_0|q4_0.
+// --quant q8_0|q4_0, --mmproj FILE.
 LoadOptions load_options(const Args& args);
 // --temp, --top-k, --top-p, --seed.
 SamplerParams sampler_params(const Args& args);
 // --backend (default auto), --device, --threads, --ctx.
 SessionOptions session_options(const Args& args);
+// Loads, preprocesses and encodes image files (their embeddings for Session::eval); throws naming a file
+// that cannot be read, or the model when it has no vision tower.
+std::vector<std::vector<float>> encode_images(Session& session, const std::vector<std::string>& paths);
 
 }  // namespace vkg::app

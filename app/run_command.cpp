@@ -5,6 +5,7 @@
 #include "app/args.h"
 #include "app/commands.h"
 #include "app/options.h"
+#include "model/image_prompt.h"
 #include "model/sampler.h"
 #include "model/session.h"
 #include "runtime/vulkan/renderdoc.h"
@@ -18,7 +19,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }  // namespace
 
 int run_command(const std::vector<std::string>& argv) {
-  Args args(argv, {"--model", "--quant", "--prompt", "--n-predict", "--temp", "--top-k", "--top-p", "--seed", "--backend",
+  Args args(argv, {"--model", "--quant", "--mmproj", "--image", "--prompt", "--n-predict", "--temp", "--top-k", "--top-p", "--seed", "--backend",
                    "--threads", "--ctx", "--device"},
             {"--no-bos", "--profile", "--renderdoc-capture", "--exact"}, {{"-m", "--model"}, {"-p", "--prompt"}, {"-n", "--n-predict"}, {"-t", "--threads"}});
   const std::string path = args.require("--model");
@@ -43,7 +44,15 @@ int run_command(const std::vector<std::string>& argv) {
                session.backend().name().c_str(), session.context(), session.kv_cache_bytes() / 1048576.0);
 
   const Tokenizer& tok = model->tokenizer();
-  std::vector<int> ids = tok.encode(prompt, !args.has("--no-bos"));
+  // Images: each becomes its block of image tokens where the prompt says <start_of_image>, or first.
+  const std::vector<std::string> image_paths = args.get_all("--image");
+  auto t_images = std::chrono::steady_clock::now();
+  const std::vector<std::vector<float>> images = encode_images(session, image_paths);
+  if (!images.empty())
+    std::fprintf(stderr, "encoded %zu image(s) in %.2f s\n", images.size(), seconds_since(t_images));
+  std::vector<int> ids = images.empty() ? tok.encode(prompt, !args.has("--no-bos"))
+                                        : tokenize_with_images(tok, *model->vision(), prompt,
+                                                               static_cast<int>(images.size()), !args.has("--no-bos"));
   if (static_cast<int>(ids.size()) > session.context())
     throw std::runtime_error("the prompt has " + std::to_string(ids.size()) + " tokens, more than the context of " +
                              std::to_string(session.context()) + " (use --ctx)");
@@ -51,11 +60,11 @@ int run_command(const std::vector<std::string>& argv) {
   // Greedy decoding takes the argmax on the backend and reads back only the token id.
   const bool greedy = sp.temperature <= 0.0f;
   int next = -1;
-  auto step = [&](const std::vector<int>& tokens) {
-    next = greedy ? session.eval_greedy(tokens) : sampler.sample(session.eval(tokens));
+  auto step = [&](const std::vector<int>& tokens, const std::vector<std::vector<float>>& imgs) {
+    next = greedy ? session.eval_greedy(tokens, imgs) : sampler.sample(session.eval(tokens, false, imgs));
   };
   auto t_prompt = std::chrono::steady_clock::now();
-  step(ids);
+  step(ids, images);
   const double prompt_s = seconds_since(t_prompt);
 
   TokenStreamDecoder stream(tok);
@@ -74,7 +83,7 @@ int run_command(const std::vector<std::string>& argv) {
       ++generated;
       break;
     }
-    step({next});
+    step({next}, {});
   }
   std::fputs("\n", stdout);
   const double gen_s = seconds_since(t_gen);

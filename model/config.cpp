@@ -112,16 +112,43 @@ GemmaConfig config_from_gguf(const GgufFile& f) {
   c.query_pre_attn_scalar = static_cast<float>(is_27b ? c.hidden / c.n_head : c.head_dim);
 
   c.layer_is_sliding.assign(c.n_layers, false);
+  // Gemma 3: 5 sliding layers then a global one, unless the file says otherwise with llama.cpp's
+  // attention.sliding_window_pattern (the period; small test models use 2).
+  const int period = static_cast<int>(f.find_uint(a + "attention.sliding_window_pattern").value_or(6));
+  if (period < 1) throw std::runtime_error(f.path() + ": " + a + "attention.sliding_window_pattern must be >= 1");
   if (c.sliding_window > 0)
     for (int i = 0; i < c.n_layers; ++i) {
       if (c.generation == Generation::gemma2) c.layer_is_sliding[i] = i % 2 == 0;
-      if (c.generation == Generation::gemma3) c.layer_is_sliding[i] = (i + 1) % 6 != 0;
+      if (c.generation == Generation::gemma3) c.layer_is_sliding[i] = (i + 1) % period != 0;
     }
 
   c.bos_id = static_cast<int>(f.find_uint("tokenizer.ggml.bos_token_id").value_or(2));
   c.eos_id = static_cast<int>(f.find_uint("tokenizer.ggml.eos_token_id").value_or(1));
   // end_of_turn_id comes from the vocabulary (Model::load): 106 in Gemma 3's, 107 in Gemma 1/2's.
   return c;
+}
+
+int VisionConfig::tokens_per_side() const {
+  int s = 0;
+  while ((s + 1) * (s + 1) <= tokens_per_image) ++s;
+  return s;
+}
+
+void VisionConfig::validate(const std::string& origin) const {
+  auto fail = [&](const std::string& what) { throw std::runtime_error(origin + ": vision config: " + what); };
+  if (image_size <= 0 || patch_size <= 0 || hidden <= 0 || ffn <= 0 || n_layers <= 0 || n_head <= 0 ||
+      tokens_per_image <= 0 || text_hidden <= 0)
+    fail("image_size, patch_size, hidden, ffn, layers, heads, tokens per image and the text width must be positive");
+  if (image_size % patch_size) fail("image size " + std::to_string(image_size) + " is not a multiple of the patch size " +
+                                    std::to_string(patch_size));
+  if (tokens_per_side() * tokens_per_side() != tokens_per_image)
+    fail("tokens per image " + std::to_string(tokens_per_image) + " is not a square");
+  if (patches_per_side() % tokens_per_side())
+    fail(std::to_string(patches_per_side()) + " patches per side do not pool evenly to " +
+         std::to_string(tokens_per_side()) + " tokens per side");
+  if (hidden % n_head) fail("hidden " + std::to_string(hidden) + " is not a multiple of " + std::to_string(n_head) + " heads");
+  if (hidden / n_head > 256) fail("head_dim " + std::to_string(hidden / n_head) + " exceeds 256");
+  if (boi_id < 0 || eoi_id < 0) fail("the vocabulary has no <start_of_image> / <end_of_image> token");
 }
 
 }  // namespace vkg

@@ -44,6 +44,28 @@ struct GemmaConfig {
   std::string describe() const;
 };
 
+// Gemma 3's image encoder: a SigLIP vision tower and the projector into the text model (gemma3-vision.md).
+struct VisionConfig {
+  int image_size = 0;  // input images are resized to image_size x image_size
+  int patch_size = 0;
+  int hidden = 0;
+  int ffn = 0;
+  int n_layers = 0;
+  int n_head = 0;
+  float eps = 1e-6f;          // LayerNorms and the soft-embedding RMSNorm
+  int tokens_per_image = 0;   // after average pooling (mm_tokens_per_image)
+  int text_hidden = 0;        // projection output width
+  int boi_id = -1, eoi_id = -1;  // <start_of_image>, <end_of_image>
+  int soft_id = -1;  // <image_soft_token> (a placeholder whose embedding is replaced); may be >= vocab
+
+  int patches_per_side() const { return patch_size > 0 ? image_size / patch_size : 0; }
+  int n_patches() const { return patches_per_side() * patches_per_side(); }
+  int tokens_per_side() const;
+  int pool_kernel() const { return tokens_per_side() > 0 ? patches_per_side() / tokens_per_side() : 0; }
+  // Throws naming `origin` when the numbers do not fit together (patch grid, pooling, heads).
+  void validate(const std::string& origin) const;
+};
+
 // Reads a config from GGUF metadata (architectures gemma, gemma2, gemma3); throws naming the file and key.
 GemmaConfig config_from_gguf(const GgufFile& f);
 

@@ -1,6 +1,7 @@
 #include "model/gemma_graph.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace vkg {
@@ -31,9 +32,16 @@ class Builder {
                                std::to_string(o_.kv.max_batch));
     g_.token_ids = g_.add_tensor({"token_ids", {o_.n_tokens}, DType::I32, TensorRole::input, nullptr});
     g_.positions = g_.add_tensor({"positions", {o_.n_tokens}, DType::I32, TensorRole::input, nullptr});
+    g_.key_end = g_.add_tensor({"key_end", {o_.n_tokens}, DType::I32, TensorRole::input, nullptr});
 
     TensorId x = g_.add_node(Op::embed, "inp_embd", {g_.token_ids, w("token_embd.weight")},
                              EmbedParams{c_.embed_scale()});
+    if (o_.image_rows) {
+      TensorId rows =
+          g_.add_tensor({"image_rows", {o_.n_tokens, c_.hidden}, DType::F32, TensorRole::input, nullptr});
+      TensorId use = g_.add_tensor({"image_row_use", {o_.n_tokens}, DType::I32, TensorRole::input, nullptr});
+      x = g_.add_node(Op::replace_rows, "inp_embd_images", {x, rows, use}, ReplaceRowsParams{});
+    }
     for (int i = 0; i < c_.n_layers; ++i) x = layer(i, x);
     x = norm("output_norm", x, "output_norm.weight");
     if (!o_.all_logits) x = g_.add_node(Op::last_row, "last_token", {x}, LastRowParams{});
@@ -77,7 +85,7 @@ class Builder {
 
     AttentionParams ap{c_.n_head, c_.n_kv_head, c_.head_dim, c_.attention_scale(), c_.attn_softcap,
                        sliding ? c_.sliding_window : 0};
-    TensorId a = g_.add_node(Op::attention, p + "attn", {q, k_cache, v_cache, g_.positions}, ap);
+    TensorId a = g_.add_node(Op::attention, p + "attn", {q, k_cache, v_cache, g_.positions, g_.key_end}, ap);
     a = matmul(p + "attn_output", a, p + "attn_output.weight");
     if (c_.post_norms) a = norm(p + "post_attention_norm", a, p + "post_attention_norm.weight");
     x = g_.add_node(Op::add, p + "attn_residual", {x, a}, AddParams{});
@@ -117,5 +125,79 @@ class Builder {
 }  // namespace
 
 Graph build_gemma_graph(const Model& model, const BuildOptions& options) { return Builder(model, options).build(); }
+
+namespace {
+
+// SigLIP: patch embedding + learned positions, pre-LN encoder layers (biased linears, GELU-tanh MLP,
+// attention over all patches), post-LN; then the Gemma 3 projector: average pooling to tokens_per_image,
+// RMSNorm (weight already 1 + w), projection to the text width. Weight names are llama.cpp's mmproj names.
+class VisionBuilder {
+ public:
+  explicit VisionBuilder(const Model& m) : m_(m), c_(*m.vision()), g_(c_.n_patches()) {}
+
+  Graph build() {
+    const int T = c_.n_patches();
+    TensorId patches = g_.add_tensor(
+        {"patches", {T, 3 * int64_t(c_.patch_size) * c_.patch_size}, DType::F32, TensorRole::input, nullptr});
+    g_.positions = g_.add_tensor({"positions", {T}, DType::I32, TensorRole::input, nullptr});
+    g_.key_end = g_.add_tensor({"key_end", {T}, DType::I32, TensorRole::input, nullptr});
+
+    TensorId x = linear("v.patch_embd", patches, "v.patch_embd");
+    x = g_.add_node(Op::add, "v.position_embd", {x, w("v.position_embd.weight")}, AddParams{});
+    for (int i = 0; i < c_.n_layers; ++i) x = layer(i, x);
+    x = layer_norm("v.post_ln", x, "v.post_ln");
+    x = g_.add_node(Op::avg_pool, "mm.pool", {x}, AvgPoolParams{c_.patches_per_side(), c_.pool_kernel()});
+    x = g_.add_node(Op::rms_norm, "mm.soft_emb_norm", {x, w("mm.soft_emb_norm.weight")}, RmsNormParams{c_.eps});
+    x = g_.add_node(Op::matmul, "mm.input_projection", {x, w("mm.input_projection.weight")}, MatmulParams{});
+    g_.logits = x;
+    g_.mark_output(x);
+    g_.reuse_activations = true;  // 4096 x 1152 fp32 activations: ~19 MB each, hundreds of them
+    return std::move(g_);
+  }
+
+ private:
+  TensorId layer(int i, TensorId x) {
+    const std::string p = "v.blk." + std::to_string(i) + ".";
+    TensorId h = layer_norm(p + "ln1", x, p + "ln1");
+    TensorId q = linear(p + "attn_q", h, p + "attn_q");
+    TensorId k = linear(p + "attn_k", h, p + "attn_k");
+    TensorId v = linear(p + "attn_v", h, p + "attn_v");
+    const int hd = c_.hidden / c_.n_head;
+    AttentionParams ap{c_.n_head, c_.n_head, hd, 1.0f / std::sqrt(static_cast<float>(hd)), 0.0f, 0};
+    TensorId a = g_.add_node(Op::attention, p + "attn", {q, k, v, g_.positions, g_.key_end}, ap);
+    a = linear(p + "attn_out", a, p + "attn_out");
+    x = g_.add_node(Op::add, p + "attn_residual", {x, a}, AddParams{});
+    h = layer_norm(p + "ln2", x, p + "ln2");
+    h = linear(p + "ffn_up", h, p + "ffn_up");
+    h = g_.add_node(Op::gelu, p + "ffn_gelu", {h}, GeluParams{});
+    h = linear(p + "ffn_down", h, p + "ffn_down");
+    return g_.add_node(Op::add, p + "ffn_residual", {x, h}, AddParams{});
+  }
+
+  TensorId w(const std::string& name) {
+    auto it = ids_.find(name);
+    if (it != ids_.end()) return it->second;
+    return ids_[name] = g_.add_tensor(m_.weight(name));
+  }
+  TensorId linear(const std::string& name, TensorId x, const std::string& weight) {
+    TensorId y = g_.add_node(Op::matmul, name, {x, w(weight + ".weight")}, MatmulParams{});
+    return g_.add_node(Op::add, name + "_bias", {y, w(weight + ".bias")}, AddParams{});
+  }
+  TensorId layer_norm(const std::string& name, TensorId x, const std::string& weight) {
+    return g_.add_node(Op::layer_norm, name, {x, w(weight + ".weight"), w(weight + ".bias")}, LayerNormParams{c_.eps});
+  }
+
+  const Model& m_;
+  const VisionConfig& c_;
+  Graph g_;
+  std::map<std::string, TensorId> ids_;
+};
+
+}  // namespace
+
+Graph build_vision_graph(const Model& model) {
+  if (!model.vision()) throw std::runtime_error(model.path() + ": the model has no vision tower");
+  return VisionBuilder(model).build();
+}
 
 }  // namespace vkg

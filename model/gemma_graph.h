@@ -17,9 +17,17 @@ struct BuildOptions {
   int n_tokens = 1;
   bool all_logits = false;  // logits for every new token (perplexity) instead of the last one only
   bool greedy = false;      // add an argmax of the logits (graph.greedy_token): greedy steps read back one id
+  // Image embeddings replace token embeddings where inputs "image_rows" [n, H] f32 and "image_row_use" [n]
+  // i32 say so (rows are used as they are: no sqrt(H) scale).
+  bool image_rows = false;
   KvLayout kv;
 };
 
 Graph build_gemma_graph(const Model& model, const BuildOptions& options);
+
+// The vision tower and projector for one image: input "patches" [patches, 3 * patch^2] f32 (see
+// image_patches in model/image.h), positions 0..patches-1 and key_end patches-1 (attention over the whole
+// image); output graph.logits = the image's embeddings [tokens_per_image, H_text]. Needs model.vision().
+Graph build_vision_graph(const Model& model);
 
 }  // namespace vkg

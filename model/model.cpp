@@ -105,6 +105,15 @@ std::string shape_str(const std::vector<int64_t>& shape) {
   return t.shape_string();
 }
 
+// n values of an F32 / F16 / BF16 array at any alignment, as fp32.
+std::vector<float> cpu_values(DType dtype, const void* data, int64_t n) {
+  std::vector<float> v(static_cast<size_t>(n));
+  std::vector<uint8_t> raw(static_cast<size_t>(row_bytes(dtype, n)));
+  std::memcpy(raw.data(), data, raw.size());
+  cpu::dequantize_row(dtype, raw.data(), v.data(), n);
+  return v;
+}
+
 std::string read_text(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw std::runtime_error(path + ": cannot open file");
@@ -124,6 +133,8 @@ void Model::load_hf(Model& m) {
   namespace fs = std::filesystem;
   const fs::path dir(m.path_);
   m.config_ = config_from_hf((dir / "config.json").string());
+  const bool multimodal = read_text((dir / "config.json").string()).find("\"vision_config\"") != std::string::npos;
+  if (multimodal) load_hf_vision(m, (dir / "config.json").string());
   m.config_.name = dir.filename().empty() ? dir.parent_path().filename().string() : dir.filename().string();
 
   // Shards: model.safetensors, or the files named by model.safetensors.index.json.
@@ -168,6 +179,18 @@ void Model::load_hf(Model& m) {
         auto it = weight_map.find(hf_name);
         if (it == weight_map.end() || it->second != file) continue;  // listed elsewhere (or not at all)
       }
+      if (m.vision_)
+        if (std::optional<std::string> vname = vision_name_from_hf(hf_name)) {
+          if (*vname == "mm.soft_emb_norm.weight") {  // HF stores w; the norm multiplies by 1 + w
+            std::vector<float> v = cpu_values(s.dtype, s.data, static_cast<int64_t>(s.bytes / dtype_info(s.dtype).block_bytes));
+            for (float& x : v) x += 1.0f;
+            std::vector<float>& owned = m.owned_.emplace_back(std::move(v));
+            m.add_vision_tensor(*vname, s.shape, DType::F32, owned.data(), file);
+          } else {
+            m.add_vision_tensor(*vname, s.shape, s.dtype, s.data, file);
+          }
+          continue;
+        }
       std::optional<std::string> name = gguf_name_from_hf(m.config_.generation, hf_name, file);
       if (!name) continue;
       if (m.weights_.count(*name))
@@ -236,7 +259,9 @@ void Model::quantize_weights(DType type, const std::function<void(int64_t, int64
   auto quantizable = [](const std::string& name, const TensorDesc& t) {
     const bool is_norm = name.size() >= 11 && name.compare(name.size() - 11, 11, "norm.weight") == 0;
     const bool is_float = t.dtype == DType::F32 || t.dtype == DType::F16 || t.dtype == DType::BF16;
-    return !is_norm && is_float && t.shape.size() == 2 && t.cols() % 32 == 0;
+    // The vision tower and projector stay as stored (llama.cpp keeps them F16/F32 too: quality).
+    const bool is_vision = name.rfind("v.", 0) == 0 || name.rfind("mm.", 0) == 0;
+    return !is_norm && !is_vision && is_float && t.shape.size() == 2 && t.cols() % 32 == 0;
   };
   int64_t total = 0, done = 0;
   for (auto& [name, t] : weights_)
@@ -264,6 +289,13 @@ std::unique_ptr<Model> Model::load(const std::string& path, const LoadOptions& o
   if (std::filesystem::is_directory(path)) {
     load_hf(*m);
     check_weights(*m);
+    if (m->vision_) {
+      m->vision_->text_hidden = m->config_.hidden;
+      m->check_vision_weights();
+    }
+    if (!options.mmproj.empty())
+      throw std::runtime_error(options.mmproj + ": --mmproj goes with a GGUF text model; " + path +
+                               " is a Hugging Face directory (its vision tower, if any, is read from it)");
     m->config_.end_of_turn_id = m->tokenizer_->find_token("<end_of_turn>").value_or(-1);
     if (options.quant) m->quantize_weights(*options.quant, options.progress);
     return m;
@@ -285,6 +317,10 @@ std::unique_ptr<Model> Model::load(const std::string& path, const LoadOptions& o
     throw std::runtime_error(path + ": tokenizer has " + std::to_string(m->tokenizer_->vocab_size()) +
                              " tokens but token_embd.weight has " + std::to_string(m->config_.vocab_size) + " rows");
   m->config_.end_of_turn_id = m->tokenizer_->find_token("<end_of_turn>").value_or(-1);
+  if (!options.mmproj.empty()) {
+    load_mmproj(*m, options.mmproj);
+    m->check_vision_weights();
+  }
   if (options.quant) m->quantize_weights(*options.quant, options.progress);
   return m;
 }

@@ -4,6 +4,8 @@
 #include <memory>
 #include <stdexcept>
 
+#include "model/image.h"
+
 namespace vkg {
 
 Session::Session(const Model& model, const SessionOptions& o) : model_(model) {
@@ -31,7 +33,9 @@ Session::Session(const Model& model, const SessionOptions& o) : model_(model) {
   if (!notice.empty()) notices_.push_back(notice);
 
   kv_.context = o.context > 0 ? o.context : model_ctx;
-  kv_.max_batch = std::max(1, std::min(o.max_batch, kv_.context));
+  // An image's tokens must go in one step (they attend to each other): batches hold at least one image.
+  const int min_batch = model.vision() ? model.vision()->tokens_per_image : 1;
+  kv_.max_batch = std::max(1, std::min(std::max(o.max_batch, min_batch), kv_.context));
   if (o.context == 0) {
     // The model's context, halved until the KV cache takes at most a quarter of the backend's memory and
     // each layer's cache fits one backend tensor.
@@ -40,7 +44,7 @@ Session::Session(const Model& model, const SessionOptions& o) : model_(model) {
     while (kv_.context > 1024 && ((budget > 0 && uint64_t(kv_.bytes(c)) > budget) ||
                                   uint64_t(kv_.context) * per_token > backend_->max_tensor_bytes()))
       kv_.context /= 2;
-    kv_.max_batch = std::max(1, std::min(o.max_batch, kv_.context));
+    kv_.max_batch = std::max(1, std::min(std::max(o.max_batch, min_batch), kv_.context));
     if (kv_.context < model_ctx)
       notices_.push_back("context " + std::to_string(kv_.context) + " tokens of the model's " +
                          std::to_string(model_ctx) + ", so the KV cache fits this device (use --ctx N to choose)");
@@ -49,39 +53,118 @@ Session::Session(const Model& model, const SessionOptions& o) : model_(model) {
   if (o.progress) o.progress(total, total);
 }
 
-const Graph& Session::graph(int n_tokens, bool all_logits) {
-  auto key = std::make_pair(n_tokens, all_logits);
+const Graph& Session::graph(int n_tokens, bool all_logits, bool image_rows) {
+  auto key = std::make_tuple(n_tokens, all_logits, image_rows);
   auto it = graphs_.find(key);
   if (it != graphs_.end()) return it->second;
   BuildOptions b;
   b.n_tokens = n_tokens;
   b.all_logits = all_logits;
   b.greedy = !all_logits;  // one more small dispatch, so a greedy step reads back one id
+  b.image_rows = image_rows;
   b.kv = kv_;
   return graphs_.emplace(key, build_gemma_graph(model_, b)).first->second;
 }
 
-const Graph& Session::forward(const std::vector<int>& tokens, bool all_logits, std::vector<float>* all) {
+std::vector<float> Session::encode_image(const std::vector<float>& pixels) {
+  const VisionConfig* v = model_.vision();
+  if (!v) throw std::runtime_error(model_.path() + ": this model has no vision tower (for a GGUF model, pass --mmproj)");
+  if (!vision_graph_) vision_graph_ = std::make_unique<Graph>(build_vision_graph(model_));
+  StepInputs in;
+  in.floats["patches"] = image_patches(pixels, v->image_size, v->patch_size);
+  const int T = v->n_patches();
+  for (int i = 0; i < T; ++i) in.positions.push_back(i);
+  in.key_end.assign(static_cast<size_t>(T), T - 1);  // every patch sees every patch
+  backend_->run(*vision_graph_, in);
+  return backend_->read(*vision_graph_, vision_graph_->logits);
+}
+
+const Graph& Session::forward(const std::vector<int>& tokens, bool all_logits, std::vector<float>* all,
+                              const std::vector<std::vector<float>>& images) {
   if (tokens.empty()) throw std::runtime_error("eval: no tokens");
   if (position_ + static_cast<int64_t>(tokens.size()) > kv_.context)
     throw std::runtime_error("context full: " + std::to_string(position_) + " tokens in the cache + " +
                              std::to_string(tokens.size()) + " new exceed the context of " +
                              std::to_string(kv_.context) + " tokens (use --ctx to raise it)");
-  const int vocab = model_.config().vocab_size;
+  const GemmaConfig& c = model_.config();
+  const int vocab = c.vocab_size;
+
+  // Image tokens: each run of soft tokens is one image; it must be whole and go in one step.
+  const size_t n_tok = tokens.size();
+  std::vector<int> image_of(n_tok, -1), block_end(n_tok, -1);  // per token: image index, last index of its run
+  if (!images.empty()) {
+    const VisionConfig* v = model_.vision();
+    if (!v) throw std::runtime_error(model_.path() + ": images given, but the model has no vision tower");
+    const size_t rows = size_t(v->tokens_per_image), width = size_t(c.hidden);
+    int k = 0;
+    for (size_t i = 0; i < n_tok;) {
+      if (tokens[i] != v->soft_id) {
+        ++i;
+        continue;
+      }
+      size_t e = i;
+      while (e < n_tok && tokens[e] == v->soft_id) ++e;
+      if (e - i != rows)
+        throw std::runtime_error("prompt: a run of " + std::to_string(e - i) + " image tokens at token " +
+                                 std::to_string(i) + ", expected " + std::to_string(rows) + " per image");
+      if (k >= static_cast<int>(images.size()))
+        throw std::runtime_error("prompt: more image slots than the " + std::to_string(images.size()) + " image(s) given");
+      if (images[size_t(k)].size() != rows * width)
+        throw std::runtime_error("image " + std::to_string(k) + ": " + std::to_string(images[size_t(k)].size()) +
+                                 " embedding values, expected " + std::to_string(rows * width));
+      for (size_t j = i; j < e; ++j) image_of[j] = k, block_end[j] = static_cast<int>(e - 1);
+      ++k, i = e;
+    }
+    if (k != static_cast<int>(images.size()))
+      throw std::runtime_error("prompt: " + std::to_string(images.size()) + " image(s) given but " + std::to_string(k) +
+                               " image slot(s) in the tokens");
+  }
+
   // With every token's logits, a batch's [n, vocab] output must fit one backend tensor.
   size_t batch = static_cast<size_t>(kv_.max_batch);
   if (all_logits) batch = std::max<size_t>(1, std::min<uint64_t>(batch, backend_->max_tensor_bytes() / (4ull * vocab)));
   const Graph* g = nullptr;
-  for (size_t start = 0; start < tokens.size(); start += batch) {
-    const int n = static_cast<int>(std::min(batch, tokens.size() - start));
-    g = &graph(n, all_logits);
+  for (size_t start = 0; start < n_tok;) {
+    size_t n = std::min(batch, n_tok - start);
+    // Never split an image: cut before its first token instead.
+    if (start + n < n_tok && image_of[start + n] >= 0 && image_of[start + n - 1] == image_of[start + n]) {
+      size_t b = start + n - 1;
+      while (b > start && image_of[b - 1] == image_of[start + n]) --b;
+      if (b == start)
+        throw std::runtime_error("an image's " + std::to_string(model_.vision()->tokens_per_image) +
+                                 " tokens exceed the batch of " + std::to_string(batch));
+      n = b - start;
+    }
+    bool has_image = false;
+    for (size_t i = start; i < start + n; ++i) has_image = has_image || image_of[i] >= 0;
+    g = &graph(static_cast<int>(n), all_logits, has_image);
     StepInputs in;
-    for (int i = 0; i < n; ++i) {
-      in.token_ids.push_back(tokens[start + i]);
-      in.positions.push_back(position_ + i);
+    for (size_t i = 0; i < n; ++i) {
+      const size_t t = start + i;
+      const int pos = position_ + static_cast<int>(i);
+      // The soft token's own embedding is replaced; id 0 keeps the lookup in range (as transformers does).
+      in.token_ids.push_back(image_of[t] >= 0 ? 0 : tokens[t]);
+      in.positions.push_back(pos);
+      in.key_end.push_back(image_of[t] >= 0 ? position_ + (block_end[t] - static_cast<int>(start)) : pos);
+    }
+    if (has_image) {
+      const size_t width = size_t(c.hidden), rows = size_t(model_.vision()->tokens_per_image);
+      std::vector<float>& r = in.floats["image_rows"];
+      std::vector<int32_t>& use = in.ints["image_row_use"];
+      r.assign(n * width, 0.0f);
+      use.assign(n, 0);
+      for (size_t i = 0; i < n; ++i) {
+        const size_t t = start + i;
+        if (image_of[t] < 0) continue;
+        const size_t row = rows - 1 - size_t(block_end[t] - static_cast<int>(t));
+        std::copy_n(images[size_t(image_of[t])].begin() + static_cast<std::ptrdiff_t>(row * width), width,
+                    r.begin() + static_cast<std::ptrdiff_t>(i * width));
+        use[i] = 1;
+      }
     }
     backend_->run(*g, in);
-    position_ += n;
+    position_ += static_cast<int>(n);
+    start += n;
     if (all) {
       std::vector<float> l = backend_->read(*g, g->logits);
       all->insert(all->end(), l.begin(), l.end());
@@ -90,15 +173,16 @@ const Graph& Session::forward(const std::vector<int>& tokens, bool all_logits, s
   return *g;
 }
 
-std::vector<float> Session::eval(const std::vector<int>& tokens, bool all_logits) {
+std::vector<float> Session::eval(const std::vector<int>& tokens, bool all_logits,
+                                 const std::vector<std::vector<float>>& images) {
   std::vector<float> result;
-  const Graph& g = forward(tokens, all_logits, all_logits ? &result : nullptr);
+  const Graph& g = forward(tokens, all_logits, all_logits ? &result : nullptr, images);
   if (!all_logits) result = backend_->read(g, g.logits);
   return result;
 }
 
-int Session::eval_greedy(const std::vector<int>& tokens) {
-  const Graph& g = forward(tokens, false, nullptr);
+int Session::eval_greedy(const std::vector<int>& tokens, const std::vector<std::vector<float>>& images) {
+  const Graph& g = forward(tokens, false, nullptr, images);
   return static_cast<int>(backend_->read(g, g.greedy_token)[0]);
 }
 

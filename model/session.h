@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -35,10 +36,17 @@ class Session {
 
   // Appends `tokens` at the current position. Returns the logits of the last token ([vocab]), or with
   // all_logits those of every token ([tokens.size() * vocab]). Throws if the context would overflow.
-  std::vector<float> eval(const std::vector<int>& tokens, bool all_logits = false);
+  // With `images` (model.vision()): each run of tokens_per_image image soft tokens takes the next image's
+  // embeddings (from encode_image) in order, and attends to its whole run (bidirectional inside one image).
+  std::vector<float> eval(const std::vector<int>& tokens, bool all_logits = false,
+                          const std::vector<std::vector<float>>& images = {});
   // Appends `tokens` and returns the argmax of the last token's logits, computed by the backend: only
   // the id is read back (the Vulkan backend's greedy decode reads 4 bytes per step).
-  int eval_greedy(const std::vector<int>& tokens);
+  int eval_greedy(const std::vector<int>& tokens, const std::vector<std::vector<float>>& images = {});
+
+  // The embeddings [tokens_per_image, H] of one preprocessed image (pixels [3, size, size] as
+  // preprocess_image gives them), from the vision tower on this session's backend.
+  std::vector<float> encode_image(const std::vector<float>& pixels);
 
   int position() const { return position_; }
   int context() const { return kv_.context; }
@@ -49,16 +57,18 @@ class Session {
   const std::vector<std::string>& notices() const { return notices_; }
   const Model& model() const { return model_; }
   // The graph used for a step of n tokens (built once, then reused).
-  const Graph& graph(int n_tokens, bool all_logits);
+  const Graph& graph(int n_tokens, bool all_logits, bool image_rows = false);
 
  private:
   // Runs the tokens in batches; appends every batch's logits to *all if given. Returns the last graph.
-  const Graph& forward(const std::vector<int>& tokens, bool all_logits, std::vector<float>* all);
+  const Graph& forward(const std::vector<int>& tokens, bool all_logits, std::vector<float>* all,
+                       const std::vector<std::vector<float>>& images);
 
   const Model& model_;
   KvLayout kv_;
   std::unique_ptr<Backend> backend_;
-  std::map<std::pair<int, bool>, Graph> graphs_;
+  std::map<std::tuple<int, bool, bool>, Graph> graphs_;
+  std::unique_ptr<Graph> vision_graph_;
   int position_ = 0;
   std::vector<std::string> notices_;
 };

@@ -7,6 +7,30 @@
 
 namespace vkg {
 
+const void* step_input_data(const Graph& g, TensorId id, const StepInputs& in) {
+  const TensorDesc& t = g.tensor(id);
+  const size_t n = static_cast<size_t>(t.elements());
+  auto check = [&](size_t got) {
+    if (got != n)
+      throw std::runtime_error("graph input '" + t.name + "': " + std::to_string(got) + " values given, expected " +
+                               std::to_string(n));
+  };
+  if (id == g.token_ids) return check(in.token_ids.size()), in.token_ids.data();
+  if (id == g.positions) return check(in.positions.size()), in.positions.data();
+  if (id == g.key_end) {
+    const std::vector<int32_t>& v = in.key_end.empty() ? in.positions : in.key_end;
+    return check(v.size()), v.data();
+  }
+  if (t.dtype == DType::I32) {
+    auto it = in.ints.find(t.name);
+    if (it == in.ints.end()) throw std::runtime_error("graph input '" + t.name + "' (i32) was not given");
+    return check(it->second.size()), it->second.data();
+  }
+  auto it = in.floats.find(t.name);
+  if (it == in.floats.end()) throw std::runtime_error("graph input '" + t.name + "' (f32) was not given");
+  return check(it->second.size()), it->second.data();
+}
+
 std::unique_ptr<Backend> make_backend(const std::string& name, const BackendOptions& options, std::string* notice) {
   if (name == "auto") {
     std::string reason;

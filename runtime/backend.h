@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,9 +13,17 @@
 namespace vkg {
 
 struct StepInputs {
-  std::vector<int32_t> token_ids;  // one per new token
+  std::vector<int32_t> token_ids;  // one per new token (graphs without graph.token_ids: none)
   std::vector<int32_t> positions;  // absolute positions of the new tokens
+  std::vector<int32_t> key_end;    // per token, the last key position attention may see; empty: = positions
+  // Other graph inputs, by tensor name (image patches, image embedding rows and which rows use them).
+  std::map<std::string, std::vector<float>> floats;
+  std::map<std::string, std::vector<int32_t>> ints;
 };
+
+// The host data of graph input `id` for this step (token ids, positions, key_end or a named input);
+// throws naming the input when it is missing or has the wrong size.
+const void* step_input_data(const Graph& g, TensorId id, const StepInputs& in);
 
 struct BackendOptions {
   int n_threads = 0;        // CPU: 0 = all hardware threads

@@ -42,6 +42,13 @@ TensorId Graph::add_node_into(Op op, const std::string& name, std::vector<Tensor
   return output;
 }
 
+std::vector<int> Graph::last_uses() const {
+  std::vector<int> last(tensors_.size(), -1);
+  for (size_t i = 0; i < nodes_.size(); ++i)
+    for (TensorId in : nodes_[i].inputs) last[static_cast<size_t>(in)] = static_cast<int>(i);
+  return last;
+}
+
 void Graph::mark_output(TensorId id) { tensors_.at(static_cast<size_t>(id)).role = TensorRole::output; }
 
 std::string Graph::to_string() const {

@@ -30,8 +30,15 @@ class Graph {
 
   TensorId token_ids = kNoTensor;  // input [n] i32
   TensorId positions = kNoTensor;  // input [n] i32, absolute positions of the new tokens
+  TensorId key_end = kNoTensor;    // input [n] i32, attention's last visible key per token (causal: = positions)
   TensorId logits = kNoTensor;     // output [n or 1, vocab]
   TensorId greedy_token = kNoTensor;  // optional output [n or 1, 1]: argmax of the logits
+  // Backends may give an intermediate activation's memory to a later one after its last use (only inputs
+  // and outputs can be read back then): big one-shot graphs such as the vision tower, whose 4096-token
+  // activations would otherwise take gigabytes.
+  bool reuse_activations = false;
+  // Per tensor, the index of the last node reading it (-1: none). For backends that reuse memory.
+  std::vector<int> last_uses() const;
   void mark_output(TensorId id);
 
   // Human-readable listing: inputs, weights summary, one line per node.

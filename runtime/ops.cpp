@@ -12,12 +12,16 @@ const OpInfo kOps[] = {
     {Op::matmul, "matmul", {"x", "weight"}},
     {Op::rope, "rope", {"x", "positions"}},
     {Op::kv_store, "kv_store", {"x", "positions", "cache"}},
-    {Op::attention, "attention", {"q", "k_cache", "v_cache", "positions"}},
+    {Op::attention, "attention", {"q", "k_cache", "v_cache", "positions", "key_end"}},
     {Op::gelu_mul, "gelu_mul", {"gate", "up"}},
     {Op::add, "add", {"a", "b"}},
     {Op::softcap, "softcap", {"x"}},
     {Op::last_row, "last_row", {"x"}},
     {Op::argmax, "argmax", {"x"}},
+    {Op::layer_norm, "layer_norm", {"x", "weight", "bias"}},
+    {Op::gelu, "gelu", {"x"}},
+    {Op::avg_pool, "avg_pool", {"x"}},
+    {Op::replace_rows, "replace_rows", {"x", "rows", "use"}},
 };
 static_assert(sizeof(kOps) / sizeof(kOps[0]) == static_cast<size_t>(Op::count_), "one row per op");
 
@@ -80,10 +84,36 @@ std::vector<int64_t> infer_output_shape(const Node& n, const std::vector<const T
       expect_cols(n, *in[1], int64_t(p.n_kv_head) * p.head_dim, "k_cache");
       expect_cols(n, *in[2], int64_t(p.n_kv_head) * p.head_dim, "v_cache");
       expect_positions(n, *in[3], in[0]->rows());
+      expect_positions(n, *in[4], in[0]->rows());
       return in[0]->shape;
     }
-    case Op::gelu_mul:
     case Op::add:
+      if (in[0]->shape != in[1]->shape && !(in[1]->elements() == in[0]->cols() && in[1]->rows() == 1))
+        shape_error(n, "input '" + in[1]->name + "' " + in[1]->shape_string() + " is neither the shape of '" +
+                           in[0]->name + "' " + in[0]->shape_string() + " nor one row of its width");
+      return in[0]->shape;
+    case Op::layer_norm:
+      if (in[1]->elements() != in[0]->cols() || in[2]->elements() != in[0]->cols())
+        shape_error(n, "weight '" + in[1]->name + "' and bias '" + in[2]->name + "' must have " +
+                           std::to_string(in[0]->cols()) + " values, got " + std::to_string(in[1]->elements()) +
+                           " and " + std::to_string(in[2]->elements()));
+      return in[0]->shape;
+    case Op::gelu: return in[0]->shape;
+    case Op::avg_pool: {
+      const auto& p = std::get<AvgPoolParams>(n.params);
+      if (p.side <= 0 || p.kernel <= 0 || p.side % p.kernel || in[0]->rows() != int64_t(p.side) * p.side)
+        shape_error(n, "input " + in[0]->shape_string() + " is not a " + std::to_string(p.side) + " x " +
+                           std::to_string(p.side) + " grid divisible into " + std::to_string(p.kernel) + " x " +
+                           std::to_string(p.kernel) + " blocks");
+      const int64_t out_side = p.side / p.kernel;
+      return {out_side * out_side, in[0]->cols()};
+    }
+    case Op::replace_rows:
+      if (in[0]->shape != in[1]->shape)
+        shape_error(n, "rows '" + in[1]->name + "' " + in[1]->shape_string() + " differ from x " + in[0]->shape_string());
+      expect_positions(n, *in[2], in[0]->rows());
+      return in[0]->shape;
+    case Op::gelu_mul:
       if (in[0]->shape != in[1]->shape)
         shape_error(n, "inputs '" + in[0]->name + "' " + in[0]->shape_string() + " and '" + in[1]->name + "' " +
                            in[1]->shape_string() + " differ");
@@ -111,6 +141,8 @@ std::string params_string(const OpParams& params) {
           s << (p.window > 0 ? " window=" + std::to_string(p.window) : std::string(" causal"));
         }
         if constexpr (std::is_same_v<P, SoftcapParams>) s << "cap=" << p.cap;
+        if constexpr (std::is_same_v<P, LayerNormParams>) s << "eps=" << p.eps;
+        if constexpr (std::is_same_v<P, AvgPoolParams>) s << "grid=" << p.side << "x" << p.side << " kernel=" << p.kernel;
       },
       params);
   return s.str();

@@ -14,12 +14,18 @@ enum class Op {
   matmul,     // (x[n, K], w[N, K] any dtype) -> [n, N]: x @ w^T, fp32 accumulation
   rope,       // (x[n, heads*hd], positions[n] i32) -> same: half-split (NEOX) rotation per head
   kv_store,   // (x[n, kv], positions[n] i32, cache[C, kv]) -> cache: row p goes to slot p % C (ring)
-  attention,  // (q[n, nh*hd], k_cache[C, nkv*hd], v_cache[C, nkv*hd], positions[n]) -> [n, nh*hd]
+  attention,  // (q[n, nh*hd], k_cache[C, nkv*hd], v_cache[C, nkv*hd], positions[n], key_end[n]) -> [n, nh*hd]
+              // query t sees keys j in [lo, key_end[t]], lo = positions[t] - window + 1 (sliding) or 0:
+              // key_end = positions is causal; a larger key_end lets an image token see the rest of its image
   gelu_mul,   // (gate[n, I], up[n, I]) -> [n, I]: gelu_tanh(gate) * up
-  add,        // (a, b) -> a + b, same shapes
+  add,        // (a, b) -> a + b; b has a's shape, or is one row of a's width (a bias added to every row)
   softcap,    // (x) -> cap * tanh(x / cap)
   last_row,   // (x[n, c]) -> [1, c]: the last token's row (logits of the last token only)
   argmax,     // (x[n, c]) -> [n, 1]: index of each row's maximum (first on ties) as a float, exact < 2^24
+  layer_norm, // (x[r, c], w[c], b[c]) -> [r, c]: (x - mean) / sqrt(var + eps) * w + b over each row
+  gelu,       // (x) -> gelu_tanh(x)
+  avg_pool,   // (x[side*side, c]) -> [(side/k)^2, c]: mean of each k x k block of a row-major side x side grid
+  replace_rows,  // (x[n, c], rows[n, c], use[n] i32) -> [n, c]: row t of `rows` where use[t] != 0, else of x
   count_
 };
 
@@ -51,9 +57,19 @@ struct SoftcapParams {
 };
 struct LastRowParams {};
 struct ArgmaxParams {};
+struct LayerNormParams {
+  float eps = 1e-6f;
+};
+struct GeluParams {};
+struct AvgPoolParams {
+  int side = 0;    // the input is a side x side grid of rows (row index y * side + x)
+  int kernel = 0;  // k x k blocks, stride k; side % k == 0
+};
+struct ReplaceRowsParams {};
 
 using OpParams = std::variant<EmbedParams, RmsNormParams, MatmulParams, RopeParams, KvStoreParams,
-                              AttentionParams, GeluMulParams, AddParams, SoftcapParams, LastRowParams, ArgmaxParams>;
+                              AttentionParams, GeluMulParams, AddParams, SoftcapParams, LastRowParams, ArgmaxParams,
+                              LayerNormParams, GeluParams, AvgPoolParams, ReplaceRowsParams>;
 
 struct OpInfo {
   Op op;

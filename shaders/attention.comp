@@ -1,7 +1,8 @@
 #version 450
-// Causal (optionally sliding-window, optionally soft-capped) attention for one new token t and query head
-// h per workgroup, GQA kv head g = h / (n_head / n_kv_head). Keys j in [lo, pos] live in ring slot
-// j % capacity of the caches. All math fp32.
+// Attention (optionally sliding-window, optionally soft-capped) for one new token t and query head h per
+// workgroup, GQA kv head g = h / (n_head / n_kv_head). Keys j in [lo, key_end[t]] (causal: key_end = pos;
+// more inside an image, or a whole image in the vision tower) live in ring slot j % capacity of the
+// caches. All math fp32.
 //   pass 1: thread i scores keys lo+i, lo+i+64, ... keeping a running (max, sum of exp); the 64 partial
 //           pairs are combined through shared memory -> (M, L)
 //   pass 2: tiles of 64 keys: each thread recomputes one key's probability exp(s - M) / L into shared
@@ -21,7 +22,8 @@ layout(std430, set = 0, binding = 0) readonly buffer Q { float q[]; };
 layout(std430, set = 0, binding = 1) readonly buffer KCache { float k_cache[]; };
 layout(std430, set = 0, binding = 2) readonly buffer VCache { float v_cache[]; };
 layout(std430, set = 0, binding = 3) readonly buffer Positions { int positions[]; };
-layout(std430, set = 0, binding = 4) writeonly buffer Out { float out_data[]; };
+layout(std430, set = 0, binding = 4) readonly buffer KeyEnd { int key_end[]; };
+layout(std430, set = 0, binding = 5) writeonly buffer Out { float out_data[]; };
 
 layout(push_constant) uniform Params {
   uint rows;
@@ -66,7 +68,8 @@ void main() {
 
   const int pos = positions[t];
   const int lo = p.window > 0 ? max(0, pos - p.window + 1) : 0;
-  const uint n_keys = pos >= lo ? uint(pos - lo + 1) : 0u;  // 0 only for a negative position
+  const int end = key_end[t];
+  const uint n_keys = end >= lo ? uint(end - lo + 1) : 0u;  // 0 only for a negative position
 
   for (uint d = tid; d < hd; d += WG_SIZE) q_sh[d] = q[q_off + d];
   barrier();

@@ -3,7 +3,15 @@
 # assets/tiny_tokenizer.model (a few KB, committed). Needs spm_train (Debian: sentencepiece).
 # Gemma-like settings: BPE with byte fallback, digits split, identity normalisation, no dummy prefix,
 # whitespace kept, ids pad 0 / eos 1 / bos 2 / unk 3, <start_of_turn>/<end_of_turn> as control symbols.
+# With --vision it writes assets/tiny_vision_tokenizer.model instead (used by the tiny Gemma 3 vision model,
+# tools/make_tiny_vision.py): the same corpus and settings plus <end_of_image> and <image_soft_token>.
 set -euo pipefail
+user_symbols='<start_of_image>'
+out_name=tiny_tokenizer.model
+if [ "${1:-}" = "--vision" ]; then
+  user_symbols='<start_of_image>,<end_of_image>,<image_soft_token>'
+  out_name=tiny_vision_tokenizer.model
+fi
 root="$(cd "$(dirname "$0")/.." && pwd)"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
@@ -39,9 +47,9 @@ spm_train \
   --pad_id=0 --eos_id=1 --bos_id=2 --unk_id=3 \
   --pad_piece='<pad>' --eos_piece='<eos>' --bos_piece='<bos>' --unk_piece='<unk>' \
   --control_symbols='<start_of_turn>,<end_of_turn>' \
-  --user_defined_symbols='<start_of_image>' \
+  --user_defined_symbols="$user_symbols" \
   --num_threads=1 \
   --minloglevel=2 >"$tmp/log.txt" 2>&1 || { cat "$tmp/log.txt"; exit 1; }
 
-cp "$tmp/tiny.model" "$root/assets/tiny_tokenizer.model"
-echo "wrote $root/assets/tiny_tokenizer.model ($(stat -c %s "$root/assets/tiny_tokenizer.model") bytes)"
+cp "$tmp/tiny.model" "$root/assets/$out_name"
+echo "wrote $root/assets/$out_name ($(stat -c %s "$root/assets/$out_name") bytes)"

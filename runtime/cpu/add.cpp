@@ -6,4 +6,9 @@ void add(const float* a, const float* b, int64_t n, float* out) {
   for (int64_t i = 0; i < n; ++i) out[i] = a[i] + b[i];
 }
 
+void add_rows(const float* a, const float* b, int64_t n, int64_t b_n, float* out) {
+  if (b_n == n) return add(a, b, n, out);
+  for (int64_t i = 0; i < n; ++i) out[i] = a[i] + b[i % b_n];
+}
+
 }  // namespace vkg::cpu

@@ -52,18 +52,31 @@ const float* CpuBackend::f32_weight(const TensorDesc& t) {
 }
 
 void CpuBackend::run(const Graph& g, const StepInputs& in) {
-  const size_t n = static_cast<size_t>(g.n_tokens());
-  if (in.token_ids.size() != n || in.positions.size() != n)
-    throw std::runtime_error("cpu backend: graph expects " + std::to_string(n) + " tokens, got " +
-                             std::to_string(in.token_ids.size()) + " ids and " + std::to_string(in.positions.size()) +
-                             " positions");
-  token_ids_ = in.token_ids;
-  positions_ = in.positions;
   // A decode step repeats the same graph: keep its buffers instead of reallocating them every token.
   if (g.id() != last_graph_) {
     activations_.assign(g.tensors().size(), {});
     last_graph_ = g.id();
   }
+  i32_inputs_.clear();
+  for (size_t i = 0; i < g.tensors().size(); ++i) {
+    const TensorDesc& t = g.tensors()[i];
+    if (t.role != TensorRole::input) continue;
+    const TensorId id = static_cast<TensorId>(i);
+    const void* data = step_input_data(g, id, in);
+    const size_t n = static_cast<size_t>(t.elements());
+    if (t.dtype == DType::I32) {
+      const int32_t* p = static_cast<const int32_t*>(data);
+      i32_inputs_[id].assign(p, p + n);
+    } else {
+      std::memcpy(buffer(g, id), data, n * sizeof(float));
+    }
+  }
+  auto ints = [&](const Node& node, size_t i) -> const int32_t* {
+    auto it = i32_inputs_.find(node.inputs[i]);
+    if (it == i32_inputs_.end())
+      throw std::runtime_error("input '" + g.tensor(node.inputs[i]).name + "' must be an i32 graph input");
+    return it->second.data();
+  };
 
   auto input = [&](const Node& node, size_t i) -> const float* {
     TensorId id = node.inputs[i];
@@ -72,6 +85,7 @@ void CpuBackend::run(const Graph& g, const StepInputs& in) {
     return buffer(g, id);
   };
 
+  const std::vector<int> last_use = g.reuse_activations ? g.last_uses() : std::vector<int>{};
   for (const Node& node : g.nodes()) {
     const TensorDesc& out_desc = g.tensor(node.output);
     float* out = buffer(g, node.output);
@@ -80,7 +94,7 @@ void CpuBackend::run(const Graph& g, const StepInputs& in) {
     try {
       switch (node.op) {
         case Op::embed:
-          embed(g.tensor(node.inputs[1]), token_ids_.data(), x.elements(),
+          embed(g.tensor(node.inputs[1]), ints(node, 0), x.elements(),
                 std::get<EmbedParams>(node.params).scale, out, pool_);
           break;
         case Op::rms_norm:
@@ -91,17 +105,32 @@ void CpuBackend::run(const Graph& g, const StepInputs& in) {
           matmul(input(node, 0), x.rows(), x.cols(), g.tensor(node.inputs[1]), out, pool_, matmul_mode_);
           break;
         case Op::rope:
-          rope(input(node, 0), x.rows(), x.cols(), positions_.data(), std::get<RopeParams>(node.params), out);
+          rope(input(node, 0), x.rows(), x.cols(), ints(node, 1), std::get<RopeParams>(node.params), out);
           break;
         case Op::kv_store:
-          kv_store(input(node, 0), x.rows(), x.cols(), positions_.data(), out, out_desc.rows());
+          kv_store(input(node, 0), x.rows(), x.cols(), ints(node, 1), out, out_desc.rows());
           break;
         case Op::attention:
           attention(input(node, 0), x.rows(), input(node, 1), input(node, 2), g.tensor(node.inputs[1]).rows(),
-                    positions_.data(), std::get<AttentionParams>(node.params), out, pool_);
+                    ints(node, 3), ints(node, 4), std::get<AttentionParams>(node.params), out, pool_);
           break;
         case Op::gelu_mul: gelu_mul(input(node, 0), input(node, 1), x.elements(), out); break;
-        case Op::add: add(input(node, 0), input(node, 1), x.elements(), out); break;
+        case Op::add:
+          add_rows(input(node, 0), input(node, 1), x.elements(), g.tensor(node.inputs[1]).elements(), out);
+          break;
+        case Op::layer_norm:
+          layer_norm(input(node, 0), x.rows(), x.cols(), input(node, 1), input(node, 2),
+                     std::get<LayerNormParams>(node.params).eps, out, pool_);
+          break;
+        case Op::gelu: gelu(input(node, 0), x.elements(), out); break;
+        case Op::avg_pool: {
+          const auto& p = std::get<AvgPoolParams>(node.params);
+          avg_pool(input(node, 0), x.cols(), p.side, p.kernel, out);
+          break;
+        }
+        case Op::replace_rows:
+          replace_rows(input(node, 0), input(node, 1), ints(node, 2), x.rows(), x.cols(), out);
+          break;
         case Op::softcap: softcap(input(node, 0), x.elements(), std::get<SoftcapParams>(node.params).cap, out); break;
         case Op::last_row:
           std::memcpy(out, input(node, 0) + (x.rows() - 1) * x.cols(), sizeof(float) * static_cast<size_t>(x.cols()));
@@ -112,6 +141,12 @@ void CpuBackend::run(const Graph& g, const StepInputs& in) {
     } catch (const std::exception& e) {
       throw std::runtime_error("cpu backend, node '" + node.name + "': " + e.what());
     }
+    if (g.reuse_activations)  // free what no later node reads (outputs and inputs stay readable)
+      for (TensorId in : node.inputs) {
+        const TensorDesc& t = g.tensor(in);
+        if (t.role == TensorRole::activation && last_use[static_cast<size_t>(in)] == static_cast<int>(&node - g.nodes().data()))
+          std::vector<float>().swap(activations_[static_cast<size_t>(in)]);
+      }
     if (profiling_)
       profile_.add(profile_key(g, node),
                    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());

@@ -32,7 +32,7 @@ class CpuBackend : public Backend {
   MatmulMode matmul_mode_ = MatmulMode::fast;
   std::vector<std::vector<float>> activations_;  // indexed by TensorId of the last graph run
   uint64_t last_graph_ = 0;                       // its id: buffers are reused while the graph repeats
-  std::vector<int32_t> token_ids_, positions_;
+  std::map<TensorId, std::vector<int32_t>> i32_inputs_;  // every i32 graph input of this step
   std::map<std::string, std::vector<float>> kv_caches_;
   std::map<const void*, std::vector<float>> f32_weights_;
 };

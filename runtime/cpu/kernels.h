@@ -28,14 +28,23 @@ void rope(const float* x, int64_t rows, int64_t cols, const int32_t* positions, 
 // cache[pos % capacity] = x row, for each row.
 void kv_store(const float* x, int64_t rows, int64_t cols, const int32_t* positions, float* cache, int64_t capacity);
 
-// Causal (optionally sliding-window, optionally soft-capped) grouped-query attention over a ring cache.
+// Grouped-query attention over a ring cache, keys [lo, key_end[t]] (causal when key_end = positions;
+// optionally sliding-window, optionally soft-capped).
 void attention(const float* q, int64_t rows, const float* k_cache, const float* v_cache, int64_t capacity,
-               const int32_t* positions, const AttentionParams& p, float* out, ThreadPool& pool);
+               const int32_t* positions, const int32_t* key_end, const AttentionParams& p, float* out,
+               ThreadPool& pool);
 
 void gelu_mul(const float* gate, const float* up, int64_t n, float* out);
 void add(const float* a, const float* b, int64_t n, float* out);
 void softcap(const float* x, int64_t n, float cap, float* out);
 void argmax(const float* x, int64_t rows, int64_t cols, float* out);
+// a + b where b has n values, or b_n values repeated (one row added to every row of a).
+void add_rows(const float* a, const float* b, int64_t n, int64_t b_n, float* out);
+void layer_norm(const float* x, int64_t rows, int64_t cols, const float* w, const float* b, float eps, float* out,
+                ThreadPool& pool);
+void gelu(const float* x, int64_t n, float* out);
+void avg_pool(const float* x, int64_t cols, int side, int kernel, float* out);
+void replace_rows(const float* x, const float* rows, const int32_t* use, int64_t n, int64_t cols, float* out);
 
 // Scalar helpers shared by kernels and tests.
 float gelu_tanh(float x);

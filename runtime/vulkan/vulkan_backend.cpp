@@ -31,7 +31,8 @@ std::string lower(std::string s) {
 }  // namespace
 
 struct VulkanBackend::Step {
-  std::vector<std::unique_ptr<Buffer>> activations;  // by TensorId (null for weights, caches)
+  std::vector<std::unique_ptr<Buffer>> activations;  // by TensorId (null for weights, caches, shared)
+  std::vector<std::unique_ptr<Buffer>> shared;       // graph.reuse_activations: buffers several tensors use
   std::vector<const Buffer*> tensor_buffer;          // by TensorId: where the tensor lives
   std::vector<std::vector<Dispatch>> node_dispatches;
   VkDescriptorPool pool = VK_NULL_HANDLE;
@@ -219,6 +220,12 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(Step& s, const Gra
     d.push = std::move(push);
     d.groups[0] = gx;
     d.groups[1] = gy;
+    if (gx > kMaxGroups && gy == 1) {  // a 1-D grid beyond the limit: 2-D (shaders use linear_group_id)
+      d.groups[0] = kMaxGroups;
+      d.groups[1] = ceil_div(gx, kMaxGroups);
+      gx = d.groups[0];
+      gy = d.groups[1];
+    }
     if (d.buffers.size() != d.pipeline->layout().n_bindings || d.push.size() * 4 != d.pipeline->layout().push_constant_bytes)
       throw std::logic_error("node '" + n.name + "': shader '" + shader + "' expects " +
                              std::to_string(d.pipeline->layout().n_bindings) + " buffers and " +
@@ -281,7 +288,7 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(Step& s, const Gra
     }
     case Op::attention: {
       const auto& p = std::get<AttentionParams>(n.params);
-      out_d.push_back(make("attention", {buf(0), buf(1), buf(2), buf(3), out},
+      out_d.push_back(make("attention", {buf(0), buf(1), buf(2), buf(3), buf(4), out},
                            {u32(x.rows()), u32(p.n_head), u32(p.n_kv_head), u32(p.head_dim),
                             u32(g.tensor(n.inputs[1]).rows()), f32_bits(p.scale), f32_bits(p.softcap),
                             static_cast<uint32_t>(p.window)},
@@ -292,7 +299,26 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(Step& s, const Gra
       out_d.push_back(make("gelu_mul", {buf(0), buf(1), out}, {u32(x.elements())}, ceil_div(x.elements(), 256)));
       break;
     case Op::add:
-      out_d.push_back(make("add", {buf(0), buf(1), out}, {u32(x.elements())}, ceil_div(x.elements(), 256)));
+      out_d.push_back(make("add", {buf(0), buf(1), out}, {u32(x.elements()), u32(g.tensor(n.inputs[1]).elements())},
+                           ceil_div(x.elements(), 256)));
+      break;
+    case Op::layer_norm:
+      out_d.push_back(make("layer_norm", {buf(0), buf(1), buf(2), out},
+                           {u32(x.cols()), u32(x.rows()), f32_bits(std::get<LayerNormParams>(n.params).eps)},
+                           u32(x.rows())));
+      break;
+    case Op::gelu:
+      out_d.push_back(make("gelu", {buf(0), out}, {u32(x.elements())}, ceil_div(x.elements(), 256)));
+      break;
+    case Op::avg_pool: {
+      const auto& p = std::get<AvgPoolParams>(n.params);
+      out_d.push_back(make("avg_pool", {buf(0), out}, {u32(x.cols()), u32(p.side), u32(p.kernel)},
+                           ceil_div(g.tensor(n.output).elements(), 256)));
+      break;
+    }
+    case Op::replace_rows:
+      out_d.push_back(make("replace_rows", {buf(0), buf(1), buf(2), out}, {u32(x.elements()), u32(x.cols())},
+                           ceil_div(x.elements(), 256)));
       break;
     case Op::softcap:
       out_d.push_back(make("softcap", {buf(0), out}, {u32(x.elements()), f32_bits(std::get<SoftcapParams>(n.params).cap)},
@@ -331,10 +357,49 @@ VulkanBackend::Step& VulkanBackend::prepare(const Graph& g) {
     if (bytes + 64 > ctx_->limits().maxStorageBufferRange)
       throw std::runtime_error("vulkan: activation '" + t.name + "' (" + std::to_string(bytes) +
                                " bytes) exceeds the device's storage buffer range; use a smaller batch");
+    if (g.reuse_activations && t.role == TensorRole::activation) continue;  // below, by lifetime
     // Inputs are written by the host every step and outputs read back: keep them host-visible.
     const bool host = t.role == TensorRole::input || t.role == TensorRole::output;
     s->activations[i] = std::make_unique<Buffer>(*ctx_, bytes, t.name, host);
     s->tensor_buffer[i] = s->activations[i].get();
+  }
+  if (g.reuse_activations) {
+    // Intermediate activations by lifetime: a node's output takes the smallest free buffer that fits (or a
+    // new one); a buffer is free again after the last node that reads its tensor. The recorder's hazard
+    // tracking (by buffer) puts barriers before a buffer is overwritten.
+    const std::vector<int> last_use = g.last_uses();
+    std::vector<Buffer*> free_list;
+    std::map<const Buffer*, TensorId> holder;
+    for (size_t n = 0; n < g.nodes().size(); ++n) {
+      const Node& node = g.nodes()[n];
+      const TensorDesc& t = g.tensor(node.output);
+      if (t.role == TensorRole::activation && !s->tensor_buffer[static_cast<size_t>(node.output)]) {
+        const uint64_t bytes = static_cast<uint64_t>(t.elements()) * 4;
+        auto best = free_list.end();
+        for (auto it = free_list.begin(); it != free_list.end(); ++it)
+          if ((*it)->size() >= bytes && (best == free_list.end() || (*it)->size() < (*best)->size())) best = it;
+        Buffer* b = nullptr;
+        if (best != free_list.end()) {
+          b = *best;
+          free_list.erase(best);
+        } else {
+          s->shared.push_back(std::make_unique<Buffer>(*ctx_, bytes, "shared." + t.name, false));
+          b = s->shared.back().get();
+        }
+        s->tensor_buffer[static_cast<size_t>(node.output)] = b;
+        holder[b] = node.output;
+        if (last_use[static_cast<size_t>(node.output)] < 0) free_list.push_back(b);  // never read
+      }
+      for (TensorId in : node.inputs) {
+        const Buffer* b = s->tensor_buffer[static_cast<size_t>(in)];
+        if (g.tensor(in).role != TensorRole::activation || last_use[static_cast<size_t>(in)] != static_cast<int>(n)) continue;
+        auto h = holder.find(b);
+        if (h != holder.end() && h->second == in) {
+          free_list.push_back(const_cast<Buffer*>(b));
+          holder.erase(h);
+        }
+      }
+    }
   }
   size_t n_sets = 0, n_descriptors = 0;
   for (const Node& node : g.nodes()) {
@@ -466,14 +531,13 @@ void VulkanBackend::record(Step& s, const Graph& g) {
 }
 
 void VulkanBackend::run(const Graph& g, const StepInputs& in) {
-  const size_t n = static_cast<size_t>(g.n_tokens());
-  if (in.token_ids.size() != n || in.positions.size() != n)
-    throw std::runtime_error("vulkan backend: graph expects " + std::to_string(n) + " tokens, got " +
-                             std::to_string(in.token_ids.size()) + " ids and " + std::to_string(in.positions.size()) +
-                             " positions");
   Step& s = prepare(g);
-  upload(*s.tensor_buffer[static_cast<size_t>(g.token_ids)], in.token_ids.data(), n * 4);
-  upload(*s.tensor_buffer[static_cast<size_t>(g.positions)], in.positions.data(), n * 4);
+  for (size_t i = 0; i < g.tensors().size(); ++i) {
+    const TensorDesc& t = g.tensors()[i];
+    if (t.role != TensorRole::input) continue;
+    const void* data = step_input_data(g, static_cast<TensorId>(i), in);
+    upload(*s.tensor_buffer[i], data, static_cast<uint64_t>(t.elements()) * 4);
+  }
   RenderDoc* renderdoc = capture_decode_step_ && g.n_tokens() == 1 ? RenderDoc::get() : nullptr;
   if (renderdoc) renderdoc->start_capture(ctx_->instance(), "vkgemma decode step at position " +
                                                                 std::to_string(in.positions[0]));
@@ -509,6 +573,9 @@ std::vector<float> VulkanBackend::read(const Graph& g, TensorId id) const {
     throw std::runtime_error("vulkan backend: graph has not run; cannot read '" + g.tensor(id).name + "'");
   const Buffer* b = it->second->tensor_buffer[static_cast<size_t>(id)];
   if (!b) throw std::runtime_error("vulkan backend: tensor '" + g.tensor(id).name + "' is a weight");
+  if (g.reuse_activations && g.tensor(id).role == TensorRole::activation)
+    throw std::runtime_error("vulkan backend: tensor '" + g.tensor(id).name +
+                             "' is an intermediate of a graph that reuses activation memory");
   std::vector<float> out(static_cast<size_t>(g.tensor(id).elements()));
   download(*b, out.data(), out.size() * 4);
   return out;

@@ -184,7 +184,7 @@ TEST_SUITE("cpu_ops") {
         std::vector<int32_t> pos = {10, 19};
         auto q = random_vector(2 * nh * hd, 10, 2.0f);
         std::vector<float> out(q.size());
-        attention(q.data(), 2, kc.data(), vc.data(), cap, pos.data(), p, out.data(), pool());
+        attention(q.data(), 2, kc.data(), vc.data(), cap, pos.data(), pos.data(), p, out.data(), pool());
         std::vector<double> want(q.size());
         for (int t = 0; t < 2; ++t)
           for (int h = 0; h < nh; ++h) {
@@ -218,7 +218,7 @@ TEST_SUITE("cpu_ops") {
     std::vector<float> kc(cap, 0.0f), vc(cap), q = {1.0f}, out(1);
     for (int j = 0; j < cap; ++j) vc[j] = static_cast<float>(1 << j);
     int32_t pos = 10;
-    attention(q.data(), 1, kc.data(), vc.data(), cap, &pos, AttentionParams{1, 1, 1, 1.0f, 0.0f, 4}, out.data(),
+    attention(q.data(), 1, kc.data(), vc.data(), cap, &pos, &pos, AttentionParams{1, 1, 1, 1.0f, 0.0f, 4}, out.data(),
               pool());
     CHECK(out[0] == doctest::Approx((128 + 256 + 512 + 1024) / 4.0));
   }
@@ -235,8 +235,8 @@ TEST_SUITE("cpu_ops") {
       kv_store(&keys[t * hd], 1, hd, &t, full_k.data(), 64);
       kv_store(&values[t * hd], 1, hd, &t, full_v.data(), 64);
       std::vector<float> a(hd), b(hd);
-      attention(&qs[t * hd], 1, ring_k.data(), ring_v.data(), window, &t, p, a.data(), pool());
-      attention(&qs[t * hd], 1, full_k.data(), full_v.data(), 64, &t, p, b.data(), pool());
+      attention(&qs[t * hd], 1, ring_k.data(), ring_v.data(), window, &t, &t, p, a.data(), pool());
+      attention(&qs[t * hd], 1, full_k.data(), full_v.data(), 64, &t, &t, p, b.data(), pool());
       for (int i = 0; i < hd; ++i) CHECK(a[i] == b[i]);
     }
   }

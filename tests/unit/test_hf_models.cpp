@@ -155,7 +155,7 @@ TEST_SUITE("hf_models") {
     }
   }
 
-  TEST_CASE("a multimodal Gemma 3 layout: text_config, language_model prefix, pad embedding rows, vision tensors") {
+  TEST_CASE("a multimodal Gemma 3 layout: text_config, language_model prefix, pad embedding rows, bad vision tensors") {
     const std::string src = test::source_path("assets/tiny/gemma3-hf");
     TempDir dir("mm");
     // config.json: the text config under text_config of a Gemma3ForConditionalGeneration.
@@ -179,13 +179,23 @@ TEST_SUITE("hf_models") {
       }
       ts.emplace_back("language_model." + name, "F32", shape, bytes);
     }
+    // A vision tower is loaded, not ignored: a malformed one is an error naming the tensor.
+    auto text_only_ts = ts;
     ts.emplace_back("vision_tower.vision_model.embeddings.patch_embedding.weight", "F32", std::vector<int64_t>{4, 4},
                     std::string(64, '\0'));
     ts.emplace_back("multi_modal_projector.mm_input_projection_weight", "BF16", std::vector<int64_t>{2, 2},
                     std::string(8, '\0'));
     write_file(dir.path / "model.safetensors", safetensors_bytes(ts));
+    CHECK_THROWS_WITH_AS(Model::load(dir.path.string()),
+                         doctest::Contains("'v.patch_embd.weight' has shape [4, 4], expected [hidden, 3, patch, patch]"),
+                         std::runtime_error);
+    // Without vision_config (and its tensors) the text model loads alone.
+    top.erase("vision_config");
+    write_file(dir.path / "config.json", top.dump(2));
+    write_file(dir.path / "model.safetensors", safetensors_bytes(text_only_ts));
 
     auto mm = Model::load(dir.path.string());
+    CHECK(mm->vision() == nullptr);
     auto plain = Model::load(src);
     CHECK(mm->config().vocab_size == 400);
     CHECK(mm->weight("token_embd.weight").shape == std::vector<int64_t>{400, 64});

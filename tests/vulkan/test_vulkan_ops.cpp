@@ -28,6 +28,7 @@ struct OpGraph {
   explicit OpGraph(int n_tokens) : graph(n_tokens) {
     graph.token_ids = graph.add_tensor({"token_ids", {n_tokens}, DType::I32, TensorRole::input, nullptr});
     graph.positions = graph.add_tensor({"positions", {n_tokens}, DType::I32, TensorRole::input, nullptr});
+    graph.key_end = graph.add_tensor({"key_end", {n_tokens}, DType::I32, TensorRole::input, nullptr});
     for (int i = 0; i < n_tokens; ++i) inputs.token_ids.push_back(0), inputs.positions.push_back(i);
   }
   TensorId data(const std::string& name, std::vector<int64_t> shape, DType type, std::vector<uint8_t> bytes) {
@@ -187,7 +188,7 @@ TEST_SUITE("vulkan_ops") {
       TensorId vc = op.graph.add_tensor({"v_cache", {c.cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
       op.graph.add_node_into(Op::kv_store, "k_store", {k, op.graph.positions, kc}, KvStoreParams{}, kc);
       op.graph.add_node_into(Op::kv_store, "v_store", {v, op.graph.positions, vc}, KvStoreParams{}, vc);
-      op.output = op.graph.add_node(Op::attention, "attn", {q, kc, vc, op.graph.positions},
+      op.output = op.graph.add_node(Op::attention, "attn", {q, kc, vc, op.graph.positions, op.graph.key_end},
                                     AttentionParams{c.nh, c.nkv, c.hd, 0.0625f, c.softcap, c.window});
       // Older positions hold zeros in both caches (fresh caches), so masks and windows still matter.
       compare(op, 2e-4, 1e-5);
@@ -214,5 +215,50 @@ TEST_SUITE("vulkan_ops") {
     TensorId x = op2.f32("x", {1, c}, random_floats(c, 12, 100.0f));
     op2.output = op2.graph.add_node(Op::softcap, "softcap", {x}, SoftcapParams{30.0f});
     compare(op2, 1e-5, 1e-6);
+  }
+
+  TEST_CASE("attention with key_end: an image block sees ahead (and a sliding window still applies)") {
+    for (int window : {0, 4}) {
+      CAPTURE(window);
+      const int n = 6, nh = 2, hd = 72;  // head_dim 72 as SigLIP's
+      OpGraph op(n);
+      op.inputs.positions = {10, 11, 12, 13, 14, 15};
+      op.inputs.key_end = {10, 14, 14, 14, 14, 15};  // tokens 11..14 are one image
+      const int64_t cols = int64_t(nh) * hd;
+      TensorId q = op.f32("q", {n, cols}, random_floats(static_cast<size_t>(n * cols), 20));
+      TensorId k = op.f32("k", {n, cols}, random_floats(static_cast<size_t>(n * cols), 21));
+      TensorId v = op.f32("v", {n, cols}, random_floats(static_cast<size_t>(n * cols), 22));
+      TensorId kc = op.graph.add_tensor({"k_cache", {32, cols}, DType::F32, TensorRole::kv_cache, nullptr});
+      TensorId vc = op.graph.add_tensor({"v_cache", {32, cols}, DType::F32, TensorRole::kv_cache, nullptr});
+      op.graph.add_node_into(Op::kv_store, "k_store", {k, op.graph.positions, kc}, KvStoreParams{}, kc);
+      op.graph.add_node_into(Op::kv_store, "v_store", {v, op.graph.positions, vc}, KvStoreParams{}, vc);
+      op.output = op.graph.add_node(Op::attention, "attn", {q, kc, vc, op.graph.positions, op.graph.key_end},
+                                    AttentionParams{nh, nh, hd, 0.12f, 0.0f, window});
+      compare(op, 2e-4, 1e-5);
+    }
+  }
+
+  TEST_CASE("vision ops: bias add, layer_norm, gelu, avg_pool, replace_rows") {
+    const int side = 8, cols = 200;
+    OpGraph op(side * side);
+    TensorId x = op.f32("x", {side * side, cols}, random_floats(size_t(side * side * cols), 30, 3.0f));
+    TensorId bias = op.f32("bias", {cols}, random_floats(cols, 31));
+    TensorId w = op.f32("w", {cols}, random_floats(cols, 32));
+    TensorId b = op.f32("b", {cols}, random_floats(cols, 33));
+    TensorId y = op.graph.add_node(Op::add, "bias_add", {x, bias}, AddParams{});
+    y = op.graph.add_node(Op::layer_norm, "layer_norm", {y, w, b}, LayerNormParams{1e-6f});
+    y = op.graph.add_node(Op::gelu, "gelu", {y}, GeluParams{});
+    op.output = op.graph.add_node(Op::avg_pool, "avg_pool", {y}, AvgPoolParams{side, 2});
+    compare(op, 2e-4, 1e-5);
+
+    const int n = 5;
+    OpGraph op2(n);
+    TensorId t = op2.f32("t", {n, cols}, random_floats(size_t(n * cols), 34));
+    TensorId rows = op2.graph.add_tensor({"image_rows", {n, cols}, DType::F32, TensorRole::input, nullptr});
+    TensorId use = op2.graph.add_tensor({"image_row_use", {n}, DType::I32, TensorRole::input, nullptr});
+    op2.inputs.floats["image_rows"] = random_floats(size_t(n * cols), 35);
+    op2.inputs.ints["image_row_use"] = {0, 1, 1, 0, 1};
+    op2.output = op2.graph.add_node(Op::replace_rows, "replace_rows", {t, rows, use}, ReplaceRowsParams{});
+    compare(op2, 0.0, 0.0);  // copies: exact
   }
 }
