@@ -16,7 +16,7 @@ namespace vkg::app {
 
 int chat_command(const std::vector<std::string>& argv) {
   Args args(argv, {"--model", "--quant", "--system", "--n-predict", "--temp", "--top-k", "--top-p", "--seed", "--backend",
-                   "--device", "--threads", "--ctx"},
+                   "--device", "--threads", "--ctx", "--max-memory"},
             {}, {{"-m", "--model"}, {"-n", "--n-predict"}, {"-t", "--threads"}});
   auto model = Model::load(args.require("--model"), load_options(args));
   const std::string system = args.get("--system", "");

@@ -14,7 +14,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  run         generate text: -m MODEL -p PROMPT [-n N] [--temp T] [--top-k K] [--top-p P] [--seed S]\n"
     "              [--backend auto|cpu|vulkan] [--device N] [--threads N] [--ctx N] [--profile]\n"
-    "              [--renderdoc-capture] [--quant q8_0|q4_0]\n"
+    "              [--renderdoc-capture] [--quant q8_0|q4_0] [--max-memory SIZE]\n"
     "  chat        -m MODEL [--system TEXT] [-n MAX_REPLY] [sampling, backend options as run]\n"
     "  bench       -m MODEL [-p 512] [-n 128] [-r 5] [--backend ...] [--json]: pp and tg tokens/s\n"
     "  tokenize    print token ids: -m MODEL -p TEXT [--no-bos]\n"

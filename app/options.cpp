@@ -23,6 +23,7 @@ SessionOptions session_options(const Args& args) {
   so.device = args.get_int("--device", -1);
   so.n_threads = args.get_int("--threads", 0);
   so.context = args.get_int("--ctx", 0);
+  if (args.has("--max-memory")) so.max_memory = parse_bytes(args.require("--max-memory"));
   return so;
 }
 

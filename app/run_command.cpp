@@ -19,7 +19,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 int run_command(const std::vector<std::string>& argv) {
   Args args(argv, {"--model", "--quant", "--prompt", "--n-predict", "--temp", "--top-k", "--top-p", "--seed", "--backend",
-                   "--threads", "--ctx", "--device"},
+                   "--threads", "--ctx", "--device", "--max-memory"},
             {"--no-bos", "--profile", "--renderdoc-capture"}, {{"-m", "--model"}, {"-p", "--prompt"}, {"-n", "--n-predict"}, {"-t", "--threads"}});
   const std::string path = args.require("--model");
   const std::string prompt = args.require("--prompt");

@@ -1,11 +1,18 @@
 #include "runtime/backend.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "runtime/cpu/cpu_backend.h"
 #include "runtime/vulkan/vulkan_backend.h"
 
 namespace vkg {
+
+uint64_t Backend::memory_budget() const {
+  const uint64_t total = memory_bytes();
+  if (max_memory_ == 0) return total;
+  return total == 0 ? max_memory_ : std::min(total, max_memory_);
+}
 
 std::unique_ptr<Backend> make_backend(const std::string& name, const BackendOptions& options, std::string* notice) {
   if (name == "auto") {

@@ -20,9 +20,11 @@ class CpuBackend : public Backend {
   void reset_cache() override;
   int n_threads() const { return pool_.size(); }
   uint64_t memory_bytes() const override;
+  uint64_t allocated_bytes() const override;
 
  private:
   float* buffer(const Graph& graph, TensorId id);
+  void check_memory(const Graph& graph) const;
   const float* f32_weight(const TensorDesc& t);  // small weights (norms) expanded once to fp32
 
   ThreadPool pool_;
