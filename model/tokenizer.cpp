@@ -369,6 +369,11 @@ std::string TokenStreamDecoder::push(int id) {
       emitted_ = 0;
       has_anchor_ = true;
     }
+  } else if (hold == 0 && has_anchor_ && tok_.is_byte(id)) {
+    // The byte run ends on a whole character and its text is out: keep only the anchor, so a long run of
+    // byte pieces costs linear time instead of re-decoding the whole run at every token.
+    window_.resize(1);
+    emitted_ = 0;
   }
   return out;
 }
