@@ -36,13 +36,14 @@ std::string scratch_file(std::string_view bytes, const char* suffix) {
   std::abort();
 }
 
-// Streaming gives a prefix of decode() (only an incomplete trailing UTF-8 character is held back).
+// Streaming gives a prefix of decode(): only an incomplete trailing UTF-8 character (at most 3 byte pieces,
+// which decode() writes as up to 3 U+FFFD of 3 bytes each) is held back.
 void check_stream(const Tokenizer& tok, const std::vector<int>& ids) {
   const std::string decoded = tok.decode(ids);
   TokenStreamDecoder stream(tok);
   std::string streamed;
   for (int id : ids) streamed += stream.push(id);
-  if (decoded.compare(0, streamed.size(), streamed) != 0 || decoded.size() - streamed.size() > 3)
+  if (decoded.compare(0, streamed.size(), streamed) != 0 || decoded.size() - streamed.size() > 9)
     property_failed("stream decoding differs from decode()");
 }
 
