@@ -369,13 +369,30 @@ std::string TokenStreamDecoder::push(int id) {
       emitted_ = 0;
       has_anchor_ = true;
     }
-  } else if (hold == 0 && has_anchor_ && tok_.is_byte(id)) {
-    // The byte run ends on a whole character and its text is out: keep only the anchor, so a long run of
-    // byte pieces costs linear time instead of re-decoding the whole run at every token.
-    window_.resize(1);
-    emitted_ = 0;
+  } else if (hold == 0 && tok_.is_byte(id)) {
+    // A run of byte pieces that ends on a whole, valid character: that character's pieces become the
+    // anchor, so a long run costs linear time instead of re-decoding the whole run at every token.
+    if (const size_t n = valid_char_at_end(); n > 0) {
+      window_.erase(window_.begin(), window_.end() - static_cast<std::ptrdiff_t>(n));
+      anchor_len_ = tok_.decode(window_).size();
+      emitted_ = 0;
+      has_anchor_ = true;
+    }
   }
   return out;
+}
+
+// How many byte pieces at the end of the window spell one valid UTF-8 character (0 if they do not).
+size_t TokenStreamDecoder::valid_char_at_end() const {
+  for (size_t k = 1; k <= 4 && k <= window_.size() && tok_.is_byte(window_[window_.size() - k]); ++k) {
+    const int b = byte_piece_value(tok_.piece(window_[window_.size() - k]));
+    if (b < 0) break;
+    if ((b & 0xC0) == 0x80) continue;  // continuation: the lead byte is further back
+    const size_t need = b < 0x80 ? 1 : (b & 0xE0) == 0xC0 && b >= 0xC2 ? 2 : (b & 0xF0) == 0xE0 ? 3
+                                                                          : (b & 0xF8) == 0xF0 && b <= 0xF4 ? 4 : 0;
+    return need == k ? k : 0;
+  }
+  return 0;
 }
 
 }  // namespace vkg

@@ -297,12 +297,13 @@ TEST_CASE("stream decoder: long runs of byte pieces (characters outside the voca
   // Each run is settled once its last character is whole (the decoder used to re-decode the whole run at
   // every token: quadratic, 13 s for 4000 byte pieces).
   const Tokenizer& tok = tiny();
-  std::string text = "Hi";
-  for (int i = 0; i < 700; ++i) text += i % 3 ? "\xE2\x82\xAC" : "\xC3\xA9x";
-  const std::vector<int> ids = tok.encode(text, false);
-  REQUIRE(ids.size() > 1500);
-  CHECK(stream_all(tok, ids) == tok.decode(ids));
-  CHECK(tok.decode(ids) == text);
+  for (std::string text : {"Hi", ""}) {  // after a normal piece, and from the very first token
+    for (int i = 0; i < 700; ++i) text += i % 3 ? "\xE2\x82\xAC" : "\xC3\xA9x";
+    const std::vector<int> ids = tok.encode(text, false);
+    REQUIRE(ids.size() > 1500);
+    CHECK(stream_all(tok, ids) == tok.decode(ids));
+    CHECK(tok.decode(ids) == text);
+  }
 }
 
 TEST_CASE("stream decoder equals decode and never splits a character") {
