@@ -57,7 +57,7 @@ make_seeds() {
       { printf "$(printf '\\x%02x' "${#h}")\\0\\0\\0\\0\\0\\0\\0"; printf '%s' "$h"; head -c 22 /dev/urandom; } > "$dir/small.safetensors" ;;
     hf_config) i=0; for f in assets/tiny/*-hf/config.json assets/tiny/*-hf/*.index.json; do cp "$f" "$dir/seed$((i++)).json"; done ;;
     tokenizer)
-      head -c 2000 assets/text/gpl-3.0.txt > "$dir/gpl.txt"
+      head -c 600 assets/text/gpl-3.0.txt > "$dir/gpl.txt"
       printf '<start_of_turn>user\nHi there<end_of_turn>\n<start_of_turn>model\n' > "$dir/turns.txt"
       printf '<bos>caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac 123456 \xf0\x9f\x98\x80 \xff\xfe  tabs\t\tend' > "$dir/utf8.txt" ;;
     tokenizer_model) cp assets/tiny_tokenizer.model "$dir/" ;;
@@ -76,7 +76,7 @@ for t in "${TARGETS[@]}"; do
   log=$BUILD/fuzz-$t.log
   say "$t: ${SECONDS_PER_TARGET}s (log: $log)"
   # -timeout: one input over 10 s is a hang; -rss_limit_mb / -malloc_limit_mb: a huge allocation is a bug.
-  case $t in gguf|safetensors) max_len=2000000 ;; tokenizer) max_len=4096 ;; *) max_len=65536 ;; esac
+  case $t in gguf|safetensors) max_len=2000000 ;; tokenizer) max_len=1024 ;; *) max_len=65536 ;; esac
   set +e
   nice -n 10 "$BUILD/tests/fuzz/fuzz_$t" -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=2048 \
     -malloc_limit_mb=1024 -max_len=$max_len -print_final_stats=1 -artifact_prefix="$artifacts/" \

@@ -350,7 +350,8 @@ VulkanBackend::Step& VulkanBackend::prepare(const Graph& g) {
   for (const auto& [k, v] : weights_) had_weights.insert(k);
   for (const auto& [k, v] : f32_weights_) had_f32.insert(k);
   for (const auto& [k, v] : kv_caches_) had_caches[k] = v.get();
-  const size_t had_inv_freqs = inv_freqs_.size();
+  std::set<std::pair<int, float>> had_inv_freqs;
+  for (const auto& [k, v] : inv_freqs_) had_inv_freqs.insert(k);
   auto s = std::make_unique<Step>();
   try {
     prepare_step(*s, g);
@@ -363,7 +364,7 @@ VulkanBackend::Step& VulkanBackend::prepare(const Graph& g) {
       auto h = had_caches.find(e.first);
       return h == had_caches.end() || h->second != e.second.get();
     });
-    if (inv_freqs_.size() != had_inv_freqs) inv_freqs_.clear();  // small; rebuilt on demand
+    std::erase_if(inv_freqs_, [&](const auto& e) { return !had_inv_freqs.count(e.first); });
     throw;
   }
   return *steps_.emplace(g.id(), std::move(s)).first->second;
