@@ -45,7 +45,8 @@ TEST_SUITE("fuzz_regressions") {
           CHECK(std::string(err.what()).size() > 10);  // names the problem
           ++rejected;
         } catch (const std::exception& err) {
-          FAIL_CHECK(target.name << ": " << input << " threw a non-runtime_error: " << err.what());
+          const std::string what = std::string(target.name) + ": " + input + " threw a non-runtime_error: " + err.what();
+          FAIL_CHECK(what);
         }
         ++replayed;
       }
