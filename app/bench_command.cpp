@@ -46,7 +46,9 @@ Stats stats(std::vector<double> v) {
 }  // namespace
 
 int bench_command(const std::vector<std::string>& argv) {
-  Args args(argv, {"--model", "--quant", "--n-prompt", "--n-gen", "--reps", "--backend", "--device", "--threads"}, {"--json", "--exact"},
+  Args args(argv, {"--model", "--quant", "--n-prompt", "--n-gen", "--reps", "--backend", "--device", "--threads",
+                   "--max-memory"},
+            {"--json", "--exact"},
             {{"-m", "--model"}, {"-p", "--n-prompt"}, {"-n", "--n-gen"}, {"-r", "--reps"}, {"-t", "--threads"}});
   const int n_prompt = args.get_int("--n-prompt", 512), n_gen = args.get_int("--n-gen", 128);
   const int reps = args.get_int("--reps", 5);

@@ -17,8 +17,8 @@
 namespace vkg::app {
 
 int chat_command(const std::vector<std::string>& argv) {
-  Args args(argv, {"--model", "--quant", "--mmproj", "--image", "--system", "--n-predict", "--temp", "--top-k", "--top-p", "--seed", "--backend",
-                   "--device", "--threads", "--ctx"},
+  Args args(argv, {"--model", "--quant", "--mmproj", "--image", "--system", "--n-predict", "--temp", "--top-k", "--top-p",
+                   "--seed", "--backend", "--device", "--threads", "--ctx", "--max-memory"},
             {"--exact"}, {{"-m", "--model"}, {"-n", "--n-predict"}, {"-t", "--threads"}});
   auto model = Model::load(args.require("--model"), load_options(args));
   const std::string system = args.get("--system", "");

@@ -14,7 +14,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  run         generate text: -m MODEL -p PROMPT [-n N] [--temp T] [--top-k K] [--top-p P] [--seed S]\n"
     "              [--backend auto|cpu|vulkan] [--device N] [--threads N] [--ctx N] [--profile]\n"
-    "              [--renderdoc-capture] [--quant q8_0|q4_0]\n"
+    "              [--renderdoc-capture] [--quant q8_0|q4_0] [--max-memory SIZE]\n"
     "              [--exact]: CPU matmuls in fp32 on dequantized weights (the reference; default: 8-bit\n"
     "              activations and integer dot products, ~1e-2 logit differences, several times faster)\n"
     "  chat        -m MODEL [--system TEXT] [-n MAX_REPLY] [sampling, backend options as run]\n"

@@ -32,6 +32,7 @@ SessionOptions session_options(const Args& args) {
   so.exact_matmul = args.has("--exact");
   so.context = args.get_int("--ctx", 0);
   so.progress = progress_bar("uploading weights");
+  if (args.has("--max-memory")) so.max_memory = parse_bytes(args.require("--max-memory"));
   return so;
 }
 

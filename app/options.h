@@ -10,7 +10,7 @@ namespace vkg::app {
 LoadOptions load_options(const Args& args);
 // --temp, --top-k, --top-p, --seed.
 SamplerParams sampler_params(const Args& args);
-// --backend (default auto), --device, --threads, --ctx.
+// --backend (default auto), --device, --threads, --ctx, --max-memory.
 SessionOptions session_options(const Args& args);
 // Loads, preprocesses and encodes image files (their embeddings for Session::eval); throws naming a file
 // that cannot be read, or the model when it has no vision tower.

@@ -12,7 +12,9 @@
 namespace vkg::app {
 
 int perplexity_command(const std::vector<std::string>& argv) {
-  Args args(argv, {"--model", "--quant", "--file", "--ctx", "--chunks", "--backend", "--threads", "--device"}, {"--exact"},
+  Args args(argv, {"--model", "--quant", "--file", "--ctx", "--chunks", "--backend", "--threads", "--device",
+                   "--max-memory"},
+            {"--exact"},
             {{"-m", "--model"}, {"-f", "--file"}, {"-c", "--ctx"}, {"-t", "--threads"}});
   const std::string file = args.require("--file");
   std::ifstream in(file, std::ios::binary);

@@ -19,8 +19,8 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }  // namespace
 
 int run_command(const std::vector<std::string>& argv) {
-  Args args(argv, {"--model", "--quant", "--mmproj", "--image", "--prompt", "--n-predict", "--temp", "--top-k", "--top-p", "--seed", "--backend",
-                   "--threads", "--ctx", "--device"},
+  Args args(argv, {"--model", "--quant", "--mmproj", "--image", "--prompt", "--n-predict", "--temp", "--top-k", "--top-p",
+                   "--seed", "--backend", "--threads", "--ctx", "--device", "--max-memory"},
             {"--no-bos", "--profile", "--renderdoc-capture", "--exact"}, {{"-m", "--model"}, {"-p", "--prompt"}, {"-n", "--n-predict"}, {"-t", "--threads"}});
   const std::string path = args.require("--model");
   const std::string prompt = args.require("--prompt");

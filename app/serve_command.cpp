@@ -164,7 +164,7 @@ void handle_completion(Server& s, const httplib::Request& req, httplib::Response
 
 int serve_command(const std::vector<std::string>& argv) {
   Args args(argv, {"--model", "--quant", "--host", "--port", "--backend", "--device", "--threads", "--ctx", "--alias",
-                   "--max-queue"},
+                   "--max-queue", "--max-memory"},
             {"--exact"}, {{"-m", "--model"}, {"-t", "--threads"}});
   const std::string path = args.require("--model");
   const std::string host = args.get("--host", "127.0.0.1");

@@ -73,6 +73,7 @@ GemmaConfig config_from_gguf(const GgufFile& f) {
   c.ffn = u32(f, a + "feed_forward_length");
   c.n_layers = u32(f, a + "block_count");
   c.n_head = u32(f, a + "attention.head_count");
+  check_positive(f, "head count", c.n_head);  // before it divides
   c.n_kv_head = f.has(a + "attention.head_count_kv") ? u32(f, a + "attention.head_count_kv") : c.n_head;
   c.head_dim = f.has(a + "attention.key_length") ? u32(f, a + "attention.key_length") : c.hidden / c.n_head;
   c.context_length = u32(f, a + "context_length");

@@ -144,9 +144,15 @@ GgufFile::GgufFile(const std::string& path) : file_(std::make_unique<MappedFile>
     uint32_t n_dims = c.read<uint32_t>("tensor '" + t.name + "' dimension count");
     if (n_dims == 0 || n_dims > kMaxDims)
       c.fail("tensor '" + t.name + "': " + std::to_string(n_dims) + " dimensions (expected 1 to 4)");
+    int64_t elements = 1;
     for (uint32_t d = 0; d < n_dims; ++d) {
       int64_t dim = c.read<int64_t>("tensor '" + t.name + "' dimensions");
       if (dim <= 0 || dim > (int64_t(1) << 40)) c.fail("tensor '" + t.name + "': bad dimension " + std::to_string(dim));
+      // Bounded so that element and byte counts cannot overflow (2^50 elements is far beyond any model).
+      if (elements > (int64_t(1) << 50) / dim)
+        c.fail("tensor '" + t.name + "': more than 2^50 elements (dimension " + std::to_string(d) + " = " +
+               std::to_string(dim) + ")");
+      elements *= dim;
       t.dims.push_back(dim);
     }
     uint32_t type = c.read<uint32_t>("tensor '" + t.name + "' type");

@@ -28,6 +28,15 @@ struct SessionOptions {
   // Called while the backend takes in the weights (bytes done of the model's total); the last call has
   // done == total. The weights a decode step needs are uploaded when the session is made.
   std::function<void(int64_t done, int64_t total)> progress;
+  // The most memory the backend may use, in bytes (0: the device's or host's memory). A model, context or
+  // batch that does not fit fails when the session is made, naming what is needed and what is available.
+  uint64_t max_memory = 0;
+};
+
+// What a session needs from its backend's memory.
+struct MemoryNeed {
+  uint64_t weights = 0, kv_cache = 0, activations = 0;  // activations: the prefill and decode graphs'
+  uint64_t total() const { return weights + kv_cache + activations; }
 };
 
 class Session {
@@ -51,6 +60,7 @@ class Session {
   int position() const { return position_; }
   int context() const { return kv_.context; }
   int64_t kv_cache_bytes() const { return kv_.bytes(model_.config()); }
+  MemoryNeed memory_needed();
   void reset();
   Backend& backend() { return *backend_; }
   // One-line notices for the user: why "auto" did not pick Vulkan, a context capped below the model's.
@@ -63,6 +73,8 @@ class Session {
   // Runs the tokens in batches; appends every batch's logits to *all if given. Returns the last graph.
   const Graph& forward(const std::vector<int>& tokens, bool all_logits, std::vector<float>* all,
                        const std::vector<std::vector<float>>& images);
+  // Throws when weights + KV cache + activations exceed the backend's memory budget, with a suggestion.
+  void check_memory();
 
   const Model& model_;
   KvLayout kv_;
@@ -71,6 +83,7 @@ class Session {
   std::unique_ptr<Graph> vision_graph_;
   int position_ = 0;
   std::vector<std::string> notices_;
+  uint64_t max_memory_ = 0;
 };
 
 }  // namespace vkg

@@ -87,6 +87,57 @@ int byte_piece_value(const std::string& p) {
   return (hi < 0 || lo < 0) ? -1 : hi * 16 + lo;
 }
 
+// sentencepiece cannot index an empty (or missing) piece string: its trie builder throws an exception that
+// escapes as std::terminate. So the serialized ModelProto's pieces (field 1, each a message whose field 1
+// is the piece) are checked first with a small wire-format walk; anything malformed is left to
+// sentencepiece's own parser, which rejects it cleanly.
+bool read_varint(const std::string& b, size_t& pos, size_t end, uint64_t& v) {
+  v = 0;
+  for (int shift = 0; shift < 64 && pos < end; shift += 7) {
+    const uint8_t byte = static_cast<uint8_t>(b[pos++]);
+    v |= uint64_t(byte & 0x7F) << shift;
+    if (!(byte & 0x80)) return true;
+  }
+  return false;
+}
+
+// Calls on_field(field, begin, end) for each length-delimited field of b[pos, end); false if malformed.
+template <typename F>
+bool walk_fields(const std::string& b, size_t pos, size_t end, F on_field) {
+  while (pos < end) {
+    uint64_t key = 0, v = 0;
+    if (!read_varint(b, pos, end, key)) return false;
+    switch (key & 7) {
+      case 0: if (!read_varint(b, pos, end, v)) return false; break;
+      case 1: if (end - pos < 8) return false; pos += 8; break;
+      case 5: if (end - pos < 4) return false; pos += 4; break;
+      case 2:
+        if (!read_varint(b, pos, end, v) || v > end - pos) return false;
+        on_field(key >> 3, pos, pos + v);
+        pos += v;
+        break;
+      default: return false;  // groups: not in sentencepiece_model.proto
+    }
+  }
+  return true;
+}
+
+void check_pieces(const std::string& proto, const std::string& origin) {
+  size_t index = 0;
+  walk_fields(proto, 0, proto.size(), [&](uint64_t field, size_t begin, size_t end) {
+    if (field != 1) return;
+    std::string_view piece;
+    const bool ok = walk_fields(proto, begin, end, [&](uint64_t f, size_t b, size_t e) {
+      if (f == 1) piece = std::string_view(proto).substr(b, e - b);
+    });
+    // Its trie keys are NUL-terminated: a piece with a NUL byte is as bad as an empty one.
+    if (ok && (piece.empty() || piece.find('\0') != std::string_view::npos))
+      throw std::runtime_error("tokenizer from " + origin + ": piece " + std::to_string(index) +
+                               (piece.empty() ? " is an empty string" : " contains a NUL byte"));
+    ++index;
+  });
+}
+
 }  // namespace
 
 std::string serialize_spm_model_proto(const std::vector<SpmPiece>& pieces, const SpmModelSpec& spec) {
@@ -201,6 +252,7 @@ Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
 Tokenizer::~Tokenizer() = default;
 
 Tokenizer Tokenizer::from_serialized_proto(const std::string& proto, const std::string& origin) {
+  check_pieces(proto, origin);
   Tokenizer tok;
   tok.origin_ = origin;
   const auto status = tok.sp_->LoadFromSerializedProto(proto);
@@ -369,8 +421,30 @@ std::string TokenStreamDecoder::push(int id) {
       emitted_ = 0;
       has_anchor_ = true;
     }
+  } else if (hold == 0 && tok_.is_byte(id)) {
+    // A run of byte pieces that ends on a whole, valid character: that character's pieces become the
+    // anchor, so a long run costs linear time instead of re-decoding the whole run at every token.
+    if (const size_t n = valid_char_at_end(); n > 0) {
+      window_.erase(window_.begin(), window_.end() - static_cast<std::ptrdiff_t>(n));
+      anchor_len_ = tok_.decode(window_).size();
+      emitted_ = 0;
+      has_anchor_ = true;
+    }
   }
   return out;
+}
+
+// How many byte pieces at the end of the window spell one valid UTF-8 character (0 if they do not).
+size_t TokenStreamDecoder::valid_char_at_end() const {
+  for (size_t k = 1; k <= 4 && k <= window_.size() && tok_.is_byte(window_[window_.size() - k]); ++k) {
+    const int b = byte_piece_value(tok_.piece(window_[window_.size() - k]));
+    if (b < 0) break;
+    if ((b & 0xC0) == 0x80) continue;  // continuation: the lead byte is further back
+    const size_t need = b < 0x80 ? 1 : (b & 0xE0) == 0xC0 && b >= 0xC2 ? 2 : (b & 0xF0) == 0xE0 ? 3
+                                                                          : (b & 0xF8) == 0xF0 && b <= 0xF4 ? 4 : 0;
+    return need == k ? k : 0;
+  }
+  return 0;
 }
 
 }  // namespace vkg

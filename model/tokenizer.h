@@ -93,8 +93,10 @@ class TokenStreamDecoder {
   std::string push(int id);
 
  private:
+  size_t valid_char_at_end() const;
+
   const Tokenizer& tok_;
-  std::vector<int> window_;  // [anchor token] + ids not yet settled
+  std::vector<int> window_;  // [anchor token(s)] + ids not yet settled
   bool has_anchor_ = false;
   size_t anchor_len_ = 0;   // decoded length of the anchor
   size_t emitted_ = 0;      // bytes of decode(window_) beyond the anchor already returned

@@ -1,5 +1,6 @@
 #include "runtime/backend.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "runtime/cpu/cpu_backend.h"
@@ -29,6 +30,12 @@ const void* step_input_data(const Graph& g, TensorId id, const StepInputs& in) {
   auto it = in.floats.find(t.name);
   if (it == in.floats.end()) throw std::runtime_error("graph input '" + t.name + "' (f32) was not given");
   return check(it->second.size()), it->second.data();
+}
+
+uint64_t Backend::memory_budget() const {
+  const uint64_t total = memory_bytes();
+  if (max_memory_ == 0) return total;
+  return total == 0 ? max_memory_ : std::min(total, max_memory_);
 }
 
 std::unique_ptr<Backend> make_backend(const std::string& name, const BackendOptions& options, std::string* notice) {

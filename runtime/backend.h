@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/bytes.h"
 #include "runtime/graph.h"
 #include "runtime/profile.h"
 
@@ -37,6 +38,9 @@ struct BackendOptions {
   bool renderdoc_capture = false;  // Vulkan under RenderDoc: capture the first single-token (decode) step
   // Vulkan: called after each weight upload with the bytes it took in the model file (progress display).
   std::function<void(uint64_t bytes)> on_weight_upload;
+  // The most memory the backend may allocate, in bytes (0: no cap beyond the device's or host's own).
+  // Allocations beyond it fail with an error naming the sizes, as a real out-of-memory would.
+  uint64_t max_memory = 0;
 };
 
 class Backend {
@@ -58,12 +62,20 @@ class Backend {
   virtual uint64_t max_tensor_bytes() const { return UINT64_MAX; }
   // Memory the backend's buffers live in (CPU: physical RAM; Vulkan: device-local heaps); 0 if unknown.
   virtual uint64_t memory_bytes() const { return 0; }
+  // What the backend may use: memory_bytes(), lowered to BackendOptions::max_memory; 0 if unknown.
+  uint64_t memory_budget() const;
+  // Bytes the backend holds now (weights uploaded, KV caches, activations); after a failed allocation it is
+  // what it was before the step that failed.
+  virtual uint64_t allocated_bytes() const = 0;
   // Per-op times summed over all runs so far (empty unless BackendOptions::profile).
   const OpProfile& profile() const { return profile_; }
 
  protected:
+  explicit Backend(const BackendOptions& options) : max_memory_(options.max_memory) {}
   OpProfile profile_;
+  uint64_t max_memory_ = 0;
 };
+
 
 // "cpu", "vulkan", or "auto": Vulkan on a GPU (discrete, integrated or virtual), else the CPU backend —
 // a CPU-type Vulkan device such as lavapipe is slower than our CPU backend. With "auto", *notice (if given)

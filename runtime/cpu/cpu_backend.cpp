@@ -13,7 +13,8 @@
 namespace vkg::cpu {
 
 CpuBackend::CpuBackend(const BackendOptions& options)
-    : pool_(options.n_threads),
+    : Backend(options),
+      pool_(options.n_threads),
       profiling_(options.profile),
       matmul_mode_(options.exact_matmul ? MatmulMode::exact : MatmulMode::fast) {}
 
@@ -22,6 +23,37 @@ uint64_t CpuBackend::memory_bytes() const { return physical_memory_bytes(); }
 std::string CpuBackend::step_summary(const Graph&) const {
   std::string s = matmul_mode_ == MatmulMode::exact ? "exact fp32 matmuls" : "fast matmuls (8-bit activations)";
   return s + ", SIMD " + fast_matmul_target() + ", " + std::to_string(pool_.size()) + " threads";
+}
+
+uint64_t CpuBackend::allocated_bytes() const {
+  uint64_t n = 0;
+  for (const auto& a : activations_) n += a.size() * 4;
+  for (const auto& [name, c] : kv_caches_) n += c.size() * 4;
+  for (const auto& [data, w] : f32_weights_) n += w.size() * 4;
+  return n;
+}
+
+// With BackendOptions::max_memory, a new graph's buffers must fit before any is allocated (the OS would
+// overcommit rather than fail, so the cap is checked here).
+void CpuBackend::check_memory(const Graph& g) const {
+  if (max_memory_ == 0) return;
+  uint64_t kept = 0, activations = 0, caches = 0;
+  for (const auto& [name, c] : kv_caches_) kept += c.size() * 4;
+  for (const auto& [data, w] : f32_weights_) kept += w.size() * 4;
+  for (const TensorDesc& t : g.tensors()) {
+    const uint64_t bytes = static_cast<uint64_t>(t.elements()) * 4;
+    if (t.role == TensorRole::kv_cache) {
+      auto it = kv_caches_.find(t.name);
+      if (it == kv_caches_.end() || it->second.size() * 4 != bytes) caches += bytes;
+    } else if (t.role != TensorRole::weight) {
+      activations += bytes;
+    }
+  }
+  if (kept + activations + caches > max_memory_)
+    throw std::runtime_error("cpu backend: a step of " + std::to_string(g.n_tokens()) + " token(s) needs " +
+                             format_bytes(activations) + " of activations + " + format_bytes(caches) +
+                             " of new KV cache beside the " + format_bytes(kept) + " held, more than the " +
+                             format_bytes(max_memory_) + " memory cap");
 }
 
 void CpuBackend::reset_cache() {
@@ -54,6 +86,9 @@ const float* CpuBackend::f32_weight(const TensorDesc& t) {
 void CpuBackend::run(const Graph& g, const StepInputs& in) {
   // A decode step repeats the same graph: keep its buffers instead of reallocating them every token.
   if (g.id() != last_graph_) {
+    activations_.clear();
+    last_graph_ = 0;
+    check_memory(g);
     activations_.assign(g.tensors().size(), {});
     last_graph_ = g.id();
   }
@@ -160,7 +195,8 @@ std::vector<float> CpuBackend::read(const Graph& g, TensorId id) const {
     if (it == kv_caches_.end()) throw std::runtime_error("cpu backend: no cache '" + t.name + "'");
     return it->second;
   }
-  if (g.id() != last_graph_ || activations_[static_cast<size_t>(id)].empty())
+  if (g.id() != last_graph_ || static_cast<size_t>(id) >= activations_.size() ||
+      activations_[static_cast<size_t>(id)].empty())
     throw std::runtime_error("cpu backend: tensor '" + t.name + "' was not computed by the last run");
   return activations_[static_cast<size_t>(id)];
 }

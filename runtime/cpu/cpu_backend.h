@@ -22,9 +22,11 @@ class CpuBackend : public Backend {
   std::string step_summary(const Graph&) const override;  // matmul mode, SIMD target, threads
   int n_threads() const { return pool_.size(); }
   uint64_t memory_bytes() const override;
+  uint64_t allocated_bytes() const override;
 
  private:
   float* buffer(const Graph& graph, TensorId id);
+  void check_memory(const Graph& graph) const;
   const float* f32_weight(const TensorDesc& t);  // small weights (norms) expanded once to fp32
 
   ThreadPool pool_;

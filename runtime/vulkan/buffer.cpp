@@ -1,5 +1,7 @@
 #include "runtime/vulkan/buffer.h"
 
+#include "runtime/bytes.h"
+
 namespace vkg::vk {
 
 namespace {
@@ -30,25 +32,47 @@ Buffer::Buffer(const Context& ctx, uint64_t size, const std::string& name, bool 
   if (type < 0 && prefer_host_visible) type = find_memory_type(mem, req.memoryTypeBits, host);
   if (type < 0) type = find_memory_type(mem, req.memoryTypeBits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
   if (type < 0) type = find_memory_type(mem, req.memoryTypeBits, 0);
+  if (type < 0) {
+    vkDestroyBuffer(ctx.device(), buffer_, nullptr);
+    throw std::runtime_error("vulkan: no memory type for buffer '" + name + "'");
+  }
+  type_ = static_cast<uint32_t>(type);
+  // Accounted before the driver is asked: an allocation beyond the heap, the memory cap or the allocation
+  // count fails here with the numbers (and nothing is left allocated).
+  try {
+    ctx.reserve(req.size, type_, "buffer '" + name + "'");
+  } catch (...) {
+    vkDestroyBuffer(ctx.device(), buffer_, nullptr);
+    throw;
+  }
+  reserved_ = req.size;
   VkMemoryAllocateInfo ai{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
   ai.allocationSize = req.size;
-  ai.memoryTypeIndex = static_cast<uint32_t>(type);
+  ai.memoryTypeIndex = type_;
   r = vkAllocateMemory(ctx.device(), &ai, nullptr, &memory_);
+  if (r == VK_SUCCESS) r = vkBindBufferMemory(ctx.device(), buffer_, memory_, 0);
+  if (r == VK_SUCCESS && (mem.memoryTypes[type].propertyFlags & host) == host)
+    r = vkMapMemory(ctx.device(), memory_, 0, VK_WHOLE_SIZE, 0, &mapped_);
   if (r != VK_SUCCESS) {
-    vkDestroyBuffer(ctx.device(), buffer_, nullptr);
-    throw std::runtime_error("vulkan: cannot allocate " + std::to_string(req.size) + " bytes for buffer '" + name +
-                             "': " + result_name(r));
+    release();
+    throw std::runtime_error("vulkan: cannot allocate " + format_bytes(req.size) + " for buffer '" + name + "' on '" +
+                             ctx.info().name + "' (" + format_bytes(ctx.allocated_bytes()) + " in use): " +
+                             result_name(r));
   }
-  VK_CHECK(vkBindBufferMemory(ctx.device(), buffer_, memory_, 0));
-  if ((mem.memoryTypes[type].propertyFlags & host) == host)
-    VK_CHECK(vkMapMemory(ctx.device(), memory_, 0, VK_WHOLE_SIZE, 0, &mapped_));
   ctx.set_name(VK_OBJECT_TYPE_BUFFER, reinterpret_cast<uint64_t>(buffer_), name);
 }
 
-Buffer::~Buffer() {
+void Buffer::release() {
   if (mapped_) vkUnmapMemory(ctx_.device(), memory_);
-  vkDestroyBuffer(ctx_.device(), buffer_, nullptr);
-  vkFreeMemory(ctx_.device(), memory_, nullptr);
+  if (buffer_) vkDestroyBuffer(ctx_.device(), buffer_, nullptr);
+  if (memory_) vkFreeMemory(ctx_.device(), memory_, nullptr);
+  if (reserved_) ctx_.release(reserved_, type_);
+  mapped_ = nullptr;
+  buffer_ = VK_NULL_HANDLE;
+  memory_ = VK_NULL_HANDLE;
+  reserved_ = 0;
 }
+
+Buffer::~Buffer() { release(); }
 
 }  // namespace vkg::vk

@@ -23,6 +23,8 @@ class Buffer {
   const std::string& name() const { return name_; }
 
  private:
+  void release();
+
   const Context& ctx_;
   std::string name_;
   uint64_t size_;
@@ -30,6 +32,8 @@ class Buffer {
   VkBuffer buffer_ = VK_NULL_HANDLE;
   VkDeviceMemory memory_ = VK_NULL_HANDLE;
   void* mapped_ = nullptr;
+  uint32_t type_ = 0;       // memory type index
+  uint64_t reserved_ = 0;   // bytes accounted in the Context
 };
 
 }  // namespace vkg::vk

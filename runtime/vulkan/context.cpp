@@ -4,6 +4,8 @@
 #include <cstring>
 #include <sstream>
 
+#include "runtime/bytes.h"
+
 namespace vkg::vk {
 
 const char* result_name(VkResult r) {
@@ -226,6 +228,8 @@ Context::Context(const ContextOptions& o) {
     vkGetPhysicalDeviceProperties(physical_, &props);
     limits_ = props.limits;
     vkGetPhysicalDeviceMemoryProperties(physical_, &memory_);
+    heap_allocated_.assign(memory_.memoryHeapCount, 0);
+    max_memory_ = o.max_memory;
     VkPhysicalDeviceMaintenance3Properties m3{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES};
     VkPhysicalDeviceProperties2 p2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, &m3};
     vkGetPhysicalDeviceProperties2(physical_, &p2);
@@ -301,6 +305,32 @@ std::vector<std::string> Context::take_validation_errors() {
   std::vector<std::string> out;
   out.swap(errors_);
   return out;
+}
+
+void Context::reserve(uint64_t bytes, uint32_t memory_type, const std::string& what) const {
+  const uint32_t heap = memory_.memoryTypes[memory_type].heapIndex;
+  const uint64_t heap_size = memory_.memoryHeaps[heap].size;
+  const std::string head = "vulkan: cannot allocate " + format_bytes(bytes) + " for " + what + " on '" + info_.name + "': ";
+  if (allocations_ + 1 > limits_.maxMemoryAllocationCount)
+    throw std::runtime_error(head + "the device allows " + std::to_string(limits_.maxMemoryAllocationCount) +
+                             " allocations and all are in use");
+  if (max_memory_ && allocated_ + bytes > max_memory_)
+    throw std::runtime_error(head + format_bytes(allocated_) + " of the " + format_bytes(max_memory_) +
+                             " memory cap (max_memory) are in use, " + format_bytes(max_memory_ - allocated_) +
+                             " available");
+  if (heap_allocated_[heap] + bytes > heap_size)
+    throw std::runtime_error(head + format_bytes(heap_allocated_[heap]) + " of memory heap " + std::to_string(heap) +
+                             "'s " + format_bytes(heap_size) + " are in use, " +
+                             format_bytes(heap_size - heap_allocated_[heap]) + " available");
+  allocated_ += bytes;
+  allocations_ += 1;
+  heap_allocated_[heap] += bytes;
+}
+
+void Context::release(uint64_t bytes, uint32_t memory_type) const {
+  allocated_ -= bytes;
+  allocations_ -= 1;
+  heap_allocated_[memory_.memoryTypes[memory_type].heapIndex] -= bytes;
 }
 
 }  // namespace vkg::vk

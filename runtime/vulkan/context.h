@@ -27,6 +27,7 @@ struct DeviceInfo {
 struct ContextOptions {
   int device = -1;          // -1: best (discrete, integrated, virtual, cpu)
   bool validation = false;  // Khronos validation layer; its errors are recorded and reported as failures
+  uint64_t max_memory = 0;  // cap on the device memory allocated through reserve() (0: the heaps' sizes)
 };
 
 class Context {
@@ -55,6 +56,14 @@ class Context {
   // Validation messages of severity error since the last call (empty when validation is off).
   std::vector<std::string> take_validation_errors();
 
+  // Device memory accounting: every allocation is reserved first, so one that cannot fit (the heap's size,
+  // the max_memory cap, maxMemoryAllocationCount) fails with the numbers before the driver is asked.
+  void reserve(uint64_t bytes, uint32_t memory_type, const std::string& what) const;  // throws
+  void release(uint64_t bytes, uint32_t memory_type) const;
+  uint64_t allocated_bytes() const { return allocated_; }
+  uint32_t allocation_count() const { return allocations_; }
+  uint64_t max_memory() const { return max_memory_; }
+
  private:
   static VKAPI_ATTR VkBool32 VKAPI_CALL on_message(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
                                                    VkDebugUtilsMessageTypeFlagsEXT type,
@@ -70,6 +79,10 @@ class Context {
   VkPhysicalDeviceLimits limits_{};
   VkPhysicalDeviceMemoryProperties memory_{};
   bool debug_utils_ = false;
+  uint64_t max_memory_ = 0;
+  mutable uint64_t allocated_ = 0;
+  mutable uint32_t allocations_ = 0;
+  mutable std::vector<uint64_t> heap_allocated_;  // by heap index
   std::mutex errors_mutex_;
   std::vector<std::string> errors_;
 };

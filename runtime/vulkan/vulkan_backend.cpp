@@ -42,10 +42,11 @@ struct VulkanBackend::Step {
   bool ran = false;
 };
 
-VulkanBackend::VulkanBackend(const BackendOptions& o) {
+VulkanBackend::VulkanBackend(const BackendOptions& o) : Backend(o) {
   ContextOptions co;
   co.device = o.device;
   co.validation = o.validation;
+  co.max_memory = o.max_memory;
   if (const char* env = std::getenv("VKGEMMA_VALIDATION")) co.validation = co.validation || std::string(env) == "1";
   ctx_ = std::make_unique<Context>(co);
   profiling_ = o.profile;
@@ -64,10 +65,7 @@ VulkanBackend::VulkanBackend(const BackendOptions& o) {
 VulkanBackend::~VulkanBackend() {
   VkDevice dev = ctx_->device();
   vkDeviceWaitIdle(dev);
-  for (auto& [id, step] : steps_) {
-    vkDestroyDescriptorPool(dev, step->pool, nullptr);
-    if (step->timestamps) vkDestroyQueryPool(dev, step->timestamps, nullptr);
-  }
+  for (auto& [id, step] : steps_) destroy_step(*step);
   steps_.clear();
   vkDestroyFence(dev, fence_, nullptr);
   vkDestroyCommandPool(dev, command_pool_, nullptr);
@@ -76,6 +74,44 @@ VulkanBackend::~VulkanBackend() {
   f32_weights_.clear();
   inv_freqs_.clear();
   kv_caches_.clear();
+}
+
+void VulkanBackend::destroy_step(Step& s) const {
+  if (s.pool) vkDestroyDescriptorPool(ctx_->device(), s.pool, nullptr);
+  if (s.timestamps) vkDestroyQueryPool(ctx_->device(), s.timestamps, nullptr);
+  if (s.cmd) vkFreeCommandBuffers(ctx_->device(), command_pool_, 1, &s.cmd);
+  s.pool = VK_NULL_HANDLE;
+  s.timestamps = VK_NULL_HANDLE;
+  s.cmd = VK_NULL_HANDLE;
+  s.activations.clear();
+}
+
+// Before a new step allocates anything: everything it will add must fit what is left of the budget.
+void VulkanBackend::check_memory(const Graph& g) const {
+  const uint64_t budget = memory_budget();
+  if (budget == 0) return;
+  uint64_t weights = 0, caches = 0, activations = 0;
+  std::set<const void*> seen;
+  for (const TensorDesc& t : g.tensors()) {
+    const uint64_t f32_bytes = static_cast<uint64_t>(t.elements()) * 4;
+    if (t.role == TensorRole::weight) {
+      if (!seen.insert(t.data).second || weights_.count(t.data) || f32_weights_.count(t.data)) continue;
+      weights += t.shape.empty() ? 0 : static_cast<uint64_t>(row_bytes(t.dtype, t.cols()) * t.rows());
+    } else if (t.role == TensorRole::kv_cache) {
+      auto it = kv_caches_.find(t.name);
+      if (it == kv_caches_.end() || it->second->size() != f32_bytes) caches += f32_bytes;
+    } else {
+      activations += f32_bytes;
+    }
+  }
+  const uint64_t need = weights + caches + activations, used = ctx_->allocated_bytes();
+  if (used + need > budget)
+    throw std::runtime_error(
+        "vulkan: a step of " + std::to_string(g.n_tokens()) + " token(s) needs " + format_bytes(need) + " more (weights " +
+        format_bytes(weights) + " + KV cache " + format_bytes(caches) + " + activations " + format_bytes(activations) +
+        ") but device '" + ctx_->info().name + "' has " + format_bytes(used < budget ? budget - used : 0) +
+        " available (" + format_bytes(used) + " of " + format_bytes(budget) + " in use" +
+        (max_memory_ && max_memory_ == budget ? ", capped by max_memory)" : ")"));
 }
 
 const Pipeline& VulkanBackend::pipeline(const std::string& name) {
@@ -336,7 +372,35 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(Step& s, const Gra
 VulkanBackend::Step& VulkanBackend::prepare(const Graph& g) {
   auto it = steps_.find(g.id());
   if (it != steps_.end()) return *it->second;
+  check_memory(g);
+  // A step that fails half-way (out of memory, a bad node) takes back everything it allocated.
+  std::set<const void*> had_weights, had_f32;
+  std::map<std::string, const Buffer*> had_caches;
+  for (const auto& [k, v] : weights_) had_weights.insert(k);
+  for (const auto& [k, v] : f32_weights_) had_f32.insert(k);
+  for (const auto& [k, v] : kv_caches_) had_caches[k] = v.get();
+  std::set<std::pair<int, float>> had_inv_freqs;
+  for (const auto& [k, v] : inv_freqs_) had_inv_freqs.insert(k);
   auto s = std::make_unique<Step>();
+  try {
+    prepare_step(*s, g);
+  } catch (...) {
+    vkDeviceWaitIdle(ctx_->device());
+    destroy_step(*s);
+    std::erase_if(weights_, [&](const auto& e) { return !had_weights.count(e.first); });
+    std::erase_if(f32_weights_, [&](const auto& e) { return !had_f32.count(e.first); });
+    std::erase_if(kv_caches_, [&](const auto& e) {
+      auto h = had_caches.find(e.first);
+      return h == had_caches.end() || h->second != e.second.get();
+    });
+    std::erase_if(inv_freqs_, [&](const auto& e) { return !had_inv_freqs.count(e.first); });
+    throw;
+  }
+  return *steps_.emplace(g.id(), std::move(s)).first->second;
+}
+
+void VulkanBackend::prepare_step(Step& step, const Graph& g) {
+  Step* s = &step;
   const size_t n_tensors = g.tensors().size();
   s->activations.resize(n_tensors);
   s->tensor_buffer.assign(n_tensors, nullptr);
@@ -439,7 +503,6 @@ VulkanBackend::Step& VulkanBackend::prepare(const Graph& g) {
       vkUpdateDescriptorSets(ctx_->device(), static_cast<uint32_t>(writes.size()), writes.data(), 0, nullptr);
     }
   record(*s, g);
-  return *steps_.emplace(g.id(), std::move(s)).first->second;
 }
 
 // One command buffer for the whole graph. A global barrier goes before a node only when it reads a buffer

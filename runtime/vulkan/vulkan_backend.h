@@ -26,6 +26,7 @@ class VulkanBackend : public Backend {
   void reset_cache() override;
   std::string step_summary(const Graph& g) const override;
   uint64_t memory_bytes() const override { return ctx_->info().device_local_bytes; }
+  uint64_t allocated_bytes() const override { return ctx_->allocated_bytes(); }
   uint64_t max_tensor_bytes() const override { return ctx_->limits().maxStorageBufferRange - 64; }
   const Context& context() const { return *ctx_; }
 
@@ -48,6 +49,9 @@ class VulkanBackend : public Backend {
   const Buffer& f32_weight(const TensorDesc& t);
   const Buffer& inv_freq(int head_dim, float theta);
   Step& prepare(const Graph& g);
+  void prepare_step(Step& s, const Graph& g);
+  void check_memory(const Graph& g) const;
+  void destroy_step(Step& s) const;
   std::vector<Dispatch> plan_node(Step& s, const Graph& g, const Node& node);
   void record(Step& s, const Graph& g);
   void upload(const Buffer& dst, const void* data, uint64_t bytes);
