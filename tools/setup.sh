@@ -9,7 +9,7 @@ MODEL_FILE="models/gemma-3-270m-q4_k_m.gguf"
 MODEL_SHA256="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
 PACKAGES=(build-essential cmake pkg-config git python3 python3-venv python3-pip
           libsentencepiece-dev sentencepiece doctest-dev nlohmann-json3-dev
-          libvulkan-dev libvulkan1 libvulkan-volk-dev glslang-tools spirv-tools libspirv-cross-c-shared-dev
+          libvulkan-dev libvulkan1 libvulkan-volk-dev glslang-tools spirv-tools
           mesa-vulkan-drivers vulkan-validationlayers vulkan-tools librenderdoc-dev spirv-cross)
 
 say() { printf '[setup] %s\n' "$*" >&2; }
