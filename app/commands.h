@@ -13,5 +13,6 @@ int graph_command(const std::vector<std::string>& args);
 int shaders_command(const std::vector<std::string>& args);
 int bench_command(const std::vector<std::string>& args);
 int chat_command(const std::vector<std::string>& args);
+int serve_command(const std::vector<std::string>& args);
 
 }  // namespace vkg::app

@@ -16,6 +16,8 @@ constexpr const char* kUsage =
     "              [--backend auto|cpu|vulkan] [--device N] [--threads N] [--ctx N] [--profile]\n"
     "              [--renderdoc-capture] [--quant q8_0|q4_0]\n"
     "  chat        -m MODEL [--system TEXT] [-n MAX_REPLY] [sampling, backend options as run]\n"
+    "  serve       OpenAI-compatible HTTP API: -m MODEL [--host 127.0.0.1] [--port 8080] [--ctx N]\n"
+    "              [--alias NAME] [--max-queue 64] [backend options as run]\n"
     "  bench       -m MODEL [-p 512] [-n 128] [-r 5] [--backend ...] [--json]: pp and tg tokens/s\n"
     "  tokenize    print token ids: -m MODEL -p TEXT [--no-bos]\n"
     "  perplexity  -m MODEL -f FILE [--ctx N] [--chunks N]: prints PPL = <value> last\n"
@@ -41,6 +43,7 @@ int main(int argc, char** argv) {
     if (command == "shaders") return vkg::app::shaders_command(args);
     if (command == "bench") return vkg::app::bench_command(args);
     if (command == "chat") return vkg::app::chat_command(args);
+    if (command == "serve") return vkg::app::serve_command(args);
     std::fprintf(stderr, "vkgemma: unknown command '%s'\n\n%s", command.c_str(), kUsage);
     return 2;
   } catch (const std::exception& e) {

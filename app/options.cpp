@@ -1,10 +1,13 @@
 #include "app/options.h"
 
+#include "app/progress_bar.h"
+
 namespace vkg::app {
 
 LoadOptions load_options(const Args& args) {
   LoadOptions o;
   if (args.has("--quant")) o.quant = parse_quant(args.require("--quant"));
+  o.progress = progress_bar("quantizing weights");
   return o;
 }
 
@@ -23,6 +26,7 @@ SessionOptions session_options(const Args& args) {
   so.device = args.get_int("--device", -1);
   so.n_threads = args.get_int("--threads", 0);
   so.context = args.get_int("--ctx", 0);
+  so.progress = progress_bar("uploading weights");
   return so;
 }
 

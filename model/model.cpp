@@ -232,11 +232,18 @@ DType parse_quant(const std::string& name) {
   throw std::runtime_error("unknown quantization '" + name + "' (use q8_0 or q4_0)");
 }
 
-void Model::quantize_weights(DType type) {
-  for (auto& [name, t] : weights_) {
+void Model::quantize_weights(DType type, const std::function<void(int64_t, int64_t)>& progress) {
+  auto quantizable = [](const std::string& name, const TensorDesc& t) {
     const bool is_norm = name.size() >= 11 && name.compare(name.size() - 11, 11, "norm.weight") == 0;
     const bool is_float = t.dtype == DType::F32 || t.dtype == DType::F16 || t.dtype == DType::BF16;
-    if (is_norm || !is_float || t.shape.size() != 2 || t.cols() % 32 != 0) continue;
+    return !is_norm && is_float && t.shape.size() == 2 && t.cols() % 32 == 0;
+  };
+  int64_t total = 0, done = 0;
+  for (auto& [name, t] : weights_)
+    if (quantizable(name, t)) total += t.rows() * row_bytes(t.dtype, t.cols());
+  for (auto& [name, t] : weights_) {
+    if (!quantizable(name, t)) continue;
+    done += t.rows() * row_bytes(t.dtype, t.cols());
     std::vector<uint8_t> q(static_cast<size_t>(row_bytes(type, t.cols()) * t.rows()));
     std::vector<float> row(static_cast<size_t>(t.cols()));
     for (int64_t r = 0; r < t.rows(); ++r) {
@@ -247,6 +254,7 @@ void Model::quantize_weights(DType type) {
     quantized_.push_back(std::move(q));
     t.data = quantized_.back().data();
     t.dtype = type;
+    if (progress) progress(done, total);
   }
 }
 
@@ -257,7 +265,7 @@ std::unique_ptr<Model> Model::load(const std::string& path, const LoadOptions& o
     load_hf(*m);
     check_weights(*m);
     m->config_.end_of_turn_id = m->tokenizer_->find_token("<end_of_turn>").value_or(-1);
-    if (options.quant) m->quantize_weights(*options.quant);
+    if (options.quant) m->quantize_weights(*options.quant, options.progress);
     return m;
   }
   m->gguf_ = std::make_unique<GgufFile>(path);
@@ -277,7 +285,7 @@ std::unique_ptr<Model> Model::load(const std::string& path, const LoadOptions& o
     throw std::runtime_error(path + ": tokenizer has " + std::to_string(m->tokenizer_->vocab_size()) +
                              " tokens but token_embd.weight has " + std::to_string(m->config_.vocab_size) + " rows");
   m->config_.end_of_turn_id = m->tokenizer_->find_token("<end_of_turn>").value_or(-1);
-  if (options.quant) m->quantize_weights(*options.quant);
+  if (options.quant) m->quantize_weights(*options.quant, options.progress);
   return m;
 }
 

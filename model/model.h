@@ -2,6 +2,7 @@
 // and tokenizer. From a GGUF file, or from a Hugging Face directory (config.json, model.safetensors or a
 // sharded model.safetensors.index.json, tokenizer.model).
 #pragma once
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -21,6 +22,8 @@ struct LoadOptions {
   // Quantization on load (as gemma_pytorch offers int8): Q8_0 or Q4_0 turns every F32/F16/BF16 matrix
   // (not the norms) into that format in memory; weights already quantized in the file stay as they are.
   std::optional<DType> quant;
+  // Called while weights are quantized on load (bytes of float weights done of the total).
+  std::function<void(int64_t done, int64_t total)> progress;
 };
 
 // "q8_0" / "q4_0" (any case) -> the type; throws naming the accepted values otherwise.
@@ -47,7 +50,7 @@ class Model {
 
  private:
   static void load_hf(Model& m);
-  void quantize_weights(DType type);
+  void quantize_weights(DType type, const std::function<void(int64_t, int64_t)>& progress);
 
   std::string path_;
   std::unique_ptr<GgufFile> gguf_;

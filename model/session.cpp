@@ -1,6 +1,7 @@
 #include "model/session.h"
 
 #include <algorithm>
+#include <memory>
 #include <stdexcept>
 
 namespace vkg {
@@ -18,6 +19,12 @@ Session::Session(const Model& model, const SessionOptions& o) : model_(model) {
   bo.validation = o.validation;
   bo.profile = o.profile;
   bo.renderdoc_capture = o.renderdoc_capture;
+  const int64_t total = model.weight_bytes();
+  if (o.progress)
+    bo.on_weight_upload = [done = std::make_shared<int64_t>(0), total, progress = o.progress](uint64_t bytes) {
+      *done = std::min<int64_t>(total, *done + static_cast<int64_t>(bytes));
+      progress(*done, total);
+    };
   std::string notice;
   backend_ = make_backend(o.backend, bo, &notice);
   if (!notice.empty()) notices_.push_back(notice);
@@ -37,6 +44,8 @@ Session::Session(const Model& model, const SessionOptions& o) : model_(model) {
       notices_.push_back("context " + std::to_string(kv_.context) + " tokens of the model's " +
                          std::to_string(model_ctx) + ", so the KV cache fits this device (use --ctx N to choose)");
   }
+  backend_->load(graph(1, false));
+  if (o.progress) o.progress(total, total);
 }
 
 const Graph& Session::graph(int n_tokens, bool all_logits) {

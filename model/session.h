@@ -1,6 +1,7 @@
 // The small API app/ uses: a model on a backend with a KV cache and a position. eval() appends tokens
 // (prefill in batches, or one decode step) and returns logits.
 #pragma once
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -22,6 +23,9 @@ struct SessionOptions {
   bool renderdoc_capture = false;  // Vulkan under RenderDoc: capture the first decode step
   int context = 0;     // 0: the model's context, capped so the KV cache fits (a quarter of the backend's memory)
   int max_batch = 64;  // prompt tokens per prefill step
+  // Called while the backend takes in the weights (bytes done of the model's total); the last call has
+  // done == total. The weights a decode step needs are uploaded when the session is made.
+  std::function<void(int64_t done, int64_t total)> progress;
 };
 
 class Session {

@@ -1,6 +1,7 @@
 // What app/ and model/ see of a backend: run a graph step, read a tensor back, forget the KV cache.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +22,8 @@ struct BackendOptions {
   bool validation = false;  // Vulkan: Khronos validation layer on, its errors raised as exceptions
   bool profile = false;     // time every op (Vulkan: timestamp queries) into profile()
   bool renderdoc_capture = false;  // Vulkan under RenderDoc: capture the first single-token (decode) step
+  // Vulkan: called after each weight upload with the bytes it took in the model file (progress display).
+  std::function<void(uint64_t bytes)> on_weight_upload;
 };
 
 class Backend {
@@ -29,6 +32,9 @@ class Backend {
   virtual std::string name() const = 0;
   // Executes every node of `graph`. KV-cache tensors persist across runs (matched by name).
   virtual void run(const Graph& graph, const StepInputs& inputs) = 0;
+  // Uploads the weights and builds what `graph` needs, without running it (a model's load time is then spent
+  // at load, not in its first step). Optional: run() does it on first use.
+  virtual void load(const Graph&) {}
   // A tensor of the last run of `graph` (outputs always; every node's output on the CPU backend).
   virtual std::vector<float> read(const Graph& graph, TensorId id) const = 0;
   // Starts a new sequence: cached keys and values are forgotten.

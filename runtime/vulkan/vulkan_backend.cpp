@@ -48,6 +48,7 @@ VulkanBackend::VulkanBackend(const BackendOptions& o) {
   if (const char* env = std::getenv("VKGEMMA_VALIDATION")) co.validation = co.validation || std::string(env) == "1";
   ctx_ = std::make_unique<Context>(co);
   profiling_ = o.profile;
+  on_weight_upload_ = o.on_weight_upload;
   capture_decode_step_ = o.renderdoc_capture;
   if (profiling_ && ctx_->limits().timestampPeriod == 0)
     throw std::runtime_error("vulkan: --profile needs timestamp queries, which " + ctx_->info().name + " lacks");
@@ -170,6 +171,7 @@ const std::vector<VulkanBackend::WeightChunk>& VulkanBackend::weight_chunks(cons
     if (t.rows() > rows_per_chunk) name += '[' + std::to_string(chunks.size()) + ']';
     c.buffer = std::make_unique<Buffer>(*ctx_, static_cast<uint64_t>(c.rows * rb), name, false);
     upload(*c.buffer, static_cast<const uint8_t*>(t.data) + begin * rb, static_cast<uint64_t>(c.rows * rb));
+    if (on_weight_upload_) on_weight_upload_(static_cast<uint64_t>(c.rows * rb));
     chunks.push_back(std::move(c));
   }
   return weights_.emplace(t.data, std::move(chunks)).first->second;
@@ -185,6 +187,7 @@ const Buffer& VulkanBackend::f32_weight(const TensorDesc& t) {
                         v.data() + r * t.cols(), t.cols());
   auto b = std::make_unique<Buffer>(*ctx_, v.size() * 4, t.name, false);
   upload(*b, v.data(), v.size() * 4);
+  if (on_weight_upload_) on_weight_upload_(static_cast<uint64_t>(t.rows() * row_bytes(t.dtype, t.cols())));
   return *f32_weights_.emplace(t.data, std::move(b)).first->second;
 }
 

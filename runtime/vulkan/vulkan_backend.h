@@ -21,6 +21,7 @@ class VulkanBackend : public Backend {
   ~VulkanBackend() override;
   std::string name() const override { return "vulkan (" + ctx_->info().name + ")"; }
   void run(const Graph& graph, const StepInputs& inputs) override;
+  void load(const Graph& graph) override { prepare(graph); }
   std::vector<float> read(const Graph& graph, TensorId id) const override;
   void reset_cache() override;
   std::string step_summary(const Graph& g) const override;
@@ -58,6 +59,7 @@ class VulkanBackend : public Backend {
 
   std::unique_ptr<Context> ctx_;
   bool profiling_ = false;
+  std::function<void(uint64_t)> on_weight_upload_;
   bool capture_decode_step_ = false;  // RenderDoc: capture the next single-token step
   VkCommandPool command_pool_ = VK_NULL_HANDLE;
   VkFence fence_ = VK_NULL_HANDLE;

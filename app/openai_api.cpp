@@ -1,0 +1,152 @@
+#include "app/openai_api.h"
+
+namespace vkg::app {
+
+using nlohmann::json;
+
+namespace {
+
+// The text of a message's content: a string, or an array of parts of which only text parts are supported.
+std::string content_text(const json& content, const std::string& where) {
+  if (content.is_null()) return "";
+  if (content.is_string()) return content.get<std::string>();
+  if (!content.is_array()) throw ApiError(400, where + ": content must be a string or an array of parts", "messages");
+  std::string text;
+  for (const json& part : content) {
+    if (!part.is_object() || !part.contains("type") || !part["type"].is_string())
+      throw ApiError(400, where + ": each content part needs a \"type\"", "messages");
+    const std::string type = part["type"];
+    if (type != "text")
+      throw ApiError(400, where + ": content parts of type '" + type + "' are not supported (only text)", "messages");
+    if (!part.contains("text") || !part["text"].is_string())
+      throw ApiError(400, where + ": a text part needs a string \"text\"", "messages");
+    text += part["text"].get<std::string>();
+  }
+  return text;
+}
+
+template <typename T>
+T number(const json& body, const char* key, T fallback, T lo, T hi) {
+  if (!body.contains(key) || body[key].is_null()) return fallback;
+  const json& v = body[key];
+  if (!v.is_number()) throw ApiError(400, std::string("'") + key + "' must be a number", key);
+  if (std::is_integral_v<T> && !v.is_number_integer())
+    throw ApiError(400, std::string("'") + key + "' must be an integer", key);
+  const double d = v.get<double>();
+  if (d < static_cast<double>(lo) || d > static_cast<double>(hi))
+    throw ApiError(400, std::string("'") + key + "' must be between " + std::to_string(lo) + " and " +
+                            std::to_string(hi) + ", got " + v.dump(), key);
+  return v.get<T>();
+}
+
+}  // namespace
+
+CompletionRequest parse_completion_request(const std::string& body_text, bool chat, int default_max_tokens) {
+  json body;
+  try {
+    body = json::parse(body_text);
+  } catch (const json::parse_error& e) {
+    throw ApiError(400, std::string("the request body is not valid JSON: ") + e.what());
+  }
+  if (!body.is_object()) throw ApiError(400, "the request body must be a JSON object");
+  CompletionRequest r;
+  r.chat = chat;
+  if (chat) {
+    if (!body.contains("messages") || !body["messages"].is_array() || body["messages"].empty())
+      throw ApiError(400, "'messages' must be a non-empty array", "messages");
+    for (size_t i = 0; i < body["messages"].size(); ++i) {
+      const json& m = body["messages"][i];
+      const std::string where = "messages[" + std::to_string(i) + "]";
+      if (!m.is_object() || !m.contains("role") || !m["role"].is_string())
+        throw ApiError(400, where + " needs a string 'role'", "messages");
+      r.messages.push_back({m["role"].get<std::string>(), content_text(m.value("content", json()), where)});
+    }
+    try {
+      gemma_chat_prompt(r.messages);  // roles checked here, so the error is a 400
+    } catch (const std::exception& e) {
+      throw ApiError(400, e.what(), "messages");
+    }
+  } else {
+    if (!body.contains("prompt")) throw ApiError(400, "'prompt' is required", "prompt");
+    const json& p = body["prompt"];
+    if (p.is_string()) {
+      r.prompt = p.get<std::string>();
+    } else if (p.is_array() && p.size() == 1 && p[0].is_string()) {
+      r.prompt = p[0].get<std::string>();
+    } else if (p.is_array() && !p.empty() && std::all_of(p.begin(), p.end(), [](const json& t) { return t.is_number_integer(); })) {
+      r.prompt_tokens = p.get<std::vector<int>>();
+    } else {
+      throw ApiError(400, "'prompt' must be a string, an array of one string, or an array of token ids", "prompt");
+    }
+  }
+  const char* max_key = body.contains("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
+  r.params.max_tokens = number<int>(body, max_key, default_max_tokens, 0, 1 << 30);
+  r.params.sampling.temperature = number<float>(body, "temperature", 1.0f, 0.0f, 2.0f);
+  r.params.sampling.top_p = number<float>(body, "top_p", 1.0f, 0.0f, 1.0f);
+  r.params.sampling.top_k = number<int>(body, "top_k", 0, 0, 1 << 30);
+  if (body.contains("seed") && !body["seed"].is_null()) {
+    r.params.sampling.seed = static_cast<uint64_t>(number<int64_t>(body, "seed", 0, INT64_MIN, INT64_MAX));
+    r.seeded = true;
+  }
+  if (number<int>(body, "n", 1, 1, 1 << 30) != 1) throw ApiError(400, "only n = 1 is supported", "n");
+  if (body.contains("stop") && !body["stop"].is_null()) {
+    const json& s = body["stop"];
+    if (s.is_string()) {
+      r.params.stop.push_back(s.get<std::string>());
+    } else if (s.is_array() && s.size() <= 4 && std::all_of(s.begin(), s.end(), [](const json& x) { return x.is_string(); })) {
+      r.params.stop = s.get<std::vector<std::string>>();
+    } else {
+      throw ApiError(400, "'stop' must be a string or an array of at most 4 strings", "stop");
+    }
+  }
+  if (body.contains("stream") && !body["stream"].is_null()) {
+    if (!body["stream"].is_boolean()) throw ApiError(400, "'stream' must be true or false", "stream");
+    r.stream = body["stream"].get<bool>();
+  }
+  if (body.contains("stream_options") && body["stream_options"].is_object())
+    r.include_usage = body["stream_options"].value("include_usage", false);
+  return r;
+}
+
+json error_json(const std::string& message, const std::string& type, const std::string& param) {
+  return {{"error", {{"message", message}, {"type", type}, {"param", param.empty() ? json() : json(param)}, {"code", json()}}}};
+}
+
+const char* openai_finish_reason(FinishReason r) { return r == FinishReason::stop ? "stop" : "length"; }
+
+json usage_json(const GenerateResult& r) {
+  return {{"prompt_tokens", r.prompt_tokens},
+          {"completion_tokens", r.completion_tokens},
+          {"total_tokens", r.prompt_tokens + r.completion_tokens}};
+}
+
+json completion_json(const ResponseIds& ids, bool chat, const GenerateResult& r) {
+  json choice = {{"index", 0}, {"finish_reason", openai_finish_reason(r.finish)}, {"logprobs", json()}};
+  if (chat) choice["message"] = {{"role", "assistant"}, {"content", r.text}};
+  else choice["text"] = r.text;
+  return {{"id", ids.id},
+          {"object", chat ? "chat.completion" : "text_completion"},
+          {"created", ids.created},
+          {"model", ids.model},
+          {"choices", json::array({choice})},
+          {"usage", usage_json(r)}};
+}
+
+json chunk_json(const ResponseIds& ids, bool chat, const std::string& text, const char* finish, bool first) {
+  json choice = {{"index", 0}, {"finish_reason", finish ? json(finish) : json()}, {"logprobs", json()}};
+  if (chat) {
+    json delta = json::object();
+    if (first) delta["role"] = "assistant";
+    if (!finish) delta["content"] = text;
+    choice["delta"] = delta;
+  } else {
+    choice["text"] = text;
+  }
+  return {{"id", ids.id},
+          {"object", chat ? "chat.completion.chunk" : "text_completion"},
+          {"created", ids.created},
+          {"model", ids.model},
+          {"choices", json::array({choice})}};
+}
+
+}  // namespace vkg::app

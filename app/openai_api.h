@@ -1,0 +1,52 @@
+// The OpenAI-compatible request and response shapes that `vkgemma serve` speaks, as plain functions over
+// JSON: parsing checks every field it uses and throws ApiError (HTTP 400) naming the field; unknown fields
+// are ignored, as OpenAI's own server does for fields it does not know.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "model/chat_template.h"
+#include "model/generator.h"
+
+namespace vkg::app {
+
+struct ApiError : std::runtime_error {
+  ApiError(int status, const std::string& message, const std::string& param = "")
+      : std::runtime_error(message), status(status), param(param) {}
+  int status;
+  std::string param;
+};
+
+struct CompletionRequest {
+  bool chat = false;                  // /v1/chat/completions (else /v1/completions)
+  std::vector<ChatMessage> messages;  // chat
+  std::string prompt;                 // completions
+  std::vector<int> prompt_tokens;     // completions given as token ids (then prompt is empty)
+  GenerateParams params;
+  bool seeded = false;  // a seed was given; otherwise the server picks one
+  bool stream = false;
+  bool include_usage = false;  // stream_options.include_usage
+};
+
+// `default_max_tokens` applies when the request names none (OpenAI: no limit; we stop at the context).
+CompletionRequest parse_completion_request(const std::string& body, bool chat, int default_max_tokens);
+
+// The error object OpenAI clients understand: {"error": {"message", "type", "param", "code"}}.
+nlohmann::json error_json(const std::string& message, const std::string& type, const std::string& param = "");
+
+struct ResponseIds {
+  std::string id;     // "chatcmpl-N" / "cmpl-N"
+  int64_t created;    // Unix seconds
+  std::string model;  // the served model's name
+};
+
+const char* openai_finish_reason(FinishReason r);  // "stop" or "length"
+nlohmann::json usage_json(const GenerateResult& r);
+nlohmann::json completion_json(const ResponseIds& ids, bool chat, const GenerateResult& r);
+// One streamed chunk: a piece of text, or (finish given) the last chunk with its finish_reason.
+nlohmann::json chunk_json(const ResponseIds& ids, bool chat, const std::string& text, const char* finish = nullptr,
+                          bool first = false);
+
+}  // namespace vkg::app

@@ -1,0 +1,200 @@
+"""`vkgemma serve` driven by a stock OpenAI client (PyPI's `openai`) and raw HTTP, on the default model.
+
+    test_server.py VKGEMMA MODEL REFERENCE_FILE
+
+Greedy outputs are checked against transformers' greedy continuation (REFERENCE_FILE); errors, a client
+that disconnects mid-stream and concurrent clients are checked to leave the server serving.
+"""
+import http.client
+import json
+import re
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+import openai
+
+VKGEMMA, MODEL, REFERENCE = sys.argv[1:4]
+failures = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what, flush=True)
+    if not cond:
+        failures.append(what)
+
+
+def reference(key):
+    for line in open(REFERENCE, encoding="utf-8"):
+        if line.startswith(key + " "):
+            return line[len(key) + 1:].rstrip("\n")
+    raise KeyError(key)
+
+
+def start_server():
+    proc = subprocess.Popen([VKGEMMA, "serve", "-m", MODEL, "--port", "0", "--backend", "cpu", "--ctx", "256",
+                             "--max-queue", "16"], stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    for line in proc.stderr:
+        sys.stderr.write("server: " + line)
+        m = re.search(r"at http://127\.0\.0\.1:(\d+)/v1", line)
+        if m:
+            threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()  # keep draining
+            return proc, int(m.group(1))
+        if time.time() > deadline:
+            break
+    proc.kill()
+    raise SystemExit("server did not start")
+
+
+def raw(port, method, path, body=None, headers=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    conn.request(method, path, body=body, headers=headers or {"Content-Type": "application/json"})
+    r = conn.getresponse()
+    data = r.read()
+    conn.close()
+    return r.status, data
+
+
+def main():
+    proc, port = start_server()
+    client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="none", max_retries=0, timeout=300)
+    prompt = reference("greedy_prompt_text")
+    expected = reference("greedy_text")
+    try:
+        status, body = raw(port, "GET", "/health")
+        check(status == 200 and json.loads(body)["status"] == "ok", "/health")
+        models = client.models.list()
+        check([m.id for m in models.data] == ["gemma-3-270m-q4_k_m"], "/v1/models lists the model")
+
+        # Completions, greedy: transformers' continuation, token for token (as text).
+        c = client.completions.create(model="x", prompt=prompt, max_tokens=12, temperature=0)
+        text = c.choices[0].text
+        check(len(text) > 20 and expected.startswith(text), f"completion equals transformers' greedy text: {text!r}")
+        check(c.choices[0].finish_reason == "length" and c.usage.completion_tokens == 12 and c.usage.prompt_tokens == 6,
+              "completion usage and finish_reason")
+
+        # Streaming completion: the same text in pieces.
+        pieces = [ch.choices[0].text for ch in client.completions.create(model="x", prompt=prompt, max_tokens=12,
+                                                                         temperature=0, stream=True) if ch.choices]
+        check("".join(pieces) == text and len(pieces) > 3, "streamed completion equals the non-streamed one")
+
+        # Stop strings.
+        c = client.completions.create(model="x", prompt=prompt, max_tokens=32, temperature=0, stop=[" country"])
+        check(c.choices[0].text == " the capital of the" and c.choices[0].finish_reason == "stop", "stop string")
+
+        # Chat: non-streamed and streamed agree; usage in the stream when asked.
+        messages = [{"role": "system", "content": "Answer in one word."},
+                    {"role": "user", "content": "What is the capital of France?"}]
+        r = client.chat.completions.create(model="x", messages=messages, max_tokens=16, temperature=0)
+        answer = r.choices[0].message.content
+        # (the default model is a base model: it continues the template rather than answering; the template
+        # itself is checked token for token in the model_chat suite)
+        check(r.choices[0].message.role == "assistant" and len(answer) > 0, f"chat answer: {answer!r}")
+        stream = client.chat.completions.create(model="x", messages=messages, max_tokens=16, temperature=0,
+                                                stream=True, stream_options={"include_usage": True})
+        deltas, usage, finish = [], None, None
+        for ch in stream:
+            if ch.usage:
+                usage = ch.usage
+            for choice in ch.choices:
+                if choice.delta.content:
+                    deltas.append(choice.delta.content)
+                finish = choice.finish_reason or finish
+        check("".join(deltas) == answer, "streamed chat equals the non-streamed answer")
+        check(usage is not None and usage.completion_tokens == r.usage.completion_tokens and finish == r.choices[0].finish_reason,
+              "stream usage and finish_reason")
+
+        # The next turn reuses the cached conversation and gives what a fresh evaluation gives.
+        follow = messages + [{"role": "assistant", "content": answer}, {"role": "user", "content": "And of Italy?"}]
+        reused = client.chat.completions.create(model="x", messages=follow, max_tokens=8, temperature=0)
+        client.completions.create(model="x", prompt="Something else entirely", max_tokens=2, temperature=0)
+        fresh = client.chat.completions.create(model="x", messages=follow, max_tokens=8, temperature=0)
+        check(reused.choices[0].message.content == fresh.choices[0].message.content,
+              f"a follow-up turn with the cache reused equals a fresh one: {fresh.choices[0].message.content!r}")
+
+        # Sampling with a seed is reproducible.
+        a = client.completions.create(model="x", prompt=prompt, max_tokens=10, temperature=0.9, seed=11)
+        b = client.completions.create(model="x", prompt=prompt, max_tokens=10, temperature=0.9, seed=11)
+        check(a.choices[0].text == b.choices[0].text, "seeded sampling is reproducible")
+
+        # Bad requests: clear 400s, and the server keeps serving.
+        try:
+            client.completions.create(model="x", prompt="word " * 400, max_tokens=4)
+            check(False, "prompt over the context is rejected")
+        except openai.BadRequestError as e:
+            check("more than the context of 256" in str(e), f"prompt over the context: {e}")
+        try:
+            client.chat.completions.create(model="x", messages=[{"role": "user", "content": "a"},
+                                                                {"role": "user", "content": "b"}])
+            check(False, "non-alternating roles are rejected")
+        except openai.BadRequestError as e:
+            check("alternate" in str(e), "non-alternating roles")
+        status, body = raw(port, "POST", "/v1/chat/completions", body=b'{"messages": [')
+        check(status == 400 and "not valid JSON" in json.loads(body)["error"]["message"], "malformed JSON")
+        status, body = raw(port, "POST", "/v1/completions", body=b'{"prompt": "x", "max_tokens": "many"}')
+        check(status == 400 and json.loads(body)["error"]["param"] == "max_tokens", "wrong field type names the field")
+        status, body = raw(port, "POST", "/v1/completions", body=b'{"prompt": "Hi", "max_tokens": 2, "n": 2}')
+        check(status == 400, "n > 1 is rejected")
+        status, body = raw(port, "POST", "/v1/completions",
+                           body=b'{"prompt": "Hi", "max_tokens": 2, "frobnicate": {"x": 1}, "temperature": 0}')
+        check(status == 200, "unknown fields are ignored")
+        status, body = raw(port, "GET", "/v1/nothing")
+        check(status == 404 and "no such endpoint" in json.loads(body)["error"]["message"], "404 as JSON")
+
+        # A client that disconnects mid-stream: its generation stops, the server goes on.
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("POST", "/v1/completions", body=json.dumps({"prompt": prompt, "max_tokens": 200, "stream": True}),
+                     headers={"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        first = resp.read(6)  # decoded from the chunked body
+        conn.sock.close()
+        conn.close()
+        check(first.startswith(b"data: "), "stream started before the disconnect")
+        t0 = time.time()
+        c = client.completions.create(model="x", prompt=prompt, max_tokens=4, temperature=0)
+        check(expected.startswith(c.choices[0].text), "serving after a client left mid-stream")
+        print(f"     (next request answered {time.time() - t0:.1f} s after the disconnect)")
+
+        # Concurrent clients: all answered, each with what it gets alone.
+        prompts = [prompt, "The capital of Germany is", "One, two, three,", "Water boils at"]
+        alone = {p: client.completions.create(model="x", prompt=p, max_tokens=6, temperature=0).choices[0].text
+                 for p in prompts}
+        results, errors = [], []
+
+        def worker(i):
+            p = prompts[i % len(prompts)]
+            try:
+                cl = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="none", max_retries=0, timeout=300)
+                if i % 2:
+                    out = "".join(ch.choices[0].text for ch in cl.completions.create(
+                        model="x", prompt=p, max_tokens=6, temperature=0, stream=True) if ch.choices)
+                else:
+                    out = cl.completions.create(model="x", prompt=p, max_tokens=6, temperature=0).choices[0].text
+                results.append(out == alone[p])
+            except Exception as e:  # noqa: BLE001 - every failure is reported
+                errors.append(repr(e))
+
+        t0 = time.time()
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(12)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.time() - t0
+        check(not errors and len(results) == 12 and all(results),
+              f"12 concurrent clients all answered correctly ({len(errors)} failures: {errors[:2]})")
+        print(f"     load: 12 requests in {elapsed:.1f} s = {12 / elapsed:.2f} requests/s, {len(errors)} failures")
+        check(proc.poll() is None, "the server is still running")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    if failures:
+        print(f"{len(failures)} check(s) failed")
+        sys.exit(1)
+    print("all server checks passed")
+
+
+main()
