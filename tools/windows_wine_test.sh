@@ -48,7 +48,7 @@ fi
 
 # 1. Unit tests (CPU only).
 t=$SECONDS
-suites=cpu_ops,gguf,quant,tokenizer,tiny_models,hf_models,shader_registry
+suites=cpu_ops,gguf,quant,tokenizer,tiny_models,hf_models,generator,shader_registry
 wine "$BUILD/tests/vkgemma_unit_tests.exe" --test-suite="$suites" --no-version >"$CACHE/wine-unit.log" 2>&1 \
   || { tail -n 30 "$CACHE/wine-unit.log" >&2; die "unit tests ($suites) under Wine, see $CACHE/wine-unit.log"; }
 say "unit tests ($suites): $(grep -E '^\[doctest\] (test cases|assertions)' "$CACHE/wine-unit.log" | tr -s ' ' | tr '\n' ' ')($((SECONDS - t)) s)"
@@ -64,19 +64,40 @@ say "Wine run: $(grep -E '^prompt:' "$CACHE/wine-run.log" || true)"
 [ "$linux_out" = "$wine_out" ] || die "vkgemma.exe's greedy output differs from the Linux build's"
 say "greedy generation ($N_TOKENS tokens, CPU) matches the Linux build ($((SECONDS - t)) s)"
 
+# 2b. Perplexity (CPU) on 2 x 64 tokens of the GPL: a summary of the logits, not only their argmax. Reported, not
+#     compared: Windows' libm (mingw-w64's expf, tanhf) may round differently from glibc's in the last bits.
+ppl_args=(perplexity -m "$MODEL" -f "$ROOT/assets/text/gpl-3.0.txt" --ctx 64 --chunks 2 --backend cpu)
+linux_ppl=$(build/vkgemma "${ppl_args[@]}" 2>/dev/null | grep -E '^PPL' || true)
+wine_ppl=$(wine "$BUILD/vkgemma.exe" "${ppl_args[@]}" 2>/dev/null | tr -d '\r' | grep -E '^PPL' || true)
+say "perplexity, Linux: ${linux_ppl:-none}; Wine: ${wine_ppl:-none}"
+[ -n "$wine_ppl" ] || die "vkgemma.exe perplexity printed no PPL"
+
+# 2c. A model path and a prompt outside ASCII (UTF-8 arguments: vkgemma.exe's manifest asks Windows for the
+#     UTF-8 code page; the file is opened through the UTF-16 API): the same token ids as on Linux.
+mkdir -p "$CACHE/tëst-ü"
+ln -sf "$MODEL" "$CACHE/tëst-ü/modèle.gguf"
+linux_ids=$(build/vkgemma tokenize -m "$MODEL" -p "Café crème, naïve façade" 2>/dev/null) || die "Linux tokenize failed"
+wine_ids=$(wine "$BUILD/vkgemma.exe" tokenize -m "$CACHE/tëst-ü/modèle.gguf" -p "Café crème, naïve façade" 2>&1 | tr -d '\r') \
+  || { echo "$wine_ids" >&2; die "vkgemma.exe tokenize with a non-ASCII model path"; }
+[ "$linux_ids" = "$wine_ids" ] || { echo "Linux: $linux_ids"; echo "Wine: $wine_ids"; die "token ids of a non-ASCII prompt differ"; } >&2
+say "non-ASCII model path and prompt: same token ids as Linux ($(tr '\n' ' ' <<<"$wine_ids"))"
+
 # 3. No Vulkan: (a) no vulkan-1.dll at all (Wine's switched off), as on a Windows PC without GPU drivers;
-#    (b) Wine's vulkan-1.dll (winevulkan, which forwards to the host's loader) with no driver behind it.
-fallback_check() {  # NAME, then environment assignments for wine
-  local name=$1; shift
+#    (b) Wine's vulkan-1.dll (winevulkan, forwarding to the host's loader) with no driver behind it, where
+#    instance creation fails. Either way: one notice line naming the reason, then the CPU backend.
+fallback_check() {  # NAME NOTICE_REGEX, then environment assignments for wine
+  local name=$1 regex=$2; shift 2
   local t=$SECONDS out notice
-  out=$(env "$@" wine "$BUILD/vkgemma.exe" run -m "$MODEL" -p "Hello" -n 1 --backend auto 2>&1 >/dev/null) \
+  out=$(env "$@" wine "$BUILD/vkgemma.exe" run -m "$MODEL" -p "Hello" -n 1 --backend auto 2>&1 >/dev/null | tr -d '\r') \
     || { echo "$out" >&2; die "vkgemma.exe $name exited with an error"; }
-  notice=$(grep -E "no Vulkan (loader|driver).*using the CPU backend" <<<"$out") \
-    || { echo "$out" >&2; die "vkgemma.exe $name: no CPU fallback notice"; }
+  notice=$(grep -E "$regex" <<<"$out") || { echo "$out" >&2; die "vkgemma.exe $name: no CPU fallback notice"; }
+  grep -q "backend cpu" <<<"$out" || { echo "$out" >&2; die "vkgemma.exe $name: not on the CPU backend"; }
   say "$name: $notice ($((SECONDS - t)) s)"
 }
-fallback_check "without vulkan-1.dll" WINEDLLOVERRIDES="$WINEDLLOVERRIDES;vulkan-1,winevulkan=d"
-fallback_check "without a Vulkan driver" VK_DRIVER_FILES=/nonexistent/icd.json VK_ICD_FILENAMES=/nonexistent/icd.json
+fallback_check "without vulkan-1.dll" "^vulkan: no Vulkan loader found .*; using the CPU backend$" \
+  WINEDLLOVERRIDES="$WINEDLLOVERRIDES;vulkan-1,winevulkan=d"
+fallback_check "without a Vulkan driver" "^vulkan: .*(VK_ERROR_INITIALIZATION_FAILED|VK_ERROR_INCOMPATIBLE_DRIVER).*; using the CPU backend$" \
+  VK_DRIVER_FILES=/nonexistent/icd.json VK_ICD_FILENAMES=/nonexistent/icd.json
 
 # 4. The C API through vkgemma.dll.
 t=$SECONDS

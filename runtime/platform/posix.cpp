@@ -61,5 +61,6 @@ uint64_t physical_memory_bytes() {
 // --- terminal.h ---
 bool stdin_is_terminal() { return isatty(STDIN_FILENO) != 0; }
 bool stderr_is_terminal() { return isatty(STDERR_FILENO) != 0; }
+void use_utf8_console() {}
 
 }  // namespace vkg

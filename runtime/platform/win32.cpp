@@ -98,5 +98,9 @@ uint64_t physical_memory_bytes() {
 // --- terminal.h ---
 bool stdin_is_terminal() { return _isatty(_fileno(stdin)) != 0; }
 bool stderr_is_terminal() { return _isatty(_fileno(stderr)) != 0; }
+void use_utf8_console() {
+  SetConsoleOutputCP(CP_UTF8);
+  SetConsoleCP(CP_UTF8);
+}
 
 }  // namespace vkg
