@@ -68,11 +68,15 @@ for h in vulkan vk_video volk.h volk.c nlohmann doctest renderdoc_app.h \
     cp -a "/usr/include/$h" "$PREFIX/include/$h"  # -a keeps the times: no rebuild of the project after a re-run
   fi
 done
-rm -rf "$PREFIX/share/cmake/nlohmann_json" "$PREFIX/lib/cmake/doctest"
+rm -rf "$PREFIX/share/cmake/nlohmann_json"
 cp -a /usr/share/cmake/nlohmann_json "$PREFIX/share/cmake/"
-cp -a /usr/lib/cmake/doctest "$PREFIX/lib/cmake/"
-sed -i 's|^set(_IMPORT_PREFIX "/usr")|get_filename_component(_IMPORT_PREFIX "${CMAKE_CURRENT_LIST_DIR}/../../.." ABSOLUTE)|' \
-  "$PREFIX/lib/cmake/doctest/doctestTargets.cmake"
+# Rewritten only when Debian's changed: CMake re-configures when a package file it read is newer.
+if ! cmp -s /usr/lib/cmake/doctest/doctestConfigVersion.cmake "$PREFIX/lib/cmake/doctest/doctestConfigVersion.cmake"; then
+  rm -rf "$PREFIX/lib/cmake/doctest"
+  cp -a /usr/lib/cmake/doctest "$PREFIX/lib/cmake/"
+  sed -i 's|^set(_IMPORT_PREFIX "/usr")|get_filename_component(_IMPORT_PREFIX "${CMAKE_CURRENT_LIST_DIR}/../../.." ABSOLUTE)|' \
+    "$PREFIX/lib/cmake/doctest/doctestTargets.cmake"
+fi
 
 # source_version PACKAGE: the version of Debian's source package that apt-get source fetches.
 source_version() {
