@@ -158,8 +158,14 @@ patch_sentencepiece() {
 # sentencepiece: its own protobuf-lite (in the source package) instead of Debian's libprotobuf.
 build_source sentencepiece -DCMAKE_INSTALL_INCLUDEDIR=include \
   -DSPM_ENABLE_SHARED=OFF -DSPM_ENABLE_TCMALLOC=OFF -DSPM_USE_BUILTIN_PROTOBUF=ON
-# Highway: the library only (contrib/ sort and image are not used by vkgemma and take long to build).
+# Highway: the library without contrib/ (its compiled parts, sort and image, are not used by vkgemma and take
+# long to build; the header-only ones are copied below).
 build_source highway \
   -DHWY_ENABLE_TESTS=OFF -DHWY_ENABLE_EXAMPLES=OFF -DHWY_ENABLE_CONTRIB=OFF -DHWY_WARNINGS_ARE_ERRORS=OFF
+
+# Highway's header-only contrib parts (hwy/contrib/math/math-inl.h, ...): the library is built without contrib/,
+# whose install would bring them, so they are copied from the source package.
+hwy_src=$(fetch_source highway "$(source_version highway)")
+(cd "$hwy_src" && find hwy/contrib -name '*.h' -exec cp -p --parents {} "$PREFIX/include/" \;)
 
 say "prefix ready: $PREFIX"
