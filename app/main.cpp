@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "app/commands.h"
+#include "runtime/platform/terminal.h"
 
 namespace {
 
@@ -30,6 +31,7 @@ constexpr const char* kUsage =
 }  // namespace
 
 int main(int argc, char** argv) {
+  vkg::use_utf8_console();
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;

@@ -1,4 +1,4 @@
-// `vkgemma shaders [--dump DIR]`: the embedded SPIR-V modules with their reflected layouts; --dump writes
+// `vkgemma shaders [--dump DIR]`: the embedded SPIR-V modules with their layouts (reflected at build time); --dump writes
 // each as DIR/<name>.spv (tools/dump_shaders.sh turns them into disassembly and SPIRV-Cross GLSL).
 #include <cstdio>
 #include <filesystem>
@@ -6,7 +6,6 @@
 
 #include "app/args.h"
 #include "app/commands.h"
-#include "runtime/vulkan/pipeline.h"
 #include "runtime/vulkan/shader_registry.h"
 
 namespace vkg::app {
@@ -16,7 +15,7 @@ int shaders_command(const std::vector<std::string>& argv) {
   const std::string dir = args.get("--dump", "");
   if (!dir.empty()) std::filesystem::create_directories(dir);
   for (const vk::ShaderCode& s : vk::all_shaders()) {
-    const vk::ShaderLayout l = vk::reflect_shader(s.words, s.word_count, std::string(s.name));
+    const vk::ShaderLayout& l = s.layout;
     std::printf("%-14s %6zu words, %u buffers, %3u push-constant bytes, local size %ux%ux%u\n",
                 std::string(s.name).c_str(), s.word_count, l.n_bindings, l.push_constant_bytes, l.local_size[0],
                 l.local_size[1], l.local_size[2]);

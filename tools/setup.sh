@@ -10,7 +10,7 @@ OPENAI_PACKAGE="openai==3.54.0"  # the stock client the server tests drive vkgem
 MODEL_SHA256="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
 PACKAGES=(build-essential cmake pkg-config git python3 python3-venv python3-pip
           libsentencepiece-dev sentencepiece doctest-dev nlohmann-json3-dev libcpp-httplib-dev libhwy-dev
-          libvulkan-dev libvulkan1 libvulkan-volk-dev glslang-tools spirv-tools libspirv-cross-c-shared-dev
+          libvulkan-dev libvulkan1 libvulkan-volk-dev glslang-tools spirv-tools
           mesa-vulkan-drivers vulkan-validationlayers vulkan-tools librenderdoc-dev spirv-cross libstb-dev)
 
 say() { printf '[setup] %s\n' "$*" >&2; }

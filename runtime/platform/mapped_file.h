@@ -1,4 +1,4 @@
-// Read-only memory mapping of a whole file. The one place with OS calls for files (POSIX and Win32).
+// Read-only memory mapping of a whole file (runtime/platform/posix.cpp, win32.cpp).
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -1,19 +1,12 @@
 // A compute pipeline made from an embedded SPIR-V module. Its descriptor set layout and push-constant range
-// come from SPIRV-Cross reflection of the module, not from hand-kept tables.
+// come from SPIRV-Cross reflection of the module at build time (shader_registry.h), not from hand-kept tables.
 #pragma once
 #include <string>
 
 #include "runtime/vulkan/context.h"
+#include "runtime/vulkan/shader_registry.h"
 
 namespace vkg::vk {
-
-struct ShaderLayout {
-  uint32_t n_bindings = 0;          // storage buffers 0..n-1 in set 0
-  uint32_t push_constant_bytes = 0;
-  uint32_t local_size[3] = {1, 1, 1};
-};
-
-ShaderLayout reflect_shader(const uint32_t* words, size_t word_count, const std::string& name);
 
 class Pipeline {
  public:

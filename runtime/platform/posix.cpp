@@ -1,0 +1,66 @@
+// The POSIX implementation (Linux, macOS) of runtime/platform/*.h. runtime/platform/win32.cpp is the Windows one;
+// CMake compiles exactly one of them, so nothing else in the project calls the operating system directly.
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "runtime/platform/library.h"
+#include "runtime/platform/mapped_file.h"
+#include "runtime/platform/memory.h"
+#include "runtime/platform/terminal.h"
+
+namespace vkg {
+
+// --- mapped_file.h ---
+MappedFile::MappedFile(const std::string& path) : path_(path) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) throw std::runtime_error(path + ": cannot open file: " + std::strerror(errno));
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    int e = errno;
+    ::close(fd);
+    throw std::runtime_error(path + ": cannot stat file: " + std::strerror(e));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    throw std::runtime_error(path + ": is a directory, expected a file");
+  }
+  size_ = static_cast<size_t>(st.st_size);
+  if (size_ > 0) {
+    void* p = mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) {
+      int e = errno;
+      ::close(fd);
+      throw std::runtime_error(path + ": cannot map file: " + std::strerror(e));
+    }
+    data_ = static_cast<const uint8_t*>(p);
+  }
+  ::close(fd);
+}
+
+MappedFile::~MappedFile() {
+  if (data_) munmap(const_cast<uint8_t*>(data_), size_);
+}
+
+// --- library.h ---
+void* find_loaded_library(const char* posix_name, const char*) { return dlopen(posix_name, RTLD_NOW | RTLD_NOLOAD); }
+void* library_symbol(void* library, const char* name) { return dlsym(library, name); }
+
+// --- memory.h ---
+uint64_t physical_memory_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) : 0;
+}
+
+// --- terminal.h ---
+bool stdin_is_terminal() { return isatty(STDIN_FILENO) != 0; }
+bool stderr_is_terminal() { return isatty(STDERR_FILENO) != 0; }
+void use_utf8_console() {}
+
+}  // namespace vkg
