@@ -16,6 +16,12 @@ RgbImage decode_image(const uint8_t* data, size_t size, const std::string& name)
   if (size > static_cast<size_t>(std::numeric_limits<int>::max()))
     throw std::runtime_error(name + ": file too large for an image");
   int w = 0, h = 0, channels = 0;
+  // The header's size first: a few bytes can claim gigapixels, and decoding would allocate them.
+  if (stbi_info_from_memory(data, static_cast<int>(size), &w, &h, &channels) &&
+      (w > kMaxImageSide || h > kMaxImageSide || int64_t(w) * h > kMaxImagePixels))
+    throw std::runtime_error(name + ": image is " + std::to_string(w) + " x " + std::to_string(h) +
+                             " pixels, more than the " + std::to_string(kMaxImagePixels / 1000000) +
+                             "-megapixel / " + std::to_string(kMaxImageSide) + "-pixel-side limit");
   // 8 bits per channel even for 16-bit PNGs, as PIL's convert("RGB").
   stbi_uc* p = stbi_load_from_memory(data, static_cast<int>(size), &w, &h, &channels, 3);
   if (!p) {

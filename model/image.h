@@ -13,6 +13,10 @@ struct RgbImage {
   std::vector<uint8_t> pixels;  // row-major, 3 bytes (R, G, B) per pixel
 };
 
+// Larger images are refused before decoding (they are resized to the vision tower's 896 x 896 anyway).
+constexpr int kMaxImageSide = 32768;
+constexpr int64_t kMaxImagePixels = 64'000'000;
+
 // Decodes an image file. Gray is replicated, alpha dropped, palettes expanded (as PIL's convert("RGB")).
 // Throws naming the file for a missing, empty, truncated or unrecognised file.
 RgbImage load_image(const std::string& path);

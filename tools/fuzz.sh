@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 SECONDS_PER_TARGET="${1:-60}"
 shift || true
-ALL_TARGETS=(gguf safetensors hf_config tokenizer tokenizer_model)
+ALL_TARGETS=(gguf safetensors hf_config tokenizer tokenizer_model image)
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=("${ALL_TARGETS[@]}")
 BUILD=build-fuzz
@@ -61,6 +61,11 @@ make_seeds() {
       printf '<start_of_turn>user\nHi there<end_of_turn>\n<start_of_turn>model\n' > "$dir/turns.txt"
       printf '<bos>caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac 123456 \xf0\x9f\x98\x80 \xff\xfe  tabs\t\tend' > "$dir/utf8.txt" ;;
     tokenizer_model) cp assets/tiny_tokenizer.model "$dir/" ;;
+    image)
+      # Every committed test image (PNG, palette PNG, ...) plus small files of other formats made from one.
+      for f in assets/images/*; do cp "$f" "$dir/"; done
+      printf 'P6\n3 2\n255\n%s' "$(head -c 18 /dev/zero | tr '\0' 'A')" > "$dir/tiny.ppm"
+      printf 'BM' > "$dir/truncated.bmp" ;;
     *) die "no seeds for target '$t'" ;;
   esac
   if [ -d "assets/fuzz_corpus/$t" ]; then cp assets/fuzz_corpus/"$t"/* "$dir/" 2>/dev/null || true; fi

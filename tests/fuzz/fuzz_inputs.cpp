@@ -10,6 +10,7 @@
 
 #include "model/hf_config.h"
 #include "model/model.h"
+#include "model/image.h"
 #include "model/safetensors.h"
 #include "model/tokenizer.h"
 
@@ -103,6 +104,12 @@ void tokenizer_model(std::string_view bytes) {
   exercise_tokenizer(tok, "Hello <bos>world\xE2\x96\x81 12 \xF0\x9F\x98\x80");
 }
 
+void image(std::string_view bytes) {
+  const RgbImage img = decode_image(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "fuzz image");
+  const std::vector<float> pixels = preprocess_image(img, 16);
+  image_patches(pixels, 16, 4);
+}
+
 const std::vector<Target>& targets() {
   static const std::vector<Target> t = {
       {"gguf", gguf},
@@ -110,6 +117,7 @@ const std::vector<Target>& targets() {
       {"hf_config", hf_config},
       {"tokenizer", tokenizer},
       {"tokenizer_model", tokenizer_model},
+      {"image", image},
   };
   return t;
 }

@@ -27,6 +27,9 @@ void tokenizer(std::string_view bytes);
 // A tokenizer.model (SentencePiece ModelProto) from arbitrary bytes: Tokenizer::from_serialized_proto, then
 // a short encode and decode with it.
 void tokenizer_model(std::string_view bytes);
+// An image file of any format stb_image reads: decode_image, then the preprocessing resize (small output, so
+// a large valid image stays fast) and patching.
+void image(std::string_view bytes);
 
 struct Target {
   const char* name;  // also the folder under assets/fuzz_corpus/

@@ -173,6 +173,12 @@ TEST_SUITE("vision") {
     CHECK(error_of(truncated).find(truncated + ": cannot decode image") == 0);
     CHECK(error_of(text).find(text + ": cannot decode image") == 0);
     CHECK(error_of("/nonexistent/x.png") == "/nonexistent/x.png: no such image file");
+    // A 33-byte PNG header claiming 20000 x 10000 pixels: refused before stb_image allocates 600 MB (stb itself
+    // refuses only outputs over 1 GiB).
+    std::string huge("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\x4e\x20\0\0\x27\x10\x08\x02\0\0\0\0\0\0\0", 33);
+    CHECK_THROWS_WITH_AS(decode_image(reinterpret_cast<const uint8_t*>(huge.data()), huge.size(), "huge.png"),
+                         "huge.png: image is 20000 x 10000 pixels, more than the 64-megapixel / 32768-pixel-side limit",
+                         std::runtime_error);
     CHECK(error_of(test::source_path("assets/images")).find("no such image file") != std::string::npos);
     for (const std::string& p : {empty, truncated, text}) std::filesystem::remove(p);
   }
