@@ -122,6 +122,25 @@ HWY_INLINE VI16 HalfScales(size_t o, int a, int b) {
 
 HWY_INLINE float Total(VF v) { return hn::GetLane(hn::SumOfLanes(DF(), v)); }
 
+// Block b of R rows of signed-byte weights (w, their absolute values aw, scales dw) against T tokens' activation
+// blocks: acc[r][t] += dw[r] * d_t * (w[r] . q_t), the dot product exact in int32.
+template <int R, int T, size_t P>
+HWY_INLINE void DotBlock(const VI8 (&w)[R][P], const VU8 (&aw)[R][P], const float (&dw)[R], const ActBlock* const* x,
+                         int64_t b, VF (&acc)[R][T]) {
+  constexpr size_t N = 32 / P;
+  const VI16 ones = hn::Set(DI16(), 1);
+  for (int t = 0; t < T; ++t) {
+    const ActBlock& a = x[t][b];
+    VI8 xv[P];
+    for (size_t p = 0; p < P; ++p) xv[p] = hn::LoadU(DI8(), a.q + p * N);
+    for (int r = 0; r < R; ++r) {
+      VI32 s = DotS(aw[r][0], w[r][0], xv[0], ones);
+      for (size_t p = 1; p < P; ++p) s = hn::Add(s, DotS(aw[r][p], w[r][p], xv[p], ones));
+      acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s), hn::Set(DF(), dw[r] * a.d), acc[r][t]);
+    }
+  }
+}
+
 // Each kernel: R weight rows against T token rows (x[t] = that token's activation blocks), results
 // res[r * T + t]. Several rows (decode) give independent accumulation chains and share the activation
 // loads; several tokens (prefill) share each decoded weight block.
@@ -130,7 +149,6 @@ template <int R, int T>
 void RowsQ8_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, float* res) {
   constexpr size_t N = HWY_MIN(size_t{32}, HWY_LANES(uint8_t));
   constexpr size_t P = 32 / N;
-  const VI16 ones = hn::Set(DI16(), 1);
   VF acc[R][T];
   for (int r = 0; r < R; ++r)
     for (int t = 0; t < T; ++t) acc[r][t] = hn::Zero(DF());
@@ -144,16 +162,7 @@ void RowsQ8_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, f
       const int8_t* qs = reinterpret_cast<const int8_t*>(blk + offsetof(block_q8_0, qs));
       for (size_t p = 0; p < P; ++p) w[r][p] = hn::LoadU(DI8(), qs + p * N), aw[r][p] = AbsW(w[r][p]);
     }
-    for (int t = 0; t < T; ++t) {
-      const ActBlock& a = x[t][b];
-      VI8 xv[P];
-      for (size_t p = 0; p < P; ++p) xv[p] = hn::LoadU(DI8(), a.q + p * N);
-      for (int r = 0; r < R; ++r) {
-        VI32 s = DotS(aw[r][0], w[r][0], xv[0], ones);
-        for (size_t p = 1; p < P; ++p) s = hn::Add(s, DotS(aw[r][p], w[r][p], xv[p], ones));
-        acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s), hn::Set(DF(), dw[r] * a.d), acc[r][t]);
-      }
-    }
+    DotBlock<R, T, P>(w, aw, dw, x, b, acc);
   }
   for (int r = 0; r < R; ++r)
     for (int t = 0; t < T; ++t) res[r * T + t] = Total(acc[r][t]);
@@ -170,7 +179,6 @@ void RowsQ4Q5_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x,
   constexpr size_t N = HWY_MIN(size_t{32}, HWY_LANES(uint8_t));
   constexpr size_t P = 32 / N;
   const DU8 du8;
-  const VI16 ones = hn::Set(DI16(), 1);
   const VU8 low4 = hn::Set(du8, 0x0F);
   const VU8 offset = hn::Set(du8, kQ5 ? 16 : 8);
   const size_t bytes = kQ5 ? sizeof(block_q5_0) : sizeof(block_q4_0);
@@ -211,16 +219,7 @@ void RowsQ4Q5_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x,
         aw[r][p] = AbsW(w[r][p]);
       }
     }
-    for (int t = 0; t < T; ++t) {
-      const ActBlock& a = x[t][b];
-      VI8 xv[P];
-      for (size_t p = 0; p < P; ++p) xv[p] = hn::LoadU(DI8(), a.q + p * N);
-      for (int r = 0; r < R; ++r) {
-        VI32 s = DotS(aw[r][0], w[r][0], xv[0], ones);
-        for (size_t p = 1; p < P; ++p) s = hn::Add(s, DotS(aw[r][p], w[r][p], xv[p], ones));
-        acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s), hn::Set(DF(), dw[r] * a.d), acc[r][t]);
-      }
-    }
+    DotBlock<R, T, P>(w, aw, dw, x, b, acc);
   }
   for (int r = 0; r < R; ++r)
     for (int t = 0; t < T; ++t) res[r * T + t] = Total(acc[r][t]);
