@@ -6,22 +6,6 @@
 
 namespace vkg::cpu {
 
-namespace {
-
-// q.k with eight partial sums, so that the compiler vectorizes it without reassociating fp32 on its own
-// (a prompt of 128 tokens spends most of its attention time here).
-float dot_lanes(const float* a, const float* b, int64_t n) {
-  float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int k = 0; k < 8; ++k) s[k] += a[i + k] * b[i + k];
-  float total = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-  for (; i < n; ++i) total += a[i] * b[i];
-  return total;
-}
-
-}  // namespace
-
 // For each new token t at position p and query head h (kv head h / (n_head / n_kv_head)):
 //   s_j = scale * q.k_j for keys j in [lo, e], e = key_end[t] (= p when causal), lo = p - window + 1
 //   (sliding) or 0; optional softcap;
@@ -42,7 +26,7 @@ void attention(const float* q, int64_t rows, const float* k_cache, const float* 
       float max_s = -INFINITY;
       for (int64_t j = lo; j <= end; ++j) {
         const float* kv = k_cache + (j % capacity) * kv_cols + g * hd;
-        float s = dot_lanes(qv, kv, hd) * p.scale;
+        float s = dot_f32(qv, kv, hd) * p.scale;
         if (p.softcap > 0) s = p.softcap * std::tanh(s / p.softcap);
         scores[j - lo] = s;
         max_s = std::max(max_s, s);

@@ -19,6 +19,9 @@ void rms_norm(const float* x, int64_t rows, int64_t cols, const float* w, int64_
 // fp32, fp32 dot products (the reference). fast: matmul_fast.h (8-bit activations for quantized weights);
 // types without a fast kernel take the exact path.
 enum class MatmulMode { exact, fast };
+// sum a[i] * b[i] with eight partial sums, so the compiler vectorizes it without reassociating fp32 on its own
+// (exact matmuls and attention's q.k).
+float dot_f32(const float* a, const float* b, int64_t n);
 void matmul(const float* x, int64_t n, int64_t K, const TensorDesc& w, float* out, ThreadPool& pool,
             MatmulMode mode = MatmulMode::exact);
 

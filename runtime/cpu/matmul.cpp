@@ -6,8 +6,7 @@
 
 namespace vkg::cpu {
 
-static float dot_f32(const float* a, const float* b, int64_t n) {
-  // Eight partial sums so the compiler can vectorize without reassociating.
+float dot_f32(const float* a, const float* b, int64_t n) {
   float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   int64_t i = 0;
   for (; i + 8 <= n; i += 8)
