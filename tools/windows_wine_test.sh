@@ -64,13 +64,19 @@ say "Wine run: $(grep -E '^prompt:' "$CACHE/wine-run.log" || true)"
 [ "$linux_out" = "$wine_out" ] || die "vkgemma.exe's greedy output differs from the Linux build's"
 say "greedy generation ($N_TOKENS tokens, CPU) matches the Linux build ($((SECONDS - t)) s)"
 
-# 2b. Perplexity (CPU) on 2 x 64 tokens of the GPL: a summary of the logits, not only their argmax. Reported, not
-#     compared: Windows' libm (mingw-w64's expf, tanhf) may round differently from glibc's in the last bits.
+# 2b. Perplexity (CPU) on 2 x 64 tokens of the GPL: a summary of the logits, not only their argmax. The exact
+#     path (--exact: fp32 matmuls) must give the same PPL as on Linux. The fast path (8-bit activations) is
+#     reported side by side: on the last run it differed (Linux 19.3590, Wine 19.7421, exact 19.5628 on both), a
+#     deterministic difference (also with 1 thread) not understood yet -- an open bug, not libm rounding.
 ppl_args=(perplexity -m "$MODEL" -f "$ROOT/assets/text/gpl-3.0.txt" --ctx 64 --chunks 2 --backend cpu)
-linux_ppl=$(build/vkgemma "${ppl_args[@]}" 2>/dev/null | grep -E '^PPL' || true)
-wine_ppl=$(wine "$BUILD/vkgemma.exe" "${ppl_args[@]}" 2>/dev/null | tr -d '\r' | grep -E '^PPL' || true)
-say "perplexity, Linux: ${linux_ppl:-none}; Wine: ${wine_ppl:-none}"
+linux_ppl=$(build/vkgemma "${ppl_args[@]}" --exact 2>/dev/null | grep -E '^PPL' || true)
+wine_ppl=$(wine "$BUILD/vkgemma.exe" "${ppl_args[@]}" --exact 2>/dev/null | tr -d '\r' | grep -E '^PPL' || true)
+say "perplexity (--exact), Linux: ${linux_ppl:-none}; Wine: ${wine_ppl:-none}"
 [ -n "$wine_ppl" ] || die "vkgemma.exe perplexity printed no PPL"
+[ "$linux_ppl" = "$wine_ppl" ] || die "vkgemma.exe's exact-path perplexity differs from the Linux build's"
+linux_fast=$(build/vkgemma "${ppl_args[@]}" 2>/dev/null | grep -E '^PPL' || true)
+wine_fast=$(wine "$BUILD/vkgemma.exe" "${ppl_args[@]}" 2>/dev/null | tr -d '\r' | grep -E '^PPL' || true)
+say "perplexity (fast path), Linux: ${linux_fast:-none}; Wine: ${wine_fast:-none}$([ "$linux_fast" = "$wine_fast" ] || echo '  <- DIFFERENT (open bug)')"
 
 # 2c. A model path and a prompt outside ASCII (UTF-8 arguments: vkgemma.exe's manifest asks Windows for the
 #     UTF-8 code page; the file is opened through the UTF-16 API): the same token ids as on Linux.
