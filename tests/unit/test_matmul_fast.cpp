@@ -18,44 +18,10 @@
 #include "runtime/cpu/matmul_fast.h"
 #include "runtime/cpu/quant.h"
 #include "runtime/dtype.h"
+#include "tests/unit/random_blocks.h"
 
 using namespace vkg;
 using namespace vkg::cpu;
-
-namespace {
-
-void put_u16(uint8_t* p, uint16_t v) { std::memcpy(p, &v, 2); }
-
-// Random rows of type t: random bytes, valid fp16 scale fields.
-std::vector<uint8_t> random_weights(DType t, int64_t rows, int64_t K, std::mt19937& rng) {
-  const DTypeInfo& info = dtype_info(t);
-  const int64_t nblocks = rows * K / info.block_elems;
-  std::vector<uint8_t> raw(static_cast<size_t>(nblocks * info.block_bytes));
-  for (uint8_t& v : raw) v = static_cast<uint8_t>(rng() & 0xFF);
-  std::uniform_real_distribution<float> scale(-0.05f, 0.05f);
-  for (int64_t i = 0; i < nblocks; ++i) {
-    uint8_t* b = raw.data() + i * info.block_bytes;
-    switch (t) {
-      case DType::Q4_0: case DType::Q5_0: case DType::Q8_0: put_u16(b, fp32_to_fp16(scale(rng))); break;
-      case DType::Q4_K:
-        put_u16(b, fp32_to_fp16(scale(rng)));
-        put_u16(b + 2, fp32_to_fp16(scale(rng)));
-        break;
-      case DType::Q6_K: put_u16(b + 208, fp32_to_fp16(scale(rng))); break;
-      case DType::F16: put_u16(b, fp32_to_fp16(scale(rng) * 100.0f)); break;
-      case DType::BF16: put_u16(b, fp32_to_bf16(scale(rng) * 100.0f)); break;
-      case DType::F32: {
-        const float v = scale(rng) * 100.0f;
-        std::memcpy(b, &v, 4);
-        break;
-      }
-      default: break;
-    }
-  }
-  return raw;
-}
-
-}  // namespace
 
 TEST_SUITE("quant") {
 
@@ -96,7 +62,7 @@ TEST_CASE("fast matmul equals the exact one up to activation quantization (all f
   for (DType t : {DType::Q8_0, DType::Q4_0, DType::Q5_0, DType::Q4_K, DType::Q6_K, DType::F32, DType::F16,
                   DType::BF16}) {
     REQUIRE(fast_matmul_supported(t));
-    const auto raw = random_weights(t, N, K, rng);
+    const auto raw = test::random_blocks(t, N * K / dtype_info(t).block_elems, rng);
     std::vector<float> w(static_cast<size_t>(N * K));
     dequantize_row(t, raw.data(), w.data(), N * K);
     TensorDesc desc;

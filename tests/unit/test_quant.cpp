@@ -17,6 +17,7 @@
 #include "runtime/cpu/quant_blocks.h"
 #include "runtime/dtype.h"
 #include "tests/test_paths.h"
+#include "tests/unit/random_blocks.h"
 
 using namespace vkg;
 using namespace vkg::cpu;
@@ -280,50 +281,6 @@ TEST_CASE("dequantize_row matches gguf-py bit for bit") {
 // ---------------------------------------------------------------------------------------------------------
 // c) dot_row equals the dot product of the dequantized row, up to fp32 summation order.
 
-namespace {
-
-// Random row of `nblocks` blocks of type t: random bytes, with the fp16 scale fields set to valid values.
-std::vector<uint8_t> random_row(DType t, int64_t nblocks, std::mt19937& rng) {
-  const DTypeInfo& info = dtype_info(t);
-  std::vector<uint8_t> raw(static_cast<size_t>(nblocks * info.block_bytes));
-  for (uint8_t& v : raw) v = static_cast<uint8_t>(rng() & 0xFF);
-  std::uniform_real_distribution<float> scale(-0.05f, 0.05f);
-  for (int64_t i = 0; i < nblocks; ++i) {
-    uint8_t* b = raw.data() + i * info.block_bytes;
-    switch (t) {
-      case DType::Q4_0:
-      case DType::Q5_0:
-      case DType::Q8_0:
-        put_u16(b, fp32_to_fp16(scale(rng)));
-        break;
-      case DType::Q4_K:
-      case DType::Q5_K:
-        put_u16(b, fp32_to_fp16(scale(rng)));
-        put_u16(b + 2, fp32_to_fp16(scale(rng)));
-        break;
-      case DType::Q6_K:
-        put_u16(b + 208, fp32_to_fp16(scale(rng)));
-        break;
-      case DType::F16:
-        put_u16(b, fp32_to_fp16(scale(rng) * 100.0f));
-        break;
-      case DType::BF16:
-        put_u16(b, fp32_to_bf16(scale(rng) * 100.0f));
-        break;
-      case DType::F32: {
-        const float v = scale(rng) * 100.0f;
-        std::memcpy(b, &v, 4);
-        break;
-      }
-      default:
-        break;
-    }
-  }
-  return raw;
-}
-
-}  // namespace
-
 TEST_CASE("dot_row matches the dot product of dequantize_row") {
   std::mt19937 rng(1234);
   std::normal_distribution<float> normal(0.0f, 1.0f);
@@ -336,7 +293,7 @@ TEST_CASE("dot_row matches the dot product of dequantize_row") {
                               : std::vector<int64_t>{info.block_elems, 3 * info.block_elems, 2048};
     for (int64_t n : lengths) {
       INFO("type " << info.name << " n " << n);
-      const auto raw = random_row(t, n / info.block_elems, rng);
+      const auto raw = test::random_blocks(t, n / info.block_elems, rng);
       std::vector<float> x(static_cast<size_t>(n));
       for (float& v : x) v = normal(rng);
 
