@@ -101,7 +101,7 @@ GenerateResult Generator::generate(const std::vector<int>& prompt, const Generat
         break;
       }
       ++result.completion_tokens;
-      if (!emit(stops.push(decoder.push(next)))) {
+      if (!emit(stops.push(decoder.push(next))) || (params.cancel && *params.cancel)) {
         result.finish = FinishReason::cancelled;
         break;
       }

@@ -2,6 +2,7 @@
 // stream the text as it settles. Keeps track of the tokens in the KV cache so that a prompt extending them
 // (the next turn of a chat) evaluates only its new tokens.
 #pragma once
+#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
@@ -24,6 +25,7 @@ struct GenerateParams {
   int max_tokens = 64;
   SamplerParams sampling;
   std::vector<std::string> stop;  // text that ends generation (not included in the output)
+  const std::atomic<bool>* cancel = nullptr;  // set from another thread: stop after the current token
 };
 
 struct GenerateResult {

@@ -173,11 +173,11 @@ int vkg_generate(vkg_model* model, const char* prompt, const vkg_generate_option
         p.sampling.top_k = o.top_k;
         p.sampling.top_p = o.top_p;
         p.sampling.seed = o.seed;
+        p.cancel = &model->cancel;
         for (int i = 0; i < o.n_stop; ++i)
           if (o.stop[i]) p.stop.emplace_back(o.stop[i]);
         const std::vector<int> ids = model->model->tokenizer().encode(prompt, o.add_bos != 0);
         const vkg::GenerateResult r = model->generator->generate(ids, p, [&](const std::string& text) {
-          if (model->cancel) return false;
           return !(on_text && on_text(text.c_str(), text.size(), user_data) != 0);
         });
         if (result) {
