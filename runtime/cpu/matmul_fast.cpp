@@ -129,6 +129,8 @@ HWY_INLINE void DotBlock(const VI8 (&w)[R][P], const VU8 (&aw)[R][P], const floa
                          int64_t b, VF (&acc)[R][T]) {
   constexpr size_t N = 32 / P;
   const VI16 ones = hn::Set(DI16(), 1);
+  // Unrolled so that the T accumulators stay in registers (GCC otherwise keeps them in memory).
+  HWY_UNROLL(8)
   for (int t = 0; t < T; ++t) {
     const ActBlock& a = x[t][b];
     VI8 xv[P];
@@ -180,7 +182,7 @@ void RowsQ4Q5_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x,
   constexpr size_t P = 32 / N;
   const DU8 du8;
   const VU8 low4 = hn::Set(du8, 0x0F);
-  const VU8 offset = hn::Set(du8, kQ5 ? 16 : 8);
+  const VU8 offset8 = hn::Set(du8, 8), high4 = hn::Set(du8, 0xF0);
   const size_t bytes = kQ5 ? sizeof(block_q5_0) : sizeof(block_q4_0);
   const size_t qs_off = kQ5 ? offsetof(block_q5_0, qs) : offsetof(block_q4_0, qs);
   VF acc[R][T];
@@ -205,17 +207,20 @@ void RowsQ4Q5_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x,
         u[1] = hn::ShiftRight<4>(v);
       }
       if constexpr (kQ5) {
+        // q - 16 as a signed byte is the nibble with 0xF0 set where the 5th bit is clear (and the nibble
+        // itself where it is set): one OR instead of setting the bit and subtracting.
         uint32_t qh;
         std::memcpy(&qh, blk + offsetof(block_q5_0, qh), sizeof qh);
         const VU8 hbytes = hn::BitCast(du8, hn::Set(hn::Repartition<uint32_t, DU8>(), qh));
-        const VU8 bit5 = hn::Set(du8, 0x10);
         for (size_t p = 0; p < P; ++p) {
           const VU8 sel = hn::TableLookupBytes(hbytes, hn::LoadU(du8, kByteOfBit + p * N));
-          u[p] = hn::Or(u[p], hn::IfThenElseZero(hn::TestBit(sel, hn::LoadU(du8, kBitInByte + p * N)), bit5));
+          u[p] = hn::Or(u[p], hn::IfThenZeroElse(hn::TestBit(sel, hn::LoadU(du8, kBitInByte + p * N)), high4));
         }
+      } else {
+        for (size_t p = 0; p < P; ++p) u[p] = hn::Sub(u[p], offset8);  // wraps to the signed value
       }
       for (size_t p = 0; p < P; ++p) {
-        w[r][p] = hn::BitCast(DI8(), hn::Sub(u[p], offset));  // wraps to the signed value
+        w[r][p] = hn::BitCast(DI8(), u[p]);
         aw[r][p] = AbsW(w[r][p]);
       }
     }
@@ -409,11 +414,6 @@ void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, i
                 const ActBlock* xq, const float* xdsum, const float* xf, int64_t n_tokens, float* out, int64_t ldo) {
   // Rows in groups that stay in L1/L2 while every token tile passes over them.
   constexpr int64_t kRowGroup = 16;
-  // Two weight rows per kernel call when a tile has fewer than kTile tokens (decode): independent
-  // accumulation chains and shared activation loads. Only for Q4_0/Q5_0: measured while streaming weights
-  // from memory, two interleaved rows were slower for Q8_0, Q4_K and Q6_K (up to 2x for Q8_0 on Zen 3).
-  constexpr int kRows = 2;
-  const bool pair_rows = type == DType::Q4_0 || type == DType::Q5_0;
   const bool wide_tiles = type == DType::Q4_0 || type == DType::Q5_0 || type == DType::Q8_0;
   const int64_t nb = K / 32;
   for (int64_t g0 = r0; g0 < r1; g0 += kRowGroup) {
@@ -429,28 +429,17 @@ void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, i
         xss[t] = xdsum ? xdsum + (t0 + t) * nb : nullptr;
         xfs[t] = xf ? xf + (t0 + t) * K : nullptr;
       }
-      float res[kRows * kTile];
-      for (int64_t r = g0; r < g1;) {
-        const uint8_t* rows[kRows] = {weights + r * stride, weights + std::min(r + 1, g1 - 1) * stride};
-        const int R = (pair_rows && T < 4 && r + kRows <= g1) ? kRows : 1;
-        if (R == kRows) {
-          switch (T) {
-            case 1: RowsAny<kRows, 1>(type, rows, K, xqs, xss, xfs, res); break;
-            case 2: RowsAny<kRows, 2>(type, rows, K, xqs, xss, xfs, res); break;
-            default: RowsAny<kRows, 3>(type, rows, K, xqs, xss, xfs, res); break;
-          }
-        } else {
-          switch (T) {
-            case 1: RowsAny<1, 1>(type, rows, K, xqs, xss, xfs, res); break;
-            case 2: RowsAny<1, 2>(type, rows, K, xqs, xss, xfs, res); break;
-            case 3: RowsAny<1, 3>(type, rows, K, xqs, xss, xfs, res); break;
-            case 4: RowsAny<1, 4>(type, rows, K, xqs, xss, xfs, res); break;
-            default: RowsAny<1, kTile>(type, rows, K, xqs, xss, xfs, res); break;
-          }
+      float res[kTile];
+      for (int64_t r = g0; r < g1; ++r) {
+        const uint8_t* row = weights + r * stride;
+        switch (T) {
+          case 1: RowsAny<1, 1>(type, &row, K, xqs, xss, xfs, res); break;
+          case 2: RowsAny<1, 2>(type, &row, K, xqs, xss, xfs, res); break;
+          case 3: RowsAny<1, 3>(type, &row, K, xqs, xss, xfs, res); break;
+          case 4: RowsAny<1, 4>(type, &row, K, xqs, xss, xfs, res); break;
+          default: RowsAny<1, kTile>(type, &row, K, xqs, xss, xfs, res); break;
         }
-        for (int i = 0; i < R; ++i)
-          for (int t = 0; t < T; ++t) out[(t0 + t) * ldo + r + i] = res[i * T + t];
-        r += R;
+        for (int t = 0; t < T; ++t) out[(t0 + t) * ldo + r] = res[t];
       }
       t0 += T;
     }
