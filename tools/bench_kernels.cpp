@@ -1,10 +1,13 @@
-// Microbenchmark of the CPU backend's fast matmul kernels (runtime/cpu/matmul_fast.h), one weight type at a
-// time, on one thread, with the weights streamed from memory (a matrix much larger than the caches), as in a
-// decode step. For kernel work: `vkgemma bench` measures whole models.
+// Microbenchmark of the matmul kernels, one weight type at a time, with the weights streamed from memory (a
+// matrix much larger than the caches), as in a decode step. For kernel work: `vkgemma bench` measures whole
+// models.
+//   --backend cpu (default): the CPU backend's fast kernels (runtime/cpu/matmul_fast.h) on one thread.
+//   --backend vulkan: a one-node matmul graph on the Vulkan device (the shaders the backend picks for it),
+//     timed around Backend::run (upload excluded: weights are uploaded by the warm-up run).
 //
-// Usage: vkgemma_bench_kernels [--mib 256] [--reps 5] [--tokens 1,8,64] [TYPE...]
-// Prints, per type and token count, the median over reps of: weight GB/s and, for several tokens, the
-// multiply-adds per second (G MAC/s).
+// Usage: vkgemma_bench_kernels [--backend cpu|vulkan] [--mib 256] [--reps 5] [--tokens 1,8,64] [TYPE...]
+// Prints, per type and token count, the median over reps of: weight GB/s and the multiply-adds per second
+// (G MAC/s).
 #include <algorithm>
 #include <cctype>
 #include <iterator>
@@ -12,10 +15,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "runtime/backend.h"
 #include "runtime/cpu/matmul_fast.h"
 #include "runtime/dtype.h"
 #include "tests/unit/random_blocks.h"
@@ -48,6 +54,41 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
+// Median-ready times of `reps` runs after one warm-up.
+std::vector<double> time_runs(int reps, const std::function<void()>& fn) {
+  std::vector<double> secs;
+  for (int r = 0; r < reps + 1; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    fn();
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (r > 0) secs.push_back(s);  // the first run warms up page tables, pipelines, uploads
+  }
+  return secs;
+}
+
+std::vector<double> time_cpu(DType type, const std::vector<uint8_t>& w, int64_t row_bytes, int64_t K, int64_t rows,
+                             const std::vector<float>& x, int n, int reps) {
+  std::vector<cpu::ActBlock> xq(static_cast<size_t>(n * K / 32));
+  std::vector<float> dsum(xq.size());
+  for (int t = 0; t < n; ++t)
+    cpu::quantize_activations(x.data() + t * K, K, xq.data() + t * K / 32, dsum.data() + t * K / 32);
+  std::vector<float> out(static_cast<size_t>(n * rows));
+  return time_runs(reps, [&] {
+    cpu::fast_matmul_rows(type, w.data(), row_bytes, K, 0, rows, xq.data(), dsum.data(), x.data(), n, out.data(),
+                          rows);
+  });
+}
+
+std::vector<double> time_vulkan(Backend& device, DType type, const std::vector<uint8_t>& w, int64_t K, int64_t rows,
+                                const std::vector<float>& x, int n, int reps) {
+  Graph g(n);
+  const TensorId xt = g.add_tensor({"x", {n, K}, DType::F32, TensorRole::weight, x.data()});
+  const TensorId wt = g.add_tensor({"w", {rows, K}, type, TensorRole::weight, w.data()});
+  g.add_node(Op::matmul, "matmul", {xt, wt}, MatmulParams{});
+  const StepInputs inputs;
+  return time_runs(reps, [&] { device.run(g, inputs); });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -55,12 +96,15 @@ int main(int argc, char** argv) {
   int reps = 5;
   std::vector<int> token_counts = {1, 8, 64};
   std::vector<DType> types;
+  std::string backend = "cpu";
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--mib" && i + 1 < argc) {
       mib = std::atoll(argv[++i]);
     } else if (a == "--reps" && i + 1 < argc) {
-      reps = std::atoi(argv[++i]);
+      reps = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--backend" && i + 1 < argc) {
+      backend = argv[++i];
     } else if (a == "--tokens" && i + 1 < argc) {
       token_counts = parse_list(argv[++i]);
     } else {
@@ -73,8 +117,14 @@ int main(int argc, char** argv) {
     }
   }
   if (types.empty()) types.assign(std::begin(kTypes), std::end(kTypes) - 1);  // all but F32
-  std::printf("SIMD target %s, 1 thread, %lld MiB of weights per type\n", cpu::fast_matmul_target(),
-              static_cast<long long>(mib));
+  std::unique_ptr<Backend> device;
+  if (backend == "vulkan") {
+    device = make_backend("vulkan", BackendOptions{});
+    std::printf("%s, %lld MiB of weights per type\n", device->name().c_str(), static_cast<long long>(mib));
+  } else {
+    std::printf("SIMD target %s, 1 thread, %lld MiB of weights per type\n", cpu::fast_matmul_target(),
+                static_cast<long long>(mib));
+  }
   std::printf("%-6s %6s %10s %10s\n", "type", "tokens", "GB/s", "GMAC/s");
   const int64_t K = 1152;  // Gemma 3 1B's width
   std::mt19937 rng(7);
@@ -89,17 +139,8 @@ int main(int argc, char** argv) {
       std::normal_distribution<float> normal(0.0f, 1.0f);
       std::vector<float> x(static_cast<size_t>(n * K));
       for (float& v : x) v = normal(rng);
-      std::vector<cpu::ActBlock> xq(static_cast<size_t>(n * K / 32));
-      std::vector<float> dsum(xq.size());
-      for (int t = 0; t < n; ++t) cpu::quantize_activations(x.data() + t * K, K, xq.data() + t * K / 32, dsum.data() + t * K / 32);
-      std::vector<float> out(static_cast<size_t>(n * r1));
-      std::vector<double> secs;
-      for (int r = 0; r < reps + 1; ++r) {
-        const auto t0 = std::chrono::steady_clock::now();
-        cpu::fast_matmul_rows(type, w.data(), row_bytes, K, 0, r1, xq.data(), dsum.data(), x.data(), n, out.data(), r1);
-        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        if (r > 0) secs.push_back(s);  // the first pass warms up page tables and frequency
-      }
+      const std::vector<double> secs = device ? time_vulkan(*device, type, w, K, r1, x, n, reps)
+                                              : time_cpu(type, w, row_bytes, K, r1, x, n, reps);
       const double s = median(secs);
       std::printf("%-6s %6d %10.2f %10.2f\n", dtype_name(type), n, r1 * row_bytes / s / 1e9,
                   static_cast<double>(r1) * K * n / s / 1e9);
