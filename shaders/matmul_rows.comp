@@ -16,8 +16,12 @@
 
 layout(local_size_x = WG_SIZE, local_size_y = 1, local_size_z = 1) in;
 
-layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
-layout(std430, set = 0, binding = 1) readonly buffer Weights { uint wt_words[]; };
+layout(set = 0, binding = 0) uniform usamplerBuffer x_words;
+#define X(i) uintBitsToFloat(texelFetch(x_words, int(i)).x)
+// Weights as a texel buffer of 32-bit words: llvmpipe turns a texel fetch into a vector gather, while a
+// storage-buffer load at a per-lane address becomes a scalar loop over the lanes with a branch per lane
+// (measured: loads were ~30x the arithmetic of a Q8_0 matrix-vector product).
+layout(set = 0, binding = 1) uniform usamplerBuffer wt_words;
 layout(std430, set = 0, binding = 2) writeonly buffer Out { float out_data[]; };
 
 layout(push_constant) uniform Params {
@@ -29,7 +33,7 @@ layout(push_constant) uniform Params {
   uint row_bytes;   // byte stride of a weight row
 } p;
 
-#define WT_WORD(i) wt_words[i]
+#define WT_WORD(i) texelFetch(wt_words, int(i)).x
 #include "quant.glsl"
 
 void main() {
@@ -48,7 +52,7 @@ void main() {
       if (t < n_tok) {
         const uint xo = (t0 + t) * p.K + u * WT_UNIT;
         float s = 0.0;
-        [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) s += w[j] * x[xo + j];
+        [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) s += w[j] * X(xo + j);
         acc[t] += s;
       }
     }

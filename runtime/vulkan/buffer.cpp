@@ -18,7 +18,8 @@ Buffer::Buffer(const Context& ctx, uint64_t size, const std::string& name, bool 
   VkBufferCreateInfo bi{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
   bi.size = (size + 16 + 15) / 16 * 16;
   padded_size_ = bi.size;
-  bi.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+  bi.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
+             VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
   bi.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
   VkResult r = vkCreateBuffer(ctx.device(), &bi, nullptr, &buffer_);
   if (r != VK_SUCCESS) throw std::runtime_error("vulkan: cannot create buffer '" + name + "' of " + std::to_string(size) +
@@ -62,7 +63,26 @@ Buffer::Buffer(const Context& ctx, uint64_t size, const std::string& name, bool 
   ctx.set_name(VK_OBJECT_TYPE_BUFFER, reinterpret_cast<uint64_t>(buffer_), name);
 }
 
+VkBufferView Buffer::word_view() const {
+  if (word_view_) return word_view_;
+  const uint64_t words = padded_size_ / 4;
+  if (words > ctx_.limits().maxTexelBufferElements)
+    throw std::runtime_error("vulkan: buffer '" + name_ + "' has " + std::to_string(words) +
+                             " words, more than the device's maxTexelBufferElements (" +
+                             std::to_string(ctx_.limits().maxTexelBufferElements) + ")");
+  VkBufferViewCreateInfo vi{VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO};
+  vi.buffer = buffer_;
+  vi.format = VK_FORMAT_R32_UINT;
+  vi.offset = 0;
+  vi.range = words * 4;
+  VK_CHECK(vkCreateBufferView(ctx_.device(), &vi, nullptr, &word_view_));
+  ctx_.set_name(VK_OBJECT_TYPE_BUFFER_VIEW, reinterpret_cast<uint64_t>(word_view_), name_ + " (words)");
+  return word_view_;
+}
+
 void Buffer::release() {
+  if (word_view_) vkDestroyBufferView(ctx_.device(), word_view_, nullptr);
+  word_view_ = VK_NULL_HANDLE;
   if (mapped_) vkUnmapMemory(ctx_.device(), memory_);
   if (buffer_) vkDestroyBuffer(ctx_.device(), buffer_, nullptr);
   if (memory_) vkFreeMemory(ctx_.device(), memory_, nullptr);

@@ -1,4 +1,4 @@
-// A storage buffer with its own memory. Host-visible when the device offers such memory for it (lavapipe,
+// A storage (and uniform texel) buffer with its own memory. Host-visible when the device offers such memory for it (lavapipe,
 // integrated GPUs); otherwise device-local, filled and read through a staging copy.
 #pragma once
 #include <cstdint>
@@ -21,6 +21,10 @@ class Buffer {
   uint64_t padded_size() const { return padded_size_; }  // what is allocated and bound
   void* mapped() const { return mapped_; }  // nullptr if not host-visible
   const std::string& name() const { return name_; }
+  // A view of the whole (padded) buffer as 32-bit words (R32_UINT), for shaders that read it as a
+  // usamplerBuffer: made on first use, kept with the buffer. Throws when the buffer has more words than the
+  // device's maxTexelBufferElements.
+  VkBufferView word_view() const;
 
  private:
   void release();
@@ -32,6 +36,7 @@ class Buffer {
   VkBuffer buffer_ = VK_NULL_HANDLE;
   VkDeviceMemory memory_ = VK_NULL_HANDLE;
   void* mapped_ = nullptr;
+  mutable VkBufferView word_view_ = VK_NULL_HANDLE;
   uint32_t type_ = 0;       // memory type index
   uint64_t reserved_ = 0;   // bytes accounted in the Context
 };

@@ -20,7 +20,8 @@ Pipeline::Pipeline(const Context& ctx, const std::string& shader_name) : ctx_(ct
 
   std::vector<VkDescriptorSetLayoutBinding> bindings(layout_.n_bindings);
   for (uint32_t i = 0; i < layout_.n_bindings; ++i)
-    bindings[i] = {i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
+    bindings[i] = {i, layout_.is_texel(i) ? VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1,
+                   VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
   VkDescriptorSetLayoutCreateInfo li{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
   li.bindingCount = layout_.n_bindings;
   li.pBindings = bindings.data();

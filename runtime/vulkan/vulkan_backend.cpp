@@ -474,11 +474,13 @@ void VulkanBackend::prepare_step(Step& step, const Graph& g) {
     }
     for (const Dispatch& d : s->node_dispatches.back()) n_sets++, n_descriptors += d.buffers.size();
   }
-  VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, static_cast<uint32_t>(std::max<size_t>(1, n_descriptors))};
+  const uint32_t pool_descriptors = static_cast<uint32_t>(std::max<size_t>(1, n_descriptors));
+  const VkDescriptorPoolSize sizes[] = {{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, pool_descriptors},
+                                        {VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, pool_descriptors}};
   VkDescriptorPoolCreateInfo pi{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
   pi.maxSets = static_cast<uint32_t>(std::max<size_t>(1, n_sets));
-  pi.poolSizeCount = 1;
-  pi.pPoolSizes = &size;
+  pi.poolSizeCount = 2;
+  pi.pPoolSizes = sizes;
   VK_CHECK(vkCreateDescriptorPool(ctx_->device(), &pi, nullptr, &s->pool));
   // Descriptor sets are written once: bindings never change between steps.
   for (auto& dispatches : s->node_dispatches)
@@ -490,15 +492,22 @@ void VulkanBackend::prepare_step(Step& step, const Graph& g) {
       ai.pSetLayouts = &layout;
       VK_CHECK(vkAllocateDescriptorSets(ctx_->device(), &ai, &d.set));
       std::vector<VkDescriptorBufferInfo> infos(d.buffers.size());
+      std::vector<VkBufferView> views(d.buffers.size());
       std::vector<VkWriteDescriptorSet> writes(d.buffers.size());
       for (size_t b = 0; b < d.buffers.size(); ++b) {
-        infos[b] = {d.buffers[b]->handle(), 0, d.buffers[b]->padded_size()};
         writes[b] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
         writes[b].dstSet = d.set;
         writes[b].dstBinding = static_cast<uint32_t>(b);
         writes[b].descriptorCount = 1;
-        writes[b].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-        writes[b].pBufferInfo = &infos[b];
+        if (d.pipeline->layout().is_texel(static_cast<uint32_t>(b))) {
+          views[b] = d.buffers[b]->word_view();
+          writes[b].descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+          writes[b].pTexelBufferView = &views[b];
+        } else {
+          infos[b] = {d.buffers[b]->handle(), 0, d.buffers[b]->padded_size()};
+          writes[b].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+          writes[b].pBufferInfo = &infos[b];
+        }
       }
       vkUpdateDescriptorSets(ctx_->device(), static_cast<uint32_t>(writes.size()), writes.data(), 0, nullptr);
     }
