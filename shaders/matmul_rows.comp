@@ -16,12 +16,11 @@
 
 layout(local_size_x = WG_SIZE, local_size_y = 1, local_size_z = 1) in;
 
-layout(set = 0, binding = 0) uniform usamplerBuffer x_words;
-#define X(i) uintBitsToFloat(texelFetch(x_words, int(i)).x)
-// Weights as a texel buffer of 32-bit words: llvmpipe turns a texel fetch into a vector gather, while a
-// storage-buffer load at a per-lane address becomes a scalar loop over the lanes with a branch per lane
-// (measured: loads were ~30x the arithmetic of a Q8_0 matrix-vector product).
-layout(set = 0, binding = 1) uniform usamplerBuffer wt_words;
+layout(set = 0, binding = 0) uniform usamplerBuffer x_texels;
+// Weights and activations as texel buffers of uvec4: llvmpipe turns a texel fetch into a vector gather,
+// while a storage-buffer load becomes a scalar loop over the lanes with a branch per lane (measured: those
+// loads cost ~30x the arithmetic of a Q8_0 matrix-vector product).
+layout(set = 0, binding = 1) uniform usamplerBuffer wt_texels;
 layout(std430, set = 0, binding = 2) writeonly buffer Out { float out_data[]; };
 
 layout(push_constant) uniform Params {
@@ -33,7 +32,8 @@ layout(push_constant) uniform Params {
   uint row_bytes;   // byte stride of a weight row
 } p;
 
-#define WT_WORD(i) texelFetch(wt_words, int(i)).x
+#define WT_WORD(i) texelFetch(wt_texels, int((i) >> 2))[(i) & 3u]
+#define WT_TEXEL(q) texelFetch(wt_texels, int(q))
 #include "quant.glsl"
 
 void main() {
@@ -52,7 +52,15 @@ void main() {
       if (t < n_tok) {
         const uint xo = (t0 + t) * p.K + u * WT_UNIT;
         float s = 0.0;
-        [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) s += w[j] * X(xo + j);
+#if WT_UNIT % 4 == 0
+        // xo is a multiple of 4 (K and WT_UNIT are): whole texels.
+        [[unroll]] for (uint q = 0u; q < WT_UNIT / 4u; ++q) {
+          const vec4 xv = uintBitsToFloat(texelFetch(x_texels, int(xo / 4u + q)));
+          s += w[4u * q] * xv.x + w[4u * q + 1u] * xv.y + w[4u * q + 2u] * xv.z + w[4u * q + 3u] * xv.w;
+        }
+#else
+        [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) s += w[j] * uintBitsToFloat(texelFetch(x_texels, int((xo + j) / 4u))[(xo + j) & 3u]);
+#endif
         acc[t] += s;
       }
     }

@@ -6,7 +6,7 @@
 # -DSPIRV_CROSS=<spirv-cross> -DSPV=<module.spv> -DNAME=<variant> -DOUT=<header>
 #
 # What the Vulkan backend supports, checked here so a shader that breaks it fails the build: storage buffers
-# and uniform texel buffers (`usamplerBuffer`, read as 32-bit words: the fast path for loads on CPU devices),
+# and uniform texel buffers (`usamplerBuffer` of uvec4 texels: the fast path for loads on CPU devices),
 # all in set 0 at bindings 0..n-1 without gaps; at most one push-constant block of scalars, vectors and arrays
 # of them; a literal workgroup size.
 cmake_minimum_required(VERSION 3.25)
@@ -60,7 +60,7 @@ foreach(kind ssbos textures)
     if(kind STREQUAL "textures")
       string(JSON type GET "${json}" ${kind} ${i} type)
       if(NOT type STREQUAL "usamplerBuffer")
-        fail("'${buffer}' is a ${type}; the only sampled type supported is usamplerBuffer (32-bit words)")
+        fail("'${buffer}' is a ${type}; the only sampled type supported is usamplerBuffer (uvec4 texels)")
       endif()
       math(EXPR texel_mask "${texel_mask} | (1 << ${binding})")
     endif()

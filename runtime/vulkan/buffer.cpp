@@ -63,26 +63,26 @@ Buffer::Buffer(const Context& ctx, uint64_t size, const std::string& name, bool 
   ctx.set_name(VK_OBJECT_TYPE_BUFFER, reinterpret_cast<uint64_t>(buffer_), name);
 }
 
-VkBufferView Buffer::word_view() const {
-  if (word_view_) return word_view_;
-  const uint64_t words = padded_size_ / 4;
-  if (words > ctx_.limits().maxTexelBufferElements)
-    throw std::runtime_error("vulkan: buffer '" + name_ + "' has " + std::to_string(words) +
-                             " words, more than the device's maxTexelBufferElements (" +
+VkBufferView Buffer::texel_view() const {
+  if (texel_view_) return texel_view_;
+  const uint64_t texels = padded_size_ / 16;  // padded_size_ is a multiple of 16
+  if (texels > ctx_.limits().maxTexelBufferElements)
+    throw std::runtime_error("vulkan: buffer '" + name_ + "' has " + std::to_string(texels) +
+                             " 16-byte texels, more than the device's maxTexelBufferElements (" +
                              std::to_string(ctx_.limits().maxTexelBufferElements) + ")");
   VkBufferViewCreateInfo vi{VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO};
   vi.buffer = buffer_;
-  vi.format = VK_FORMAT_R32_UINT;
+  vi.format = VK_FORMAT_R32G32B32A32_UINT;
   vi.offset = 0;
-  vi.range = words * 4;
-  VK_CHECK(vkCreateBufferView(ctx_.device(), &vi, nullptr, &word_view_));
-  ctx_.set_name(VK_OBJECT_TYPE_BUFFER_VIEW, reinterpret_cast<uint64_t>(word_view_), name_ + " (words)");
-  return word_view_;
+  vi.range = texels * 16;
+  VK_CHECK(vkCreateBufferView(ctx_.device(), &vi, nullptr, &texel_view_));
+  ctx_.set_name(VK_OBJECT_TYPE_BUFFER_VIEW, reinterpret_cast<uint64_t>(texel_view_), name_ + " (texels)");
+  return texel_view_;
 }
 
 void Buffer::release() {
-  if (word_view_) vkDestroyBufferView(ctx_.device(), word_view_, nullptr);
-  word_view_ = VK_NULL_HANDLE;
+  if (texel_view_) vkDestroyBufferView(ctx_.device(), texel_view_, nullptr);
+  texel_view_ = VK_NULL_HANDLE;
   if (mapped_) vkUnmapMemory(ctx_.device(), memory_);
   if (buffer_) vkDestroyBuffer(ctx_.device(), buffer_, nullptr);
   if (memory_) vkFreeMemory(ctx_.device(), memory_, nullptr);

@@ -21,10 +21,10 @@ class Buffer {
   uint64_t padded_size() const { return padded_size_; }  // what is allocated and bound
   void* mapped() const { return mapped_; }  // nullptr if not host-visible
   const std::string& name() const { return name_; }
-  // A view of the whole (padded) buffer as 32-bit words (R32_UINT), for shaders that read it as a
-  // usamplerBuffer: made on first use, kept with the buffer. Throws when the buffer has more words than the
-  // device's maxTexelBufferElements.
-  VkBufferView word_view() const;
+  // A view of the whole (padded) buffer as 16-byte texels of four 32-bit words (R32G32B32A32_UINT), for
+  // shaders that read it as a usamplerBuffer: made on first use, kept with the buffer. Throws when the buffer
+  // has more texels than the device's maxTexelBufferElements.
+  VkBufferView texel_view() const;
 
  private:
   void release();
@@ -36,7 +36,7 @@ class Buffer {
   VkBuffer buffer_ = VK_NULL_HANDLE;
   VkDeviceMemory memory_ = VK_NULL_HANDLE;
   void* mapped_ = nullptr;
-  mutable VkBufferView word_view_ = VK_NULL_HANDLE;
+  mutable VkBufferView texel_view_ = VK_NULL_HANDLE;
   uint32_t type_ = 0;       // memory type index
   uint64_t reserved_ = 0;   // bytes accounted in the Context
 };

@@ -13,7 +13,7 @@ namespace vkg::vk {
 // What a pipeline needs to know about a module, reflected from its SPIR-V (not kept by hand).
 struct ShaderLayout {
   uint32_t n_bindings = 0;          // buffers 0..n-1 in set 0: storage buffers, or texel buffers where
-  uint32_t texel_mask = 0;          // bit b is set: binding b is a uniform texel buffer of 32-bit words (R32_UINT)
+  uint32_t texel_mask = 0;          // bit b set: binding b is a uniform texel buffer of 16-byte texels (R32G32B32A32_UINT)
   uint32_t push_constant_bytes = 0;
   uint32_t local_size[3] = {1, 1, 1};
   bool is_texel(uint32_t binding) const { return (texel_mask >> binding) & 1u; }

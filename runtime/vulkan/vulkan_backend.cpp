@@ -500,7 +500,7 @@ void VulkanBackend::prepare_step(Step& step, const Graph& g) {
         writes[b].dstBinding = static_cast<uint32_t>(b);
         writes[b].descriptorCount = 1;
         if (d.pipeline->layout().is_texel(static_cast<uint32_t>(b))) {
-          views[b] = d.buffers[b]->word_view();
+          views[b] = d.buffers[b]->texel_view();
           writes[b].descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
           writes[b].pTexelBufferView = &views[b];
         } else {

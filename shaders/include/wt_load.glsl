@@ -30,9 +30,28 @@ uint wt_u32(uint off) {
 }
 
 // The 16 bytes at even offset off, as 4 little-endian words; byte j is wt_byte(w, j).
+#ifdef WT_TEXEL
+// Texel buffers (WT_TEXEL(q): the 16-byte texel q as a uvec4): the two texels that hold the 16 bytes, then
+// the words picked and shifted in registers. Two fetches instead of four to eight.
+uint wt_pick(uint v[8], uint first, uint k) {  // v[first + k], first in [0, 4), k a constant after unrolling
+  return first == 0u ? v[k] : first == 1u ? v[k + 1u] : first == 2u ? v[k + 2u] : v[k + 3u];
+}
+void wt_load16(uint off, out uint w[4]) {
+  const uvec4 a = WT_TEXEL(off >> 4), b = WT_TEXEL((off >> 4) + 1u);
+  const uint v[8] = uint[8](a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w);
+  const uint first = (off >> 2) & 3u;
+  const bool odd_half = (off & 2u) != 0u;
+  [[unroll]] for (uint k = 0u; k < 4u; ++k) {
+    const uint lo = wt_pick(v, first, k);
+    const uint hi = wt_pick(v, first, k + 1u);
+    w[k] = odd_half ? (lo >> 16) | (hi << 16) : lo;
+  }
+}
+#else
 void wt_load16(uint off, out uint w[4]) {
   [[unroll]] for (uint k = 0u; k < 4u; ++k) w[k] = wt_u32(off + 4u * k);
 }
+#endif
 uint wt_byte(uint w[4], uint j) { return (w[j >> 2] >> ((j & 3u) * 8u)) & 255u; }
 
 // IEEE binary16 -> fp32 (exact for normal, subnormal, inf, nan).
