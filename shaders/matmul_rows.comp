@@ -13,6 +13,9 @@
 #ifndef TOKENS
 #define TOKENS 1  // matmul_rows_<type>: decode; matmul_rows4_<type> (TOKENS=4): prefill
 #endif
+#ifndef ROWS
+#define ROWS 4  // weight rows per invocation: each fetched input value serves ROWS rows
+#endif
 
 layout(local_size_x = WG_SIZE, local_size_y = 1, local_size_z = 1) in;
 
@@ -36,34 +39,47 @@ layout(push_constant) uniform Params {
 #define WT_TEXEL(q) texelFetch(wt_texels, int(q))
 #include "quant.glsl"
 
-void main() {
-  const uint r = gl_WorkGroupID.x * WG_SIZE + gl_LocalInvocationID.x;
-  const uint t0 = gl_WorkGroupID.y * TOKENS;
-  if (r >= p.rows || t0 >= p.n_tokens) return;
-  const uint n_tok = min(uint(TOKENS), p.n_tokens - t0);
-  const uint row_off = r * p.row_bytes;
-  const uint n_units = p.K / WT_UNIT;
-  float acc[TOKENS];
-  [[unroll]] for (uint t = 0u; t < TOKENS; ++t) acc[t] = 0.0;
-  for (uint u = 0u; u < n_units; ++u) {
-    float w[WT_UNIT];
-    wt_dequant_unit(row_off, u, w);
-    [[unroll]] for (uint t = 0u; t < TOKENS; ++t) {
-      if (t < n_tok) {
-        const uint xo = (t0 + t) * p.K + u * WT_UNIT;
-        float s = 0.0;
+// x values [xo, xo + WT_UNIT) of the input.
+void load_x(uint xo, out float xv[WT_UNIT]) {
 #if WT_UNIT % 4 == 0
-        // xo is a multiple of 4 (K and WT_UNIT are): whole texels.
-        [[unroll]] for (uint q = 0u; q < WT_UNIT / 4u; ++q) {
-          const vec4 xv = uintBitsToFloat(texelFetch(x_texels, int(xo / 4u + q)));
-          s += w[4u * q] * xv.x + w[4u * q + 1u] * xv.y + w[4u * q + 2u] * xv.z + w[4u * q + 3u] * xv.w;
-        }
+  // xo is a multiple of 4 (K and WT_UNIT are): whole texels.
+  [[unroll]] for (uint q = 0u; q < WT_UNIT / 4u; ++q) {
+    const vec4 v = uintBitsToFloat(texelFetch(x_texels, int(xo / 4u + q)));
+    xv[4u * q] = v.x, xv[4u * q + 1u] = v.y, xv[4u * q + 2u] = v.z, xv[4u * q + 3u] = v.w;
+  }
 #else
-        [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) s += w[j] * uintBitsToFloat(texelFetch(x_texels, int((xo + j) / 4u))[(xo + j) & 3u]);
+  [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) xv[j] = uintBitsToFloat(texelFetch(x_texels, int((xo + j) / 4u))[(xo + j) & 3u]);
 #endif
-        acc[t] += s;
+}
+
+void main() {
+  const uint r0 = (gl_WorkGroupID.x * WG_SIZE + gl_LocalInvocationID.x) * ROWS;
+  const uint t0 = gl_WorkGroupID.y * TOKENS;
+  if (r0 >= p.rows || t0 >= p.n_tokens) return;
+  const uint n_tok = min(uint(TOKENS), p.n_tokens - t0);
+  const uint n_rows = min(uint(ROWS), p.rows - r0);
+  const uint n_units = p.K / WT_UNIT;
+  float acc[ROWS][TOKENS];
+  [[unroll]] for (uint i = 0u; i < ROWS; ++i)
+    [[unroll]] for (uint t = 0u; t < TOKENS; ++t) acc[i][t] = 0.0;
+  for (uint u = 0u; u < n_units; ++u) {
+    float xv[TOKENS][WT_UNIT];
+    [[unroll]] for (uint t = 0u; t < TOKENS; ++t)
+      if (t < n_tok) load_x((t0 + t) * p.K + u * WT_UNIT, xv[t]);
+    [[unroll]] for (uint i = 0u; i < ROWS; ++i) {
+      if (i < n_rows) {
+        float w[WT_UNIT];
+        wt_dequant_unit((r0 + i) * p.row_bytes, u, w);
+        [[unroll]] for (uint t = 0u; t < TOKENS; ++t) {
+          if (t < n_tok) {
+            float s = 0.0;
+            [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) s += w[j] * xv[t][j];
+            acc[i][t] += s;
+          }
+        }
       }
     }
   }
-  for (uint t = 0u; t < n_tok; ++t) out_data[(t0 + t) * p.out_stride + p.row_offset + r] = acc[t];
+  for (uint i = 0u; i < n_rows; ++i)
+    for (uint t = 0u; t < n_tok; ++t) out_data[(t0 + t) * p.out_stride + p.row_offset + r0 + i] = acc[i][t];
 }
