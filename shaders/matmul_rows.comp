@@ -1,11 +1,11 @@
 #version 450
-// out[t, row_offset + r] = dot(dequant(weight row r), x[t]) with one invocation per row: no shared
-// memory, no barriers. The variant for CPU-type Vulkan devices (lavapipe), where a workgroup barrier is a
-// coroutine switch of every SIMD batch and costs more than the arithmetic it would save; GPUs use
-// matmul.comp. Workgroup (gx, gy) computes rows 64*gx .. 64*gx+63 for tokens TOKENS*gy .. +TOKENS-1: in
-// the prefill variant (TOKENS 4) each dequantized weight unit serves 4 tokens (4 accumulators: few enough
-// registers for lavapipe); decode uses TOKENS 1, as llvmpipe runs the masked-off token iterations anyway.
-// Same bindings and push constants as matmul.comp.
+// out[t, row_offset + r] = dot(dequant(weight row r), x[t]) with one invocation per ROWS x TOKENS tile: no
+// shared memory, no barriers. The variant for CPU-type Vulkan devices (lavapipe), where a workgroup barrier is
+// a coroutine switch of every SIMD batch and costs more than the arithmetic it would save, and where loads
+// are the cost (see the bindings); GPUs use matmul.comp. Workgroup (gx, gy) computes rows 256*gx .. +255 (4
+// per invocation) for tokens TOKENS*gy .. +TOKENS-1: each fetched input value serves 4 rows and, in the
+// prefill variant (TOKENS 4), each dequantized weight unit 4 tokens; decode uses TOKENS 1, as llvmpipe runs
+// masked-off token iterations anyway. Push constants as matmul.comp's.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 
@@ -13,9 +13,7 @@
 #ifndef TOKENS
 #define TOKENS 1  // matmul_rows_<type>: decode; matmul_rows4_<type> (TOKENS=4): prefill
 #endif
-#ifndef ROWS
-#define ROWS 4  // weight rows per invocation: each fetched input value serves ROWS rows
-#endif
+#define ROWS 4  // weight rows per invocation: each fetched input value serves 4 rows
 
 layout(local_size_x = WG_SIZE, local_size_y = 1, local_size_z = 1) in;
 

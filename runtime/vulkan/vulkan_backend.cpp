@@ -13,9 +13,7 @@ namespace vkg::vk {
 namespace {
 
 constexpr uint32_t kMatmulRowsPerGroup = 8;  // shaders/matmul.comp: each workgroup computes 8 rows
-// shaders/matmul_rows.comp: 64 invocations of ROWS rows (matmul_rows_*: 4, matmul_rows4_*: 1).
-constexpr uint32_t kRowsDecodeRowsPerGroup = 64 * 4;
-constexpr uint32_t kRowsPrefillRowsPerGroup = 64 * 1;
+constexpr uint32_t kMatmulRowsRowsPerGroup = 64 * 4;  // shaders/matmul_rows.comp: 64 invocations of 4 rows
 constexpr uint32_t kMaxGroups = 65535;
 
 uint32_t u32(int64_t v) { return static_cast<uint32_t>(v); }
@@ -303,8 +301,7 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(Step& s, const Gra
       const uint32_t tokens_per_group = rows_variant && x.rows() > 1 ? 4 : 1;
       const std::string shader = (rows_variant ? (tokens_per_group == 4 ? "matmul_rows4_" : "matmul_rows_") : "matmul_") +
                                  lower(dtype_name(w.dtype));
-      const uint32_t rows_per_group =
-          rows_variant ? (tokens_per_group == 4 ? kRowsPrefillRowsPerGroup : kRowsDecodeRowsPerGroup) : kMatmulRowsPerGroup;
+      const uint32_t rows_per_group = rows_variant ? kMatmulRowsRowsPerGroup : kMatmulRowsPerGroup;
       for (const WeightChunk& c : weight_chunks(w))
         out_d.push_back(make(shader, {buf(0), c.buffer.get(), out},
                              {u32(x.cols()), u32(c.rows), u32(c.row_begin), u32(w.rows()), u32(x.rows()),
