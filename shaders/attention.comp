@@ -8,6 +8,9 @@
 //   pass 2: tiles of 64 keys: each thread recomputes one key's probability exp(s - M) / L into shared
 //           memory, then accumulates its own output dims (tid + 64k, k < 4) over the tile.
 // Any number of keys; head_dim <= 256 (MAX_HEAD_DIM).
+// attention_texel (TEXEL_KV, CPU devices; head_dim a multiple of 4): q, keys and values read as texel
+// buffers of vec4 (llvmpipe gathers texel fetches; storage-buffer and shared-memory loads are scalar loops
+// over the lanes), the query kept in registers, and each thread of pass 2 owning 4 adjacent dims.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 
@@ -18,9 +21,16 @@
 
 layout(local_size_x = WG_SIZE, local_size_y = 1, local_size_z = 1) in;
 
+#ifdef TEXEL_KV
+layout(set = 0, binding = 0) uniform usamplerBuffer q_texels;
+layout(set = 0, binding = 1) uniform usamplerBuffer k_texels;
+layout(set = 0, binding = 2) uniform usamplerBuffer v_texels;
+#define FETCH4(buf, i) uintBitsToFloat(texelFetch(buf, int(i)))
+#else
 layout(std430, set = 0, binding = 0) readonly buffer Q { float q[]; };
 layout(std430, set = 0, binding = 1) readonly buffer KCache { float k_cache[]; };
 layout(std430, set = 0, binding = 2) readonly buffer VCache { float v_cache[]; };
+#endif
 layout(std430, set = 0, binding = 3) readonly buffer Positions { int positions[]; };
 layout(std430, set = 0, binding = 4) readonly buffer KeyEnd { int key_end[]; };
 layout(std430, set = 0, binding = 5) writeonly buffer Out { float out_data[]; };
@@ -39,7 +49,11 @@ layout(push_constant) uniform Params {
 #include "grid.glsl"
 #include "math.glsl"
 
+#ifdef TEXEL_KV
+vec4 q4[MAX_HEAD_DIM / 4];  // the query, in registers
+#else
 shared float q_sh[MAX_HEAD_DIM];
+#endif
 shared float m_sh[WG_SIZE];
 shared float l_sh[WG_SIZE];
 shared float p_sh[WG_SIZE];
@@ -48,7 +62,13 @@ shared float p_sh[WG_SIZE];
 float score(uint j, uint kv_cols, uint g_off) {
   const uint kb = (j % p.capacity) * kv_cols + g_off;
   float s = 0.0;
+#ifdef TEXEL_KV
+  // Unrolled: constant indices into q4 (a dynamic index would be a per-lane loop on llvmpipe).
+  [[unroll]] for (uint d4 = 0u; d4 < MAX_HEAD_DIM / 4u; ++d4)
+    if (d4 < p.head_dim / 4u) s += dot(q4[d4], FETCH4(k_texels, kb / 4u + d4));
+#else
   for (uint d = 0u; d < p.head_dim; ++d) s += q_sh[d] * k_cache[kb + d];
+#endif
   s *= p.scale;
   if (p.softcap > 0.0) s = p.softcap * safe_tanh(s / p.softcap);
   return s;
@@ -71,8 +91,13 @@ void main() {
   const int end = key_end[t];
   const uint n_keys = end >= lo ? uint(end - lo + 1) : 0u;  // 0 only for a negative position
 
+#ifdef TEXEL_KV
+  [[unroll]] for (uint d4 = 0u; d4 < MAX_HEAD_DIM / 4u; ++d4)
+    q4[d4] = d4 < hd / 4u ? FETCH4(q_texels, q_off / 4u + d4) : vec4(0.0);
+#else
   for (uint d = tid; d < hd; d += WG_SIZE) q_sh[d] = q[q_off + d];
   barrier();
+#endif
 
   // Pass 1: running max and sum of exp per thread, then combined.
   float m = NEG_BIG, l = 0.0;
@@ -98,6 +123,26 @@ void main() {
   const float L = l_sh[0];
 
   // Pass 2: probabilities tile by tile, weighted sum of values.
+#ifdef TEXEL_KV
+  vec4 o4 = vec4(0.0);  // dims 4 * tid .. 4 * tid + 3
+  const bool owns_dims = 4u * tid < hd;
+  for (uint base = 0u; base < n_keys; base += WG_SIZE) {
+    const uint j = base + tid;
+    p_sh[tid] = j < n_keys ? exp(score(uint(lo) + j, kv_cols, g_off) - M) / L : 0.0;
+    barrier();
+    const uint cnt = min(uint(WG_SIZE), n_keys - base);
+    if (owns_dims) {
+      for (uint jj = 0u; jj < cnt; ++jj) {
+        const uint vb = ((uint(lo) + base + jj) % p.capacity) * kv_cols + g_off;
+        o4 += p_sh[jj] * FETCH4(v_texels, vb / 4u + tid);
+      }
+    }
+    barrier();
+  }
+  if (owns_dims) {
+    [[unroll]] for (uint k = 0u; k < 4u; ++k) out_data[q_off + 4u * tid + k] = o4[k];
+  }
+#else
   float o[DIMS_PER_THREAD];
   [[unroll]] for (uint k = 0u; k < DIMS_PER_THREAD; ++k) o[k] = 0.0;
   for (uint base = 0u; base < n_keys; base += WG_SIZE) {
@@ -119,4 +164,5 @@ void main() {
     const uint d = tid + k * WG_SIZE;
     if (d < hd) out_data[q_off + d] = o[k];
   }
+#endif
 }

@@ -325,7 +325,9 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(Step& s, const Gra
     }
     case Op::attention: {
       const auto& p = std::get<AttentionParams>(n.params);
-      out_d.push_back(make("attention", {buf(0), buf(1), buf(2), buf(3), buf(4), out},
+      // CPU devices read q, keys and values as texel buffers (see attention.comp), when head_dim allows.
+      const bool texel = ctx_->info().type == "cpu" && p.head_dim % 4 == 0;
+      out_d.push_back(make(texel ? "attention_texel" : "attention", {buf(0), buf(1), buf(2), buf(3), buf(4), out},
                            {u32(x.rows()), u32(p.n_head), u32(p.n_kv_head), u32(p.head_dim),
                             u32(g.tensor(n.inputs[1]).rows()), f32_bits(p.scale), f32_bits(p.softcap),
                             static_cast<uint32_t>(p.window)},
