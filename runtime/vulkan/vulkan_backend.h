@@ -43,6 +43,9 @@ class VulkanBackend : public Backend {
   };
   struct Step;  // everything prepared for one graph
 
+  static constexpr uint32_t kMaxGroups = 65535;          // workgroups per grid dimension
+  static constexpr uint32_t kMatmulRowsPerGroup = 8;     // shaders/matmul.comp: each workgroup computes 8 rows
+
  private:
   const Pipeline& pipeline(const std::string& name);
   const std::vector<WeightChunk>& weight_chunks(const TensorDesc& t);
@@ -52,7 +55,8 @@ class VulkanBackend : public Backend {
   void prepare_step(Step& s, const Graph& g);
   void check_memory(const Graph& g) const;
   void destroy_step(Step& s) const;
-  std::vector<Dispatch> plan_node(Step& s, const Graph& g, const Node& node);
+  // plan_node.cpp: the dispatches of one node, given where each tensor lives.
+  std::vector<Dispatch> plan_node(const std::vector<const Buffer*>& tensor_buffer, const Graph& g, const Node& node);
   void record(Step& s, const Graph& g);
   void upload(const Buffer& dst, const void* data, uint64_t bytes);
   void download(const Buffer& src, void* data, uint64_t bytes) const;

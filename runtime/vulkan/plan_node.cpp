@@ -1,0 +1,168 @@
+// Which shaders, buffers, push constants and grid each graph op becomes on the Vulkan device: the one place
+// that maps ops to shaders (runtime/ops.h to shaders/*.comp). Recording, barriers and memory are
+// vulkan_backend.cpp's.
+#include <cstring>
+#include <stdexcept>
+
+#include "runtime/vulkan/vulkan_backend.h"
+
+namespace vkg::vk {
+
+namespace {
+
+constexpr uint32_t kMatmulRowsRowsPerGroup = 64 * 4;  // shaders/matmul_rows.comp: 64 invocations of 4 rows
+
+uint32_t u32(int64_t v) { return static_cast<uint32_t>(v); }
+uint32_t f32_bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+uint32_t ceil_div(int64_t a, int64_t b) { return static_cast<uint32_t>((a + b - 1) / b); }
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(const std::vector<const Buffer*>& tensor_buffer,
+                                                           const Graph& g, const Node& n) {
+  // Any weight an op reads as plain fp32 (norm scales; data fed to single-op tests) is expanded once.
+  auto buf = [&](size_t input) {
+    const Buffer* b = tensor_buffer[static_cast<size_t>(n.inputs[input])];
+    return b ? b : &f32_weight(g.tensor(n.inputs[input]));
+  };
+  const Buffer* out = tensor_buffer[static_cast<size_t>(n.output)];
+  // The texel-buffer shaders (CPU devices) need every buffer they read within maxTexelBufferElements (16-byte
+  // texels; 65536 is all the spec promises); otherwise the storage-buffer shaders run.
+  const bool cpu_device = ctx_->info().type == "cpu";
+  auto fits_texels = [&](const Buffer* b) { return b->padded_size() / 16 <= ctx_->limits().maxTexelBufferElements; };
+  const TensorDesc& x = g.tensor(n.inputs[0]);
+  auto make = [&](const std::string& shader, std::vector<const Buffer*> buffers, std::vector<uint32_t> push,
+                  uint32_t gx, uint32_t gy = 1) {
+    Dispatch d;
+    d.pipeline = &pipeline(shader);
+    d.buffers = std::move(buffers);
+    d.push = std::move(push);
+    d.groups[0] = gx;
+    d.groups[1] = gy;
+    if (gx > kMaxGroups && gy == 1) {  // a 1-D grid beyond the limit: 2-D (shaders use linear_group_id)
+      d.groups[0] = kMaxGroups;
+      d.groups[1] = ceil_div(gx, kMaxGroups);
+      gx = d.groups[0];
+      gy = d.groups[1];
+    }
+    if (d.buffers.size() != d.pipeline->layout().n_bindings || d.push.size() * 4 != d.pipeline->layout().push_constant_bytes)
+      throw std::logic_error("node '" + n.name + "': shader '" + shader + "' expects " +
+                             std::to_string(d.pipeline->layout().n_bindings) + " buffers and " +
+                             std::to_string(d.pipeline->layout().push_constant_bytes) + " push bytes, got " +
+                             std::to_string(d.buffers.size()) + " and " + std::to_string(d.push.size() * 4));
+    if (gx == 0 || gx > kMaxGroups || gy > kMaxGroups)
+      throw std::runtime_error("node '" + n.name + "': dispatch of " + std::to_string(gx) + "x" + std::to_string(gy) +
+                               " workgroups exceeds the limit");
+    return d;
+  };
+  std::vector<Dispatch> out_d;
+  switch (n.op) {
+    case Op::embed: {
+      const TensorDesc& table = g.tensor(n.inputs[1]);
+      const std::string shader = "embed_" + lower(dtype_name(table.dtype));
+      for (const WeightChunk& c : weight_chunks(table))
+        out_d.push_back(make(shader, {buf(0), c.buffer.get(), out},
+                             {u32(table.cols()), u32(c.row_begin), u32(c.rows), u32(x.elements()),
+                              u32(row_bytes(table.dtype, table.cols())), f32_bits(std::get<EmbedParams>(n.params).scale)},
+                             u32(x.elements())));
+      break;
+    }
+    case Op::rms_norm: {
+      const TensorDesc& w = g.tensor(n.inputs[1]);
+      const int64_t groups = x.elements() / w.elements();
+      out_d.push_back(make("rms_norm", {buf(0), buf(1), out},
+                           {u32(w.elements()), u32(groups), f32_bits(std::get<RmsNormParams>(n.params).eps)},
+                           u32(groups)));
+      break;
+    }
+    case Op::matmul: {
+      // CPU-type devices (lavapipe) run one row per invocation; GPUs 8 rows per workgroup with a
+      // shared-memory reduction (see the two shaders' comments).
+      const TensorDesc& w = g.tensor(n.inputs[1]);
+      bool rows_variant = cpu_device && fits_texels(buf(0));
+      for (const WeightChunk& c : weight_chunks(w)) rows_variant = rows_variant && fits_texels(c.buffer.get());
+      const uint32_t tokens_per_group = rows_variant && x.rows() > 1 ? 4 : 1;
+      const std::string shader = (rows_variant ? (tokens_per_group == 4 ? "matmul_rows4_" : "matmul_rows_") : "matmul_") +
+                                 lower(dtype_name(w.dtype));
+      const uint32_t rows_per_group = rows_variant ? kMatmulRowsRowsPerGroup : kMatmulRowsPerGroup;
+      for (const WeightChunk& c : weight_chunks(w))
+        out_d.push_back(make(shader, {buf(0), c.buffer.get(), out},
+                             {u32(x.cols()), u32(c.rows), u32(c.row_begin), u32(w.rows()), u32(x.rows()),
+                              u32(row_bytes(w.dtype, w.cols()))},
+                             ceil_div(c.rows, rows_per_group),
+                             rows_variant ? ceil_div(x.rows(), tokens_per_group) : u32(x.rows())));
+      break;
+    }
+    case Op::rope: {
+      const auto& p = std::get<RopeParams>(n.params);
+      out_d.push_back(make("rope", {buf(0), buf(1), &inv_freq(p.head_dim, p.theta), out},
+                           {u32(x.rows()), u32(x.cols()), u32(p.head_dim), f32_bits(p.freq_scale)},
+                           u32(x.rows() * (x.cols() / p.head_dim))));
+      break;
+    }
+    case Op::kv_store: {
+      const TensorDesc& cache = g.tensor(n.output);
+      out_d.push_back(make("kv_store", {buf(0), buf(1), out}, {u32(x.rows()), u32(x.cols()), u32(cache.rows())},
+                           u32(x.rows())));
+      break;
+    }
+    case Op::attention: {
+      const auto& p = std::get<AttentionParams>(n.params);
+      // CPU devices read q, keys and values as texel buffers (see attention.comp), when head_dim allows.
+      const bool texel = cpu_device && p.head_dim % 4 == 0 && fits_texels(buf(0)) && fits_texels(buf(1)) &&
+                         fits_texels(buf(2));
+      out_d.push_back(make(texel ? "attention_texel" : "attention", {buf(0), buf(1), buf(2), buf(3), buf(4), out},
+                           {u32(x.rows()), u32(p.n_head), u32(p.n_kv_head), u32(p.head_dim),
+                            u32(g.tensor(n.inputs[1]).rows()), f32_bits(p.scale), f32_bits(p.softcap),
+                            static_cast<uint32_t>(p.window)},
+                           u32(x.rows() * p.n_head)));
+      break;
+    }
+    case Op::gelu_mul:
+      out_d.push_back(make("gelu_mul", {buf(0), buf(1), out}, {u32(x.elements())}, ceil_div(x.elements(), 256)));
+      break;
+    case Op::add:
+      out_d.push_back(make("add", {buf(0), buf(1), out}, {u32(x.elements()), u32(g.tensor(n.inputs[1]).elements())},
+                           ceil_div(x.elements(), 256)));
+      break;
+    case Op::layer_norm:
+      out_d.push_back(make("layer_norm", {buf(0), buf(1), buf(2), out},
+                           {u32(x.cols()), u32(x.rows()), f32_bits(std::get<LayerNormParams>(n.params).eps)},
+                           u32(x.rows())));
+      break;
+    case Op::gelu:
+      out_d.push_back(make("gelu", {buf(0), out}, {u32(x.elements())}, ceil_div(x.elements(), 256)));
+      break;
+    case Op::avg_pool: {
+      const auto& p = std::get<AvgPoolParams>(n.params);
+      out_d.push_back(make("avg_pool", {buf(0), out}, {u32(x.cols()), u32(p.side), u32(p.kernel)},
+                           ceil_div(g.tensor(n.output).elements(), 256)));
+      break;
+    }
+    case Op::replace_rows:
+      out_d.push_back(make("replace_rows", {buf(0), buf(1), buf(2), out}, {u32(x.elements()), u32(x.cols())},
+                           ceil_div(x.elements(), 256)));
+      break;
+    case Op::softcap:
+      out_d.push_back(make("softcap", {buf(0), out}, {u32(x.elements()), f32_bits(std::get<SoftcapParams>(n.params).cap)},
+                           ceil_div(x.elements(), 256)));
+      break;
+    case Op::argmax:
+      out_d.push_back(make("argmax", {buf(0), out}, {u32(x.rows()), u32(x.cols())}, u32(x.rows())));
+      break;
+    case Op::last_row: break;  // a buffer copy, recorded directly
+    case Op::count_: throw std::logic_error("bad op");
+  }
+  return out_d;
+}
+
+}  // namespace vkg::vk
