@@ -2,6 +2,7 @@
 #include <cmath>
 #include <vector>
 
+#include "runtime/cpu/fp32_math.h"
 #include "runtime/cpu/kernels.h"
 
 namespace vkg::cpu {
@@ -9,7 +10,8 @@ namespace vkg::cpu {
 // For each new token t at position p and query head h (kv head h / (n_head / n_kv_head)):
 //   s_j = scale * q.k_j for keys j in [lo, e], e = key_end[t] (= p when causal), lo = p - window + 1
 //   (sliding) or 0; optional softcap;
-//   out = sum_j softmax(s)_j v_j. Key j lives in ring slot j % capacity. Scores and softmax in fp32.
+//   out = sum_j softmax(s)_j v_j. Key j lives in ring slot j % capacity. Scores and softmax in fp32; the
+//   exponential and the soft-cap's tanh are fp32_math.h's, not libm's, so that every platform gets the same bits.
 void attention(const float* q, int64_t rows, const float* k_cache, const float* v_cache, int64_t capacity,
                const int32_t* positions, const int32_t* key_end, const AttentionParams& p, float* out,
                ThreadPool& pool) {
@@ -27,12 +29,12 @@ void attention(const float* q, int64_t rows, const float* k_cache, const float* 
       for (int64_t j = lo; j <= end; ++j) {
         const float* kv = k_cache + (j % capacity) * kv_cols + g * hd;
         float s = dot_f32(qv, kv, hd) * p.scale;
-        if (p.softcap > 0) s = p.softcap * std::tanh(s / p.softcap);
+        if (p.softcap > 0) s = p.softcap * tanh_f32(s / p.softcap);
         scores[j - lo] = s;
         max_s = std::max(max_s, s);
       }
       float sum = 0;
-      for (float& s : scores) sum += (s = std::exp(s - max_s));
+      for (float& s : scores) sum += (s = exp_f32(s - max_s));
       float* o = out + t * q_cols + h * hd;
       std::fill(o, o + hd, 0.0f);
       for (int64_t j = lo; j <= end; ++j) {

@@ -9,6 +9,7 @@
 
 #include <cmath>
 
+#include "runtime/cpu/fp32_math.h"
 #include "runtime/cpu/kernels.h"
 
 // (This file is compiled once per SIMD target: constants live inside the per-target namespace.)
@@ -47,10 +48,11 @@ HWY_AFTER_NAMESPACE();
 namespace vkg {
 namespace cpu {
 
-// GELU, tanh approximation (gelu_pytorch_tanh): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+// GELU, tanh approximation (gelu_pytorch_tanh): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))); tanh_f32, not
+// libm's tanh, gives the same bits on every platform.
 float gelu_tanh(float x) {
   constexpr float kSqrt2OverPi = 0.7978845608028654f;
-  return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * (x + 0.044715f * x * x * x)));
+  return 0.5f * x * (1.0f + tanh_f32(kSqrt2OverPi * (x + 0.044715f * x * x * x)));
 }
 
 HWY_EXPORT(GeluMul);

@@ -1,12 +1,11 @@
-#include <cmath>
-
+#include "runtime/cpu/fp32_math.h"
 #include "runtime/cpu/kernels.h"
 
 namespace vkg::cpu {
 
 void softcap(const float* x, int64_t n, float cap, float* out) {
-  for (int64_t i = 0; i < n; ++i) out[i] = cap * std::tanh(x[i] / cap);
+  // tanh_f32, not libm's tanh: the same bits on every platform.
+  for (int64_t i = 0; i < n; ++i) out[i] = cap * tanh_f32(x[i] / cap);
 }
-
 
 }  // namespace vkg::cpu

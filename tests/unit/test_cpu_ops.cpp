@@ -9,6 +9,7 @@
 #include <random>
 #include <vector>
 
+#include "runtime/cpu/fp32_math.h"
 #include "runtime/cpu/kernels.h"
 #include "runtime/cpu/quant.h"
 
@@ -44,6 +45,68 @@ TensorDesc f32_weight(const std::vector<float>& data, int64_t rows, int64_t cols
 }  // namespace
 
 TEST_SUITE("cpu_ops") {
+
+// exp_f32 and tanh_f32 must give the same bits on every platform (attention's softmax and soft-cap use them;
+// with libm's expf the fast matmul path gave a different perplexity on Windows, issue 10). Being correctly
+// rounded implies that: each is checked against its double-precision libm twin rounded to fp32, on every 61st
+// float of its range (37 million inputs for exp, subnormal and overflowing results included). Inputs whose
+// result lies within 1e-12 (relative) of the midpoint between two floats are left out: there the double
+// function's last bit could decide the rounding. (glibc's expf fails this at 2744 of the inputs.)
+struct RoundingCheck {
+  int64_t checked = 0, near_midpoint = 0, wrong = 0;
+  float first_wrong = 0;
+};
+
+RoundingCheck check_correctly_rounded(float (*f32)(float), double (*f64)(double), float lo, float hi) {
+  RoundingCheck c;
+  auto check = [&](float x) {
+    const double d = f64(static_cast<double>(x));
+    const float f = static_cast<float>(d);
+    const double below = (static_cast<double>(f) + std::nextafter(f, -INFINITY)) / 2;
+    const double above = (static_cast<double>(f) + std::nextafter(f, INFINITY)) / 2;
+    if (std::min(std::fabs(d - below), std::fabs(d - above)) <= 1e-12 * std::fabs(d)) {
+      ++c.near_midpoint;
+      return;
+    }
+    ++c.checked;
+    const float got = f32(x);
+    if (std::memcmp(&got, &f, sizeof f) != 0 && c.wrong++ == 0) c.first_wrong = x;
+  };
+  const auto bits = [](float v) { uint32_t u; std::memcpy(&u, &v, 4); return u; };
+  for (float end : {lo, hi})  // from -0 down to lo, from +0 up to hi
+    for (uint32_t u = bits(std::copysign(0.0f, end)); u <= bits(end); u += 61) {
+      float x;
+      std::memcpy(&x, &u, 4);
+      check(x);
+    }
+  return c;
+}
+
+TEST_CASE("exp_f32 and tanh_f32: correctly rounded (hence the same on every platform), special values") {
+  const RoundingCheck e = check_correctly_rounded(exp_f32, [](double x) { return std::exp(x); }, -104.0f, 89.0f);
+  INFO("exp: first wrong input " << e.first_wrong);
+  CHECK(e.wrong == 0);
+  CHECK(e.checked > 30000000);
+  CHECK(e.near_midpoint < e.checked / 10000);
+  CHECK(exp_f32(0.0f) == 1.0f);
+  CHECK(exp_f32(-INFINITY) == 0.0f);
+  CHECK(exp_f32(INFINITY) == INFINITY);
+  CHECK(exp_f32(89.0f) == INFINITY);
+  CHECK(exp_f32(-104.0f) == 0.0f);
+  CHECK(exp_f32(-103.0f) > 0.0f);  // a subnormal: 1.4e-45 * 3
+  CHECK(std::isnan(exp_f32(NAN)));
+
+  const RoundingCheck t = check_correctly_rounded(tanh_f32, [](double x) { return std::tanh(x); }, -10.5f, 10.5f);
+  INFO("tanh: first wrong input " << t.first_wrong);
+  CHECK(t.wrong == 0);
+  CHECK(t.checked > 30000000);
+  CHECK(t.near_midpoint < t.checked / 10000);
+  CHECK(tanh_f32(12.0f) == 1.0f);
+  CHECK(tanh_f32(-INFINITY) == -1.0f);
+  CHECK(tanh_f32(1e-30f) == 1e-30f);
+  CHECK(std::signbit(tanh_f32(-0.0f)));
+  CHECK(std::isnan(tanh_f32(NAN)));
+}
   TEST_CASE("gelu_tanh known values (gemma-models.md 7.1)") {
     CHECK(gelu_tanh(1.0f) == doctest::Approx(0.8411920).epsilon(1e-6));
     CHECK(gelu_tanh(-1.0f) == doctest::Approx(-0.1588080).epsilon(1e-6));

@@ -53,7 +53,7 @@ TEST_CASE("quantize_activations: per-32 scale, rounding, block sums") {
   CHECK(q[0].q[17] == 0);
 }
 
-TEST_CASE("fast matmul equals the exact one up to activation quantization (all fast types, 1-13 tokens)") {
+TEST_CASE("fast matmul equals the exact one up to activation quantization (all fast types, 1-64 tokens)") {
   std::mt19937 rng(99);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   ThreadPool pool(2);
@@ -71,7 +71,9 @@ TEST_CASE("fast matmul equals the exact one up to activation quantization (all f
     desc.dtype = t;
     desc.role = TensorRole::weight;
     desc.data = raw.data();
-    for (int64_t n : {1, 3, 4, 7, 13}) {  // 13: a tile of 8, one of 4 and a single token
+    // Tiles of 8 tokens (Q4_0/Q5_0/Q8_0) or 4, then what is left: 8 and 64 exactly whole tiles, 9 and 13 a
+    // rest of 1 and of 4 + 1, 64 a perplexity chunk's prefill.
+    for (int64_t n : {1, 2, 3, 4, 7, 8, 9, 13, 64}) {
       INFO("type " << dtype_name(t) << ", " << n << " tokens");
       std::vector<float> x(static_cast<size_t>(n * K));
       for (float& v : x) v = normal(rng) * (rng() % 8 == 0 ? 20.0f : 1.0f);  // some outliers, as in real activations
