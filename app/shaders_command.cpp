@@ -16,8 +16,10 @@ int shaders_command(const std::vector<std::string>& argv) {
   if (!dir.empty()) std::filesystem::create_directories(dir);
   for (const vk::ShaderCode& s : vk::all_shaders()) {
     const vk::ShaderLayout& l = s.layout;
-    std::printf("%-14s %6zu words, %u buffers, %3u push-constant bytes, local size %ux%ux%u\n",
-                std::string(s.name).c_str(), s.word_count, l.n_bindings, l.push_constant_bytes, l.local_size[0],
+    int texel = 0;
+    for (uint32_t b = 0; b < l.n_bindings; ++b) texel += l.is_texel(b) ? 1 : 0;
+    std::printf("%-20s %6zu words, %u buffers (%d texel), %3u push-constant bytes, local size %ux%ux%u\n",
+                std::string(s.name).c_str(), s.word_count, l.n_bindings, texel, l.push_constant_bytes, l.local_size[0],
                 l.local_size[1], l.local_size[2]);
     if (!dir.empty()) {
       const std::string path = dir + "/" + std::string(s.name) + ".spv";
