@@ -88,7 +88,9 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(const std::vector<
       // CPU-type devices (lavapipe) run one row per invocation; GPUs 8 rows per workgroup with a
       // shared-memory reduction (see the two shaders' comments).
       const TensorDesc& w = g.tensor(n.inputs[1]);
-      bool rows_variant = cpu_device && fits_texels(buf(0));
+      // Element-type rows are read a texel at a time there (quant_f32.glsl, quant_f16.glsl, quant_bf16.glsl).
+      const int64_t texel_values = w.dtype == DType::F32 ? 4 : (w.dtype == DType::F16 || w.dtype == DType::BF16) ? 8 : 1;
+      bool rows_variant = cpu_device && fits_texels(buf(0)) && w.cols() % texel_values == 0;
       for (const WeightChunk& c : weight_chunks(w)) rows_variant = rows_variant && fits_texels(c.buffer.get());
       const uint32_t tokens_per_group = rows_variant && x.rows() > 1 ? 4 : 1;
       const std::string shader = (rows_variant ? (tokens_per_group == 4 ? "matmul_rows4_" : "matmul_rows_") : "matmul_") +

@@ -2,7 +2,9 @@
 //   WT_F32, WT_F16, WT_BF16, WT_Q4_0, WT_Q5_0, WT_Q8_0, WT_Q4_K, WT_Q5_K, WT_Q6_K.
 //
 // Every dequantizer include defines the same interface:
-//   #define WT_UNIT n   values produced per call (1 for element types, 16 for block types); a row of K
+//   #define WT_UNIT n   values produced per call (1 for element types, 16 for block types; where the
+//                       shader reads weights as texels, WT_TEXEL(q) defined: 4 for F32, 8 for F16/BF16,
+//                       one whole texel, so rows must be whole texels there); a row of K
 //                       values has K / WT_UNIT units, and K must be a multiple of WT_UNIT
 //   void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT])
 //                       v[j] = value u * WT_UNIT + j of the row starting at byte row_off of the weight

@@ -1,4 +1,18 @@
-// F16 weights: 2 bytes per value (IEEE binary16), one value per unit.
+// F16 weights: 2 bytes per value (IEEE binary16).
+#ifdef WT_TEXEL
+// Texel buffers: eight values per unit, one aligned texel (the backend uses this only when rows are whole
+// texels: K a multiple of 8).
+#define WT_UNIT 8
+void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
+  const uvec4 t = WT_TEXEL(row_off / 16u + u);
+  [[unroll]] for (uint k = 0u; k < 4u; ++k) {
+    const vec2 h = unpackHalf2x16(t[k]);
+    v[2u * k] = h.x;
+    v[2u * k + 1u] = h.y;
+  }
+}
+#else
+// One value per unit.
 #define WT_UNIT 1
-
 void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) { v[0] = wt_f16(row_off + 2u * u); }
+#endif

@@ -1,4 +1,14 @@
-// F32 weights: 4 bytes per value, one value per unit.
+// F32 weights: 4 bytes per value.
+#ifdef WT_TEXEL
+// Texel buffers: four values per unit, one aligned texel (the backend uses this only when rows are whole
+// texels: K a multiple of 4).
+#define WT_UNIT 4
+void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
+  const vec4 t = uintBitsToFloat(WT_TEXEL(row_off / 16u + u));
+  v[0] = t.x, v[1] = t.y, v[2] = t.z, v[3] = t.w;
+}
+#else
+// One value per unit.
 #define WT_UNIT 1
-
 void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) { v[0] = wt_f32(row_off + 4u * u); }
+#endif

@@ -135,6 +135,21 @@ TEST_SUITE("vulkan_ops") {
       }
   }
 
+  // On CPU devices element-type rows are read a texel (8 F16/BF16 or 4 F32 values) at a time when K allows,
+  // else by the storage-buffer shader: K = 36 takes the texel path for F32 and the fallback for F16/BF16.
+  TEST_CASE("matmul: element types with K not a multiple of 8") {
+    for (DType type : {DType::F32, DType::F16, DType::BF16}) {
+      const std::string type_name = dtype_name(type);
+      CAPTURE(type_name);
+      const int64_t K = 36, N = 70;
+      OpGraph op(2);
+      TensorId x = op.f32("x", {2, K}, random_floats(static_cast<size_t>(2 * K), 3));
+      TensorId w = op.data("w", {N, K}, type, random_weights(type, N, K, 4));
+      op.output = op.graph.add_node(Op::matmul, "matmul", {x, w}, MatmulParams{});
+      compare(op, 2e-4, 1e-4);
+    }
+  }
+
   TEST_CASE("embed: every table type") {
     for (DType type : kWeightTypes) {
       const std::string type_name = dtype_name(type);
