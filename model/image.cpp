@@ -27,7 +27,7 @@ RgbImage decode_image(const uint8_t* data, size_t size, const std::string& name)
   if (!p) {
     const char* why = stbi_failure_reason();
     throw std::runtime_error(name + ": cannot decode image (" + std::string(why ? why : "unknown reason") +
-                             "); supported: JPEG, PNG, BMP, GIF, TGA, PSD, HDR, PIC, PNM");
+                             "); supported: JPEG, PNG, BMP, GIF, TGA, PSD, HDR, PIC");
   }
   RgbImage img;
   img.width = w;

@@ -1,5 +1,5 @@
 // Images for Gemma 3's vision tower: decoding (stb_image: JPEG, PNG, BMP, GIF first frame, TGA, PSD, HDR,
-// PIC, PNM) to 8-bit RGB, and the reference preprocessing of transformers' Gemma3ImageProcessor (PIL
+// PIC) to 8-bit RGB, and the reference preprocessing of transformers' Gemma3ImageProcessor (PIL
 // BILINEAR resize to a square, rescale 1/255, normalize with mean = std = 0.5, channels first).
 #pragma once
 #include <cstdint>
