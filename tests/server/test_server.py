@@ -41,7 +41,9 @@ def start_server():
         sys.stderr.write("server: " + line)
         m = re.search(r"at http://127\.0\.0\.1:(\d+)/v1", line)
         if m:
-            threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()  # keep draining
+            # Keep draining, and keep showing it: a sanitizer report from the server lands here.
+            threading.Thread(target=lambda: [sys.stderr.write("server: " + l) for l in proc.stderr],
+                             daemon=True).start()
             return proc, int(m.group(1))
         if time.time() > deadline:
             break
