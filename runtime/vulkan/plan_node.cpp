@@ -1,6 +1,7 @@
 // Which shaders, buffers, push constants and grid each graph op becomes on the Vulkan device: the one place
 // that maps ops to shaders (runtime/ops.h to shaders/*.comp). Recording, barriers and memory are
 // vulkan_backend.cpp's.
+#include <cctype>
 #include <cstring>
 #include <stdexcept>
 
