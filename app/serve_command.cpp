@@ -1,11 +1,15 @@
 // `vkgemma serve`: an OpenAI-compatible HTTP server (cpp-httplib) on loopback by default. One model, one
 // KV cache: requests take turns in arrival order (a ticket lock), each streaming or not; a chat request that
 // extends the previous conversation reuses its cached tokens. A client that disconnects mid-stream cancels
-// its generation.
+// its generation. SIGINT / SIGTERM stop it cleanly: no new connections, requests in flight finish, exit 0.
 #include <httplib.h>
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
+#include <thread>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -162,6 +166,11 @@ void handle_completion(Server& s, const httplib::Request& req, httplib::Response
 
 }  // namespace
 
+// Set by SIGINT / SIGTERM; a watcher thread (not the handler: stopping the server is not async-signal-safe)
+// sees it and stops the server.
+std::atomic<bool> g_stop_requested{false};
+extern "C" void request_stop(int) { g_stop_requested = true; }
+
 int serve_command(const std::vector<std::string>& argv) {
   Args args(argv, {"--model", "--quant", "--host", "--port", "--backend", "--device", "--threads", "--ctx", "--alias",
                    "--max-queue", "--max-memory"},
@@ -219,7 +228,18 @@ int serve_command(const std::vector<std::string>& argv) {
   std::fprintf(stderr, "serving %s (%s, context %d) at http://%s:%d/v1\n", s.model_name.c_str(),
                s.session->backend().name().c_str(), s.session->context(), host.c_str(), bound);
   std::fflush(stderr);
-  if (!http.listen_after_bind()) throw std::runtime_error("the HTTP server stopped with an error");
+  std::signal(SIGINT, request_stop);
+  std::signal(SIGTERM, request_stop);
+  std::atomic<bool> listening{true};
+  std::thread watcher([&] {
+    while (listening && !g_stop_requested) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (g_stop_requested) http.stop();
+  });
+  const bool ok = http.listen_after_bind();  // returns once stopped, after the requests in flight
+  listening = false;
+  watcher.join();
+  if (!ok && !g_stop_requested) throw std::runtime_error("the HTTP server stopped with an error");
+  std::fprintf(stderr, "server stopped\n");
   return 0;
 }
 
