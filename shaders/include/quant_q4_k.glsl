@@ -11,14 +11,13 @@
 #ifdef WT_TEXEL
 // Texel buffers: blocks are 144 = 9 * 16 bytes and rows whole blocks, so a block's header (d, dmin, the 12
 // scale bytes) is exactly one texel and each 16 quant bytes another: two fetches per unit.
-uint q4k_byte(uvec4 t, uint i) { return (t[i >> 2] >> ((i & 3u) * 8u)) & 255u; }  // i a constant after unrolling
-
 void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
   const uint b = row_off + (u >> 4) * Q4_K_BYTES;
   const uint k = u & 15u;
   const uint s = k >> 1;
   const uvec4 head = WT_TEXEL(b >> 4);
-  const uvec4 qs = WT_TEXEL((b >> 4) + 1u + 2u * (s >> 1) + (k & 1u));
+  const uvec4 q = WT_TEXEL((b >> 4) + 1u + 2u * (s >> 1) + (k & 1u));
+  const uint qs[4] = uint[4](q.x, q.y, q.z, q.w);
   // get_scale_min_k4 over the scale bytes head bytes 4..15, for sub-block s (uniform across lanes).
   uint sc, m;
   if (s < 4u) {
@@ -36,7 +35,7 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
   const uint shift = (s & 1u) * 4u;
   [[unroll]] for (uint j = 0u; j < 16u; ++j) {
     // precise: no fused multiply-add, so the value is bit-exact with the CPU dequantizer.
-    precise float y = d1 * float((q4k_byte(qs, j) >> shift) & 15u) - m1;
+    precise float y = d1 * float((wt_byte(qs, j) >> shift) & 15u) - m1;
     v[j] = y;
   }
 }
