@@ -24,17 +24,8 @@ die() { printf '[fuzz] error: %s\n' "$*" >&2; exit 1; }
 
 # 1. clang with libFuzzer (and the project's own packages: tools/setup.sh).
 PACKAGES=(clang libclang-rt-14-dev)
-missing=()
-for p in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  say "installing Debian packages: ${missing[*]}"
-  $SUDO apt-get update || die "apt-get update failed"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}" || die "apt-get install failed"
-fi
+source tools/debian_packages.sh
+install_debian_packages "${PACKAGES[@]}"
 
 # 2. Build.
 if [ ! -f $BUILD/CMakeCache.txt ]; then

@@ -17,18 +17,8 @@ say() { printf '[setup] %s\n' "$*" >&2; }
 die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
 
 # 1. Debian packages (only when one is missing).
-missing=()
-for p in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then command -v sudo >/dev/null || die "need root (or sudo) to install: ${missing[*]}"; SUDO=sudo; fi
-  say "installing Debian packages: ${missing[*]}"
-  $SUDO apt-get update || die "apt-get update failed: is the network up?"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}" \
-    || die "apt-get install failed for: ${missing[*]}"
-fi
+source tools/debian_packages.sh
+install_debian_packages "${PACKAGES[@]}"
 
 # 2. The project's virtual environment: the default model's package and the OpenAI client for the tests.
 if [ ! -x .venv/bin/python ]; then

@@ -32,16 +32,8 @@ PACKAGES=(g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix mingw-w64-x86-64
           cmake make pkg-config dpkg-dev patch xz-utils
           libvulkan-dev libvulkan-volk-dev nlohmann-json3-dev doctest-dev librenderdoc-dev
           glslang-tools spirv-tools spirv-cross)
-missing=()
-for p in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  say "installing Debian packages: ${missing[*]}"
-  as_root apt-get update || die "apt-get update failed: is the network up?"
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y --no-install-recommends "${missing[@]}" \
-    || die "apt-get install failed for: ${missing[*]}"
-fi
+source tools/debian_packages.sh
+install_debian_packages "${PACKAGES[@]}"
 
 # 2. deb-src entries (apt-get source needs them; Debian 12's default sources have only binary entries).
 if [ -z "$(apt-cache showsrc sentencepiece 2>/dev/null)" ]; then
