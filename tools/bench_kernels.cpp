@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "runtime/backend.h"
+#include "runtime/cpu/aligned_vector.h"
 #include "runtime/cpu/matmul_fast.h"
 #include "runtime/dtype.h"
 #include "tests/unit/random_blocks.h"
@@ -67,7 +68,8 @@ std::vector<double> time_runs(int reps, const std::function<void()>& fn) {
 }
 
 std::vector<double> time_cpu(DType type, const std::vector<uint8_t>& w, int64_t row_bytes, int64_t K, int64_t rows,
-                             const std::vector<float>& x, int n, int reps) {
+                             const std::vector<float>& x_in, int n, int reps) {
+  const cpu::AlignedVector<float> x(x_in.begin(), x_in.end());  // as the backend's activations are
   std::vector<cpu::ActBlock> xq(static_cast<size_t>(n * K / 32));
   std::vector<float> dsum(xq.size());
   for (int t = 0; t < n; ++t)
@@ -126,7 +128,7 @@ int main(int argc, char** argv) {
                 static_cast<long long>(mib));
   }
   std::printf("%-6s %6s %10s %10s\n", "type", "tokens", "GB/s", "GMAC/s");
-  const int64_t K = 1152;  // Gemma 3 1B's width
+  const int64_t K = getenv("VKG_K") ? atoi(getenv("VKG_K")) : 1152;  // Gemma 3 1B's width
   std::mt19937 rng(7);
   for (DType type : types) {
     const DTypeInfo& info = dtype_info(type);

@@ -63,11 +63,11 @@ void CpuBackend::reset_cache() {
 float* CpuBackend::buffer(const Graph& g, TensorId id) {
   const TensorDesc& t = g.tensor(id);
   if (t.role == TensorRole::kv_cache) {
-    std::vector<float>& cache = kv_caches_[t.name];
+    AlignedVector<float>& cache = kv_caches_[t.name];
     if (cache.size() != static_cast<size_t>(t.elements())) cache.assign(static_cast<size_t>(t.elements()), 0.0f);
     return cache.data();
   }
-  std::vector<float>& a = activations_[static_cast<size_t>(id)];
+  AlignedVector<float>& a = activations_[static_cast<size_t>(id)];
   if (a.size() != static_cast<size_t>(t.elements())) a.assign(static_cast<size_t>(t.elements()), 0.0f);
   return a.data();
 }
@@ -76,7 +76,7 @@ const float* CpuBackend::f32_weight(const TensorDesc& t) {
   if (t.dtype == DType::F32) return static_cast<const float*>(t.data);
   auto it = f32_weights_.find(t.data);
   if (it != f32_weights_.end()) return it->second.data();
-  std::vector<float> v(static_cast<size_t>(t.elements()));
+  AlignedVector<float> v(static_cast<size_t>(t.elements()));
   for (int64_t r = 0; r < t.rows(); ++r)
     dequantize_row(t.dtype, static_cast<const uint8_t*>(t.data) + r * row_bytes(t.dtype, t.cols()),
                    v.data() + r * t.cols(), t.cols());
@@ -180,7 +180,7 @@ void CpuBackend::run(const Graph& g, const StepInputs& in) {
       for (TensorId in : node.inputs) {
         const TensorDesc& t = g.tensor(in);
         if (t.role == TensorRole::activation && last_use[static_cast<size_t>(in)] == static_cast<int>(&node - g.nodes().data()))
-          std::vector<float>().swap(activations_[static_cast<size_t>(in)]);
+          AlignedVector<float>().swap(activations_[static_cast<size_t>(in)]);
       }
     if (profiling_)
       profile_.add(profile_key(g, node),
@@ -193,12 +193,13 @@ std::vector<float> CpuBackend::read(const Graph& g, TensorId id) const {
   if (t.role == TensorRole::kv_cache) {
     auto it = kv_caches_.find(t.name);
     if (it == kv_caches_.end()) throw std::runtime_error("cpu backend: no cache '" + t.name + "'");
-    return it->second;
+    return std::vector<float>(it->second.begin(), it->second.end());
   }
   if (g.id() != last_graph_ || static_cast<size_t>(id) >= activations_.size() ||
       activations_[static_cast<size_t>(id)].empty())
     throw std::runtime_error("cpu backend: tensor '" + t.name + "' was not computed by the last run");
-  return activations_[static_cast<size_t>(id)];
+  const AlignedVector<float>& a = activations_[static_cast<size_t>(id)];
+  return std::vector<float>(a.begin(), a.end());
 }
 
 }  // namespace vkg::cpu

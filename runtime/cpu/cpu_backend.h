@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "runtime/backend.h"
+#include "runtime/cpu/aligned_vector.h"
 #include "runtime/cpu/kernels.h"
 #include "runtime/cpu/thread_pool.h"
 
@@ -32,11 +33,11 @@ class CpuBackend : public Backend {
   ThreadPool pool_;
   bool profiling_ = false;
   MatmulMode matmul_mode_ = MatmulMode::fast;
-  std::vector<std::vector<float>> activations_;  // indexed by TensorId of the last graph run
+  std::vector<AlignedVector<float>> activations_;  // indexed by TensorId of the last graph run
   uint64_t last_graph_ = 0;                       // its id: buffers are reused while the graph repeats
   std::map<TensorId, std::vector<int32_t>> i32_inputs_;  // every i32 graph input of this step
-  std::map<std::string, std::vector<float>> kv_caches_;
-  std::map<const void*, std::vector<float>> f32_weights_;
+  std::map<std::string, AlignedVector<float>> kv_caches_;
+  std::map<const void*, AlignedVector<float>> f32_weights_;
 };
 
 }  // namespace vkg::cpu
