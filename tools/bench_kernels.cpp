@@ -5,7 +5,9 @@
 //   --backend vulkan: a one-node matmul graph on the Vulkan device (the shaders the backend picks for it),
 //     timed around Backend::run (upload excluded: weights are uploaded by the warm-up run).
 //
-// Usage: vkgemma_bench_kernels [--backend cpu|vulkan] [--mib 256] [--reps 5] [--tokens 1,8,64] [TYPE...]
+// Usage: vkgemma_bench_kernels [--backend cpu|vulkan] [--mib 256] [--reps 5] [--tokens 1,8,64] [--width 1152]
+//                              [TYPE...]
+// --width is K, the length of a weight row (1152: Gemma 3 1B; 640: 270M).
 // Prints, per type and token count, the median over reps of: weight GB/s and the multiply-adds per second
 // (G MAC/s).
 #include <algorithm>
@@ -95,6 +97,7 @@ std::vector<double> time_vulkan(Backend& device, DType type, const std::vector<u
 
 int main(int argc, char** argv) {
   int64_t mib = 256;
+  int64_t K = 1152;  // Gemma 3 1B's width
   int reps = 5;
   std::vector<int> token_counts = {1, 8, 64};
   std::vector<DType> types;
@@ -107,6 +110,8 @@ int main(int argc, char** argv) {
       reps = std::max(1, std::atoi(argv[++i]));
     } else if (a == "--backend" && i + 1 < argc) {
       backend = argv[++i];
+    } else if (a == "--width" && i + 1 < argc) {
+      K = std::atoll(argv[++i]);
     } else if (a == "--tokens" && i + 1 < argc) {
       token_counts = parse_list(argv[++i]);
     } else {
@@ -128,10 +133,15 @@ int main(int argc, char** argv) {
                 static_cast<long long>(mib));
   }
   std::printf("%-6s %6s %10s %10s\n", "type", "tokens", "GB/s", "GMAC/s");
-  const int64_t K = getenv("VKG_K") ? atoi(getenv("VKG_K")) : 1152;  // Gemma 3 1B's width
   std::mt19937 rng(7);
   for (DType type : types) {
     const DTypeInfo& info = dtype_info(type);
+    if (K % info.block_elems != 0) {
+      std::printf("%-6s skipped: its blocks of %lld do not divide the width %lld\n", info.name,
+                  static_cast<long long>(info.block_elems),
+                  static_cast<long long>(K));
+      continue;
+    }
     const int64_t row_bytes = K / info.block_elems * info.block_bytes;
     const int64_t rows = mib * 1024 * 1024 / row_bytes;
     const std::vector<uint8_t> w = test::random_blocks(type, rows * K / info.block_elems, rng);
