@@ -11,7 +11,9 @@ namespace vkg::vk {
 
 namespace {
 
-constexpr uint32_t kMatmulRowsRowsPerGroup = 64 * 4;  // shaders/matmul_rows.comp: 64 invocations of 4 rows
+// shaders/matmul_rows.comp: 64 invocations, 4 rows per subgroup.
+constexpr uint32_t kMatmulRowsWorkgroup = 64;
+constexpr uint32_t kMatmulRowsPerSubgroup = 4;
 
 uint32_t u32(int64_t v) { return static_cast<uint32_t>(v); }
 uint32_t f32_bits(float f) {
@@ -86,17 +88,21 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(const std::vector<
       break;
     }
     case Op::matmul: {
-      // CPU-type devices (lavapipe) run one row per invocation; GPUs 8 rows per workgroup with a
-      // shared-memory reduction (see the two shaders' comments).
+      // CPU-type devices (lavapipe) run 4 rows per subgroup with a subgroup sum; GPUs 8 rows per workgroup
+      // with a shared-memory reduction (see the two shaders' comments).
       const TensorDesc& w = g.tensor(n.inputs[1]);
       // Element-type rows are read a texel at a time there (quant_f32.glsl, quant_f16.glsl, quant_bf16.glsl).
       const int64_t texel_values = w.dtype == DType::F32 ? 4 : (w.dtype == DType::F16 || w.dtype == DType::BF16) ? 8 : 1;
-      bool rows_variant = cpu_device && fits_texels(buf(0)) && w.cols() % texel_values == 0;
+      // The rows shaders sum a subgroup's lanes: they need subgroup arithmetic and whole subgroups per workgroup.
+      const uint32_t subgroup = ctx_->info().subgroup_size;
+      bool rows_variant = cpu_device && ctx_->info().subgroup_arithmetic && subgroup > 0 &&
+                          kMatmulRowsWorkgroup % subgroup == 0 && fits_texels(buf(0)) && w.cols() % texel_values == 0;
       for (const WeightChunk& c : weight_chunks(w)) rows_variant = rows_variant && fits_texels(c.buffer.get());
       const uint32_t tokens_per_group = rows_variant && x.rows() > 1 ? 4 : 1;
       const std::string shader = (rows_variant ? (tokens_per_group == 4 ? "matmul_rows4_" : "matmul_rows_") : "matmul_") +
                                  lower(dtype_name(w.dtype));
-      const uint32_t rows_per_group = rows_variant ? kMatmulRowsRowsPerGroup : kMatmulRowsPerGroup;
+      const uint32_t rows_per_group = rows_variant ? kMatmulRowsWorkgroup / subgroup * kMatmulRowsPerSubgroup
+                                                   : kMatmulRowsPerGroup;
       for (const WeightChunk& c : weight_chunks(w))
         out_d.push_back(make(shader, {buf(0), c.buffer.get(), out},
                              {u32(x.cols()), u32(c.rows), u32(c.row_begin), u32(w.rows()), u32(x.rows()),
