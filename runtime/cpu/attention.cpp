@@ -1,3 +1,12 @@
+// Grouped-query attention on the CPU, vectorized with Highway and dispatched at run time like the matmul
+// kernels. The query heads that share a KV head are computed together, so each key and value row is loaded
+// once for up to 4 heads (Gemma's groups are 1 to 8 heads), and the value sums of 2 x 8 output dims x 4 heads
+// stay in registers while the keys stream past.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "runtime/cpu/attention.cpp"
+#include <hwy/foreach_target.h>  // must come before highway.h
+#include <hwy/highway.h>
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -5,7 +14,144 @@
 #include "runtime/cpu/fp32_math.h"
 #include "runtime/cpu/kernels.h"
 
-namespace vkg::cpu {
+HWY_BEFORE_NAMESPACE();
+namespace vkg {
+namespace cpu {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+using DF = hn::CappedTag<float, 8>;
+
+// Where one (token, heads) item reads and writes: H query heads of head_dim hd sharing one KV head.
+struct HeadsItem {
+  const float* q;  // H query rows, hd apart
+  float* out;      // H output rows, hd apart
+  const float* k_cache;
+  const float* v_cache;
+  int64_t kv_stride;  // floats between cache rows
+  int64_t capacity;   // ring slots
+  int64_t lo, end;    // keys [lo, end]
+};
+
+// scores[h][j - lo] = scale * q_h . k_j, soft-capped; two accumulators per head hide the FMA latency.
+template <int H>
+void Scores(const HeadsItem& it, int64_t hd, float scale, float softcap, float* scores, int64_t n_keys) {
+  const DF d;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  for (int64_t j = it.lo; j <= it.end; ++j) {
+    const float* k = it.k_cache + (j % it.capacity) * it.kv_stride;
+    hn::Vec<DF> a0[H], a1[H];
+    for (int h = 0; h < H; ++h) a0[h] = hn::Zero(d), a1[h] = hn::Zero(d);
+    int64_t i = 0;
+    for (; i + 2 * N <= hd; i += 2 * N) {
+      const auto k0 = hn::LoadU(d, k + i), k1 = hn::LoadU(d, k + i + N);
+      HWY_UNROLL(4)
+      for (int h = 0; h < H; ++h) {
+        a0[h] = hn::MulAdd(hn::LoadU(d, it.q + h * hd + i), k0, a0[h]);
+        a1[h] = hn::MulAdd(hn::LoadU(d, it.q + h * hd + i + N), k1, a1[h]);
+      }
+    }
+    for (int h = 0; h < H; ++h) {
+      float s = hn::GetLane(hn::SumOfLanes(d, hn::Add(a0[h], a1[h])));
+      for (int64_t r = i; r < hd; ++r) s += it.q[h * hd + r] * k[r];
+      s *= scale;
+      if (softcap > 0) s = softcap * tanh_f32(s / softcap);
+      scores[h * n_keys + (j - it.lo)] = s;
+    }
+  }
+}
+
+// out_h = sum_j p[h][j] v_j: 2 vectors of output dims x H heads in registers per pass over the keys.
+template <int H>
+void WeightedValues(const HeadsItem& it, int64_t hd, const float* p, int64_t n_keys) {
+  const DF d;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  int64_t i = 0;
+  for (; i + 2 * N <= hd; i += 2 * N) {
+    hn::Vec<DF> o0[H], o1[H];
+    for (int h = 0; h < H; ++h) o0[h] = hn::Zero(d), o1[h] = hn::Zero(d);
+    for (int64_t j = it.lo; j <= it.end; ++j) {
+      const float* v = it.v_cache + (j % it.capacity) * it.kv_stride + i;
+      const auto v0 = hn::LoadU(d, v), v1 = hn::LoadU(d, v + N);
+      HWY_UNROLL(4)
+      for (int h = 0; h < H; ++h) {
+        const auto w = hn::Set(d, p[h * n_keys + (j - it.lo)]);
+        o0[h] = hn::MulAdd(w, v0, o0[h]);
+        o1[h] = hn::MulAdd(w, v1, o1[h]);
+      }
+    }
+    for (int h = 0; h < H; ++h) {
+      hn::StoreU(o0[h], d, it.out + h * hd + i);
+      hn::StoreU(o1[h], d, it.out + h * hd + i + N);
+    }
+  }
+  for (; i < hd; ++i)
+    for (int h = 0; h < H; ++h) {
+      float s = 0;
+      for (int64_t j = it.lo; j <= it.end; ++j) s += p[h * n_keys + (j - it.lo)] * it.v_cache[(j % it.capacity) * it.kv_stride + i];
+      it.out[h * hd + i] = s;
+    }
+}
+
+template <int H>
+void Heads(const HeadsItem& it, const AttentionParams& p, std::vector<float>& scores) {
+  const int64_t n_keys = std::max<int64_t>(0, it.end - it.lo + 1);
+  scores.resize(static_cast<size_t>(H * n_keys));
+  Scores<H>(it, p.head_dim, p.scale, p.softcap, scores.data(), n_keys);
+  for (int h = 0; h < H; ++h) {  // softmax in fp32 with fp32_math's exp: the same bits on every platform
+    float* s = scores.data() + h * n_keys;
+    float max_s = -INFINITY;
+    for (int64_t j = 0; j < n_keys; ++j) max_s = std::max(max_s, s[j]);
+    float sum = 0;
+    for (int64_t j = 0; j < n_keys; ++j) sum += (s[j] = exp_f32(s[j] - max_s));
+    for (int64_t j = 0; j < n_keys; ++j) s[j] /= sum;
+  }
+  WeightedValues<H>(it, p.head_dim, scores.data(), n_keys);
+}
+
+void Attention(const float* q, int64_t rows, const float* k_cache, const float* v_cache, int64_t capacity,
+               const int32_t* positions, const int32_t* key_end, const AttentionParams& p, float* out,
+               ThreadPool& pool) {
+  const int64_t hd = p.head_dim, q_cols = int64_t(p.n_head) * hd, kv_cols = int64_t(p.n_kv_head) * hd;
+  const int group = p.n_head / p.n_kv_head;
+  // Heads per item: the whole group (up to 4) when there are enough items to keep every thread busy; in a
+  // decode step of a one-KV-head model, fewer, so that the threads split the heads.
+  int per_item = group % 4 == 0 ? 4 : group % 2 == 0 ? 2 : 1;
+  while (per_item > 1 && rows * p.n_head / per_item < pool.size()) per_item /= 2;
+  const int64_t items_per_row = p.n_head / per_item;
+  pool.parallel_for(rows * items_per_row, [&](int64_t begin, int64_t end) {
+    std::vector<float> scores;
+    for (int64_t item = begin; item < end; ++item) {
+      const int64_t t = item / items_per_row, h0 = (item % items_per_row) * per_item, g = h0 / group;
+      const int64_t pos = positions[t];
+      HeadsItem it;
+      it.q = q + t * q_cols + h0 * hd;
+      it.out = out + t * q_cols + h0 * hd;
+      it.k_cache = k_cache + g * hd;
+      it.v_cache = v_cache + g * hd;
+      it.kv_stride = kv_cols;
+      it.capacity = capacity;
+      it.lo = p.window > 0 ? std::max<int64_t>(0, pos - p.window + 1) : 0;
+      it.end = key_end[t];
+      switch (per_item) {
+        case 4: Heads<4>(it, p, scores); break;
+        case 2: Heads<2>(it, p, scores); break;
+        default: Heads<1>(it, p, scores); break;
+      }
+    }
+  });
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace cpu
+}  // namespace vkg
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace vkg {
+namespace cpu {
+
+HWY_EXPORT(Attention);
 
 // For each new token t at position p and query head h (kv head h / (n_head / n_kv_head)):
 //   s_j = scale * q.k_j for keys j in [lo, e], e = key_end[t] (= p when causal), lo = p - window + 1
@@ -15,35 +161,9 @@ namespace vkg::cpu {
 void attention(const float* q, int64_t rows, const float* k_cache, const float* v_cache, int64_t capacity,
                const int32_t* positions, const int32_t* key_end, const AttentionParams& p, float* out,
                ThreadPool& pool) {
-  const int64_t hd = p.head_dim, q_cols = int64_t(p.n_head) * hd, kv_cols = int64_t(p.n_kv_head) * hd;
-  const int group = p.n_head / p.n_kv_head;
-  pool.parallel_for(rows * p.n_head, [&](int64_t begin, int64_t end) {
-    std::vector<float> scores;
-    for (int64_t item = begin; item < end; ++item) {
-      const int64_t t = item / p.n_head, h = item % p.n_head, g = h / group;
-      const int64_t pos = positions[t], end = key_end[t];
-      const int64_t lo = p.window > 0 ? std::max<int64_t>(0, pos - p.window + 1) : 0;
-      const float* qv = q + t * q_cols + h * hd;
-      scores.resize(static_cast<size_t>(std::max<int64_t>(0, end - lo + 1)));
-      float max_s = -INFINITY;
-      for (int64_t j = lo; j <= end; ++j) {
-        const float* kv = k_cache + (j % capacity) * kv_cols + g * hd;
-        float s = dot_f32(qv, kv, hd) * p.scale;
-        if (p.softcap > 0) s = p.softcap * tanh_f32(s / p.softcap);
-        scores[j - lo] = s;
-        max_s = std::max(max_s, s);
-      }
-      float sum = 0;
-      for (float& s : scores) sum += (s = exp_f32(s - max_s));
-      float* o = out + t * q_cols + h * hd;
-      std::fill(o, o + hd, 0.0f);
-      for (int64_t j = lo; j <= end; ++j) {
-        const float w = scores[j - lo] / sum;
-        const float* vv = v_cache + (j % capacity) * kv_cols + g * hd;
-        for (int64_t d = 0; d < hd; ++d) o[d] += w * vv[d];
-      }
-    }
-  });
+  HWY_DYNAMIC_DISPATCH(Attention)(q, rows, k_cache, v_cache, capacity, positions, key_end, p, out, pool);
 }
 
-}  // namespace vkg::cpu
+}  // namespace cpu
+}  // namespace vkg
+#endif  // HWY_ONCE

@@ -238,9 +238,19 @@ TEST_CASE("exp_f32 and tanh_f32: correctly rounded (hence the same on every plat
   }
 
   TEST_CASE("attention: causal, sliding window, softcap, GQA against an explicit-mask reference") {
-    const int nh = 4, nkv = 2, hd = 8, cap = 32;
+    // Head groups of 2, 4 and 1 query heads per KV head (the kernel computes 4, 2 or 1 heads together);
+    // head_dim 8 (below two vectors: the scalar tail only), 40 (vectors and a tail), 256 (Gemma 3's).
+    struct Shape {
+      int nh, nkv, hd;
+    };
+    for (const Shape shape : {Shape{4, 2, 8}, Shape{8, 2, 40}, Shape{4, 1, 256}, Shape{3, 3, 24}})
     for (int window : {0, 4})
       for (float cap_s : {0.0f, 5.0f}) {
+        CAPTURE(shape.nh);
+        CAPTURE(shape.hd);
+        CAPTURE(window);
+        CAPTURE(cap_s);
+        const int nh = shape.nh, nkv = shape.nkv, hd = shape.hd, cap = 32;
         AttentionParams p{nh, nkv, hd, 0.35f, cap_s, window};
         const int total = 20;  // keys at positions 0..19 in the cache
         auto kc = random_vector(cap * nkv * hd, 8), vc = random_vector(cap * nkv * hd, 9);
