@@ -2,8 +2,8 @@
 // dispatched at run time, so a baseline x86-64 build still uses AVX2 on a CPU that has it.
 //
 // Integer dot products: every weight format is unpacked to 32 values per activation block, as signed bytes
-// (Q8_0 as stored; Q4_0: q - 8, Q5_0: q - 16, Q6_K: q - 32) or, for Q4_K, as unsigned nibbles whose mins
-// are applied once per super-block through the activation blocks' d * sum. Products are summed in pairs to
+// (Q8_0 as stored; Q6_K: q - 32) or as unsigned quants whose offset or mins are applied once per block through
+// the activation blocks' d * sum (Q4_0: q, offset 8; Q5_0: q, offset 16; Q4_K: nibbles and its mins). Products are summed in pairs to
 // int16 and then, weighted by the sub-block scale (1, or Q6_K's 8-bit scales), in pairs to int32 (x86:
 // pmaddubsw on |w| and x with w's sign, then pmaddwd; no overflow: |pair| <= 2 * 128 * 127 < 32768). The
 // int32 sums of a block are exact; they are converted to fp32 and accumulated with the block's scale in
@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstring>
+#include <vector>
 
 #include "runtime/cpu/matmul_fast.h"
 #include "runtime/cpu/quant.h"
@@ -170,64 +171,91 @@ void RowsQ8_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, f
     for (int t = 0; t < T; ++t) res[r * T + t] = Total(acc[r][t]);
 }
 
-// Q4_0 and Q5_0: quants (low nibble = values 0..15, high nibble = values 16..31, Q5_0's 5th bits from qh)
-// minus the offset (8 or 16), as signed bytes.
+// Q4_0 and Q5_0: the quants (low nibble = values 0..15, high nibble = values 16..31, Q5_0's 5th bits from qh)
+// stay unsigned, u in [0, 16) or [0, 32), and go straight into the unsigned operand of the byte dot product;
+// the offset (8 or 16) comes back once per block as offset * d_w * (d_x * sum of the block's activation quants):
+//   d_w d_x sum_i (u_i - offset) q_i = d_w d_x (u . q) - offset * d_w * xsum,  xsum = d_x sum_i q_i.
+// That saves the |w| and sign(x, w) of the signed form (one per token per block). xsum_tile is the tile's
+// xsum transposed, [K/32][T], so that for a full tile the offset term is one vector multiply-add per block.
+// (The scale products d_w d_x as one vector multiply per block, broadcast per token by a lane permute,
+// measured 15 % slower than a scalar multiply and broadcast.)
 template <int R, int T, bool kQ5>
-void RowsQ4Q5_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, float* res) {
+void RowsQ4Q5_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, const float* xsum_tile, float* res) {
   alignas(32) static constexpr uint8_t kByteOfBit[32] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
                                                          2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3};
   alignas(32) static constexpr uint8_t kBitInByte[32] = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128,
                                                          1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
   constexpr size_t N = HWY_MIN(size_t{32}, HWY_LANES(uint8_t));
   constexpr size_t P = 32 / N;
+  constexpr float kOffset = kQ5 ? 16.0f : 8.0f;
+  // The offset term: vectors over the tile's tokens when they fill whole vectors, else scalars.
+  constexpr size_t NF = N / 4;  // lanes of DF
+  constexpr bool kVectorSums = T % NF == 0;
+  constexpr int kSumVecs = kVectorSums ? static_cast<int>(T / NF) : 1;
+  const DF dsum;
   const DU8 du8;
+  const VI16 ones = hn::Set(DI16(), 1);
   const VU8 low4 = hn::Set(du8, 0x0F);
-  const VU8 offset8 = hn::Set(du8, 8), high4 = hn::Set(du8, 0xF0);
+  const VU8 bit5 = hn::Set(du8, 0x10);
   const size_t bytes = kQ5 ? sizeof(block_q5_0) : sizeof(block_q4_0);
   const size_t qs_off = kQ5 ? offsetof(block_q5_0, qs) : offsetof(block_q4_0, qs);
   VF acc[R][T];
-  for (int r = 0; r < R; ++r)
-    for (int t = 0; t < T; ++t) acc[r][t] = hn::Zero(DF());
+  hn::Vec<decltype(dsum)> sums_v[R][kSumVecs];
+  float sums_s[R][T];
+  for (int r = 0; r < R; ++r) {
+    for (int t = 0; t < T; ++t) acc[r][t] = hn::Zero(DF()), sums_s[r][t] = 0.0f;
+    for (int c = 0; c < kSumVecs; ++c) sums_v[r][c] = hn::Zero(dsum);
+  }
   for (int64_t b = 0; b < K / 32; ++b) {
-    VI8 w[R][P];
-    VU8 aw[R][P];
+    VU8 u[R][P];
     float dw[R];
     for (int r = 0; r < R; ++r) {
       const uint8_t* blk = rows[r] + b * bytes;
       dw[r] = LoadHalf(blk);  // d is the first field of both
       const uint8_t* qs = blk + qs_off;
-      VU8 u[P];
       if constexpr (N == 32) {
         const hn::Half<DU8> dh;
         const auto v = hn::LoadU(dh, qs);
-        u[0] = hn::And(hn::Combine(du8, hn::ShiftRight<4>(v), v), low4);
+        u[r][0] = hn::And(hn::Combine(du8, hn::ShiftRight<4>(v), v), low4);
       } else {
         const VU8 v = hn::LoadU(du8, qs);
-        u[0] = hn::And(v, low4);
-        u[1] = hn::ShiftRight<4>(v);
+        u[r][0] = hn::And(v, low4);
+        u[r][1] = hn::ShiftRight<4>(v);
       }
       if constexpr (kQ5) {
-        // q - 16 as a signed byte is the nibble with 0xF0 set where the 5th bit is clear (and the nibble
-        // itself where it is set): one OR instead of setting the bit and subtracting.
         uint32_t qh;
         std::memcpy(&qh, blk + offsetof(block_q5_0, qh), sizeof qh);
         const VU8 hbytes = hn::BitCast(du8, hn::Set(hn::Repartition<uint32_t, DU8>(), qh));
         for (size_t p = 0; p < P; ++p) {
           const VU8 sel = hn::TableLookupBytes(hbytes, hn::LoadU(du8, kByteOfBit + p * N));
-          u[p] = hn::Or(u[p], hn::IfThenZeroElse(hn::TestBit(sel, hn::LoadU(du8, kBitInByte + p * N)), high4));
+          u[r][p] = hn::Or(u[r][p], hn::IfThenElseZero(hn::TestBit(sel, hn::LoadU(du8, kBitInByte + p * N)), bit5));
         }
-      } else {
-        for (size_t p = 0; p < P; ++p) u[p] = hn::Sub(u[p], offset8);  // wraps to the signed value
       }
-      for (size_t p = 0; p < P; ++p) {
-        w[r][p] = hn::BitCast(DI8(), u[p]);
-        aw[r][p] = AbsW(w[r][p]);
+      if constexpr (kVectorSums) {
+        const auto dwv = hn::Set(dsum, dw[r]);
+        for (int c = 0; c < kSumVecs; ++c)
+          sums_v[r][c] = hn::MulAdd(dwv, hn::LoadU(dsum, xsum_tile + b * T + c * NF), sums_v[r][c]);
+      } else {
+        for (int t = 0; t < T; ++t) sums_s[r][t] += dw[r] * xsum_tile[b * T + t];
       }
     }
-    DotBlock<R, T, P>(w, aw, dw, x, b, acc);
+    HWY_UNROLL(8)
+    for (int t = 0; t < T; ++t) {
+      const ActBlock& a = x[t][b];
+      VI8 xv[P];
+      for (size_t p = 0; p < P; ++p) xv[p] = hn::LoadU(DI8(), a.q + p * N);
+      for (int r = 0; r < R; ++r) {
+        VI32 s = DotU(u[r][0], xv[0], ones);
+        for (size_t p = 1; p < P; ++p) s = hn::Add(s, DotU(u[r][p], xv[p], ones));
+        acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s), hn::Set(DF(), dw[r] * a.d), acc[r][t]);
+      }
+    }
   }
-  for (int r = 0; r < R; ++r)
-    for (int t = 0; t < T; ++t) res[r * T + t] = Total(acc[r][t]);
+  for (int r = 0; r < R; ++r) {
+    if constexpr (kVectorSums)
+      for (int c = 0; c < kSumVecs; ++c) hn::StoreU(sums_v[r][c], dsum, sums_s[r] + c * NF);
+    for (int t = 0; t < T; ++t) res[r * T + t] = Total(acc[r][t]) - kOffset * sums_s[r][t];
+  }
 }
 
 // The mins term, -sum_j dmin * m_j * (d_j * sum of sub-block j's quants), runs as one 8-lane multiply-add
@@ -413,11 +441,11 @@ void RowFloat(const uint8_t* row, int64_t K, const float* const* x, float* res) 
 
 template <int R, int T>
 void RowsAny(DType type, const uint8_t* const* rows, int64_t K, const ActBlock* const* xq, const float* const* xs,
-             const float* const* xf, float* res) {
+             const float* xsum_tile, const float* const* xf, float* res) {
   switch (type) {
     case DType::Q8_0: return RowsQ8_0<R, T>(rows, K, xq, res);
-    case DType::Q4_0: return RowsQ4Q5_0<R, T, false>(rows, K, xq, res);
-    case DType::Q5_0: return RowsQ4Q5_0<R, T, true>(rows, K, xq, res);
+    case DType::Q4_0: return RowsQ4Q5_0<R, T, false>(rows, K, xq, xsum_tile, res);
+    case DType::Q5_0: return RowsQ4Q5_0<R, T, true>(rows, K, xq, xsum_tile, res);
     case DType::Q4_K: return RowsQ4_K<R, T>(rows, K, xq, xs, res);
     case DType::Q6_K: return RowsQ6_K<R, T>(rows, K, xq, res);
     case DType::F32:
@@ -439,6 +467,9 @@ void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, i
   constexpr int64_t kRowGroup = 16;
   const bool wide_tiles = type == DType::Q4_0 || type == DType::Q5_0 || type == DType::Q8_0 || type == DType::Q4_K;
   const int64_t nb = K / 32;
+  const bool transposed_sums = type == DType::Q4_0 || type == DType::Q5_0;
+  thread_local std::vector<float> xsum_tile;  // reused: no allocation per call
+  if (transposed_sums) xsum_tile.resize(static_cast<size_t>(nb * kTile));
   for (int64_t g0 = r0; g0 < r1; g0 += kRowGroup) {
     const int64_t g1 = std::min(r1, g0 + kRowGroup);
     for (int64_t t0 = 0; t0 < n_tokens;) {
@@ -452,17 +483,20 @@ void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, i
         xss[t] = xdsum ? xdsum + (t0 + t) * nb : nullptr;
         xfs[t] = xf ? xf + (t0 + t) * K : nullptr;
       }
+      if (transposed_sums)  // the tile's d * sum(q) per block, [nb][T] (see RowsQ4Q5_0)
+        for (int64_t b = 0; b < nb; ++b)
+          for (int t = 0; t < T; ++t) xsum_tile[static_cast<size_t>(b * T + t)] = xss[t][b];
       float res[kTile];
       // One weight row per call (the kernels take R rows, but pairs measured 25-35% slower streaming Q4_0/Q5_0
       // from memory on Zen 3, and no faster for the other types).
       for (int64_t r = g0; r < g1; ++r) {
         const uint8_t* row = weights + r * stride;
         switch (T) {
-          case 1: RowsAny<1, 1>(type, &row, K, xqs, xss, xfs, res); break;
-          case 2: RowsAny<1, 2>(type, &row, K, xqs, xss, xfs, res); break;
-          case 3: RowsAny<1, 3>(type, &row, K, xqs, xss, xfs, res); break;
-          case 4: RowsAny<1, 4>(type, &row, K, xqs, xss, xfs, res); break;
-          default: RowsAny<1, kTile>(type, &row, K, xqs, xss, xfs, res); break;
+          case 1: RowsAny<1, 1>(type, &row, K, xqs, xss, xsum_tile.data(), xfs, res); break;
+          case 2: RowsAny<1, 2>(type, &row, K, xqs, xss, xsum_tile.data(), xfs, res); break;
+          case 3: RowsAny<1, 3>(type, &row, K, xqs, xss, xsum_tile.data(), xfs, res); break;
+          case 4: RowsAny<1, 4>(type, &row, K, xqs, xss, xsum_tile.data(), xfs, res); break;
+          default: RowsAny<1, kTile>(type, &row, K, xqs, xss, xsum_tile.data(), xfs, res); break;
         }
         for (int t = 0; t < T; ++t) out[(t0 + t) * ldo + r] = res[t];
       }
