@@ -14,6 +14,7 @@ namespace {
 // shaders/matmul_rows.comp: 64 invocations, 4 rows per subgroup.
 constexpr uint32_t kMatmulRowsWorkgroup = 64;
 constexpr uint32_t kMatmulRowsPerSubgroup = 4;
+constexpr uint32_t kRmsNormWorkgroup = 128;  // shaders/rms_norm.comp
 
 uint32_t u32(int64_t v) { return static_cast<uint32_t>(v); }
 uint32_t f32_bits(float f) {
@@ -42,6 +43,11 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(const std::vector<
   // texels; 65536 is all the spec promises); otherwise the storage-buffer shaders run.
   const bool cpu_device = ctx_->info().type == "cpu";
   auto fits_texels = [&](const Buffer* b) { return b->padded_size() / 16 <= ctx_->limits().maxTexelBufferElements; };
+  // The CPU-device shaders that sum a subgroup's lanes need subgroup arithmetic and whole subgroups per
+  // workgroup (64 and 128 invocations).
+  const uint32_t subgroup = ctx_->info().subgroup_size;
+  const bool subgroup_texels = cpu_device && ctx_->info().subgroup_arithmetic && subgroup > 0 &&
+                               kMatmulRowsWorkgroup % subgroup == 0;
   const TensorDesc& x = g.tensor(n.inputs[0]);
   auto make = [&](const std::string& shader, std::vector<const Buffer*> buffers, std::vector<uint32_t> push,
                   uint32_t gx, uint32_t gy = 1) {
@@ -82,9 +88,11 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(const std::vector<
     case Op::rms_norm: {
       const TensorDesc& w = g.tensor(n.inputs[1]);
       const int64_t groups = x.elements() / w.elements();
-      out_d.push_back(make("rms_norm", {buf(0), buf(1), out},
+      // CPU devices: one subgroup per group, texel reads (see rms_norm.comp).
+      const bool texel = subgroup_texels && w.elements() % 4 == 0 && fits_texels(buf(0)) && fits_texels(buf(1));
+      out_d.push_back(make(texel ? "rms_norm_texel" : "rms_norm", {buf(0), buf(1), out},
                            {u32(w.elements()), u32(groups), f32_bits(std::get<RmsNormParams>(n.params).eps)},
-                           u32(groups)));
+                           texel ? ceil_div(groups, kRmsNormWorkgroup / subgroup) : u32(groups)));
       break;
     }
     case Op::matmul: {
@@ -93,10 +101,7 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(const std::vector<
       const TensorDesc& w = g.tensor(n.inputs[1]);
       // Element-type rows are read a texel at a time there (quant_f32.glsl, quant_f16.glsl, quant_bf16.glsl).
       const int64_t texel_values = w.dtype == DType::F32 ? 4 : (w.dtype == DType::F16 || w.dtype == DType::BF16) ? 8 : 1;
-      // The rows shaders sum a subgroup's lanes: they need subgroup arithmetic and whole subgroups per workgroup.
-      const uint32_t subgroup = ctx_->info().subgroup_size;
-      bool rows_variant = cpu_device && ctx_->info().subgroup_arithmetic && subgroup > 0 &&
-                          kMatmulRowsWorkgroup % subgroup == 0 && fits_texels(buf(0)) && w.cols() % texel_values == 0;
+      bool rows_variant = subgroup_texels && fits_texels(buf(0)) && w.cols() % texel_values == 0;
       for (const WeightChunk& c : weight_chunks(w)) rows_variant = rows_variant && fits_texels(c.buffer.get());
       const uint32_t tokens_per_group = rows_variant && x.rows() > 1 ? 4 : 1;
       const std::string shader = (rows_variant ? (tokens_per_group == 4 ? "matmul_rows4_" : "matmul_rows_") : "matmul_") +
