@@ -391,6 +391,35 @@ void RowsQ6_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, f
     for (int t = 0; t < T; ++t) res[r * T + t] = Total(acc[r][t]);
 }
 
+// Weight values [i, i + lanes) of an F32 / F16 / BF16 row as fp32, and value k alone.
+template <DType type>
+HWY_INLINE VF LoadFloats(DF df, const uint8_t* row, int64_t i) {
+  if constexpr (type == DType::F32) {
+    return hn::LoadU(df, reinterpret_cast<const float*>(row) + i);
+  } else if constexpr (type == DType::F16) {
+    const hn::Rebind<hwy::float16_t, DF> dh;
+    return hn::PromoteTo(df, hn::LoadU(dh, reinterpret_cast<const hwy::float16_t*>(row) + i));
+  } else {
+    const hn::Rebind<uint16_t, DF> du16;
+    const hn::Rebind<uint32_t, DF> du32;
+    const auto u = hn::PromoteTo(du32, hn::LoadU(du16, reinterpret_cast<const uint16_t*>(row) + i));
+    return hn::BitCast(df, hn::ShiftLeft<16>(u));
+  }
+}
+
+template <DType type>
+HWY_INLINE float FloatAt(const uint8_t* row, int64_t k) {
+  if constexpr (type == DType::F32) {
+    float v;
+    std::memcpy(&v, row + 4 * k, 4);
+    return v;
+  } else {
+    uint16_t h;
+    std::memcpy(&h, row + 2 * k, 2);
+    return type == DType::F16 ? fp16_to_fp32(h) : bf16_to_fp32(h);
+  }
+}
+
 // F32 / F16 / BF16 rows: converted to fp32 in registers, fp32 fused multiply-adds, two accumulators per
 // token so that decode (T = 1) is not bound by the add latency.
 // The weight type is a template parameter: a run-time switch inside the loop (GCC kept it there) halved the
@@ -398,25 +427,12 @@ void RowsQ6_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, f
 template <int T, DType type>
 void RowFloat(const uint8_t* row, int64_t K, const float* const* x, float* res) {
   const DF df;
-  const size_t NF = hn::Lanes(df);
-  auto load_w = [&](int64_t i) -> VF {
-    if constexpr (type == DType::F32) {
-      return hn::LoadU(df, reinterpret_cast<const float*>(row) + i);
-    } else if constexpr (type == DType::F16) {
-      const hn::Rebind<hwy::float16_t, DF> dh;
-      return hn::PromoteTo(df, hn::LoadU(dh, reinterpret_cast<const hwy::float16_t*>(row) + i));
-    } else {
-      const hn::Rebind<uint16_t, DF> du16;
-      const hn::Rebind<uint32_t, DF> du32;
-      const auto u = hn::PromoteTo(du32, hn::LoadU(du16, reinterpret_cast<const uint16_t*>(row) + i));
-      return hn::BitCast(df, hn::ShiftLeft<16>(u));
-    }
-  };
+  const int64_t NF = static_cast<int64_t>(hn::Lanes(df));
   VF acc0[T], acc1[T];
   for (int t = 0; t < T; ++t) acc0[t] = hn::Zero(df), acc1[t] = hn::Zero(df);
   int64_t i = 0;
-  for (; i + 2 * static_cast<int64_t>(NF) <= K; i += 2 * NF) {
-    const VF w0 = load_w(i), w1 = load_w(i + NF);
+  for (; i + 2 * NF <= K; i += 2 * NF) {
+    const VF w0 = LoadFloats<type>(df, row, i), w1 = LoadFloats<type>(df, row, i + NF);
     for (int t = 0; t < T; ++t) {
       acc0[t] = hn::MulAdd(w0, hn::LoadU(df, x[t] + i), acc0[t]);
       acc1[t] = hn::MulAdd(w1, hn::LoadU(df, x[t] + i + NF), acc1[t]);
@@ -424,18 +440,37 @@ void RowFloat(const uint8_t* row, int64_t K, const float* const* x, float* res) 
   }
   for (int t = 0; t < T; ++t) {
     float s = Total(hn::Add(acc0[t], acc1[t]));
-    for (int64_t k = i; k < K; ++k) {
-      float wk;
-      uint16_t h;
-      if (type == DType::F32) {
-        std::memcpy(&wk, row + 4 * k, 4);
-      } else {
-        std::memcpy(&h, row + 2 * k, 2);
-        wk = type == DType::F16 ? fp16_to_fp32(h) : bf16_to_fp32(h);
-      }
-      s += wk * x[t][k];
-    }
+    for (int64_t k = i; k < K; ++k) s += FloatAt<type>(row, k) * x[t][k];
     res[t] = s;
+  }
+}
+
+// Prefill tile for F32 / F16 / BF16: 2 rows x 4 tokens, one accumulator each. Each loaded input vector serves
+// both rows: 6 loads per 8 multiply-adds instead of the 1 x 4 tile's 10.
+template <DType type>
+void RowPairFloat4(const uint8_t* row0, const uint8_t* row1, int64_t K, const float* const* x, float* res) {
+  constexpr int T = 4;
+  const DF df;
+  const int64_t NF = static_cast<int64_t>(hn::Lanes(df));
+  VF acc0[T], acc1[T];
+  for (int t = 0; t < T; ++t) acc0[t] = hn::Zero(df), acc1[t] = hn::Zero(df);
+  int64_t i = 0;
+  for (; i + NF <= K; i += NF) {
+    const VF w0 = LoadFloats<type>(df, row0, i), w1 = LoadFloats<type>(df, row1, i);
+    for (int t = 0; t < T; ++t) {
+      const VF xv = hn::LoadU(df, x[t] + i);
+      acc0[t] = hn::MulAdd(w0, xv, acc0[t]);
+      acc1[t] = hn::MulAdd(w1, xv, acc1[t]);
+    }
+  }
+  for (int t = 0; t < T; ++t) {
+    float s0 = Total(acc0[t]), s1 = Total(acc1[t]);
+    for (int64_t k = i; k < K; ++k) {
+      s0 += FloatAt<type>(row0, k) * x[t][k];
+      s1 += FloatAt<type>(row1, k) * x[t][k];
+    }
+    res[t] = s0;
+    res[T + t] = s1;
   }
 }
 
@@ -468,6 +503,7 @@ void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, i
   const bool wide_tiles = type == DType::Q4_0 || type == DType::Q5_0 || type == DType::Q8_0 || type == DType::Q4_K;
   const int64_t nb = K / 32;
   const bool transposed_sums = type == DType::Q4_0 || type == DType::Q5_0;
+  const bool float_pairs = type == DType::F32 || type == DType::F16 || type == DType::BF16;
   thread_local std::vector<float> xsum_tile;  // reused: no allocation per call
   if (transposed_sums) xsum_tile.resize(static_cast<size_t>(nb * kTile));
   for (int64_t g0 = r0; g0 < r1; g0 += kRowGroup) {
@@ -486,10 +522,24 @@ void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, i
       if (transposed_sums)  // the tile's d * sum(q) per block, [nb][T] (see RowsQ4Q5_0)
         for (int64_t b = 0; b < nb; ++b)
           for (int t = 0; t < T; ++t) xsum_tile[static_cast<size_t>(b * T + t)] = xss[t][b];
-      float res[kTile];
+      float res[2 * kTile];
       // One weight row per call (the kernels take R rows, but pairs measured 25-35% slower streaming Q4_0/Q5_0
       // from memory on Zen 3, and no faster for the other types).
-      for (int64_t r = g0; r < g1; ++r) {
+      int64_t r = g0;
+      if (float_pairs && T == 4)
+        for (; r + 1 < g1; r += 2) {
+          const uint8_t* row = weights + r * stride;
+          switch (type) {
+            case DType::F32: RowPairFloat4<DType::F32>(row, row + stride, K, xfs, res); break;
+            case DType::F16: RowPairFloat4<DType::F16>(row, row + stride, K, xfs, res); break;
+            default: RowPairFloat4<DType::BF16>(row, row + stride, K, xfs, res); break;
+          }
+          for (int t = 0; t < T; ++t) {
+            out[(t0 + t) * ldo + r] = res[t];
+            out[(t0 + t) * ldo + r + 1] = res[T + t];
+          }
+        }
+      for (; r < g1; ++r) {
         const uint8_t* row = weights + r * stride;
         switch (T) {
           case 1: RowsAny<1, 1>(type, &row, K, xqs, xss, xsum_tile.data(), xfs, res); break;
