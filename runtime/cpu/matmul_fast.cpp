@@ -123,24 +123,21 @@ HWY_INLINE VI16 HalfScales(size_t o, int a, int b) {
 
 HWY_INLINE float Total(VF v) { return hn::GetLane(hn::SumOfLanes(DF(), v)); }
 
-// Block b of R rows of signed-byte weights (w, their absolute values aw, scales dw) against T tokens' activation
-// blocks: acc[r][t] += dw[r] * d_t * (w[r] . q_t), the dot product exact in int32.
-template <int R, int T, size_t P>
-HWY_INLINE void DotBlock(const VI8 (&w)[R][P], const VU8 (&aw)[R][P], const float (&dw)[R], const ActBlock* const* x,
-                         int64_t b, VF (&acc)[R][T]) {
+// Block b of R weight rows, already unpacked, against T tokens' activation blocks:
+// acc[r][t] += dw[r] * d_t * row_dot(r, q_t), where row_dot(r, xv) is row r's exact int32 dot product with the
+// activation quants xv (P vectors): signed bytes through DotS, unsigned quants through DotU.
+template <int R, int T, size_t P, class RowDot>
+HWY_INLINE void DotBlock(const RowDot& row_dot, const float (&dw)[R], const ActBlock* const* x, int64_t b,
+                         VF (&acc)[R][T]) {
   constexpr size_t N = 32 / P;
-  const VI16 ones = hn::Set(DI16(), 1);
   // Unrolled so that the T accumulators stay in registers (GCC otherwise keeps them in memory).
   HWY_UNROLL(8)
   for (int t = 0; t < T; ++t) {
     const ActBlock& a = x[t][b];
     VI8 xv[P];
     for (size_t p = 0; p < P; ++p) xv[p] = hn::LoadU(DI8(), a.q + p * N);
-    for (int r = 0; r < R; ++r) {
-      VI32 s = DotS(aw[r][0], w[r][0], xv[0], ones);
-      for (size_t p = 1; p < P; ++p) s = hn::Add(s, DotS(aw[r][p], w[r][p], xv[p], ones));
-      acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s), hn::Set(DF(), dw[r] * a.d), acc[r][t]);
-    }
+    for (int r = 0; r < R; ++r)
+      acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), row_dot(r, xv)), hn::Set(DF(), dw[r] * a.d), acc[r][t]);
   }
 }
 
@@ -165,7 +162,14 @@ void RowsQ8_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, f
       const int8_t* qs = reinterpret_cast<const int8_t*>(blk + offsetof(block_q8_0, qs));
       for (size_t p = 0; p < P; ++p) w[r][p] = hn::LoadU(DI8(), qs + p * N), aw[r][p] = AbsW(w[r][p]);
     }
-    DotBlock<R, T, P>(w, aw, dw, x, b, acc);
+    const VI16 ones = hn::Set(DI16(), 1);
+    DotBlock<R, T, P>(
+        [&](int r, const VI8 (&xv)[P]) {
+          VI32 s = DotS(aw[r][0], w[r][0], xv[0], ones);
+          for (size_t p = 1; p < P; ++p) s = hn::Add(s, DotS(aw[r][p], w[r][p], xv[p], ones));
+          return s;
+        },
+        dw, x, b, acc);
   }
   for (int r = 0; r < R; ++r)
     for (int t = 0; t < T; ++t) res[r * T + t] = Total(acc[r][t]);
@@ -239,17 +243,13 @@ void RowsQ4Q5_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x,
         for (int t = 0; t < T; ++t) sums_s[r][t] += dw[r] * xsum_tile[b * T + t];
       }
     }
-    HWY_UNROLL(8)
-    for (int t = 0; t < T; ++t) {
-      const ActBlock& a = x[t][b];
-      VI8 xv[P];
-      for (size_t p = 0; p < P; ++p) xv[p] = hn::LoadU(DI8(), a.q + p * N);
-      for (int r = 0; r < R; ++r) {
-        VI32 s = DotU(u[r][0], xv[0], ones);
-        for (size_t p = 1; p < P; ++p) s = hn::Add(s, DotU(u[r][p], xv[p], ones));
-        acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s), hn::Set(DF(), dw[r] * a.d), acc[r][t]);
-      }
-    }
+    DotBlock<R, T, P>(
+        [&](int r, const VI8 (&xv)[P]) {
+          VI32 s = DotU(u[r][0], xv[0], ones);
+          for (size_t p = 1; p < P; ++p) s = hn::Add(s, DotU(u[r][p], xv[p], ones));
+          return s;
+        },
+        dw, x, b, acc);
   }
   for (int r = 0; r < R; ++r) {
     if constexpr (kVectorSums)
