@@ -502,15 +502,29 @@ void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, i
   constexpr int64_t kRowGroup = 16;
   const bool wide_tiles = type == DType::Q4_0 || type == DType::Q5_0 || type == DType::Q8_0 || type == DType::Q4_K;
   const int64_t nb = K / 32;
+  // Tokens of the tile that starts at token t0: the same tiles for every row group.
+  auto tile_tokens = [&](int64_t t0) {
+    const int64_t left = n_tokens - t0;
+    return static_cast<int>(wide_tiles && left >= kTile ? kTile : std::min<int64_t>(4, left));
+  };
+  // Q4_0/Q5_0 read each tile's d * sum(q) per block transposed, [nb][T] (see RowsQ4Q5_0): made once per call
+  // for all tiles, the tile at t0 at offset t0 * nb.
   const bool transposed_sums = type == DType::Q4_0 || type == DType::Q5_0;
+  thread_local std::vector<float> xsum_tiles;  // reused: no allocation per call
+  if (transposed_sums) {
+    xsum_tiles.resize(static_cast<size_t>(n_tokens * nb));
+    for (int64_t t0 = 0; t0 < n_tokens;) {
+      const int T = tile_tokens(t0);
+      for (int64_t b = 0; b < nb; ++b)
+        for (int t = 0; t < T; ++t) xsum_tiles[static_cast<size_t>(t0 * nb + b * T + t)] = xdsum[(t0 + t) * nb + b];
+      t0 += T;
+    }
+  }
   const bool float_pairs = type == DType::F32 || type == DType::F16 || type == DType::BF16;
-  thread_local std::vector<float> xsum_tile;  // reused: no allocation per call
-  if (transposed_sums) xsum_tile.resize(static_cast<size_t>(nb * kTile));
   for (int64_t g0 = r0; g0 < r1; g0 += kRowGroup) {
     const int64_t g1 = std::min(r1, g0 + kRowGroup);
     for (int64_t t0 = 0; t0 < n_tokens;) {
-      const int64_t left = n_tokens - t0;
-      const int T = static_cast<int>(wide_tiles && left >= kTile ? kTile : std::min<int64_t>(4, left));
+      const int T = tile_tokens(t0);
       const ActBlock* xqs[kTile];
       const float* xfs[kTile];
       const float* xss[kTile];
@@ -519,13 +533,12 @@ void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, i
         xss[t] = xdsum ? xdsum + (t0 + t) * nb : nullptr;
         xfs[t] = xf ? xf + (t0 + t) * K : nullptr;
       }
-      if (transposed_sums)  // the tile's d * sum(q) per block, [nb][T] (see RowsQ4Q5_0)
-        for (int64_t b = 0; b < nb; ++b)
-          for (int t = 0; t < T; ++t) xsum_tile[static_cast<size_t>(b * T + t)] = xss[t][b];
+      const float* xsum_tile = transposed_sums ? xsum_tiles.data() + t0 * nb : nullptr;
       float res[2 * kTile];
-      // One weight row per call (the kernels take R rows, but pairs measured 25-35% slower streaming Q4_0/Q5_0
-      // from memory on Zen 3, and no faster for the other types).
       int64_t r = g0;
+      // Float weights in prefill: two rows per call (RowPairFloat4). The quantized kernels take one row per
+      // call: two interleaved rows measured 25-35 % slower streaming Q4_0/Q5_0 from memory on Zen 3, and no
+      // faster for the other types.
       if (float_pairs && T == 4)
         for (; r + 1 < g1; r += 2) {
           const uint8_t* row = weights + r * stride;
@@ -542,11 +555,11 @@ void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, i
       for (; r < g1; ++r) {
         const uint8_t* row = weights + r * stride;
         switch (T) {
-          case 1: RowsAny<1, 1>(type, &row, K, xqs, xss, xsum_tile.data(), xfs, res); break;
-          case 2: RowsAny<1, 2>(type, &row, K, xqs, xss, xsum_tile.data(), xfs, res); break;
-          case 3: RowsAny<1, 3>(type, &row, K, xqs, xss, xsum_tile.data(), xfs, res); break;
-          case 4: RowsAny<1, 4>(type, &row, K, xqs, xss, xsum_tile.data(), xfs, res); break;
-          default: RowsAny<1, kTile>(type, &row, K, xqs, xss, xsum_tile.data(), xfs, res); break;
+          case 1: RowsAny<1, 1>(type, &row, K, xqs, xss, xsum_tile, xfs, res); break;
+          case 2: RowsAny<1, 2>(type, &row, K, xqs, xss, xsum_tile, xfs, res); break;
+          case 3: RowsAny<1, 3>(type, &row, K, xqs, xss, xsum_tile, xfs, res); break;
+          case 4: RowsAny<1, 4>(type, &row, K, xqs, xss, xsum_tile, xfs, res); break;
+          default: RowsAny<1, kTile>(type, &row, K, xqs, xss, xsum_tile, xfs, res); break;
         }
         for (int t = 0; t < T; ++t) out[(t0 + t) * ldo + r] = res[t];
       }
