@@ -1,0 +1,86 @@
+// The fast path's kernels for F32 / F16 / BF16 weights: fp32 fused multiply-adds, no activation quantization.
+// Part of matmul_fast.cpp's per-SIMD-target code: included there, inside HWY_NAMESPACE, once per target (so no
+// include guard), after its DF, VF and Total.
+
+// Weight values [i, i + lanes) of an F32 / F16 / BF16 row as fp32, and value k alone.
+template <DType type>
+HWY_INLINE VF LoadFloats(DF df, const uint8_t* row, int64_t i) {
+  if constexpr (type == DType::F32) {
+    return hn::LoadU(df, reinterpret_cast<const float*>(row) + i);
+  } else if constexpr (type == DType::F16) {
+    const hn::Rebind<hwy::float16_t, DF> dh;
+    return hn::PromoteTo(df, hn::LoadU(dh, reinterpret_cast<const hwy::float16_t*>(row) + i));
+  } else {
+    const hn::Rebind<uint16_t, DF> du16;
+    const hn::Rebind<uint32_t, DF> du32;
+    const auto u = hn::PromoteTo(du32, hn::LoadU(du16, reinterpret_cast<const uint16_t*>(row) + i));
+    return hn::BitCast(df, hn::ShiftLeft<16>(u));
+  }
+}
+
+template <DType type>
+HWY_INLINE float FloatAt(const uint8_t* row, int64_t k) {
+  if constexpr (type == DType::F32) {
+    float v;
+    std::memcpy(&v, row + 4 * k, 4);
+    return v;
+  } else {
+    uint16_t h;
+    std::memcpy(&h, row + 2 * k, 2);
+    return type == DType::F16 ? fp16_to_fp32(h) : bf16_to_fp32(h);
+  }
+}
+
+// F32 / F16 / BF16 rows: converted to fp32 in registers, fp32 fused multiply-adds, two accumulators per
+// token so that decode (T = 1) is not bound by the add latency.
+// The weight type is a template parameter: a run-time switch inside the loop (GCC kept it there) halved the
+// prefill tile's speed.
+template <int T, DType type>
+void RowFloat(const uint8_t* row, int64_t K, const float* const* x, float* res) {
+  const DF df;
+  const int64_t NF = static_cast<int64_t>(hn::Lanes(df));
+  VF acc0[T], acc1[T];
+  for (int t = 0; t < T; ++t) acc0[t] = hn::Zero(df), acc1[t] = hn::Zero(df);
+  int64_t i = 0;
+  for (; i + 2 * NF <= K; i += 2 * NF) {
+    const VF w0 = LoadFloats<type>(df, row, i), w1 = LoadFloats<type>(df, row, i + NF);
+    for (int t = 0; t < T; ++t) {
+      acc0[t] = hn::MulAdd(w0, hn::LoadU(df, x[t] + i), acc0[t]);
+      acc1[t] = hn::MulAdd(w1, hn::LoadU(df, x[t] + i + NF), acc1[t]);
+    }
+  }
+  for (int t = 0; t < T; ++t) {
+    float s = Total(hn::Add(acc0[t], acc1[t]));
+    for (int64_t k = i; k < K; ++k) s += FloatAt<type>(row, k) * x[t][k];
+    res[t] = s;
+  }
+}
+
+// Prefill tile for F32 / F16 / BF16: 2 rows x 4 tokens, one accumulator each. Each loaded input vector serves
+// both rows: 6 loads per 8 multiply-adds instead of the 1 x 4 tile's 10.
+template <DType type>
+void RowPairFloat4(const uint8_t* row0, const uint8_t* row1, int64_t K, const float* const* x, float* res) {
+  constexpr int T = 4;
+  const DF df;
+  const int64_t NF = static_cast<int64_t>(hn::Lanes(df));
+  VF acc0[T], acc1[T];
+  for (int t = 0; t < T; ++t) acc0[t] = hn::Zero(df), acc1[t] = hn::Zero(df);
+  int64_t i = 0;
+  for (; i + NF <= K; i += NF) {
+    const VF w0 = LoadFloats<type>(df, row0, i), w1 = LoadFloats<type>(df, row1, i);
+    for (int t = 0; t < T; ++t) {
+      const VF xv = hn::LoadU(df, x[t] + i);
+      acc0[t] = hn::MulAdd(w0, xv, acc0[t]);
+      acc1[t] = hn::MulAdd(w1, xv, acc1[t]);
+    }
+  }
+  for (int t = 0; t < T; ++t) {
+    float s0 = Total(acc0[t]), s1 = Total(acc1[t]);
+    for (int64_t k = i; k < K; ++k) {
+      s0 += FloatAt<type>(row0, k) * x[t][k];
+      s1 += FloatAt<type>(row1, k) * x[t][k];
+    }
+    res[t] = s0;
+    res[T + t] = s1;
+  }
+}
