@@ -80,7 +80,7 @@ int chat_command(const std::vector<std::string>& argv) {
     first = false;
     TokenStreamDecoder stream(tok);
     auto next_token = [&](const std::vector<int>& tokens, const std::vector<std::vector<float>>& imgs) {
-      return sp.temperature <= 0.0f ? session.eval_greedy(tokens, imgs) : sampler.sample(session.eval(tokens, false, imgs));
+      return session.eval_sample(tokens, sampler, imgs);
     };
     int next = next_token(turn, images);
     for (int n = 0; n < max_reply; ++n) {

@@ -57,11 +57,10 @@ int run_command(const std::vector<std::string>& argv) {
     throw std::runtime_error("the prompt has " + std::to_string(ids.size()) + " tokens, more than the context of " +
                              std::to_string(session.context()) + " (use --ctx)");
 
-  // Greedy decoding takes the argmax on the backend and reads back only the token id.
-  const bool greedy = sp.temperature <= 0.0f;
+  // The backend picks the argmax (greedy) or the top-k candidates: a step reads back a few bytes.
   int next = -1;
   auto step = [&](const std::vector<int>& tokens, const std::vector<std::vector<float>>& imgs) {
-    next = greedy ? session.eval_greedy(tokens, imgs) : sampler.sample(session.eval(tokens, false, imgs));
+    next = session.eval_sample(tokens, sampler, imgs);
   };
   auto t_prompt = std::chrono::steady_clock::now();
   step(ids, images);

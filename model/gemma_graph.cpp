@@ -54,6 +54,10 @@ class Builder {
       g_.greedy_token = g_.add_node(Op::argmax, "greedy_token", {logits}, ArgmaxParams{});
       g_.mark_output(g_.greedy_token);
     }
+    if (o_.top_k > 0) {
+      g_.top_logits = g_.add_node(Op::top_k, "top_logits", {logits}, TopKParams{o_.top_k});
+      g_.mark_output(g_.top_logits);
+    }
     return std::move(g_);
   }
 

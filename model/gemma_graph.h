@@ -17,6 +17,7 @@ struct BuildOptions {
   int n_tokens = 1;
   bool all_logits = false;  // logits for every new token (perplexity) instead of the last one only
   bool greedy = false;      // add an argmax of the logits (graph.greedy_token): greedy steps read back one id
+  int top_k = 0;            // > 0: add the top_k of the logits (graph.top_logits): sampled steps read back 2k
   // Image embeddings replace token embeddings where inputs "image_rows" [n, H] f32 and "image_row_use" [n]
   // i32 say so (rows are used as they are: no sqrt(H) scale).
   bool image_rows = false;

@@ -57,8 +57,8 @@ void Generator::reset() {
 }
 
 // Appends tokens to the cache and returns the next token.
-int Generator::feed(const std::vector<int>& tokens, bool greedy, Sampler& sampler) {
-  const int next = greedy ? session_.eval_greedy(tokens) : sampler.sample(session_.eval(tokens));
+int Generator::feed(const std::vector<int>& tokens, Sampler& sampler) {
+  const int next = session_.eval_sample(tokens, sampler);
   cached_.insert(cached_.end(), tokens.begin(), tokens.end());
   return next;
 }
@@ -82,7 +82,6 @@ GenerateResult Generator::generate(const std::vector<int>& prompt, const Generat
   const std::vector<int> fresh(prompt.begin() + static_cast<std::ptrdiff_t>(cached_.size()), prompt.end());
 
   const GemmaConfig& c = session_.model().config();
-  const bool greedy = params.sampling.temperature <= 0.0f;
   Sampler sampler(params.sampling);
   TokenStreamDecoder decoder(session_.model().tokenizer());
   StopStringFilter stops(params.stop);
@@ -93,7 +92,7 @@ GenerateResult Generator::generate(const std::vector<int>& prompt, const Generat
   };
 
   try {
-    int next = feed(fresh, greedy, sampler);
+    int next = feed(fresh, sampler);
     result.finish = FinishReason::length;
     while (result.completion_tokens < params.max_tokens) {
       if (next == c.eos_id || next == c.end_of_turn_id) {
@@ -114,7 +113,7 @@ GenerateResult Generator::generate(const std::vector<int>& prompt, const Generat
         result.finish = FinishReason::context_full;
         break;
       }
-      next = feed({next}, greedy, sampler);
+      next = feed({next}, sampler);
     }
   } catch (...) {
     cached_.clear();  // the cache's contents are unknown after a failed step

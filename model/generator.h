@@ -49,7 +49,7 @@ class Generator {
   void reset();
 
  private:
-  int feed(const std::vector<int>& tokens, bool greedy, Sampler& sampler);
+  int feed(const std::vector<int>& tokens, Sampler& sampler);
 
   Session& session_;
   std::vector<int> cached_;  // the tokens whose keys and values are in the session's cache, in order

@@ -22,6 +22,8 @@ double Sampler::uniform() { return static_cast<double>(rng_() >> 11) * (1.0 / 90
 int Sampler::sample(const std::vector<float>& logits) {
   if (logits.empty()) throw std::runtime_error("sampler: empty logits");
   if (p_.temperature <= 0.0f) return argmax(logits.data(), logits.size());
+  for (size_t i = 0; i < logits.size(); ++i)
+    if (std::isnan(logits[i])) throw std::runtime_error("sampler: logit " + std::to_string(i) + " is NaN");
 
   std::vector<int> ids(logits.size());
   std::iota(ids.begin(), ids.end(), 0);
@@ -29,11 +31,25 @@ int Sampler::sample(const std::vector<float>& logits) {
   auto by_logit = [&](int a, int b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); };
   std::partial_sort(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(k), ids.end(), by_logit);
   ids.resize(k);
+  std::vector<float> top(k);
+  for (size_t i = 0; i < k; ++i) top[i] = logits[size_t(ids[i])];
+  return sample_sorted(ids, top);
+}
 
+int Sampler::sample_sorted(const std::vector<int>& ids, const std::vector<float>& logits) {
+  if (ids.empty() || ids.size() != logits.size())
+    throw std::runtime_error("sampler: " + std::to_string(ids.size()) + " candidate ids for " +
+                             std::to_string(logits.size()) + " logits");
+  if (p_.temperature <= 0.0f) return ids[0];
+  for (size_t i = 0; i < logits.size(); ++i)
+    if (std::isnan(logits[i])) throw std::runtime_error("sampler: the logit of token " + std::to_string(ids[i]) + " is NaN");
+  if (std::isinf(logits[0]))
+    throw std::runtime_error("sampler: the largest logit (token " + std::to_string(ids[0]) + ") is infinite");
+  const size_t k = p_.top_k > 0 ? std::min<size_t>(static_cast<size_t>(p_.top_k), ids.size()) : ids.size();
   std::vector<double> probs(k);
-  const double max_l = logits[ids[0]];
+  const double max_l = logits[0];
   double sum = 0;
-  for (size_t i = 0; i < k; ++i) sum += probs[i] = std::exp((logits[ids[i]] - max_l) / p_.temperature);
+  for (size_t i = 0; i < k; ++i) sum += probs[i] = std::exp((logits[i] - max_l) / p_.temperature);
   // top-p: keep the smallest prefix whose mass reaches p (at least one token).
   size_t keep = k;
   if (p_.top_p < 1.0f) {

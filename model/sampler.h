@@ -17,7 +17,13 @@ struct SamplerParams {
 class Sampler {
  public:
   explicit Sampler(const SamplerParams& p);
+  bool greedy() const { return p_.temperature <= 0.0f; }
+  int top_k() const { return p_.top_k; }
   int sample(const std::vector<float>& logits);
+  // Draws from candidates sorted as the top_k op gives them (largest logit first, the lower id first on
+  // ties). When they are the top min(top_k, vocab) of the logits, the draw equals sample(logits) for the
+  // same generator state: top-p and temperature only ever look at those candidates.
+  int sample_sorted(const std::vector<int>& ids, const std::vector<float>& logits);
   static int argmax(const float* logits, size_t n);
 
  private:

@@ -132,14 +132,16 @@ void Session::check_memory() {
   throw std::runtime_error(msg);
 }
 
-const Graph& Session::graph(int n_tokens, bool all_logits, bool image_rows) {
-  auto key = std::make_tuple(n_tokens, all_logits, image_rows);
+const Graph& Session::graph(int n_tokens, bool all_logits, bool image_rows, int top_k) {
+  if (all_logits) top_k = 0;
+  auto key = std::make_tuple(n_tokens, all_logits, image_rows, top_k);
   auto it = graphs_.find(key);
   if (it != graphs_.end()) return it->second;
   BuildOptions b;
   b.n_tokens = n_tokens;
   b.all_logits = all_logits;
-  b.greedy = !all_logits;  // one more small dispatch, so a greedy step reads back one id
+  b.greedy = !all_logits && top_k == 0;  // one more small dispatch, so a greedy step reads back one id
+  b.top_k = top_k;
   b.image_rows = image_rows;
   b.kv = kv_;
   return graphs_.emplace(key, build_gemma_graph(model_, b)).first->second;
@@ -159,7 +161,7 @@ std::vector<float> Session::encode_image(const std::vector<float>& pixels) {
 }
 
 const Graph& Session::forward(const std::vector<int>& tokens, bool all_logits, std::vector<float>* all,
-                              const std::vector<std::vector<float>>& images) {
+                              const std::vector<std::vector<float>>& images, int top_k) {
   if (tokens.empty()) throw std::runtime_error("eval: no tokens");
   if (position_ + static_cast<int64_t>(tokens.size()) > kv_.context)
     throw std::runtime_error("context full: " + std::to_string(position_) + " tokens in the cache + " +
@@ -216,7 +218,7 @@ const Graph& Session::forward(const std::vector<int>& tokens, bool all_logits, s
     }
     bool has_image = false;
     for (size_t i = start; i < start + n; ++i) has_image = has_image || image_of[i] >= 0;
-    g = &graph(static_cast<int>(n), all_logits, has_image);
+    g = &graph(static_cast<int>(n), all_logits, has_image, top_k);
     StepInputs in;
     for (size_t i = 0; i < n; ++i) {
       const size_t t = start + i;
@@ -263,6 +265,30 @@ std::vector<float> Session::eval(const std::vector<int>& tokens, bool all_logits
 int Session::eval_greedy(const std::vector<int>& tokens, const std::vector<std::vector<float>>& images) {
   const Graph& g = forward(tokens, false, nullptr, images);
   return static_cast<int>(backend_->read(g, g.greedy_token)[0]);
+}
+
+Session::TopLogits Session::eval_top_k(const std::vector<int>& tokens, int k,
+                                       const std::vector<std::vector<float>>& images) {
+  const int vocab = model_.config().vocab_size;
+  if (k < 1 || k > kMaxTopK)
+    throw std::runtime_error("top-k on the backend: k = " + std::to_string(k) + ", expected 1 to " + std::to_string(kMaxTopK));
+  k = std::min(k, vocab);
+  const Graph& g = forward(tokens, false, nullptr, images, k);
+  const std::vector<float> top = backend_->read(g, g.top_logits);  // k logits, then k ids
+  TopLogits r;
+  r.logits.assign(top.begin(), top.begin() + k);
+  for (int j = 0; j < k; ++j) r.ids.push_back(static_cast<int>(top[size_t(k + j)]));
+  return r;
+}
+
+int Session::eval_sample(const std::vector<int>& tokens, Sampler& sampler,
+                         const std::vector<std::vector<float>>& images) {
+  if (sampler.greedy()) return eval_greedy(tokens, images);
+  if (sampler.top_k() > 0 && sampler.top_k() <= kMaxTopK) {
+    const TopLogits top = eval_top_k(tokens, sampler.top_k(), images);
+    return sampler.sample_sorted(top.ids, top.logits);
+  }
+  return sampler.sample(eval(tokens, false, images));
 }
 
 void Session::reset() {

@@ -11,6 +11,7 @@
 
 #include "model/gemma_graph.h"
 #include "model/model.h"
+#include "model/sampler.h"
 #include "runtime/backend.h"
 
 namespace vkg {
@@ -52,6 +53,16 @@ class Session {
   // Appends `tokens` and returns the argmax of the last token's logits, computed by the backend: only
   // the id is read back (the Vulkan backend's greedy decode reads 4 bytes per step).
   int eval_greedy(const std::vector<int>& tokens, const std::vector<std::vector<float>>& images = {});
+  // Appends `tokens` and returns the last token's k largest logits with their ids (largest first, the lower
+  // id first on ties), computed by the backend: 1 <= k <= kMaxTopK, and only those 2k values are read back.
+  struct TopLogits {
+    std::vector<int> ids;
+    std::vector<float> logits;
+  };
+  TopLogits eval_top_k(const std::vector<int>& tokens, int k, const std::vector<std::vector<float>>& images = {});
+  // Appends `tokens` and draws the next token, reading back only what the sampler needs: the argmax when
+  // it is greedy, its top-k candidates when it has a top-k of at most kMaxTopK, else the whole logits row.
+  int eval_sample(const std::vector<int>& tokens, Sampler& sampler, const std::vector<std::vector<float>>& images = {});
 
   // The embeddings [tokens_per_image, H] of one preprocessed image (pixels [3, size, size] as
   // preprocess_image gives them), from the vision tower on this session's backend.
@@ -67,19 +78,20 @@ class Session {
   const std::vector<std::string>& notices() const { return notices_; }
   const Model& model() const { return model_; }
   // The graph used for a step of n tokens (built once, then reused).
-  const Graph& graph(int n_tokens, bool all_logits, bool image_rows = false);
+  // top_k > 0: with the top_k of the logits instead of their argmax.
+  const Graph& graph(int n_tokens, bool all_logits, bool image_rows = false, int top_k = 0);
 
  private:
   // Runs the tokens in batches; appends every batch's logits to *all if given. Returns the last graph.
   const Graph& forward(const std::vector<int>& tokens, bool all_logits, std::vector<float>* all,
-                       const std::vector<std::vector<float>>& images);
+                       const std::vector<std::vector<float>>& images, int top_k = 0);
   // Throws when weights + KV cache + activations exceed the backend's memory budget, with a suggestion.
   void check_memory();
 
   const Model& model_;
   KvLayout kv_;
   std::unique_ptr<Backend> backend_;
-  std::map<std::tuple<int, bool, bool>, Graph> graphs_;
+  std::map<std::tuple<int, bool, bool, int>, Graph> graphs_;
   std::unique_ptr<Graph> vision_graph_;
   int position_ = 0;
   std::vector<std::string> notices_;

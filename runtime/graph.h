@@ -33,6 +33,7 @@ class Graph {
   TensorId key_end = kNoTensor;    // input [n] i32, attention's last visible key per token (causal: = positions)
   TensorId logits = kNoTensor;     // output [n or 1, vocab]
   TensorId greedy_token = kNoTensor;  // optional output [n or 1, 1]: argmax of the logits
+  TensorId top_logits = kNoTensor;    // optional output [n or 1, 2k]: top_k of the logits (ops.h)
   // Backends may give an intermediate activation's memory to a later one after its last use (only inputs
   // and outputs can be read back then): big one-shot graphs such as the vision tower, whose 4096-token
   // activations would otherwise take gigabytes.

@@ -1,5 +1,6 @@
 #include "runtime/ops.h"
 
+#include <algorithm>
 #include <sstream>
 #include <stdexcept>
 
@@ -18,6 +19,7 @@ const OpInfo kOps[] = {
     {Op::softcap, "softcap", {"x"}},
     {Op::last_row, "last_row", {"x"}},
     {Op::argmax, "argmax", {"x"}},
+    {Op::top_k, "top_k", {"x"}},
     {Op::layer_norm, "layer_norm", {"x", "weight", "bias"}},
     {Op::gelu, "gelu", {"x"}},
     {Op::avg_pool, "avg_pool", {"x"}},
@@ -121,6 +123,14 @@ std::vector<int64_t> infer_output_shape(const Node& n, const std::vector<const T
     case Op::softcap: return in[0]->shape;
     case Op::last_row: return {1, in[0]->cols()};
     case Op::argmax: return {in[0]->rows(), 1};
+    case Op::top_k: {
+      const int k = std::get<TopKParams>(n.params).k;
+      if (k < 1 || k > kMaxTopK || k > in[0]->cols())
+        shape_error(n, "k = " + std::to_string(k) + ", expected 1 to " +
+                           std::to_string(std::min<int64_t>(kMaxTopK, in[0]->cols())) + " for input " +
+                           in[0]->shape_string());
+      return {in[0]->rows(), 2 * int64_t(k)};
+    }
     case Op::count_: break;
   }
   shape_error(n, "unknown op");
@@ -141,6 +151,7 @@ std::string params_string(const OpParams& params) {
           s << (p.window > 0 ? " window=" + std::to_string(p.window) : std::string(" causal"));
         }
         if constexpr (std::is_same_v<P, SoftcapParams>) s << "cap=" << p.cap;
+        if constexpr (std::is_same_v<P, TopKParams>) s << "k=" << p.k;
         if constexpr (std::is_same_v<P, LayerNormParams>) s << "eps=" << p.eps;
         if constexpr (std::is_same_v<P, AvgPoolParams>) s << "grid=" << p.side << "x" << p.side << " kernel=" << p.kernel;
       },

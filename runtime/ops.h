@@ -22,6 +22,8 @@ enum class Op {
   softcap,    // (x) -> cap * tanh(x / cap)
   last_row,   // (x[n, c]) -> [1, c]: the last token's row (logits of the last token only)
   argmax,     // (x[n, c]) -> [n, 1]: index of each row's maximum (first on ties) as a float, exact < 2^24
+  top_k,      // (x[n, c]) -> [n, 2k]: each row's k largest values, largest first (the lower index first on
+              // ties; NaN below everything, -0 equal to +0), then their indices as floats; 1 <= k <= kMaxTopK
   layer_norm, // (x[r, c], w[c], b[c]) -> [r, c]: (x - mean) / sqrt(var + eps) * w + b over each row
   gelu,       // (x) -> gelu_tanh(x)
   avg_pool,   // (x[side*side, c]) -> [(side/k)^2, c]: mean of each k x k block of a row-major side x side grid
@@ -57,6 +59,11 @@ struct SoftcapParams {
 };
 struct LastRowParams {};
 struct ArgmaxParams {};
+// The most candidates top_k gives: one workgroup of the shader holds them all (shaders/top_k.comp).
+constexpr int kMaxTopK = 256;
+struct TopKParams {
+  int k = 0;
+};
 struct LayerNormParams {
   float eps = 1e-6f;
 };
@@ -69,7 +76,7 @@ struct ReplaceRowsParams {};
 
 using OpParams = std::variant<EmbedParams, RmsNormParams, MatmulParams, RopeParams, KvStoreParams,
                               AttentionParams, GeluMulParams, AddParams, SoftcapParams, LastRowParams, ArgmaxParams,
-                              LayerNormParams, GeluParams, AvgPoolParams, ReplaceRowsParams>;
+                              TopKParams, LayerNormParams, GeluParams, AvgPoolParams, ReplaceRowsParams>;
 
 struct OpInfo {
   Op op;

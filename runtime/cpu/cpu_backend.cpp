@@ -171,6 +171,7 @@ void CpuBackend::run(const Graph& g, const StepInputs& in) {
           std::memcpy(out, input(node, 0) + (x.rows() - 1) * x.cols(), sizeof(float) * static_cast<size_t>(x.cols()));
           break;
         case Op::argmax: argmax(input(node, 0), x.rows(), x.cols(), out); break;
+        case Op::top_k: top_k(input(node, 0), x.rows(), x.cols(), std::get<TopKParams>(node.params).k, out); break;
         case Op::count_: throw std::logic_error("bad op");
       }
     } catch (const std::exception& e) {

@@ -41,6 +41,8 @@ void gelu_mul(const float* gate, const float* up, int64_t n, float* out);
 void add(const float* a, const float* b, int64_t n, float* out);
 void softcap(const float* x, int64_t n, float cap, float* out);
 void argmax(const float* x, int64_t rows, int64_t cols, float* out);
+// Per row: the k largest values (largest first, the lower index first on ties), then their indices.
+void top_k(const float* x, int64_t rows, int64_t cols, int k, float* out);
 // a + b where b has n values, or b_n values repeated (one row added to every row of a).
 void add_rows(const float* a, const float* b, int64_t n, int64_t b_n, float* out);
 void layer_norm(const float* x, int64_t rows, int64_t cols, const float* w, const float* b, float eps, float* out,

@@ -173,6 +173,13 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(const std::vector<
     case Op::argmax:
       out_d.push_back(make("argmax", {buf(0), out}, {u32(x.rows()), u32(x.cols())}, u32(x.rows())));
       break;
+    case Op::top_k: {
+      // CPU devices: the row read as 4-value texels (see top_k.comp).
+      const bool texel = cpu_device && x.cols() % 4 == 0 && fits_texels(buf(0));
+      out_d.push_back(make(texel ? "top_k_texel" : "top_k", {buf(0), out},
+                           {u32(x.rows()), u32(x.cols()), u32(std::get<TopKParams>(n.params).k)}, u32(x.rows())));
+      break;
+    }
     case Op::last_row: break;  // a buffer copy, recorded directly
     case Op::count_: throw std::logic_error("bad op");
   }

@@ -67,6 +67,21 @@ TEST_SUITE("model_generation") {
     for (int id : draw(greedy_k)) CHECK(id == argmax);
   }
 
+  TEST_CASE("sampling with the top-k taken by the backend draws what sampling the whole logits draws") {
+    const Model& model = test::default_model();
+    const std::vector<int> prompt = model.tokenizer().encode("Once upon a time", true);
+    const SamplerParams p{1.0f, 40, 0.95f, 77};
+    Session full(model, SessionOptions{}), top(model, SessionOptions{});
+    Sampler sf(p), st(p);
+    std::vector<int> a = {sf.sample(full.eval(prompt))}, b = {top.eval_sample(prompt, st)};
+    while (a.size() < 12) {
+      a.push_back(sf.sample(full.eval({a.back()})));
+      b.push_back(top.eval_sample({b.back()}, st));
+    }
+    MESSAGE("sampled: " << model.tokenizer().decode(a));
+    CHECK(a == b);
+  }
+
   TEST_CASE("perplexity on the GPL-3 text matches transformers' on the same chunks") {
     const Model& model = test::default_model();
     const auto& ref = test::default_reference();

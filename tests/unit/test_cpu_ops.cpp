@@ -322,6 +322,54 @@ TEST_CASE("exp_f32 and tanh_f32: correctly rounded (hence the same on every plat
     CHECK(out[1] == 1.0f);
   }
 
+  TEST_CASE("top_k: the k largest, largest first, lower index first on ties, NaN last, -0 equal to +0") {
+    const float nan = std::nanf("");
+    std::vector<float> x = {1, 5, nan, 3, 5, -0.0f, 0.0f, -INFINITY};
+    std::vector<float> out(2 * 6);
+    top_k(x.data(), 1, 8, 6, out.data());
+    const std::vector<float> values = {5, 5, 3, 1, -0.0f, 0.0f}, ids = {1, 4, 3, 0, 5, 6};
+    for (int j = 0; j < 6; ++j) {
+      CHECK(out[size_t(j)] == values[size_t(j)]);
+      CHECK(out[size_t(6 + j)] == ids[size_t(j)]);
+    }
+    CHECK(std::signbit(out[4]));  // the value itself comes back, not a canonical one
+    out.resize(2 * 8);
+    top_k(x.data(), 1, 8, 8, out.data());
+    CHECK(out[6] == -INFINITY);
+    CHECK(std::isnan(out[7]));
+    CHECK(out[8 + 7] == 2.0f);
+
+    // Random rows with many ties: checked against the definition (every value left out ranks after every
+    // value taken), not against another sort.
+    std::mt19937 rng(3);
+    const int64_t rows = 2, cols = 5000;
+    std::vector<float> r(rows * cols);
+    for (float& v : r) v = static_cast<float>(static_cast<int>(rng() % 200) - 100) / 8.0f;
+    for (int k : {1, 17, 256}) {
+      CAPTURE(k);
+      std::vector<float> o(size_t(rows * 2 * k));
+      top_k(r.data(), rows, cols, k, o.data());
+      for (int64_t row = 0; row < rows; ++row) {
+        const float* in = r.data() + row * cols;
+        const float* got = o.data() + row * 2 * k;
+        std::vector<bool> taken(size_t(cols), false);
+        for (int j = 0; j < k; ++j) {
+          const int64_t id = static_cast<int64_t>(got[k + j]);
+          REQUIRE(id >= 0);
+          REQUIRE(id < cols);
+          REQUIRE(!taken[size_t(id)]);
+          taken[size_t(id)] = true;
+          CHECK(got[j] == in[id]);
+          if (j > 0) CHECK((got[j] < got[j - 1] || (got[j] == got[j - 1] && got[k + j] > got[k + j - 1])));
+        }
+        const float last = got[k - 1];
+        const int64_t last_id = static_cast<int64_t>(got[2 * k - 1]);
+        for (int64_t c = 0; c < cols; ++c)
+          if (!taken[size_t(c)]) REQUIRE((in[c] < last || (in[c] == last && c > last_id)));
+      }
+    }
+  }
+
   TEST_CASE("embed, add, softcap") {
     std::vector<float> table = {1, 2, 3, 4, 5, 6};
     TensorDesc t = f32_weight(table, 3, 2);

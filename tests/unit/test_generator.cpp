@@ -1,10 +1,16 @@
-// The generation loop's pieces that need no model: stop strings while streaming, and the chat template
+// The generation loop's pieces that need no model: stop strings while streaming, the chat template
 // (Gemma 3's own Jinja template, as transformers renders it: system folded into the first user turn,
-// contents trimmed, assistant -> model, alternating roles enforced).
+// contents trimmed, assistant -> model, alternating roles enforced), and the sampler.
 #include <doctest/doctest.h>
+
+#include <cmath>
+#include <random>
+#include <set>
 
 #include "model/chat_template.h"
 #include "model/generator.h"
+#include "model/sampler.h"
+#include "runtime/cpu/kernels.h"
 
 using namespace vkg;
 
@@ -60,6 +66,41 @@ TEST_SUITE("generator") {
     CHECK_THROWS_WITH_AS(gemma_chat_prompt({{"user", "a"}, {"tool", "b"}}), doctest::Contains("unknown role 'tool'"),
                          std::runtime_error);
     CHECK_THROWS_WITH_AS(gemma_chat_prompt({{"user", "a"}, {"system", "b"}}), doctest::Contains("unknown role"),
+                         std::runtime_error);
+  }
+
+  TEST_CASE("sampler: drawing from the top_k op's candidates equals drawing from the whole logits") {
+    // What lets a sampled step read back 2k values instead of the logits row: for the same seed, the
+    // candidates (from the CPU kernel of the top_k op) give the same tokens as the full row, also with ties.
+    std::mt19937 rng(5);
+    std::normal_distribution<float> normal(0.0f, 3.0f);
+    std::vector<float> logits(5000);
+    for (float& v : logits) v = std::round(normal(rng) * 4.0f) / 4.0f;  // coarse: many ties
+    for (SamplerParams p : {SamplerParams{0.8f, 40, 1.0f, 1}, SamplerParams{1.0f, 256, 0.9f, 2},
+                            SamplerParams{1.5f, 3, 0.5f, 3}, SamplerParams{0.0f, 40, 1.0f, 4}}) {
+      CAPTURE(p.top_k);
+      std::vector<float> top(size_t(2 * p.top_k));
+      cpu::top_k(logits.data(), 1, int64_t(logits.size()), p.top_k, top.data());
+      std::vector<int> ids;
+      for (int j = 0; j < p.top_k; ++j) ids.push_back(static_cast<int>(top[size_t(p.top_k + j)]));
+      const std::vector<float> values(top.begin(), top.begin() + p.top_k);
+      Sampler whole(p), candidates(p);
+      std::vector<int> a, b;
+      for (int i = 0; i < 50; ++i) {
+        a.push_back(whole.sample(logits));
+        b.push_back(candidates.sample_sorted(ids, values));
+      }
+      CHECK(a == b);
+      if (p.temperature > 0 && p.top_k > 3) CHECK(std::set<int>(a.begin(), a.end()).size() > 1);  // really drawn
+    }
+  }
+
+  TEST_CASE("sampler: NaN or infinite logits are errors, not a silent token") {
+    Sampler s(SamplerParams{1.0f, 0, 1.0f, 1});
+    CHECK_THROWS_WITH_AS(s.sample({1.0f, std::nanf(""), 2.0f}), doctest::Contains("logit 1 is NaN"), std::runtime_error);
+    CHECK_THROWS_WITH_AS(s.sample_sorted({7, 3}, {INFINITY, 1.0f}), doctest::Contains("token 7) is infinite"),
+                         std::runtime_error);
+    CHECK_THROWS_WITH_AS(s.sample_sorted({7, 3}, {1.0f}), doctest::Contains("2 candidate ids for 1 logits"),
                          std::runtime_error);
   }
 }

@@ -69,6 +69,31 @@ TEST_SUITE("vulkan_model") {
     CHECK(ours == ref.greedy_tokens);
   }
 
+  TEST_CASE("sampling on Vulkan: the device's top-k candidates draw what the whole logits row draws") {
+    const Model& model = test::default_model();
+    const std::vector<int> prompt = model.tokenizer().encode("Once upon a time", true);
+    Session full(model, vulkan_options(64, 8)), top(model, vulkan_options(64, 8));
+    // The candidates themselves: the largest 64 logits of the row, in order, ids and values exact.
+    const std::vector<float> logits = full.eval(prompt);
+    const Session::TopLogits t = top.eval_top_k(prompt, 64);
+    std::vector<int> order(logits.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+    std::partial_sort(order.begin(), order.begin() + 64, order.end(),
+                      [&](int a, int b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); });
+    order.resize(64);
+    CHECK(t.ids == order);
+    for (size_t j = 0; j < 64; ++j) CHECK(t.logits[j] == logits[size_t(order[j])]);
+    // Then a sampled continuation, step by step.
+    const SamplerParams p{1.0f, 40, 0.95f, 77};
+    Sampler sf(p), st(p);
+    std::vector<int> a = {sf.sample(logits)}, b = {st.sample_sorted(t.ids, t.logits)};
+    while (a.size() < 8) {
+      a.push_back(sf.sample(full.eval({a.back()})));
+      b.push_back(top.eval_sample({b.back()}, st));
+    }
+    CHECK(a == b);
+  }
+
   TEST_CASE("perplexity on Vulkan equals the CPU's to 3 significant digits") {
     const Model& model = test::default_model();
     std::ifstream in(test::source_path("assets/text/gpl-3.0.txt"), std::ios::binary);

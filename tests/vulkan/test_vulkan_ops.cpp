@@ -232,6 +232,41 @@ TEST_SUITE("vulkan_ops") {
     compare(op2, 1e-5, 1e-6);
   }
 
+  TEST_CASE("top_k: the same candidates in the same order as the CPU, ties at the threshold included") {
+    // Exact comparison: selection does no arithmetic. Rows with ties where the k-th value falls (the lower
+    // indices must win), signed zeros, -inf and NaN (ranked below everything, so never among these k).
+    // Row 2 has too many values at the bound for the gather (the radix-select path). 69999 columns: the
+    // storage-buffer shader on CPU devices too (the texel one needs a multiple of 4).
+    for (const int64_t cols : {70000, 69999}) {
+      CAPTURE(cols);
+      std::vector<float> x = random_floats(3 * cols, 14, 5.0f);
+      std::mt19937 rng(15);
+      for (int i = 0; i < 300; ++i) x[size_t(cols + rng() % cols)] = 9.0f;  // row 1: 300-way tie at the top
+      for (int64_t c = 0; c < cols; ++c) {  // row 2: zeros of both signs above negatives, one NaN, one -inf
+        float& v = x[size_t(2 * cols + c)];
+        v = c % 3 == 0 ? (c % 2 ? -0.0f : 0.0f) : -std::abs(v) - 1.0f;
+      }
+      x[size_t(2 * cols + 7)] = std::nanf("");
+      x[size_t(2 * cols + 8)] = -INFINITY;
+      x[size_t(11)] = -INFINITY;
+      for (int k : {1, 40, 256}) {
+        CAPTURE(k);
+        OpGraph op(3);
+        TensorId l = op.f32("logits", {3, cols}, x);
+        op.output = op.graph.add_node(Op::top_k, "top_k", {l}, TopKParams{k});
+        compare(op, 0.0, 0.0);
+      }
+    }
+    OpGraph narrow(1);  // fewer columns than the workgroup: every value is a candidate
+    TensorId n = narrow.f32("x", {1, 100}, random_floats(100, 16));
+    narrow.output = narrow.graph.add_node(Op::top_k, "top_k", {n}, TopKParams{100});
+    compare(narrow, 0.0, 0.0);
+    OpGraph vocab(1);  // Gemma 3's vocabulary
+    TensorId v = vocab.f32("logits", {1, 262144}, random_floats(262144, 17, 3.0f));
+    vocab.output = vocab.graph.add_node(Op::top_k, "top_k", {v}, TopKParams{64});
+    compare(vocab, 0.0, 0.0);
+  }
+
   TEST_CASE("attention with key_end: an image block sees ahead (and a sliding window still applies)") {
     for (int window : {0, 4}) {
       CAPTURE(window);
