@@ -170,9 +170,11 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(const std::vector<
       out_d.push_back(make("softcap", {buf(0), out}, {u32(x.elements()), f32_bits(std::get<SoftcapParams>(n.params).cap)},
                            ceil_div(x.elements(), 256)));
       break;
-    case Op::argmax:
-      out_d.push_back(make("argmax", {buf(0), out}, {u32(x.rows()), u32(x.cols())}, u32(x.rows())));
+    case Op::argmax: {
+      const bool texel = cpu_device && x.cols() % 4 == 0 && fits_texels(buf(0));  // see argmax.comp
+      out_d.push_back(make(texel ? "argmax_texel" : "argmax", {buf(0), out}, {u32(x.rows()), u32(x.cols())}, u32(x.rows())));
       break;
+    }
     case Op::top_k: {
       // CPU devices: the row read as 4-value texels (see top_k.comp).
       const bool texel = cpu_device && x.cols() % 4 == 0 && fits_texels(buf(0));
