@@ -71,14 +71,17 @@ class Builder {
     TensorId q = matmul(p + "attn_q", h, p + "attn_q.weight");
     TensorId k = matmul(p + "attn_k", h, p + "attn_k.weight");
     TensorId v = matmul(p + "attn_v", h, p + "attn_v.weight");
-    if (c_.qk_norm) {
-      q = norm(p + "attn_q_norm", q, p + "attn_q_norm.weight");
-      k = norm(p + "attn_k_norm", k, p + "attn_k_norm.weight");
-    }
     RopeParams rope{c_.head_dim, sliding ? c_.rope_theta_local : c_.rope_theta_global,
                     sliding ? 1.0f : c_.rope_freq_scale_global};
-    q = g_.add_node(Op::rope, p + "attn_q_rope", {q, g_.positions}, rope);
-    k = g_.add_node(Op::rope, p + "attn_k_rope", {k, g_.positions}, rope);
+    if (c_.qk_norm) {  // Gemma 3: the per-head norm and RoPE in one op
+      q = g_.add_node(Op::rms_norm_rope, p + "attn_q_norm_rope", {q, w(p + "attn_q_norm.weight"), g_.positions},
+                      RmsNormRopeParams{c_.rms_eps, rope});
+      k = g_.add_node(Op::rms_norm_rope, p + "attn_k_norm_rope", {k, w(p + "attn_k_norm.weight"), g_.positions},
+                      RmsNormRopeParams{c_.rms_eps, rope});
+    } else {
+      q = g_.add_node(Op::rope, p + "attn_q_rope", {q, g_.positions}, rope);
+      k = g_.add_node(Op::rope, p + "attn_k_rope", {k, g_.positions}, rope);
+    }
 
     const int64_t kv_cols = int64_t(c_.n_kv_head) * c_.head_dim;
     const int cap = o_.kv.capacity(c_, i);
@@ -91,8 +94,7 @@ class Builder {
                        sliding ? c_.sliding_window : 0};
     TensorId a = g_.add_node(Op::attention, p + "attn", {q, k_cache, v_cache, g_.positions, g_.key_end}, ap);
     a = matmul(p + "attn_output", a, p + "attn_output.weight");
-    if (c_.post_norms) a = norm(p + "post_attention_norm", a, p + "post_attention_norm.weight");
-    x = g_.add_node(Op::add, p + "attn_residual", {x, a}, AddParams{});
+    x = residual(p + "attn_residual", x, a, p + "post_attention_norm.weight");
 
     // Feed-forward block (GeGLU). Gemma 1 calls this norm post_attention_layernorm; GGUF says ffn_norm.
     h = norm(p + "ffn_norm", x, p + "ffn_norm.weight");
@@ -100,8 +102,14 @@ class Builder {
     TensorId up = matmul(p + "ffn_up", h, p + "ffn_up.weight");
     TensorId f = g_.add_node(Op::gelu_mul, p + "ffn_gelu_mul", {gate, up}, GeluMulParams{});
     f = matmul(p + "ffn_down", f, p + "ffn_down.weight");
-    if (c_.post_norms) f = norm(p + "post_ffw_norm", f, p + "post_ffw_norm.weight");
-    return g_.add_node(Op::add, p + "ffn_residual", {x, f}, AddParams{});
+    return residual(p + "ffn_residual", x, f, p + "post_ffw_norm.weight");
+  }
+
+  // x + the block's output, through the block's post-norm first where the model has them (Gemma 2/3: one
+  // fused op).
+  TensorId residual(const std::string& name, TensorId x, TensorId block_out, const std::string& post_norm_weight) {
+    if (!c_.post_norms) return g_.add_node(Op::add, name, {x, block_out}, AddParams{});
+    return g_.add_node(Op::rms_norm_add, name, {block_out, w(post_norm_weight), x}, RmsNormParams{c_.rms_eps});
   }
 
   TensorId w(const std::string& name) {

@@ -10,8 +10,10 @@ namespace {
 const OpInfo kOps[] = {
     {Op::embed, "embed", {"token_ids", "table"}},
     {Op::rms_norm, "rms_norm", {"x", "weight"}},
+    {Op::rms_norm_add, "rms_norm_add", {"x", "weight", "residual"}},
     {Op::matmul, "matmul", {"x", "weight"}},
     {Op::rope, "rope", {"x", "positions"}},
+    {Op::rms_norm_rope, "rms_norm_rope", {"x", "weight", "positions"}},
     {Op::kv_store, "kv_store", {"x", "positions", "cache"}},
     {Op::attention, "attention", {"q", "k_cache", "v_cache", "positions", "key_end"}},
     {Op::gelu_mul, "gelu_mul", {"gate", "up"}},
@@ -58,9 +60,13 @@ std::vector<int64_t> infer_output_shape(const Node& n, const std::vector<const T
       if (in[0]->dtype != DType::I32) shape_error(n, "token ids must be i32");
       return {in[0]->elements(), in[1]->cols()};
     case Op::rms_norm:
+    case Op::rms_norm_add:
       if (in[1]->elements() == 0 || in[0]->cols() % in[1]->elements() != 0)
         shape_error(n, "weight '" + in[1]->name + "' size " + std::to_string(in[1]->elements()) +
                            " does not divide the row length " + std::to_string(in[0]->cols()));
+      if (n.op == Op::rms_norm_add && in[2]->shape != in[0]->shape)
+        shape_error(n, "residual '" + in[2]->name + "' " + in[2]->shape_string() + " differs from x " +
+                           in[0]->shape_string());
       return in[0]->shape;
     case Op::matmul:
       expect_cols(n, *in[0], in[1]->cols(), "input");
@@ -71,6 +77,17 @@ std::vector<int64_t> infer_output_shape(const Node& n, const std::vector<const T
         shape_error(n, "head_dim " + std::to_string(p.head_dim) + " does not fit row length " +
                            std::to_string(in[0]->cols()));
       expect_positions(n, *in[1], in[0]->rows());
+      return in[0]->shape;
+    }
+    case Op::rms_norm_rope: {
+      const auto& p = std::get<RmsNormRopeParams>(n.params).rope;
+      if (p.head_dim <= 0 || p.head_dim % 2 || in[0]->cols() % p.head_dim)
+        shape_error(n, "head_dim " + std::to_string(p.head_dim) + " does not fit row length " +
+                           std::to_string(in[0]->cols()));
+      if (in[1]->elements() != p.head_dim)
+        shape_error(n, "weight '" + in[1]->name + "' has " + std::to_string(in[1]->elements()) +
+                           " values, expected head_dim " + std::to_string(p.head_dim));
+      expect_positions(n, *in[2], in[0]->rows());
       return in[0]->shape;
     }
     case Op::kv_store:
@@ -145,6 +162,9 @@ std::string params_string(const OpParams& params) {
         if constexpr (std::is_same_v<P, RmsNormParams>) s << "eps=" << p.eps;
         if constexpr (std::is_same_v<P, RopeParams>)
           s << "head_dim=" << p.head_dim << " theta=" << p.theta << " freq_scale=" << p.freq_scale;
+        if constexpr (std::is_same_v<P, RmsNormRopeParams>)
+          s << "eps=" << p.eps << " head_dim=" << p.rope.head_dim << " theta=" << p.rope.theta
+            << " freq_scale=" << p.rope.freq_scale;
         if constexpr (std::is_same_v<P, AttentionParams>) {
           s << "heads=" << p.n_head << "/" << p.n_kv_head << " head_dim=" << p.head_dim << " scale=" << p.scale;
           if (p.softcap > 0) s << " softcap=" << p.softcap;

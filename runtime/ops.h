@@ -11,8 +11,12 @@ namespace vkg {
 enum class Op {
   embed,      // (token_ids[n] i32, table[V, H]) -> [n, H]: row lookup times scale
   rms_norm,   // (x[r, c], w[g]) -> [r, c]: x * rsqrt(mean(x^2) + eps) * w over each group of g values
+  rms_norm_add,  // (x[r, c], w[g], residual[r, c]) -> residual + rms_norm(x, w): a post-norm and the residual
+                 // add after it in one pass (one dispatch and one activation round trip fewer)
   matmul,     // (x[n, K], w[N, K] any dtype) -> [n, N]: x @ w^T, fp32 accumulation
   rope,       // (x[n, heads*hd], positions[n] i32) -> same: half-split (NEOX) rotation per head
+  rms_norm_rope,  // (x[n, heads*hd], w[hd], positions[n] i32) -> rope(rms_norm(x, w) per head): Gemma 3's
+                  // query/key norm and RoPE in one pass
   kv_store,   // (x[n, kv], positions[n] i32, cache[C, kv]) -> cache: row p goes to slot p % C (ring)
   attention,  // (q[n, nh*hd], k_cache[C, nkv*hd], v_cache[C, nkv*hd], positions[n], key_end[n]) -> [n, nh*hd]
               // query t sees keys j in [lo, key_end[t]], lo = positions[t] - window + 1 (sliding) or 0:
@@ -42,6 +46,10 @@ struct RopeParams {
   int head_dim = 0;
   float theta = 10000.0f;
   float freq_scale = 1.0f;  // linear RoPE scaling: angle = (pos * freq_scale) * inv_freq
+};
+struct RmsNormRopeParams {
+  float eps = 1e-6f;
+  RopeParams rope;
 };
 struct KvStoreParams {};
 struct AttentionParams {
@@ -74,7 +82,7 @@ struct AvgPoolParams {
 };
 struct ReplaceRowsParams {};
 
-using OpParams = std::variant<EmbedParams, RmsNormParams, MatmulParams, RopeParams, KvStoreParams,
+using OpParams = std::variant<EmbedParams, RmsNormParams, MatmulParams, RopeParams, RmsNormRopeParams, KvStoreParams,
                               AttentionParams, GeluMulParams, AddParams, SoftcapParams, LastRowParams, ArgmaxParams,
                               TopKParams, LayerNormParams, GeluParams, AvgPoolParams, ReplaceRowsParams>;
 

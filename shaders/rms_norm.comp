@@ -5,6 +5,8 @@
 //   rms_norm_texel (TEXEL, CPU devices; group a multiple of 4): one subgroup per group, x and w read as vec4
 //   texels, reduced by subgroupAdd: no storage-buffer loads (llvmpipe runs each as a loop over the lanes) and
 //   no barriers (each a coroutine switch of every SIMD batch there); 154 us per norm before, in decode.
+//   rms_norm_add, rms_norm_add_texel (RESIDUAL): out = residual + the norm (ops.h rms_norm_add), the post-norm
+//   and the residual add of a Gemma 2/3 block in one dispatch.
 #extension GL_GOOGLE_include_directive : require
 
 #define WG_SIZE 128
@@ -25,7 +27,12 @@ layout(push_constant) uniform Params {
 
 layout(set = 0, binding = 0) uniform usamplerBuffer x_texels;
 layout(set = 0, binding = 1) uniform usamplerBuffer w_texels;
+#ifdef RESIDUAL
+layout(set = 0, binding = 2) uniform usamplerBuffer residual_texels;
+layout(std430, set = 0, binding = 3) writeonly buffer Out { vec4 out_data[]; };
+#else
 layout(std430, set = 0, binding = 2) writeonly buffer Out { vec4 out_data[]; };
+#endif
 #define FETCH4(buf, i) uintBitsToFloat(texelFetch(buf, int(i)))
 
 void main() {
@@ -40,14 +47,25 @@ void main() {
   sum = subgroupAdd(sum);
   // 1 / sqrt rather than inversesqrt: same formula as the CPU kernel, better than inversesqrt's 2 ulp.
   const float r = 1.0 / sqrt(sum / float(p.group) + p.eps);
-  for (uint i = gl_SubgroupInvocationID; i < n4; i += gl_SubgroupSize)
-    out_data[base + i] = FETCH4(x_texels, base + i) * r * FETCH4(w_texels, i);
+  for (uint i = gl_SubgroupInvocationID; i < n4; i += gl_SubgroupSize) {
+    const vec4 normed = FETCH4(x_texels, base + i) * r * FETCH4(w_texels, i);
+#ifdef RESIDUAL
+    out_data[base + i] = FETCH4(residual_texels, base + i) + normed;
+#else
+    out_data[base + i] = normed;
+#endif
+  }
 }
 
 #else
 layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
 layout(std430, set = 0, binding = 1) readonly buffer W { float w[]; };
+#ifdef RESIDUAL
+layout(std430, set = 0, binding = 2) readonly buffer Residual { float residual[]; };
+layout(std430, set = 0, binding = 3) writeonly buffer Out { float out_data[]; };
+#else
 layout(std430, set = 0, binding = 2) writeonly buffer Out { float out_data[]; };
+#endif
 
 shared float red[WG_SIZE];
 
@@ -69,6 +87,12 @@ void main() {
   }
   // 1 / sqrt rather than inversesqrt: same formula as the CPU kernel, better than inversesqrt's 2 ulp.
   const float r = 1.0 / sqrt(red[0] / float(p.group) + p.eps);
-  for (uint i = tid; i < p.group; i += WG_SIZE) out_data[base + i] = x[base + i] * r * w[i];
+  for (uint i = tid; i < p.group; i += WG_SIZE) {
+#ifdef RESIDUAL
+    out_data[base + i] = residual[base + i] + x[base + i] * r * w[i];
+#else
+    out_data[base + i] = x[base + i] * r * w[i];
+#endif
+  }
 }
 #endif

@@ -136,11 +136,19 @@ void CpuBackend::run(const Graph& g, const StepInputs& in) {
           rms_norm(input(node, 0), x.rows(), x.cols(), input(node, 1), g.tensor(node.inputs[1]).elements(),
                    std::get<RmsNormParams>(node.params).eps, out, pool_);
           break;
+        case Op::rms_norm_add:
+          rms_norm_add(input(node, 0), x.rows(), x.cols(), input(node, 1), g.tensor(node.inputs[1]).elements(),
+                       std::get<RmsNormParams>(node.params).eps, input(node, 2), out, pool_);
+          break;
         case Op::matmul: 
           matmul(input(node, 0), x.rows(), x.cols(), g.tensor(node.inputs[1]), out, pool_, matmul_mode_);
           break;
         case Op::rope:
           rope(input(node, 0), x.rows(), x.cols(), ints(node, 1), std::get<RopeParams>(node.params), out);
+          break;
+        case Op::rms_norm_rope:
+          rms_norm_rope(input(node, 0), x.rows(), x.cols(), input(node, 1), ints(node, 2),
+                        std::get<RmsNormRopeParams>(node.params), out, pool_);
           break;
         case Op::kv_store:
           kv_store(input(node, 0), x.rows(), x.cols(), ints(node, 1), out, out_desc.rows());

@@ -12,6 +12,9 @@ namespace vkg::cpu {
 void embed(const TensorDesc& table, const int32_t* ids, int64_t n, float scale, float* out, ThreadPool& pool);
 
 // Normalizes each group of `group` consecutive values of x (rows*cols values): y = x * rsqrt(mean(x^2)+eps) * w.
+// residual + rms_norm(x): exactly rms_norm's values, then the add (bit-identical to the two ops).
+void rms_norm_add(const float* x, int64_t rows, int64_t cols, const float* w, int64_t group, float eps,
+                  const float* residual, float* out, ThreadPool& pool);
 void rms_norm(const float* x, int64_t rows, int64_t cols, const float* w, int64_t group, float eps, float* out,
               ThreadPool& pool);
 
@@ -27,6 +30,9 @@ void matmul(const float* x, int64_t n, int64_t K, const TensorDesc& w, float* ou
 
 // Half-split (NEOX) rotation of each head of each row at its position.
 void rope(const float* x, int64_t rows, int64_t cols, const int32_t* positions, const RopeParams& p, float* out);
+// rope(rms_norm(x) per head): exactly the two kernels' values (the rotation runs in place on the norm's output).
+void rms_norm_rope(const float* x, int64_t rows, int64_t cols, const float* w, const int32_t* positions,
+                   const RmsNormRopeParams& p, float* out, ThreadPool& pool);
 
 // cache[pos % capacity] = x row, for each row.
 void kv_store(const float* x, int64_t rows, int64_t cols, const int32_t* positions, float* cache, int64_t capacity);

@@ -32,4 +32,10 @@ void rope(const float* x, int64_t rows, int64_t cols, const int32_t* positions, 
   }
 }
 
+void rms_norm_rope(const float* x, int64_t rows, int64_t cols, const float* w, const int32_t* positions,
+                   const RmsNormRopeParams& p, float* out, ThreadPool& pool) {
+  rms_norm(x, rows, cols, w, p.rope.head_dim, p.eps, out, pool);
+  rope(out, rows, cols, positions, p.rope, out);  // each pair is read before it is written
+}
+
 }  // namespace vkg::cpu

@@ -15,6 +15,7 @@ namespace {
 constexpr uint32_t kMatmulRowsWorkgroup = 64;
 constexpr uint32_t kMatmulRowsPerSubgroup = 4;
 constexpr uint32_t kRmsNormWorkgroup = 128;  // shaders/rms_norm.comp
+constexpr uint32_t kRmsNormRopeWorkgroup = 64;  // shaders/rms_norm_rope.comp
 
 uint32_t u32(int64_t v) { return static_cast<uint32_t>(v); }
 uint32_t f32_bits(float f) {
@@ -85,12 +86,18 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(const std::vector<
                              u32(x.elements())));
       break;
     }
-    case Op::rms_norm: {
+    case Op::rms_norm:
+    case Op::rms_norm_add: {
       const TensorDesc& w = g.tensor(n.inputs[1]);
       const int64_t groups = x.elements() / w.elements();
+      const bool add = n.op == Op::rms_norm_add;
       // CPU devices: one subgroup per group, texel reads (see rms_norm.comp).
-      const bool texel = subgroup_texels && w.elements() % 4 == 0 && fits_texels(buf(0)) && fits_texels(buf(1));
-      out_d.push_back(make(texel ? "rms_norm_texel" : "rms_norm", {buf(0), buf(1), out},
+      const bool texel = subgroup_texels && w.elements() % 4 == 0 && fits_texels(buf(0)) && fits_texels(buf(1)) &&
+                         (!add || fits_texels(buf(2)));
+      std::vector<const Buffer*> buffers = {buf(0), buf(1)};
+      if (add) buffers.push_back(buf(2));
+      buffers.push_back(out);
+      out_d.push_back(make(std::string(add ? "rms_norm_add" : "rms_norm") + (texel ? "_texel" : ""), buffers,
                            {u32(w.elements()), u32(groups), f32_bits(std::get<RmsNormParams>(n.params).eps)},
                            texel ? ceil_div(groups, kRmsNormWorkgroup / subgroup) : u32(groups)));
       break;
@@ -121,6 +128,19 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(const std::vector<
       out_d.push_back(make("rope", {buf(0), buf(1), &inv_freq(p.head_dim, p.theta), out},
                            {u32(x.rows()), u32(x.cols()), u32(p.head_dim), f32_bits(p.freq_scale)},
                            u32(x.rows() * (x.cols() / p.head_dim))));
+      break;
+    }
+    case Op::rms_norm_rope: {
+      const auto& p = std::get<RmsNormRopeParams>(n.params);
+      const Buffer& inv = inv_freq(p.rope.head_dim, p.rope.theta);
+      // CPU devices: one subgroup per head, texel reads (see rms_norm_rope.comp).
+      const bool texel = subgroup_texels && p.rope.head_dim % 8 == 0 && fits_texels(buf(0)) && fits_texels(buf(1)) &&
+                         fits_texels(&inv);
+      const int64_t items = x.rows() * (x.cols() / p.rope.head_dim);
+      out_d.push_back(make(texel ? "rms_norm_rope_texel" : "rms_norm_rope", {buf(0), buf(1), buf(2), &inv, out},
+                           {u32(x.rows()), u32(x.cols()), u32(p.rope.head_dim), f32_bits(p.rope.freq_scale),
+                            f32_bits(p.eps)},
+                           texel ? ceil_div(items, kRmsNormRopeWorkgroup / subgroup) : u32(items)));
       break;
     }
     case Op::kv_store: {

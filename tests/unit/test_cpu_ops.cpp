@@ -157,6 +157,15 @@ TEST_CASE("exp_f32 and tanh_f32: correctly rounded (hence the same on every plat
       for (int64_t i = 0; i < group; ++i) want[g * group + i] = x[g * group + i] * r * w[i];
     }
     check_close(out, want, 1e-5, 1e-6);
+
+    // rms_norm_add: the same norm plus the residual, bit for bit what rms_norm then add give.
+    auto residual = random_vector(x.size(), 3, 50.0f);
+    std::vector<float> fused(x.size()), sum(x.size());
+    rms_norm_add(x.data(), rows, cols, w.data(), group, 1e-6f, residual.data(), fused.data(), pool());
+    add(residual.data(), out.data(), int64_t(x.size()), sum.data());
+    CHECK(std::memcmp(fused.data(), sum.data(), sum.size() * 4) == 0);
+    for (size_t i = 0; i < want.size(); ++i) want[i] += residual[i];
+    check_close(fused, want, 1e-5, 1e-5);
   }
 
   TEST_CASE("matmul on f32 and quantized weights, one and several tokens") {
@@ -193,6 +202,20 @@ TEST_CASE("exp_f32 and tanh_f32: correctly rounded (hence the same on every plat
         check_close(out, want, 1e-4, 1e-4);
       }
     }
+  }
+
+  TEST_CASE("rms_norm_rope: bit for bit rms_norm then rope") {
+    const int hd = 64, heads = 3;
+    auto x = random_vector(2 * heads * hd, 11, 10.0f);
+    auto w = random_vector(hd, 12);
+    const std::vector<int32_t> pos = {3, 4000};
+    const RmsNormRopeParams p{1e-6f, RopeParams{hd, 10000.0f, 1.0f}};
+    std::vector<float> fused(x.size()), normed(x.size()), two_ops(x.size());
+    rms_norm_rope(x.data(), 2, heads * hd, w.data(), pos.data(), p, fused.data(), pool());
+    rms_norm(x.data(), 2, heads * hd, w.data(), hd, p.eps, normed.data(), pool());
+    rope(normed.data(), 2, heads * hd, pos.data(), p.rope, two_ops.data());
+    CHECK(std::memcmp(fused.data(), two_ops.data(), fused.size() * 4) == 0);
+    CHECK(std::memcmp(fused.data(), normed.data(), fused.size() * 4) != 0);  // it did rotate
   }
 
   TEST_CASE("rope: half-split rotation against complex multiplication; properties") {

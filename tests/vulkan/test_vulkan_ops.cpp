@@ -163,13 +163,21 @@ TEST_SUITE("vulkan_ops") {
     }
   }
 
-  TEST_CASE("rms_norm over rows and over heads") {
-    for (int64_t group : {640, 256}) {
+  TEST_CASE("rms_norm over rows and over heads, alone and with the residual added") {
+    // A group of 254 (not a multiple of 4) takes the storage-buffer shaders on CPU devices too.
+    for (const auto& [group, cols] : {std::pair<int64_t, int64_t>{640, 1280}, {256, 1280}, {254, 1270}}) {
+      CAPTURE(group);
       OpGraph op(3);
-      TensorId x = op.f32("x", {3, 1280}, random_floats(3 * 1280, 4, 30.0f));
+      TensorId x = op.f32("x", {3, cols}, random_floats(size_t(3 * cols), 4, 30.0f));
       TensorId w = op.f32("w", {group}, random_floats(static_cast<size_t>(group), 5));
       op.output = op.graph.add_node(Op::rms_norm, "norm", {x, w}, RmsNormParams{1e-6f});
       compare(op, 2e-4, 1e-5);
+      OpGraph fused(3);
+      TensorId fx = fused.f32("x", {3, cols}, random_floats(size_t(3 * cols), 4, 30.0f));
+      TensorId fw = fused.f32("w", {group}, random_floats(static_cast<size_t>(group), 5));
+      TensorId fr = fused.f32("residual", {3, cols}, random_floats(size_t(3 * cols), 6, 40.0f));
+      fused.output = fused.graph.add_node(Op::rms_norm_add, "norm_add", {fx, fw, fr}, RmsNormParams{1e-6f});
+      compare(fused, 2e-4, 1e-5);
     }
   }
 
@@ -183,6 +191,22 @@ TEST_SUITE("vulkan_ops") {
         // Angles up to 5000 rad: fp32 cos/sin of large arguments differ by ~1 ulp of the angle (3e-4).
         compare(op, 1e-3, 1e-3);
       }
+  }
+
+  TEST_CASE("rms_norm_rope: Gemma 3's per-head norm and RoPE in one pass, as the two CPU kernels") {
+    // head_dim 256 and 64 (texel shader on CPU devices), 36 (not a multiple of 8: storage-buffer shader).
+    for (int hd : {256, 64, 36}) {
+      CAPTURE(hd);
+      OpGraph op(3);
+      op.inputs.positions = {0, 17, 5000};
+      const int64_t cols = 4 * int64_t(hd);
+      TensorId x = op.f32("x", {3, cols}, random_floats(size_t(3 * cols), 7, 20.0f));
+      TensorId w = op.f32("w", {hd}, random_floats(size_t(hd), 8));
+      op.output = op.graph.add_node(Op::rms_norm_rope, "norm_rope", {x, w, op.graph.positions},
+                                    RmsNormRopeParams{1e-6f, RopeParams{hd, 1000000.0f, 0.125f}});
+      // The norm's sum order (2e-4, as rms_norm) then angles up to 5000 rad (1e-3, as rope).
+      compare(op, 1e-3, 1e-3);
+    }
   }
 
   TEST_CASE("kv_store + attention: causal, sliding window, softcap, GQA, ring wrap") {
