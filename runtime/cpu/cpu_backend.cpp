@@ -144,7 +144,7 @@ void CpuBackend::run(const Graph& g, const StepInputs& in) {
           matmul(input(node, 0), x.rows(), x.cols(), g.tensor(node.inputs[1]), out, pool_, matmul_mode_);
           break;
         case Op::rope:
-          rope(input(node, 0), x.rows(), x.cols(), ints(node, 1), std::get<RopeParams>(node.params), out);
+          rope(input(node, 0), x.rows(), x.cols(), ints(node, 1), std::get<RopeParams>(node.params), out, pool_);
           break;
         case Op::rms_norm_rope:
           rms_norm_rope(input(node, 0), x.rows(), x.cols(), input(node, 1), ints(node, 2),

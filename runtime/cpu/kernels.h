@@ -29,7 +29,8 @@ void matmul(const float* x, int64_t n, int64_t K, const TensorDesc& w, float* ou
             MatmulMode mode = MatmulMode::exact);
 
 // Half-split (NEOX) rotation of each head of each row at its position.
-void rope(const float* x, int64_t rows, int64_t cols, const int32_t* positions, const RopeParams& p, float* out);
+void rope(const float* x, int64_t rows, int64_t cols, const int32_t* positions, const RopeParams& p, float* out,
+          ThreadPool& pool);
 // rope(rms_norm(x) per head): exactly the two kernels' values (the rotation runs in place on the norm's output).
 void rms_norm_rope(const float* x, int64_t rows, int64_t cols, const float* w, const int32_t* positions,
                    const RmsNormRopeParams& p, float* out, ThreadPool& pool);

@@ -213,7 +213,7 @@ TEST_CASE("exp_f32 and tanh_f32: correctly rounded (hence the same on every plat
     std::vector<float> fused(x.size()), normed(x.size()), two_ops(x.size());
     rms_norm_rope(x.data(), 2, heads * hd, w.data(), pos.data(), p, fused.data(), pool());
     rms_norm(x.data(), 2, heads * hd, w.data(), hd, p.eps, normed.data(), pool());
-    rope(normed.data(), 2, heads * hd, pos.data(), p.rope, two_ops.data());
+    rope(normed.data(), 2, heads * hd, pos.data(), p.rope, two_ops.data(), pool());
     CHECK(std::memcmp(fused.data(), two_ops.data(), fused.size() * 4) == 0);
     CHECK(std::memcmp(fused.data(), normed.data(), fused.size() * 4) != 0);  // it did rotate
   }
@@ -224,7 +224,7 @@ TEST_CASE("exp_f32 and tanh_f32: correctly rounded (hence the same on every plat
     auto x = random_vector(3 * heads * hd, 5);
     std::vector<int32_t> pos = {0, 7, 1000};
     std::vector<float> out(x.size());
-    rope(x.data(), 3, heads * hd, pos.data(), p, out.data());
+    rope(x.data(), 3, heads * hd, pos.data(), p, out.data(), pool());
     std::vector<double> want(x.size());
     for (int r = 0; r < 3; ++r)
       for (int h = 0; h < heads; ++h)
@@ -243,8 +243,8 @@ TEST_CASE("exp_f32 and tanh_f32: correctly rounded (hence the same on every plat
     auto q = random_vector(hd, 6), k = random_vector(hd, 7);
     auto dot_at = [&](int32_t pq, int32_t pk) {
       std::vector<float> qr(hd), kr(hd);
-      rope(q.data(), 1, hd, &pq, p, qr.data());
-      rope(k.data(), 1, hd, &pk, p, kr.data());
+      rope(q.data(), 1, hd, &pq, p, qr.data(), pool());
+      rope(k.data(), 1, hd, &pk, p, kr.data(), pool());
       double s = 0;
       for (int i = 0; i < hd; ++i) s += double(qr[i]) * kr[i];
       return s;
@@ -255,8 +255,8 @@ TEST_CASE("exp_f32 and tanh_f32: correctly rounded (hence the same on every plat
     RopeParams scaled{hd, 1e6f, 0.125f}, plain{hd, 1e6f, 1.0f};
     std::vector<float> a(hd), b(hd);
     int32_t p8 = 800, p1 = 100;
-    rope(q.data(), 1, hd, &p8, scaled, a.data());
-    rope(q.data(), 1, hd, &p1, plain, b.data());
+    rope(q.data(), 1, hd, &p8, scaled, a.data(), pool());
+    rope(q.data(), 1, hd, &p1, plain, b.data(), pool());
     for (int i = 0; i < hd; ++i) CHECK(a[i] == doctest::Approx(b[i]).epsilon(1e-5));
   }
 
