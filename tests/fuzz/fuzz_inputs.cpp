@@ -6,6 +6,7 @@
 #include <fstream>
 #include <memory>
 #include <random>
+#include <set>
 #include <stdexcept>
 
 #include "model/hf_config.h"
@@ -21,11 +22,22 @@
 namespace vkg::fuzz {
 namespace {
 
-// The loaders read files (memory-mapped): each input is written to one scratch file per process.
+// The loaders read files (memory-mapped): each input is written to one scratch file per process and kind,
+// removed when the process exits.
 std::string scratch_file(std::string_view bytes, const char* suffix) {
   static const std::string base = (std::filesystem::temp_directory_path() /
                                    ("vkgemma-fuzz-" + std::to_string(std::random_device()()) + "-")).string();
+  static struct Cleanup {
+    std::set<std::string> paths;
+    ~Cleanup() {
+      for (const std::string& p : paths) {
+        std::error_code ignored;  // still mapped (Windows) or already gone: nothing to do
+        std::filesystem::remove(p, ignored);
+      }
+    }
+  } cleanup;
   const std::string path = base + suffix;
+  cleanup.paths.insert(path);
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   if (!f) std::abort();  // the harness itself failed, not the code under test
