@@ -99,8 +99,8 @@ class Builder {
     // Feed-forward block (GeGLU). Gemma 1 calls this norm post_attention_layernorm; GGUF says ffn_norm.
     h = norm(p + "ffn_norm", x, p + "ffn_norm.weight");
     TensorId gate = matmul(p + "ffn_gate", h, p + "ffn_gate.weight");
-    TensorId up = matmul(p + "ffn_up", h, p + "ffn_up.weight");
-    TensorId f = g_.add_node(Op::gelu_mul, p + "ffn_gelu_mul", {gate, up}, GeluMulParams{});
+    // The up-projection with gelu(gate) * up in its epilogue.
+    TensorId f = g_.add_node(Op::matmul_geglu, p + "ffn_up_geglu", {h, w(p + "ffn_up.weight"), gate}, MatmulParams{});
     f = matmul(p + "ffn_down", f, p + "ffn_down.weight");
     return residual(p + "ffn_residual", x, f, p + "post_ffw_norm.weight");
   }

@@ -83,7 +83,7 @@ std::string Graph::to_string() const {
 
 std::string profile_key(const Graph& g, const Node& node) {
   std::string key = op_name(node.op);
-  if (node.op == Op::matmul || node.op == Op::embed) {
+  if (node.op == Op::matmul || node.op == Op::matmul_geglu || node.op == Op::embed) {
     std::string type = dtype_name(g.tensor(node.inputs[1]).dtype);
     for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     key += " " + type;

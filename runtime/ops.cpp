@@ -12,6 +12,7 @@ const OpInfo kOps[] = {
     {Op::rms_norm, "rms_norm", {"x", "weight"}},
     {Op::rms_norm_add, "rms_norm_add", {"x", "weight", "residual"}},
     {Op::matmul, "matmul", {"x", "weight"}},
+    {Op::matmul_geglu, "matmul_geglu", {"x", "weight", "gate"}},
     {Op::rope, "rope", {"x", "positions"}},
     {Op::rms_norm_rope, "rms_norm_rope", {"x", "weight", "positions"}},
     {Op::kv_store, "kv_store", {"x", "positions", "cache"}},
@@ -69,7 +70,11 @@ std::vector<int64_t> infer_output_shape(const Node& n, const std::vector<const T
                            in[0]->shape_string());
       return in[0]->shape;
     case Op::matmul:
+    case Op::matmul_geglu:
       expect_cols(n, *in[0], in[1]->cols(), "input");
+      if (n.op == Op::matmul_geglu && in[2]->shape != std::vector<int64_t>{in[0]->rows(), in[1]->rows()})
+        shape_error(n, "gate '" + in[2]->name + "' " + in[2]->shape_string() + ", expected [" +
+                           std::to_string(in[0]->rows()) + ", " + std::to_string(in[1]->rows()) + "]");
       return {in[0]->rows(), in[1]->rows()};
     case Op::rope: {
       const auto& p = std::get<RopeParams>(n.params);

@@ -14,6 +14,8 @@ enum class Op {
   rms_norm_add,  // (x[r, c], w[g], residual[r, c]) -> residual + rms_norm(x, w): a post-norm and the residual
                  // add after it in one pass (one dispatch and one activation round trip fewer)
   matmul,     // (x[n, K], w[N, K] any dtype) -> [n, N]: x @ w^T, fp32 accumulation
+  matmul_geglu,  // (x[n, K], w[N, K], gate[n, N]) -> gelu_tanh(gate) * (x @ w^T): the up-projection with the
+                 // GeGLU product in its epilogue (no separate pass over gate and up)
   rope,       // (x[n, heads*hd], positions[n] i32) -> same: half-split (NEOX) rotation per head
   rms_norm_rope,  // (x[n, heads*hd], w[hd], positions[n] i32) -> rope(rms_norm(x, w) per head): Gemma 3's
                   // query/key norm and RoPE in one pass

@@ -2,7 +2,8 @@
 // out[t, row_offset + r] = dot(dequant(weight row r), x[t]) for the chunk of `rows` weight rows bound at
 // binding 1. Workgroup (gx, t) computes rows 8*gx .. 8*gx+7 for token t: the 64 threads stride over the
 // K / WT_UNIT dequantization units of the row (x unit loaded once, used for all 8 rows), fp32 partial
-// sums are reduced through shared memory. Variants: one per weight type (WT_* define, include/quant.glsl).
+// sums are reduced through shared memory. Variants: one per weight type (WT_* define, include/quant.glsl);
+// matmul_geglu_<type> (GEGLU): out = gelu_tanh(gate) * the product (ops.h matmul_geglu), gate at binding 2.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 
@@ -13,7 +14,12 @@ layout(local_size_x = WG_SIZE, local_size_y = 1, local_size_z = 1) in;
 
 layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
 layout(std430, set = 0, binding = 1) readonly buffer Weights { uint wt_words[]; };
+#ifdef GEGLU
+layout(std430, set = 0, binding = 2) readonly buffer Gate { float gate[]; };
+layout(std430, set = 0, binding = 3) writeonly buffer Out { float out_data[]; };
+#else
 layout(std430, set = 0, binding = 2) writeonly buffer Out { float out_data[]; };
+#endif
 
 layout(push_constant) uniform Params {
   uint K;           // row length (values); a multiple of the weight type's block size
@@ -26,6 +32,7 @@ layout(push_constant) uniform Params {
 
 #define WT_WORD(i) wt_words[i]
 #include "quant.glsl"
+#include "math.glsl"
 
 shared float red[ROWS_PER_WG][WG_SIZE];
 
@@ -64,5 +71,12 @@ void main() {
     }
     barrier();
   }
-  if (tid < n_rows && t < p.n_tokens) out_data[t * p.out_stride + p.row_offset + r0 + tid] = red[tid][0];
+  if (tid < n_rows && t < p.n_tokens) {
+    const uint o = t * p.out_stride + p.row_offset + r0 + tid;
+#ifdef GEGLU
+    out_data[o] = gelu_tanh(gate[o]) * red[tid][0];
+#else
+    out_data[o] = red[tid][0];
+#endif
+  }
 }

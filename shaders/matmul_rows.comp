@@ -8,6 +8,7 @@
 // weight unit 4 tokens; subgroupAdd sums the lanes at the end. No shared memory, no barriers. Workgroup
 // (gx, gy) computes rows ROWS * (gx * subgroups + subgroup) for tokens TOKENS*gy .. +TOKENS-1; decode uses
 // TOKENS 1, as llvmpipe runs masked-off token iterations anyway. Push constants as matmul.comp's.
+// GEGLU variants: out = gelu_tanh(gate) * the product (ops.h matmul_geglu), gate at binding 2.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_KHR_shader_subgroup_basic : require
@@ -26,7 +27,12 @@ layout(set = 0, binding = 0) uniform usamplerBuffer x_texels;
 // while a storage-buffer load becomes a scalar loop over the lanes with a branch per lane (measured: those
 // loads cost ~30x the arithmetic of a Q8_0 matrix-vector product).
 layout(set = 0, binding = 1) uniform usamplerBuffer wt_texels;
+#ifdef GEGLU
+layout(std430, set = 0, binding = 2) readonly buffer Gate { float gate[]; };
+layout(std430, set = 0, binding = 3) writeonly buffer Out { float out_data[]; };
+#else
 layout(std430, set = 0, binding = 2) writeonly buffer Out { float out_data[]; };
+#endif
 
 layout(push_constant) uniform Params {
   uint K;           // row length (values); a multiple of the weight type's block size
@@ -40,6 +46,7 @@ layout(push_constant) uniform Params {
 #define WT_WORD(i) texelFetch(wt_texels, int((i) >> 2))[(i) & 3u]
 #define WT_TEXEL(q) texelFetch(wt_texels, int(q))
 #include "quant.glsl"
+#include "math.glsl"
 
 // x values [xo, xo + WT_UNIT) of the input.
 void load_x(uint xo, out float xv[WT_UNIT]) {
@@ -85,7 +92,13 @@ void main() {
   [[unroll]] for (uint i = 0u; i < ROWS; ++i)
     [[unroll]] for (uint t = 0u; t < TOKENS; ++t) {
       const float total = subgroupAdd(acc[i][t]);
-      if (subgroupElect() && i < n_rows && t < n_tok)
-        out_data[(t0 + t) * p.out_stride + p.row_offset + r0 + i] = total;
+      if (subgroupElect() && i < n_rows && t < n_tok) {
+        const uint o = (t0 + t) * p.out_stride + p.row_offset + r0 + i;
+#ifdef GEGLU
+        out_data[o] = gelu_tanh(gate[o]) * total;
+#else
+        out_data[o] = total;
+#endif
+      }
     }
 }

@@ -143,6 +143,10 @@ void CpuBackend::run(const Graph& g, const StepInputs& in) {
         case Op::matmul: 
           matmul(input(node, 0), x.rows(), x.cols(), g.tensor(node.inputs[1]), out, pool_, matmul_mode_);
           break;
+        case Op::matmul_geglu:  // the matmul, then gelu_mul's kernel in place (the same values as the two ops)
+          matmul(input(node, 0), x.rows(), x.cols(), g.tensor(node.inputs[1]), out, pool_, matmul_mode_);
+          gelu_mul(input(node, 2), out, g.tensor(node.output).elements(), out);
+          break;
         case Op::rope:
           rope(input(node, 0), x.rows(), x.cols(), ints(node, 1), std::get<RopeParams>(node.params), out, pool_);
           break;

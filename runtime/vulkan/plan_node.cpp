@@ -102,7 +102,8 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(const std::vector<
                            texel ? ceil_div(groups, kRmsNormWorkgroup / subgroup) : u32(groups)));
       break;
     }
-    case Op::matmul: {
+    case Op::matmul:
+    case Op::matmul_geglu: {
       // CPU-type devices (lavapipe) run 4 rows per subgroup with a subgroup sum; GPUs 8 rows per workgroup
       // with a shared-memory reduction (see the two shaders' comments).
       const TensorDesc& w = g.tensor(n.inputs[1]);
@@ -111,12 +112,16 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(const std::vector<
       bool rows_variant = subgroup_texels && fits_texels(buf(0)) && w.cols() % texel_values == 0;
       for (const WeightChunk& c : weight_chunks(w)) rows_variant = rows_variant && fits_texels(c.buffer.get());
       const uint32_t tokens_per_group = rows_variant && x.rows() > 1 ? 4 : 1;
-      const std::string shader = (rows_variant ? (tokens_per_group == 4 ? "matmul_rows4_" : "matmul_rows_") : "matmul_") +
-                                 lower(dtype_name(w.dtype));
+      const bool geglu = n.op == Op::matmul_geglu;  // the GeGLU epilogue reads the gate (input 2)
+      const std::string shader = std::string(rows_variant ? (tokens_per_group == 4 ? "matmul_rows4_" : "matmul_rows_")
+                                                          : "matmul_") +
+                                 (geglu ? "geglu_" : "") + lower(dtype_name(w.dtype));
       const uint32_t rows_per_group = rows_variant ? kMatmulRowsWorkgroup / subgroup * kMatmulRowsPerSubgroup
                                                    : kMatmulRowsPerGroup;
       for (const WeightChunk& c : weight_chunks(w))
-        out_d.push_back(make(shader, {buf(0), c.buffer.get(), out},
+        out_d.push_back(make(shader,
+                             geglu ? std::vector<const Buffer*>{buf(0), c.buffer.get(), buf(2), out}
+                                   : std::vector<const Buffer*>{buf(0), c.buffer.get(), out},
                              {u32(x.cols()), u32(c.rows), u32(c.row_begin), u32(w.rows()), u32(x.rows()),
                               u32(row_bytes(w.dtype, w.cols()))},
                              ceil_div(c.rows, rows_per_group),

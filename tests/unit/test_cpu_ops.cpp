@@ -9,6 +9,7 @@
 #include <random>
 #include <vector>
 
+#include "runtime/backend.h"
 #include "runtime/cpu/fp32_math.h"
 #include "runtime/cpu/kernels.h"
 #include "runtime/cpu/quant.h"
@@ -166,6 +167,34 @@ TEST_CASE("exp_f32 and tanh_f32: correctly rounded (hence the same on every plat
     CHECK(std::memcmp(fused.data(), sum.data(), sum.size() * 4) == 0);
     for (size_t i = 0; i < want.size(); ++i) want[i] += residual[i];
     check_close(fused, want, 1e-5, 1e-5);
+  }
+
+  TEST_CASE("matmul_geglu: bit for bit the matmul then gelu_mul") {
+    const int64_t K = 64, N = 48, n = 3;
+    auto x = random_vector(n * K, 21);
+    auto wv = random_vector(N * K, 22, 0.1f);
+    auto gate = random_vector(n * N, 23, 3.0f);
+    TensorDesc w{"w", {N, K}, DType::F32, TensorRole::weight, wv.data()};
+    std::vector<float> up(size_t(n * N)), want(size_t(n * N));
+    matmul(x.data(), n, K, w, up.data(), pool(), MatmulMode::fast);
+    gelu_mul(gate.data(), up.data(), n * N, want.data());
+    Graph g{static_cast<int>(n)};
+    g.token_ids = g.add_tensor({"token_ids", {n}, DType::I32, TensorRole::input, nullptr});
+    g.positions = g.add_tensor({"positions", {n}, DType::I32, TensorRole::input, nullptr});
+    g.key_end = g.add_tensor({"key_end", {n}, DType::I32, TensorRole::input, nullptr});
+    TensorId xt = g.add_tensor({"x", {n, K}, DType::F32, TensorRole::weight, x.data()});
+    TensorId wt = g.add_tensor(w);
+    TensorId gt = g.add_tensor({"gate", {n, N}, DType::F32, TensorRole::weight, gate.data()});
+    TensorId out = g.add_node(Op::matmul_geglu, "geglu", {xt, wt, gt}, MatmulParams{});
+    g.mark_output(out);
+    auto cpu = make_backend("cpu", BackendOptions{});
+    StepInputs in;
+    in.token_ids = {0, 0, 0};
+    in.positions = {0, 1, 2};
+    in.key_end = {0, 1, 2};
+    cpu->run(g, in);
+    const std::vector<float> got = cpu->read(g, out);
+    CHECK(std::memcmp(got.data(), want.data(), want.size() * 4) == 0);
   }
 
   TEST_CASE("matmul on f32 and quantized weights, one and several tokens") {

@@ -120,7 +120,7 @@ const DType kWeightTypes[] = {DType::F32, DType::F16, DType::BF16, DType::Q4_0, 
 TEST_SUITE("vulkan_ops") {
   TEST_CASE("the backend names its device") { CHECK(vulkan()->name().find("vulkan (") == 0); }
 
-  TEST_CASE("matmul: every weight type, 1 and 3 tokens") {
+  TEST_CASE("matmul and matmul_geglu: every weight type, 1 and 3 tokens") {
     for (DType type : kWeightTypes)
       for (int n : {1, 3}) {
         const std::string type_name = dtype_name(type);
@@ -132,6 +132,13 @@ TEST_SUITE("vulkan_ops") {
         TensorId w = op.data("w", {N, K}, type, random_weights(type, N, K, 2));
         op.output = op.graph.add_node(Op::matmul, "matmul", {x, w}, MatmulParams{});
         compare(op, 2e-4, 1e-4);
+        // The GeGLU epilogue: gelu_tanh(gate) * the product (gelu adds ~1e-6 relative, as gelu_mul's test).
+        OpGraph geglu(n);
+        TensorId gx = geglu.f32("x", {n, K}, random_floats(static_cast<size_t>(n * K), 1));
+        TensorId gw = geglu.data("w", {N, K}, type, random_weights(type, N, K, 2));
+        TensorId gate = geglu.f32("gate", {n, N}, random_floats(static_cast<size_t>(n * N), 9, 3.0f));
+        geglu.output = geglu.graph.add_node(Op::matmul_geglu, "matmul_geglu", {gx, gw, gate}, MatmulParams{});
+        compare(geglu, 2e-4, 1e-4);
       }
   }
 
@@ -147,6 +154,12 @@ TEST_SUITE("vulkan_ops") {
       TensorId w = op.data("w", {N, K}, type, random_weights(type, N, K, 4));
       op.output = op.graph.add_node(Op::matmul, "matmul", {x, w}, MatmulParams{});
       compare(op, 2e-4, 1e-4);
+      OpGraph geglu(2);  // and the GeGLU epilogue of the same shaders
+      TensorId gx = geglu.f32("x", {2, K}, random_floats(static_cast<size_t>(2 * K), 3));
+      TensorId gw = geglu.data("w", {N, K}, type, random_weights(type, N, K, 4));
+      TensorId gate = geglu.f32("gate", {2, N}, random_floats(static_cast<size_t>(2 * N), 9, 3.0f));
+      geglu.output = geglu.graph.add_node(Op::matmul_geglu, "matmul_geglu", {gx, gw, gate}, MatmulParams{});
+      compare(geglu, 2e-4, 1e-4);
     }
   }
 
