@@ -36,6 +36,9 @@ struct BackendOptions {
   bool validation = false;  // Vulkan: Khronos validation layer on, its errors raised as exceptions
   bool profile = false;     // time every op (Vulkan: timestamp queries) into profile()
   bool renderdoc_capture = false;  // Vulkan under RenderDoc: capture the first single-token (decode) step
+  // Vulkan: the shaders chosen for GPUs even on a CPU-type device (lavapipe), so the tests there cover the
+  // shader set every real GPU runs too. Also set by the environment variable VKGEMMA_GPU_SHADERS=1.
+  bool gpu_shaders = false;
   // Vulkan: called after each weight upload with the bytes it took in the model file (progress display).
   std::function<void(uint64_t bytes)> on_weight_upload;
   // The most memory the backend may allocate, in bytes (0: no cap beyond the device's or host's own).

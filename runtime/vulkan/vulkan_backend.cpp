@@ -31,6 +31,8 @@ VulkanBackend::VulkanBackend(const BackendOptions& o) : Backend(o) {
   if (const char* env = std::getenv("VKGEMMA_VALIDATION")) co.validation = co.validation || std::string(env) == "1";
   ctx_ = std::make_unique<Context>(co);
   profiling_ = o.profile;
+  gpu_shaders_ = o.gpu_shaders;
+  if (const char* env = std::getenv("VKGEMMA_GPU_SHADERS")) gpu_shaders_ = gpu_shaders_ || std::string(env) == "1";
   on_weight_upload_ = o.on_weight_upload;
   capture_decode_step_ = o.renderdoc_capture;
   if (profiling_ && ctx_->limits().timestampPeriod == 0)

@@ -67,6 +67,7 @@ class VulkanBackend : public Backend {
 
   std::unique_ptr<Context> ctx_;
   bool profiling_ = false;
+  bool gpu_shaders_ = false;  // BackendOptions::gpu_shaders: no CPU-device shader variants
   std::function<void(uint64_t)> on_weight_upload_;
   bool capture_decode_step_ = false;  // RenderDoc: capture the next single-token step
   VkCommandPool command_pool_ = VK_NULL_HANDLE;
