@@ -1,14 +1,20 @@
 #version 450
 // out[t, row_offset + r] = dot(dequant(weight row r), x[t]) for the chunk of `rows` weight rows bound at
-// binding 1. Workgroup (gx, t) computes rows 8*gx .. 8*gx+7 for token t: the 64 threads stride over the
-// K / WT_UNIT dequantization units of the row (x unit loaded once, used for all 8 rows), fp32 partial
-// sums are reduced through shared memory. Variants: one per weight type (WT_* define, include/quant.glsl);
-// matmul_geglu_<type> (GEGLU): out = gelu_tanh(gate) * the product (ops.h matmul_geglu), gate at binding 2.
+// binding 1, on GPUs (CPU-type devices use matmul_rows.comp). Workgroup (gx, gy) computes rows 8*gx .. 8*gx+7
+// for tokens TOKENS*gy .. +TOKENS-1: the 64 threads stride over the K / WT_UNIT dequantization units of the
+// rows (each x unit loaded once for all 8 rows, each dequantized unit used for all TOKENS tokens), fp32
+// partial sums are reduced through shared memory. Variants: one per weight type (WT_* define,
+// include/quant.glsl); matmul4_<type> (TOKENS=4) for prompts: a quarter of the weight reads and dequantizing;
+// matmul_geglu_<type>, matmul4_geglu_<type> (GEGLU): out = gelu_tanh(gate) * the product (ops.h
+// matmul_geglu), gate at binding 2.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 
 #define WG_SIZE 64
 #define ROWS_PER_WG 8
+#ifndef TOKENS
+#define TOKENS 1  // matmul_<type>: decode; matmul4_<type> (TOKENS=4): prefill, each dequantized unit serves 4 tokens
+#endif
 
 layout(local_size_x = WG_SIZE, local_size_y = 1, local_size_z = 1) in;
 
@@ -34,49 +40,58 @@ layout(push_constant) uniform Params {
 #include "quant.glsl"
 #include "math.glsl"
 
-shared float red[ROWS_PER_WG][WG_SIZE];
+shared float red[ROWS_PER_WG * TOKENS][WG_SIZE];
 
 void main() {
   const uint tid = gl_LocalInvocationID.x;
-  const uint t = gl_WorkGroupID.y;
+  const uint t0 = gl_WorkGroupID.y * TOKENS;
+  const uint n_tok = t0 < p.n_tokens ? min(uint(TOKENS), p.n_tokens - t0) : 0u;  // uniform per workgroup
   const uint r0 = gl_WorkGroupID.x * ROWS_PER_WG;
   const uint n_rows = r0 < p.rows ? min(uint(ROWS_PER_WG), p.rows - r0) : 0u;  // uniform per workgroup
-  const uint x_off = t * p.K;
   const uint n_units = p.K / WT_UNIT;
 
-  float acc[ROWS_PER_WG];
-  [[unroll]] for (uint r = 0u; r < ROWS_PER_WG; ++r) acc[r] = 0.0;
+  float acc[ROWS_PER_WG][TOKENS];
+  [[unroll]] for (uint r = 0u; r < ROWS_PER_WG; ++r)
+    [[unroll]] for (uint t = 0u; t < TOKENS; ++t) acc[r][t] = 0.0;
 
-  if (t < p.n_tokens) {
-    for (uint u = tid; u < n_units; u += WG_SIZE) {
-      float xv[WT_UNIT];
-      [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) xv[j] = x[x_off + u * WT_UNIT + j];
-      [[unroll]] for (uint r = 0u; r < ROWS_PER_WG; ++r) {
-        if (r < n_rows) {
-          float w[WT_UNIT];
-          wt_dequant_unit((r0 + r) * p.row_bytes, u, w);
-          float s = 0.0;
-          [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) s += w[j] * xv[j];
-          acc[r] += s;
+  for (uint u = tid; u < n_units; u += WG_SIZE) {
+    float xv[TOKENS][WT_UNIT];
+    [[unroll]] for (uint t = 0u; t < TOKENS; ++t)
+      if (t < n_tok)
+        [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) xv[t][j] = x[(t0 + t) * p.K + u * WT_UNIT + j];
+    [[unroll]] for (uint r = 0u; r < ROWS_PER_WG; ++r) {
+      if (r < n_rows) {
+        float w[WT_UNIT];
+        wt_dequant_unit((r0 + r) * p.row_bytes, u, w);
+        [[unroll]] for (uint t = 0u; t < TOKENS; ++t) {
+          if (t < n_tok) {
+            float s = 0.0;
+            [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) s += w[j] * xv[t][j];
+            acc[r][t] += s;
+          }
         }
       }
     }
   }
 
-  [[unroll]] for (uint r = 0u; r < ROWS_PER_WG; ++r) red[r][tid] = acc[r];
+  [[unroll]] for (uint r = 0u; r < ROWS_PER_WG; ++r)
+    [[unroll]] for (uint t = 0u; t < TOKENS; ++t) red[r * TOKENS + t][tid] = acc[r][t];
   barrier();
   [[unroll]] for (uint stride = WG_SIZE / 2; stride > 0u; stride >>= 1) {
     if (tid < stride) {
-      [[unroll]] for (uint r = 0u; r < ROWS_PER_WG; ++r) red[r][tid] += red[r][tid + stride];
+      [[unroll]] for (uint rt = 0u; rt < ROWS_PER_WG * TOKENS; ++rt) red[rt][tid] += red[rt][tid + stride];
     }
     barrier();
   }
-  if (tid < n_rows && t < p.n_tokens) {
-    const uint o = t * p.out_stride + p.row_offset + r0 + tid;
+  for (uint rt = tid; rt < ROWS_PER_WG * TOKENS; rt += WG_SIZE) {
+    const uint r = rt / TOKENS, t = rt % TOKENS;
+    if (r < n_rows && t < n_tok) {
+      const uint o = (t0 + t) * p.out_stride + p.row_offset + r0 + r;
 #ifdef GEGLU
-    out_data[o] = gelu_tanh(gate[o]) * red[tid][0];
+      out_data[o] = gelu_tanh(gate[o]) * red[rt][0];
 #else
-    out_data[o] = red[tid][0];
+      out_data[o] = red[rt][0];
 #endif
+    }
   }
 }

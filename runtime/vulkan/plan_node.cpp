@@ -111,10 +111,11 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(const std::vector<
       const int64_t texel_values = w.dtype == DType::F32 ? 4 : (w.dtype == DType::F16 || w.dtype == DType::BF16) ? 8 : 1;
       bool rows_variant = subgroup_texels && fits_texels(buf(0)) && w.cols() % texel_values == 0;
       for (const WeightChunk& c : weight_chunks(w)) rows_variant = rows_variant && fits_texels(c.buffer.get());
-      const uint32_t tokens_per_group = rows_variant && x.rows() > 1 ? 4 : 1;
+      // Prompts: 4 tokens per workgroup (each dequantized weight unit serves 4 tokens).
+      const uint32_t tokens_per_group = x.rows() > 1 ? 4 : 1;
       const bool geglu = n.op == Op::matmul_geglu;  // the GeGLU epilogue reads the gate (input 2)
       const std::string shader = std::string(rows_variant ? (tokens_per_group == 4 ? "matmul_rows4_" : "matmul_rows_")
-                                                          : "matmul_") +
+                                                          : (tokens_per_group == 4 ? "matmul4_" : "matmul_")) +
                                  (geglu ? "geglu_" : "") + lower(dtype_name(w.dtype));
       const uint32_t rows_per_group = rows_variant ? kMatmulRowsWorkgroup / subgroup * kMatmulRowsPerSubgroup
                                                    : kMatmulRowsPerGroup;
@@ -124,8 +125,7 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(const std::vector<
                                    : std::vector<const Buffer*>{buf(0), c.buffer.get(), out},
                              {u32(x.cols()), u32(c.rows), u32(c.row_begin), u32(w.rows()), u32(x.rows()),
                               u32(row_bytes(w.dtype, w.cols()))},
-                             ceil_div(c.rows, rows_per_group),
-                             rows_variant ? ceil_div(x.rows(), tokens_per_group) : u32(x.rows())));
+                             ceil_div(c.rows, rows_per_group), ceil_div(x.rows(), tokens_per_group)));
       break;
     }
     case Op::rope: {
