@@ -40,6 +40,12 @@ void expect_cols(const Node& n, const TensorDesc& t, int64_t cols, const char* r
                        std::to_string(cols));
 }
 
+// RoPE's rows are whole heads of an even head_dim.
+void expect_heads(const Node& n, const TensorDesc& x, int head_dim) {
+  if (head_dim <= 0 || head_dim % 2 || x.cols() % head_dim)
+    shape_error(n, "head_dim " + std::to_string(head_dim) + " does not fit row length " + std::to_string(x.cols()));
+}
+
 // Positions are a vector with one entry per row of the input.
 void expect_positions(const Node& n, const TensorDesc& t, int64_t rows) {
   if (t.dtype != DType::I32) shape_error(n, "positions '" + t.name + "' must be i32");
@@ -76,19 +82,13 @@ std::vector<int64_t> infer_output_shape(const Node& n, const std::vector<const T
         shape_error(n, "gate '" + in[2]->name + "' " + in[2]->shape_string() + ", expected [" +
                            std::to_string(in[0]->rows()) + ", " + std::to_string(in[1]->rows()) + "]");
       return {in[0]->rows(), in[1]->rows()};
-    case Op::rope: {
-      const auto& p = std::get<RopeParams>(n.params);
-      if (p.head_dim <= 0 || p.head_dim % 2 || in[0]->cols() % p.head_dim)
-        shape_error(n, "head_dim " + std::to_string(p.head_dim) + " does not fit row length " +
-                           std::to_string(in[0]->cols()));
+    case Op::rope:
+      expect_heads(n, *in[0], std::get<RopeParams>(n.params).head_dim);
       expect_positions(n, *in[1], in[0]->rows());
       return in[0]->shape;
-    }
     case Op::rms_norm_rope: {
       const auto& p = std::get<RmsNormRopeParams>(n.params).rope;
-      if (p.head_dim <= 0 || p.head_dim % 2 || in[0]->cols() % p.head_dim)
-        shape_error(n, "head_dim " + std::to_string(p.head_dim) + " does not fit row length " +
-                           std::to_string(in[0]->cols()));
+      expect_heads(n, *in[0], p.head_dim);
       if (in[1]->elements() != p.head_dim)
         shape_error(n, "weight '" + in[1]->name + "' has " + std::to_string(in[1]->elements()) +
                            " values, expected head_dim " + std::to_string(p.head_dim));

@@ -12,11 +12,11 @@ namespace vkg::cpu {
 void embed(const TensorDesc& table, const int32_t* ids, int64_t n, float scale, float* out, ThreadPool& pool);
 
 // Normalizes each group of `group` consecutive values of x (rows*cols values): y = x * rsqrt(mean(x^2)+eps) * w.
+void rms_norm(const float* x, int64_t rows, int64_t cols, const float* w, int64_t group, float eps, float* out,
+              ThreadPool& pool);
 // residual + rms_norm(x): exactly rms_norm's values, then the add (bit-identical to the two ops).
 void rms_norm_add(const float* x, int64_t rows, int64_t cols, const float* w, int64_t group, float eps,
                   const float* residual, float* out, ThreadPool& pool);
-void rms_norm(const float* x, int64_t rows, int64_t cols, const float* w, int64_t group, float eps, float* out,
-              ThreadPool& pool);
 
 // out[n, N] = x[n, K] @ w[N, K]^T with w in any supported dtype. exact: each weight row dequantized to
 // fp32, fp32 dot products (the reference). fast: matmul_fast.h (8-bit activations for quantized weights);

@@ -22,7 +22,7 @@ void rms_norm(const float* x, int64_t rows, int64_t cols, const float* w, int64_
 void rms_norm_add(const float* x, int64_t rows, int64_t cols, const float* w, int64_t group, float eps,
                   const float* residual, float* out, ThreadPool& pool) {
   rms_norm(x, rows, cols, w, group, eps, out, pool);
-  for (int64_t i = 0; i < rows * cols; ++i) out[i] = residual[i] + out[i];
+  add(residual, out, rows * cols, out);
 }
 
 }  // namespace vkg::cpu
