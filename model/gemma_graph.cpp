@@ -73,21 +73,21 @@ class Builder {
     TensorId v = matmul(p + "attn_v", h, p + "attn_v.weight");
     RopeParams rope{c_.head_dim, sliding ? c_.rope_theta_local : c_.rope_theta_global,
                     sliding ? 1.0f : c_.rope_freq_scale_global};
-    if (c_.qk_norm) {  // Gemma 3: the per-head norm and RoPE in one op
-      q = g_.add_node(Op::rms_norm_rope, p + "attn_q_norm_rope", {q, w(p + "attn_q_norm.weight"), g_.positions},
-                      RmsNormRopeParams{c_.rms_eps, rope});
-      k = g_.add_node(Op::rms_norm_rope, p + "attn_k_norm_rope", {k, w(p + "attn_k_norm.weight"), g_.positions},
-                      RmsNormRopeParams{c_.rms_eps, rope});
-    } else {
-      q = g_.add_node(Op::rope, p + "attn_q_rope", {q, g_.positions}, rope);
-      k = g_.add_node(Op::rope, p + "attn_k_rope", {k, g_.positions}, rope);
-    }
-
     const int64_t kv_cols = int64_t(c_.n_kv_head) * c_.head_dim;
     const int cap = o_.kv.capacity(c_, i);
     TensorId k_cache = g_.add_tensor({p + "k_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
     TensorId v_cache = g_.add_tensor({p + "v_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
-    g_.add_node_into(Op::kv_store, p + "k_store", {k, g_.positions, k_cache}, KvStoreParams{}, k_cache);
+    // The keys are normalized (Gemma 3) and rotated as they are written into their cache: one op each.
+    if (c_.qk_norm) {
+      q = g_.add_node(Op::rms_norm_rope, p + "attn_q_norm_rope", {q, w(p + "attn_q_norm.weight"), g_.positions},
+                      RmsNormRopeParams{c_.rms_eps, rope});
+      g_.add_node_into(Op::rms_norm_rope_store, p + "attn_k_norm_rope_store",
+                       {k, w(p + "attn_k_norm.weight"), g_.positions, k_cache}, RmsNormRopeParams{c_.rms_eps, rope},
+                       k_cache);
+    } else {
+      q = g_.add_node(Op::rope, p + "attn_q_rope", {q, g_.positions}, rope);
+      g_.add_node_into(Op::rope_store, p + "attn_k_rope_store", {k, g_.positions, k_cache}, rope, k_cache);
+    }
     g_.add_node_into(Op::kv_store, p + "v_store", {v, g_.positions, v_cache}, KvStoreParams{}, v_cache);
 
     AttentionParams ap{c_.n_head, c_.n_kv_head, c_.head_dim, c_.attention_scale(), c_.attn_softcap,

@@ -16,6 +16,8 @@ const OpInfo kOps[] = {
     {Op::rope, "rope", {"x", "positions"}},
     {Op::rms_norm_rope, "rms_norm_rope", {"x", "weight", "positions"}},
     {Op::kv_store, "kv_store", {"x", "positions", "cache"}},
+    {Op::rope_store, "rope_store", {"x", "positions", "cache"}},
+    {Op::rms_norm_rope_store, "rms_norm_rope_store", {"x", "weight", "positions", "cache"}},
     {Op::attention, "attention", {"q", "k_cache", "v_cache", "positions", "key_end"}},
     {Op::gelu_mul, "gelu_mul", {"gate", "up"}},
     {Op::add, "add", {"a", "b"}},
@@ -83,17 +85,23 @@ std::vector<int64_t> infer_output_shape(const Node& n, const std::vector<const T
                            std::to_string(in[0]->rows()) + ", " + std::to_string(in[1]->rows()) + "]");
       return {in[0]->rows(), in[1]->rows()};
     case Op::rope:
+    case Op::rope_store:
       expect_heads(n, *in[0], std::get<RopeParams>(n.params).head_dim);
       expect_positions(n, *in[1], in[0]->rows());
-      return in[0]->shape;
-    case Op::rms_norm_rope: {
+      if (n.op == Op::rope) return in[0]->shape;
+      expect_cols(n, *in[0], in[2]->cols(), "input");
+      return in[2]->shape;
+    case Op::rms_norm_rope:
+    case Op::rms_norm_rope_store: {
       const auto& p = std::get<RmsNormRopeParams>(n.params).rope;
       expect_heads(n, *in[0], p.head_dim);
       if (in[1]->elements() != p.head_dim)
         shape_error(n, "weight '" + in[1]->name + "' has " + std::to_string(in[1]->elements()) +
                            " values, expected head_dim " + std::to_string(p.head_dim));
       expect_positions(n, *in[2], in[0]->rows());
-      return in[0]->shape;
+      if (n.op == Op::rms_norm_rope) return in[0]->shape;
+      expect_cols(n, *in[0], in[3]->cols(), "input");
+      return in[3]->shape;
     }
     case Op::kv_store:
       expect_cols(n, *in[0], in[2]->cols(), "input");

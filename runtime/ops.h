@@ -20,6 +20,10 @@ enum class Op {
   rms_norm_rope,  // (x[n, heads*hd], w[hd], positions[n] i32) -> rope(rms_norm(x, w) per head): Gemma 3's
                   // query/key norm and RoPE in one pass
   kv_store,   // (x[n, kv], positions[n] i32, cache[C, kv]) -> cache: row p goes to slot p % C (ring)
+  rope_store,  // (x[n, kv], positions[n] i32, cache[C, kv]) -> cache: kv_store(rope(x)): the key's rotation
+               // as it is written into its cache (one dispatch and one activation round trip fewer)
+  rms_norm_rope_store,  // (x[n, kv], w[hd], positions[n] i32, cache[C, kv]) -> cache: kv_store(rms_norm_rope(x,
+                        // w)): Gemma 3's key norm and RoPE as the key is written into its cache
   attention,  // (q[n, nh*hd], k_cache[C, nkv*hd], v_cache[C, nkv*hd], positions[n], key_end[n]) -> [n, nh*hd]
               // query t sees keys j in [lo, key_end[t]], lo = positions[t] - window + 1 (sliding) or 0:
               // key_end = positions is causal; a larger key_end lets an image token see the rest of its image

@@ -6,6 +6,8 @@
 //   rms_norm_rope: one workgroup per (row, head), the sum of squares reduced through shared memory (GPUs).
 //   rms_norm_rope_texel (TEXEL, CPU devices; head_dim a multiple of 8): one subgroup per (row, head), x, w and
 //   inv_freq read as vec4 texels, each lane taking a texel of the first half and its partner of the second.
+//   rms_norm_rope_store[_texel] (STORE): row r goes to ring slot positions[r] % capacity of the KV cache bound
+//   as the output (ops.h rms_norm_rope_store: Gemma 3's key written as it is normalized and rotated).
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 
@@ -19,7 +21,17 @@ layout(push_constant) uniform Params {
   uint head_dim;
   float freq_scale;
   float eps;
+#ifdef STORE
+  uint capacity;
+#endif
 } p;
+
+// The output row of input row r: r, or the key's ring slot in the cache (positions: binding 2).
+#ifdef STORE
+#define OUT_ROW(r) (uint(positions[r]) % p.capacity)
+#else
+#define OUT_ROW(r) (r)
+#endif
 
 #include "grid.glsl"
 #include "math.glsl"
@@ -42,6 +54,7 @@ void main() {
   const uint r = item / heads;
   const uint half4 = p.head_dim / 8u;  // texels per half head
   const uint base = (r * p.cols + (item % heads) * p.head_dim) / 4u;
+  const uint out_base = (OUT_ROW(r) * p.cols + (item % heads) * p.head_dim) / 4u;
   float sum = 0.0;
   for (uint i = gl_SubgroupInvocationID; i < half4; i += gl_SubgroupSize) {
     const vec4 a = FETCH4(x_texels, base + i), b = FETCH4(x_texels, base + half4 + i);
@@ -63,8 +76,8 @@ void main() {
       o0[j] = r0;
       o1[j] = r1;
     }
-    out_data[base + i] = o0;
-    out_data[base + half4 + i] = o1;
+    out_data[out_base + i] = o0;
+    out_data[out_base + half4 + i] = o1;
   }
 }
 
@@ -84,6 +97,7 @@ void main() {
   const uint tid = gl_LocalInvocationID.x;
   const uint r = item / heads;
   const uint base = r * p.cols + (item % heads) * p.head_dim;
+  const uint out_base = OUT_ROW(r) * p.cols + (item % heads) * p.head_dim;
   float sum = 0.0;
   for (uint i = tid; i < p.head_dim; i += WG_SIZE) sum += x[base + i] * x[base + i];
   red[tid] = sum;
@@ -102,8 +116,8 @@ void main() {
     const float b = x[base + i + half_dim] * scale * w[i + half_dim];
     precise float o0 = a * c - b * s;  // precise: same rounding as the CPU (no fma)
     precise float o1 = b * c + a * s;
-    out_data[base + i] = o0;
-    out_data[base + i + half_dim] = o1;
+    out_data[out_base + i] = o0;
+    out_data[out_base + i + half_dim] = o1;
   }
 }
 #endif

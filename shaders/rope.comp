@@ -2,6 +2,8 @@
 // RoPE, half-split (NEOX) pairing: within each head of head_dim values, pair (i, i + head_dim/2) rotates by
 // angle = (float(pos) * freq_scale) * inv_freq[i]. One workgroup per (row, head).
 // sin/cos come from include/math.glsl (range-reduced, accurate for large angles).
+// rope_store (STORE): row r goes to ring slot positions[r] % capacity of the KV cache bound as the output
+// (ops.h rope_store: the key rotated as it is written, without a kv_store dispatch after it).
 #extension GL_GOOGLE_include_directive : require
 
 layout(local_size_x = 64, local_size_y = 1, local_size_z = 1) in;
@@ -16,6 +18,9 @@ layout(push_constant) uniform Params {
   uint cols;
   uint head_dim;
   float freq_scale;
+#ifdef STORE
+  uint capacity;
+#endif
 } p;
 
 #include "grid.glsl"
@@ -27,6 +32,11 @@ void main() {
   if (item >= p.rows * heads) return;
   const uint r = item / heads;
   const uint base = r * p.cols + (item % heads) * p.head_dim;
+#ifdef STORE
+  const uint out_base = (uint(positions[r]) % p.capacity) * p.cols + (item % heads) * p.head_dim;
+#else
+  const uint out_base = base;
+#endif
   const uint half_dim = p.head_dim / 2u;
   const float pos = float(positions[r]) * p.freq_scale;
   for (uint i = gl_LocalInvocationID.x; i < half_dim; i += gl_WorkGroupSize.x) {
@@ -36,7 +46,7 @@ void main() {
     const float b = x[base + i + half_dim];
     precise float o0 = a * c - b * s;  // precise: same rounding as the CPU (no fma)
     precise float o1 = b * c + a * s;
-    out_data[base + i] = o0;
-    out_data[base + i + half_dim] = o1;
+    out_data[out_base + i] = o0;
+    out_data[out_base + i + half_dim] = o1;
   }
 }

@@ -157,6 +157,14 @@ void CpuBackend::run(const Graph& g, const StepInputs& in) {
         case Op::kv_store:
           kv_store(input(node, 0), x.rows(), x.cols(), ints(node, 1), out, out_desc.rows());
           break;
+        case Op::rope_store:
+          rope_store(input(node, 0), x.rows(), x.cols(), ints(node, 1), std::get<RopeParams>(node.params), out,
+                     out_desc.rows(), pool_);
+          break;
+        case Op::rms_norm_rope_store:
+          rms_norm_rope_store(input(node, 0), x.rows(), x.cols(), input(node, 1), ints(node, 2),
+                              std::get<RmsNormRopeParams>(node.params), out, out_desc.rows(), pool_);
+          break;
         case Op::attention:
           attention(input(node, 0), x.rows(), input(node, 1), input(node, 2), g.tensor(node.inputs[1]).rows(),
                     ints(node, 3), ints(node, 4), std::get<AttentionParams>(node.params), out, pool_);

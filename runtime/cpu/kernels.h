@@ -37,6 +37,12 @@ void rms_norm_rope(const float* x, int64_t rows, int64_t cols, const float* w, c
 
 // cache[pos % capacity] = x row, for each row.
 void kv_store(const float* x, int64_t rows, int64_t cols, const int32_t* positions, float* cache, int64_t capacity);
+// kv_store(rope(x)) and kv_store(rms_norm_rope(x, w)): exactly the composed kernels' values. The fusion saves
+// devices a dispatch; here it is the two kernels through a scratch buffer (the copy is a few KiB per token).
+void rope_store(const float* x, int64_t rows, int64_t cols, const int32_t* positions, const RopeParams& p,
+                float* cache, int64_t capacity, ThreadPool& pool);
+void rms_norm_rope_store(const float* x, int64_t rows, int64_t cols, const float* w, const int32_t* positions,
+                         const RmsNormRopeParams& p, float* cache, int64_t capacity, ThreadPool& pool);
 
 // Grouped-query attention over a ring cache, keys [lo, key_end[t]] (causal when key_end = positions;
 // optionally sliding-window, optionally soft-capped).

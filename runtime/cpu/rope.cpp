@@ -42,4 +42,18 @@ void rms_norm_rope(const float* x, int64_t rows, int64_t cols, const float* w, c
   rope(out, rows, cols, positions, p.rope, out, pool);  // each pair is read before it is written
 }
 
+void rope_store(const float* x, int64_t rows, int64_t cols, const int32_t* positions, const RopeParams& p,
+                float* cache, int64_t capacity, ThreadPool& pool) {
+  std::vector<float> rotated(static_cast<size_t>(rows * cols));
+  rope(x, rows, cols, positions, p, rotated.data(), pool);
+  kv_store(rotated.data(), rows, cols, positions, cache, capacity);
+}
+
+void rms_norm_rope_store(const float* x, int64_t rows, int64_t cols, const float* w, const int32_t* positions,
+                         const RmsNormRopeParams& p, float* cache, int64_t capacity, ThreadPool& pool) {
+  std::vector<float> rotated(static_cast<size_t>(rows * cols));
+  rms_norm_rope(x, rows, cols, w, positions, p, rotated.data(), pool);
+  kv_store(rotated.data(), rows, cols, positions, cache, capacity);
+}
+
 }  // namespace vkg::cpu

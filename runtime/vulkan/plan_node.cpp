@@ -128,23 +128,30 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(const std::vector<
                              ceil_div(c.rows, rows_per_group), ceil_div(x.rows(), tokens_per_group)));
       break;
     }
-    case Op::rope: {
+    case Op::rope:
+    case Op::rope_store: {
       const auto& p = std::get<RopeParams>(n.params);
-      out_d.push_back(make("rope", {buf(0), buf(1), &inv_freq(p.head_dim, p.theta), out},
-                           {u32(x.rows()), u32(x.cols()), u32(p.head_dim), f32_bits(p.freq_scale)},
+      std::vector<uint32_t> push = {u32(x.rows()), u32(x.cols()), u32(p.head_dim), f32_bits(p.freq_scale)};
+      if (n.op == Op::rope_store) push.push_back(u32(g.tensor(n.output).rows()));  // the ring's capacity
+      out_d.push_back(make(n.op == Op::rope_store ? "rope_store" : "rope",
+                           {buf(0), buf(1), &inv_freq(p.head_dim, p.theta), out}, push,
                            u32(x.rows() * (x.cols() / p.head_dim))));
       break;
     }
-    case Op::rms_norm_rope: {
+    case Op::rms_norm_rope:
+    case Op::rms_norm_rope_store: {
       const auto& p = std::get<RmsNormRopeParams>(n.params);
       const Buffer& inv = inv_freq(p.rope.head_dim, p.rope.theta);
       // CPU devices: one subgroup per head, texel reads (see rms_norm_rope.comp).
       const bool texel = subgroup_texels && p.rope.head_dim % 8 == 0 && fits_texels(buf(0)) && fits_texels(buf(1)) &&
                          fits_texels(&inv);
+      const bool store = n.op == Op::rms_norm_rope_store;
+      std::vector<uint32_t> push = {u32(x.rows()), u32(x.cols()), u32(p.rope.head_dim), f32_bits(p.rope.freq_scale),
+                                    f32_bits(p.eps)};
+      if (store) push.push_back(u32(g.tensor(n.output).rows()));  // the ring's capacity
       const int64_t items = x.rows() * (x.cols() / p.rope.head_dim);
-      out_d.push_back(make(texel ? "rms_norm_rope_texel" : "rms_norm_rope", {buf(0), buf(1), buf(2), &inv, out},
-                           {u32(x.rows()), u32(x.cols()), u32(p.rope.head_dim), f32_bits(p.rope.freq_scale),
-                            f32_bits(p.eps)},
+      out_d.push_back(make(std::string(store ? "rms_norm_rope_store" : "rms_norm_rope") + (texel ? "_texel" : ""),
+                           {buf(0), buf(1), buf(2), &inv, out}, push,
                            texel ? ceil_div(items, kRmsNormRopeWorkgroup / subgroup) : u32(items)));
       break;
     }

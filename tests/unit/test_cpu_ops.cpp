@@ -247,6 +247,30 @@ TEST_CASE("exp_f32 and tanh_f32: correctly rounded (hence the same on every plat
     CHECK(std::memcmp(fused.data(), normed.data(), fused.size() * 4) != 0);  // it did rotate
   }
 
+  TEST_CASE("rope_store and rms_norm_rope_store: bit for bit the op then kv_store, into wrapping ring slots") {
+    const int hd = 64, heads = 2, cap = 5;
+    const int64_t cols = heads * hd;
+    auto x = random_vector(3 * cols, 13, 10.0f);
+    auto w = random_vector(hd, 14);
+    const std::vector<int32_t> pos = {8, 9, 10};  // slots 3, 4, 0
+    const RmsNormRopeParams p{1e-6f, RopeParams{hd, 10000.0f, 1.0f}};
+    for (bool norm : {false, true}) {
+      CAPTURE(norm);
+      std::vector<float> rotated(x.size()), want(cap * cols, -1.0f), got(cap * cols, -1.0f);
+      if (norm) {
+        rms_norm_rope(x.data(), 3, cols, w.data(), pos.data(), p, rotated.data(), pool());
+        rms_norm_rope_store(x.data(), 3, cols, w.data(), pos.data(), p, got.data(), cap, pool());
+      } else {
+        rope(x.data(), 3, cols, pos.data(), p.rope, rotated.data(), pool());
+        rope_store(x.data(), 3, cols, pos.data(), p.rope, got.data(), cap, pool());
+      }
+      kv_store(rotated.data(), 3, cols, pos.data(), want.data(), cap);
+      CHECK(std::memcmp(got.data(), want.data(), got.size() * 4) == 0);
+      CHECK(got[1 * cols] == -1.0f);  // slots 1 and 2 untouched
+      CHECK(got[0] == rotated[2 * cols]);  // position 10 wrapped to slot 0
+    }
+  }
+
   TEST_CASE("rope: half-split rotation against complex multiplication; properties") {
     const int hd = 16, heads = 2;
     RopeParams p{hd, 10000.0f, 1.0f};

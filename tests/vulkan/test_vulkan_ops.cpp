@@ -247,6 +247,40 @@ TEST_SUITE("vulkan_ops") {
     }
   }
 
+  TEST_CASE("rope_store and rms_norm_rope_store: keys rotated into a ring cache, read back by attention") {
+    // head_dim 64 (texel shader on CPU devices) and 36 (storage-buffer shader); cap 10 wraps the ring twice.
+    for (bool norm : {false, true})
+      for (int hd : {64, 36})
+        for (int cap : {64, 10}) {
+          CAPTURE(norm);
+          CAPTURE(hd);
+          CAPTURE(cap);
+          const int n = 3, nh = 4, nkv = 2;
+          OpGraph op(n);
+          op.inputs.positions = {20, 21, 22};
+          const int64_t q_cols = int64_t(nh) * hd, kv_cols = int64_t(nkv) * hd;
+          TensorId q = op.f32("q", {n, q_cols}, random_floats(static_cast<size_t>(n * q_cols), 7));
+          TensorId k = op.f32("k", {n, kv_cols}, random_floats(static_cast<size_t>(n * kv_cols), 8, 5.0f));
+          TensorId v = op.f32("v", {n, kv_cols}, random_floats(static_cast<size_t>(n * kv_cols), 9));
+          TensorId kc = op.graph.add_tensor({"k_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+          TensorId vc = op.graph.add_tensor({"v_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+          const RopeParams rope{hd, 10000.0f, 1.0f};
+          if (norm) {
+            TensorId w = op.f32("w", {hd}, random_floats(size_t(hd), 10));
+            op.graph.add_node_into(Op::rms_norm_rope_store, "k_norm_rope_store", {k, w, op.graph.positions, kc},
+                                   RmsNormRopeParams{1e-6f, rope}, kc);
+          } else {
+            op.graph.add_node_into(Op::rope_store, "k_rope_store", {k, op.graph.positions, kc}, rope, kc);
+          }
+          op.graph.add_node_into(Op::kv_store, "v_store", {v, op.graph.positions, vc}, KvStoreParams{}, vc);
+          op.output = op.graph.add_node(Op::attention, "attn", {q, kc, vc, op.graph.positions, op.graph.key_end},
+                                        AttentionParams{nh, nkv, hd, 0.125f, 0.0f, 8});
+          // A key in the wrong slot, or unrotated, moves the softmax weights by far more than these
+          // tolerances (those of rope and attention above).
+          compare(op, 1e-3, 1e-4);
+        }
+  }
+
   TEST_CASE("gelu_mul, add, softcap, last_row") {
     const int64_t n = 3, c = 1000;
     OpGraph op(static_cast<int>(n));
