@@ -45,6 +45,12 @@ layout(push_constant) uniform Params {
 
 #define WT_WORD(i) texelFetch(wt_texels, int((i) >> 2))[(i) & 3u]
 #define WT_TEXEL(q) texelFetch(wt_texels, int(q))
+#if TOKENS == 1
+// Decode: Q4_0/Q5_0/Q8_0 units are whole blocks read through a 3-texel window (wt_load.glsl wt_window):
+// +12-22 % on a Q5_0/Q8_0 matrix-vector product. Not in prefill, where 32-value units of 4 tokens' inputs
+// spill (Q5_0 -14 %).
+#define WT_WINDOW
+#endif
 #include "quant.glsl"
 #include "math.glsl"
 

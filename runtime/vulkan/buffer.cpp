@@ -14,9 +14,10 @@ int find_memory_type(const VkPhysicalDeviceMemoryProperties& mem, uint32_t bits,
 
 Buffer::Buffer(const Context& ctx, uint64_t size, const std::string& name, bool prefer_host_visible)
     : ctx_(ctx), name_(name), size_(size) {
-  // 16 bytes of padding: shaders read GGUF rows as 32-bit words and may touch one word past a row's end.
+  // 32 bytes of padding: shaders read GGUF rows as 32-bit words and may touch one word past a row's end, and
+  // the texel shaders read a block through a window of three 16-byte texels (wt_load.glsl's wt_window).
   VkBufferCreateInfo bi{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
-  bi.size = (size + 16 + 15) / 16 * 16;
+  bi.size = (size + 32 + 15) / 16 * 16;
   padded_size_ = bi.size;
   bi.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
              VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;

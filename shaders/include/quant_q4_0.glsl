@@ -1,9 +1,23 @@
 // Q4_0 (runtime/cpu/quant_blocks.h): 18-byte blocks of 32 values: f16 d @0, u8 qs[16] @2.
 //   y[j]      = d * ((qs[j] & 0xF) - 8)     j in [0,16)
 //   y[j + 16] = d * ((qs[j] >> 4)  - 8)
+#define Q4_0_BYTES 18u
+#ifdef WT_WINDOW
+// Texel decode shaders (WT_WINDOW): a unit is a whole block, read through one 3-texel window.
+#define WT_UNIT 32
+void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
+  uint w[9];
+  wt_window(row_off + u * Q4_0_BYTES, w);
+  const float d = unpackHalf2x16(w[0] & 0xFFFFu).x;
+  [[unroll]] for (uint j = 0u; j < 16u; ++j) {
+    const uint q = (w[(j + 2u) >> 2] >> (((j + 2u) & 3u) * 8u)) & 255u;
+    v[j] = d * float(int(q & 15u) - 8);
+    v[j + 16u] = d * float(int(q >> 4) - 8);
+  }
+}
+#else
 // Unit u (16 values) = block u/2; even units use the low nibbles, odd units the high nibbles.
 #define WT_UNIT 16
-#define Q4_0_BYTES 18u
 
 void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
   const uint b = row_off + (u >> 1) * Q4_0_BYTES;
@@ -16,3 +30,4 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
     v[j] = d * float(q);
   }
 }
+#endif

@@ -2,8 +2,24 @@
 // uint32 h: bit j is the 5th bit of y[j]), u8 qs[16] @6 (nibbles as in Q4_0).
 //   y[j]      = d * (((qs[j] & 0xF) | (((h >> j)        & 1) << 4)) - 16)   j in [0,16)
 //   y[j + 16] = d * (((qs[j] >> 4)  | (((h >> (j + 16)) & 1) << 4)) - 16)
-#define WT_UNIT 16
 #define Q5_0_BYTES 22u
+#ifdef WT_WINDOW
+// Texel decode shaders (WT_WINDOW): a unit is a whole block, read through one 3-texel window (3 fetches
+// per 32 values, was 8).
+#define WT_UNIT 32
+void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
+  uint w[9];
+  wt_window(row_off + u * Q5_0_BYTES, w);
+  const float d = unpackHalf2x16(w[0] & 0xFFFFu).x;
+  const uint h = (w[0] >> 16) | (w[1] << 16);
+  [[unroll]] for (uint j = 0u; j < 16u; ++j) {
+    const uint q = (w[(j + 6u) >> 2] >> (((j + 6u) & 3u) * 8u)) & 255u;
+    v[j] = d * float(int((q & 15u) | (((h >> j) & 1u) << 4)) - 16);
+    v[j + 16u] = d * float(int((q >> 4) | (((h >> (j + 16u)) & 1u) << 4)) - 16);
+  }
+}
+#else
+#define WT_UNIT 16
 
 void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
   const uint b = row_off + (u >> 1) * Q5_0_BYTES;
@@ -19,3 +35,4 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
     v[j] = d * float(int(q) - 16);
   }
 }
+#endif

@@ -1,7 +1,19 @@
 // Q8_0 (runtime/cpu/quant_blocks.h): 34-byte blocks of 32 values: f16 d @0, i8 qs[32] @2.
 //   y[j] = d * qs[j]
-#define WT_UNIT 16
 #define Q8_0_BYTES 34u
+#ifdef WT_WINDOW
+// Texel decode shaders (WT_WINDOW): a unit is a whole block, read through one 3-texel window (3 fetches
+// per 32 values, was 6).
+#define WT_UNIT 32
+void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
+  uint w[9];
+  wt_window(row_off + u * Q8_0_BYTES, w);
+  const float d = unpackHalf2x16(w[0] & 0xFFFFu).x;
+  [[unroll]] for (uint j = 0u; j < 32u; ++j)
+    v[j] = d * float(bitfieldExtract(int(w[(j + 2u) >> 2]), int(((j + 2u) & 3u) * 8u), 8));
+}
+#else
+#define WT_UNIT 16
 
 void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
   const uint b = row_off + (u >> 1) * Q8_0_BYTES;
@@ -11,3 +23,4 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
   wt_load16(q0, qs);
   [[unroll]] for (uint j = 0u; j < 16u; ++j) v[j] = d * float(bitfieldExtract(int(qs[j >> 2]), int((j & 3u) * 8u), 8));
 }
+#endif

@@ -36,6 +36,24 @@ uint wt_u32(uint off) {
 uint wt_pick(uint v[8], uint first, uint k) {  // v[first + k], first in [0, 4), k a constant after unrolling
   return first == 0u ? v[k] : first == 1u ? v[k + 1u] : first == 2u ? v[k + 2u] : v[k + 3u];
 }
+// The 36 bytes at even offset off, as 9 little-endian words, from the three texels that hold them (a whole
+// Q4_0/Q5_0/Q8_0 block of 18/22/34 bytes; of the last word only what those blocks need is exact): 3 fetches per
+// block where a unit of 16 values took 3 or 4 (buffers are padded for the third texel: runtime/vulkan/buffer.cpp).
+uint wt_pick12(uint v[12], uint first, uint k) {  // v[first + k], k a constant, clamped to the window
+  return first == 0u ? v[k] : first == 1u ? v[min(k + 1u, 11u)] : first == 2u ? v[min(k + 2u, 11u)] : v[min(k + 3u, 11u)];
+}
+void wt_window(uint off, out uint w[9]) {
+  const uint t = off >> 4;
+  const uvec4 a = WT_TEXEL(t), b = WT_TEXEL(t + 1u), c = WT_TEXEL(t + 2u);
+  const uint v[12] = uint[12](a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w, c.x, c.y, c.z, c.w);
+  const uint first = (off >> 2) & 3u;
+  const bool odd_half = (off & 2u) != 0u;
+  [[unroll]] for (uint k = 0u; k < 9u; ++k) {
+    const uint lo = wt_pick12(v, first, k);
+    const uint hi = wt_pick12(v, first, k + 1u);
+    w[k] = odd_half ? (lo >> 16) | (hi << 16) : lo;
+  }
+}
 void wt_load16(uint off, out uint w[4]) {
   const uvec4 a = WT_TEXEL(off >> 4), b = WT_TEXEL((off >> 4) + 1u);
   const uint v[8] = uint[8](a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w);
