@@ -5,7 +5,7 @@
 // before including this file. Bytes and 16-bit values are extracted from words: GGUF blocks are only
 // 2-byte aligned (18/22/34/210-byte blocks), so a 32-bit value at an offset = 2 (mod 4) is assembled from
 // two words. Word loads matter on lavapipe, where every load is a per-lane gather: one word gives four
-// quants. Buffers are padded by 16 bytes (runtime/vulkan/buffer.cpp), so the second word of a value that
+// quants. Buffers are padded by 32 bytes (runtime/vulkan/buffer.cpp), so the second word of a value that
 // ends a buffer is still in range. Multi-byte values are little-endian.
 #ifndef VKG_WT_LOAD_GLSL
 #define VKG_WT_LOAD_GLSL
