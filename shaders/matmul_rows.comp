@@ -87,9 +87,20 @@ void main() {
         wt_dequant_unit((r0 + i) * p.row_bytes, u, w);
         [[unroll]] for (uint t = 0u; t < TOKENS; ++t) {
           if (t < n_tok) {
+#if WT_UNIT % 4 == 0
+            float s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+            [[unroll]] for (uint j = 0u; j < WT_UNIT; j += 4u) {
+              s0 += w[j] * xv[t][j];
+              s1 += w[j + 1u] * xv[t][j + 1u];
+              s2 += w[j + 2u] * xv[t][j + 2u];
+              s3 += w[j + 3u] * xv[t][j + 3u];
+            }
+            acc[i][t] += (s0 + s1) + (s2 + s3);
+#else
             float s = 0.0;
             [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) s += w[j] * xv[t][j];
             acc[i][t] += s;
+#endif
           }
         }
       }

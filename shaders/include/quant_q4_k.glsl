@@ -5,21 +5,11 @@
 // Unit u (16 values): block u/16, sub-block (u%16)/2, values 16*(u%2) .. +15 of it.
 #include "quant_k_scales.glsl"
 
-#define WT_UNIT 16
 #define Q4_K_BYTES 144u
 
+// get_scale_min_k4 from a block's header texel (bytes 0..15: d, dmin, the 12 scale bytes) for sub-block s.
 #ifdef WT_TEXEL
-// Texel buffers: blocks are 144 = 9 * 16 bytes and rows whole blocks, so a block's header (d, dmin, the 12
-// scale bytes) is exactly one texel and each 16 quant bytes another: two fetches per unit.
-void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
-  const uint b = row_off + (u >> 4) * Q4_K_BYTES;
-  const uint k = u & 15u;
-  const uint s = k >> 1;
-  const uvec4 head = WT_TEXEL(b >> 4);
-  const uvec4 q = WT_TEXEL((b >> 4) + 1u + 2u * (s >> 1) + (k & 1u));
-  const uint qs[4] = uint[4](q.x, q.y, q.z, q.w);
-  // get_scale_min_k4 over the scale bytes head bytes 4..15, for sub-block s (uniform across lanes).
-  uint sc, m;
+void k4_scale_min_texel(uvec4 head, uint s, out uint sc, out uint m) {
   if (s < 4u) {
     sc = (head[1] >> (8u * s)) & 63u;
     m = (head[2] >> (8u * s)) & 63u;
@@ -29,6 +19,48 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
     sc = (hi & 15u) | (((head[1] >> (8u * j)) >> 6 & 3u) << 4);
     m = (hi >> 4) | (((head[2] >> (8u * j)) >> 6 & 3u) << 4);
   }
+}
+#endif
+
+#if defined(WT_TEXEL) && defined(WT_WINDOW)
+// Texel decode shaders (WT_WINDOW): a unit is a chunk of 64 values (sub-blocks 2c and 2c + 1: the low and the
+// high nibbles of 32 quant bytes), three fetches (the header texel, two quant texels) where four 16-value
+// units took eight.
+#define WT_UNIT 64
+void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
+  const uint b = row_off + (u >> 2) * Q4_K_BYTES;
+  const uint c = u & 3u;
+  const uvec4 head = WT_TEXEL(b >> 4);
+  const uvec4 q0 = WT_TEXEL((b >> 4) + 1u + 2u * c), q1 = WT_TEXEL((b >> 4) + 2u + 2u * c);
+  const uint qs[8] = uint[8](q0.x, q0.y, q0.z, q0.w, q1.x, q1.y, q1.z, q1.w);
+  uint sc0, m0, sc1, m1;
+  k4_scale_min_texel(head, 2u * c, sc0, m0);
+  k4_scale_min_texel(head, 2u * c + 1u, sc1, m1);
+  const vec2 dm = unpackHalf2x16(head[0]);  // d, dmin
+  const float d_lo = dm.x * float(sc0), m_lo = dm.y * float(m0);
+  const float d_hi = dm.x * float(sc1), m_hi = dm.y * float(m1);
+  [[unroll]] for (uint j = 0u; j < 32u; ++j) {
+    const uint q = (qs[j >> 2] >> ((j & 3u) * 8u)) & 255u;
+    // precise: no fused multiply-add, so the value is bit-exact with the CPU dequantizer.
+    precise float lo = d_lo * float(q & 15u) - m_lo;
+    precise float hi = d_hi * float(q >> 4) - m_hi;
+    v[j] = lo;
+    v[j + 32u] = hi;
+  }
+}
+#elif defined(WT_TEXEL)
+#define WT_UNIT 16
+// Texel buffers: blocks are 144 = 9 * 16 bytes and rows whole blocks, so a block's header (d, dmin, the 12
+// scale bytes) is exactly one texel and each 16 quant bytes another: two fetches per unit.
+void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
+  const uint b = row_off + (u >> 4) * Q4_K_BYTES;
+  const uint k = u & 15u;
+  const uint s = k >> 1;
+  const uvec4 head = WT_TEXEL(b >> 4);
+  const uvec4 q = WT_TEXEL((b >> 4) + 1u + 2u * (s >> 1) + (k & 1u));
+  const uint qs[4] = uint[4](q.x, q.y, q.z, q.w);
+  uint sc, m;
+  k4_scale_min_texel(head, s, sc, m);
   const vec2 dm = unpackHalf2x16(head[0]);  // d, dmin
   const float d1 = dm.x * float(sc);
   const float m1 = dm.y * float(m);
@@ -40,6 +72,7 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
   }
 }
 #else
+#define WT_UNIT 16
 void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
   const uint b = row_off + (u >> 4) * Q4_K_BYTES;
   const uint k = u & 15u;

@@ -3,9 +3,35 @@
 //   low 4 bits:  ql[64h + l + 32*(g & 1)], low nibble for g < 2, high nibble for g >= 2
 //   high 2 bits: (qh[32h + l] >> 2g) & 3
 //   y[i] = (d * scales[i / 16]) * (q - 32)
+#define Q6_K_BYTES 210u
+
+#if defined(WT_TEXEL) && defined(WT_WINDOW)
+// Texel decode shaders (WT_WINDOW): a unit is 64 values, half h of the block and groups g = 2gg, 2gg + 1: the
+// 64 ql bytes of the half (nibble 4gg), its 32 qh bytes (bits 4gg + 2 (j >> 5)), 4 scales. 11 fetches (windows of
+// 5 and 3 texels, the scale texels, d) where four 16-value units took 24.
+#define WT_UNIT 64
+void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
+  const uint b = row_off + (u >> 2) * Q6_K_BYTES;
+  const uint h = (u >> 1) & 1u, gg = u & 1u;
+  uint ql[16], qh[9], sc[4];
+  wt_window5(b + 64u * h, ql);
+  wt_window(b + 128u + 32u * h, qh);
+  wt_load16(b + 192u, sc);
+  const float d = wt_f16(b + 208u);
+  const uint sw = sc[2u * h + gg];  // the 4 scale bytes of sub-blocks 8h + 4gg .. +3
+  float s[4];
+  [[unroll]] for (uint i = 0u; i < 4u; ++i) s[i] = d * float(bitfieldExtract(int(sw), int(8u * i), 8));
+  const uint lshift = 4u * gg;
+  [[unroll]] for (uint j = 0u; j < 64u; ++j) {
+    const uint l = j & 31u;
+    const uint lo = (ql[j >> 2] >> ((j & 3u) * 8u + lshift)) & 15u;
+    const uint hi = (qh[l >> 2] >> ((l & 3u) * 8u + lshift + 2u * (j >> 5))) & 3u;
+    v[j] = s[j >> 4] * float(int(lo | (hi << 4)) - 32);
+  }
+}
+#else
 // Unit u (16 values) = block u/16, sub-block k = u%16 (values 16k .. 16k+15, one scale).
 #define WT_UNIT 16
-#define Q6_K_BYTES 210u
 
 void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
   const uint b = row_off + (u >> 4) * Q6_K_BYTES;
@@ -26,3 +52,4 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
     v[j] = s * float(int(q) - 32);
   }
 }
+#endif

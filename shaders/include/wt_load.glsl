@@ -39,8 +39,12 @@ uint wt_pick(uint v[8], uint first, uint k) {  // v[first + k], first in [0, 4),
 // The 36 bytes at even offset off, as 9 little-endian words, from the three texels that hold them (a whole
 // Q4_0/Q5_0/Q8_0 block of 18/22/34 bytes; of the last word only what those blocks need is exact): 3 fetches per
 // block where a unit of 16 values took 3 or 4 (buffers are padded for the third texel: runtime/vulkan/buffer.cpp).
-uint wt_pick12(uint v[12], uint first, uint k) {  // v[first + k], k a constant, clamped to the window
+// wt_window5: the 64 bytes at even offset off (16 words) from five texels.
+uint wt_pick(uint v[12], uint first, uint k) {  // v[first + k], k a constant, clamped to the window
   return first == 0u ? v[k] : first == 1u ? v[min(k + 1u, 11u)] : first == 2u ? v[min(k + 2u, 11u)] : v[min(k + 3u, 11u)];
+}
+uint wt_pick(uint v[20], uint first, uint k) {  // v[first + k], first + k < 20
+  return first == 0u ? v[k] : first == 1u ? v[k + 1u] : first == 2u ? v[k + 2u] : v[k + 3u];
 }
 void wt_window(uint off, out uint w[9]) {
   const uint t = off >> 4;
@@ -49,8 +53,23 @@ void wt_window(uint off, out uint w[9]) {
   const uint first = (off >> 2) & 3u;
   const bool odd_half = (off & 2u) != 0u;
   [[unroll]] for (uint k = 0u; k < 9u; ++k) {
-    const uint lo = wt_pick12(v, first, k);
-    const uint hi = wt_pick12(v, first, k + 1u);
+    const uint lo = wt_pick(v, first, k);
+    const uint hi = wt_pick(v, first, k + 1u);
+    w[k] = odd_half ? (lo >> 16) | (hi << 16) : lo;
+  }
+}
+void wt_window5(uint off, out uint w[16]) {
+  const uint t = off >> 4;
+  uint v[20];
+  [[unroll]] for (uint i = 0u; i < 5u; ++i) {
+    const uvec4 q = WT_TEXEL(t + i);
+    v[4u * i] = q.x, v[4u * i + 1u] = q.y, v[4u * i + 2u] = q.z, v[4u * i + 3u] = q.w;
+  }
+  const uint first = (off >> 2) & 3u;
+  const bool odd_half = (off & 2u) != 0u;
+  [[unroll]] for (uint k = 0u; k < 16u; ++k) {
+    const uint lo = wt_pick(v, first, k);
+    const uint hi = wt_pick(v, first, k + 1u);
     w[k] = odd_half ? (lo >> 16) | (hi << 16) : lo;
   }
 }
