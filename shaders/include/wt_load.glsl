@@ -40,23 +40,20 @@ uint wt_pick(uint v[8], uint first, uint k) {  // v[first + k], first in [0, 4),
 // Q4_0/Q5_0/Q8_0 block of 18/22/34 bytes; of the last word only what those blocks need is exact): 3 fetches per
 // block where a unit of 16 values took 3 or 4 (buffers are padded for the third texel: runtime/vulkan/buffer.cpp).
 // wt_window5: the 64 bytes at even offset off (16 words) from five texels.
-uint wt_pick(uint v[12], uint first, uint k) {  // v[first + k], k a constant, clamped to the window
-  return first == 0u ? v[k] : first == 1u ? v[min(k + 1u, 11u)] : first == 2u ? v[min(k + 2u, 11u)] : v[min(k + 3u, 11u)];
-}
-uint wt_pick(uint v[20], uint first, uint k) {  // v[first + k], first + k < 20
-  return first == 0u ? v[k] : first == 1u ? v[k + 1u] : first == 2u ? v[k + 2u] : v[k + 3u];
+// The window's words from word `first` on (first in [0, 4)), in two rotation stages (by 2 words, then by 1):
+// 2 selects per word where picking each from 4 candidates took 3, twice.
+void wt_align12(uint v[12], uint first, out uint a[10]) {
+  uint t[11];
+  [[unroll]] for (uint i = 0u; i < 11u; ++i) t[i] = (first & 2u) != 0u ? v[min(i + 2u, 11u)] : v[i];
+  [[unroll]] for (uint i = 0u; i < 10u; ++i) a[i] = (first & 1u) != 0u ? t[i + 1u] : t[i];
 }
 void wt_window(uint off, out uint w[9]) {
   const uint t = off >> 4;
   const uvec4 a = WT_TEXEL(t), b = WT_TEXEL(t + 1u), c = WT_TEXEL(t + 2u);
-  const uint v[12] = uint[12](a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w, c.x, c.y, c.z, c.w);
-  const uint first = (off >> 2) & 3u;
+  uint al[10];
+  wt_align12(uint[12](a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w, c.x, c.y, c.z, c.w), (off >> 2) & 3u, al);
   const bool odd_half = (off & 2u) != 0u;
-  [[unroll]] for (uint k = 0u; k < 9u; ++k) {
-    const uint lo = wt_pick(v, first, k);
-    const uint hi = wt_pick(v, first, k + 1u);
-    w[k] = odd_half ? (lo >> 16) | (hi << 16) : lo;
-  }
+  [[unroll]] for (uint k = 0u; k < 9u; ++k) w[k] = odd_half ? (al[k] >> 16) | (al[k + 1u] << 16) : al[k];
 }
 void wt_window5(uint off, out uint w[16]) {
   const uint t = off >> 4;
@@ -66,12 +63,11 @@ void wt_window5(uint off, out uint w[16]) {
     v[4u * i] = q.x, v[4u * i + 1u] = q.y, v[4u * i + 2u] = q.z, v[4u * i + 3u] = q.w;
   }
   const uint first = (off >> 2) & 3u;
+  uint r[19], al[17];
+  [[unroll]] for (uint i = 0u; i < 19u; ++i) r[i] = (first & 2u) != 0u ? v[min(i + 2u, 19u)] : v[i];
+  [[unroll]] for (uint i = 0u; i < 17u; ++i) al[i] = (first & 1u) != 0u ? r[i + 1u] : r[i];
   const bool odd_half = (off & 2u) != 0u;
-  [[unroll]] for (uint k = 0u; k < 16u; ++k) {
-    const uint lo = wt_pick(v, first, k);
-    const uint hi = wt_pick(v, first, k + 1u);
-    w[k] = odd_half ? (lo >> 16) | (hi << 16) : lo;
-  }
+  [[unroll]] for (uint k = 0u; k < 16u; ++k) w[k] = odd_half ? (al[k] >> 16) | (al[k + 1u] << 16) : al[k];
 }
 void wt_load16(uint off, out uint w[4]) {
   const uvec4 a = WT_TEXEL(off >> 4), b = WT_TEXEL((off >> 4) + 1u);
