@@ -44,7 +44,7 @@ std::vector<int> parse_list(const char* s) {
   return v;
 }
 
-const DType kTypes[] = {DType::Q4_0, DType::Q5_0, DType::Q8_0, DType::Q4_K, DType::Q6_K, DType::F16, DType::BF16, DType::F32};
+const DType kTypes[] = {DType::Q4_0, DType::Q5_0, DType::Q8_0, DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::F16, DType::BF16, DType::F32};
 
 bool same_name(DType t, const std::string& name) {
   const std::string n = dtype_name(t);
@@ -140,6 +140,10 @@ int main(int argc, char** argv) {
       std::printf("%-6s skipped: its blocks of %lld do not divide the width %lld\n", info.name,
                   static_cast<long long>(info.block_elems),
                   static_cast<long long>(K));
+      continue;
+    }
+    if (!device && !cpu::fast_matmul_supported(type)) {
+      std::printf("%-6s skipped: no fast CPU kernel (the exact path runs it)\n", info.name);
       continue;
     }
     const int64_t row_bytes = K / info.block_elems * info.block_bytes;

@@ -15,4 +15,19 @@ uint k_scale_min(uint scales, uint s) {
   return sc | (m << 8);
 }
 
+// The same from a Q4_K / Q5_K block's header texel (bytes 0..15: d, dmin, the 12 scale bytes), sub-block s.
+#ifdef WT_TEXEL
+void k4_scale_min_texel(uvec4 head, uint s, out uint sc, out uint m) {
+  if (s < 4u) {
+    sc = (head[1] >> (8u * s)) & 63u;
+    m = (head[2] >> (8u * s)) & 63u;
+  } else {
+    const uint j = s - 4u;
+    const uint hi = (head[3] >> (8u * j)) & 255u;
+    sc = (hi & 15u) | (((head[1] >> (8u * j)) >> 6 & 3u) << 4);
+    m = (hi >> 4) | (((head[2] >> (8u * j)) >> 6 & 3u) << 4);
+  }
+}
+#endif
+
 #endif  // VKG_QUANT_K_SCALES_GLSL

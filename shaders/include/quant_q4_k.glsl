@@ -7,21 +7,6 @@
 
 #define Q4_K_BYTES 144u
 
-// get_scale_min_k4 from a block's header texel (bytes 0..15: d, dmin, the 12 scale bytes) for sub-block s.
-#ifdef WT_TEXEL
-void k4_scale_min_texel(uvec4 head, uint s, out uint sc, out uint m) {
-  if (s < 4u) {
-    sc = (head[1] >> (8u * s)) & 63u;
-    m = (head[2] >> (8u * s)) & 63u;
-  } else {
-    const uint j = s - 4u;
-    const uint hi = (head[3] >> (8u * j)) & 255u;
-    sc = (hi & 15u) | (((head[1] >> (8u * j)) >> 6 & 3u) << 4);
-    m = (hi >> 4) | (((head[2] >> (8u * j)) >> 6 & 3u) << 4);
-  }
-}
-#endif
-
 #if defined(WT_TEXEL) && defined(WT_WINDOW)
 // Texel decode shaders (WT_WINDOW): a unit is a chunk of 64 values (sub-blocks 2c and 2c + 1: the low and the
 // high nibbles of 32 quant bytes), three fetches (the header texel, two quant texels) where four 16-value

@@ -5,9 +5,62 @@
 // Unit u (16 values): block u/16, sub-block (u%16)/2, values 16*(u%2) .. +15 of it.
 #include "quant_k_scales.glsl"
 
-#define WT_UNIT 16
 #define Q5_K_BYTES 176u
 
+#if defined(WT_TEXEL) && defined(WT_WINDOW)
+// Texel decode shaders (WT_WINDOW): blocks are 176 = 11 * 16 bytes and rows whole blocks. A unit is a chunk of
+// 64 values (sub-blocks 2c and 2c + 1: the low and high nibbles of 32 quant bytes, qh bits 2c and 2c + 1):
+// five fetches (the header, the two qh texels, two quant texels).
+#define WT_UNIT 64
+void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
+  const uint t = (row_off + (u >> 2) * Q5_K_BYTES) >> 4;
+  const uint c = u & 3u;
+  const uvec4 head = WT_TEXEL(t);
+  const uvec4 h0 = WT_TEXEL(t + 1u), h1 = WT_TEXEL(t + 2u);
+  const uvec4 q0 = WT_TEXEL(t + 3u + 2u * c), q1 = WT_TEXEL(t + 4u + 2u * c);
+  const uint qh[8] = uint[8](h0.x, h0.y, h0.z, h0.w, h1.x, h1.y, h1.z, h1.w);
+  const uint qs[8] = uint[8](q0.x, q0.y, q0.z, q0.w, q1.x, q1.y, q1.z, q1.w);
+  uint sc0, m0, sc1, m1;
+  k4_scale_min_texel(head, 2u * c, sc0, m0);
+  k4_scale_min_texel(head, 2u * c + 1u, sc1, m1);
+  const vec2 dm = unpackHalf2x16(head[0]);  // d, dmin
+  const float d_lo = dm.x * float(sc0), m_lo = dm.y * float(m0);
+  const float d_hi = dm.x * float(sc1), m_hi = dm.y * float(m1);
+  [[unroll]] for (uint j = 0u; j < 32u; ++j) {
+    const uint q = (qs[j >> 2] >> ((j & 3u) * 8u)) & 255u;
+    const uint h = (qh[j >> 2] >> ((j & 3u) * 8u + 2u * c)) & 3u;
+    precise float lo = d_lo * float((q & 15u) + ((h & 1u) << 4)) - m_lo;  // precise: bit-exact with the CPU
+    precise float hi = d_hi * float((q >> 4) + ((h >> 1) << 4)) - m_hi;
+    v[j] = lo;
+    v[j + 32u] = hi;
+  }
+}
+#elif defined(WT_TEXEL)
+// Texel buffers: the header texel, the unit's qh texel and quant texel (three fetches per 16 values).
+#define WT_UNIT 16
+void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
+  const uint t = (row_off + (u >> 4) * Q5_K_BYTES) >> 4;
+  const uint k = u & 15u;
+  const uint s = k >> 1;
+  const uvec4 head = WT_TEXEL(t);
+  const uvec4 h = WT_TEXEL(t + 1u + (k & 1u));
+  const uvec4 q = WT_TEXEL(t + 3u + 2u * (s >> 1) + (k & 1u));
+  const uint qh[4] = uint[4](h.x, h.y, h.z, h.w);
+  const uint qs[4] = uint[4](q.x, q.y, q.z, q.w);
+  uint sc, m;
+  k4_scale_min_texel(head, s, sc, m);
+  const vec2 dm = unpackHalf2x16(head[0]);  // d, dmin
+  const float d1 = dm.x * float(sc);
+  const float m1 = dm.y * float(m);
+  const uint shift = (s & 1u) * 4u;
+  [[unroll]] for (uint j = 0u; j < 16u; ++j) {
+    const uint qv = ((wt_byte(qs, j) >> shift) & 15u) + (((wt_byte(qh, j) >> s) & 1u) << 4);
+    precise float y = d1 * float(qv) - m1;  // precise: bit-exact with the CPU (no fma)
+    v[j] = y;
+  }
+}
+#else
+#define WT_UNIT 16
 void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
   const uint b = row_off + (u >> 4) * Q5_K_BYTES;
   const uint k = u & 15u;
@@ -28,3 +81,4 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
     v[j] = y;
   }
 }
+#endif
