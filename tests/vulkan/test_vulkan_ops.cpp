@@ -247,6 +247,42 @@ TEST_SUITE("vulkan_ops") {
     }
   }
 
+  TEST_CASE("attention over 2100 keys written by an earlier step (caches persist between runs)") {
+    const int n_fill = 2100, nh = 2, nkv = 1, hd = 64, cap = 4096;
+    const int64_t q_cols = int64_t(nh) * hd, kv_cols = int64_t(nkv) * hd;
+    // One graph fills the caches at positions 0..2099; the next reads them (caches persist between runs).
+    OpGraph fill(n_fill);
+    TensorId k = fill.f32("k", {n_fill, kv_cols}, random_floats(static_cast<size_t>(n_fill * kv_cols), 8));
+    TensorId v = fill.f32("v", {n_fill, kv_cols}, random_floats(static_cast<size_t>(n_fill * kv_cols), 9));
+    TensorId fkc = fill.graph.add_tensor({"k_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+    TensorId fvc = fill.graph.add_tensor({"v_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+    fill.graph.add_node_into(Op::kv_store, "k_store", {k, fill.graph.positions, fkc}, KvStoreParams{}, fkc);
+    fill.graph.add_node_into(Op::kv_store, "v_store", {v, fill.graph.positions, fvc}, KvStoreParams{}, fvc);
+
+    OpGraph op(2);
+    op.inputs.positions = {2098, 2099};  // 2099 and 2100 keys
+    TensorId q = op.f32("q", {2, q_cols}, random_floats(static_cast<size_t>(2 * q_cols), 7));
+    TensorId kc = op.graph.add_tensor({"k_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+    TensorId vc = op.graph.add_tensor({"v_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+    op.output = op.graph.add_node(Op::attention, "attn", {q, kc, vc, op.graph.positions, op.graph.key_end},
+                                  AttentionParams{nh, nkv, hd, 0.125f, 0.0f, 0});
+
+    BackendOptions exact;
+    exact.exact_matmul = true;
+    auto cpu = make_backend("cpu", exact);
+    auto gpu = vulkan();
+    for (Backend* b : {cpu.get(), gpu.get()}) {
+      b->run(fill.graph, fill.inputs);
+      b->run(op.graph, op.inputs);
+    }
+    const std::vector<float> want = cpu->read(op.graph, op.output), got = gpu->read(op.graph, op.output);
+    REQUIRE(got.size() == want.size());
+    // As the attention tests above: fp32 sums in another order (2e-4 relative).
+    for (size_t i = 0; i < got.size(); ++i)
+      REQUIRE_MESSAGE(std::abs(got[i] - want[i]) <= 1e-5 + 2e-4 * std::abs(want[i]),
+                      "index " << i << ": vulkan " << got[i] << " cpu " << want[i]);
+  }
+
   TEST_CASE("rope_store and rms_norm_rope_store: keys rotated into a ring cache, read back by attention") {
     // head_dim 64 (texel shader on CPU devices) and 36 (storage-buffer shader); cap 10 wraps the ring twice.
     for (bool norm : {false, true})
