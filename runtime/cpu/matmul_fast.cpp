@@ -121,6 +121,36 @@ HWY_INLINE VI16 HalfScales(size_t o, int a, int b) {
                         hn::Set(d, static_cast<int16_t>(b)));
 }
 
+// acc plus the int32 lanes of DotU / DotS with unit scales (each lane: the sum of 4 consecutive products). With
+// AVX-512 VNNI (Highway's AVX3_DL target: Ice Lake, Zen 4 and later) one vpdpbusd per vector instead of
+// pmaddubsw, pmaddwd and an add: the same exact int32 lanes.
+#if HWY_TARGET == HWY_AVX3_DL
+HWY_INLINE __m256i Dpbusd(__m256i acc, __m256i u8, __m256i i8) {
+#if defined(__GNUC__)
+  // The EVEX form, spelled out: Highway 1.0's AVX3_DL flags include AVX-VNNI, so GCC would emit the VEX form,
+  // which Zen 4 (AVX-512 VNNI without AVX-VNNI) does not have.
+  __asm__("%{evex%} vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(u8), "v"(i8));
+  return acc;
+#else
+  return _mm256_dpbusd_epi32(acc, u8, i8);
+#endif
+}
+#endif
+HWY_INLINE VI32 DotUAcc(VI32 acc, VU8 w, VI8 x) {
+#if HWY_TARGET == HWY_AVX3_DL
+  return VI32{Dpbusd(acc.raw, w.raw, x.raw)};
+#else
+  return hn::Add(acc, DotU(w, x, hn::Set(DI16(), 1)));
+#endif
+}
+HWY_INLINE VI32 DotSAcc(VI32 acc, VU8 absw, VI8 w, VI8 x) {
+#if HWY_TARGET == HWY_AVX3_DL
+  return VI32{Dpbusd(acc.raw, absw.raw, _mm256_sign_epi8(x.raw, w.raw))};
+#else
+  return hn::Add(acc, DotS(absw, w, x, hn::Set(DI16(), 1)));
+#endif
+}
+
 HWY_INLINE float Total(VF v) { return hn::GetLane(hn::SumOfLanes(DF(), v)); }
 
 // Block b of R weight rows, already unpacked, against T tokens' activation blocks:
@@ -162,11 +192,10 @@ void RowsQ8_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, f
       const int8_t* qs = reinterpret_cast<const int8_t*>(blk + offsetof(block_q8_0, qs));
       for (size_t p = 0; p < P; ++p) w[r][p] = hn::LoadU(DI8(), qs + p * N), aw[r][p] = AbsW(w[r][p]);
     }
-    const VI16 ones = hn::Set(DI16(), 1);
     DotBlock<R, T, P>(
         [&](int r, const VI8 (&xv)[P]) {
-          VI32 s = DotS(aw[r][0], w[r][0], xv[0], ones);
-          for (size_t p = 1; p < P; ++p) s = hn::Add(s, DotS(aw[r][p], w[r][p], xv[p], ones));
+          VI32 s = hn::Zero(DI32());
+          for (size_t p = 0; p < P; ++p) s = DotSAcc(s, aw[r][p], w[r][p], xv[p]);
           return s;
         },
         dw, x, b, acc);
@@ -198,7 +227,6 @@ void RowsQ4Q5_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x,
   constexpr int kSumVecs = kVectorSums ? static_cast<int>(T / NF) : 1;
   const DF dsum;
   const DU8 du8;
-  const VI16 ones = hn::Set(DI16(), 1);
   const VU8 low4 = hn::Set(du8, 0x0F);
   const VU8 bit5 = hn::Set(du8, 0x10);
   const size_t bytes = kQ5 ? sizeof(block_q5_0) : sizeof(block_q4_0);
@@ -245,8 +273,8 @@ void RowsQ4Q5_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x,
     }
     DotBlock<R, T, P>(
         [&](int r, const VI8 (&xv)[P]) {
-          VI32 s = DotU(u[r][0], xv[0], ones);
-          for (size_t p = 1; p < P; ++p) s = hn::Add(s, DotU(u[r][p], xv[p], ones));
+          VI32 s = hn::Zero(DI32());
+          for (size_t p = 0; p < P; ++p) s = DotUAcc(s, u[r][p], xv[p]);
           return s;
         },
         dw, x, b, acc);
@@ -266,7 +294,6 @@ void RowsQ4_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, c
   constexpr size_t N = HWY_MIN(size_t{32}, HWY_LANES(uint8_t));
   constexpr size_t P = 32 / N;
   const DU8 du8;
-  const VI16 ones = hn::Set(DI16(), 1);
   const VU8 low4 = hn::Set(du8, 0x0F);
   VF acc[R][T];
   hn::Vec<decltype(d8)> corr[R][T];
@@ -320,11 +347,10 @@ void RowsQ4_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, c
         VI8 x0[P], x1[P];
         for (size_t p = 0; p < P; ++p) x0[p] = hn::LoadU(DI8(), a0.q + p * N), x1[p] = hn::LoadU(DI8(), a1.q + p * N);
         for (int r = 0; r < R; ++r) {
-          VI32 s0 = DotU(lo[r][0], x0[0], ones);
-          VI32 s1 = DotU(hi[r][0], x1[0], ones);
-          for (size_t p = 1; p < P; ++p) {
-            s0 = hn::Add(s0, DotU(lo[r][p], x0[p], ones));
-            s1 = hn::Add(s1, DotU(hi[r][p], x1[p], ones));
+          VI32 s0 = hn::Zero(DI32()), s1 = hn::Zero(DI32());
+          for (size_t p = 0; p < P; ++p) {
+            s0 = DotUAcc(s0, lo[r][p], x0[p]);
+            s1 = DotUAcc(s1, hi[r][p], x1[p]);
           }
           acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s0), hn::Set(DF(), sc[r][2 * c] * a0.d), acc[r][t]);
           acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s1), hn::Set(DF(), sc[r][2 * c + 1] * a1.d), acc[r][t]);
