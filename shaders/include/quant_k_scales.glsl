@@ -28,6 +28,14 @@ void k4_scale_min_texel(uvec4 head, uint s, out uint sc, out uint m) {
     m = (hi >> 4) | (((head[2] >> (8u * j)) >> 6 & 3u) << 4);
   }
 }
+// Sub-block s's scale d * sc and min dmin * m, from the header texel.
+void k4_scales_texel(uvec4 head, uint s, out float d1, out float m1) {
+  uint sc, m;
+  k4_scale_min_texel(head, s, sc, m);
+  const vec2 dm = unpackHalf2x16(head[0]);  // d, dmin
+  d1 = dm.x * float(sc);
+  m1 = dm.y * float(m);
+}
 #endif
 
 #endif  // VKG_QUANT_K_SCALES_GLSL

@@ -18,12 +18,9 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
   const uvec4 head = WT_TEXEL(b >> 4);
   const uvec4 q0 = WT_TEXEL((b >> 4) + 1u + 2u * c), q1 = WT_TEXEL((b >> 4) + 2u + 2u * c);
   const uint qs[8] = uint[8](q0.x, q0.y, q0.z, q0.w, q1.x, q1.y, q1.z, q1.w);
-  uint sc0, m0, sc1, m1;
-  k4_scale_min_texel(head, 2u * c, sc0, m0);
-  k4_scale_min_texel(head, 2u * c + 1u, sc1, m1);
-  const vec2 dm = unpackHalf2x16(head[0]);  // d, dmin
-  const float d_lo = dm.x * float(sc0), m_lo = dm.y * float(m0);
-  const float d_hi = dm.x * float(sc1), m_hi = dm.y * float(m1);
+  float d_lo, m_lo, d_hi, m_hi;
+  k4_scales_texel(head, 2u * c, d_lo, m_lo);
+  k4_scales_texel(head, 2u * c + 1u, d_hi, m_hi);
   [[unroll]] for (uint j = 0u; j < 32u; ++j) {
     const uint q = (qs[j >> 2] >> ((j & 3u) * 8u)) & 255u;
     // precise: no fused multiply-add, so the value is bit-exact with the CPU dequantizer.
@@ -44,11 +41,8 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
   const uvec4 head = WT_TEXEL(b >> 4);
   const uvec4 q = WT_TEXEL((b >> 4) + 1u + 2u * (s >> 1) + (k & 1u));
   const uint qs[4] = uint[4](q.x, q.y, q.z, q.w);
-  uint sc, m;
-  k4_scale_min_texel(head, s, sc, m);
-  const vec2 dm = unpackHalf2x16(head[0]);  // d, dmin
-  const float d1 = dm.x * float(sc);
-  const float m1 = dm.y * float(m);
+  float d1, m1;
+  k4_scales_texel(head, s, d1, m1);
   const uint shift = (s & 1u) * 4u;
   [[unroll]] for (uint j = 0u; j < 16u; ++j) {
     // precise: no fused multiply-add, so the value is bit-exact with the CPU dequantizer.
