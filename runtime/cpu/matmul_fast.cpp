@@ -542,9 +542,9 @@ bool fast_matmul_quantizes(DType type) {
 }
 
 bool fast_matmul_supported(DType type) {
-  static const bool has_kernels = HWY_DYNAMIC_DISPATCH(HasKernels)();
-  return has_kernels && (fast_matmul_quantizes(type) || type == DType::F32 || type == DType::F16 ||
-                         type == DType::BF16);
+  // Asked each time (one indirect call per matmul), so that it follows the dispatcher's target.
+  return HWY_DYNAMIC_DISPATCH(HasKernels)() && (fast_matmul_quantizes(type) || type == DType::F32 ||
+                                                type == DType::F16 || type == DType::BF16);
 }
 
 const char* fast_matmul_target() { return HWY_DYNAMIC_DISPATCH(TargetName)(); }

@@ -8,10 +8,12 @@
 //   by sum_b (d_b / 2) * sum_{i in b} |w_i| (each |x_i - d_b q_i| <= d_b / 2), plus the same fp32 slack.
 // - F32/F16/BF16 weights: no quantization, only the fp32 summation order differs (relative 1e-5).
 #include <doctest/doctest.h>
+#include <hwy/targets.h>
 
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "runtime/cpu/kernels.h"
@@ -53,7 +55,8 @@ TEST_CASE("quantize_activations: per-32 scale, rounding, block sums") {
   CHECK(q[0].q[17] == 0);
 }
 
-TEST_CASE("fast matmul equals the exact one up to activation quantization (all fast types, 1-64 tokens)") {
+// The checks below, on the SIMD target the dispatcher picks.
+void check_fast_against_exact() {
   std::mt19937 rng(99);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   ThreadPool pool(2);
@@ -113,6 +116,33 @@ TEST_CASE("fast matmul equals the exact one up to activation quantization (all f
       CHECK(bad == 0);
     }
   }
+}
+
+TEST_CASE("fast matmul equals the exact one up to activation quantization (all fast types, 1-64 tokens)") {
+  check_fast_against_exact();
+}
+
+// Each SIMD target compiled into the kernels that this CPU runs (AVX3_DL's VNNI, AVX3, AVX2, SSE4, ...), not only
+// the best one: the CI machine's CPU decides which one the test above sees.
+TEST_CASE("fast matmul on every SIMD target this CPU supports") {
+  struct RestoreTargets {  // the other tests see the dispatcher's own choice again, even after a failure here
+    ~RestoreTargets() { hwy::SetSupportedTargetsForTest(0); }
+  } restore;
+  hwy::SetSupportedTargetsForTest(0);
+  const int64_t supported = hwy::SupportedTargets();
+  int ran = 0;
+  for (int64_t bits = supported; bits != 0; bits &= bits - 1) {
+    const int64_t target = bits & ~(bits - 1);
+    hwy::SetSupportedTargetsForTest(target);
+    if (std::string(fast_matmul_target()) != hwy::TargetName(target)) continue;  // not compiled into the kernels
+    if (!fast_matmul_supported(DType::Q8_0)) continue;  // a target without kernels (SCALAR): the exact path runs
+    const std::string name = hwy::TargetName(target);
+    INFO("SIMD target " << name);
+    MESSAGE("fast matmul on " << name);
+    check_fast_against_exact();
+    ++ran;
+  }
+  CHECK(ran >= 1);
 }
 
 }  // TEST_SUITE("quant")
