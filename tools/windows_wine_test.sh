@@ -38,7 +38,8 @@ export WINEPREFIX
 WINEPREFIX=$(cd "$CACHE" && pwd)/wineprefix
 export WINEARCH=win64 WINEDEBUG=-all
 export WINEDLLOVERRIDES="mscoree,mshtml="  # no Mono/Gecko installer prompts
-export WINEPATH="Z:${ROOT//\//\\}\\$BUILD"   # vkgemma.dll for the test programs in $BUILD/tests
+BUILD_ABS=$(cd "$BUILD" && pwd)  # BUILD may be relative to the repository or absolute
+export WINEPATH="Z:${BUILD_ABS//\//\\}"   # vkgemma.dll for the test programs in $BUILD/tests
 if [ ! -f "$WINEPREFIX/system.reg" ]; then
   t=$SECONDS
   wine wineboot --init >/dev/null 2>&1 || die "wineboot --init failed"
