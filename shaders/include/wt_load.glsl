@@ -36,39 +36,6 @@ uint wt_u32(uint off) {
 uint wt_pick(uint v[8], uint first, uint k) {  // v[first + k], first in [0, 4), k a constant after unrolling
   return first == 0u ? v[k] : first == 1u ? v[k + 1u] : first == 2u ? v[k + 2u] : v[k + 3u];
 }
-// The 36 bytes at even offset off, as 9 little-endian words, from the three texels that hold them (a whole
-// Q4_0/Q5_0/Q8_0 block of 18/22/34 bytes; of the last word only what those blocks need is exact): 3 fetches per
-// block where a unit of 16 values took 3 or 4 (buffers are padded for the third texel: runtime/vulkan/buffer.cpp).
-// wt_window5: the 64 bytes at even offset off (16 words) from five texels.
-// The window's words from word `first` on (first in [0, 4)), in two rotation stages (by 2 words, then by 1):
-// 2 selects per word where picking each from 4 candidates took 3, twice.
-void wt_align12(uint v[12], uint first, out uint a[10]) {
-  uint t[11];
-  [[unroll]] for (uint i = 0u; i < 11u; ++i) t[i] = (first & 2u) != 0u ? v[min(i + 2u, 11u)] : v[i];
-  [[unroll]] for (uint i = 0u; i < 10u; ++i) a[i] = (first & 1u) != 0u ? t[i + 1u] : t[i];
-}
-void wt_window(uint off, out uint w[9]) {
-  const uint t = off >> 4;
-  const uvec4 a = WT_TEXEL(t), b = WT_TEXEL(t + 1u), c = WT_TEXEL(t + 2u);
-  uint al[10];
-  wt_align12(uint[12](a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w, c.x, c.y, c.z, c.w), (off >> 2) & 3u, al);
-  const bool odd_half = (off & 2u) != 0u;
-  [[unroll]] for (uint k = 0u; k < 9u; ++k) w[k] = odd_half ? (al[k] >> 16) | (al[k + 1u] << 16) : al[k];
-}
-void wt_window5(uint off, out uint w[16]) {
-  const uint t = off >> 4;
-  uint v[20];
-  [[unroll]] for (uint i = 0u; i < 5u; ++i) {
-    const uvec4 q = WT_TEXEL(t + i);
-    v[4u * i] = q.x, v[4u * i + 1u] = q.y, v[4u * i + 2u] = q.z, v[4u * i + 3u] = q.w;
-  }
-  const uint first = (off >> 2) & 3u;
-  uint r[19], al[17];
-  [[unroll]] for (uint i = 0u; i < 19u; ++i) r[i] = (first & 2u) != 0u ? v[min(i + 2u, 19u)] : v[i];
-  [[unroll]] for (uint i = 0u; i < 17u; ++i) al[i] = (first & 1u) != 0u ? r[i + 1u] : r[i];
-  const bool odd_half = (off & 2u) != 0u;
-  [[unroll]] for (uint k = 0u; k < 16u; ++k) w[k] = odd_half ? (al[k] >> 16) | (al[k + 1u] << 16) : al[k];
-}
 void wt_load16(uint off, out uint w[4]) {
   const uvec4 a = WT_TEXEL(off >> 4), b = WT_TEXEL((off >> 4) + 1u);
   const uint v[8] = uint[8](a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w);
@@ -79,6 +46,39 @@ void wt_load16(uint off, out uint w[4]) {
     const uint hi = wt_pick(v, first, k + 1u);
     w[k] = odd_half ? (lo >> 16) | (hi << 16) : lo;
   }
+}
+// Windows: the 36 (wt_window: 9 words from three texels) or 64 (wt_window5: 16 words from five texels) bytes at
+// even offset off, as little-endian words. wt_window holds a whole Q4_0/Q5_0/Q8_0 block of 18/22/34 bytes (of
+// its last word only what those blocks need is exact): 3 fetches per block where a unit of 16 values took 3 or
+// 4 (buffers are padded for the third texel: runtime/vulkan/buffer.cpp).
+// wt_align_words: the words of the texels from texel off >> 4 (v, unused ones zero) from word (off >> 2) & 3 on,
+// in two rotation stages (by 2 words, then by 1: 2 selects per word where picking each of 4 candidates took 3,
+// twice), joined in 16-bit halves where off is 2 mod 4. wt_window's unused outputs are dead code to the compiler.
+void wt_align_words(uint v[20], uint off, out uint w[16]) {
+  const uint first = (off >> 2) & 3u;
+  uint r[19], al[17];
+  [[unroll]] for (uint i = 0u; i < 19u; ++i) r[i] = (first & 2u) != 0u ? v[min(i + 2u, 19u)] : v[i];
+  [[unroll]] for (uint i = 0u; i < 17u; ++i) al[i] = (first & 1u) != 0u ? r[i + 1u] : r[i];
+  const bool odd_half = (off & 2u) != 0u;
+  [[unroll]] for (uint k = 0u; k < 16u; ++k) w[k] = odd_half ? (al[k] >> 16) | (al[k + 1u] << 16) : al[k];
+}
+// The words of n consecutive texels from texel t, the rest of v zero.
+void wt_texel_words(uint t, uint n, out uint v[20]) {
+  [[unroll]] for (uint i = 0u; i < 5u; ++i) {
+    const uvec4 q = i < n ? WT_TEXEL(t + i) : uvec4(0u);
+    v[4u * i] = q.x, v[4u * i + 1u] = q.y, v[4u * i + 2u] = q.z, v[4u * i + 3u] = q.w;
+  }
+}
+void wt_window(uint off, out uint w[9]) {
+  uint v[20], all[16];
+  wt_texel_words(off >> 4, 3u, v);
+  wt_align_words(v, off, all);
+  [[unroll]] for (uint k = 0u; k < 9u; ++k) w[k] = all[k];
+}
+void wt_window5(uint off, out uint w[16]) {
+  uint v[20];
+  wt_texel_words(off >> 4, 5u, v);
+  wt_align_words(v, off, w);
 }
 #else
 void wt_load16(uint off, out uint w[4]) {
