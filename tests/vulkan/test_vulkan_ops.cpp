@@ -87,27 +87,36 @@ std::unique_ptr<Backend> vulkan() {
   return make_backend("vulkan", o);
 }
 
+// The fp32 oracle: the shaders do fp32 dot products on dequantized weights.
+std::unique_ptr<Backend> cpu_oracle() {
+  BackendOptions exact;
+  exact.exact_matmul = true;
+  return make_backend("cpu", exact);
+}
+
+// Every value finite and within abs_tol + rel * |want|; returns the worst error / tolerance.
+double require_close(const std::vector<float>& want, const std::vector<float>& got, double rel, double abs_tol) {
+  REQUIRE(got.size() == want.size());
+  double worst = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    REQUIRE_MESSAGE(std::isfinite(got[i]), "index " << i);
+    const double err = std::abs(double(got[i]) - want[i]);
+    worst = std::max(worst, err / (abs_tol + rel * std::abs(want[i])));
+    REQUIRE_MESSAGE(err <= abs_tol + rel * std::abs(want[i]),
+                    "index " << i << ": vulkan " << got[i] << " cpu " << want[i]);
+  }
+  return worst;
+}
+
 // Compares every node's output (not only the last), so a failure names the first op that differs.
 void compare(OpGraph& op, double rel, double abs_tol) {
-  BackendOptions exact;
-  exact.exact_matmul = true;  // the fp32 oracle: the shaders do fp32 dot products on dequantized weights
-  auto cpu = make_backend("cpu", exact);
+  auto cpu = cpu_oracle();
   auto gpu = vulkan();
   cpu->run(op.graph, op.inputs);
   gpu->run(op.graph, op.inputs);
   for (const Node& node : op.graph.nodes()) {
     CAPTURE(node.name);
-    const std::vector<float> want = cpu->read(op.graph, node.output);
-    const std::vector<float> got = gpu->read(op.graph, node.output);
-    REQUIRE(got.size() == want.size());
-    double worst = 0;
-    for (size_t i = 0; i < got.size(); ++i) {
-      REQUIRE_MESSAGE(std::isfinite(got[i]), "index " << i);
-      const double err = std::abs(double(got[i]) - want[i]);
-      worst = std::max(worst, err / (abs_tol + rel * std::abs(want[i])));
-      REQUIRE_MESSAGE(err <= abs_tol + rel * std::abs(want[i]),
-                      "index " << i << ": vulkan " << got[i] << " cpu " << want[i]);
-    }
+    const double worst = require_close(cpu->read(op.graph, node.output), gpu->read(op.graph, node.output), rel, abs_tol);
     MESSAGE(node.name << ": worst error / tolerance " << worst);
   }
 }
@@ -267,20 +276,14 @@ TEST_SUITE("vulkan_ops") {
     op.output = op.graph.add_node(Op::attention, "attn", {q, kc, vc, op.graph.positions, op.graph.key_end},
                                   AttentionParams{nh, nkv, hd, 0.125f, 0.0f, 0});
 
-    BackendOptions exact;
-    exact.exact_matmul = true;
-    auto cpu = make_backend("cpu", exact);
+    auto cpu = cpu_oracle();
     auto gpu = vulkan();
     for (Backend* b : {cpu.get(), gpu.get()}) {
       b->run(fill.graph, fill.inputs);
       b->run(op.graph, op.inputs);
     }
-    const std::vector<float> want = cpu->read(op.graph, op.output), got = gpu->read(op.graph, op.output);
-    REQUIRE(got.size() == want.size());
     // As the attention tests above: fp32 sums in another order (2e-4 relative).
-    for (size_t i = 0; i < got.size(); ++i)
-      REQUIRE_MESSAGE(std::abs(got[i] - want[i]) <= 1e-5 + 2e-4 * std::abs(want[i]),
-                      "index " << i << ": vulkan " << got[i] << " cpu " << want[i]);
+    require_close(cpu->read(op.graph, op.output), gpu->read(op.graph, op.output), 2e-4, 1e-5);
   }
 
   TEST_CASE("rope_store and rms_norm_rope_store: keys rotated into a ring cache, read back by attention") {
