@@ -10,6 +10,10 @@
 //   void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT])
 //                       v[j] = value u * WT_UNIT + j of the row starting at byte row_off of the weight
 //                       buffer, with exactly the arithmetic of runtime/cpu/quant.cpp (bit-exact)
+// Block types whose unit has one scale may also define (WT_UNIT_SCALE; the Q4_0/Q5_0/Q8_0 WT_WINDOW units)
+//   float wt_unit_scaled(uint row_off, uint u, out float q[WT_UNIT])
+//                       the unit's values are (returned scale) * q[j], so a dot product multiplies by the
+//                       scale once per unit; wt_dequant_unit is then defined here from it
 // The including shader must define WT_WORD(i) first (see wt_load.glsl).
 #ifndef VKG_QUANT_GLSL
 #define VKG_QUANT_GLSL
@@ -36,6 +40,13 @@
 #include "quant_q6_k.glsl"
 #else
 #error "no weight type: define one of WT_F32 WT_F16 WT_BF16 WT_Q4_0 WT_Q5_0 WT_Q8_0 WT_Q4_K WT_Q5_K WT_Q6_K"
+#endif
+
+#ifdef WT_UNIT_SCALE
+void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
+  const float d = wt_unit_scaled(row_off, u, v);
+  [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) v[j] *= d;
+}
 #endif
 
 #endif  // VKG_QUANT_GLSL

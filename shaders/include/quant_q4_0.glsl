@@ -5,15 +5,16 @@
 #ifdef WT_WINDOW
 // Texel decode shaders (WT_WINDOW): a unit is a whole block, read through one 3-texel window.
 #define WT_UNIT 32
-void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
+#define WT_UNIT_SCALE
+float wt_unit_scaled(uint row_off, uint u, out float v[WT_UNIT]) {
   uint w[9];
   wt_window(row_off + u * Q4_0_BYTES, w);
-  const float d = unpackHalf2x16(w[0] & 0xFFFFu).x;
   [[unroll]] for (uint j = 0u; j < 16u; ++j) {
     const uint q = (w[(j + 2u) >> 2] >> (((j + 2u) & 3u) * 8u)) & 255u;
-    v[j] = d * float(int(q & 15u) - 8);
-    v[j + 16u] = d * float(int(q >> 4) - 8);
+    v[j] = float(int(q & 15u) - 8);
+    v[j + 16u] = float(int(q >> 4) - 8);
   }
+  return unpackHalf2x16(w[0] & 0xFFFFu).x;
 }
 #else
 // Unit u (16 values) = block u/2; even units use the low nibbles, odd units the high nibbles.

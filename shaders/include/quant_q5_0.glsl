@@ -7,16 +7,17 @@
 // Texel decode shaders (WT_WINDOW): a unit is a whole block, read through one 3-texel window (3 fetches
 // per 32 values, was 8).
 #define WT_UNIT 32
-void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
+#define WT_UNIT_SCALE
+float wt_unit_scaled(uint row_off, uint u, out float v[WT_UNIT]) {
   uint w[9];
   wt_window(row_off + u * Q5_0_BYTES, w);
-  const float d = unpackHalf2x16(w[0] & 0xFFFFu).x;
   const uint h = (w[0] >> 16) | (w[1] << 16);
   [[unroll]] for (uint j = 0u; j < 16u; ++j) {
     const uint q = (w[(j + 6u) >> 2] >> (((j + 6u) & 3u) * 8u)) & 255u;
-    v[j] = d * float(int((q & 15u) | (((h >> j) & 1u) << 4)) - 16);
-    v[j + 16u] = d * float(int((q >> 4) | (((h >> (j + 16u)) & 1u) << 4)) - 16);
+    v[j] = float(int((q & 15u) | (((h >> j) & 1u) << 4)) - 16);
+    v[j + 16u] = float(int((q >> 4) | (((h >> (j + 16u)) & 1u) << 4)) - 16);
   }
+  return unpackHalf2x16(w[0] & 0xFFFFu).x;
 }
 #elif defined(WT_TEXEL)
 // Texel prefill shaders: a unit is half a block, its bytes from the block's 3-texel window (3 fetches where

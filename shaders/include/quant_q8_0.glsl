@@ -5,12 +5,13 @@
 // Texel decode shaders (WT_WINDOW): a unit is a whole block, read through one 3-texel window (3 fetches
 // per 32 values, was 6).
 #define WT_UNIT 32
-void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
+#define WT_UNIT_SCALE
+float wt_unit_scaled(uint row_off, uint u, out float q[WT_UNIT]) {
   uint w[9];
   wt_window(row_off + u * Q8_0_BYTES, w);
-  const float d = unpackHalf2x16(w[0] & 0xFFFFu).x;
   [[unroll]] for (uint j = 0u; j < 32u; ++j)
-    v[j] = d * float(bitfieldExtract(int(w[(j + 2u) >> 2]), int(((j + 2u) & 3u) * 8u), 8));
+    q[j] = float(bitfieldExtract(int(w[(j + 2u) >> 2]), int(((j + 2u) & 3u) * 8u), 8));
+  return unpackHalf2x16(w[0] & 0xFFFFu).x;
 }
 #else
 #define WT_UNIT 16

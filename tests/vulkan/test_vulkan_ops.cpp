@@ -151,6 +151,26 @@ TEST_SUITE("vulkan_ops") {
       }
   }
 
+  // The CPU-device decode shader spreads a subgroup's lanes over its rows' units as one flat range (a lane's
+  // units may cross into the next row): K = 96 gives Q4_0/Q5_0/Q8_0 rows of 3 units (fewer than the lanes),
+  // 640 (Gemma 3 270M's width) 20; K = 768 gives the K-quants 12 units of 64 values. N = 37: a partial last
+  // row group.
+  TEST_CASE("matmul decode: rows whose units do not fill the subgroup") {
+    for (DType type : kWeightTypes)
+      for (int64_t K : {96, 640, 768}) {
+        if (K % dtype_info(type).block_elems != 0) continue;
+        const std::string type_name = dtype_name(type);
+        CAPTURE(type_name);
+        CAPTURE(K);
+        const int64_t N = 37;
+        OpGraph op(1);
+        TensorId x = op.f32("x", {1, K}, random_floats(static_cast<size_t>(K), 1));
+        TensorId w = op.data("w", {N, K}, type, random_weights(type, N, K, 2));
+        op.output = op.graph.add_node(Op::matmul, "matmul", {x, w}, MatmulParams{});
+        compare(op, 2e-4, 1e-4);
+      }
+  }
+
   // On CPU devices element-type rows are read a texel (8 F16/BF16 or 4 F32 values) at a time when K allows,
   // else by the storage-buffer shader: K = 36 takes the texel path for F32 and the fallback for F16/BF16.
   TEST_CASE("matmul: element types with K not a multiple of 8") {
