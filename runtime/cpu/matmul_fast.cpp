@@ -129,8 +129,8 @@ HWY_INLINE VI16 HalfScales(size_t o, int a, int b) {
 HWY_INLINE __m256i Dpbusd(__m256i acc, __m256i u8, __m256i i8) {
 #if defined(__GNUC__)
   // The EVEX form, spelled out: Highway 1.0's AVX3_DL flags include AVX-VNNI, so GCC would emit the VEX form,
-  // which Zen 4 (AVX-512 VNNI without AVX-VNNI) does not have.
-  __asm__("%{evex%} vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(u8), "v"(i8));
+  // which Zen 4 (AVX-512 VNNI without AVX-VNNI) does not have. "vm": the activations may stay in memory.
+  __asm__("%{evex%} vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(u8), "vm"(i8));
   return acc;
 #else
   return _mm256_dpbusd_epi32(acc, u8, i8);
@@ -152,6 +152,14 @@ HWY_INLINE VI32 DotSAcc(VI32 acc, VU8 absw, VI8 w, VI8 x) {
 #endif
 }
 
+// acc + s * d_x * d_w for a block's exact int32 lanes s, activation scale d_x and weight scale d_w (a vector,
+// set once per weight block): d_x multiplies from memory (AVX-512: an embedded broadcast), where d_w * d_x
+// as a scalar product took a multiply and a broadcast per token and block. With the activations folded into
+// vpdpbusd as a memory operand: 270M 128-token prompt on one Zen 4 thread 328 -> 358 tok/s.
+HWY_INLINE VF ScaledAcc(VI32 s, const float& dx, VF dwv, VF acc) {
+  return hn::MulAdd(hn::Mul(hn::ConvertTo(DF(), s), hn::Set(DF(), dx)), dwv, acc);
+}
+
 HWY_INLINE float Total(VF v) { return hn::GetLane(hn::SumOfLanes(DF(), v)); }
 
 // Block b of R weight rows, already unpacked, against T tokens' activation blocks:
@@ -161,14 +169,15 @@ template <int R, int T, size_t P, class RowDot>
 HWY_INLINE void DotBlock(const RowDot& row_dot, const float (&dw)[R], const ActBlock* const* x, int64_t b,
                          VF (&acc)[R][T]) {
   constexpr size_t N = 32 / P;
+  VF dwv[R];
+  for (int r = 0; r < R; ++r) dwv[r] = hn::Set(DF(), dw[r]);
   // Unrolled so that the T accumulators stay in registers (GCC otherwise keeps them in memory).
   HWY_UNROLL(8)
   for (int t = 0; t < T; ++t) {
     const ActBlock& a = x[t][b];
     VI8 xv[P];
     for (size_t p = 0; p < P; ++p) xv[p] = hn::LoadU(DI8(), a.q + p * N);
-    for (int r = 0; r < R; ++r)
-      acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), row_dot(r, xv)), hn::Set(DF(), dw[r] * a.d), acc[r][t]);
+    for (int r = 0; r < R; ++r) acc[r][t] = ScaledAcc(row_dot(r, xv), a.d, dwv[r], acc[r][t]);
   }
 }
 
@@ -336,6 +345,11 @@ void RowsQ4_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, c
           corr[r][t] = hn::MulAdd(hn::Load(d8, mn[r] + j), hn::LoadU(d8, xs[t] + b * 8 + j), corr[r][t]);
     for (int c = 0; c < 4; ++c) {  // 32 bytes: sub-block 2c in the low nibbles, 2c+1 in the high ones
       VU8 lo[R][P], hi[R][P];
+      VF sc0[R], sc1[R];
+      for (int r = 0; r < R; ++r) {
+        sc0[r] = hn::Set(DF(), sc[r][2 * c]);
+        sc1[r] = hn::Set(DF(), sc[r][2 * c + 1]);
+      }
       for (int r = 0; r < R; ++r)
         for (size_t p = 0; p < P; ++p) {
           const VU8 v = hn::LoadU(du8, qs[r] + 32 * c + p * N);
@@ -353,8 +367,8 @@ void RowsQ4_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, c
             s0 = DotUAcc(s0, lo[r][p], x0[p]);
             s1 = DotUAcc(s1, hi[r][p], x1[p]);
           }
-          acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s0), hn::Set(DF(), sc[r][2 * c] * a0.d), acc[r][t]);
-          acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s1), hn::Set(DF(), sc[r][2 * c + 1] * a1.d), acc[r][t]);
+          acc[r][t] = ScaledAcc(s0, a0.d, sc0[r], acc[r][t]);
+          acc[r][t] = ScaledAcc(s1, a1.d, sc1[r], acc[r][t]);
         }
       }
     }
@@ -378,10 +392,10 @@ void RowsQ6_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, f
       VU8 aq[R][4][P];
       VI16 sc[R][4][P];
       const int8_t* S[R];
-      float d[R];
+      VF dv[R];
       for (int r = 0; r < R; ++r) {
         const uint8_t* blk = rows[r] + b * sizeof(block_q6_K);
-        d[r] = LoadHalf(blk + offsetof(block_q6_K, d));
+        dv[r] = hn::Set(DF(), LoadHalf(blk + offsetof(block_q6_K, d)));
         const uint8_t* ql = blk + offsetof(block_q6_K, ql) + 64 * h;
         const uint8_t* qh = blk + offsetof(block_q6_K, qh) + 32 * h;
         S[r] = reinterpret_cast<const int8_t*>(blk + offsetof(block_q6_K, scales)) + 8 * h;
@@ -408,7 +422,7 @@ void RowsQ6_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, f
           for (int r = 0; r < R; ++r) {
             VI32 s = DotS(aq[r][g][0], q[r][g][0], xv[0], sc[r][g][0]);
             for (size_t p = 1; p < P; ++p) s = hn::Add(s, DotS(aq[r][g][p], q[r][g][p], xv[p], sc[r][g][p]));
-            acc[r][t] = hn::MulAdd(hn::ConvertTo(DF(), s), hn::Set(DF(), d[r] * a.d), acc[r][t]);
+            acc[r][t] = ScaledAcc(s, a.d, dv[r], acc[r][t]);
           }
         }
       }
