@@ -75,7 +75,8 @@ std::vector<double> time_cpu(DType type, const std::vector<uint8_t>& w, int64_t 
   std::vector<cpu::ActBlock> xq(static_cast<size_t>(n * K / 32));
   std::vector<float> dsum(xq.size());
   for (int t = 0; t < n; ++t)
-    cpu::quantize_activations(x.data() + t * K, K, xq.data() + t * K / 32, dsum.data() + t * K / 32);
+    cpu::quantize_activations(x.data() + t * K, K, xq.data() + t * K / 32, dsum.data() + t * K / 32,
+                              cpu::fast_matmul_activation_group(type));
   std::vector<float> out(static_cast<size_t>(n * rows));
   return time_runs(reps, [&] {
     cpu::fast_matmul_rows(type, w.data(), row_bytes, K, 0, rows, xq.data(), dsum.data(), x.data(), n, out.data(),

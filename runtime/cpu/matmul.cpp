@@ -31,8 +31,10 @@ static void matmul_fast(const float* x, int64_t n, int64_t K, const TensorDesc& 
     // The caller's buffers (inside the lambda `blocks` would name the worker thread's own).
     ActBlock* dst = blocks.data();
     float* dst_sums = dsums.data();
+    const int64_t group = fast_matmul_activation_group(w.dtype);
     pool.parallel_for(n, [&](int64_t begin, int64_t end) {
-      for (int64_t t = begin; t < end; ++t) quantize_activations(x + t * K, K, dst + t * nb, dst_sums + t * nb);
+      for (int64_t t = begin; t < end; ++t)
+        quantize_activations(x + t * K, K, dst + t * nb, dst_sums + t * nb, group);
     });
     xq = dst;
     xdsum = dst_sums;

@@ -7,7 +7,7 @@
 // int16 and then, weighted by the sub-block scale (1, or Q6_K's 8-bit scales), in pairs to int32 (x86:
 // pmaddubsw on |w| and x with w's sign, then pmaddwd; no overflow: |pair| <= 2 * 128 * 127 < 32768). The
 // int32 sums of a block are exact; they are converted to fp32 and accumulated with the block's scale in
-// fp32 lanes.
+// fp32 lanes (the K-quants: once per super-block, see RowsQ4_K).
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "runtime/cpu/matmul_fast.cpp"
 #include <hwy/foreach_target.h>  // must come before highway.h
@@ -137,6 +137,33 @@ HWY_INLINE __m256i Dpbusd(__m256i acc, __m256i u8, __m256i i8) {
 #endif
 }
 #endif
+// acc plus the int32 lanes of DotU / DotS (with int16 scales): with VNNI the pair sums of pmaddubsw go into
+// vpdpwssd (multiply by the scales and accumulate: one instruction where pmaddwd and an add took two).
+#if HWY_TARGET == HWY_AVX3_DL
+HWY_INLINE __m256i Dpwssd(__m256i acc, __m256i a, __m256i b) {
+#if defined(__GNUC__)
+  __asm__("%{evex%} vpdpwssd %2, %1, %0" : "+v"(acc) : "v"(a), "vm"(b));  // EVEX: see Dpbusd
+  return acc;
+#else
+  return _mm256_dpwssd_epi32(acc, a, b);
+#endif
+}
+#endif
+HWY_INLINE VI32 DotUScaledAcc(VI32 acc, VU8 w, VI8 x, VI16 sc) {
+#if HWY_TARGET == HWY_AVX3_DL
+  return VI32{Dpwssd(acc.raw, MaddUbs(w.raw, x.raw), sc.raw)};
+#else
+  return hn::Add(acc, DotU(w, x, sc));
+#endif
+}
+HWY_INLINE VI32 DotSScaledAcc(VI32 acc, VU8 absw, VI8 w, VI8 x, VI16 sc) {
+#if HWY_TARGET == HWY_AVX3_DL
+  return VI32{Dpwssd(acc.raw, MaddUbs(absw.raw, SignI8(x.raw, w.raw)), sc.raw)};
+#else
+  return hn::Add(acc, DotS(absw, w, x, sc));
+#endif
+}
+
 HWY_INLINE VI32 DotUAcc(VI32 acc, VU8 w, VI8 x) {
 #if HWY_TARGET == HWY_AVX3_DL
   return VI32{Dpbusd(acc.raw, w.raw, x.raw)};
@@ -296,8 +323,13 @@ void RowsQ4Q5_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x,
   }
 }
 
-// The mins term, -sum_j dmin * m_j * (d_j * sum of sub-block j's quants), runs as one 8-lane multiply-add
-// per super-block and token over xs[t] (the tokens' d * sum per block, contiguous).
+// The K-quant kernels get activations quantized with one scale per super-block of 256 (quantize_activations'
+// group 256, as ggml's Q8_K): the sub-blocks' integer sums, weighted by their integer scales, add up in int32
+// lanes until the super-block ends, and only then are converted and scaled (once per 256 values, where a scale
+// per 32-value block took a conversion, a multiply and an add per block).
+// Q4_K: value = d * sc_j * q - dmin * m_j (sub-block j, q in [0, 16)). The mins term,
+// -sum_j dmin * m_j * (d_x * sum of sub-block j's quants), runs as one 8-lane multiply-add per super-block and
+// token over xs[t] (the tokens' d * sum per 32-value block, contiguous).
 template <int R, int T>
 void RowsQ4_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, const float* const* xs, float* res) {
   const hn::CappedTag<float, 8> d8;
@@ -310,15 +342,16 @@ void RowsQ4_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, c
   for (int r = 0; r < R; ++r)
     for (int t = 0; t < T; ++t) acc[r][t] = hn::Zero(DF()), corr[r][t] = hn::Zero(d8);
   for (int64_t b = 0; b < K / QK_K; ++b) {
-    alignas(32) float sc[R][8];  // d * scale, dmin * min of each 32-value sub-block (ggml's get_scale_min_k4)
-    alignas(32) float mn[R][8];
+    alignas(32) float mn[R][8];  // dmin * min of each 32-value sub-block (ggml's get_scale_min_k4)
+    uint8_t sc[R][8];            // the sub-blocks' 6-bit scales
+    VF dv[R];
     const uint8_t* qs[R];
     for (int r = 0; r < R; ++r) {
       const uint8_t* blk = rows[r] + b * sizeof(block_q4_K);
-      const float d = LoadHalf(blk + offsetof(block_q4_K, d));
+      dv[r] = hn::Set(DF(), LoadHalf(blk + offsetof(block_q4_K, d)));
       const float dmin = LoadHalf(blk + offsetof(block_q4_K, dmin));
       // The 12 packed 6-bit pairs rearranged with 32-bit masks into 8 scale bytes then 8 min bytes (the
-      // same values as get_scale_min_k4, without a scalar loop), widened and scaled 8 lanes at a time.
+      // same values as get_scale_min_k4, without a scalar loop); the mins widened and scaled 8 lanes at a time.
       uint32_t u[4];
       std::memcpy(u, blk + offsetof(block_q4_K, scales), 12);
       constexpr uint32_t kLow6 = 0x3f3f3f3f, kLow4 = 0x0f0f0f0f, kLow2 = 0x03030303;
@@ -329,12 +362,11 @@ void RowsQ4_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, c
       u[0] &= kLow6;
       uint8_t bytes[16];
       std::memcpy(bytes, u, 16);
+      std::memcpy(sc[r], bytes, 8);
       const hn::Rebind<uint8_t, decltype(d8)> du8x8;
       const hn::Rebind<int32_t, decltype(d8)> di32x8;
       for (size_t j = 0; j < 8; j += hn::Lanes(d8)) {
-        const auto s8 = hn::ConvertTo(d8, hn::PromoteTo(di32x8, hn::LoadU(du8x8, bytes + j)));
         const auto m8 = hn::ConvertTo(d8, hn::PromoteTo(di32x8, hn::LoadU(du8x8, bytes + 8 + j)));
-        hn::Store(hn::Mul(hn::Set(d8, d), s8), d8, sc[r] + j);
         hn::Store(hn::Mul(hn::Set(d8, dmin), m8), d8, mn[r] + j);
       }
       qs[r] = blk + offsetof(block_q4_K, qs);
@@ -343,35 +375,34 @@ void RowsQ4_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, c
       for (int r = 0; r < R; ++r)
         for (size_t j = 0; j < 8; j += hn::Lanes(d8))
           corr[r][t] = hn::MulAdd(hn::Load(d8, mn[r] + j), hn::LoadU(d8, xs[t] + b * 8 + j), corr[r][t]);
+    VI32 iacc[R][T];
+    for (int r = 0; r < R; ++r)
+      for (int t = 0; t < T; ++t) iacc[r][t] = hn::Zero(DI32());
     for (int c = 0; c < 4; ++c) {  // 32 bytes: sub-block 2c in the low nibbles, 2c+1 in the high ones
       VU8 lo[R][P], hi[R][P];
-      VF sc0[R], sc1[R];
+      VI16 s0[R], s1[R];
       for (int r = 0; r < R; ++r) {
-        sc0[r] = hn::Set(DF(), sc[r][2 * c]);
-        sc1[r] = hn::Set(DF(), sc[r][2 * c + 1]);
-      }
-      for (int r = 0; r < R; ++r)
+        s0[r] = hn::Set(DI16(), static_cast<int16_t>(sc[r][2 * c]));
+        s1[r] = hn::Set(DI16(), static_cast<int16_t>(sc[r][2 * c + 1]));
         for (size_t p = 0; p < P; ++p) {
           const VU8 v = hn::LoadU(du8, qs[r] + 32 * c + p * N);
           lo[r][p] = hn::And(v, low4);
           hi[r][p] = hn::ShiftRight<4>(v);
         }
+      }
+      HWY_UNROLL(8)
       for (int t = 0; t < T; ++t) {
         const ActBlock& a0 = x[t][b * 8 + 2 * c];
         const ActBlock& a1 = x[t][b * 8 + 2 * c + 1];
-        VI8 x0[P], x1[P];
-        for (size_t p = 0; p < P; ++p) x0[p] = hn::LoadU(DI8(), a0.q + p * N), x1[p] = hn::LoadU(DI8(), a1.q + p * N);
-        for (int r = 0; r < R; ++r) {
-          VI32 s0 = hn::Zero(DI32()), s1 = hn::Zero(DI32());
+        for (int r = 0; r < R; ++r)
           for (size_t p = 0; p < P; ++p) {
-            s0 = DotUAcc(s0, lo[r][p], x0[p]);
-            s1 = DotUAcc(s1, hi[r][p], x1[p]);
+            iacc[r][t] = DotUScaledAcc(iacc[r][t], lo[r][p], hn::LoadU(DI8(), a0.q + p * N), s0[r]);
+            iacc[r][t] = DotUScaledAcc(iacc[r][t], hi[r][p], hn::LoadU(DI8(), a1.q + p * N), s1[r]);
           }
-          acc[r][t] = ScaledAcc(s0, a0.d, sc0[r], acc[r][t]);
-          acc[r][t] = ScaledAcc(s1, a1.d, sc1[r], acc[r][t]);
-        }
       }
     }
+    for (int t = 0; t < T; ++t)
+      for (int r = 0; r < R; ++r) acc[r][t] = ScaledAcc(iacc[r][t], x[t][b * 8].d, dv[r], acc[r][t]);
   }
   for (int r = 0; r < R; ++r)
     for (int t = 0; t < T; ++t) res[r * T + t] = Total(acc[r][t]) - hn::GetLane(hn::SumOfLanes(d8, corr[r][t]));
@@ -387,12 +418,15 @@ void RowsQ6_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, f
   for (int r = 0; r < R; ++r)
     for (int t = 0; t < T; ++t) acc[r][t] = hn::Zero(DF());
   for (int64_t b = 0; b < K / QK_K; ++b) {
+    VI32 iacc[R][T];  // |sum| <= 256 * 32 * 127 * 128: no overflow
+    for (int r = 0; r < R; ++r)
+      for (int t = 0; t < T; ++t) iacc[r][t] = hn::Zero(DI32());
+    VF dv[R];
     for (int h = 0; h < 2; ++h) {  // two halves of 128 values
       VI8 q[R][4][P];  // q[r][g]: values 128h + 32g + l, l in [p*N, p*N + N), minus 32
       VU8 aq[R][4][P];
       VI16 sc[R][4][P];
       const int8_t* S[R];
-      VF dv[R];
       for (int r = 0; r < R; ++r) {
         const uint8_t* blk = rows[r] + b * sizeof(block_q6_K);
         dv[r] = hn::Set(DF(), LoadHalf(blk + offsetof(block_q6_K, d)));
@@ -419,14 +453,14 @@ void RowsQ6_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, f
           const ActBlock& a = x[t][b * 8 + 4 * h + g];
           VI8 xv[P];
           for (size_t p = 0; p < P; ++p) xv[p] = hn::LoadU(DI8(), a.q + p * N);
-          for (int r = 0; r < R; ++r) {
-            VI32 s = DotS(aq[r][g][0], q[r][g][0], xv[0], sc[r][g][0]);
-            for (size_t p = 1; p < P; ++p) s = hn::Add(s, DotS(aq[r][g][p], q[r][g][p], xv[p], sc[r][g][p]));
-            acc[r][t] = ScaledAcc(s, a.d, dv[r], acc[r][t]);
-          }
+          for (int r = 0; r < R; ++r)
+            for (size_t p = 0; p < P; ++p)
+              iacc[r][t] = DotSScaledAcc(iacc[r][t], aq[r][g][p], q[r][g][p], xv[p], sc[r][g][p]);
         }
       }
     }
+    for (int t = 0; t < T; ++t)
+      for (int r = 0; r < R; ++r) acc[r][t] = ScaledAcc(iacc[r][t], x[t][b * 8].d, dv[r], acc[r][t]);
   }
   for (int r = 0; r < R; ++r)
     for (int t = 0; t < T; ++t) res[r * T + t] = Total(acc[r][t]);
@@ -557,6 +591,8 @@ bool fast_matmul_quantizes(DType type) {
          type == DType::Q6_K;
 }
 
+int64_t fast_matmul_activation_group(DType type) { return type == DType::Q4_K || type == DType::Q6_K ? 256 : 32; }
+
 bool fast_matmul_supported(DType type) {
   // Asked each time (one indirect call per matmul), so that it follows the dispatcher's target.
   return HWY_DYNAMIC_DISPATCH(HasKernels)() && (fast_matmul_quantizes(type) || type == DType::F32 ||
@@ -565,13 +601,16 @@ bool fast_matmul_supported(DType type) {
 
 const char* fast_matmul_target() { return HWY_DYNAMIC_DISPATCH(TargetName)(); }
 
-void quantize_activations(const float* x, int64_t n, ActBlock* out, float* dsum) {
+void quantize_activations(const float* x, int64_t n, ActBlock* out, float* dsum, int64_t group) {
+  float d = 0, inv = 0;
   for (int64_t b = 0; b < n / 32; ++b) {
     const float* v = x + 32 * b;
-    float amax = 0;
-    for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(v[i]));
-    const float d = amax / 127.0f;
-    const float inv = d > 0 ? 1.0f / d : 0.0f;
+    if ((32 * b) % group == 0) {  // a new group: its scale
+      float amax = 0;
+      for (int64_t i = 0; i < group; ++i) amax = std::max(amax, std::fabs(v[i]));
+      d = amax / 127.0f;
+      inv = d > 0 ? 1.0f / d : 0.0f;
+    }
     ActBlock& a = out[b];
     a.d = d;
     int sum = 0;

@@ -1,9 +1,9 @@
 // The fast matmul path of the CPU backend (the exact path is matmul.cpp's dequantize + fp32 dot).
 //
 // Quantized weights: the activation rows are quantized once per matmul to 8 bits in blocks of 32 (one fp32
-// scale per block, like ggml's Q8_0), and each weight block is
-// unpacked to 8-bit integers in registers and multiplied with integer dot products (exact int32 within a
-// 32-value block), then scaled and accumulated in fp32. F32/F16/BF16 weights: fp32 SIMD dot products (no
+// scale per block, like ggml's Q8_0; for the K-quants one scale per 256, like ggml's Q8_K), and each weight
+// block is unpacked to 8-bit integers in registers and multiplied with integer dot products (exact int32
+// within a 32-value block, or a K-quant super-block), then scaled and accumulated in fp32. F32/F16/BF16 weights: fp32 SIMD dot products (no
 // quantization; only the summation order differs from the exact path).
 // Several token rows share each decoded weight block (prefill as matrix-matrix, tiles of 4-8 tokens).
 // SIMD code is Highway, dispatched at run time to the best target the CPU has (AVX2, AVX-512, SSE4, ...);
@@ -27,9 +27,13 @@ bool fast_matmul_supported(DType type);
 // True for the types whose fast kernel quantizes activations to 8 bits (all but F32/F16/BF16).
 bool fast_matmul_quantizes(DType type);
 
-// Quantizes n values (n a multiple of 32) into n/32 blocks: d = max|x| / 127, q = round(x / d), and
-// dsum[b] = d * sum of block b's q (for Q4_K's mins, whose term is min * sum of the activations).
-void quantize_activations(const float* x, int64_t n, ActBlock* out, float* dsum);
+// Quantizes n values (n a multiple of group) into n/32 blocks: d = max|x| / 127 over each group of `group`
+// values (32, or 256: then 8 consecutive blocks share d), q = round(x / d), and dsum[b] = d * sum of block b's
+// q (for the offsets and mins, whose terms are offset or min * sum of the activations).
+void quantize_activations(const float* x, int64_t n, ActBlock* out, float* dsum, int64_t group = 32);
+// The group the fast kernel of `type` expects: 256 for Q4_K and Q6_K (one activation scale per super-block,
+// as ggml's Q8_K: their sub-block sums stay integer over it), else 32.
+int64_t fast_matmul_activation_group(DType type);
 
 // out[t * ldo + r] = dot(weight row r, token t) for r in [r0, r1), t in [0, n_tokens).
 // Quantized types read xq and xdsum ([n_tokens][K/32] each); F32/F16/BF16 read xf ([n_tokens][K] floats).

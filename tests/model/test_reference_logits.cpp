@@ -1,7 +1,8 @@
 // The CPU backend against Hugging Face transformers' own Gemma 3 code (fp32, eager attention) on the same
 // dequantized weights: per-position top-20 logits of a 92-token prompt, and the greedy continuation.
 // The exact matmul path (fp32 dot products, SessionOptions::exact_matmul) is held to fp32 agreement; the
-// fast path (activations quantized to 8 bits per block of 32, as llama.cpp does) to its own bound below.
+// fast path (activations quantized to 8 bits per block of 32, or of 256 for K-quant weights, as llama.cpp
+// does) to its own bound below.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -25,11 +26,12 @@ namespace {
 // ~40x headroom for other compilers/CPUs while any real error (a wrong rope base, mask, norm or
 // dequantization) moves logits by 0.1 or more.
 constexpr float kLogitTolerance = 1e-3f;
-// The fast path rounds every matmul's input to 8 bits per block of 32 (relative error up to 1/254 of the
-// block's largest value; Gemma's residual stream has outliers thousands of times its median, so small values
-// in an outlier's block lose most of their bits). Measured on this prompt: max 0.64 on logits of magnitude
-// 10-35, the argmax differs at 3-5 of 92 positions (near-ties of transformers' top two), and perplexity by
-// 0.02-0.11% (over the kernel versions so far). The kernels themselves are checked exactly against the
+// The fast path rounds every matmul's input to 8 bits per block of 32, or 256 for the K-quant weights
+// (relative error up to 1/254 of the block's largest value; Gemma's residual stream has outliers thousands
+// of times its median, so small values in an outlier's block lose most of their bits). Measured on this
+// prompt with blocks of 32 everywhere: max 0.64 on logits of magnitude 10-35, the argmax differed at 3-5 of
+// 92 positions (near-ties of transformers' top two), perplexity by 0.02-0.11%; with 256 for Q4_K/Q6_K (as
+// ggml's Q8_K; session 17): max 0.93, argmax differs at 1 position, perplexity +0.35%. The kernels themselves are checked exactly against the
 // quantized input in test_matmul_fast.cpp; here 1.5 (2.3x the measured value, for other SIMD targets' fp32
 // order) and 0.5% catch wiring errors (a wrong scale or a skipped block moves logits by several units and
 // perplexity by far more).

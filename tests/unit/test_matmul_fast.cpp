@@ -2,7 +2,8 @@
 //
 // What is checked, and why these tolerances:
 // - Quantized weights: the fast path computes sum_i w_i * d_b * q_i with the activations quantized to
-//   q_i = round(x_i / d_b), d_b = max|x| / 127 per block of 32. Against that same quantized input it must be
+//   q_i = round(x_i / d_b), d_b = max|x| / 127 per block of 32 (Q4_K/Q6_K: per 256,
+//   fast_matmul_activation_group). Against that same quantized input it must be
 //   exact up to fp32 summation (relative 1e-5 of sum |w_i * d_b q_i|): this catches any unpacking, scale,
 //   offset or tiling error. Against the unquantized x the difference is the activation rounding, bounded
 //   by sum_b (d_b / 2) * sum_{i in b} |w_i| (each |x_i - d_b q_i| <= d_b / 2), plus the same fp32 slack.
@@ -89,7 +90,7 @@ void check_fast_against_exact() {
       // The quantized input, for the quantized types' reference (their K is whole blocks of 32).
       std::vector<ActBlock> xq(quantized ? static_cast<size_t>(n * K / 32) : 0);
       std::vector<float> xdsum(xq.size());
-      if (quantized) quantize_activations(x.data(), n * K, xq.data(), xdsum.data());
+      if (quantized) quantize_activations(x.data(), n * K, xq.data(), xdsum.data(), fast_matmul_activation_group(t));
       int bad = 0;
       for (int64_t tok = 0; tok < n; ++tok) {
         for (int64_t r = 0; r < N; ++r) {
