@@ -43,6 +43,10 @@ class Builder {
       x = g_.add_node(Op::replace_rows, "inp_embd_images", {x, rows, use}, ReplaceRowsParams{});
     }
     for (int i = 0; i < c_.n_layers; ++i) x = layer(i, x);
+    if (!o_.logits) {
+      g_.mark_output(x);
+      return std::move(g_);
+    }
     x = norm("output_norm", x, "output_norm.weight");
     if (!o_.all_logits) x = g_.add_node(Op::last_row, "last_token", {x}, LastRowParams{});
     TensorId logits = g_.add_node(Op::matmul, "logits", {x, w("token_embd.weight")}, MatmulParams{});

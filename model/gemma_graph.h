@@ -18,6 +18,9 @@ struct BuildOptions {
   bool all_logits = false;  // logits for every new token (perplexity) instead of the last one only
   bool greedy = false;      // add an argmax of the logits (graph.greedy_token): greedy steps read back one id
   int top_k = 0;            // > 0: add the top_k of the logits (graph.top_logits): sampled steps read back 2k
+  // false: no output norm or logits (graph.logits unset): a prompt batch before the last one only fills the
+  // KV caches, and the logits matmul reads the whole embedding table (the 270M's largest weight).
+  bool logits = true;
   // Image embeddings replace token embeddings where inputs "image_rows" [n, H] f32 and "image_row_use" [n]
   // i32 say so (rows are used as they are: no sqrt(H) scale).
   bool image_rows = false;

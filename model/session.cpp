@@ -79,9 +79,12 @@ MemoryNeed Session::memory_needed() {
   MemoryNeed n;
   n.weights = static_cast<uint64_t>(model_.weight_bytes());
   n.kv_cache = static_cast<uint64_t>(kv_.bytes(model_.config()));
-  // The prefill and the decode graphs are both kept prepared (Vulkan).
+  // The prefill graphs (a full batch without logits before the last batch of a long prompt, then the last
+  // one with them) and the decode graph are all kept prepared (Vulkan).
   n.activations = activation_bytes(graph(kv_.max_batch, false)) +
-                  (kv_.max_batch > 1 ? activation_bytes(graph(1, false)) : 0);
+                  (kv_.max_batch > 1 ? activation_bytes(graph(kv_.max_batch, false, false, 0, false)) +
+                                           activation_bytes(graph(1, false))
+                                     : 0);
   return n;
 }
 
@@ -132,16 +135,18 @@ void Session::check_memory() {
   throw std::runtime_error(msg);
 }
 
-const Graph& Session::graph(int n_tokens, bool all_logits, bool image_rows, int top_k) {
-  if (all_logits) top_k = 0;
-  auto key = std::make_tuple(n_tokens, all_logits, image_rows, top_k);
+const Graph& Session::graph(int n_tokens, bool all_logits, bool image_rows, int top_k, bool logits) {
+  if (all_logits || !logits) top_k = 0;
+  if (!logits) all_logits = false;
+  auto key = std::make_tuple(n_tokens, all_logits, image_rows, top_k, logits);
   auto it = graphs_.find(key);
   if (it != graphs_.end()) return it->second;
   BuildOptions b;
   b.n_tokens = n_tokens;
   b.all_logits = all_logits;
-  b.greedy = !all_logits && top_k == 0;  // one more small dispatch, so a greedy step reads back one id
+  b.greedy = logits && !all_logits && top_k == 0;  // one more small dispatch, so a greedy step reads back one id
   b.top_k = top_k;
+  b.logits = logits;
   b.image_rows = image_rows;
   b.kv = kv_;
   return graphs_.emplace(key, build_gemma_graph(model_, b)).first->second;
@@ -218,7 +223,9 @@ const Graph& Session::forward(const std::vector<int>& tokens, bool all_logits, s
     }
     bool has_image = false;
     for (size_t i = start; i < start + n; ++i) has_image = has_image || image_of[i] >= 0;
-    g = &graph(static_cast<int>(n), all_logits, has_image, top_k);
+    // Only the last batch's logits are read (or every batch's, with all_logits).
+    const bool logits = all_logits || start + n == n_tok;
+    g = &graph(static_cast<int>(n), all_logits, has_image, top_k, logits);
     StepInputs in;
     for (size_t i = 0; i < n; ++i) {
       const size_t t = start + i;

@@ -79,7 +79,8 @@ class Session {
   const Model& model() const { return model_; }
   // The graph used for a step of n tokens (built once, then reused).
   // top_k > 0: with the top_k of the logits instead of their argmax.
-  const Graph& graph(int n_tokens, bool all_logits, bool image_rows = false, int top_k = 0);
+  // logits false: without them (a prompt batch that only fills the caches; all_logits and top_k ignored).
+  const Graph& graph(int n_tokens, bool all_logits, bool image_rows = false, int top_k = 0, bool logits = true);
 
  private:
   // Runs the tokens in batches; appends every batch's logits to *all if given. Returns the last graph.
@@ -91,7 +92,7 @@ class Session {
   const Model& model_;
   KvLayout kv_;
   std::unique_ptr<Backend> backend_;
-  std::map<std::tuple<int, bool, bool, int>, Graph> graphs_;
+  std::map<std::tuple<int, bool, bool, int, bool>, Graph> graphs_;
   std::unique_ptr<Graph> vision_graph_;
   int position_ = 0;
   std::vector<std::string> notices_;

@@ -43,6 +43,33 @@ TEST_SUITE("tiny_models") {
       }
     }
   }
+
+  // A prompt longer than a batch: the batches before the last only fill the KV caches (no output norm, no
+  // logits matmul: the embedding table is the largest weight of the small models); the last one's logits
+  // still match transformers'.
+  TEST_CASE("a prompt in several batches: only the last computes logits, and they match transformers'") {
+    for (const std::string gen : {"gemma", "gemma2", "gemma3"}) {
+      CAPTURE(gen);
+      const test::TinyReference ref = test::load_tiny_reference(gen);
+      auto model = Model::load(test::source_path("assets/tiny/" + gen + ".gguf"));
+      SessionOptions o;
+      o.context = 64;
+      o.max_batch = 5;  // 24 tokens: batches of 5, 5, 5, 5 and 4
+      o.exact_matmul = true;
+      Session s(*model, o);
+      const std::vector<float> last = s.eval(ref.tokens);
+      REQUIRE(last.size() == static_cast<size_t>(ref.vocab));
+      const float* want = ref.logits.data() + ref.logits.size() - ref.vocab;
+      float max_diff = 0;
+      for (int i = 0; i < ref.vocab; ++i) max_diff = std::max(max_diff, std::abs(last[size_t(i)] - want[i]));
+      CHECK(max_diff < 1e-3f);  // as above
+      const Graph& fill = s.graph(5, false, false, 0, /*logits=*/false);
+      CHECK(fill.logits == kNoTensor);
+      bool has_logits_node = false;
+      for (const Node& n : fill.nodes()) has_logits_node = has_logits_node || n.name == "logits";
+      CHECK_FALSE(has_logits_node);
+    }
+  }
 }
 
 TEST_SUITE("tiny_models") {
