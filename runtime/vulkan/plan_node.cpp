@@ -16,6 +16,7 @@ constexpr uint32_t kMatmulRowsWorkgroup = 64;
 constexpr uint32_t kMatmulRowsPerSubgroup = 4;
 constexpr uint32_t kRmsNormWorkgroup = 128;  // shaders/rms_norm.comp
 constexpr uint32_t kRmsNormRopeWorkgroup = 64;  // shaders/rms_norm_rope.comp
+constexpr uint32_t kAttentionRowsWorkgroup = 64;  // shaders/attention_rows.comp: a subgroup per item
 
 uint32_t u32(int64_t v) { return static_cast<uint32_t>(v); }
 uint32_t f32_bits(float f) {
@@ -163,14 +164,19 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(const std::vector<
     }
     case Op::attention: {
       const auto& p = std::get<AttentionParams>(n.params);
-      // CPU devices read q, keys and values as texel buffers (see attention.comp), when head_dim allows.
+      // CPU devices read q, keys and values as texel buffers (see attention.comp), when head_dim allows, with
+      // one subgroup per item where head_dim splits into 32-dim lanes (attention_rows.comp).
       const bool texel = cpu_device && p.head_dim % 4 == 0 && fits_texels(buf(0)) && fits_texels(buf(1)) &&
                          fits_texels(buf(2));
-      out_d.push_back(make(texel ? "attention_texel" : "attention", {buf(0), buf(1), buf(2), buf(3), buf(4), out},
+      const bool rows = texel && subgroup_texels && p.head_dim % 32 == 0 &&
+                        uint32_t(p.head_dim / 32) <= subgroup;
+      const int64_t items = x.rows() * p.n_head;
+      out_d.push_back(make(rows ? "attention_rows" : texel ? "attention_texel" : "attention",
+                           {buf(0), buf(1), buf(2), buf(3), buf(4), out},
                            {u32(x.rows()), u32(p.n_head), u32(p.n_kv_head), u32(p.head_dim),
                             u32(g.tensor(n.inputs[1]).rows()), f32_bits(p.scale), f32_bits(p.softcap),
                             static_cast<uint32_t>(p.window)},
-                           u32(x.rows() * p.n_head)));
+                           rows ? ceil_div(items, kAttentionRowsWorkgroup / subgroup) : u32(items)));
       break;
     }
     case Op::gelu_mul:

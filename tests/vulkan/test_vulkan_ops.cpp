@@ -251,6 +251,8 @@ TEST_SUITE("vulkan_ops") {
     }
   }
 
+  // On CPU devices these head dims (multiples of 32) take attention_rows.comp, one subgroup per item, for
+  // prompts and decode steps alike; the GPU shader set runs attention.comp (vulkan_ops_gpu_shaders).
   TEST_CASE("kv_store + attention: causal, sliding window, softcap, GQA, ring wrap") {
     struct Case { int nh, nkv, hd, window; float softcap; int cap; };
     for (Case c : {Case{4, 1, 256, 0, 0.0f, 64}, Case{4, 2, 64, 4, 0.0f, 64}, Case{8, 4, 32, 0, 50.0f, 64},
@@ -258,21 +260,24 @@ TEST_SUITE("vulkan_ops") {
       CAPTURE(c.nh);
       CAPTURE(c.window);
       CAPTURE(c.cap);
-      const int n = 3;
-      OpGraph op(n);
-      op.inputs.positions = {20, 21, 22};  // with cap 10 the ring has wrapped twice
-      const int64_t q_cols = int64_t(c.nh) * c.hd, kv_cols = int64_t(c.nkv) * c.hd;
-      TensorId q = op.f32("q", {n, q_cols}, random_floats(static_cast<size_t>(n * q_cols), 7));
-      TensorId k = op.f32("k", {n, kv_cols}, random_floats(static_cast<size_t>(n * kv_cols), 8));
-      TensorId v = op.f32("v", {n, kv_cols}, random_floats(static_cast<size_t>(n * kv_cols), 9));
-      TensorId kc = op.graph.add_tensor({"k_cache", {c.cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
-      TensorId vc = op.graph.add_tensor({"v_cache", {c.cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
-      op.graph.add_node_into(Op::kv_store, "k_store", {k, op.graph.positions, kc}, KvStoreParams{}, kc);
-      op.graph.add_node_into(Op::kv_store, "v_store", {v, op.graph.positions, vc}, KvStoreParams{}, vc);
-      op.output = op.graph.add_node(Op::attention, "attn", {q, kc, vc, op.graph.positions, op.graph.key_end},
-                                    AttentionParams{c.nh, c.nkv, c.hd, 0.0625f, c.softcap, c.window});
-      // Older positions hold zeros in both caches (fresh caches), so masks and windows still matter.
-      compare(op, 2e-4, 1e-5);
+      for (int n : {3, 1}) {  // a prompt's tokens and a decode step
+        CAPTURE(n);
+        OpGraph op(n);
+        op.inputs.positions = {20, 21, 22};  // with cap 10 the ring has wrapped twice
+        op.inputs.positions.resize(size_t(n));
+        const int64_t q_cols = int64_t(c.nh) * c.hd, kv_cols = int64_t(c.nkv) * c.hd;
+        TensorId q = op.f32("q", {n, q_cols}, random_floats(static_cast<size_t>(n * q_cols), 7));
+        TensorId k = op.f32("k", {n, kv_cols}, random_floats(static_cast<size_t>(n * kv_cols), 8));
+        TensorId v = op.f32("v", {n, kv_cols}, random_floats(static_cast<size_t>(n * kv_cols), 9));
+        TensorId kc = op.graph.add_tensor({"k_cache", {c.cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+        TensorId vc = op.graph.add_tensor({"v_cache", {c.cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+        op.graph.add_node_into(Op::kv_store, "k_store", {k, op.graph.positions, kc}, KvStoreParams{}, kc);
+        op.graph.add_node_into(Op::kv_store, "v_store", {v, op.graph.positions, vc}, KvStoreParams{}, vc);
+        op.output = op.graph.add_node(Op::attention, "attn", {q, kc, vc, op.graph.positions, op.graph.key_end},
+                                      AttentionParams{c.nh, c.nkv, c.hd, 0.0625f, c.softcap, c.window});
+        // Older positions hold zeros in both caches (fresh caches), so masks and windows still matter.
+        compare(op, 2e-4, 1e-5);
+      }
     }
   }
 
