@@ -22,7 +22,14 @@
 #ifndef TOKENS
 #define TOKENS 1  // matmul_rows_<type>: decode; matmul_rows4_<type> (TOKENS=4): prefill
 #endif
-#define ROWS 4  // weight rows per subgroup: each fetched input value serves 4 rows
+// Weight rows per subgroup (each fetched input value serves ROWS rows; runtime/vulkan/plan_node.cpp knows
+// them): 8 in prefill (+14-23 % on the Q5_0/Q4_K kernels at 64 tokens, ~6 % on a prompt's matmuls) but for
+// Q6_K, whose larger unpacking then spills (-13 %); 4 in decode (8 was a tie).
+#if TOKENS > 1 && !defined(WT_Q6_K)
+#define ROWS 8
+#else
+#define ROWS 4
+#endif
 
 layout(local_size_x = WG_SIZE, local_size_y = 1, local_size_z = 1) in;
 

@@ -11,9 +11,9 @@ namespace vkg::vk {
 
 namespace {
 
-// shaders/matmul_rows.comp: 64 invocations, 4 rows per subgroup.
+// shaders/matmul_rows.comp: 64 invocations; its ROWS, the weight rows per subgroup.
 constexpr uint32_t kMatmulRowsWorkgroup = 64;
-constexpr uint32_t kMatmulRowsPerSubgroup = 4;
+uint32_t matmul_rows_per_subgroup(DType type, bool prefill) { return prefill && type != DType::Q6_K ? 8 : 4; }
 constexpr uint32_t kRmsNormWorkgroup = 128;  // shaders/rms_norm.comp
 constexpr uint32_t kRmsNormRopeWorkgroup = 64;  // shaders/rms_norm_rope.comp
 constexpr uint32_t kAttentionRowsWorkgroup = 64;  // shaders/attention_rows.comp: a subgroup per item
@@ -118,7 +118,8 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(const std::vector<
       const std::string shader = std::string(rows_variant ? (tokens_per_group == 4 ? "matmul_rows4_" : "matmul_rows_")
                                                           : (tokens_per_group == 4 ? "matmul4_" : "matmul_")) +
                                  (geglu ? "geglu_" : "") + lower(dtype_name(w.dtype));
-      const uint32_t rows_per_group = rows_variant ? kMatmulRowsWorkgroup / subgroup * kMatmulRowsPerSubgroup
+      const uint32_t rows_per_group = rows_variant ? kMatmulRowsWorkgroup / subgroup *
+                                                         matmul_rows_per_subgroup(w.dtype, tokens_per_group > 1)
                                                    : kMatmulRowsPerGroup;
       for (const WeightChunk& c : weight_chunks(w))
         out_d.push_back(make(shader,
