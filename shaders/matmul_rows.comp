@@ -127,9 +127,14 @@ void main() {
     [[unroll]] for (uint i = 0u; i < ROWS; ++i) {
       if (i < n_rows) {
         float w[WT_UNIT];
+#ifdef WT_UNIT_SCALE
+        const float d = wt_unit_scaled((r0 + i) * p.row_bytes, u, w);
+#else
+        const float d = 1.0;
         wt_dequant_unit((r0 + i) * p.row_bytes, u, w);
+#endif
         [[unroll]] for (uint t = 0u; t < TOKENS; ++t) {
-          if (t < n_tok) acc[i][t] += dot_unit(w, xv[t]);
+          if (t < n_tok) acc[i][t] += d * dot_unit(w, xv[t]);
         }
       }
     }

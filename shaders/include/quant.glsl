@@ -10,7 +10,7 @@
 //   void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT])
 //                       v[j] = value u * WT_UNIT + j of the row starting at byte row_off of the weight
 //                       buffer, with exactly the arithmetic of runtime/cpu/quant.cpp (bit-exact)
-// Block types whose unit has one scale may also define (WT_UNIT_SCALE; the Q4_0/Q5_0/Q8_0 WT_WINDOW units)
+// Block types whose unit has one scale may also define (WT_UNIT_SCALE: Q4_0, Q8_0, Q5_0's texel units)
 //   float wt_unit_scaled(uint row_off, uint u, out float q[WT_UNIT])
 //                       the unit's values are (returned scale) * q[j], so a dot product multiplies by the
 //                       scale once per unit; wt_dequant_unit is then defined here from it

@@ -19,16 +19,13 @@ float wt_unit_scaled(uint row_off, uint u, out float v[WT_UNIT]) {
 #else
 // Unit u (16 values) = block u/2; even units use the low nibbles, odd units the high nibbles.
 #define WT_UNIT 16
-
-void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
+#define WT_UNIT_SCALE
+float wt_unit_scaled(uint row_off, uint u, out float v[WT_UNIT]) {
   const uint b = row_off + (u >> 1) * Q4_0_BYTES;
-  const float d = wt_f16(b);
   const uint shift = (u & 1u) * 4u;
   uint qs[4];
   wt_load16(b + 2u, qs);
-  [[unroll]] for (uint j = 0u; j < 16u; ++j) {
-    const int q = int((wt_byte(qs, j) >> shift) & 15u) - 8;
-    v[j] = d * float(q);
-  }
+  [[unroll]] for (uint j = 0u; j < 16u; ++j) v[j] = float(int((wt_byte(qs, j) >> shift) & 15u) - 8);
+  return wt_f16(b);
 }
 #endif

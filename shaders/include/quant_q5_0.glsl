@@ -23,17 +23,18 @@ float wt_unit_scaled(uint row_off, uint u, out float v[WT_UNIT]) {
 // Texel prefill shaders: a unit is half a block, its bytes from the block's 3-texel window (3 fetches where
 // the scale, the high bits and the quants took 4).
 #define WT_UNIT 16
-void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
+#define WT_UNIT_SCALE
+float wt_unit_scaled(uint row_off, uint u, out float v[WT_UNIT]) {
   uint w[9];
   wt_window(row_off + (u >> 1) * Q5_0_BYTES, w);
-  const float d = unpackHalf2x16(w[0] & 0xFFFFu).x;
   const uint hi = u & 1u;
   const uint h = ((w[0] >> 16) | (w[1] << 16)) >> (16u * hi);  // the high bits of this half
   const uint shift = hi * 4u;
   [[unroll]] for (uint j = 0u; j < 16u; ++j) {
     const uint q = (w[(j + 6u) >> 2] >> (((j + 6u) & 3u) * 8u + shift)) & 15u;
-    v[j] = d * float(int(q | (((h >> j) & 1u) << 4)) - 16);
+    v[j] = float(int(q | (((h >> j) & 1u) << 4)) - 16);
   }
+  return unpackHalf2x16(w[0] & 0xFFFFu).x;
 }
 #else
 #define WT_UNIT 16

@@ -15,13 +15,13 @@ float wt_unit_scaled(uint row_off, uint u, out float q[WT_UNIT]) {
 }
 #else
 #define WT_UNIT 16
-
-void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
+#define WT_UNIT_SCALE
+float wt_unit_scaled(uint row_off, uint u, out float v[WT_UNIT]) {
   const uint b = row_off + (u >> 1) * Q8_0_BYTES;
-  const float d = wt_f16(b);
   const uint q0 = b + 2u + (u & 1u) * 16u;
   uint qs[4];
   wt_load16(q0, qs);
-  [[unroll]] for (uint j = 0u; j < 16u; ++j) v[j] = d * float(bitfieldExtract(int(qs[j >> 2]), int((j & 3u) * 8u), 8));
+  [[unroll]] for (uint j = 0u; j < 16u; ++j) v[j] = float(bitfieldExtract(int(qs[j >> 2]), int((j & 3u) * 8u), 8));
+  return wt_f16(b);
 }
 #endif
