@@ -7,11 +7,12 @@
 // lane), each fetched input value serves ROWS rows and, in the prefill variant (TOKENS 4), each dequantized
 // weight unit 4 tokens; subgroupAdd sums the lanes at the end. No shared memory, no barriers. Workgroup
 // (gx, gy) computes rows ROWS * (gx * subgroups + subgroup) for tokens TOKENS*gy .. +TOKENS-1; decode uses
-// TOKENS 1, as llvmpipe runs masked-off token iterations anyway; there the lanes walk the ROWS rows' units as
-// one flat range (a lane's next unit may be in the next row), so no lane idles when a row's units do not fill
-// the subgroup (Gemma 3 270M: 20 Q8_0/Q5_0 blocks per row on 8 lanes), and the block types' scale multiplies
-// a unit's sum (WT_UNIT_SCALE): together +22 % on the 270M's Q8_0 logits product, +15 % generation. Push
-// constants as matmul.comp's.
+// TOKENS 1, as llvmpipe runs masked-off token iterations anyway; there the lanes walk the units of ROWS / 2
+// row pairs as one flat range (a lane's next unit may be in the next pair), so no lane idles when a row's units
+// do not fill the subgroup (Gemma 3 270M: 20 Q8_0/Q5_0 blocks per row on 8 lanes), and the block types' scale
+// multiplies a unit's sum (WT_UNIT_SCALE): together +22 % on the 270M's Q8_0 logits product, +15 %
+// generation; pairs rather than single rows (an input unit fetched once for two rows): +28 % on that product,
+// +6 % generation. Push constants as matmul.comp's.
 // GEGLU variants: out = gelu_tanh(gate) * the product (ops.h matmul_geglu), gate at binding 2.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
@@ -22,13 +23,13 @@
 #ifndef TOKENS
 #define TOKENS 1  // matmul_rows_<type>: decode; matmul_rows4_<type> (TOKENS=4): prefill
 #endif
-// Weight rows per subgroup (each fetched input value serves ROWS rows; runtime/vulkan/plan_node.cpp knows
-// them): 8 in prefill (+14-23 % on the Q5_0/Q4_K kernels at 64 tokens, ~6 % on a prompt's matmuls) but for
-// Q6_K, whose larger unpacking then spills (-13 %); 4 in decode (8 was a tie).
-#if TOKENS > 1 && !defined(WT_Q6_K)
-#define ROWS 8
-#else
+// Weight rows per subgroup (runtime/vulkan/plan_node.cpp knows them). Prefill: each fetched input value
+// serves ROWS rows; 8 (+14-23 % on the Q5_0/Q4_K kernels at 64 tokens, ~6 % on a prompt's matmuls) but for
+// Q6_K, whose larger unpacking then spills (-13 %). Decode: 8, walked as 4 pairs (below).
+#if TOKENS > 1 && defined(WT_Q6_K)
 #define ROWS 4
+#else
+#define ROWS 8
 #endif
 
 layout(local_size_x = WG_SIZE, local_size_y = 1, local_size_z = 1) in;
@@ -100,22 +101,29 @@ void main() {
   [[unroll]] for (uint i = 0u; i < ROWS; ++i)
     [[unroll]] for (uint t = 0u; t < TOKENS; ++t) acc[i][t] = 0.0;
 #if TOKENS == 1
-  // Flat unit f = i * n_units + u of the subgroup's rows, kept as (row i, unit u) by subtraction: a row may
-  // have fewer units than the subgroup has lanes.
+  // Flat item f = i * n_units + u over the subgroup's row pairs, kept as (pair i, unit u) by subtraction: a
+  // row may have fewer units than the subgroup has lanes. Each fetched input unit serves the pair's 2 rows.
+  const uint n_pairs = (n_rows + 1u) / 2u;
   uint i = 0u, u = gl_SubgroupInvocationID;
   while (u >= n_units) u -= n_units, ++i;
-  for (uint f = gl_SubgroupInvocationID; f < n_rows * n_units; f += gl_SubgroupSize) {
+  for (uint f = gl_SubgroupInvocationID; f < n_pairs * n_units; f += gl_SubgroupSize) {
     float xv[WT_UNIT];
     load_x(t0 * p.K + u * WT_UNIT, xv);
-    float w[WT_UNIT];
+    [[unroll]] for (uint k = 0u; k < 2u; ++k) {
+      const uint row = 2u * i + k;
+      if (row < n_rows) {
+        float w[WT_UNIT];
 #ifdef WT_UNIT_SCALE
-    const float d = wt_unit_scaled((r0 + i) * p.row_bytes, u, w);
+        const float d = wt_unit_scaled((r0 + row) * p.row_bytes, u, w);
 #else
-    const float d = 1.0;
-    wt_dequant_unit((r0 + i) * p.row_bytes, u, w);
+        const float d = 1.0;
+        wt_dequant_unit((r0 + row) * p.row_bytes, u, w);
 #endif
-    const float s = d * dot_unit(w, xv);
-    [[unroll]] for (uint k = 0u; k < ROWS; ++k) acc[k][0] += k == i ? s : 0.0;  // i varies across lanes
+        const float s = d * dot_unit(w, xv);
+        // The lanes' pairs differ: a select per accumulator (a dynamic index is a per-lane loop on llvmpipe).
+        [[unroll]] for (uint q = 0u; q < ROWS / 2u; ++q) acc[2u * q + k][0] += q == i ? s : 0.0;
+      }
+    }
     u += gl_SubgroupSize;
     while (u >= n_units) u -= n_units, ++i;
   }

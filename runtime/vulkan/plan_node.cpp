@@ -13,7 +13,7 @@ namespace {
 
 // shaders/matmul_rows.comp: 64 invocations; its ROWS, the weight rows per subgroup.
 constexpr uint32_t kMatmulRowsWorkgroup = 64;
-uint32_t matmul_rows_per_subgroup(DType type, bool prefill) { return prefill && type != DType::Q6_K ? 8 : 4; }
+uint32_t matmul_rows_per_subgroup(DType type, bool prefill) { return prefill && type == DType::Q6_K ? 4 : 8; }
 constexpr uint32_t kRmsNormWorkgroup = 128;  // shaders/rms_norm.comp
 constexpr uint32_t kRmsNormRopeWorkgroup = 64;  // shaders/rms_norm_rope.comp
 constexpr uint32_t kAttentionRowsWorkgroup = 64;  // shaders/attention_rows.comp: a subgroup per item
