@@ -46,6 +46,8 @@ using VF = hn::Vec<DF>;
 // ~2 tokens' dot products), 4 for Q6_K (whose unpacked super-block halves already fill AVX2's 16 registers;
 // 8 with AVX-512's 32: +11-15 % on a Zen 4).
 constexpr int kTile = 8;
+// Weight rows per float prefill tile (RowsFloat4): 4 with AVX-512's 32 registers (16 accumulators), else 2.
+constexpr int kFloatRows = HWY_TARGET <= HWY_AVX3 ? 4 : 2;
 
 HWY_INLINE size_t LanesU8() { return hn::Lanes(DU8()); }  // 32 (AVX2, AVX-512) or 16 (SSE4, NEON)
 
@@ -466,7 +468,7 @@ void RowsQ6_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, f
     for (int t = 0; t < T; ++t) res[r * T + t] = Total(acc[r][t]);
 }
 
-#include "runtime/cpu/matmul_float-inl.h"  // RowFloat, RowPairFloat4 (once per SIMD target)
+#include "runtime/cpu/matmul_float-inl.h"  // RowFloat, RowsFloat4 (once per SIMD target)
 
 template <int R, int T>
 void RowsAny(DType type, const uint8_t* const* rows, int64_t K, const ActBlock* const* xq, const float* const* xs,
@@ -529,23 +531,22 @@ void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, i
         xfs[t] = xf ? xf + (t0 + t) * K : nullptr;
       }
       const float* xsum_tile = transposed_sums ? xsum_tiles.data() + t0 * nb : nullptr;
-      float res[2 * kTile];
+      float res[kFloatRows * kTile];
       int64_t r = g0;
-      // Float weights in prefill: two rows per call (RowPairFloat4). The quantized kernels take one row per
+      // Float weights in prefill: kFloatRows rows per call (RowsFloat4). The quantized kernels take one row per
       // call: two interleaved rows measured 25-35 % slower streaming Q4_0/Q5_0 from memory on Zen 3, and no
       // faster for the other types.
       if (float_pairs && T == 4)
-        for (; r + 1 < g1; r += 2) {
-          const uint8_t* row = weights + r * stride;
+        for (; r + kFloatRows - 1 < g1; r += kFloatRows) {
+          const uint8_t* rows[kFloatRows];
+          for (int k = 0; k < kFloatRows; ++k) rows[k] = weights + (r + k) * stride;
           switch (type) {
-            case DType::F32: RowPairFloat4<DType::F32>(row, row + stride, K, xfs, res); break;
-            case DType::F16: RowPairFloat4<DType::F16>(row, row + stride, K, xfs, res); break;
-            default: RowPairFloat4<DType::BF16>(row, row + stride, K, xfs, res); break;
+            case DType::F32: RowsFloat4<kFloatRows, DType::F32>(rows, K, xfs, res); break;
+            case DType::F16: RowsFloat4<kFloatRows, DType::F16>(rows, K, xfs, res); break;
+            default: RowsFloat4<kFloatRows, DType::BF16>(rows, K, xfs, res); break;
           }
-          for (int t = 0; t < T; ++t) {
-            out[(t0 + t) * ldo + r] = res[t];
-            out[(t0 + t) * ldo + r + 1] = res[T + t];
-          }
+          for (int k = 0; k < kFloatRows; ++k)
+            for (int t = 0; t < T; ++t) out[(t0 + t) * ldo + r + k] = res[k * T + t];
         }
       for (; r < g1; ++r) {
         const uint8_t* row = weights + r * stride;

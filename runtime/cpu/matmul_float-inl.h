@@ -56,31 +56,30 @@ void RowFloat(const uint8_t* row, int64_t K, const float* const* x, float* res) 
   }
 }
 
-// Prefill tile for F32 / F16 / BF16: 2 rows x 4 tokens, one accumulator each. Each loaded input vector serves
-// both rows: 6 loads per 8 multiply-adds instead of the 1 x 4 tile's 10.
-template <DType type>
-void RowPairFloat4(const uint8_t* row0, const uint8_t* row1, int64_t K, const float* const* x, float* res) {
+// Prefill tile for F32 / F16 / BF16: R rows x 4 tokens, one accumulator each. Each loaded input vector serves
+// the R rows: with R = 2, 6 loads per 8 multiply-adds instead of the 1 x 4 tile's 10; with R = 4 (AVX-512's 32
+// registers) 8 per 16. Results res[r * 4 + t].
+template <int R, DType type>
+void RowsFloat4(const uint8_t* const* rows, int64_t K, const float* const* x, float* res) {
   constexpr int T = 4;
   const DF df;
   const int64_t NF = static_cast<int64_t>(hn::Lanes(df));
-  VF acc0[T], acc1[T];
-  for (int t = 0; t < T; ++t) acc0[t] = hn::Zero(df), acc1[t] = hn::Zero(df);
+  VF acc[R][T];
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < T; ++t) acc[r][t] = hn::Zero(df);
   int64_t i = 0;
   for (; i + NF <= K; i += NF) {
-    const VF w0 = LoadFloats<type>(df, row0, i), w1 = LoadFloats<type>(df, row1, i);
+    VF w[R];
+    for (int r = 0; r < R; ++r) w[r] = LoadFloats<type>(df, rows[r], i);
     for (int t = 0; t < T; ++t) {
       const VF xv = hn::LoadU(df, x[t] + i);
-      acc0[t] = hn::MulAdd(w0, xv, acc0[t]);
-      acc1[t] = hn::MulAdd(w1, xv, acc1[t]);
+      for (int r = 0; r < R; ++r) acc[r][t] = hn::MulAdd(w[r], xv, acc[r][t]);
     }
   }
-  for (int t = 0; t < T; ++t) {
-    float s0 = Total(acc0[t]), s1 = Total(acc1[t]);
-    for (int64_t k = i; k < K; ++k) {
-      s0 += FloatAt<type>(row0, k) * x[t][k];
-      s1 += FloatAt<type>(row1, k) * x[t][k];
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < T; ++t) {
+      float s = Total(acc[r][t]);
+      for (int64_t k = i; k < K; ++k) s += FloatAt<type>(rows[r], k) * x[t][k];
+      res[r * T + t] = s;
     }
-    res[t] = s0;
-    res[T + t] = s1;
-  }
 }
