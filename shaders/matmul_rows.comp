@@ -113,12 +113,7 @@ void main() {
       const uint row = 2u * i + k;
       if (row < n_rows) {
         float w[WT_UNIT];
-#ifdef WT_UNIT_SCALE
         const float d = wt_unit_scaled((r0 + row) * p.row_bytes, u, w);
-#else
-        const float d = 1.0;
-        wt_dequant_unit((r0 + row) * p.row_bytes, u, w);
-#endif
         const float s = d * dot_unit(w, xv);
         // The lanes' pairs differ: a select per accumulator (a dynamic index is a per-lane loop on llvmpipe).
         [[unroll]] for (uint q = 0u; q < ROWS / 2u; ++q) acc[2u * q + k][0] += q == i ? s : 0.0;
@@ -135,12 +130,7 @@ void main() {
     [[unroll]] for (uint i = 0u; i < ROWS; ++i) {
       if (i < n_rows) {
         float w[WT_UNIT];
-#ifdef WT_UNIT_SCALE
         const float d = wt_unit_scaled((r0 + i) * p.row_bytes, u, w);
-#else
-        const float d = 1.0;
-        wt_dequant_unit((r0 + i) * p.row_bytes, u, w);
-#endif
         [[unroll]] for (uint t = 0u; t < TOKENS; ++t) {
           if (t < n_tok) acc[i][t] += d * dot_unit(w, xv[t]);
         }

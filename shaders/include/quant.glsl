@@ -10,10 +10,11 @@
 //   void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT])
 //                       v[j] = value u * WT_UNIT + j of the row starting at byte row_off of the weight
 //                       buffer, with exactly the arithmetic of runtime/cpu/quant.cpp (bit-exact)
-// Block types whose unit has one scale may also define (WT_UNIT_SCALE: Q4_0, Q8_0, Q5_0's texel units)
+// Block types whose unit has one scale may instead define (WT_UNIT_SCALE: Q4_0, Q8_0, Q5_0's texel units)
 //   float wt_unit_scaled(uint row_off, uint u, out float q[WT_UNIT])
 //                       the unit's values are (returned scale) * q[j], so a dot product multiplies by the
-//                       scale once per unit; wt_dequant_unit is then defined here from it
+//                       scale once per unit.
+// Either way this file completes the pair, so shaders may call both (wt_unit_scaled returns 1 for the others).
 // The including shader must define WT_WORD(i) first (see wt_load.glsl).
 #ifndef VKG_QUANT_GLSL
 #define VKG_QUANT_GLSL
@@ -46,6 +47,11 @@
 void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
   const float d = wt_unit_scaled(row_off, u, v);
   [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) v[j] *= d;
+}
+#else
+float wt_unit_scaled(uint row_off, uint u, out float v[WT_UNIT]) {
+  wt_dequant_unit(row_off, u, v);
+  return 1.0;
 }
 #endif
 
