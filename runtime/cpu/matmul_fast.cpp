@@ -423,7 +423,9 @@ void RowsQ6_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, f
     VI32 iacc[R][T];  // |sum| <= 256 * 32 * 127 * 128: no overflow
     for (int r = 0; r < R; ++r)
       for (int t = 0; t < T; ++t) iacc[r][t] = hn::Zero(DI32());
-    VF dv[R];
+    VF dv[R];  // the super-block scales
+    for (int r = 0; r < R; ++r)
+      dv[r] = hn::Set(DF(), LoadHalf(rows[r] + b * sizeof(block_q6_K) + offsetof(block_q6_K, d)));
     for (int h = 0; h < 2; ++h) {  // two halves of 128 values
       VI8 q[R][4][P];  // q[r][g]: values 128h + 32g + l, l in [p*N, p*N + N), minus 32
       VU8 aq[R][4][P];
@@ -431,7 +433,6 @@ void RowsQ6_K(const uint8_t* const* rows, int64_t K, const ActBlock* const* x, f
       const int8_t* S[R];
       for (int r = 0; r < R; ++r) {
         const uint8_t* blk = rows[r] + b * sizeof(block_q6_K);
-        dv[r] = hn::Set(DF(), LoadHalf(blk + offsetof(block_q6_K, d)));
         const uint8_t* ql = blk + offsetof(block_q6_K, ql) + 64 * h;
         const uint8_t* qh = blk + offsetof(block_q6_K, qh) + 32 * h;
         S[r] = reinterpret_cast<const int8_t*>(blk + offsetof(block_q6_K, scales)) + 8 * h;
@@ -517,7 +518,7 @@ void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, i
       t0 += T;
     }
   }
-  const bool float_pairs = type == DType::F32 || type == DType::F16 || type == DType::BF16;
+  const bool float_weights = type == DType::F32 || type == DType::F16 || type == DType::BF16;
   for (int64_t g0 = r0; g0 < r1; g0 += kRowGroup) {
     const int64_t g1 = std::min(r1, g0 + kRowGroup);
     for (int64_t t0 = 0; t0 < n_tokens;) {
@@ -536,7 +537,7 @@ void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, i
       // Float weights in prefill: kFloatRows rows per call (RowsFloat4). The quantized kernels take one row per
       // call: two interleaved rows measured 25-35 % slower streaming Q4_0/Q5_0 from memory on Zen 3, and no
       // faster for the other types.
-      if (float_pairs && T == 4)
+      if (float_weights && T == 4)
         for (; r + kFloatRows - 1 < g1; r += kFloatRows) {
           const uint8_t* rows[kFloatRows];
           for (int k = 0; k < kFloatRows; ++k) rows[k] = weights + (r + k) * stride;

@@ -3,8 +3,8 @@
 // Quantized weights: the activation rows are quantized once per matmul to 8 bits in blocks of 32 (one fp32
 // scale per block, like ggml's Q8_0; for the K-quants one scale per 256, like ggml's Q8_K), and each weight
 // block is unpacked to 8-bit integers in registers and multiplied with integer dot products (exact int32
-// within a 32-value block, or a K-quant super-block), then scaled and accumulated in fp32. F32/F16/BF16 weights: fp32 SIMD dot products (no
-// quantization; only the summation order differs from the exact path).
+// within a 32-value block, or a K-quant super-block), then scaled and accumulated in fp32. F32/F16/BF16
+// weights: fp32 SIMD dot products (no quantization; only the summation order differs from the exact path).
 // Several token rows share each decoded weight block (prefill as matrix-matrix, tiles of 4-8 tokens).
 // SIMD code is Highway, dispatched at run time to the best target the CPU has (AVX2, AVX-512, SSE4, ...);
 // where it has none with kernels (HWY_SCALAR, i.e. x86 without SSSE3; SVE/RVV) the exact path runs.
