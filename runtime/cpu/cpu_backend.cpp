@@ -30,6 +30,7 @@ uint64_t CpuBackend::allocated_bytes() const {
   for (const auto& a : activations_) n += a.size() * 4;
   for (const auto& [name, c] : kv_caches_) n += c.size() * 4;
   for (const auto& [data, w] : f32_weights_) n += w.size() * 4;
+  for (const auto& [data, w] : packed_weights_) n += w.data.size();
   return n;
 }
 
@@ -40,6 +41,7 @@ void CpuBackend::check_memory(const Graph& g) const {
   uint64_t kept = 0, activations = 0, caches = 0;
   for (const auto& [name, c] : kv_caches_) kept += c.size() * 4;
   for (const auto& [data, w] : f32_weights_) kept += w.size() * 4;
+  for (const auto& [data, w] : packed_weights_) kept += w.data.size();
   for (const TensorDesc& t : g.tensors()) {
     const uint64_t bytes = static_cast<uint64_t>(t.elements()) * 4;
     if (t.role == TensorRole::kv_cache) {
@@ -81,6 +83,14 @@ const float* CpuBackend::f32_weight(const TensorDesc& t) {
     dequantize_row(t.dtype, static_cast<const uint8_t*>(t.data) + r * row_bytes(t.dtype, t.cols()),
                    v.data() + r * t.cols(), t.cols());
   return f32_weights_.emplace(t.data, std::move(v)).first->second.data();
+}
+
+const PackedWeights* CpuBackend::packed_weight(const TensorDesc& t) {
+  if (matmul_mode_ != MatmulMode::fast || !fast_matmul_packs(t.dtype) || t.rows() < kPackedRows || t.cols() % 32 != 0)
+    return nullptr;
+  auto it = packed_weights_.find(t.data);
+  if (it == packed_weights_.end()) it = packed_weights_.emplace(t.data, pack_weights(t)).first;
+  return &it->second;
 }
 
 void CpuBackend::run(const Graph& g, const StepInputs& in) {
@@ -140,11 +150,13 @@ void CpuBackend::run(const Graph& g, const StepInputs& in) {
           rms_norm_add(input(node, 0), x.rows(), x.cols(), input(node, 1), g.tensor(node.inputs[1]).elements(),
                        std::get<RmsNormParams>(node.params).eps, input(node, 2), out, pool_);
           break;
-        case Op::matmul: 
-          matmul(input(node, 0), x.rows(), x.cols(), g.tensor(node.inputs[1]), out, pool_, matmul_mode_);
+        case Op::matmul:
+          matmul(input(node, 0), x.rows(), x.cols(), g.tensor(node.inputs[1]), out, pool_, matmul_mode_,
+                 packed_weight(g.tensor(node.inputs[1])));
           break;
         case Op::matmul_geglu:  // the matmul, then gelu_mul's kernel in place (the same values as the two ops)
-          matmul(input(node, 0), x.rows(), x.cols(), g.tensor(node.inputs[1]), out, pool_, matmul_mode_);
+          matmul(input(node, 0), x.rows(), x.cols(), g.tensor(node.inputs[1]), out, pool_, matmul_mode_,
+                 packed_weight(g.tensor(node.inputs[1])));
           gelu_mul(input(node, 2), out, g.tensor(node.output).elements(), out);
           break;
         case Op::rope:

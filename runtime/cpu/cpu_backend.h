@@ -9,6 +9,7 @@
 #include "runtime/backend.h"
 #include "runtime/cpu/aligned_vector.h"
 #include "runtime/cpu/kernels.h"
+#include "runtime/cpu/packed_weights.h"
 #include "runtime/cpu/thread_pool.h"
 
 namespace vkg::cpu {
@@ -29,6 +30,9 @@ class CpuBackend : public Backend {
   float* buffer(const Graph& graph, TensorId id);
   void check_memory(const Graph& graph) const;
   const float* f32_weight(const TensorDesc& t);  // small weights (norms) expanded once to fp32
+  // A matmul weight packed once for the fast kernels (packed_weights.h), or null where its type has no packed
+  // kernel on this CPU or the exact path runs.
+  const PackedWeights* packed_weight(const TensorDesc& t);
 
   ThreadPool pool_;
   bool profiling_ = false;
@@ -38,6 +42,7 @@ class CpuBackend : public Backend {
   std::map<TensorId, std::vector<int32_t>> i32_inputs_;  // every i32 graph input of this step
   std::map<std::string, AlignedVector<float>> kv_caches_;
   std::map<const void*, AlignedVector<float>> f32_weights_;
+  std::map<const void*, PackedWeights> packed_weights_;
 };
 
 }  // namespace vkg::cpu

@@ -20,13 +20,15 @@ void rms_norm_add(const float* x, int64_t rows, int64_t cols, const float* w, in
 
 // out[n, N] = x[n, K] @ w[N, K]^T with w in any supported dtype. exact: each weight row dequantized to
 // fp32, fp32 dot products (the reference). fast: matmul_fast.h (8-bit activations for quantized weights);
-// types without a fast kernel take the exact path.
+// types without a fast kernel take the exact path. packed: w's rows packed by pack_weights (fast mode, where
+// fast_matmul_packs(w.dtype)), read instead of w's own layout for its whole 8-row groups.
 enum class MatmulMode { exact, fast };
+struct PackedWeights;
 // sum a[i] * b[i] with eight partial sums, so the compiler vectorizes it without reassociating fp32 on its own
 // (exact matmuls and attention's q.k).
 float dot_f32(const float* a, const float* b, int64_t n);
 void matmul(const float* x, int64_t n, int64_t K, const TensorDesc& w, float* out, ThreadPool& pool,
-            MatmulMode mode = MatmulMode::exact);
+            MatmulMode mode = MatmulMode::exact, const PackedWeights* packed = nullptr);
 
 // Half-split (NEOX) rotation of each head of each row at its position.
 void rope(const float* x, int64_t rows, int64_t cols, const int32_t* positions, const RopeParams& p, float* out,

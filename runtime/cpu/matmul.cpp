@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <stdexcept>
 #include <vector>
 
 #include "runtime/cpu/kernels.h"
@@ -16,7 +18,8 @@ float dot_f32(const float* a, const float* b, int64_t n) {
   return total;
 }
 
-static void matmul_fast(const float* x, int64_t n, int64_t K, const TensorDesc& w, float* out, ThreadPool& pool) {
+static void matmul_fast(const float* x, int64_t n, int64_t K, const TensorDesc& w, float* out, ThreadPool& pool,
+                        const PackedWeights* packed) {
   const int64_t N = w.rows();
   const int64_t stride = row_bytes(w.dtype, K);
   const uint8_t* base = static_cast<const uint8_t*>(w.data);
@@ -24,20 +27,34 @@ static void matmul_fast(const float* x, int64_t n, int64_t K, const TensorDesc& 
   const float* xdsum = nullptr;
   thread_local std::vector<ActBlock> blocks;  // reused: no allocation per decode step
   thread_local std::vector<float> dsums;
+  thread_local std::vector<int32_t> qsums;  // the blocks' integer sums, for the packed kernels
   if (fast_matmul_quantizes(w.dtype)) {
     const int64_t nb = K / 32;
     blocks.resize(static_cast<size_t>(n * nb));
     dsums.resize(static_cast<size_t>(n * nb));
+    if (packed) qsums.resize(static_cast<size_t>(n * nb));
     // The caller's buffers (inside the lambda `blocks` would name the worker thread's own).
     ActBlock* dst = blocks.data();
     float* dst_sums = dsums.data();
+    int32_t* dst_qsums = packed ? qsums.data() : nullptr;
     const int64_t group = fast_matmul_activation_group(w.dtype);
     pool.parallel_for(n, [&](int64_t begin, int64_t end) {
       for (int64_t t = begin; t < end; ++t)
-        quantize_activations(x + t * K, K, dst + t * nb, dst_sums + t * nb, group);
+        quantize_activations(x + t * K, K, dst + t * nb, dst_sums + t * nb, group,
+                             dst_qsums ? dst_qsums + t * nb : nullptr);
     });
     xq = dst;
     xdsum = dst_sums;
+  }
+  if (packed) {
+    // Work units: the packed 8-row groups, then (one unit) the rows after the last whole group.
+    const int64_t groups = packed->groups, rest = groups * kPackedRows;
+    const int32_t* xqsum = qsums.data();
+    pool.parallel_for(groups + (rest < N ? 1 : 0), [&](int64_t begin, int64_t end) {
+      if (begin < std::min(end, groups)) fast_matmul_packed_rows(*packed, begin, std::min(end, groups), xq, xqsum, n, out, N);
+      if (end > groups) fast_matmul_rows(w.dtype, base, stride, K, rest, N, xq, xdsum, nullptr, n, out, N);
+    });
+    return;
   }
   pool.parallel_for(N, [&](int64_t begin, int64_t end) {
     fast_matmul_rows(w.dtype, base, stride, K, begin, end, xq, xdsum, xq ? nullptr : x, n, out, N);
@@ -45,10 +62,13 @@ static void matmul_fast(const float* x, int64_t n, int64_t K, const TensorDesc& 
 }
 
 void matmul(const float* x, int64_t n, int64_t K, const TensorDesc& w, float* out, ThreadPool& pool,
-            MatmulMode mode) {
+            MatmulMode mode, const PackedWeights* packed) {
+  if (packed && (mode != MatmulMode::fast || packed->type != w.dtype || packed->K != K ||
+                 packed->groups != w.rows() / kPackedRows || !fast_matmul_packs(w.dtype)))
+    throw std::logic_error("matmul: packed weights of '" + w.name + "' do not match the tensor or the fast path");
   if (mode == MatmulMode::fast && fast_matmul_supported(w.dtype) &&
       (K % 32 == 0 || !fast_matmul_quantizes(w.dtype)))
-    return matmul_fast(x, n, K, w, out, pool);
+    return matmul_fast(x, n, K, w, out, pool, packed);
   const int64_t N = w.rows();
   const int64_t stride = row_bytes(w.dtype, K);
   const uint8_t* base = static_cast<const uint8_t*>(w.data);

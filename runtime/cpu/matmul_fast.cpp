@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "runtime/cpu/matmul_fast.h"
+#include "runtime/cpu/packed_weights.h"
 #include "runtime/cpu/quant.h"
 #include "runtime/cpu/quant_blocks.h"
 
@@ -327,6 +328,7 @@ void RowsQ4Q5_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x,
 
 #include "runtime/cpu/matmul_kquant-inl.h"  // RowsQ4_K, RowsQ6_K (once per SIMD target)
 #include "runtime/cpu/matmul_float-inl.h"  // RowFloat, RowsFloat4 (once per SIMD target)
+#include "runtime/cpu/matmul_packed-inl.h"  // GroupPacked (once per SIMD target)
 
 template <int R, int T>
 void RowsAny(DType type, const uint8_t* const* rows, int64_t K, const ActBlock* const* xq, const float* const* xs,
@@ -422,11 +424,44 @@ void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, i
   }
 }
 
+bool Packs(DType type) { return PacksType(type); }
+
+void MatmulPacked(DType type, const uint8_t* packed, int64_t K, int64_t g0, int64_t g1, const ActBlock* xq,
+                  const int32_t* xqsum, int64_t n_tokens, float* out, int64_t ldo) {
+  if constexpr (kPackedKernels) {
+    const int64_t nb = K / 32, group_bytes = nb * packed_block_bytes(type);
+    const int32_t offset = type == DType::Q8_0 ? 128 : type == DType::Q5_0 ? 16 : 8;
+    thread_local std::vector<int32_t> xoff;  // -offset * the blocks' integer sums, [n_tokens][nb]; reused
+    xoff.resize(static_cast<size_t>(n_tokens * nb));
+    for (size_t i = 0; i < xoff.size(); ++i) xoff[i] = -offset * xqsum[i];
+    for (int64_t g = g0; g < g1; ++g) {
+      const uint8_t* group = packed + g * group_bytes;
+      float* out_g = out + g * kPackedRows;
+      for (int64_t t0 = 0; t0 < n_tokens;) {
+        const int64_t left = n_tokens - t0;
+        const int T = left >= kPackedTile ? kPackedTile : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+        const ActBlock* xs[kPackedTile];
+        const int32_t* os[kPackedTile];
+        for (int t = 0; t < T; ++t) xs[t] = xq + (t0 + t) * nb, os[t] = xoff.data() + (t0 + t) * nb;
+        float* o = out_g + t0 * ldo;
+        if (T == kPackedTile) GroupPackedAny<kPackedTile>(type, group, nb, xs, os, o, ldo);
+        else if (T == 4) GroupPackedAny<4>(type, group, nb, xs, os, o, ldo);
+        else if (T == 2) GroupPackedAny<2>(type, group, nb, xs, os, o, ldo);
+        else GroupPackedAny<1>(type, group, nb, xs, os, o, ldo);
+        t0 += T;
+      }
+    }
+  }
+}
+
 #else  // HWY_SCALAR, SVE, RVV: no kernels; fast_matmul_supported() says so and the exact path runs.
 
 bool HasKernels() { return false; }
 void MatmulRows(DType, const uint8_t*, int64_t, int64_t, int64_t, int64_t, const ActBlock*, const float*,
                 const float*, int64_t, float*, int64_t) {}
+bool Packs(DType) { return false; }
+void MatmulPacked(DType, const uint8_t*, int64_t, int64_t, int64_t, const ActBlock*, const int32_t*, int64_t,
+                  float*, int64_t) {}
 
 #endif
 
@@ -444,6 +479,8 @@ namespace cpu {
 HWY_EXPORT(HasKernels);
 HWY_EXPORT(MatmulRows);
 HWY_EXPORT(TargetName);
+HWY_EXPORT(Packs);
+HWY_EXPORT(MatmulPacked);
 
 bool fast_matmul_quantizes(DType type) {
   return type == DType::Q8_0 || type == DType::Q4_0 || type == DType::Q5_0 || type == DType::Q4_K ||
@@ -458,9 +495,16 @@ bool fast_matmul_supported(DType type) {
                                                 type == DType::F16 || type == DType::BF16);
 }
 
+bool fast_matmul_packs(DType type) { return HWY_DYNAMIC_DISPATCH(Packs)(type); }
+
+void fast_matmul_packed_rows(const PackedWeights& w, int64_t g0, int64_t g1, const ActBlock* xq,
+                             const int32_t* xqsum, int64_t n_tokens, float* out, int64_t ldo) {
+  HWY_DYNAMIC_DISPATCH(MatmulPacked)(w.type, w.data.data(), w.K, g0, g1, xq, xqsum, n_tokens, out, ldo);
+}
+
 const char* fast_matmul_target() { return HWY_DYNAMIC_DISPATCH(TargetName)(); }
 
-void quantize_activations(const float* x, int64_t n, ActBlock* out, float* dsum, int64_t group) {
+void quantize_activations(const float* x, int64_t n, ActBlock* out, float* dsum, int64_t group, int32_t* qsum) {
   float d = 0, inv = 0;
   for (int64_t b = 0; b < n / 32; ++b) {
     const float* v = x + 32 * b;
@@ -480,6 +524,7 @@ void quantize_activations(const float* x, int64_t n, ActBlock* out, float* dsum,
       sum += q;
     }
     dsum[b] = d * static_cast<float>(sum);
+    if (qsum) qsum[b] = sum;
   }
 }
 

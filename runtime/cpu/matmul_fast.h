@@ -11,6 +11,7 @@
 #pragma once
 #include <cstdint>
 
+#include "runtime/cpu/packed_weights.h"
 #include "runtime/dtype.h"
 
 namespace vkg::cpu {
@@ -29,8 +30,10 @@ bool fast_matmul_quantizes(DType type);
 
 // Quantizes n values (n a multiple of group) into n/32 blocks: d = max|x| / 127 over each group of `group`
 // values (32, or 256: then 8 consecutive blocks share d), q = round(x / d), and dsum[b] = d * sum of block b's
-// q (for the offsets and mins, whose terms are offset or min * sum of the activations).
-void quantize_activations(const float* x, int64_t n, ActBlock* out, float* dsum, int64_t group = 32);
+// q (for the offsets and mins, whose terms are offset or min * sum of the activations); qsum, if given, gets the
+// blocks' integer sums of q (the packed kernels' offset terms).
+void quantize_activations(const float* x, int64_t n, ActBlock* out, float* dsum, int64_t group = 32,
+                          int32_t* qsum = nullptr);
 // The group the fast kernel of `type` expects: 256 for Q4_K and Q6_K (one activation scale per super-block,
 // as ggml's Q8_K: their sub-block sums stay integer over it), else 32.
 int64_t fast_matmul_activation_group(DType type);
@@ -40,6 +43,14 @@ int64_t fast_matmul_activation_group(DType type);
 void fast_matmul_rows(DType type, const uint8_t* weights, int64_t row_stride, int64_t K, int64_t r0, int64_t r1,
                       const ActBlock* xq, const float* xdsum, const float* xf, int64_t n_tokens, float* out,
                       int64_t ldo);
+
+// True where this CPU's SIMD target has a kernel for weights of `type` packed by pack_weights (Q4_0 and Q5_0
+// on AVX2 and up; Q8_0 with AVX-512 VNNI).
+bool fast_matmul_packs(DType type);
+// out[t * ldo + r] for the rows of the packed groups [g0, g1) (rows 8 g0 .. 8 g1 - 1); xq and xqsum
+// ([n_tokens][K/32]) from quantize_activations with group 32.
+void fast_matmul_packed_rows(const PackedWeights& w, int64_t g0, int64_t g1, const ActBlock* xq,
+                             const int32_t* xqsum, int64_t n_tokens, float* out, int64_t ldo);
 
 // The SIMD target the dispatcher picked on this CPU, e.g. "AVX2" (for bench output).
 const char* fast_matmul_target();

@@ -19,6 +19,7 @@
 
 #include "runtime/cpu/kernels.h"
 #include "runtime/cpu/matmul_fast.h"
+#include "runtime/cpu/packed_weights.h"
 #include "runtime/cpu/quant.h"
 #include "runtime/dtype.h"
 #include "tests/unit/random_blocks.h"
@@ -86,6 +87,13 @@ void check_fast_against_exact() {
       std::vector<float> fast(static_cast<size_t>(n * N)), exact(fast.size());
       matmul(x.data(), n, K, desc, fast.data(), pool, MatmulMode::fast);
       matmul(x.data(), n, K, desc, exact.data(), pool, MatmulMode::exact);
+      std::vector<float> packed_out;  // the packed kernels (2 groups of 8 rows, then 5 rows unpacked)
+      if (fast_matmul_packs(t)) {
+        const PackedWeights packed = pack_weights(desc);
+        REQUIRE(packed.groups == 2);
+        packed_out.resize(fast.size());
+        matmul(x.data(), n, K, desc, packed_out.data(), pool, MatmulMode::fast, &packed);
+      }
       const bool quantized = fast_matmul_quantizes(t);
       // The quantized input, for the quantized types' reference (their K is whole blocks of 32).
       std::vector<ActBlock> xq(quantized ? static_cast<size_t>(n * K / 32) : 0);
@@ -105,12 +113,16 @@ void check_fast_against_exact() {
             mag_q += std::fabs(wi * xqi);
             bound += std::fabs(wi) * a.d * 0.5;
           }
-          const double got = fast[tok * N + r], want = exact[tok * N + r];
-          if (quantized) {
-            if (std::fabs(got - ref_q) > 1e-5 * mag_q + 1e-30) ++bad;
-            if (std::fabs(got - want) > bound * 1.001 + 1e-5 * mag) ++bad;
-          } else if (std::fabs(got - want) > 1e-5 * mag + 1e-30) {
-            ++bad;
+          const double want = exact[tok * N + r];
+          for (const std::vector<float>* res : {&fast, &packed_out}) {
+            if (res->empty()) continue;
+            const double got = (*res)[tok * N + r];
+            if (quantized) {
+              if (std::fabs(got - ref_q) > 1e-5 * mag_q + 1e-30) ++bad;
+              if (std::fabs(got - want) > bound * 1.001 + 1e-5 * mag) ++bad;
+            } else if (std::fabs(got - want) > 1e-5 * mag + 1e-30) {
+              ++bad;
+            }
           }
         }
       }

@@ -1,0 +1,100 @@
+// The fast path's kernels for packed weights (packed_weights.h: Q4_0, Q5_0, Q8_0 in groups of 8 rows).
+// Part of matmul_fast.cpp's per-SIMD-target code: included there, inside HWY_NAMESPACE, once per target (so no
+// include guard), after its vector types, DotU and ScaledAcc. Only x86 targets with 32-byte vectors (AVX2 and
+// up) have them: kPackedKernels.
+//
+// Lane j of a vector is row j of the group: each byte dot product takes 4 values of each of the 8 rows against
+// the same 4 activation bytes (broadcast), so after 8 of them lane j holds row j's block sum (plus the offset
+// term, which starts the sum: -offset * the block's integer activation sum), exact in int32. Then one
+// conversion and scaling per block and token for all 8 rows, where the unpacked kernels took one per row; and
+// the results are a vector of 8 rows per token (no horizontal sums).
+constexpr bool kPackedKernels = HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2;
+// Token rows per pass: the 8 unpacked weight vectors plus one accumulator per token stay in registers
+// (AVX-512: 32 of them; AVX2: 16).
+constexpr int kPackedTile = HWY_TARGET <= HWY_AVX3 ? 8 : 4;
+
+#if HWY_TARGET == HWY_AVX3_DL
+// acc + the int32 lanes of u8 . (4 signed bytes at x4, broadcast to every lane): one vpdpbusd with an embedded
+// broadcast. No intermediate saturation, so unsigned bytes up to 255 (Q8_0 plus 128) are exact.
+HWY_INLINE __m256i DpbusdBroadcast(__m256i acc, __m256i u8, const int8_t* x4) {
+#if defined(__GNUC__)
+  __asm__("vpdpbusd %2%{1to8%}, %1, %0" : "+v"(acc) : "v"(u8), "m"(*reinterpret_cast<const int32_t*>(x4)));
+  return acc;
+#else
+  int32_t v;
+  std::memcpy(&v, x4, 4);
+  return _mm256_dpbusd_epi32(acc, u8, _mm256_set1_epi32(v));
+#endif
+}
+#endif
+
+// The same without VNNI: pmaddubsw (pairs saturate to int16: exact for unsigned bytes < 128, so Q4_0/Q5_0
+// only) and pmaddwd with ones.
+HWY_INLINE VI32 DotU4Acc(VI32 acc, VU8 w, const int8_t* x4) {
+#if HWY_TARGET == HWY_AVX3_DL
+  return VI32{DpbusdBroadcast(acc.raw, w.raw, x4)};
+#else
+  int32_t v;
+  std::memcpy(&v, x4, 4);
+  return hn::Add(acc, DotU(w, hn::BitCast(DI8(), hn::Set(DI32(), v)), hn::Set(DI16(), 1)));
+#endif
+}
+
+// True where this target has a packed kernel for `type` (Q8_0's unsigned bytes need VNNI, see above).
+constexpr bool PacksType(DType type) {
+  return kPackedKernels &&
+         (type == DType::Q4_0 || type == DType::Q5_0 || (type == DType::Q8_0 && HWY_TARGET == HWY_AVX3_DL));
+}
+
+// One group's 8 rows against T tokens: out[t * ldo + j] = row j . token t. x[t]: token t's activation
+// blocks; xoff[t][b]: -offset * the integer sum of its block b (offset 8, 16, or 128 for Q8_0).
+template <int T, DType kType>
+void GroupPacked(const uint8_t* group, int64_t nb, const ActBlock* const* x, const int32_t* const* xoff, float* out,
+                 int64_t ldo) {
+  constexpr bool kQ5 = kType == DType::Q5_0, kQ8 = kType == DType::Q8_0;
+  constexpr size_t kBlockBytes = kPackedRows * (kQ8 ? sizeof(block_q8_0) : kQ5 ? sizeof(block_q5_0) : sizeof(block_q4_0));
+  constexpr size_t kQuants = 2 * kPackedRows + (kQ5 ? 32 : 0);  // after the scales (and Q5_0's masks)
+  const DU8 du8;
+  const DF df;
+  const hn::Rebind<hwy::float16_t, DF> df16;
+  const VU8 low4 = hn::Set(du8, 0x0F), bit5 = hn::Set(du8, 0x10);
+  VF acc[T];
+  for (int t = 0; t < T; ++t) acc[t] = hn::Zero(df);
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* blk = group + b * kBlockBytes;
+    const VF dw = hn::PromoteTo(df, hn::LoadU(df16, reinterpret_cast<const hwy::float16_t*>(blk)));
+    VU8 w[8];  // w[k]: values 4k .. 4k+3 of each row
+    if constexpr (kQ8) {
+      for (int k = 0; k < 8; ++k) w[k] = hn::LoadU(du8, blk + kQuants + 32 * k);
+    } else {
+      for (int k = 0; k < 4; ++k) {
+        const VU8 v = hn::LoadU(du8, blk + kQuants + 32 * k);
+        w[k] = hn::And(v, low4);
+        w[k + 4] = hn::ShiftRight<4>(v);
+        if constexpr (kQ5) {
+          const uint8_t* masks = blk + 2 * kPackedRows + 8 * k;
+          w[k] = hn::Or(w[k], hn::IfThenElseZero(hn::LoadMaskBits(du8, masks), bit5));
+          w[k + 4] = hn::Or(w[k + 4], hn::IfThenElseZero(hn::LoadMaskBits(du8, masks + 4), bit5));
+        }
+      }
+    }
+    HWY_UNROLL(8)
+    for (int t = 0; t < T; ++t) {
+      const ActBlock& a = x[t][b];
+      VI32 s = hn::Set(DI32(), xoff[t][b]);
+      for (int k = 0; k < 8; ++k) s = DotU4Acc(s, w[k], a.q + 4 * k);
+      acc[t] = ScaledAcc(s, a.d, dw, acc[t]);
+    }
+  }
+  for (int t = 0; t < T; ++t) hn::StoreU(acc[t], df, out + t * ldo);
+}
+
+template <int T>
+void GroupPackedAny(DType type, const uint8_t* group, int64_t nb, const ActBlock* const* x,
+                    const int32_t* const* xoff, float* out, int64_t ldo) {
+  switch (type) {
+    case DType::Q4_0: return GroupPacked<T, DType::Q4_0>(group, nb, x, xoff, out, ldo);
+    case DType::Q5_0: return GroupPacked<T, DType::Q5_0>(group, nb, x, xoff, out, ldo);
+    default: return GroupPacked<T, DType::Q8_0>(group, nb, x, xoff, out, ldo);
+  }
+}

@@ -1,0 +1,72 @@
+#include "runtime/cpu/packed_weights.h"
+
+#include <cstring>
+#include <stdexcept>
+
+#include "runtime/cpu/quant_blocks.h"
+
+namespace vkg::cpu {
+
+int64_t packed_block_bytes(DType type) {
+  switch (type) {
+    case DType::Q4_0: return kPackedRows * int64_t{sizeof(block_q4_0)};
+    case DType::Q5_0: return kPackedRows * int64_t{sizeof(block_q5_0)};
+    case DType::Q8_0: return kPackedRows * int64_t{sizeof(block_q8_0)};
+    default: throw std::invalid_argument(std::string("packed weights: no packed layout for ") + dtype_name(type));
+  }
+}
+
+// One packed block from the 8 rows' blocks (src[j]: row j's block, in the tensor's layout).
+static void pack_block(DType type, const uint8_t* const (&src)[kPackedRows], uint8_t* dst) {
+  for (int j = 0; j < kPackedRows; ++j) std::memcpy(dst + 2 * j, src[j], 2);  // d: the first field of each type
+  dst += 2 * kPackedRows;
+  if (type == DType::Q8_0) {
+    for (int k = 0; k < 8; ++k)
+      for (int j = 0; j < kPackedRows; ++j)
+        for (int m = 0; m < 4; ++m) {
+          const auto q = static_cast<int8_t>(src[j][offsetof(block_q8_0, qs) + 4 * k + m]);
+          dst[32 * k + 4 * j + m] = static_cast<uint8_t>(q + 128);
+        }
+    return;
+  }
+  const size_t qs = type == DType::Q5_0 ? offsetof(block_q5_0, qs) : offsetof(block_q4_0, qs);
+  if (type == DType::Q5_0) {
+    for (int k = 0; k < 4; ++k) {
+      uint32_t lo = 0, hi = 0;
+      for (int j = 0; j < kPackedRows; ++j) {
+        uint32_t h;
+        std::memcpy(&h, src[j] + offsetof(block_q5_0, qh), 4);
+        lo |= ((h >> (4 * k)) & 0xF) << (4 * j);
+        hi |= ((h >> (16 + 4 * k)) & 0xF) << (4 * j);
+      }
+      std::memcpy(dst + 8 * k, &lo, 4);  // little-endian, as the tensor's own qh
+      std::memcpy(dst + 8 * k + 4, &hi, 4);
+    }
+    dst += 32;
+  }
+  for (int k = 0; k < 4; ++k)
+    for (int j = 0; j < kPackedRows; ++j) std::memcpy(dst + 32 * k + 4 * j, src[j] + qs + 4 * k, 4);
+}
+
+PackedWeights pack_weights(const TensorDesc& w) {
+  PackedWeights p;
+  p.type = w.dtype;
+  p.K = w.cols();
+  if (p.K % 32 != 0)
+    throw std::invalid_argument("packed weights: '" + w.name + "' has rows of " + std::to_string(p.K) +
+                                " values, not whole blocks of 32");
+  p.groups = w.rows() / kPackedRows;
+  const int64_t nb = p.K / 32, block = packed_block_bytes(w.dtype) / kPackedRows;
+  const int64_t stride = row_bytes(w.dtype, p.K), packed = packed_block_bytes(w.dtype);
+  p.data.resize(static_cast<size_t>(p.groups * nb * packed));
+  const auto* base = static_cast<const uint8_t*>(w.data);
+  for (int64_t g = 0; g < p.groups; ++g)
+    for (int64_t b = 0; b < nb; ++b) {
+      const uint8_t* src[kPackedRows];
+      for (int j = 0; j < kPackedRows; ++j) src[j] = base + (g * kPackedRows + j) * stride + b * block;
+      pack_block(w.dtype, src, p.data.data() + (g * nb + b) * packed);
+    }
+  return p;
+}
+
+}  // namespace vkg::cpu

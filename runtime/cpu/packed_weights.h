@@ -1,0 +1,43 @@
+// Weights repacked for the CPU fast path's row-group kernels (Q4_0, Q5_0, Q8_0).
+//
+// Why: the tensor's own layout puts one row's 32-value block in a vector, so each block and token ends in a
+// conversion, a scale and an add on one row's partial sums. Packed, a 32-byte vector holds 4 consecutive
+// values of each of 8 rows, and one byte dot product against 4 activation bytes broadcast to every lane
+// (vpdpbusd with a broadcast memory operand) adds to all 8 rows at once: after the block's 8 such products,
+// lane j holds row j's exact block sum, and the conversion and scaling run once for 8 rows.
+//
+// Layout: the tensor's whole groups of 8 rows (rows 8g .. 8g+7), each group its blocks in order; a packed
+// block of a group (packed_block_bytes) is
+//   d      8 fp16 scales, row j at j                                        16 bytes
+//   masks  Q5_0 only: the 5th bits, 4 pairs of 32-bit masks; pair k: bit 4j+m of the first = 5th bit of
+//          row j's value 4k+m, of the second = of its value 16+4k+m                                32 bytes
+//   quants Q4_0/Q5_0: 4 vectors; vector k, bytes 4j..4j+3 = row j's qs[4k..4k+3], so its low nibbles are
+//          values 4k..4k+3 and its high nibbles values 16+4k..16+4k+3                   128 bytes
+//          Q8_0: 8 vectors; vector k, bytes 4j..4j+3 = row j's values 4k..4k+3 plus 128 (unsigned bytes
+//          for vpdpbusd; the 128 comes back as -128 * the activations' integer block sum)   256 bytes
+// The same bytes as the rows' own blocks (144, 176, 272 = 8 x 18, 22, 34). Rows after the last whole group
+// are not packed: the kernels read them from the tensor.
+#pragma once
+#include <cstdint>
+
+#include "runtime/cpu/aligned_vector.h"
+#include "runtime/tensor.h"
+
+namespace vkg::cpu {
+
+constexpr int kPackedRows = 8;
+
+struct PackedWeights {
+  DType type = DType::F32;
+  int64_t groups = 0;  // whole groups of kPackedRows rows
+  int64_t K = 0;       // values per row
+  AlignedVector<uint8_t> data;
+};
+
+// Bytes of one packed block (kPackedRows rows x 32 values) of `type`.
+int64_t packed_block_bytes(DType type);
+
+// The whole 8-row groups of w (Q4_0, Q5_0 or Q8_0, K a multiple of 32), in the layout above.
+PackedWeights pack_weights(const TensorDesc& w);
+
+}  // namespace vkg::cpu
