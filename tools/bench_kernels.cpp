@@ -155,7 +155,7 @@ int main(int argc, char** argv) {
       continue;
     }
     const int64_t row_bytes = K / info.block_elems * info.block_bytes;
-    const int64_t rows = mib * 1024 * 1024 / row_bytes;
+    const int64_t rows = mib * 1024 * 1024 / row_bytes / 8 * 8;  // whole groups for the packed CPU kernels
     const std::vector<uint8_t> w = test::random_blocks(type, rows * K / info.block_elems, rng);
     for (int n : token_counts) {
       // Fewer rows for many tokens: the time is compute, not streaming, and full size would take long.
