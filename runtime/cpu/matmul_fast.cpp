@@ -429,25 +429,39 @@ bool Packs(DType type) { return PacksType(type); }
 void MatmulPacked(DType type, const uint8_t* packed, int64_t K, int64_t g0, int64_t g1, const ActBlock* xq,
                   const int32_t* xqsum, int64_t n_tokens, float* out, int64_t ldo) {
   if constexpr (kPackedKernels) {
-    const int64_t nb = K / 32, group_bytes = nb * packed_block_bytes(type);
-    const int32_t offset = type == DType::Q8_0 ? 128 : type == DType::Q5_0 ? 16 : 8;
-    thread_local std::vector<int32_t> xoff;  // -offset * the blocks' integer sums, [n_tokens][nb]; reused
-    xoff.resize(static_cast<size_t>(n_tokens * nb));
-    for (size_t i = 0; i < xoff.size(); ++i) xoff[i] = -offset * xqsum[i];
+    const int64_t nb = K / 32, nblocks = K / (type == DType::Q4_K ? QK_K : 32);
+    const int64_t group_bytes = nblocks * packed_block_bytes(type);
+    // The kernels' per-block integers, [n_tokens][nb], made once per call (reused storage): Q4_K the sums as
+    // int16, the others -offset * the sums.
+    thread_local std::vector<int32_t> xoff;
+    thread_local std::vector<int16_t> xs16;
+    const size_t n = static_cast<size_t>(n_tokens * nb);
+    if (type == DType::Q4_K) {
+      xs16.resize(n);
+      for (size_t i = 0; i < n; ++i) xs16[i] = static_cast<int16_t>(xqsum[i]);
+    } else {
+      const int32_t offset = type == DType::Q8_0 ? 128 : type == DType::Q5_0 ? 16 : 8;
+      xoff.resize(n);
+      for (size_t i = 0; i < n; ++i) xoff[i] = -offset * xqsum[i];
+    }
     for (int64_t g = g0; g < g1; ++g) {
       const uint8_t* group = packed + g * group_bytes;
-      float* out_g = out + g * kPackedRows;
       for (int64_t t0 = 0; t0 < n_tokens;) {
         const int64_t left = n_tokens - t0;
         const int T = left >= kPackedTile ? kPackedTile : left >= 4 ? 4 : left >= 2 ? 2 : 1;
         const ActBlock* xs[kPackedTile];
         const int32_t* os[kPackedTile];
-        for (int t = 0; t < T; ++t) xs[t] = xq + (t0 + t) * nb, os[t] = xoff.data() + (t0 + t) * nb;
-        float* o = out_g + t0 * ldo;
-        if (T == kPackedTile) GroupPackedAny<kPackedTile>(type, group, nb, xs, os, o, ldo);
-        else if (T == 4) GroupPackedAny<4>(type, group, nb, xs, os, o, ldo);
-        else if (T == 2) GroupPackedAny<2>(type, group, nb, xs, os, o, ldo);
-        else GroupPackedAny<1>(type, group, nb, xs, os, o, ldo);
+        const int16_t* hs[kPackedTile];
+        for (int t = 0; t < T; ++t) {
+          xs[t] = xq + (t0 + t) * nb;
+          os[t] = xoff.data() + (type == DType::Q4_K ? 0 : (t0 + t) * nb);
+          hs[t] = xs16.data() + (type == DType::Q4_K ? (t0 + t) * nb : 0);
+        }
+        float* o = out + t0 * ldo + g * kPackedRows;
+        if (T == kPackedTile) GroupPackedAny<kPackedTile>(type, group, nblocks, xs, os, hs, o, ldo);
+        else if (T == 4) GroupPackedAny<4>(type, group, nblocks, xs, os, hs, o, ldo);
+        else if (T == 2) GroupPackedAny<2>(type, group, nblocks, xs, os, hs, o, ldo);
+        else GroupPackedAny<1>(type, group, nblocks, xs, os, hs, o, ldo);
         t0 += T;
       }
     }

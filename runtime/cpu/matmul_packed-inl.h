@@ -1,4 +1,4 @@
-// The fast path's kernels for packed weights (packed_weights.h: Q4_0, Q5_0, Q8_0 in groups of 8 rows).
+// The fast path's kernels for packed weights (packed_weights.h: Q4_0, Q5_0, Q8_0, Q4_K in groups of 8 rows).
 // Part of matmul_fast.cpp's per-SIMD-target code: included there, inside HWY_NAMESPACE, once per target (so no
 // include guard), after its vector types, DotU and ScaledAcc. Only x86 targets with 32-byte vectors (AVX2 and
 // up) have them: kPackedKernels.
@@ -40,10 +40,24 @@ HWY_INLINE VI32 DotU4Acc(VI32 acc, VU8 w, const int8_t* x4) {
 #endif
 }
 
+// acc + the int32 lanes of the int16 pairs of m . (the int16 pair at p, broadcast): vpdpwssd with an embedded
+// broadcast, or pmaddwd and an add.
+HWY_INLINE VI32 DotPairAcc(VI32 acc, VI16 m, const int16_t* p) {
+#if HWY_TARGET == HWY_AVX3_DL && defined(__GNUC__)
+  __asm__("vpdpwssd %2%{1to8%}, %1, %0" : "+v"(acc.raw) : "v"(m.raw), "m"(*reinterpret_cast<const int32_t*>(p)));
+  return acc;
+#else
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  VI32 unused = hn::Zero(DI32());  // x86 sums each pair into its own lane (pmaddwd); only x86 runs this
+  return hn::ReorderWidenMulAccumulate(DI32(), m, hn::BitCast(DI16(), hn::Set(DI32(), v)), acc, unused);
+#endif
+}
+
 // True where this target has a packed kernel for `type` (Q8_0's unsigned bytes need VNNI, see above).
 constexpr bool PacksType(DType type) {
-  return kPackedKernels &&
-         (type == DType::Q4_0 || type == DType::Q5_0 || (type == DType::Q8_0 && HWY_TARGET == HWY_AVX3_DL));
+  return kPackedKernels && (type == DType::Q4_0 || type == DType::Q5_0 || type == DType::Q4_K ||
+                            (type == DType::Q8_0 && HWY_TARGET == HWY_AVX3_DL));
 }
 
 // One group's 8 rows against T tokens: out[t * ldo + j] = row j . token t. x[t]: token t's activation
@@ -89,12 +103,68 @@ void GroupPacked(const uint8_t* group, int64_t nb, const ActBlock* const* x, con
   for (int t = 0; t < T; ++t) hn::StoreU(acc[t], df, out + t * ldo);
 }
 
+// Q4_K: value = d * sc_s * q - dmin * m_s (sub-block s). Per super-block and token, in int32 lanes by row:
+// A = sum_s sc_s * (q . x over sub-block s) and B = sum_s m_s * (integer sum of x over sub-block s), then
+// dx * (d * A - dmin * B) in fp32. xs16[t]: token t's integer sums per 32 values as int16 (|sum| <= 32 * 127).
 template <int T>
-void GroupPackedAny(DType type, const uint8_t* group, int64_t nb, const ActBlock* const* x,
-                    const int32_t* const* xoff, float* out, int64_t ldo) {
+void GroupPackedQ4_K(const uint8_t* group, int64_t nsb, const ActBlock* const* x, const int16_t* const* xs16,
+                     float* out, int64_t ldo) {
+  constexpr size_t kBlockBytes = kPackedRows * sizeof(block_q4_K) + 32;
+  const DU8 du8;
+  const DF df;
+  const DI32 di32;
+  const hn::Rebind<hwy::float16_t, DF> df16;
+  const hn::Rebind<uint8_t, DI32> du8x8;
+  const hn::Rebind<uint8_t, DI16> du8x16;
+  const VU8 low4 = hn::Set(du8, 0x0F);
+  VF acc[T];
+  for (int t = 0; t < T; ++t) acc[t] = hn::Zero(df);
+  for (int64_t sb = 0; sb < nsb; ++sb) {
+    const uint8_t* blk = group + sb * kBlockBytes;
+    const uint8_t* sc = blk + 32;
+    const uint8_t* qs = blk + 160;
+    VI32 a[T];
+    for (int t = 0; t < T; ++t) a[t] = hn::Zero(di32);
+    for (int c = 0; c < 4; ++c) {  // sub-blocks 2c (low nibbles) and 2c+1 (high nibbles)
+      VU8 lo[8], hi[8];
+      for (int k = 0; k < 8; ++k) {
+        const VU8 v = hn::LoadU(du8, qs + 256 * c + 32 * k);
+        lo[k] = hn::And(v, low4);
+        hi[k] = hn::ShiftRight<4>(v);
+      }
+      const VI32 sc0 = hn::PromoteTo(di32, hn::LoadU(du8x8, sc + 16 * c));
+      const VI32 sc1 = hn::PromoteTo(di32, hn::LoadU(du8x8, sc + 16 * c + 8));
+      HWY_UNROLL(8)
+      for (int t = 0; t < T; ++t) {
+        const int8_t* q0 = x[t][sb * 8 + 2 * c].q;
+        const int8_t* q1 = x[t][sb * 8 + 2 * c + 1].q;
+        VI32 s0 = hn::Zero(di32), s1 = hn::Zero(di32);
+        for (int k = 0; k < 8; ++k) s0 = DotU4Acc(s0, lo[k], q0 + 4 * k), s1 = DotU4Acc(s1, hi[k], q1 + 4 * k);
+        a[t] = hn::Add(a[t], hn::Add(hn::Mul(s0, sc0), hn::Mul(s1, sc1)));
+      }
+    }
+    VI16 m[4];  // the mins of sub-blocks 2i, 2i+1 as int16 pairs by row
+    for (int i = 0; i < 4; ++i) m[i] = hn::PromoteTo(DI16(), hn::LoadU(du8x16, blk + 96 + 16 * i));
+    const VF d = hn::PromoteTo(df, hn::LoadU(df16, reinterpret_cast<const hwy::float16_t*>(blk)));
+    const VF dmin = hn::PromoteTo(df, hn::LoadU(df16, reinterpret_cast<const hwy::float16_t*>(blk + 16)));
+    for (int t = 0; t < T; ++t) {
+      VI32 bsum = hn::Zero(di32);
+      for (int i = 0; i < 4; ++i) bsum = DotPairAcc(bsum, m[i], xs16[t] + sb * 8 + 2 * i);
+      const VF v = hn::MulSub(hn::ConvertTo(df, a[t]), d, hn::Mul(hn::ConvertTo(df, bsum), dmin));
+      acc[t] = hn::MulAdd(v, hn::Set(df, x[t][sb * 8].d), acc[t]);
+    }
+  }
+  for (int t = 0; t < T; ++t) hn::StoreU(acc[t], df, out + t * ldo);
+}
+
+// One tile of T tokens on one group: xoff for the 32-value types, xs16 for Q4_K.
+template <int T>
+void GroupPackedAny(DType type, const uint8_t* group, int64_t nblocks, const ActBlock* const* x,
+                    const int32_t* const* xoff, const int16_t* const* xs16, float* out, int64_t ldo) {
   switch (type) {
-    case DType::Q4_0: return GroupPacked<T, DType::Q4_0>(group, nb, x, xoff, out, ldo);
-    case DType::Q5_0: return GroupPacked<T, DType::Q5_0>(group, nb, x, xoff, out, ldo);
-    default: return GroupPacked<T, DType::Q8_0>(group, nb, x, xoff, out, ldo);
+    case DType::Q4_0: return GroupPacked<T, DType::Q4_0>(group, nblocks, x, xoff, out, ldo);
+    case DType::Q5_0: return GroupPacked<T, DType::Q5_0>(group, nblocks, x, xoff, out, ldo);
+    case DType::Q4_K: return GroupPackedQ4_K<T>(group, nblocks, x, xs16, out, ldo);
+    default: return GroupPacked<T, DType::Q8_0>(group, nblocks, x, xoff, out, ldo);
   }
 }

@@ -12,12 +12,31 @@ int64_t packed_block_bytes(DType type) {
     case DType::Q4_0: return kPackedRows * int64_t{sizeof(block_q4_0)};
     case DType::Q5_0: return kPackedRows * int64_t{sizeof(block_q5_0)};
     case DType::Q8_0: return kPackedRows * int64_t{sizeof(block_q8_0)};
+    case DType::Q4_K: return kPackedRows * int64_t{sizeof(block_q4_K)} + 32;
     default: throw std::invalid_argument(std::string("packed weights: no packed layout for ") + dtype_name(type));
   }
 }
 
 // One packed block from the 8 rows' blocks (src[j]: row j's block, in the tensor's layout).
+static void pack_block_q4_K(const uint8_t* const (&src)[kPackedRows], uint8_t* dst) {
+  for (int j = 0; j < kPackedRows; ++j) {
+    std::memcpy(dst + 2 * j, src[j] + offsetof(block_q4_K, d), 2);
+    std::memcpy(dst + 16 + 2 * j, src[j] + offsetof(block_q4_K, dmin), 2);
+    for (int s = 0; s < 8; ++s) {
+      uint8_t sc, m;
+      get_scale_min_k4(s, src[j] + offsetof(block_q4_K, scales), &sc, &m);
+      dst[32 + 8 * s + j] = sc;
+      dst[96 + 16 * (s / 2) + 2 * j + s % 2] = m;
+    }
+  }
+  for (int c = 0; c < 4; ++c)
+    for (int k = 0; k < 8; ++k)
+      for (int j = 0; j < kPackedRows; ++j)
+        std::memcpy(dst + 160 + 256 * c + 32 * k + 4 * j, src[j] + offsetof(block_q4_K, qs) + 32 * c + 4 * k, 4);
+}
+
 static void pack_block(DType type, const uint8_t* const (&src)[kPackedRows], uint8_t* dst) {
+  if (type == DType::Q4_K) return pack_block_q4_K(src, dst);
   for (int j = 0; j < kPackedRows; ++j) std::memcpy(dst + 2 * j, src[j], 2);  // d: the first field of each type
   dst += 2 * kPackedRows;
   if (type == DType::Q8_0) {
@@ -52,11 +71,12 @@ PackedWeights pack_weights(const TensorDesc& w) {
   PackedWeights p;
   p.type = w.dtype;
   p.K = w.cols();
-  if (p.K % 32 != 0)
+  const int64_t block_elems = dtype_info(w.dtype).block_elems;
+  if (p.K % block_elems != 0)
     throw std::invalid_argument("packed weights: '" + w.name + "' has rows of " + std::to_string(p.K) +
-                                " values, not whole blocks of 32");
+                                " values, not whole blocks of " + std::to_string(block_elems));
   p.groups = w.rows() / kPackedRows;
-  const int64_t nb = p.K / 32, block = packed_block_bytes(w.dtype) / kPackedRows;
+  const int64_t nb = p.K / block_elems, block = dtype_info(w.dtype).block_bytes;
   const int64_t stride = row_bytes(w.dtype, p.K), packed = packed_block_bytes(w.dtype);
   p.data.resize(static_cast<size_t>(p.groups * nb * packed));
   const auto* base = static_cast<const uint8_t*>(w.data);

@@ -1,4 +1,4 @@
-// Weights repacked for the CPU fast path's row-group kernels (Q4_0, Q5_0, Q8_0).
+// Weights repacked for the CPU fast path's row-group kernels (Q4_0, Q5_0, Q8_0, Q4_K).
 //
 // Why: the tensor's own layout puts one row's 32-value block in a vector, so each block and token ends in a
 // conversion, a scale and an add on one row's partial sums. Packed, a 32-byte vector holds 4 consecutive
@@ -15,8 +15,14 @@
 //          values 4k..4k+3 and its high nibbles values 16+4k..16+4k+3                   128 bytes
 //          Q8_0: 8 vectors; vector k, bytes 4j..4j+3 = row j's values 4k..4k+3 plus 128 (unsigned bytes
 //          for vpdpbusd; the 128 comes back as -128 * the activations' integer block sum)   256 bytes
-// The same bytes as the rows' own blocks (144, 176, 272 = 8 x 18, 22, 34). Rows after the last whole group
-// are not packed: the kernels read them from the tensor.
+// The same bytes as the rows' own blocks (144, 176, 272 = 8 x 18, 22, 34).
+// Q4_K, a packed super-block of 256 values per row (1184 bytes, the rows' 1152 plus 32: the scales unpacked):
+//   d, dmin  8 fp16 each                                                                           32 bytes
+//   sc       the 6-bit sub-block scales as bytes, [sub-block s][row j] (8 of them: int32 lanes by row)  64 bytes
+//   m        the 6-bit mins as bytes, [pair i][row j][2]: sub-blocks 2i, 2i+1 (int16 pairs by row)      64 bytes
+//   quants   4 chunks of 8 vectors; chunk c, vector k, bytes 4j..4j+3 = row j's qs[32c+4k .. +3]: low
+//            nibbles are sub-block 2c's values 4k..4k+3, high nibbles sub-block 2c+1's            1024 bytes
+// Rows after the last whole group are not packed: the kernels read them from the tensor.
 #pragma once
 #include <cstdint>
 
@@ -34,10 +40,10 @@ struct PackedWeights {
   AlignedVector<uint8_t> data;
 };
 
-// Bytes of one packed block (kPackedRows rows x 32 values) of `type`.
+// Bytes of one packed block (kPackedRows rows x the type's block: 32 values, 256 for Q4_K) of `type`.
 int64_t packed_block_bytes(DType type);
 
-// The whole 8-row groups of w (Q4_0, Q5_0 or Q8_0, K a multiple of 32), in the layout above.
+// The whole 8-row groups of w (Q4_0, Q5_0, Q8_0 or Q4_K), in the layout above.
 PackedWeights pack_weights(const TensorDesc& w);
 
 }  // namespace vkg::cpu

@@ -165,17 +165,6 @@ inline void dequant_q8_0(const uint8_t* VKG_RESTRICT b, float* VKG_RESTRICT y) {
   for (int j = 0; j < QK8_0; ++j) y[j] = d * static_cast<float>(qs[j]);
 }
 
-// ggml's get_scale_min_k4: the 6-bit scale and min of sub-block j (0..7) from the 12 packed bytes.
-inline void get_scale_min_k4(int j, const uint8_t* q, uint8_t* d, uint8_t* m) {
-  if (j < 4) {
-    *d = static_cast<uint8_t>(q[j] & 63);
-    *m = static_cast<uint8_t>(q[j + 4] & 63);
-  } else {
-    *d = static_cast<uint8_t>((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
-    *m = static_cast<uint8_t>((q[j + 4] >> 4) | ((q[j - 0] >> 6) << 4));
-  }
-}
-
 inline void dequant_q4_K(const uint8_t* VKG_RESTRICT b, float* VKG_RESTRICT y) {
   const float d = half_at(b, offsetof(block_q4_K, d));
   const float dmin = half_at(b, offsetof(block_q4_K, dmin));

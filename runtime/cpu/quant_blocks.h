@@ -68,6 +68,17 @@ struct block_q4_K {
 };
 static_assert(sizeof(block_q4_K) == 144, "block_q4_K must be 144 bytes");
 
+// ggml's get_scale_min_k4: the 6-bit scale and min of sub-block j (0..7) from the 12 packed bytes.
+inline void get_scale_min_k4(int j, const uint8_t* q, uint8_t* d, uint8_t* m) {
+  if (j < 4) {
+    *d = static_cast<uint8_t>(q[j] & 63);
+    *m = static_cast<uint8_t>(q[j + 4] & 63);
+  } else {
+    *d = static_cast<uint8_t>((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
+    *m = static_cast<uint8_t>((q[j + 4] >> 4) | ((q[j - 0] >> 6) << 4));
+  }
+}
+
 // Q5_K: like Q4_K (same d, dmin, scales packing, same nibble arrangement in qs) plus a 5th bit per
 // value in qh[32]: the high bit of y[32s + l] (sub-block s, l in [0,32)) is bit s of qh[l].
 //   q = (nibble as in Q4_K) | (((qh[l] >> s) & 1) << 4)          (0..31)
