@@ -429,16 +429,27 @@ bool Packs(DType type) { return PacksType(type); }
 void MatmulPacked(DType type, const uint8_t* packed, int64_t K, int64_t g0, int64_t g1, const ActBlock* xq,
                   const int32_t* xqsum, int64_t n_tokens, float* out, int64_t ldo) {
   if constexpr (kPackedKernels) {
-    const int64_t nb = K / 32, nblocks = K / (type == DType::Q4_K ? QK_K : 32);
+    const bool kquant = type == DType::Q4_K || type == DType::Q6_K;
+    const int64_t nb = K / 32, nblocks = K / (kquant ? QK_K : 32);
     const int64_t group_bytes = nblocks * packed_block_bytes(type);
-    // The kernels' per-block integers, [n_tokens][nb], made once per call (reused storage): Q4_K the sums as
-    // int16, the others -offset * the sums.
+    // The kernels' per-block integers, made once per call (reused storage): Q4_K the sums per 32 values as
+    // int16 [n_tokens][nb]; Q6_K -32 * the sums per 16 values [n_tokens][2 nb]; the others -offset * the sums
+    // per 32 [n_tokens][nb].
     thread_local std::vector<int32_t> xoff;
     thread_local std::vector<int16_t> xs16;
     const size_t n = static_cast<size_t>(n_tokens * nb);
+    const int64_t xoff_stride = type == DType::Q6_K ? 2 * nb : nb;
     if (type == DType::Q4_K) {
       xs16.resize(n);
       for (size_t i = 0; i < n; ++i) xs16[i] = static_cast<int16_t>(xqsum[i]);
+    } else if (type == DType::Q6_K) {
+      xoff.resize(2 * n);
+      for (size_t i = 0; i < n; ++i) {
+        int32_t first = 0;
+        for (int l = 0; l < 16; ++l) first += xq[i].q[l];
+        xoff[2 * i] = -32 * first;
+        xoff[2 * i + 1] = -32 * (xqsum[i] - first);
+      }
     } else {
       const int32_t offset = type == DType::Q8_0 ? 128 : type == DType::Q5_0 ? 16 : 8;
       xoff.resize(n);
@@ -454,7 +465,7 @@ void MatmulPacked(DType type, const uint8_t* packed, int64_t K, int64_t g0, int6
         const int16_t* hs[kPackedTile];
         for (int t = 0; t < T; ++t) {
           xs[t] = xq + (t0 + t) * nb;
-          os[t] = xoff.data() + (type == DType::Q4_K ? 0 : (t0 + t) * nb);
+          os[t] = xoff.data() + (type == DType::Q4_K ? 0 : (t0 + t) * xoff_stride);
           hs[t] = xs16.data() + (type == DType::Q4_K ? (t0 + t) * nb : 0);
         }
         float* o = out + t0 * ldo + g * kPackedRows;

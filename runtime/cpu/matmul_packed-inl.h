@@ -1,4 +1,4 @@
-// The fast path's kernels for packed weights (packed_weights.h: Q4_0, Q5_0, Q8_0, Q4_K in groups of 8 rows).
+// The fast path's kernels for packed weights (packed_weights.h: Q4_0, Q5_0, Q8_0, Q4_K, Q6_K in 8-row groups).
 // Part of matmul_fast.cpp's per-SIMD-target code: included there, inside HWY_NAMESPACE, once per target (so no
 // include guard), after its vector types, DotU and ScaledAcc. Only x86 targets with 32-byte vectors (AVX2 and
 // up) have them: kPackedKernels.
@@ -56,7 +56,7 @@ HWY_INLINE VI32 DotPairAcc(VI32 acc, VI16 m, const int16_t* p) {
 
 // True where this target has a packed kernel for `type` (Q8_0's unsigned bytes need VNNI, see above).
 constexpr bool PacksType(DType type) {
-  return kPackedKernels && (type == DType::Q4_0 || type == DType::Q5_0 || type == DType::Q4_K ||
+  return kPackedKernels && (type == DType::Q4_0 || type == DType::Q5_0 || type == DType::Q4_K || type == DType::Q6_K ||
                             (type == DType::Q8_0 && HWY_TARGET == HWY_AVX3_DL));
 }
 
@@ -157,7 +157,57 @@ void GroupPackedQ4_K(const uint8_t* group, int64_t nsb, const ActBlock* const* x
   for (int t = 0; t < T; ++t) hn::StoreU(acc[t], df, out + t * ldo);
 }
 
-// One tile of T tokens on one group: xoff for the 32-value types, xs16 for Q4_K.
+// Q6_K: value = d * sc_s * (u - 32) (sub-block s of 16 values, u in [0, 64)). Per super-block and token, in
+// int32 lanes by row: sum_s sc_s * (u . x - 32 * x's integer sum over s), each sub-block's sum started at
+// xoff16[t][s] = -32 * that sum; then dx * d in fp32. |total| <= 16 * 127 * 16 * 63 * 127 < 2^31.
+template <int T>
+void GroupPackedQ6_K(const uint8_t* group, int64_t nsb, const ActBlock* const* x, const int32_t* const* xoff16,
+                     float* out, int64_t ldo) {
+  constexpr size_t kBlockBytes = kPackedRows * sizeof(block_q6_K);
+  const DU8 du8;
+  const DF df;
+  const DI32 di32;
+  const hn::Rebind<hwy::float16_t, DF> df16;
+  const hn::Rebind<int8_t, DI32> di8x8;
+  const VU8 low4 = hn::Set(du8, 0x0F), low2 = hn::Set(du8, 0x03);
+  VF acc[T];
+  for (int t = 0; t < T; ++t) acc[t] = hn::Zero(df);
+  for (int64_t sb = 0; sb < nsb; ++sb) {
+    const uint8_t* blk = group + sb * kBlockBytes;
+    const int8_t* sc = reinterpret_cast<const int8_t*>(blk + 16);
+    const uint8_t* quants = blk + 144;
+    VI32 a[T];
+    for (int t = 0; t < T; ++t) a[t] = hn::Zero(di32);
+    for (int h = 0; h < 2; ++h)
+      for (int p = 0; p < 2; ++p) {  // values 128h + 32g + 16p + [0, 16): sub-block 8h + 2g + p
+        VU8 u[4][4];                 // [g][kk]: values 128h + 32g + 16p + 4kk .. +3 of each row
+        for (int kk = 0; kk < 4; ++kk) {
+          const int k = 4 * p + kk;
+          const uint8_t* v = quants + 96 * (8 * h + k);
+          const VU8 lo = hn::LoadU(du8, v), hi = hn::LoadU(du8, v + 32), hb = hn::LoadU(du8, v + 64);
+          u[0][kk] = hn::Or(hn::And(lo, low4), hn::ShiftLeft<4>(hn::And(hb, low2)));
+          u[1][kk] = hn::Or(hn::And(hi, low4), hn::ShiftLeft<4>(hn::And(hn::ShiftRight<2>(hb), low2)));
+          u[2][kk] = hn::Or(hn::ShiftRight<4>(lo), hn::ShiftLeft<4>(hn::And(hn::ShiftRight<4>(hb), low2)));
+          u[3][kk] = hn::Or(hn::ShiftRight<4>(hi), hn::ShiftLeft<4>(hn::ShiftRight<6>(hb)));
+        }
+        VI32 scv[4];
+        for (int g = 0; g < 4; ++g) scv[g] = hn::PromoteTo(di32, hn::LoadU(di8x8, sc + 8 * (8 * h + 2 * g + p)));
+        HWY_UNROLL(8)
+        for (int t = 0; t < T; ++t)
+          for (int g = 0; g < 4; ++g) {
+            const int8_t* q = x[t][sb * 8 + 4 * h + g].q + 16 * p;
+            VI32 s = hn::Set(di32, xoff16[t][sb * 16 + 8 * h + 2 * g + p]);
+            for (int kk = 0; kk < 4; ++kk) s = DotU4Acc(s, u[g][kk], q + 4 * kk);
+            a[t] = hn::Add(a[t], hn::Mul(s, scv[g]));
+          }
+      }
+    const VF d = hn::PromoteTo(df, hn::LoadU(df16, reinterpret_cast<const hwy::float16_t*>(blk)));
+    for (int t = 0; t < T; ++t) acc[t] = ScaledAcc(a[t], x[t][sb * 8].d, d, acc[t]);
+  }
+  for (int t = 0; t < T; ++t) hn::StoreU(acc[t], df, out + t * ldo);
+}
+
+// One tile of T tokens on one group: xoff for the 32-value types (Q6_K: per 16 values), xs16 for Q4_K.
 template <int T>
 void GroupPackedAny(DType type, const uint8_t* group, int64_t nblocks, const ActBlock* const* x,
                     const int32_t* const* xoff, const int16_t* const* xs16, float* out, int64_t ldo) {
@@ -165,6 +215,7 @@ void GroupPackedAny(DType type, const uint8_t* group, int64_t nblocks, const Act
     case DType::Q4_0: return GroupPacked<T, DType::Q4_0>(group, nblocks, x, xoff, out, ldo);
     case DType::Q5_0: return GroupPacked<T, DType::Q5_0>(group, nblocks, x, xoff, out, ldo);
     case DType::Q4_K: return GroupPackedQ4_K<T>(group, nblocks, x, xs16, out, ldo);
+    case DType::Q6_K: return GroupPackedQ6_K<T>(group, nblocks, x, xoff, out, ldo);
     default: return GroupPacked<T, DType::Q8_0>(group, nblocks, x, xoff, out, ldo);
   }
 }

@@ -13,6 +13,7 @@ int64_t packed_block_bytes(DType type) {
     case DType::Q5_0: return kPackedRows * int64_t{sizeof(block_q5_0)};
     case DType::Q8_0: return kPackedRows * int64_t{sizeof(block_q8_0)};
     case DType::Q4_K: return kPackedRows * int64_t{sizeof(block_q4_K)} + 32;
+    case DType::Q6_K: return kPackedRows * int64_t{sizeof(block_q6_K)};
     default: throw std::invalid_argument(std::string("packed weights: no packed layout for ") + dtype_name(type));
   }
 }
@@ -35,8 +36,23 @@ static void pack_block_q4_K(const uint8_t* const (&src)[kPackedRows], uint8_t* d
         std::memcpy(dst + 160 + 256 * c + 32 * k + 4 * j, src[j] + offsetof(block_q4_K, qs) + 32 * c + 4 * k, 4);
 }
 
+static void pack_block_q6_K(const uint8_t* const (&src)[kPackedRows], uint8_t* dst) {
+  for (int j = 0; j < kPackedRows; ++j) {
+    std::memcpy(dst + 2 * j, src[j] + offsetof(block_q6_K, d), 2);
+    for (int s = 0; s < 16; ++s) dst[16 + 8 * s + j] = src[j][offsetof(block_q6_K, scales) + s];
+    for (int h = 0; h < 2; ++h)
+      for (int k = 0; k < 8; ++k) {  // the kernel's order: 3 vectors per 4 values of each of 4 sub-blocks
+        uint8_t* v = dst + 144 + 96 * (8 * h + k) + 4 * j;
+        std::memcpy(v, src[j] + offsetof(block_q6_K, ql) + 64 * h + 4 * k, 4);
+        std::memcpy(v + 32, src[j] + offsetof(block_q6_K, ql) + 64 * h + 32 + 4 * k, 4);
+        std::memcpy(v + 64, src[j] + offsetof(block_q6_K, qh) + 32 * h + 4 * k, 4);
+      }
+  }
+}
+
 static void pack_block(DType type, const uint8_t* const (&src)[kPackedRows], uint8_t* dst) {
   if (type == DType::Q4_K) return pack_block_q4_K(src, dst);
+  if (type == DType::Q6_K) return pack_block_q6_K(src, dst);
   for (int j = 0; j < kPackedRows; ++j) std::memcpy(dst + 2 * j, src[j], 2);  // d: the first field of each type
   dst += 2 * kPackedRows;
   if (type == DType::Q8_0) {

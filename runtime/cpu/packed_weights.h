@@ -1,4 +1,4 @@
-// Weights repacked for the CPU fast path's row-group kernels (Q4_0, Q5_0, Q8_0, Q4_K).
+// Weights repacked for the CPU fast path's row-group kernels (Q4_0, Q5_0, Q8_0, Q4_K, Q6_K).
 //
 // Why: the tensor's own layout puts one row's 32-value block in a vector, so each block and token ends in a
 // conversion, a scale and an add on one row's partial sums. Packed, a 32-byte vector holds 4 consecutive
@@ -22,6 +22,13 @@
 //   m        the 6-bit mins as bytes, [pair i][row j][2]: sub-blocks 2i, 2i+1 (int16 pairs by row)      64 bytes
 //   quants   4 chunks of 8 vectors; chunk c, vector k, bytes 4j..4j+3 = row j's qs[32c+4k .. +3]: low
 //            nibbles are sub-block 2c's values 4k..4k+3, high nibbles sub-block 2c+1's            1024 bytes
+// Q6_K, a packed super-block of 256 values per row (1680 bytes = 8 x 210):
+//   d        8 fp16                                                                                16 bytes
+//   sc       the int8 sub-block scales, [sub-block s][row j]                                       128 bytes
+//   quants   16 triples of vectors, triple 8h+k (half h, k in [0, 8)): bytes 4j..4j+3 of its vectors are
+//            row j's ql[64h+4k .. +3], ql[64h+32+4k .. +3] and qh[32h+4k .. +3]                 1536 bytes
+// (so the tensor's unpacking, ql nibbles and qh bit pairs, applies to 8 rows per vector; triples in the
+// order the kernel reads them: out of order, the loads of a block waited on memory, 3x slower decode).
 // Rows after the last whole group are not packed: the kernels read them from the tensor.
 #pragma once
 #include <cstdint>
@@ -40,10 +47,10 @@ struct PackedWeights {
   AlignedVector<uint8_t> data;
 };
 
-// Bytes of one packed block (kPackedRows rows x the type's block: 32 values, 256 for Q4_K) of `type`.
+// Bytes of one packed block (kPackedRows rows x the type's block: 32 values, 256 for Q4_K/Q6_K) of `type`.
 int64_t packed_block_bytes(DType type);
 
-// The whole 8-row groups of w (Q4_0, Q5_0, Q8_0 or Q4_K), in the layout above.
+// The whole 8-row groups of w (Q4_0, Q5_0, Q8_0, Q4_K or Q6_K), in the layout above.
 PackedWeights pack_weights(const TensorDesc& w);
 
 }  // namespace vkg::cpu
