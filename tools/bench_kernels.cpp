@@ -75,14 +75,16 @@ std::vector<double> time_cpu(DType type, const std::vector<uint8_t>& w, int64_t 
   std::vector<cpu::ActBlock> xq(static_cast<size_t>(n * K / 32));
   std::vector<float> dsum(xq.size());
   std::vector<int32_t> qsum(xq.size());
+  const bool packs = cpu::fast_matmul_packs(type) && rows % cpu::kPackedRows == 0;  // as the backend runs them
   for (int t = 0; t < n; ++t)
     cpu::quantize_activations(x.data() + t * K, K, xq.data() + t * K / 32, dsum.data() + t * K / 32,
-                              cpu::fast_matmul_activation_group(type), qsum.data() + t * K / 32);
+                              cpu::fast_matmul_activation_group(type, packs), qsum.data() + t * K / 32);
   std::vector<float> out(static_cast<size_t>(n * rows));
-  if (cpu::fast_matmul_packs(type) && rows % cpu::kPackedRows == 0) {  // as the backend runs them
+  if (packs) {
     const cpu::PackedWeights packed = cpu::pack_weights({"w", {rows, K}, type, TensorRole::weight, w.data()});
     return time_runs(reps, [&] {
-      cpu::fast_matmul_packed_rows(packed, 0, packed.groups, xq.data(), qsum.data(), n, out.data(), rows);
+      cpu::fast_matmul_packed_rows(packed, 0, packed.groups, xq.data(), dsum.data(), qsum.data(), n, out.data(),
+                                   rows);
     });
   }
   return time_runs(reps, [&] {

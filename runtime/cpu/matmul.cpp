@@ -18,46 +18,63 @@ float dot_f32(const float* a, const float* b, int64_t n) {
   return total;
 }
 
+// Activations quantized for the fast kernels, [n][K/32] each: reused storage (no allocation per decode step).
+struct QuantizedActivations {
+  std::vector<ActBlock> blocks;
+  std::vector<float> dsums;
+  std::vector<int32_t> qsums;  // the blocks' integer sums, for the packed kernels
+};
+
+static void quantize_rows(const float* x, int64_t n, int64_t K, int64_t group, QuantizedActivations& q,
+                          ThreadPool& pool) {
+  const int64_t nb = K / 32;
+  q.blocks.resize(static_cast<size_t>(n * nb));
+  q.dsums.resize(static_cast<size_t>(n * nb));
+  q.qsums.resize(static_cast<size_t>(n * nb));
+  pool.parallel_for(n, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t)
+      quantize_activations(x + t * K, K, q.blocks.data() + t * nb, q.dsums.data() + t * nb, group,
+                           q.qsums.data() + t * nb);
+  });
+}
+
 static void matmul_fast(const float* x, int64_t n, int64_t K, const TensorDesc& w, float* out, ThreadPool& pool,
                         const PackedWeights* packed) {
   const int64_t N = w.rows();
   const int64_t stride = row_bytes(w.dtype, K);
   const uint8_t* base = static_cast<const uint8_t*>(w.data);
-  const ActBlock* xq = nullptr;
-  const float* xdsum = nullptr;
-  thread_local std::vector<ActBlock> blocks;  // reused: no allocation per decode step
-  thread_local std::vector<float> dsums;
-  thread_local std::vector<int32_t> qsums;  // the blocks' integer sums, for the packed kernels
-  if (fast_matmul_quantizes(w.dtype)) {
-    const int64_t nb = K / 32;
-    blocks.resize(static_cast<size_t>(n * nb));
-    dsums.resize(static_cast<size_t>(n * nb));
-    if (packed) qsums.resize(static_cast<size_t>(n * nb));
-    // The caller's buffers (inside the lambda `blocks` would name the worker thread's own).
-    ActBlock* dst = blocks.data();
-    float* dst_sums = dsums.data();
-    int32_t* dst_qsums = packed ? qsums.data() : nullptr;
-    const int64_t group = fast_matmul_activation_group(w.dtype);
-    pool.parallel_for(n, [&](int64_t begin, int64_t end) {
-      for (int64_t t = begin; t < end; ++t)
-        quantize_activations(x + t * K, K, dst + t * nb, dst_sums + t * nb, group,
-                             dst_qsums ? dst_qsums + t * nb : nullptr);
-    });
-    xq = dst;
-    xdsum = dst_sums;
-  }
-  if (packed) {
-    // Work units: the packed 8-row groups, then (one unit) the rows after the last whole group.
-    const int64_t groups = packed->groups, rest = groups * kPackedRows;
-    const int32_t* xqsum = qsums.data();
-    pool.parallel_for(groups + (rest < N ? 1 : 0), [&](int64_t begin, int64_t end) {
-      if (begin < std::min(end, groups)) fast_matmul_packed_rows(*packed, begin, std::min(end, groups), xq, xqsum, n, out, N);
-      if (end > groups) fast_matmul_rows(w.dtype, base, stride, K, rest, N, xq, xdsum, nullptr, n, out, N);
+  thread_local QuantizedActivations q_own, q_rest_own;
+  // The caller's buffers, by reference: inside the lambdas (on the pool's threads) the thread_local names would
+  // be each worker's own.
+  QuantizedActivations& q = q_own;
+  QuantizedActivations& q_rest = q_rest_own;
+  if (!fast_matmul_quantizes(w.dtype)) {  // F32/F16/BF16 read x itself
+    pool.parallel_for(N, [&](int64_t begin, int64_t end) {
+      fast_matmul_rows(w.dtype, base, stride, K, begin, end, nullptr, nullptr, x, n, out, N);
     });
     return;
   }
-  pool.parallel_for(N, [&](int64_t begin, int64_t end) {
-    fast_matmul_rows(w.dtype, base, stride, K, begin, end, xq, xdsum, xq ? nullptr : x, n, out, N);
+  quantize_rows(x, n, K, fast_matmul_activation_group(w.dtype, packed != nullptr), q, pool);
+  if (!packed) {
+    pool.parallel_for(N, [&](int64_t begin, int64_t end) {
+      fast_matmul_rows(w.dtype, base, stride, K, begin, end, q.blocks.data(), q.dsums.data(), nullptr, n, out, N);
+    });
+    return;
+  }
+  // Work units: the packed 8-row groups, then (one unit) the rows after the last whole group, whose unpacked
+  // kernel may want other activation groups (Q4_K/Q6_K: 256).
+  const int64_t groups = packed->groups, rest = groups * kPackedRows;
+  const QuantizedActivations* qr = &q;
+  if (rest < N && fast_matmul_activation_group(w.dtype) != fast_matmul_activation_group(w.dtype, true)) {
+    quantize_rows(x, n, K, fast_matmul_activation_group(w.dtype), q_rest, pool);
+    qr = &q_rest;
+  }
+  pool.parallel_for(groups + (rest < N ? 1 : 0), [&](int64_t begin, int64_t end) {
+    if (begin < std::min(end, groups))
+      fast_matmul_packed_rows(*packed, begin, std::min(end, groups), q.blocks.data(), q.dsums.data(),
+                              q.qsums.data(), n, out, N);
+    if (end > groups)
+      fast_matmul_rows(w.dtype, base, stride, K, rest, N, qr->blocks.data(), qr->dsums.data(), nullptr, n, out, N);
   });
 }
 

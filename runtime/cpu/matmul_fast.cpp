@@ -427,22 +427,17 @@ void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, i
 bool Packs(DType type) { return PacksType(type); }
 
 void MatmulPacked(DType type, const uint8_t* packed, int64_t K, int64_t g0, int64_t g1, const ActBlock* xq,
-                  const int32_t* xqsum, int64_t n_tokens, float* out, int64_t ldo) {
+                  const float* xdsum, const int32_t* xqsum, int64_t n_tokens, float* out, int64_t ldo) {
   if constexpr (kPackedKernels) {
-    const bool kquant = type == DType::Q4_K || type == DType::Q6_K;
-    const int64_t nb = K / 32, nblocks = K / (kquant ? QK_K : 32);
+    const int64_t nb = K / 32, nblocks = K / (type == DType::Q4_K || type == DType::Q6_K ? QK_K : 32);
     const int64_t group_bytes = nblocks * packed_block_bytes(type);
-    // The kernels' per-block integers, made once per call (reused storage): Q4_K the sums per 32 values as
-    // int16 [n_tokens][nb]; Q6_K -32 * the sums per 16 values [n_tokens][2 nb]; the others -offset * the sums
-    // per 32 [n_tokens][nb].
+    // The offset terms' integers, made once per call (reused storage): Q6_K -32 * the activations' sums per
+    // 16 values [n_tokens][2 nb]; Q4_0/Q5_0/Q8_0 -offset * the sums per 32 [n_tokens][nb]. (Q4_K reads
+    // xdsum, d * the sums, for its mins.)
     thread_local std::vector<int32_t> xoff;
-    thread_local std::vector<int16_t> xs16;
     const size_t n = static_cast<size_t>(n_tokens * nb);
     const int64_t xoff_stride = type == DType::Q6_K ? 2 * nb : nb;
-    if (type == DType::Q4_K) {
-      xs16.resize(n);
-      for (size_t i = 0; i < n; ++i) xs16[i] = static_cast<int16_t>(xqsum[i]);
-    } else if (type == DType::Q6_K) {
+    if (type == DType::Q6_K) {
       xoff.resize(2 * n);
       for (size_t i = 0; i < n; ++i) {
         int32_t first = 0;
@@ -450,7 +445,7 @@ void MatmulPacked(DType type, const uint8_t* packed, int64_t K, int64_t g0, int6
         xoff[2 * i] = -32 * first;
         xoff[2 * i + 1] = -32 * (xqsum[i] - first);
       }
-    } else {
+    } else if (type != DType::Q4_K) {
       const int32_t offset = type == DType::Q8_0 ? 128 : type == DType::Q5_0 ? 16 : 8;
       xoff.resize(n);
       for (size_t i = 0; i < n; ++i) xoff[i] = -offset * xqsum[i];
@@ -462,17 +457,17 @@ void MatmulPacked(DType type, const uint8_t* packed, int64_t K, int64_t g0, int6
         const int T = left >= kPackedTile ? kPackedTile : left >= 4 ? 4 : left >= 2 ? 2 : 1;
         const ActBlock* xs[kPackedTile];
         const int32_t* os[kPackedTile];
-        const int16_t* hs[kPackedTile];
+        const float* ss[kPackedTile];
         for (int t = 0; t < T; ++t) {
           xs[t] = xq + (t0 + t) * nb;
           os[t] = xoff.data() + (type == DType::Q4_K ? 0 : (t0 + t) * xoff_stride);
-          hs[t] = xs16.data() + (type == DType::Q4_K ? (t0 + t) * nb : 0);
+          ss[t] = xdsum + (t0 + t) * nb;
         }
         float* o = out + t0 * ldo + g * kPackedRows;
-        if (T == kPackedTile) GroupPackedAny<kPackedTile>(type, group, nblocks, xs, os, hs, o, ldo);
-        else if (T == 4) GroupPackedAny<4>(type, group, nblocks, xs, os, hs, o, ldo);
-        else if (T == 2) GroupPackedAny<2>(type, group, nblocks, xs, os, hs, o, ldo);
-        else GroupPackedAny<1>(type, group, nblocks, xs, os, hs, o, ldo);
+        if (T == kPackedTile) GroupPackedAny<kPackedTile>(type, group, nblocks, xs, os, ss, o, ldo);
+        else if (T == 4) GroupPackedAny<4>(type, group, nblocks, xs, os, ss, o, ldo);
+        else if (T == 2) GroupPackedAny<2>(type, group, nblocks, xs, os, ss, o, ldo);
+        else GroupPackedAny<1>(type, group, nblocks, xs, os, ss, o, ldo);
         t0 += T;
       }
     }
@@ -485,8 +480,8 @@ bool HasKernels() { return false; }
 void MatmulRows(DType, const uint8_t*, int64_t, int64_t, int64_t, int64_t, const ActBlock*, const float*,
                 const float*, int64_t, float*, int64_t) {}
 bool Packs(DType) { return false; }
-void MatmulPacked(DType, const uint8_t*, int64_t, int64_t, int64_t, const ActBlock*, const int32_t*, int64_t,
-                  float*, int64_t) {}
+void MatmulPacked(DType, const uint8_t*, int64_t, int64_t, int64_t, const ActBlock*, const float*, const int32_t*,
+                  int64_t, float*, int64_t) {}
 
 #endif
 
@@ -512,7 +507,9 @@ bool fast_matmul_quantizes(DType type) {
          type == DType::Q6_K;
 }
 
-int64_t fast_matmul_activation_group(DType type) { return type == DType::Q4_K || type == DType::Q6_K ? 256 : 32; }
+int64_t fast_matmul_activation_group(DType type, bool packed) {
+  return !packed && (type == DType::Q4_K || type == DType::Q6_K) ? 256 : 32;
+}
 
 bool fast_matmul_supported(DType type) {
   // Asked each time (one indirect call per matmul), so that it follows the dispatcher's target.
@@ -522,9 +519,9 @@ bool fast_matmul_supported(DType type) {
 
 bool fast_matmul_packs(DType type) { return HWY_DYNAMIC_DISPATCH(Packs)(type); }
 
-void fast_matmul_packed_rows(const PackedWeights& w, int64_t g0, int64_t g1, const ActBlock* xq,
+void fast_matmul_packed_rows(const PackedWeights& w, int64_t g0, int64_t g1, const ActBlock* xq, const float* xdsum,
                              const int32_t* xqsum, int64_t n_tokens, float* out, int64_t ldo) {
-  HWY_DYNAMIC_DISPATCH(MatmulPacked)(w.type, w.data.data(), w.K, g0, g1, xq, xqsum, n_tokens, out, ldo);
+  HWY_DYNAMIC_DISPATCH(MatmulPacked)(w.type, w.data.data(), w.K, g0, g1, xq, xdsum, xqsum, n_tokens, out, ldo);
 }
 
 const char* fast_matmul_target() { return HWY_DYNAMIC_DISPATCH(TargetName)(); }

@@ -40,20 +40,6 @@ HWY_INLINE VI32 DotU4Acc(VI32 acc, VU8 w, const int8_t* x4) {
 #endif
 }
 
-// acc + the int32 lanes of the int16 pairs of m . (the int16 pair at p, broadcast): vpdpwssd with an embedded
-// broadcast, or pmaddwd and an add.
-HWY_INLINE VI32 DotPairAcc(VI32 acc, VI16 m, const int16_t* p) {
-#if HWY_TARGET == HWY_AVX3_DL && defined(__GNUC__)
-  __asm__("vpdpwssd %2%{1to8%}, %1, %0" : "+v"(acc.raw) : "v"(m.raw), "m"(*reinterpret_cast<const int32_t*>(p)));
-  return acc;
-#else
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  VI32 unused = hn::Zero(DI32());  // x86 sums each pair into its own lane (pmaddwd); only x86 runs this
-  return hn::ReorderWidenMulAccumulate(DI32(), m, hn::BitCast(DI16(), hn::Set(DI32(), v)), acc, unused);
-#endif
-}
-
 // True where this target has a packed kernel for `type` (Q8_0's unsigned bytes need VNNI, see above).
 constexpr bool PacksType(DType type) {
   return kPackedKernels && (type == DType::Q4_0 || type == DType::Q5_0 || type == DType::Q4_K || type == DType::Q6_K ||
@@ -103,11 +89,11 @@ void GroupPacked(const uint8_t* group, int64_t nb, const ActBlock* const* x, con
   for (int t = 0; t < T; ++t) hn::StoreU(acc[t], df, out + t * ldo);
 }
 
-// Q4_K: value = d * sc_s * q - dmin * m_s (sub-block s). Per super-block and token, in int32 lanes by row:
-// A = sum_s sc_s * (q . x over sub-block s) and B = sum_s m_s * (integer sum of x over sub-block s), then
-// dx * (d * A - dmin * B) in fp32. xs16[t]: token t's integer sums per 32 values as int16 (|sum| <= 32 * 127).
+// Q4_K: value = d * sc_s * q - dmin * m_s (sub-block s of 32 values, one activation block, scale dx_s). Per
+// super-block and token, in lanes by row: A = sum_s dx_s * (sc_s * (q . x over s)) (the product exact in int32)
+// and B = sum_s m_s * xsum_s (xsum: dx * the integer sum of x over s), then d * A - dmin * B.
 template <int T>
-void GroupPackedQ4_K(const uint8_t* group, int64_t nsb, const ActBlock* const* x, const int16_t* const* xs16,
+void GroupPackedQ4_K(const uint8_t* group, int64_t nsb, const ActBlock* const* x, const float* const* xsum,
                      float* out, int64_t ldo) {
   constexpr size_t kBlockBytes = kPackedRows * sizeof(block_q4_K) + 32;
   const DU8 du8;
@@ -115,7 +101,6 @@ void GroupPackedQ4_K(const uint8_t* group, int64_t nsb, const ActBlock* const* x
   const DI32 di32;
   const hn::Rebind<hwy::float16_t, DF> df16;
   const hn::Rebind<uint8_t, DI32> du8x8;
-  const hn::Rebind<uint8_t, DI16> du8x16;
   const VU8 low4 = hn::Set(du8, 0x0F);
   VF acc[T];
   for (int t = 0; t < T; ++t) acc[t] = hn::Zero(df);
@@ -123,8 +108,8 @@ void GroupPackedQ4_K(const uint8_t* group, int64_t nsb, const ActBlock* const* x
     const uint8_t* blk = group + sb * kBlockBytes;
     const uint8_t* sc = blk + 32;
     const uint8_t* qs = blk + 160;
-    VI32 a[T];
-    for (int t = 0; t < T; ++t) a[t] = hn::Zero(di32);
+    VF a[T];
+    for (int t = 0; t < T; ++t) a[t] = hn::Zero(df);
     for (int c = 0; c < 4; ++c) {  // sub-blocks 2c (low nibbles) and 2c+1 (high nibbles)
       VU8 lo[8], hi[8];
       for (int k = 0; k < 8; ++k) {
@@ -136,30 +121,31 @@ void GroupPackedQ4_K(const uint8_t* group, int64_t nsb, const ActBlock* const* x
       const VI32 sc1 = hn::PromoteTo(di32, hn::LoadU(du8x8, sc + 16 * c + 8));
       HWY_UNROLL(8)
       for (int t = 0; t < T; ++t) {
-        const int8_t* q0 = x[t][sb * 8 + 2 * c].q;
-        const int8_t* q1 = x[t][sb * 8 + 2 * c + 1].q;
+        const ActBlock& x0 = x[t][sb * 8 + 2 * c];
+        const ActBlock& x1 = x[t][sb * 8 + 2 * c + 1];
         VI32 s0 = hn::Zero(di32), s1 = hn::Zero(di32);
-        for (int k = 0; k < 8; ++k) s0 = DotU4Acc(s0, lo[k], q0 + 4 * k), s1 = DotU4Acc(s1, hi[k], q1 + 4 * k);
-        a[t] = hn::Add(a[t], hn::Add(hn::Mul(s0, sc0), hn::Mul(s1, sc1)));
+        for (int k = 0; k < 8; ++k) s0 = DotU4Acc(s0, lo[k], x0.q + 4 * k), s1 = DotU4Acc(s1, hi[k], x1.q + 4 * k);
+        a[t] = hn::MulAdd(hn::ConvertTo(df, hn::Mul(s0, sc0)), hn::Set(df, x0.d), a[t]);
+        a[t] = hn::MulAdd(hn::ConvertTo(df, hn::Mul(s1, sc1)), hn::Set(df, x1.d), a[t]);
       }
     }
-    VI16 m[4];  // the mins of sub-blocks 2i, 2i+1 as int16 pairs by row
-    for (int i = 0; i < 4; ++i) m[i] = hn::PromoteTo(DI16(), hn::LoadU(du8x16, blk + 96 + 16 * i));
+    VF m[8];  // the sub-blocks' mins by row
+    for (int s8 = 0; s8 < 8; ++s8) m[s8] = hn::ConvertTo(df, hn::PromoteTo(di32, hn::LoadU(du8x8, blk + 96 + 8 * s8)));
     const VF d = hn::PromoteTo(df, hn::LoadU(df16, reinterpret_cast<const hwy::float16_t*>(blk)));
     const VF dmin = hn::PromoteTo(df, hn::LoadU(df16, reinterpret_cast<const hwy::float16_t*>(blk + 16)));
     for (int t = 0; t < T; ++t) {
-      VI32 bsum = hn::Zero(di32);
-      for (int i = 0; i < 4; ++i) bsum = DotPairAcc(bsum, m[i], xs16[t] + sb * 8 + 2 * i);
-      const VF v = hn::MulSub(hn::ConvertTo(df, a[t]), d, hn::Mul(hn::ConvertTo(df, bsum), dmin));
-      acc[t] = hn::MulAdd(v, hn::Set(df, x[t][sb * 8].d), acc[t]);
+      VF b = hn::Zero(df);
+      for (int s8 = 0; s8 < 8; ++s8) b = hn::MulAdd(m[s8], hn::Set(df, xsum[t][sb * 8 + s8]), b);
+      acc[t] = hn::MulAdd(a[t], d, hn::NegMulAdd(b, dmin, acc[t]));
     }
   }
   for (int t = 0; t < T; ++t) hn::StoreU(acc[t], df, out + t * ldo);
 }
 
 // Q6_K: value = d * sc_s * (u - 32) (sub-block s of 16 values, u in [0, 64)). Per super-block and token, in
-// int32 lanes by row: sum_s sc_s * (u . x - 32 * x's integer sum over s), each sub-block's sum started at
-// xoff16[t][s] = -32 * that sum; then dx * d in fp32. |total| <= 16 * 127 * 16 * 63 * 127 < 2^31.
+// lanes by row: sum_s dx_s * (sc_s * (u . x - 32 * x's integer sum over s)) (the product exact in int32: each
+// sub-block's sum started at xoff16[t][s] = -32 * that sum), dx_s the scale of the activation block that holds
+// sub-block s; then d times that.
 template <int T>
 void GroupPackedQ6_K(const uint8_t* group, int64_t nsb, const ActBlock* const* x, const int32_t* const* xoff16,
                      float* out, int64_t ldo) {
@@ -176,8 +162,8 @@ void GroupPackedQ6_K(const uint8_t* group, int64_t nsb, const ActBlock* const* x
     const uint8_t* blk = group + sb * kBlockBytes;
     const int8_t* sc = reinterpret_cast<const int8_t*>(blk + 16);
     const uint8_t* quants = blk + 144;
-    VI32 a[T];
-    for (int t = 0; t < T; ++t) a[t] = hn::Zero(di32);
+    VF a[T];
+    for (int t = 0; t < T; ++t) a[t] = hn::Zero(df);
     for (int h = 0; h < 2; ++h)
       for (int p = 0; p < 2; ++p) {  // values 128h + 32g + 16p + [0, 16): sub-block 8h + 2g + p
         VU8 u[4][4];                 // [g][kk]: values 128h + 32g + 16p + 4kk .. +3 of each row
@@ -195,26 +181,26 @@ void GroupPackedQ6_K(const uint8_t* group, int64_t nsb, const ActBlock* const* x
         HWY_UNROLL(8)
         for (int t = 0; t < T; ++t)
           for (int g = 0; g < 4; ++g) {
-            const int8_t* q = x[t][sb * 8 + 4 * h + g].q + 16 * p;
+            const ActBlock& xb = x[t][sb * 8 + 4 * h + g];
             VI32 s = hn::Set(di32, xoff16[t][sb * 16 + 8 * h + 2 * g + p]);
-            for (int kk = 0; kk < 4; ++kk) s = DotU4Acc(s, u[g][kk], q + 4 * kk);
-            a[t] = hn::Add(a[t], hn::Mul(s, scv[g]));
+            for (int kk = 0; kk < 4; ++kk) s = DotU4Acc(s, u[g][kk], xb.q + 16 * p + 4 * kk);
+            a[t] = hn::MulAdd(hn::ConvertTo(df, hn::Mul(s, scv[g])), hn::Set(df, xb.d), a[t]);
           }
       }
     const VF d = hn::PromoteTo(df, hn::LoadU(df16, reinterpret_cast<const hwy::float16_t*>(blk)));
-    for (int t = 0; t < T; ++t) acc[t] = ScaledAcc(a[t], x[t][sb * 8].d, d, acc[t]);
+    for (int t = 0; t < T; ++t) acc[t] = hn::MulAdd(a[t], d, acc[t]);
   }
   for (int t = 0; t < T; ++t) hn::StoreU(acc[t], df, out + t * ldo);
 }
 
-// One tile of T tokens on one group: xoff for the 32-value types (Q6_K: per 16 values), xs16 for Q4_K.
+// One tile of T tokens on one group: xoff for the 32-value types (Q6_K: per 16 values), xsum for Q4_K.
 template <int T>
 void GroupPackedAny(DType type, const uint8_t* group, int64_t nblocks, const ActBlock* const* x,
-                    const int32_t* const* xoff, const int16_t* const* xs16, float* out, int64_t ldo) {
+                    const int32_t* const* xoff, const float* const* xsum, float* out, int64_t ldo) {
   switch (type) {
     case DType::Q4_0: return GroupPacked<T, DType::Q4_0>(group, nblocks, x, xoff, out, ldo);
     case DType::Q5_0: return GroupPacked<T, DType::Q5_0>(group, nblocks, x, xoff, out, ldo);
-    case DType::Q4_K: return GroupPackedQ4_K<T>(group, nblocks, x, xs16, out, ldo);
+    case DType::Q4_K: return GroupPackedQ4_K<T>(group, nblocks, x, xsum, out, ldo);
     case DType::Q6_K: return GroupPackedQ6_K<T>(group, nblocks, x, xoff, out, ldo);
     default: return GroupPacked<T, DType::Q8_0>(group, nblocks, x, xoff, out, ldo);
   }

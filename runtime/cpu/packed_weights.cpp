@@ -27,7 +27,7 @@ static void pack_block_q4_K(const uint8_t* const (&src)[kPackedRows], uint8_t* d
       uint8_t sc, m;
       get_scale_min_k4(s, src[j] + offsetof(block_q4_K, scales), &sc, &m);
       dst[32 + 8 * s + j] = sc;
-      dst[96 + 16 * (s / 2) + 2 * j + s % 2] = m;
+      dst[96 + 8 * s + j] = m;
     }
   }
   for (int c = 0; c < 4; ++c)

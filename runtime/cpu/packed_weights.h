@@ -18,8 +18,8 @@
 // The same bytes as the rows' own blocks (144, 176, 272 = 8 x 18, 22, 34).
 // Q4_K, a packed super-block of 256 values per row (1184 bytes, the rows' 1152 plus 32: the scales unpacked):
 //   d, dmin  8 fp16 each                                                                           32 bytes
-//   sc       the 6-bit sub-block scales as bytes, [sub-block s][row j] (8 of them: int32 lanes by row)  64 bytes
-//   m        the 6-bit mins as bytes, [pair i][row j][2]: sub-blocks 2i, 2i+1 (int16 pairs by row)      64 bytes
+//   sc, m    the 6-bit sub-block scales, then mins, as bytes, [sub-block s][row j] (8 bytes: lanes by row)
+//                                                                                             64 + 64 bytes
 //   quants   4 chunks of 8 vectors; chunk c, vector k, bytes 4j..4j+3 = row j's qs[32c+4k .. +3]: low
 //            nibbles are sub-block 2c's values 4k..4k+3, high nibbles sub-block 2c+1's            1024 bytes
 // Q6_K, a packed super-block of 256 values per row (1680 bytes = 8 x 210):

@@ -3,7 +3,7 @@
 // What is checked, and why these tolerances:
 // - Quantized weights: the fast path computes sum_i w_i * d_b * q_i with the activations quantized to
 //   q_i = round(x_i / d_b), d_b = max|x| / 127 per block of 32 (Q4_K/Q6_K: per 256,
-//   fast_matmul_activation_group). Against that same quantized input it must be
+//   fast_matmul_activation_group; the packed kernels per 32 for every type). Against that same quantized input it must be
 //   exact up to fp32 summation (relative 1e-5 of sum |w_i * d_b q_i|): this catches any unpacking, scale,
 //   offset or tiling error. Against the unquantized x the difference is the activation rounding, bounded
 //   by sum_b (d_b / 2) * sum_{i in b} |w_i| (each |x_i - d_b q_i| <= d_b / 2), plus the same fp32 slack.
@@ -81,7 +81,7 @@ void check_fast_against_exact() {
     // Tiles of 8 tokens (Q4_0/Q5_0/Q8_0) or 4, then what is left: 8 and 64 exactly whole tiles, 9 and 13 a
     // rest of 1 and of 4 + 1, 64 a perplexity chunk's prefill.
     for (int64_t n : {1, 2, 3, 4, 7, 8, 9, 13, 64}) {
-      INFO("type " << dtype_name(t) << ", K " << K << ", " << n << " tokens");
+      INFO("type " << std::string(dtype_name(t)) << ", K " << K << ", " << n << " tokens");
       std::vector<float> x(static_cast<size_t>(n * K));
       for (float& v : x) v = normal(rng) * (rng() % 8 == 0 ? 20.0f : 1.0f);  // some outliers, as in real activations
       std::vector<float> fast(static_cast<size_t>(n * N)), exact(fast.size());
@@ -95,35 +95,45 @@ void check_fast_against_exact() {
         matmul(x.data(), n, K, desc, packed_out.data(), pool, MatmulMode::fast, &packed);
       }
       const bool quantized = fast_matmul_quantizes(t);
-      // The quantized input, for the quantized types' reference (their K is whole blocks of 32).
-      std::vector<ActBlock> xq(quantized ? static_cast<size_t>(n * K / 32) : 0);
-      std::vector<float> xdsum(xq.size());
-      if (quantized) quantize_activations(x.data(), n * K, xq.data(), xdsum.data(), fast_matmul_activation_group(t));
+      // The quantized input, for the quantized types' reference (their K is whole blocks of 32): with the
+      // unpacked kernels' activation group, and with the packed ones' (32 for every type).
+      struct Quantized {
+        std::vector<ActBlock> q;
+        std::vector<float> dsum;
+      } xq_rows, xq_packed;
+      for (auto [qa, group] : {std::pair{&xq_rows, fast_matmul_activation_group(t)},
+                               std::pair{&xq_packed, fast_matmul_activation_group(t, true)}}) {
+        qa->q.resize(quantized ? static_cast<size_t>(n * K / 32) : 0);
+        qa->dsum.resize(qa->q.size());
+        if (quantized) quantize_activations(x.data(), n * K, qa->q.data(), qa->dsum.data(), group);
+      }
       int bad = 0;
       for (int64_t tok = 0; tok < n; ++tok) {
         for (int64_t r = 0; r < N; ++r) {
-          double ref_q = 0, mag_q = 0, mag = 0, bound = 0;
-          for (int64_t i = 0; i < K; ++i) {
-            const double wi = w[r * K + i], xi = x[tok * K + i];
-            mag += std::fabs(wi * xi);
-            if (!quantized) continue;
-            const ActBlock& a = xq[(tok * K + i) / 32];
-            const double xqi = static_cast<double>(a.d) * a.q[i % 32];
-            ref_q += wi * xqi;
-            mag_q += std::fabs(wi * xqi);
-            bound += std::fabs(wi) * a.d * 0.5;
-          }
           const double want = exact[tok * N + r];
-          for (const std::vector<float>* res : {&fast, &packed_out}) {
-            if (res->empty()) continue;
-            const double got = (*res)[tok * N + r];
+          // The fast result, its activations as quantized.
+          auto check = [&](double got, const std::vector<ActBlock>& xq) {
+            double ref_q = 0, mag_q = 0, mag = 0, bound = 0;
+            for (int64_t i = 0; i < K; ++i) {
+              const double wi = w[r * K + i], xi = x[tok * K + i];
+              mag += std::fabs(wi * xi);
+              if (!quantized) continue;
+              const ActBlock& a = xq[(tok * K + i) / 32];
+              const double xqi = static_cast<double>(a.d) * a.q[i % 32];
+              ref_q += wi * xqi;
+              mag_q += std::fabs(wi * xqi);
+              bound += std::fabs(wi) * a.d * 0.5;
+            }
             if (quantized) {
               if (std::fabs(got - ref_q) > 1e-5 * mag_q + 1e-30) ++bad;
               if (std::fabs(got - want) > bound * 1.001 + 1e-5 * mag) ++bad;
             } else if (std::fabs(got - want) > 1e-5 * mag + 1e-30) {
               ++bad;
             }
-          }
+          };
+          check(fast[tok * N + r], xq_rows.q);
+          if (!packed_out.empty())  // rows 16..20 are after the packed groups: the unpacked kernels
+            check(packed_out[tok * N + r], r < 2 * kPackedRows ? xq_packed.q : xq_rows.q);
         }
       }
       CHECK(bad == 0);
