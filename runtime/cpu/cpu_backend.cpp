@@ -42,6 +42,12 @@ void CpuBackend::check_memory(const Graph& g) const {
   for (const auto& [name, c] : kv_caches_) kept += c.size() * 4;
   for (const auto& [data, w] : f32_weights_) kept += w.size() * 4;
   for (const auto& [data, w] : packed_weights_) kept += w.data.size();
+  uint64_t packed = 0;  // matmul weights this graph packs first (the same bytes as the tensor's)
+  for (const Node& node : g.nodes()) {
+    if (node.op != Op::matmul && node.op != Op::matmul_geglu) continue;
+    const TensorDesc& w = g.tensor(node.inputs[1]);
+    if (packs(w) && !packed_weights_.count(w.data)) packed += static_cast<uint64_t>(w.rows()) * row_bytes(w.dtype, w.cols());
+  }
   for (const TensorDesc& t : g.tensors()) {
     const uint64_t bytes = static_cast<uint64_t>(t.elements()) * 4;
     if (t.role == TensorRole::kv_cache) {
@@ -51,11 +57,12 @@ void CpuBackend::check_memory(const Graph& g) const {
       activations += bytes;
     }
   }
-  if (kept + activations + caches > max_memory_)
+  if (kept + activations + caches + packed > max_memory_)
     throw std::runtime_error("cpu backend: a step of " + std::to_string(g.n_tokens()) + " token(s) needs " +
                              format_bytes(activations) + " of activations + " + format_bytes(caches) +
-                             " of new KV cache beside the " + format_bytes(kept) + " held, more than the " +
-                             format_bytes(max_memory_) + " memory cap");
+                             " of new KV cache + " + format_bytes(packed) + " of packed weights beside the " +
+                             format_bytes(kept) + " held, more than the " + format_bytes(max_memory_) +
+                             " memory cap");
 }
 
 void CpuBackend::reset_cache() {
@@ -85,9 +92,13 @@ const float* CpuBackend::f32_weight(const TensorDesc& t) {
   return f32_weights_.emplace(t.data, std::move(v)).first->second.data();
 }
 
+bool CpuBackend::packs(const TensorDesc& t) const {
+  return matmul_mode_ == MatmulMode::fast && fast_matmul_packs(t.dtype) && t.rows() >= kPackedRows &&
+         t.cols() % 32 == 0;
+}
+
 const PackedWeights* CpuBackend::packed_weight(const TensorDesc& t) {
-  if (matmul_mode_ != MatmulMode::fast || !fast_matmul_packs(t.dtype) || t.rows() < kPackedRows || t.cols() % 32 != 0)
-    return nullptr;
+  if (!packs(t)) return nullptr;
   auto it = packed_weights_.find(t.data);
   if (it == packed_weights_.end()) it = packed_weights_.emplace(t.data, pack_weights(t)).first;
   return &it->second;

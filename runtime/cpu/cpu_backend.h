@@ -33,6 +33,7 @@ class CpuBackend : public Backend {
   // A matmul weight packed once for the fast kernels (packed_weights.h), or null where its type has no packed
   // kernel on this CPU or the exact path runs.
   const PackedWeights* packed_weight(const TensorDesc& t);
+  bool packs(const TensorDesc& t) const;  // whether packed_weight packs t
 
   ThreadPool pool_;
   bool profiling_ = false;

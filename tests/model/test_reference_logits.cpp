@@ -26,15 +26,18 @@ namespace {
 // ~40x headroom for other compilers/CPUs while any real error (a wrong rope base, mask, norm or
 // dequantization) moves logits by 0.1 or more.
 constexpr float kLogitTolerance = 1e-3f;
-// The fast path rounds every matmul's input to 8 bits per block of 32, or 256 for the K-quant weights
-// (relative error up to 1/254 of the block's largest value; Gemma's residual stream has outliers thousands
-// of times its median, so small values in an outlier's block lose most of their bits). Measured on this
-// prompt with blocks of 32 everywhere: max 0.64 on logits of magnitude 10-35, the argmax differed at 3-5 of
-// 92 positions (near-ties of transformers' top two), perplexity by 0.02-0.11%; with 256 for Q4_K/Q6_K (as
-// ggml's Q8_K; session 17): max 0.93, argmax differs at 1 position, perplexity +0.35%. The kernels themselves are checked exactly against the
-// quantized input in test_matmul_fast.cpp; here 1.5 (2.3x the measured value, for other SIMD targets' fp32
-// order) and 0.5% catch wiring errors (a wrong scale or a skipped block moves logits by several units and
-// perplexity by far more).
+// The fast path rounds every matmul's input to 8 bits per block of 32 (the unpacked K-quant kernels, on targets
+// without packed ones: per 256) (relative error up to 1/254 of the block's largest value; Gemma's residual
+// stream has outliers thousands of times its median, so small values in an outlier's block lose most of their
+// bits). Measured on this prompt with blocks of 32 everywhere: max 0.64 on logits of magnitude 10-35, the
+// argmax differed at 3-5 of 92 positions (near-ties of transformers' top two), perplexity by 0.02-0.11%;
+// with 256 for Q4_K/Q6_K (as ggml's Q8_K; session 17): max 0.93, perplexity +0.35%; with the packed kernels
+// (session 18, AVX2 and up: 32 everywhere) max 0.58, argmax differs at 2 positions, perplexity -0.07%. (A
+// rounding flip moves later layers by a whole quantization step, so builds that differ only in fp32 order can
+// differ by a few tenths of a percent here: packed per-256 kernels measured -0.45%.) The kernels themselves
+// are checked exactly against the quantized input in test_matmul_fast.cpp; here 1.5 (2.3x the largest measured
+// value, for other SIMD targets' fp32 order) and 0.5% catch wiring errors (a wrong scale or a skipped block
+// moves logits by several units and perplexity by far more).
 constexpr float kFastLogitTolerance = 1.5f;
 constexpr double kFastPplTolerance = 0.005;
 }  // namespace
