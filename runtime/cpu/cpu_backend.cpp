@@ -100,7 +100,7 @@ bool CpuBackend::packs(const TensorDesc& t) const {
 const PackedWeights* CpuBackend::packed_weight(const TensorDesc& t) {
   if (!packs(t)) return nullptr;
   auto it = packed_weights_.find(t.data);
-  if (it == packed_weights_.end()) it = packed_weights_.emplace(t.data, pack_weights(t)).first;
+  if (it == packed_weights_.end()) it = packed_weights_.emplace(t.data, pack_weights(t, &pool_)).first;
   return &it->second;
 }
 

@@ -83,7 +83,7 @@ static void pack_block(DType type, const uint8_t* const (&src)[kPackedRows], uin
     for (int j = 0; j < kPackedRows; ++j) std::memcpy(dst + 32 * k + 4 * j, src[j] + qs + 4 * k, 4);
 }
 
-PackedWeights pack_weights(const TensorDesc& w) {
+PackedWeights pack_weights(const TensorDesc& w, ThreadPool* pool) {
   PackedWeights p;
   p.type = w.dtype;
   p.K = w.cols();
@@ -94,14 +94,21 @@ PackedWeights pack_weights(const TensorDesc& w) {
   p.groups = w.rows() / kPackedRows;
   const int64_t nb = p.K / block_elems, block = dtype_info(w.dtype).block_bytes;
   const int64_t stride = row_bytes(w.dtype, p.K), packed = packed_block_bytes(w.dtype);
-  p.data.resize(static_cast<size_t>(p.groups * nb * packed));
+  p.data = LargeBuffer(static_cast<size_t>(p.groups * nb * packed));
   const auto* base = static_cast<const uint8_t*>(w.data);
-  for (int64_t g = 0; g < p.groups; ++g)
-    for (int64_t b = 0; b < nb; ++b) {
-      const uint8_t* src[kPackedRows];
-      for (int j = 0; j < kPackedRows; ++j) src[j] = base + (g * kPackedRows + j) * stride + b * block;
-      pack_block(w.dtype, src, p.data.data() + (g * nb + b) * packed);
-    }
+  uint8_t* out = p.data.data();
+  auto pack_groups = [&](int64_t g0, int64_t g1) {
+    for (int64_t g = g0; g < g1; ++g)
+      for (int64_t b = 0; b < nb; ++b) {
+        const uint8_t* src[kPackedRows];
+        for (int j = 0; j < kPackedRows; ++j) src[j] = base + (g * kPackedRows + j) * stride + b * block;
+        pack_block(w.dtype, src, out + (g * nb + b) * packed);
+      }
+  };
+  if (pool)
+    pool->parallel_for(p.groups, pack_groups);
+  else
+    pack_groups(0, p.groups);
   return p;
 }
 

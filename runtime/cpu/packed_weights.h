@@ -33,7 +33,8 @@
 #pragma once
 #include <cstdint>
 
-#include "runtime/cpu/aligned_vector.h"
+#include "runtime/cpu/thread_pool.h"
+#include "runtime/platform/memory.h"
 #include "runtime/tensor.h"
 
 namespace vkg::cpu {
@@ -44,13 +45,14 @@ struct PackedWeights {
   DType type = DType::F32;
   int64_t groups = 0;  // whole groups of kPackedRows rows
   int64_t K = 0;       // values per row
-  AlignedVector<uint8_t> data;
+  LargeBuffer data;   // zero-filled pages from the OS, filled by the packing threads
 };
 
 // Bytes of one packed block (kPackedRows rows x the type's block: 32 values, 256 for Q4_K/Q6_K) of `type`.
 int64_t packed_block_bytes(DType type);
 
-// The whole 8-row groups of w (Q4_0, Q5_0, Q8_0, Q4_K or Q6_K), in the layout above.
-PackedWeights pack_weights(const TensorDesc& w);
+// The whole 8-row groups of w (Q4_0, Q5_0, Q8_0, Q4_K or Q6_K), in the layout above; on the pool's threads
+// if given (the first prompt packs every matrix: a 1B model's 800 MB).
+PackedWeights pack_weights(const TensorDesc& w, ThreadPool* pool = nullptr);
 
 }  // namespace vkg::cpu

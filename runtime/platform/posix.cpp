@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <new>
 #include <stdexcept>
 
 #include "runtime/platform/library.h"
@@ -56,6 +57,22 @@ void* library_symbol(void* library, const char* name) { return dlsym(library, na
 uint64_t physical_memory_bytes() {
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
   return pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) : 0;
+}
+
+LargeBuffer::LargeBuffer(size_t bytes) : size_(bytes) {
+  if (bytes == 0) return;
+  mapped_ = bytes;
+  mapping_ = mmap(nullptr, mapped_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mapping_ == MAP_FAILED) {
+    mapping_ = nullptr;
+    throw std::bad_alloc();
+  }
+  data_ = static_cast<uint8_t*>(mapping_);
+}
+
+void LargeBuffer::release() {
+  if (mapping_) munmap(mapping_, mapped_);
+  mapping_ = nullptr;
 }
 
 // --- terminal.h ---

@@ -6,6 +6,7 @@
 #include <io.h>
 
 #include <cstdio>
+#include <new>
 #include <stdexcept>
 
 #include "runtime/platform/library.h"
@@ -93,6 +94,21 @@ uint64_t physical_memory_bytes() {
   MEMORYSTATUSEX s{};
   s.dwLength = sizeof(s);
   return GlobalMemoryStatusEx(&s) ? static_cast<uint64_t>(s.ullTotalPhys) : 0;
+}
+
+LargeBuffer::LargeBuffer(size_t bytes) : size_(bytes) {
+  if (bytes == 0) return;
+  // VirtualAlloc returns 64 KiB-aligned, zeroed pages committed at first touch; large pages need a privilege
+  // that desktop users do not have, so none are asked for.
+  mapped_ = bytes;
+  mapping_ = VirtualAlloc(nullptr, bytes, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+  if (!mapping_) throw std::bad_alloc();
+  data_ = static_cast<uint8_t*>(mapping_);
+}
+
+void LargeBuffer::release() {
+  if (mapping_) VirtualFree(mapping_, 0, MEM_RELEASE);
+  mapping_ = nullptr;
 }
 
 // --- terminal.h ---
