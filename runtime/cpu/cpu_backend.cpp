@@ -46,7 +46,8 @@ void CpuBackend::check_memory(const Graph& g) const {
   for (const Node& node : g.nodes()) {
     if (node.op != Op::matmul && node.op != Op::matmul_geglu) continue;
     const TensorDesc& w = g.tensor(node.inputs[1]);
-    if (packs(w) && !packed_weights_.count(w.data)) packed += static_cast<uint64_t>(w.rows()) * row_bytes(w.dtype, w.cols());
+    if (packs(w) && !packed_weights_.count(w.data))
+      packed += static_cast<uint64_t>(w.rows()) * static_cast<uint64_t>(row_bytes(w.dtype, w.cols()));
   }
   for (const TensorDesc& t : g.tensors()) {
     const uint64_t bytes = static_cast<uint64_t>(t.elements()) * 4;

@@ -7,7 +7,8 @@
 // int16 and then, weighted by the sub-block scale (1, or Q6_K's 8-bit scales), in pairs to int32 (x86:
 // pmaddubsw on |w| and x with w's sign, then pmaddwd; no overflow: |pair| <= 2 * 128 * 127 < 32768). The
 // int32 sums of a block are exact; they are converted to fp32 and accumulated with the block's scale in
-// fp32 lanes (the K-quants: once per super-block, see matmul_kquant-inl.h).
+// fp32 lanes (the K-quants: once per super-block, see matmul_kquant-inl.h). Those are the row kernels; where
+// the weights are packed in groups of 8 rows (packed_weights.h), matmul_packed-inl.h's kernels run instead.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "runtime/cpu/matmul_fast.cpp"
 #include <hwy/foreach_target.h>  // must come before highway.h

@@ -28,8 +28,8 @@ HWY_INLINE __m256i DpbusdBroadcast(__m256i acc, __m256i u8, const int8_t* x4) {
 }
 #endif
 
-// The same without VNNI: pmaddubsw (pairs saturate to int16: exact for unsigned bytes < 128, so Q4_0/Q5_0
-// only) and pmaddwd with ones.
+// The same without VNNI: pmaddubsw (pairs saturate to int16: exact for unsigned bytes < 128, so not for
+// Q8_0's; Q4_0/Q5_0/Q4_K/Q6_K quants are < 64) and pmaddwd with ones.
 HWY_INLINE VI32 DotU4Acc(VI32 acc, VU8 w, const int8_t* x4) {
 #if HWY_TARGET == HWY_AVX3_DL
   return VI32{DpbusdBroadcast(acc.raw, w.raw, x4)};
@@ -42,8 +42,8 @@ HWY_INLINE VI32 DotU4Acc(VI32 acc, VU8 w, const int8_t* x4) {
 
 // True where this target has a packed kernel for `type` (Q8_0's unsigned bytes need VNNI, see above).
 constexpr bool PacksType(DType type) {
-  return kPackedKernels && (type == DType::Q4_0 || type == DType::Q5_0 || type == DType::Q4_K || type == DType::Q6_K ||
-                            (type == DType::Q8_0 && HWY_TARGET == HWY_AVX3_DL));
+  return kPackedKernels && (type == DType::Q4_0 || type == DType::Q5_0 || type == DType::Q4_K ||
+                            type == DType::Q6_K || (type == DType::Q8_0 && HWY_TARGET == HWY_AVX3_DL));
 }
 
 // One group's 8 rows against T tokens: out[t * ldo + j] = row j . token t. x[t]: token t's activation

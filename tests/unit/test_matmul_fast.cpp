@@ -2,10 +2,10 @@
 //
 // What is checked, and why these tolerances:
 // - Quantized weights: the fast path computes sum_i w_i * d_b * q_i with the activations quantized to
-//   q_i = round(x_i / d_b), d_b = max|x| / 127 per block of 32 (Q4_K/Q6_K: per 256,
-//   fast_matmul_activation_group; the packed kernels per 32 for every type). Against that same quantized input it must be
-//   exact up to fp32 summation (relative 1e-5 of sum |w_i * d_b q_i|): this catches any unpacking, scale,
-//   offset or tiling error. Against the unquantized x the difference is the activation rounding, bounded
+//   q_i = round(x_i / d_b), d_b = max|x| / 127 per block of 32 (the row kernels for Q4_K/Q6_K: per 256,
+//   fast_matmul_activation_group; the packed kernels per 32 for every type). Against that same quantized input
+//   it must be exact up to fp32 summation (relative 1e-5 of sum |w_i * d_b q_i|): this catches any unpacking,
+//   scale, offset or tiling error. Against the unquantized x the difference is the activation rounding, bounded
 //   by sum_b (d_b / 2) * sum_{i in b} |w_i| (each |x_i - d_b q_i| <= d_b / 2), plus the same fp32 slack.
 // - F32/F16/BF16 weights: no quantization, only the fp32 summation order differs (relative 1e-5).
 #include <doctest/doctest.h>
