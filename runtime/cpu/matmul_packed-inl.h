@@ -52,7 +52,8 @@ template <int T, DType kType>
 void GroupPacked(const uint8_t* group, int64_t nb, const ActBlock* const* x, const int32_t* const* xoff, float* out,
                  int64_t ldo) {
   constexpr bool kQ5 = kType == DType::Q5_0, kQ8 = kType == DType::Q8_0;
-  constexpr size_t kBlockBytes = kPackedRows * (kQ8 ? sizeof(block_q8_0) : kQ5 ? sizeof(block_q5_0) : sizeof(block_q4_0));
+  constexpr size_t kBlockBytes =
+      kPackedRows * (kQ8 ? sizeof(block_q8_0) : kQ5 ? sizeof(block_q5_0) : sizeof(block_q4_0));
   constexpr size_t kQuants = 2 * kPackedRows + (kQ5 ? 32 : 0);  // after the scales (and Q5_0's masks)
   const DU8 du8;
   const DF df;
