@@ -11,6 +11,7 @@
 #include <doctest/doctest.h>
 #include <hwy/targets.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -56,6 +57,37 @@ TEST_CASE("quantize_activations: per-32 scale, rounding, block sums") {
   CHECK(q[0].d == 0.0f);
   CHECK(q[0].q[17] == 0);
 }
+
+// quantize_activations against its definition, on random values with outliers (groups of 32 and 256).
+void check_quantize_definition() {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> x(512);
+  for (float& v : x) v = normal(rng) * (rng() % 16 == 0 ? 30.0f : 1.0f);
+  for (int64_t group : {32, 256}) {
+    std::vector<ActBlock> q(16);
+    std::vector<float> dsum(16);
+    std::vector<int32_t> qsum(16);
+    quantize_activations(x.data(), 512, q.data(), dsum.data(), group, qsum.data());
+    int bad = 0;
+    for (int64_t b = 0; b < 16; ++b) {
+      const int64_t g0 = b * 32 / group * group;  // the block's group
+      float amax = 0;
+      for (int64_t i = g0; i < g0 + group; ++i) amax = std::max(amax, std::fabs(x[i]));
+      const float d = amax / 127.0f, inv = 1.0f / d;
+      int sum = 0;
+      for (int i = 0; i < 32; ++i) {
+        const int want = static_cast<int>(std::nearbyint(x[32 * b + i] * inv));
+        bad += q[b].q[i] != want;
+        sum += want;
+      }
+      bad += q[b].d != d || qsum[b] != sum || dsum[b] != d * static_cast<float>(sum);
+    }
+    CHECK_MESSAGE(bad == 0, "group " << group);
+  }
+}
+
+TEST_CASE("quantize_activations equals its definition (groups of 32 and 256)") { check_quantize_definition(); }
 
 // The checks below, on the SIMD target the dispatcher picks.
 void check_fast_against_exact() {
@@ -162,6 +194,7 @@ TEST_CASE("fast matmul on every SIMD target this CPU supports") {
     const std::string name = hwy::TargetName(target);
     INFO("SIMD target " << name);
     MESSAGE("fast matmul on " << name);
+    check_quantize_definition();
     check_fast_against_exact();
     ++ran;
   }
