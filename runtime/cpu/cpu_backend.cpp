@@ -20,8 +20,12 @@ CpuBackend::CpuBackend(const BackendOptions& options)
 
 uint64_t CpuBackend::memory_bytes() const { return physical_memory_bytes(); }
 
-std::string CpuBackend::step_summary(const Graph&) const {
+std::string CpuBackend::step_summary(const Graph& g) const {
   std::string s = matmul_mode_ == MatmulMode::exact ? "exact fp32 matmuls" : "fast matmuls (8-bit activations)";
+  int packed = 0, matmuls = 0;
+  for (const Node& node : g.nodes())
+    if (node.op == Op::matmul || node.op == Op::matmul_geglu) ++matmuls, packed += packs(g.tensor(node.inputs[1]));
+  if (packed > 0) s += ", " + std::to_string(packed) + " of " + std::to_string(matmuls) + " weights packed by 8 rows";
   return s + ", SIMD " + fast_matmul_target() + ", " + std::to_string(pool_.size()) + " threads";
 }
 
