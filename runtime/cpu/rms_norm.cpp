@@ -11,10 +11,16 @@ void rms_norm(const float* x, int64_t rows, int64_t cols, const float* w, int64_
     for (int64_t g = begin; g < end; ++g) {
       const float* xi = x + g * group;
       float* o = out + g * group;
-      double sum = 0.0;  // fp64 sum of squares: norms are cheap and this removes order effects
-      for (int64_t i = 0; i < group; ++i) sum += double(xi[i]) * xi[i];
+      // fp64 sums of squares: this removes fp32 order effects; 4 partial sums, as one chain of dependent fp64
+      // adds made the norms ~4 % of a prompt.
+      double s[4] = {0.0, 0.0, 0.0, 0.0};
+      int64_t i = 0;
+      for (; i + 4 <= group; i += 4)
+        for (int k = 0; k < 4; ++k) s[k] += double(xi[i + k]) * xi[i + k];
+      for (; i < group; ++i) s[0] += double(xi[i]) * xi[i];
+      const double sum = (s[0] + s[1]) + (s[2] + s[3]);
       const float r = 1.0f / std::sqrt(static_cast<float>(sum / group) + eps);
-      for (int64_t i = 0; i < group; ++i) o[i] = xi[i] * r * w[i];
+      for (int64_t j = 0; j < group; ++j) o[j] = xi[j] * r * w[j];
     }
   });
 }
