@@ -6,7 +6,9 @@
 //     timed around Backend::run (upload excluded: weights are uploaded by the warm-up run).
 //
 // Usage: vkgemma_bench_kernels [--backend cpu|vulkan] [--mib 256] [--reps 5] [--tokens 1,8,64] [--width 1152]
-//                              [TYPE...]
+//                              [--target AVX2] [--unpacked] [TYPE...]
+// --target runs the CPU kernels of a lower SIMD target than the CPU's best (AVX2 on an AVX-512 machine);
+// --unpacked the row kernels where the backend would pack the weights (packed_weights.h).
 // --width is K, the length of a weight row (1152: Gemma 3 1B; 640: 270M).
 // Prints, per type and token count, the median over reps of: weight GB/s and the multiply-adds per second
 // (G MAC/s).
@@ -22,6 +24,8 @@
 #include <random>
 #include <string>
 #include <vector>
+
+#include <hwy/targets.h>
 
 #include "runtime/backend.h"
 #include "runtime/cpu/aligned_vector.h"
@@ -69,13 +73,15 @@ std::vector<double> time_runs(int reps, const std::function<void()>& fn) {
   return secs;
 }
 
+bool g_unpacked = false;  // --unpacked: the row kernels even where the CPU has packed ones
+
 std::vector<double> time_cpu(DType type, const std::vector<uint8_t>& w, int64_t row_bytes, int64_t K, int64_t rows,
                              const std::vector<float>& x_in, int n, int reps) {
   const cpu::AlignedVector<float> x(x_in.begin(), x_in.end());  // as the backend's activations are
   std::vector<cpu::ActBlock> xq(static_cast<size_t>(n * K / 32));
   std::vector<float> dsum(xq.size());
   std::vector<int32_t> qsum(xq.size());
-  const bool packs = cpu::fast_matmul_packs(type) && rows % cpu::kPackedRows == 0;  // as the backend runs them
+  const bool packs = !g_unpacked && cpu::fast_matmul_packs(type) && rows % cpu::kPackedRows == 0;  // as the backend
   for (int t = 0; t < n; ++t)
     cpu::quantize_activations(x.data() + t * K, K, xq.data() + t * K / 32, dsum.data() + t * K / 32,
                               cpu::fast_matmul_activation_group(type, packs), qsum.data() + t * K / 32);
@@ -124,6 +130,18 @@ int main(int argc, char** argv) {
       K = std::atoll(argv[++i]);
     } else if (a == "--tokens" && i + 1 < argc) {
       token_counts = parse_list(argv[++i]);
+    } else if (a == "--unpacked") {
+      g_unpacked = true;
+    } else if (a == "--target" && i + 1 < argc) {  // a SIMD target below the CPU's best, e.g. AVX2
+      const std::string name = argv[++i];
+      int64_t found = 0;
+      for (int64_t bits = hwy::SupportedTargets(); bits != 0; bits &= bits - 1)
+        if (name == hwy::TargetName(bits & ~(bits - 1))) found = bits & ~(bits - 1);
+      if (found == 0) {
+        std::fprintf(stderr, "bench_kernels: this CPU has no SIMD target '%s'\n", name.c_str());
+        return 2;
+      }
+      hwy::SetSupportedTargetsForTest(found);
     } else {
       const DType* t = std::find_if(std::begin(kTypes), std::end(kTypes), [&](DType c) { return same_name(c, a); });
       if (t == std::end(kTypes)) {
