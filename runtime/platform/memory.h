@@ -21,8 +21,8 @@ class LargeBuffer {
   LargeBuffer& operator=(LargeBuffer&& other) noexcept {
     if (this != &other) {
       release();
-      mapping_ = other.mapping_, mapped_ = other.mapped_, data_ = other.data_, size_ = other.size_;
-      other.mapping_ = nullptr, other.mapped_ = 0, other.data_ = nullptr, other.size_ = 0;
+      data_ = other.data_, size_ = other.size_;
+      other.data_ = nullptr, other.size_ = 0;
     }
     return *this;
   }
@@ -34,9 +34,7 @@ class LargeBuffer {
 
  private:
   void release();  // in the platform file
-  void* mapping_ = nullptr;  // what the OS returned (data_ rounded up from it)
-  size_t mapped_ = 0;
-  uint8_t* data_ = nullptr;
+  uint8_t* data_ = nullptr;  // what the OS returned (null for 0 bytes)
   size_t size_ = 0;
 };
 

@@ -61,18 +61,14 @@ uint64_t physical_memory_bytes() {
 
 LargeBuffer::LargeBuffer(size_t bytes) : size_(bytes) {
   if (bytes == 0) return;
-  mapped_ = bytes;
-  mapping_ = mmap(nullptr, mapped_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (mapping_ == MAP_FAILED) {
-    mapping_ = nullptr;
-    throw std::bad_alloc();
-  }
-  data_ = static_cast<uint8_t*>(mapping_);
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  data_ = static_cast<uint8_t*>(p);
 }
 
 void LargeBuffer::release() {
-  if (mapping_) munmap(mapping_, mapped_);
-  mapping_ = nullptr;
+  if (data_) munmap(data_, size_);
+  data_ = nullptr;
 }
 
 // --- terminal.h ---

@@ -100,15 +100,14 @@ LargeBuffer::LargeBuffer(size_t bytes) : size_(bytes) {
   if (bytes == 0) return;
   // VirtualAlloc returns 64 KiB-aligned, zeroed pages committed at first touch; large pages need a privilege
   // that desktop users do not have, so none are asked for.
-  mapped_ = bytes;
-  mapping_ = VirtualAlloc(nullptr, bytes, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
-  if (!mapping_) throw std::bad_alloc();
-  data_ = static_cast<uint8_t*>(mapping_);
+  void* p = VirtualAlloc(nullptr, bytes, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+  if (!p) throw std::bad_alloc();
+  data_ = static_cast<uint8_t*>(p);
 }
 
 void LargeBuffer::release() {
-  if (mapping_) VirtualFree(mapping_, 0, MEM_RELEASE);
-  mapping_ = nullptr;
+  if (data_) VirtualFree(data_, 0, MEM_RELEASE);
+  data_ = nullptr;
 }
 
 // --- terminal.h ---
