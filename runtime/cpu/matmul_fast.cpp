@@ -460,7 +460,7 @@ bool Packs(DType type) { return PacksType(type); }
 void MatmulPacked(DType type, const uint8_t* packed, int64_t K, int64_t g0, int64_t g1, const ActBlock* xq,
                   const float* xdsum, const int32_t* xqsum, int64_t n_tokens, float* out, int64_t ldo) {
   if constexpr (kPackedKernels) {
-    const int64_t nb = K / 32, nblocks = K / (type == DType::Q4_K || type == DType::Q6_K ? QK_K : 32);
+    const int64_t nb = K / 32, nblocks = K / dtype_info(type).block_elems;
     const int64_t group_bytes = nblocks * packed_block_bytes(type);
     // The offset terms' integers, made once per call (reused storage): Q6_K -32 * the activations' sums per
     // 16 values [n_tokens][2 nb]; Q4_0/Q5_0/Q8_0 -offset * the sums per 32 [n_tokens][nb]. (Q4_K reads

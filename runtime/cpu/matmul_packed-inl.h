@@ -40,6 +40,11 @@ HWY_INLINE VI32 DotU4Acc(VI32 acc, VU8 w, const int8_t* x4) {
 #endif
 }
 
+// The 8 rows' fp16 scales at p, as fp32 lanes by row.
+HWY_INLINE VF LoadRowScales(const uint8_t* p) {
+  return hn::PromoteTo(DF(), hn::LoadU(hn::Rebind<hwy::float16_t, DF>(), reinterpret_cast<const hwy::float16_t*>(p)));
+}
+
 // True where this target has a packed kernel for `type` (Q8_0's unsigned bytes need VNNI, see above).
 constexpr bool PacksType(DType type) {
   return kPackedKernels && (type == DType::Q4_0 || type == DType::Q5_0 || type == DType::Q4_K ||
@@ -54,16 +59,15 @@ void GroupPacked(const uint8_t* group, int64_t nb, const ActBlock* const* x, con
   constexpr bool kQ5 = kType == DType::Q5_0, kQ8 = kType == DType::Q8_0;
   constexpr size_t kBlockBytes =
       kPackedRows * (kQ8 ? sizeof(block_q8_0) : kQ5 ? sizeof(block_q5_0) : sizeof(block_q4_0));
-  constexpr size_t kQuants = 2 * kPackedRows + (kQ5 ? 32 : 0);  // after the scales (and Q5_0's masks)
+  constexpr int64_t kQuants = kQ5 ? kPackedQ5_0Quants : kPackedScalesBytes;
   const DU8 du8;
   const DF df;
-  const hn::Rebind<hwy::float16_t, DF> df16;
   const VU8 low4 = hn::Set(du8, 0x0F), bit5 = hn::Set(du8, 0x10);
   VF acc[T];
   for (int t = 0; t < T; ++t) acc[t] = hn::Zero(df);
   for (int64_t b = 0; b < nb; ++b) {
     const uint8_t* blk = group + b * kBlockBytes;
-    const VF dw = hn::PromoteTo(df, hn::LoadU(df16, reinterpret_cast<const hwy::float16_t*>(blk)));
+    const VF dw = LoadRowScales(blk);
     VU8 w[8];  // w[k]: values 4k .. 4k+3 of each row
     if constexpr (kQ8) {
       for (int k = 0; k < 8; ++k) w[k] = hn::LoadU(du8, blk + kQuants + 32 * k);
@@ -73,7 +77,7 @@ void GroupPacked(const uint8_t* group, int64_t nb, const ActBlock* const* x, con
         w[k] = hn::And(v, low4);
         w[k + 4] = hn::ShiftRight<4>(v);
         if constexpr (kQ5) {
-          const uint8_t* masks = blk + 2 * kPackedRows + 8 * k;
+          const uint8_t* masks = blk + kPackedScalesBytes + 8 * k;
           w[k] = hn::Or(w[k], hn::IfThenElseZero(hn::LoadMaskBits(du8, masks), bit5));
           w[k + 4] = hn::Or(w[k + 4], hn::IfThenElseZero(hn::LoadMaskBits(du8, masks + 4), bit5));
         }
@@ -96,19 +100,18 @@ void GroupPacked(const uint8_t* group, int64_t nb, const ActBlock* const* x, con
 template <int T>
 void GroupPackedQ4_K(const uint8_t* group, int64_t nsb, const ActBlock* const* x, const float* const* xsum,
                      float* out, int64_t ldo) {
-  constexpr size_t kBlockBytes = kPackedRows * sizeof(block_q4_K) + 32;
+  constexpr int64_t kBlockBytes = PackedQ4_K::bytes;
   const DU8 du8;
   const DF df;
   const DI32 di32;
-  const hn::Rebind<hwy::float16_t, DF> df16;
   const hn::Rebind<uint8_t, DI32> du8x8;
   const VU8 low4 = hn::Set(du8, 0x0F);
   VF acc[T];
   for (int t = 0; t < T; ++t) acc[t] = hn::Zero(df);
   for (int64_t sb = 0; sb < nsb; ++sb) {
     const uint8_t* blk = group + sb * kBlockBytes;
-    const uint8_t* sc = blk + 32;
-    const uint8_t* qs = blk + 160;
+    const uint8_t* sc = blk + PackedQ4_K::scales;
+    const uint8_t* qs = blk + PackedQ4_K::quants;
     VF a[T];
     for (int t = 0; t < T; ++t) a[t] = hn::Zero(df);
     for (int c = 0; c < 4; ++c) {  // sub-blocks 2c (low nibbles) and 2c+1 (high nibbles)
@@ -131,9 +134,10 @@ void GroupPackedQ4_K(const uint8_t* group, int64_t nsb, const ActBlock* const* x
       }
     }
     VF m[8];  // the sub-blocks' mins by row
-    for (int s8 = 0; s8 < 8; ++s8) m[s8] = hn::ConvertTo(df, hn::PromoteTo(di32, hn::LoadU(du8x8, blk + 96 + 8 * s8)));
-    const VF d = hn::PromoteTo(df, hn::LoadU(df16, reinterpret_cast<const hwy::float16_t*>(blk)));
-    const VF dmin = hn::PromoteTo(df, hn::LoadU(df16, reinterpret_cast<const hwy::float16_t*>(blk + 16)));
+    for (int s8 = 0; s8 < 8; ++s8)
+      m[s8] = hn::ConvertTo(df, hn::PromoteTo(di32, hn::LoadU(du8x8, blk + PackedQ4_K::mins + 8 * s8)));
+    const VF d = LoadRowScales(blk + PackedQ4_K::d);
+    const VF dmin = LoadRowScales(blk + PackedQ4_K::dmin);
     for (int t = 0; t < T; ++t) {
       VF b = hn::Zero(df);
       for (int s8 = 0; s8 < 8; ++s8) b = hn::MulAdd(m[s8], hn::Set(df, xsum[t][sb * 8 + s8]), b);
@@ -150,19 +154,18 @@ void GroupPackedQ4_K(const uint8_t* group, int64_t nsb, const ActBlock* const* x
 template <int T>
 void GroupPackedQ6_K(const uint8_t* group, int64_t nsb, const ActBlock* const* x, const int32_t* const* xoff16,
                      float* out, int64_t ldo) {
-  constexpr size_t kBlockBytes = kPackedRows * sizeof(block_q6_K);
+  constexpr int64_t kBlockBytes = PackedQ6_K::bytes;
   const DU8 du8;
   const DF df;
   const DI32 di32;
-  const hn::Rebind<hwy::float16_t, DF> df16;
   const hn::Rebind<int8_t, DI32> di8x8;
   const VU8 low4 = hn::Set(du8, 0x0F), low2 = hn::Set(du8, 0x03);
   VF acc[T];
   for (int t = 0; t < T; ++t) acc[t] = hn::Zero(df);
   for (int64_t sb = 0; sb < nsb; ++sb) {
     const uint8_t* blk = group + sb * kBlockBytes;
-    const int8_t* sc = reinterpret_cast<const int8_t*>(blk + 16);
-    const uint8_t* quants = blk + 144;
+    const int8_t* sc = reinterpret_cast<const int8_t*>(blk + PackedQ6_K::scales);
+    const uint8_t* quants = blk + PackedQ6_K::quants;
     VF a[T];
     for (int t = 0; t < T; ++t) a[t] = hn::Zero(df);
     for (int h = 0; h < 2; ++h)
@@ -188,7 +191,7 @@ void GroupPackedQ6_K(const uint8_t* group, int64_t nsb, const ActBlock* const* x
             a[t] = hn::MulAdd(hn::ConvertTo(df, hn::Mul(s, scv[g])), hn::Set(df, xb.d), a[t]);
           }
       }
-    const VF d = hn::PromoteTo(df, hn::LoadU(df16, reinterpret_cast<const hwy::float16_t*>(blk)));
+    const VF d = LoadRowScales(blk + PackedQ6_K::d);
     for (int t = 0; t < T; ++t) acc[t] = hn::MulAdd(a[t], d, acc[t]);
   }
   for (int t = 0; t < T; ++t) hn::StoreU(acc[t], df, out + t * ldo);

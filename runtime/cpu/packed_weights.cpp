@@ -7,13 +7,21 @@
 
 namespace vkg::cpu {
 
+// The named offsets against the blocks they hold.
+static_assert(PackedQ4_K::quants + 4 * 256 == PackedQ4_K::bytes && PackedQ4_K::mins + 64 == PackedQ4_K::quants &&
+                  PackedQ4_K::bytes == kPackedRows * int64_t{sizeof(block_q4_K)} + 32,
+              "packed Q4_K: 8 rows' 1152 bytes plus the scales and mins as bytes");
+static_assert(PackedQ6_K::quants + 16 * 96 == PackedQ6_K::bytes &&
+                  PackedQ6_K::bytes == kPackedRows * int64_t{sizeof(block_q6_K)},
+              "packed Q6_K: the 8 rows' bytes");
+
 int64_t packed_block_bytes(DType type) {
   switch (type) {
     case DType::Q4_0: return kPackedRows * int64_t{sizeof(block_q4_0)};
     case DType::Q5_0: return kPackedRows * int64_t{sizeof(block_q5_0)};
     case DType::Q8_0: return kPackedRows * int64_t{sizeof(block_q8_0)};
-    case DType::Q4_K: return kPackedRows * int64_t{sizeof(block_q4_K)} + 32;
-    case DType::Q6_K: return kPackedRows * int64_t{sizeof(block_q6_K)};
+    case DType::Q4_K: return PackedQ4_K::bytes;
+    case DType::Q6_K: return PackedQ6_K::bytes;
     default: throw std::invalid_argument(std::string("packed weights: no packed layout for ") + dtype_name(type));
   }
 }
@@ -21,28 +29,29 @@ int64_t packed_block_bytes(DType type) {
 // One packed block from the 8 rows' blocks (src[j]: row j's block, in the tensor's layout).
 static void pack_block_q4_K(const uint8_t* const (&src)[kPackedRows], uint8_t* dst) {
   for (int j = 0; j < kPackedRows; ++j) {
-    std::memcpy(dst + 2 * j, src[j] + offsetof(block_q4_K, d), 2);
-    std::memcpy(dst + 16 + 2 * j, src[j] + offsetof(block_q4_K, dmin), 2);
+    std::memcpy(dst + PackedQ4_K::d + 2 * j, src[j] + offsetof(block_q4_K, d), 2);
+    std::memcpy(dst + PackedQ4_K::dmin + 2 * j, src[j] + offsetof(block_q4_K, dmin), 2);
     for (int s = 0; s < 8; ++s) {
       uint8_t sc, m;
       get_scale_min_k4(s, src[j] + offsetof(block_q4_K, scales), &sc, &m);
-      dst[32 + 8 * s + j] = sc;
-      dst[96 + 8 * s + j] = m;
+      dst[PackedQ4_K::scales + 8 * s + j] = sc;
+      dst[PackedQ4_K::mins + 8 * s + j] = m;
     }
   }
   for (int c = 0; c < 4; ++c)
     for (int k = 0; k < 8; ++k)
       for (int j = 0; j < kPackedRows; ++j)
-        std::memcpy(dst + 160 + 256 * c + 32 * k + 4 * j, src[j] + offsetof(block_q4_K, qs) + 32 * c + 4 * k, 4);
+        std::memcpy(dst + PackedQ4_K::quants + 256 * c + 32 * k + 4 * j,
+                    src[j] + offsetof(block_q4_K, qs) + 32 * c + 4 * k, 4);
 }
 
 static void pack_block_q6_K(const uint8_t* const (&src)[kPackedRows], uint8_t* dst) {
   for (int j = 0; j < kPackedRows; ++j) {
-    std::memcpy(dst + 2 * j, src[j] + offsetof(block_q6_K, d), 2);
-    for (int s = 0; s < 16; ++s) dst[16 + 8 * s + j] = src[j][offsetof(block_q6_K, scales) + s];
+    std::memcpy(dst + PackedQ6_K::d + 2 * j, src[j] + offsetof(block_q6_K, d), 2);
+    for (int s = 0; s < 16; ++s) dst[PackedQ6_K::scales + 8 * s + j] = src[j][offsetof(block_q6_K, scales) + s];
     for (int h = 0; h < 2; ++h)
       for (int k = 0; k < 8; ++k) {  // the kernel's order: 3 vectors per 4 values of each of 4 sub-blocks
-        uint8_t* v = dst + 144 + 96 * (8 * h + k) + 4 * j;
+        uint8_t* v = dst + PackedQ6_K::quants + 96 * (8 * h + k) + 4 * j;
         std::memcpy(v, src[j] + offsetof(block_q6_K, ql) + 64 * h + 4 * k, 4);
         std::memcpy(v + 32, src[j] + offsetof(block_q6_K, ql) + 64 * h + 32 + 4 * k, 4);
         std::memcpy(v + 64, src[j] + offsetof(block_q6_K, qh) + 32 * h + 4 * k, 4);
@@ -54,7 +63,7 @@ static void pack_block(DType type, const uint8_t* const (&src)[kPackedRows], uin
   if (type == DType::Q4_K) return pack_block_q4_K(src, dst);
   if (type == DType::Q6_K) return pack_block_q6_K(src, dst);
   for (int j = 0; j < kPackedRows; ++j) std::memcpy(dst + 2 * j, src[j], 2);  // d: the first field of each type
-  dst += 2 * kPackedRows;
+  dst += kPackedScalesBytes;
   if (type == DType::Q8_0) {
     for (int k = 0; k < 8; ++k)
       for (int j = 0; j < kPackedRows; ++j)

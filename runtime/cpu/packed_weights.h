@@ -48,6 +48,16 @@ struct PackedWeights {
   LargeBuffer data;   // zero-filled pages from the OS, filled by the packing threads
 };
 
+// Byte offsets inside one packed block, named for the packing and the kernels (the layouts above).
+constexpr int64_t kPackedScalesBytes = 2 * kPackedRows;       // the 8 fp16 scales that start every packed block
+constexpr int64_t kPackedQ5_0Quants = kPackedScalesBytes + 32;  // after Q5_0's 5th-bit masks
+struct PackedQ4_K {
+  static constexpr int64_t d = 0, dmin = 16, scales = 32, mins = 96, quants = 160, bytes = 1184;
+};
+struct PackedQ6_K {
+  static constexpr int64_t d = 0, scales = 16, quants = 144, bytes = 1680;
+};
+
 // Bytes of one packed block (kPackedRows rows x the type's block: 32 values, 256 for Q4_K/Q6_K) of `type`.
 int64_t packed_block_bytes(DType type);
 
