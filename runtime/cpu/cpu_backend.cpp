@@ -1,6 +1,7 @@
 #include "runtime/cpu/cpu_backend.h"
 
 #include <algorithm>
+#include <set>
 #include <chrono>
 #include <cstring>
 #include <stdexcept>
@@ -20,12 +21,20 @@ CpuBackend::CpuBackend(const BackendOptions& options)
 
 uint64_t CpuBackend::memory_bytes() const { return physical_memory_bytes(); }
 
+// The weight of each matmul node, in node order.
+static std::vector<const TensorDesc*> matmul_weights(const Graph& g) {
+  std::vector<const TensorDesc*> w;
+  for (const Node& node : g.nodes())
+    if (node.op == Op::matmul || node.op == Op::matmul_geglu) w.push_back(&g.tensor(node.inputs[1]));
+  return w;
+}
+
 std::string CpuBackend::step_summary(const Graph& g) const {
   std::string s = matmul_mode_ == MatmulMode::exact ? "exact fp32 matmuls" : "fast matmuls (8-bit activations)";
-  int packed = 0, matmuls = 0;
-  for (const Node& node : g.nodes())
-    if (node.op == Op::matmul || node.op == Op::matmul_geglu) ++matmuls, packed += packs(g.tensor(node.inputs[1]));
-  if (packed > 0) s += ", " + std::to_string(packed) + " of " + std::to_string(matmuls) + " weights packed by 8 rows";
+  const std::vector<const TensorDesc*> weights = matmul_weights(g);
+  const auto packed = std::count_if(weights.begin(), weights.end(), [&](const TensorDesc* w) { return packs(*w); });
+  if (packed > 0)
+    s += ", " + std::to_string(packed) + " of " + std::to_string(weights.size()) + " weights packed by 8 rows";
   return s + ", SIMD " + fast_matmul_target() + ", " + std::to_string(pool_.size()) + " threads";
 }
 
@@ -46,13 +55,11 @@ void CpuBackend::check_memory(const Graph& g) const {
   for (const auto& [name, c] : kv_caches_) kept += c.size() * 4;
   for (const auto& [data, w] : f32_weights_) kept += w.size() * 4;
   for (const auto& [data, w] : packed_weights_) kept += w.data.size();
-  uint64_t packed = 0;  // matmul weights this graph packs first (the same bytes as the tensor's)
-  for (const Node& node : g.nodes()) {
-    if (node.op != Op::matmul && node.op != Op::matmul_geglu) continue;
-    const TensorDesc& w = g.tensor(node.inputs[1]);
-    if (packs(w) && !packed_weights_.count(w.data))
-      packed += static_cast<uint64_t>(w.rows()) * static_cast<uint64_t>(row_bytes(w.dtype, w.cols()));
-  }
+  uint64_t packed = 0;  // matmul weights this graph packs first (the same bytes as the tensor's), each once
+  std::set<const void*> to_pack;
+  for (const TensorDesc* w : matmul_weights(g))
+    if (packs(*w) && !packed_weights_.count(w->data) && to_pack.insert(w->data).second)
+      packed += static_cast<uint64_t>(w->rows()) * static_cast<uint64_t>(row_bytes(w->dtype, w->cols()));
   for (const TensorDesc& t : g.tensors()) {
     const uint64_t bytes = static_cast<uint64_t>(t.elements()) * 4;
     if (t.role == TensorRole::kv_cache) {

@@ -9,6 +9,7 @@
 #include "../test_paths.h"
 #include "model/session.h"
 #include "runtime/bytes.h"
+#include "runtime/cpu/matmul_fast.h"
 
 using namespace vkg;
 
@@ -115,5 +116,30 @@ TEST_SUITE("memory_limits") {
     CHECK_THROWS_WITH_AS(cpu->run(g, in), doctest::Contains("more than the 4.0 KiB memory cap"), std::runtime_error);
     CHECK(cpu->allocated_bytes() == 0);
     CHECK_THROWS_AS(cpu->read(g, g.logits), std::runtime_error);  // nothing half-run to read
+  }
+
+  TEST_CASE("the CPU backend's cap counts the weights a step packs, each once") {
+    // One Q5_0 weight (16 rows of 64: 704 bytes, packed by 8 rows where the CPU has the kernels) used by two
+    // matmul nodes: the step needs 2 x 16 floats of outputs plus the packed copy once.
+    const int64_t rows = 16, K = 64;
+    const std::vector<uint8_t> w(static_cast<size_t>(row_bytes(DType::Q5_0, K) * rows), 0);
+    const std::vector<float> x(K, 1.0f);
+    Graph g(1);
+    const TensorId xt = g.add_tensor({"x", {1, K}, DType::F32, TensorRole::weight, x.data()});
+    const TensorId wt = g.add_tensor({"w", {rows, K}, DType::Q5_0, TensorRole::weight, w.data()});
+    g.add_node(Op::matmul, "a", {xt, wt}, MatmulParams{});
+    g.add_node(Op::matmul, "b", {xt, wt}, MatmulParams{});
+    const uint64_t outputs = 2 * rows * 4, packed = static_cast<uint64_t>(w.size());
+    const bool packs = cpu::fast_matmul_packs(DType::Q5_0);
+    INFO("packs Q5_0: " << packs);
+    BackendOptions bo;
+    bo.max_memory = outputs + packed + 32;  // enough for one packed copy
+    CHECK_NOTHROW(make_backend("cpu", bo)->run(g, StepInputs{}));
+    bo.max_memory = outputs + 32;  // enough without packing only
+    if (packs)
+      CHECK_THROWS_WITH_AS(make_backend("cpu", bo)->run(g, StepInputs{}), doctest::Contains("of packed weights"),
+                           std::runtime_error);
+    else
+      CHECK_NOTHROW(make_backend("cpu", bo)->run(g, StepInputs{}));
   }
 }
