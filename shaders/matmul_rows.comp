@@ -5,7 +5,8 @@
 // batch of 8 lanes) computes ROWS rows for TOKENS tokens: its lanes take consecutive units of those rows (so
 // the lanes' fetches share cache lines: +29 % on a Q8_0 matrix-vector product against one row group per
 // lane), each fetched input value serves ROWS rows and, in the prefill variant (TOKENS 4), each dequantized
-// weight unit 4 tokens; subgroupAdd sums the lanes at the end. No shared memory, no barriers. Workgroup
+// weight unit TOKENS tokens; a transposing butterfly sums the lanes at the end (below). No shared memory, no
+// barriers. Workgroup
 // (gx, gy) computes rows ROWS * (gx * subgroups + subgroup) for tokens TOKENS*gy .. +TOKENS-1; decode uses
 // TOKENS 1, as llvmpipe runs masked-off token iterations anyway; there the lanes walk the units of ROWS / 2
 // row pairs as one flat range (a lane's next unit may be in the next pair), so no lane idles when a row's units
@@ -18,14 +19,17 @@
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
+#extension GL_KHR_shader_subgroup_shuffle : require
 
 #define WG_SIZE 64
 #ifndef TOKENS
-#define TOKENS 1  // matmul_rows_<type>: decode; matmul_rows4_<type> (TOKENS=4): prefill
+#define TOKENS 1  // matmul_rows_<type>: decode; matmul_rows8_<type> (TOKENS=8): prefill
 #endif
-// Weight rows per subgroup (runtime/vulkan/plan_node.cpp knows them). Prefill: each fetched input value
-// serves ROWS rows; 8 (+14-23 % on the Q5_0/Q4_K kernels at 64 tokens, ~6 % on a prompt's matmuls) but for
-// Q6_K, whose larger unpacking then spills (-13 %). Decode: 8, walked as 4 pairs (below).
+// Weight rows per subgroup (runtime/vulkan/plan_node.cpp knows them and TOKENS). Prefill: each fetched input
+// value serves ROWS rows, each dequantized weight unit TOKENS tokens; 8 x 8 (with the butterfly sum: Q5_0 / Q8_0
+// kernels at 64 tokens +43 % / +63 % over 8 rows x 4 tokens; 16 tokens or 16 rows: within the noise of 8 x 8,
+// and their llvmpipe compile takes seconds per pipeline) but 4 rows for Q6_K, whose larger unpacking spills.
+// Decode: 8, walked as 4 pairs (below).
 #if TOKENS > 1 && defined(WT_Q6_K)
 #define ROWS 4
 #else
@@ -75,6 +79,49 @@ void load_x(uint xo, out float xv[WT_UNIT]) {
   [[unroll]] for (uint q = 0u; q < WT_UNIT / 4u; ++q) {
     const vec4 v = uintBitsToFloat(texelFetch(x_texels, int(xo / 4u + q)));
     xv[4u * q] = v.x, xv[4u * q + 1u] = v.y, xv[4u * q + 2u] = v.z, xv[4u * q + 3u] = v.w;
+  }
+}
+
+// Each lane holds ROWS * TOKENS partial sums; the outputs are their sums over the lanes. On a subgroup of 8
+// lanes, three shuffle stages each halve the sums a lane holds: at stage m, a lane keeps one half and sends the
+// other to lane ^ m, adding what it gets (a transpose and a reduction at once). After them lane l holds the
+// totals of accumulators a = k + (N / 8) * l, k < N / 8. 7 shuffles for 8 sums where subgroupAdd, a loop over
+// the lanes on llvmpipe, took 8 loops: the epilogue was ~15 % of a 640-wide prefill product. Other subgroup
+// sizes use subgroupAdd.
+#define N_ACC (ROWS * TOKENS)
+#if N_ACC % 8 != 0
+#error "the butterfly sum splits the accumulators over 8 lanes"
+#endif
+void store_total(uint a, float total, uint r0, uint t0) {
+  const uint i = a / TOKENS, t = a % TOKENS;
+  if (r0 + i < p.rows && t0 + t < p.n_tokens) {
+    const uint o = (t0 + t) * p.out_stride + p.row_offset + r0 + i;
+#ifdef GEGLU
+    out_data[o] = gelu_tanh(gate[o]) * total;
+#else
+    out_data[o] = total;
+#endif
+  }
+}
+#define SUM_STAGE(M, H)                                                                            \
+  {                                                                                                \
+    const bool upper = (gl_SubgroupInvocationID & M) != 0u;                                        \
+    [[unroll]] for (uint k = 0u; k < H; ++k)                                                       \
+      v[k] = (upper ? v[k + H] : v[k]) + subgroupShuffleXor(upper ? v[k] : v[k + H], M);           \
+  }
+void store_totals(float acc[ROWS][TOKENS], uint r0, uint t0) {
+  if (gl_SubgroupSize == 8u) {
+    float v[N_ACC];
+    [[unroll]] for (uint a = 0u; a < N_ACC; ++a) v[a] = acc[a / TOKENS][a % TOKENS];
+    SUM_STAGE(4u, N_ACC / 2u)
+    SUM_STAGE(2u, N_ACC / 4u)
+    SUM_STAGE(1u, N_ACC / 8u)
+    [[unroll]] for (uint k = 0u; k < N_ACC / 8u; ++k) store_total(k + (N_ACC / 8u) * gl_SubgroupInvocationID, v[k], r0, t0);
+  } else {
+    [[unroll]] for (uint a = 0u; a < N_ACC; ++a) {
+      const float total = subgroupAdd(acc[a / TOKENS][a % TOKENS]);
+      if (subgroupElect()) store_total(a, total, r0, t0);
+    }
   }
 }
 
@@ -138,16 +185,5 @@ void main() {
     }
   }
 #endif
-  [[unroll]] for (uint i = 0u; i < ROWS; ++i)
-    [[unroll]] for (uint t = 0u; t < TOKENS; ++t) {
-      const float total = subgroupAdd(acc[i][t]);
-      if (subgroupElect() && i < n_rows && t < n_tok) {
-        const uint o = (t0 + t) * p.out_stride + p.row_offset + r0 + i;
-#ifdef GEGLU
-        out_data[o] = gelu_tanh(gate[o]) * total;
-#else
-        out_data[o] = total;
-#endif
-      }
-    }
+  store_totals(acc, r0, t0);
 }

@@ -11,8 +11,9 @@ namespace vkg::vk {
 
 namespace {
 
-// shaders/matmul_rows.comp: 64 invocations; its ROWS, the weight rows per subgroup.
+// shaders/matmul_rows.comp: 64 invocations; its ROWS, the weight rows per subgroup, and its prefill TOKENS.
 constexpr uint32_t kMatmulRowsWorkgroup = 64;
+constexpr uint32_t kMatmulRowsPrefillTokens = 8;
 uint32_t matmul_rows_per_subgroup(DType type, bool prefill) { return prefill && type == DType::Q6_K ? 4 : 8; }
 constexpr uint32_t kRmsNormWorkgroup = 128;  // shaders/rms_norm.comp
 constexpr uint32_t kRmsNormRopeWorkgroup = 64;  // shaders/rms_norm_rope.comp
@@ -112,11 +113,12 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(const std::vector<
       const int64_t texel_values = w.dtype == DType::F32 ? 4 : (w.dtype == DType::F16 || w.dtype == DType::BF16) ? 8 : 1;
       bool rows_variant = subgroup_texels && fits_texels(buf(0)) && w.cols() % texel_values == 0;
       for (const WeightChunk& c : weight_chunks(w)) rows_variant = rows_variant && fits_texels(c.buffer.get());
-      // Prompts: 4 tokens per workgroup (each dequantized weight unit serves 4 tokens).
-      const uint32_t tokens_per_group = x.rows() > 1 ? 4 : 1;
+      // Prompts: groups of tokens (each dequantized weight unit serves them all): 8 in matmul_rows.comp, 4 in
+      // matmul.comp.
+      const uint32_t tokens_per_group = x.rows() == 1 ? 1 : rows_variant ? kMatmulRowsPrefillTokens : 4;
       const bool geglu = n.op == Op::matmul_geglu;  // the GeGLU epilogue reads the gate (input 2)
-      const std::string shader = std::string(rows_variant ? (tokens_per_group == 4 ? "matmul_rows4_" : "matmul_rows_")
-                                                          : (tokens_per_group == 4 ? "matmul4_" : "matmul_")) +
+      const std::string shader = std::string(rows_variant ? (tokens_per_group > 1 ? "matmul_rows8_" : "matmul_rows_")
+                                                          : (tokens_per_group > 1 ? "matmul4_" : "matmul_")) +
                                  (geglu ? "geglu_" : "") + lower(dtype_name(w.dtype));
       const uint32_t rows_per_group = rows_variant ? kMatmulRowsWorkgroup / subgroup *
                                                          matmul_rows_per_subgroup(w.dtype, tokens_per_group > 1)

@@ -129,9 +129,10 @@ const DType kWeightTypes[] = {DType::F32, DType::F16, DType::BF16, DType::Q4_0, 
 TEST_SUITE("vulkan_ops") {
   TEST_CASE("the backend names its device") { CHECK(vulkan()->name().find("vulkan (") == 0); }
 
-  TEST_CASE("matmul and matmul_geglu: every weight type, 1 and 3 tokens") {
+  // 11 tokens: on CPU devices a full group of the prefill shader's 8 tokens and a partial one.
+  TEST_CASE("matmul and matmul_geglu: every weight type, 1 and 11 tokens") {
     for (DType type : kWeightTypes)
-      for (int n : {1, 3}) {
+      for (int n : {1, 11}) {
         const std::string type_name = dtype_name(type);
         CAPTURE(type_name);
         CAPTURE(n);
@@ -141,13 +142,16 @@ TEST_SUITE("vulkan_ops") {
         TensorId w = op.data("w", {N, K}, type, random_weights(type, N, K, 2));
         op.output = op.graph.add_node(Op::matmul, "matmul", {x, w}, MatmulParams{});
         compare(op, 2e-4, 1e-4);
-        // The GeGLU epilogue: gelu_tanh(gate) * the product (gelu adds ~1e-6 relative, as gelu_mul's test).
+        // The GeGLU epilogue: gelu_tanh(gate) * the product (gelu adds ~1e-6 relative, as gelu_mul's test). The
+        // product's absolute error (1e-4 above: fp32 sums of large cancelling K-quant products) is multiplied by
+        // |gelu(gate)| <= 3 for these gates, so the absolute bound is 3e-4 (with 11 tokens one Q5_K output missed
+        // 1e-4 by 3.3e-4, with the 4-token prefill shader as with the 8-token one; 3 tokens had not hit it).
         OpGraph geglu(n);
         TensorId gx = geglu.f32("x", {n, K}, random_floats(static_cast<size_t>(n * K), 1));
         TensorId gw = geglu.data("w", {N, K}, type, random_weights(type, N, K, 2));
         TensorId gate = geglu.f32("gate", {n, N}, random_floats(static_cast<size_t>(n * N), 9, 3.0f));
         geglu.output = geglu.graph.add_node(Op::matmul_geglu, "matmul_geglu", {gx, gw, gate}, MatmulParams{});
-        compare(geglu, 2e-4, 1e-4);
+        compare(geglu, 2e-4, 3e-4);
       }
   }
 
