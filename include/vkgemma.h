@@ -36,8 +36,9 @@ typedef struct vkg_model_options {
   int device;          /* Vulkan device index; -1: the best one */
   int context;         /* context in tokens; 0: the model's, reduced until the KV cache fits the device */
   int threads;         /* CPU backend threads; 0: all hardware threads */
-  int exact;           /* CPU backend: 1 = fp32 activations in matmuls (the reference path, slower);
-                          0 = 8-bit activations and integer dot products, as llama.cpp (the default) */
+  int exact;           /* 1 = fp32 activations in matmuls (the reference path, slower); 0 = 8-bit
+                          activations and integer dot products, as llama.cpp (the default): on the CPU
+                          backend, and on lavapipe for prompts' Q4_0/Q5_0 products */
 } vkg_model_options;
 
 typedef struct vkg_generate_options {

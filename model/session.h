@@ -19,7 +19,7 @@ namespace vkg {
 struct SessionOptions {
   std::string backend = "cpu";  // cpu, vulkan, auto
   int n_threads = 0;
-  bool exact_matmul = false;   // CPU: fp32 dot products on dequantized weights (see BackendOptions)
+  bool exact_matmul = false;   // fp32 activations in every product (see BackendOptions)
   int device = -1;             // Vulkan device index, -1: best
   bool validation = false;     // Vulkan: Khronos validation layer, its errors raised as exceptions
   bool profile = false;        // per-op times in backend().profile()

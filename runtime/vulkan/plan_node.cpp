@@ -34,8 +34,13 @@ std::string lower(std::string s) {
 
 }  // namespace
 
+bool VulkanBackend::pairs_prefill(const TensorDesc& w, int64_t tokens) const {
+  return !exact_ && tokens > 1 && (w.dtype == DType::Q4_0 || w.dtype == DType::Q5_0);
+}
+
 std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(const std::vector<const Buffer*>& tensor_buffer,
-                                                           const Graph& g, const Node& n) {
+                                                           const PairsScratch& scratch, const Graph& g,
+                                                           const Node& n) {
   // Any weight an op reads as plain fp32 (norm scales; data fed to single-op tests) is expanded once.
   auto buf = [&](size_t input) {
     const Buffer* b = tensor_buffer[static_cast<size_t>(n.inputs[input])];
@@ -117,19 +122,33 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(const std::vector<
       // matmul.comp.
       const uint32_t tokens_per_group = x.rows() == 1 ? 1 : rows_variant ? kMatmulRowsPrefillTokens : 4;
       const bool geglu = n.op == Op::matmul_geglu;  // the GeGLU epilogue reads the gate (input 2)
+      // Prompts with Q4_0/Q5_0 weights there: the input quantized to 8 bits in token pairs first (see
+      // matmul_rows.comp X_PAIRS), into the step's scratch, which the matmul then reads after a barrier.
+      const bool pairs = rows_variant && pairs_prefill(w, x.rows()) && scratch.xq && fits_texels(scratch.xq) &&
+                         fits_texels(scratch.xd);
+      if (pairs) {
+        const uint32_t items = u32(ceil_div(x.rows(), 2) * (x.cols() / 32));
+        Dispatch q = make("quantize_pairs", {buf(0), scratch.xq, scratch.xd}, {u32(x.cols()), u32(x.rows())},
+                          ceil_div(items, 64));
+        q.writes = {scratch.xq, scratch.xd};
+        out_d.push_back(std::move(q));
+      }
       const std::string shader = std::string(rows_variant ? (tokens_per_group > 1 ? "matmul_rows8_" : "matmul_rows_")
                                                           : (tokens_per_group > 1 ? "matmul4_" : "matmul_")) +
-                                 (geglu ? "geglu_" : "") + lower(dtype_name(w.dtype));
+                                 (geglu ? "geglu_" : "") + (pairs ? "pairs_" : "") + lower(dtype_name(w.dtype));
       const uint32_t rows_per_group = rows_variant ? kMatmulRowsWorkgroup / subgroup *
                                                          matmul_rows_per_subgroup(w.dtype, tokens_per_group > 1)
                                                    : kMatmulRowsPerGroup;
-      for (const WeightChunk& c : weight_chunks(w))
-        out_d.push_back(make(shader,
-                             geglu ? std::vector<const Buffer*>{buf(0), c.buffer.get(), buf(2), out}
-                                   : std::vector<const Buffer*>{buf(0), c.buffer.get(), out},
+      for (const WeightChunk& c : weight_chunks(w)) {
+        std::vector<const Buffer*> buffers = {pairs ? scratch.xq : buf(0), c.buffer.get()};
+        if (geglu) buffers.push_back(buf(2));
+        buffers.push_back(out);
+        if (pairs) buffers.push_back(scratch.xd);
+        out_d.push_back(make(shader, buffers,
                              {u32(x.cols()), u32(c.rows), u32(c.row_begin), u32(w.rows()), u32(x.rows()),
                               u32(row_bytes(w.dtype, w.cols()))},
                              ceil_div(c.rows, rows_per_group), ceil_div(x.rows(), tokens_per_group)));
+      }
       break;
     }
     case Op::rope:

@@ -14,12 +14,14 @@ namespace vkg::vk {
 struct VulkanBackend::Step {
   std::vector<std::unique_ptr<Buffer>> activations;  // by TensorId (null for weights, caches, shared)
   std::vector<std::unique_ptr<Buffer>> shared;       // graph.reuse_activations: buffers several tensors use
+  std::unique_ptr<Buffer> pairs_xq, pairs_xd;        // PairsScratch, sized for the step's largest use
   std::vector<const Buffer*> tensor_buffer;          // by TensorId: where the tensor lives
   std::vector<std::vector<Dispatch>> node_dispatches;
   VkDescriptorPool pool = VK_NULL_HANDLE;
   VkCommandBuffer cmd = VK_NULL_HANDLE;
   VkQueryPool timestamps = VK_NULL_HANDLE;  // two per node when profiling
   int dispatches = 0, barriers = 0, copies = 0;
+  int quantized_inputs = 0;  // quantize_pairs dispatches (prompt matmuls with 8-bit activations)
   bool ran = false;
 };
 
@@ -32,6 +34,7 @@ VulkanBackend::VulkanBackend(const BackendOptions& o) : Backend(o) {
   ctx_ = std::make_unique<Context>(co);
   profiling_ = o.profile;
   gpu_shaders_ = o.gpu_shaders;
+  exact_ = o.exact_matmul;
   if (const char* env = std::getenv("VKGEMMA_GPU_SHADERS")) gpu_shaders_ = gpu_shaders_ || std::string(env) == "1";
   on_weight_upload_ = o.on_weight_upload;
   capture_decode_step_ = o.renderdoc_capture;
@@ -319,10 +322,27 @@ void VulkanBackend::prepare_step(Step& step, const Graph& g) {
       }
     }
   }
+  // The prefill matmuls' quantized inputs (plan_node decides per node whether it uses them).
+  uint64_t xq_bytes = 0, xd_bytes = 0;
+  if (ctx_->info().type == "cpu" && !gpu_shaders_)
+    for (const Node& node : g.nodes()) {
+      if (node.op != Op::matmul && node.op != Op::matmul_geglu) continue;
+      const TensorDesc& x = g.tensor(node.inputs[0]);
+      if (!pairs_prefill(g.tensor(node.inputs[1]), x.rows()) || x.cols() % 32 != 0) continue;
+      const uint64_t rows = static_cast<uint64_t>(x.rows()), K = static_cast<uint64_t>(x.cols());
+      xq_bytes = std::max(xq_bytes, (rows + 1) / 2 * K * 4);
+      xd_bytes = std::max(xd_bytes, (rows + 7) / 8 * 8 * (K / 32) * 4);
+    }
+  PairsScratch scratch;
+  if (xq_bytes > 0) {
+    s->pairs_xq = std::make_unique<Buffer>(*ctx_, xq_bytes, "prefill.pairs_xq", false);
+    s->pairs_xd = std::make_unique<Buffer>(*ctx_, xd_bytes, "prefill.pairs_xd", false);
+    scratch = {s->pairs_xq.get(), s->pairs_xd.get()};
+  }
   size_t n_sets = 0, n_descriptors = 0;
   for (const Node& node : g.nodes()) {
     try {
-      s->node_dispatches.push_back(plan_node(s->tensor_buffer, g, node));
+      s->node_dispatches.push_back(plan_node(s->tensor_buffer, scratch, g, node));
     } catch (const std::exception& e) {
       throw std::runtime_error("vulkan backend, node '" + node.name + "': " + e.what());
     }
@@ -397,27 +417,32 @@ void VulkanBackend::record(Step& s, const Graph& g) {
     mb.dstAccessMask = dst;
     vkCmdPipelineBarrier(s.cmd, src_stage, dst_stage, 0, 1, &mb, 0, nullptr, 0, nullptr);
   };
-  const VkAccessFlags writes = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
-  const VkAccessFlags all = writes | VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT;
+  const VkAccessFlags write_access = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
+  const VkAccessFlags all = write_access | VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT;
   // Writes of the previous step (KV cache) and of the host (inputs) before anything reads them.
-  barrier(stages | VK_PIPELINE_STAGE_HOST_BIT, writes | VK_ACCESS_HOST_WRITE_BIT, stages, all);
+  barrier(stages | VK_PIPELINE_STAGE_HOST_BIT, write_access | VK_ACCESS_HOST_WRITE_BIT, stages, all);
 
   std::set<const Buffer*> written, read;
   const bool labels = ctx_->debug_utils() && vkCmdBeginDebugUtilsLabelEXT;
   for (size_t i = 0; i < g.nodes().size(); ++i) {
     const Node& node = g.nodes()[i];
     const Buffer* out = s.tensor_buffer[static_cast<size_t>(node.output)];
-    std::vector<const Buffer*> reads;
+    // What the node reads and writes: its output, and the scratch some of its dispatches write (a later
+    // dispatch of the node reads that: a barrier between them, below).
+    std::vector<const Buffer*> reads, writes = {out};
     for (TensorId in : node.inputs)
       if (const Buffer* b = s.tensor_buffer[static_cast<size_t>(in)]) reads.push_back(b);
-    for (const Dispatch& d : s.node_dispatches[i])
+    for (const Dispatch& d : s.node_dispatches[i]) {
+      writes.insert(writes.end(), d.writes.begin(), d.writes.end());
       for (const Buffer* b : d.buffers)
-        if (b != out) reads.push_back(b);
+        if (b != out && std::find(d.writes.begin(), d.writes.end(), b) == d.writes.end()) reads.push_back(b);
+    }
     // Profiling serializes nodes so each one's time is its own.
-    bool hazard = profiling_ || written.count(out) || read.count(out);
+    bool hazard = profiling_;
+    for (const Buffer* b : writes) hazard = hazard || written.count(b) || read.count(b);
     for (const Buffer* b : reads) hazard = hazard || written.count(b);
     if (hazard) {
-      barrier(stages, writes, stages, all);
+      barrier(stages, write_access, stages, all);
       s.barriers++;
       written.clear();
       read.clear();
@@ -436,7 +461,17 @@ void VulkanBackend::record(Step& s, const Graph& g) {
       vkCmdCopyBuffer(s.cmd, s.tensor_buffer[static_cast<size_t>(node.inputs[0])]->handle(), out->handle(), 1, &region);
       s.copies++;
     }
+    std::set<const Buffer*> node_written;  // scratch written by this node's earlier dispatches
     for (const Dispatch& d : s.node_dispatches[i]) {
+      bool reads_scratch = false;
+      for (const Buffer* b : d.buffers) reads_scratch = reads_scratch || node_written.count(b);
+      if (reads_scratch) {
+        barrier(stages, write_access, stages, all);
+        s.barriers++;
+        node_written.clear();
+      }
+      node_written.insert(d.writes.begin(), d.writes.end());
+      if (!d.writes.empty()) s.quantized_inputs++;
       vkCmdBindPipeline(s.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, d.pipeline->handle());
       vkCmdBindDescriptorSets(s.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, d.pipeline->pipeline_layout(), 0, 1, &d.set, 0,
                               nullptr);
@@ -448,11 +483,11 @@ void VulkanBackend::record(Step& s, const Graph& g) {
     }
     if (profiling_) vkCmdWriteTimestamp(s.cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, s.timestamps, uint32_t(2 * i + 1));
     if (labels) vkCmdEndDebugUtilsLabelEXT(s.cmd);
-    written.insert(out);
+    written.insert(writes.begin(), writes.end());
     for (const Buffer* b : reads) read.insert(b);
   }
   // Everything written becomes visible to the host (read-back) and to the next step.
-  barrier(stages, writes, stages | VK_PIPELINE_STAGE_HOST_BIT, all | VK_ACCESS_HOST_READ_BIT);
+  barrier(stages, write_access, stages | VK_PIPELINE_STAGE_HOST_BIT, all | VK_ACCESS_HOST_READ_BIT);
   VK_CHECK(vkEndCommandBuffer(s.cmd));
 }
 
@@ -480,8 +515,11 @@ std::string VulkanBackend::step_summary(const Graph& g) const {
   auto it = steps_.find(g.id());
   if (it == steps_.end()) return "";
   const Step& s = *it->second;
-  return std::to_string(s.dispatches) + " dispatches, " + std::to_string(s.copies) + " copies, " +
-         std::to_string(s.barriers) + " barriers in one command buffer";
+  std::string text = std::to_string(s.dispatches) + " dispatches, " + std::to_string(s.copies) + " copies, " +
+                     std::to_string(s.barriers) + " barriers in one command buffer";
+  if (s.quantized_inputs > 0)
+    text += "; " + std::to_string(s.quantized_inputs) + " matmuls with 8-bit activations (Q4_0/Q5_0 prompt)";
+  return text;
 }
 
 void VulkanBackend::collect_profile(const Step& s, const Graph& g) {

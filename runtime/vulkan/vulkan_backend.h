@@ -40,6 +40,12 @@ class VulkanBackend : public Backend {
     std::vector<uint32_t> push;  // 32-bit words
     uint32_t groups[3] = {1, 1, 1};
     VkDescriptorSet set = VK_NULL_HANDLE;
+    std::vector<const Buffer*> writes;  // the buffers it writes when not the node's output (scratch)
+  };
+  // Scratch a step's prefill matmuls share on CPU-type devices: quantize_pairs.comp's outputs (null if unused).
+  struct PairsScratch {
+    const Buffer* xq = nullptr;
+    const Buffer* xd = nullptr;
   };
   struct Step;  // everything prepared for one graph
 
@@ -56,7 +62,11 @@ class VulkanBackend : public Backend {
   void check_memory(const Graph& g) const;
   void destroy_step(Step& s) const;
   // plan_node.cpp: the dispatches of one node, given where each tensor lives.
-  std::vector<Dispatch> plan_node(const std::vector<const Buffer*>& tensor_buffer, const Graph& g, const Node& node);
+  std::vector<Dispatch> plan_node(const std::vector<const Buffer*>& tensor_buffer, const PairsScratch& scratch,
+                                  const Graph& g, const Node& node);
+  // Whether a matmul of weights `w` over `tokens` tokens quantizes its input for matmul_rows.comp's X_PAIRS
+  // variant (CPU-type devices, prompts, Q4_0/Q5_0, not exact), given that it takes the rows variant.
+  bool pairs_prefill(const TensorDesc& w, int64_t tokens) const;
   void record(Step& s, const Graph& g);
   void upload(const Buffer& dst, const void* data, uint64_t bytes);
   void download(const Buffer& src, void* data, uint64_t bytes) const;
@@ -68,6 +78,7 @@ class VulkanBackend : public Backend {
   std::unique_ptr<Context> ctx_;
   bool profiling_ = false;
   bool gpu_shaders_ = false;  // BackendOptions::gpu_shaders: no CPU-device shader variants
+  bool exact_ = false;        // BackendOptions::exact_matmul: fp32 activations in every product
   std::function<void(uint64_t)> on_weight_upload_;
   bool capture_decode_step_ = false;  // RenderDoc: capture the next single-token step
   VkCommandPool command_pool_ = VK_NULL_HANDLE;

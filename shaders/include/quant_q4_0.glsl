@@ -20,12 +20,19 @@ float wt_unit_scaled(uint row_off, uint u, out float v[WT_UNIT]) {
 // Unit u (16 values) = block u/2; even units use the low nibbles, odd units the high nibbles.
 #define WT_UNIT 16
 #define WT_UNIT_SCALE
-float wt_unit_scaled(uint row_off, uint u, out float v[WT_UNIT]) {
+// The unit's quants minus 8 as integers (X_PAIRS's integer dot products), and d.
+float wt_unit_int(uint row_off, uint u, out int v[WT_UNIT]) {
   const uint b = row_off + (u >> 1) * Q4_0_BYTES;
   const uint shift = (u & 1u) * 4u;
   uint qs[4];
   wt_load16(b + 2u, qs);
-  [[unroll]] for (uint j = 0u; j < 16u; ++j) v[j] = float(int((wt_byte(qs, j) >> shift) & 15u) - 8);
+  [[unroll]] for (uint j = 0u; j < 16u; ++j) v[j] = int((wt_byte(qs, j) >> shift) & 15u) - 8;
   return wt_f16(b);
+}
+float wt_unit_scaled(uint row_off, uint u, out float v[WT_UNIT]) {
+  int q[WT_UNIT];
+  const float d = wt_unit_int(row_off, u, q);
+  [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) v[j] = float(q[j]);
+  return d;
 }
 #endif

@@ -24,7 +24,8 @@ float wt_unit_scaled(uint row_off, uint u, out float v[WT_UNIT]) {
 // the scale, the high bits and the quants took 4).
 #define WT_UNIT 16
 #define WT_UNIT_SCALE
-float wt_unit_scaled(uint row_off, uint u, out float v[WT_UNIT]) {
+// The unit's quants minus 16 as integers (X_PAIRS's integer dot products), and d.
+float wt_unit_int(uint row_off, uint u, out int v[WT_UNIT]) {
   uint w[9];
   wt_window(row_off + (u >> 1) * Q5_0_BYTES, w);
   const uint hi = u & 1u;
@@ -32,9 +33,15 @@ float wt_unit_scaled(uint row_off, uint u, out float v[WT_UNIT]) {
   const uint shift = hi * 4u;
   [[unroll]] for (uint j = 0u; j < 16u; ++j) {
     const uint q = (w[(j + 6u) >> 2] >> (((j + 6u) & 3u) * 8u + shift)) & 15u;
-    v[j] = float(int(q | (((h >> j) & 1u) << 4)) - 16);
+    v[j] = int(q | (((h >> j) & 1u) << 4)) - 16;
   }
   return unpackHalf2x16(w[0] & 0xFFFFu).x;
+}
+float wt_unit_scaled(uint row_off, uint u, out float v[WT_UNIT]) {
+  int q[WT_UNIT];
+  const float d = wt_unit_int(row_off, u, q);
+  [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) v[j] = float(q[j]);
+  return d;
 }
 #else
 #define WT_UNIT 16

@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <random>
@@ -80,18 +81,20 @@ std::vector<uint8_t> random_weights(DType type, int64_t rows, int64_t cols, uint
 }
 
 // A fresh backend per comparison: backends cache uploaded weights by address, and each test's inputs
-// are new allocations that may reuse the addresses of an earlier test's.
-std::unique_ptr<Backend> vulkan() {
+// are new allocations that may reuse the addresses of an earlier test's. exact: fp32 activations in every
+// product (without it, prompts' Q4_0/Q5_0 products on CPU devices quantize them to 8 bits; the last test).
+std::unique_ptr<Backend> vulkan(bool exact = true) {
   BackendOptions o;
   o.validation = true;
+  o.exact_matmul = exact;
   return make_backend("vulkan", o);
 }
 
-// The fp32 oracle: the shaders do fp32 dot products on dequantized weights.
-std::unique_ptr<Backend> cpu_oracle() {
-  BackendOptions exact;
-  exact.exact_matmul = true;
-  return make_backend("cpu", exact);
+// The fp32 oracle: the shaders do fp32 dot products on dequantized weights. Not exact: the CPU fast path.
+std::unique_ptr<Backend> cpu_oracle(bool exact = true) {
+  BackendOptions o;
+  o.exact_matmul = exact;
+  return make_backend("cpu", o);
 }
 
 // Every value finite and within abs_tol + rel * |want|; returns the worst error / tolerance.
@@ -452,5 +455,46 @@ TEST_SUITE("vulkan_ops") {
     op2.inputs.ints["image_row_use"] = {0, 1, 1, 0, 1};
     op2.output = op2.graph.add_node(Op::replace_rows, "replace_rows", {t, rows, use}, ReplaceRowsParams{});
     compare(op2, 0.0, 0.0);  // copies: exact
+  }
+
+  // Without exact, CPU-type devices (lavapipe, with their shader set) quantize a prompt's input to Q4_0/Q5_0
+  // products to 8 bits (quantize_pairs.comp + matmul_rows.comp X_PAIRS) exactly as the CPU fast path does (per
+  // token and 32 values, d = max|x| / 127, round half to even), so the two agree to fp32 rounding (the
+  // integer sums are exact; the scales multiply them in another order): the fp32 tolerances above. With the
+  // GPU shader set nothing is quantized and the products equal the exact path. 2 tokens: one pair; 11 and 19:
+  // full and partial groups of 8, an odd token without a partner; K = 640: Gemma 3 270M's 20 blocks per row.
+  TEST_CASE("matmul prompt without exact: 8-bit activations on CPU devices equal the CPU fast path") {
+    const char* gpu_set = std::getenv("VKGEMMA_GPU_SHADERS");
+    const bool cpu_shaders = vulkan()->name().find("llvmpipe") != std::string::npos &&
+                             !(gpu_set && std::string(gpu_set) == "1");
+    for (DType type : {DType::Q4_0, DType::Q5_0})
+      for (int n : {2, 11, 19})
+        for (int64_t K : {512, 640})
+          for (bool geglu : {false, true}) {
+            const std::string type_name = dtype_name(type);
+            CAPTURE(type_name);
+            CAPTURE(n);
+            CAPTURE(K);
+            CAPTURE(geglu);
+            const int64_t N = 37;
+            OpGraph op(n);
+            TensorId x = op.f32("x", {n, K}, random_floats(static_cast<size_t>(n * K), 41));
+            TensorId w = op.data("w", {N, K}, type, random_weights(type, N, K, 42));
+            if (geglu) {
+              TensorId gate = op.f32("gate", {n, N}, random_floats(static_cast<size_t>(n * N), 43, 3.0f));
+              op.output = op.graph.add_node(Op::matmul_geglu, "matmul_geglu", {x, w, gate}, MatmulParams{});
+            } else {
+              op.output = op.graph.add_node(Op::matmul, "matmul", {x, w}, MatmulParams{});
+            }
+            auto gpu = vulkan(false);
+            gpu->run(op.graph, op.inputs);
+            const bool quantized = gpu->step_summary(op.graph).find("8-bit activations") != std::string::npos;
+            CHECK(quantized == cpu_shaders);
+            auto cpu = cpu_oracle(!quantized);
+            cpu->run(op.graph, op.inputs);
+            const double worst = require_close(cpu->read(op.graph, op.output), gpu->read(op.graph, op.output), 2e-4,
+                                               geglu ? 3e-4 : 1e-4);
+            MESSAGE("worst error / tolerance " << worst);
+          }
   }
 }
