@@ -34,19 +34,29 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
 #define WT_UNIT 16
 // Texel buffers: blocks are 144 = 9 * 16 bytes and rows whole blocks, so a block's header (d, dmin, the 12
 // scale bytes) is exactly one texel and each 16 quant bytes another: two fetches per unit.
-void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
+// The unit's nibbles as integers (matmul_rows.comp X_PAIRS), its scale d1 = d * sc and min m1 = dmin * m:
+// y = d1 * v - m1.
+#define WT_UNIT_MIN
+float wt_unit_int(uint row_off, uint u, out int v[WT_UNIT], out float m1) {
   const uint b = row_off + (u >> 4) * Q4_K_BYTES;
   const uint k = u & 15u;
   const uint s = k >> 1;
   const uvec4 head = WT_TEXEL(b >> 4);
   const uvec4 q = WT_TEXEL((b >> 4) + 1u + 2u * (s >> 1) + (k & 1u));
   const uint qs[4] = uint[4](q.x, q.y, q.z, q.w);
-  float d1, m1;
+  float d1;
   k4_scales_texel(head, s, d1, m1);
   const uint shift = (s & 1u) * 4u;
+  [[unroll]] for (uint j = 0u; j < 16u; ++j) v[j] = int((wt_byte(qs, j) >> shift) & 15u);
+  return d1;
+}
+void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
+  int q[WT_UNIT];
+  float m1;
+  const float d1 = wt_unit_int(row_off, u, q, m1);
   [[unroll]] for (uint j = 0u; j < 16u; ++j) {
     // precise: no fused multiply-add, so the value is bit-exact with the CPU dequantizer.
-    precise float y = d1 * float((wt_byte(qs, j) >> shift) & 15u) - m1;
+    precise float y = d1 * float(q[j]) - m1;
     v[j] = y;
   }
 }
