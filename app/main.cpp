@@ -18,7 +18,7 @@ constexpr const char* kUsage =
     "              [--renderdoc-capture] [--quant q8_0|q4_0] [--max-memory SIZE]\n"
     "              [--exact]: CPU matmuls in fp32 on dequantized weights (the reference; default: 8-bit\n"
     "              activations and integer dot products, ~1e-2 logit differences, several times faster;\n"
-    "              on lavapipe, prompts' Q4_0/Q5_0/Q4_K products likewise)\n"
+    "              on lavapipe, prompts' Q4_0/Q5_0/Q4_K/Q6_K products likewise)\n"
     "  chat        -m MODEL [--system TEXT] [-n MAX_REPLY] [sampling, backend options as run]\n"
     "  serve       OpenAI-compatible HTTP API: -m MODEL [--host 127.0.0.1] [--port 8080] [--ctx N]\n"
     "              [--alias NAME] [--max-queue 64] [backend options as run]\n"

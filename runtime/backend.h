@@ -31,8 +31,8 @@ struct BackendOptions {
   // CPU matmuls: false (fast): activations quantized to 8 bits for quantized weights, integer dot products
   // (logits differ from fp32 by ~1e-2, as llama.cpp's do); true (exact): weights dequantized to fp32, fp32
   // dot products, the reference that parity tests against transformers and Vulkan use. Vulkan on CPU-type
-  // devices (lavapipe): false quantizes a prompt's input to Q4_0/Q5_0/Q4_K products the same way (integer
-  // multiply-adds on two tokens at once); GPUs and decode steps always run fp32 activations.
+  // devices (lavapipe): false quantizes a prompt's input to Q4_0/Q5_0/Q4_K/Q6_K products the same way
+  // (integer multiply-adds on two tokens at once); GPUs and decode steps always run fp32 activations.
   bool exact_matmul = false;
   int device = -1;          // Vulkan: device index, -1 = best
   bool validation = false;  // Vulkan: Khronos validation layer on, its errors raised as exceptions

@@ -15,10 +15,10 @@
 // generation; pairs rather than single rows (an input unit fetched once for two rows): +28 % on that product,
 // +6 % generation. Push constants as matmul.comp's.
 // GEGLU variants: out = gelu_tanh(gate) * the product (ops.h matmul_geglu), gate at binding 2.
-// X_PAIRS variants (prefill, Q4_0/Q5_0/Q4_K weights, the default unless exact fp32 is asked for): the input comes
+// X_PAIRS variants (prefill, Q4_0/Q5_0/Q4_K/Q6_K weights, the default unless exact fp32 is asked for): the input comes
 // quantized to 8 bits by quantize_pairs.comp, two tokens per 32-bit word (q[2p] + 65536 q[2p + 1]), and a
 // weight unit's dot product with a pair is one integer multiply-add per value for both tokens: with |w| <= 16
-// (Q4_K: its nibbles, the min a separate term) and |q| <= 127 a 16-value unit's sum stays within 16 bits, so the low half is token 2p's sum and the rest,
+// (Q4_K: its nibbles, the min a separate term; Q6_K's |w| <= 32 in 8-value sums) and |q| <= 127 a 16-value unit's sum stays within 16 bits, so the low half is token 2p's sum and the rest,
 // shifted down, token 2p + 1's. llvmpipe has no fused multiply-add (ffma is lowered to a multiply and an add),
 // so this halves the prefill's multiply-add instructions, and the packed input is half the texel fetches:
 // Q5_0 kernel at 64 tokens +47 % in a first measurement. The activation scales per token and block of 32
@@ -60,8 +60,8 @@ layout(std430, set = 0, binding = 2) writeonly buffer Out { float out_data[]; };
 #define XD_BINDING 3
 #endif
 #ifdef X_PAIRS
-#if TOKENS != 8 || !(defined(WT_Q4_0) || defined(WT_Q5_0) || defined(WT_Q4_K))
-#error "X_PAIRS: prefill (8 tokens) of Q4_0/Q5_0/Q4_K weights, whose 16-value unit sums fit 16 bits"
+#if TOKENS != 8 || !(defined(WT_Q4_0) || defined(WT_Q5_0) || defined(WT_Q4_K) || defined(WT_Q6_K))
+#error "X_PAIRS: prefill (8 tokens) of Q4_0/Q5_0/Q4_K/Q6_K weights, whose 16- (Q6_K: 8-) value sums fit 16 bits"
 #endif
 layout(set = 0, binding = XD_BINDING) uniform usamplerBuffer xd_texels;  // quantize_pairs.comp's xd
 #endif
@@ -235,9 +235,16 @@ void main() {
               s0 += w[j] * xp[pp][j];
               s1 += w[j + 1u] * xp[pp][j + 1u];
             }
+#ifdef WT_PAIR_HALVES
+            // Q6_K: 8 products each (|w| <= 32); the sums of even and odd values decoded apart.
+            const int lo0 = bitfieldExtract(s0, 0, 16), lo1 = bitfieldExtract(s1, 0, 16);
+            const int lo = lo0 + lo1;
+            const int hi = ((s0 - lo0) >> 16) + ((s1 - lo1) >> 16);
+#else
             const int s = s0 + s1;
             const int lo = bitfieldExtract(s, 0, 16);  // sign-extended: token 2pp's sum
             const int hi = (s - lo) >> 16;              // token 2pp + 1's
+#endif
 #ifdef WT_UNIT_MIN
             acc[i][2u * pp] += xd[2u * pp] * (d * float(lo) - m * xsum[2u * pp]);
             acc[i][2u * pp + 1u] += xd[2u * pp + 1u] * (d * float(hi) - m * xsum[2u * pp + 1u]);

@@ -1,5 +1,5 @@
 #version 450
-// The activations of a prompt's matmul with Q4_0/Q5_0/Q4_K weights on CPU-type devices (lavapipe), quantized to 8
+// The activations of a prompt's matmul with Q4_0/Q5_0/Q4_K/Q6_K weights on CPU-type devices (lavapipe), quantized to 8
 // bits for matmul_rows.comp's X_PAIRS variant: per token and block of 32 values, d = max|x| / 127 and
 // q = roundEven(x * (1 / d)) (0 where d is 0), the CPU fast path's definition (runtime/cpu/matmul_fast.h
 // quantize_activations, group 32), so both backends' products of the same input agree to fp32 rounding.

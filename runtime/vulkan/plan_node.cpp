@@ -35,7 +35,8 @@ std::string lower(std::string s) {
 }  // namespace
 
 bool VulkanBackend::pairs_prefill(const TensorDesc& w, int64_t tokens) const {
-  return !exact_ && tokens > 1 && (w.dtype == DType::Q4_0 || w.dtype == DType::Q5_0 || w.dtype == DType::Q4_K);
+  return !exact_ && tokens > 1 && (w.dtype == DType::Q4_0 || w.dtype == DType::Q5_0 || w.dtype == DType::Q4_K ||
+                                   w.dtype == DType::Q6_K);
 }
 
 std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(const std::vector<const Buffer*>& tensor_buffer,
@@ -122,7 +123,7 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(const std::vector<
       // matmul.comp.
       const uint32_t tokens_per_group = x.rows() == 1 ? 1 : rows_variant ? kMatmulRowsPrefillTokens : 4;
       const bool geglu = n.op == Op::matmul_geglu;  // the GeGLU epilogue reads the gate (input 2)
-      // Prompts with Q4_0/Q5_0/Q4_K weights there: the input quantized to 8 bits in token pairs first (see
+      // Prompts with Q4_0/Q5_0/Q4_K/Q6_K weights there: the input quantized to 8 bits in token pairs first (see
       // matmul_rows.comp X_PAIRS), into the step's scratch, which the matmul then reads after a barrier.
       const bool pairs = rows_variant && pairs_prefill(w, x.rows()) && scratch.xq && fits_texels(scratch.xq) &&
                          fits_texels(scratch.xd);

@@ -518,7 +518,7 @@ std::string VulkanBackend::step_summary(const Graph& g) const {
   std::string text = std::to_string(s.dispatches) + " dispatches, " + std::to_string(s.copies) + " copies, " +
                      std::to_string(s.barriers) + " barriers in one command buffer";
   if (s.quantized_inputs > 0)
-    text += "; " + std::to_string(s.quantized_inputs) + " matmuls with 8-bit activations (Q4_0/Q5_0/Q4_K prompt)";
+    text += "; " + std::to_string(s.quantized_inputs) + " matmuls with 8-bit activations (Q4_0/Q5_0/Q4_K/Q6_K prompt)";
   return text;
 }
 

@@ -65,7 +65,7 @@ class VulkanBackend : public Backend {
   std::vector<Dispatch> plan_node(const std::vector<const Buffer*>& tensor_buffer, const PairsScratch& scratch,
                                   const Graph& g, const Node& node);
   // Whether a matmul of weights `w` over `tokens` tokens quantizes its input for matmul_rows.comp's X_PAIRS
-  // variant (CPU-type devices, prompts, Q4_0/Q5_0/Q4_K, not exact), given that it takes the rows variant.
+  // variant (CPU-type devices, prompts, Q4_0/Q5_0/Q4_K/Q6_K, not exact), given that it takes the rows variant.
   bool pairs_prefill(const TensorDesc& w, int64_t tokens) const;
   void record(Step& s, const Graph& g);
   void upload(const Buffer& dst, const void* data, uint64_t bytes);

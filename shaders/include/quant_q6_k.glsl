@@ -32,8 +32,10 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
 #else
 // Unit u (16 values) = block u/16, sub-block k = u%16 (values 16k .. 16k+15, one scale).
 #define WT_UNIT 16
-
-void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
+// The unit's q - 32 as integers (matmul_rows.comp X_PAIRS) and its scale s = d * scale: y = s * v. |v| <= 32,
+// so only 8-value sums with 8-bit activations fit 16 bits (X_PAIRS sums even and odd values apart).
+#define WT_PAIR_HALVES
+float wt_unit_int(uint row_off, uint u, out int v[WT_UNIT]) {
   const uint b = row_off + (u >> 4) * Q6_K_BYTES;
   const uint k = u & 15u;
   const float s = wt_f16(b + 208u) * float(wt_i8(b + 192u + k));
@@ -49,7 +51,13 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
   wt_load16(qh0, qh);
   [[unroll]] for (uint j = 0u; j < 16u; ++j) {
     const uint q = ((wt_byte(ql, j) >> lshift) & 15u) | (((wt_byte(qh, j) >> hshift) & 3u) << 4);
-    v[j] = s * float(int(q) - 32);
+    v[j] = int(q) - 32;
   }
+  return s;
+}
+void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
+  int q[WT_UNIT];
+  const float s = wt_unit_int(row_off, u, q);
+  [[unroll]] for (uint j = 0u; j < 16u; ++j) v[j] = s * float(q[j]);
 }
 #endif

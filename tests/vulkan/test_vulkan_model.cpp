@@ -18,7 +18,7 @@ using namespace vkg;
 namespace {
 
 // exact: fp32 activations in every product, the parity tests' premise (the default quantizes a prompt's
-// input to Q4_0/Q5_0/Q4_K products to 8 bits on CPU-type devices, as the CPU fast path: the last test here).
+// input to Q4_0/Q5_0/Q4_K/Q6_K products to 8 bits on CPU-type devices, as the CPU fast path: the last test here).
 SessionOptions vulkan_options(int context, int max_batch, bool exact = true) {
   SessionOptions o;
   o.backend = "vulkan";
@@ -67,7 +67,7 @@ TEST_SUITE("vulkan_model") {
     CHECK(max_ref < kBackendTolerance);
   }
 
-  TEST_CASE("the default path (8-bit activations in prompts' Q4_0/Q5_0/Q4_K products on CPU devices) stays near transformers") {
+  TEST_CASE("the default path (8-bit activations in prompts' Q4_0/Q5_0/Q4_K/Q6_K products on CPU devices) stays near transformers") {
     const Model& model = test::default_model();
     const auto& ref = test::default_reference();
     const std::vector<int> prompt(ref.prompt_tokens.begin(), ref.prompt_tokens.begin() + 64);

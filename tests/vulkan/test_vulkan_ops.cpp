@@ -81,9 +81,26 @@ std::vector<uint8_t> random_weights(DType type, int64_t rows, int64_t cols, uint
   return b;
 }
 
+// random_weights with every quant at the type's largest magnitude (Q4_0 -8, Q5_0 -16, Q4_K 15, Q6_K -32), the
+// scales kept: with activations at +-127 these make the largest integer sums the 8-bit prompt path can meet.
+std::vector<uint8_t> extreme_weights(DType type, int64_t rows, int64_t cols, uint32_t seed) {
+  std::vector<uint8_t> b = random_weights(type, rows, cols, seed);
+  const auto& info = dtype_info(type);
+  for (size_t at = 0; at < b.size(); at += static_cast<size_t>(info.block_bytes)) {
+    switch (type) {
+      case DType::Q4_0: std::memset(&b[at + 2], 0x00, 16); break;   // qs
+      case DType::Q5_0: std::memset(&b[at + 2], 0x00, 20); break;   // qh, qs
+      case DType::Q4_K: std::memset(&b[at + 16], 0xFF, 128); break;  // qs
+      case DType::Q6_K: std::memset(&b[at], 0x00, 192); break;       // ql, qh
+      default: FAIL("unexpected type");
+    }
+  }
+  return b;
+}
+
 // A fresh backend per comparison: backends cache uploaded weights by address, and each test's inputs
 // are new allocations that may reuse the addresses of an earlier test's. exact: fp32 activations in every
-// product (without it, prompts' Q4_0/Q5_0/Q4_K products on CPU devices quantize them to 8 bits; the last test).
+// product (without it, prompts' Q4_0/Q5_0/Q4_K/Q6_K products on CPU devices quantize them to 8 bits; the last test).
 std::unique_ptr<Backend> vulkan(bool exact = true) {
   BackendOptions o;
   o.validation = true;
@@ -458,31 +475,36 @@ TEST_SUITE("vulkan_ops") {
     compare(op2, 0.0, 0.0);  // copies: exact
   }
 
-  // Without exact, CPU-type devices (lavapipe, with their shader set) quantize a prompt's input to Q4_0/Q5_0/Q4_K
+  // Without exact, CPU-type devices (lavapipe, with their shader set) quantize a prompt's input to Q4_0/Q5_0/Q4_K/Q6_K
   // products to 8 bits (quantize_pairs.comp + matmul_rows.comp X_PAIRS) as the CPU fast path does (per token
   // and 32 values, d = max|x| / 127, round half to even: cpu::quantize_activations, which makes the oracle
   // here, in double, with the dequantized weights). The shader's integer sums are exact and only the scales'
   // products are fp32, so the fp32 tolerances above hold. With the GPU shader set nothing is quantized and
   // the products equal the exact path. 2 tokens: one pair; 11 and 19: full and partial groups of 8, an odd
-  // token without a partner; K = 640: Gemma 3 270M's 20 blocks per row.
+  // token without a partner; K = 640: Gemma 3 270M's 20 blocks per row. Extreme: every weight quant and input
+  // value at its largest magnitude (sums of 16 values reach 16 * 32 * 127 for Q6_K: past 16 bits).
   TEST_CASE("matmul prompt without exact: 8-bit activations on CPU devices, as the CPU fast path quantizes") {
     const char* gpu_set = std::getenv("VKGEMMA_GPU_SHADERS");
     const bool cpu_shaders = vulkan()->name().find("llvmpipe") != std::string::npos &&
                              !(gpu_set && std::string(gpu_set) == "1");
-    for (DType type : {DType::Q4_0, DType::Q5_0, DType::Q4_K})
+    for (DType type : {DType::Q4_0, DType::Q5_0, DType::Q4_K, DType::Q6_K})
       for (int n : {2, 11, 19})
         for (int64_t K : {512, 640, 768})
-          for (bool geglu : {false, true}) {
-            if (K % dtype_info(type).block_elems != 0) continue;
+          for (bool geglu : {false, true})
+            for (bool extreme : {false, true}) {
+            if (K % dtype_info(type).block_elems != 0 || (extreme && (n != 11 || K != 512 || geglu))) continue;
             const std::string type_name = dtype_name(type);
             CAPTURE(type_name);
             CAPTURE(n);
             CAPTURE(K);
             CAPTURE(geglu);
+            CAPTURE(extreme);
             const int64_t N = 37;
             OpGraph op(n);
-            const std::vector<float> xs = random_floats(static_cast<size_t>(n * K), 41);
-            const std::vector<uint8_t> ws = random_weights(type, N, K, 42);
+            std::vector<float> xs = random_floats(static_cast<size_t>(n * K), 41);
+            if (extreme)  // +-1 by token: every quantized value +-127
+              for (size_t i = 0; i < xs.size(); ++i) xs[i] = (i / static_cast<size_t>(K)) % 2 ? -1.0f : 1.0f;
+            const std::vector<uint8_t> ws = extreme ? extreme_weights(type, N, K, 42) : random_weights(type, N, K, 42);
             const std::vector<float> gs = random_floats(static_cast<size_t>(n * N), 43, 3.0f);
             TensorId x = op.f32("x", {n, K}, xs);
             TensorId w = op.data("w", {N, K}, type, ws);
