@@ -4,25 +4,26 @@
 // and where loads are the cost (see the bindings); GPUs use matmul.comp. Each subgroup (on llvmpipe: one SIMD
 // batch of 8 lanes) computes ROWS rows for TOKENS tokens: its lanes take consecutive units of those rows (so
 // the lanes' fetches share cache lines: +29 % on a Q8_0 matrix-vector product against one row group per
-// lane), each fetched input value serves ROWS rows and, in the prefill variant (TOKENS 4), each dequantized
+// lane), each fetched input value serves ROWS rows and, in the prefill variant (TOKENS 8), each dequantized
 // weight unit TOKENS tokens; a transposing butterfly sums the lanes at the end (below). No shared memory, no
-// barriers. Workgroup
-// (gx, gy) computes rows ROWS * (gx * subgroups + subgroup) for tokens TOKENS*gy .. +TOKENS-1; decode uses
-// TOKENS 1, as llvmpipe runs masked-off token iterations anyway; there the lanes walk the units of ROWS / 2
+// barriers. Workgroup (gx, gy) computes rows ROWS * (gx * subgroups + subgroup) for tokens TOKENS*gy ..
+// +TOKENS-1; decode uses TOKENS 1, as llvmpipe runs masked-off token iterations anyway; there the lanes walk
+// the units of ROWS / 2
 // row pairs as one flat range (a lane's next unit may be in the next pair), so no lane idles when a row's units
 // do not fill the subgroup (Gemma 3 270M: 20 Q8_0/Q5_0 blocks per row on 8 lanes), and the block types' scale
 // multiplies a unit's sum (WT_UNIT_SCALE): together +22 % on the 270M's Q8_0 logits product, +15 %
 // generation; pairs rather than single rows (an input unit fetched once for two rows): +28 % on that product,
 // +6 % generation. Push constants as matmul.comp's.
 // GEGLU variants: out = gelu_tanh(gate) * the product (ops.h matmul_geglu), gate at binding 2.
-// X_PAIRS variants (prefill, Q4_0/Q5_0/Q4_K/Q6_K weights, the default unless exact fp32 is asked for): the input comes
+// X_PAIRS variants (prefill with Q4_0/Q5_0/Q4_K/Q6_K weights unless exact fp32 is asked for): the input comes
 // quantized to 8 bits by quantize_pairs.comp, two tokens per 32-bit word (q[2p] + 65536 q[2p + 1]), and a
 // weight unit's dot product with a pair is one integer multiply-add per value for both tokens: with |w| <= 16
-// (Q4_K: its nibbles, the min a separate term; Q6_K's |w| <= 32 in 8-value sums) and |q| <= 127 a 16-value unit's sum stays within 16 bits, so the low half is token 2p's sum and the rest,
-// shifted down, token 2p + 1's. llvmpipe has no fused multiply-add (ffma is lowered to a multiply and an add),
-// so this halves the prefill's multiply-add instructions, and the packed input is half the texel fetches:
-// Q5_0 kernel at 64 tokens +47 % in a first measurement. The activation scales per token and block of 32
-// come from a third texel buffer (after the output).
+// (Q4_K: its nibbles, the min a separate term) and |q| <= 127 a 16-value sum stays within 16 bits (Q6_K's
+// |w| <= 32: 8-value sums), so its low half is token 2p's sum and the rest, shifted down, token 2p + 1's.
+// llvmpipe has no fused multiply-add (ffma becomes a multiply and an add), so this halves the prefill's
+// multiply-add instructions, and the packed input is half the texel fetches: kernels at 141 tokens +23-46 %
+// (Q5_0), +35 % (Q4_K, Q6_K) with the quantize pass. The activation scales per token and block of 32 come
+// from a third texel buffer (bound after the output).
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_KHR_shader_subgroup_basic : require
@@ -111,9 +112,9 @@ void load_pairs(uint xo, out int xp[WT_UNIT]) {
 // Each lane holds ROWS * TOKENS partial sums; the outputs are their sums over the lanes. On a subgroup of 8
 // lanes, three shuffle stages each halve the sums a lane holds: at stage m, a lane keeps one half and sends the
 // other to lane ^ m, adding what it gets (a transpose and a reduction at once). After them lane l holds the
-// totals of accumulators a = k + (N / 8) * l, k < N / 8. 7 shuffles for 8 sums where subgroupAdd, a loop over
-// the lanes on llvmpipe, took 8 loops: the epilogue was ~15 % of a 640-wide prefill product. Other subgroup
-// sizes use subgroupAdd.
+// totals of accumulators a = k + (N / 8) * l, k < N / 8: N - 8 shuffles (one vpermilps each on llvmpipe) for N
+// totals where subgroupAdd, a loop over the lanes checking each one's mask, took N loops (~15 % of a 640-wide
+// prefill product). Other subgroup sizes use subgroupAdd.
 #define N_ACC (ROWS * TOKENS)
 #if N_ACC % 8 != 0
 #error "the butterfly sum splits the accumulators over 8 lanes"
@@ -142,7 +143,8 @@ void store_totals(float acc[ROWS][TOKENS], uint r0, uint t0) {
     SUM_STAGE(4u, N_ACC / 2u)
     SUM_STAGE(2u, N_ACC / 4u)
     SUM_STAGE(1u, N_ACC / 8u)
-    [[unroll]] for (uint k = 0u; k < N_ACC / 8u; ++k) store_total(k + (N_ACC / 8u) * gl_SubgroupInvocationID, v[k], r0, t0);
+    [[unroll]] for (uint k = 0u; k < N_ACC / 8u; ++k)
+      store_total(k + (N_ACC / 8u) * gl_SubgroupInvocationID, v[k], r0, t0);
   } else {
     [[unroll]] for (uint a = 0u; a < N_ACC; ++a) {
       const float total = subgroupAdd(acc[a / TOKENS][a % TOKENS]);

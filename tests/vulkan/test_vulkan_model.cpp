@@ -67,7 +67,8 @@ TEST_SUITE("vulkan_model") {
     CHECK(max_ref < kBackendTolerance);
   }
 
-  TEST_CASE("the default path (8-bit activations in prompts' Q4_0/Q5_0/Q4_K/Q6_K products on CPU devices) stays near transformers") {
+  // The default path: on CPU-type devices a prompt's Q4_0/Q5_0/Q4_K/Q6_K products take 8-bit activations.
+  TEST_CASE("the default path (8-bit activations in prompts on CPU devices) stays near transformers") {
     const Model& model = test::default_model();
     const auto& ref = test::default_reference();
     const std::vector<int> prompt(ref.prompt_tokens.begin(), ref.prompt_tokens.begin() + 64);
