@@ -103,6 +103,11 @@ int bench_command(const std::vector<std::string>& argv) {
   std::printf("weights read per decode step: %.1f MiB\n", bytes / 1048576.0);
   const std::string summary = session.backend().step_summary(session.graph(1, false));
   if (!summary.empty()) std::printf("decode step: %s\n", summary.c_str());
+  // The prompt's one batch (max_batch covers it up to 512 tokens): on lavapipe, how many products quantize.
+  const std::string prompt_summary = n_prompt > 1 && n_prompt <= 512
+                                         ? session.backend().step_summary(session.graph(n_prompt, false))
+                                         : std::string();
+  if (!prompt_summary.empty() && prompt_summary != summary) std::printf("prompt step: %s\n", prompt_summary.c_str());
   std::printf("%-8s %8s %14s %14s %16s\n", "test", "tokens", "median tok/s", "min tok/s", "implied GB/s");
   if (!pp.empty())
     std::printf("%-8s %8d %14.2f %14.2f %16s\n", "pp", n_prompt, stats(pp).median, stats(pp).min, "-");
