@@ -100,7 +100,8 @@ std::vector<uint8_t> extreme_weights(DType type, int64_t rows, int64_t cols, uin
 
 // A fresh backend per comparison: backends cache uploaded weights by address, and each test's inputs
 // are new allocations that may reuse the addresses of an earlier test's. exact: fp32 activations in every
-// product (without it, prompts' Q4_0/Q5_0/Q4_K/Q6_K products on CPU devices quantize them to 8 bits; the last test).
+// product (without it, prompts' Q4_0/Q5_0/Q4_K/Q6_K products on CPU devices quantize them to 8 bits: the last
+// test).
 std::unique_ptr<Backend> vulkan(bool exact = true) {
   BackendOptions o;
   o.validation = true;
@@ -108,11 +109,11 @@ std::unique_ptr<Backend> vulkan(bool exact = true) {
   return make_backend("vulkan", o);
 }
 
-// The fp32 oracle: the shaders do fp32 dot products on dequantized weights. Not exact: the CPU fast path.
-std::unique_ptr<Backend> cpu_oracle(bool exact = true) {
-  BackendOptions o;
-  o.exact_matmul = exact;
-  return make_backend("cpu", o);
+// The fp32 oracle: the shaders do fp32 dot products on dequantized weights.
+std::unique_ptr<Backend> cpu_oracle() {
+  BackendOptions exact;
+  exact.exact_matmul = true;
+  return make_backend("cpu", exact);
 }
 
 // Every value finite and within abs_tol + rel * |want|; returns the worst error / tolerance.
@@ -475,10 +476,10 @@ TEST_SUITE("vulkan_ops") {
     compare(op2, 0.0, 0.0);  // copies: exact
   }
 
-  // Without exact, CPU-type devices (lavapipe, with their shader set) quantize a prompt's input to Q4_0/Q5_0/Q4_K/Q6_K
-  // products to 8 bits (quantize_pairs.comp + matmul_rows.comp X_PAIRS) as the CPU fast path does (per token
-  // and 32 values, d = max|x| / 127, round half to even: cpu::quantize_activations, which makes the oracle
-  // here, in double, with the dequantized weights). The shader's integer sums are exact and only the scales'
+  // Without exact, CPU-type devices (lavapipe, with their shader set) quantize a prompt's input to
+  // Q4_0/Q5_0/Q4_K/Q6_K products to 8 bits (quantize_pairs.comp + matmul_rows.comp X_PAIRS) as the CPU fast
+  // path does (per token and 32 values, d = max|x| / 127, round half to even: cpu::quantize_activations, which
+  // makes the oracle here, in double, with the dequantized weights). The shader's integer sums are exact and only the scales'
   // products are fp32, so the fp32 tolerances above hold. With the GPU shader set nothing is quantized and
   // the products equal the exact path. 2 tokens: one pair; 11 and 19: full and partial groups of 8, an odd
   // token without a partner; K = 640: Gemma 3 270M's 20 blocks per row. Extreme: every weight quant and input
@@ -492,59 +493,60 @@ TEST_SUITE("vulkan_ops") {
         for (int64_t K : {512, 640, 768})
           for (bool geglu : {false, true})
             for (bool extreme : {false, true}) {
-            if (K % dtype_info(type).block_elems != 0 || (extreme && (n != 11 || K != 512 || geglu))) continue;
-            const std::string type_name = dtype_name(type);
-            CAPTURE(type_name);
-            CAPTURE(n);
-            CAPTURE(K);
-            CAPTURE(geglu);
-            CAPTURE(extreme);
-            const int64_t N = 37;
-            OpGraph op(n);
-            std::vector<float> xs = random_floats(static_cast<size_t>(n * K), 41);
-            if (extreme)  // +-1 by token: every quantized value +-127
-              for (size_t i = 0; i < xs.size(); ++i) xs[i] = (i / static_cast<size_t>(K)) % 2 ? -1.0f : 1.0f;
-            const std::vector<uint8_t> ws = extreme ? extreme_weights(type, N, K, 42) : random_weights(type, N, K, 42);
-            const std::vector<float> gs = random_floats(static_cast<size_t>(n * N), 43, 3.0f);
-            TensorId x = op.f32("x", {n, K}, xs);
-            TensorId w = op.data("w", {N, K}, type, ws);
-            if (geglu) {
-              TensorId gate = op.f32("gate", {n, N}, gs);
-              op.output = op.graph.add_node(Op::matmul_geglu, "matmul_geglu", {x, w, gate}, MatmulParams{});
-            } else {
-              op.output = op.graph.add_node(Op::matmul, "matmul", {x, w}, MatmulParams{});
-            }
-            auto gpu = vulkan(false);
-            gpu->run(op.graph, op.inputs);
-            const bool quantized = gpu->step_summary(op.graph).find("8-bit activations") != std::string::npos;
-            CHECK(quantized == cpu_shaders);
-            std::vector<float> want;
-            if (quantized) {
-              std::vector<float> wd(static_cast<size_t>(N * K));
-              for (int64_t r = 0; r < N; ++r)
-                cpu::dequantize_row(type, ws.data() + r * row_bytes(type, K), wd.data() + r * K, K);
-              std::vector<cpu::ActBlock> xq(static_cast<size_t>(n * K / 32));
-              std::vector<float> dsum(xq.size());
-              for (int t = 0; t < n; ++t)
-                cpu::quantize_activations(xs.data() + t * K, K, xq.data() + t * K / 32, dsum.data() + t * K / 32);
-              for (int t = 0; t < n; ++t)
-                for (int64_t r = 0; r < N; ++r) {
-                  double sum = 0;
-                  for (int64_t k = 0; k < K; ++k) {
-                    const cpu::ActBlock& b = xq[static_cast<size_t>((t * K + k) / 32)];
-                    sum += double(b.d) * b.q[k % 32] * wd[static_cast<size_t>(r * K + k)];
+              if (K % dtype_info(type).block_elems != 0 || (extreme && (n != 11 || K != 512 || geglu))) continue;
+              const std::string type_name = dtype_name(type);
+              CAPTURE(type_name);
+              CAPTURE(n);
+              CAPTURE(K);
+              CAPTURE(geglu);
+              CAPTURE(extreme);
+              const int64_t N = 37;
+              OpGraph op(n);
+              std::vector<float> xs = random_floats(static_cast<size_t>(n * K), 41);
+              if (extreme)  // +-1 by token: every quantized value +-127
+                for (size_t i = 0; i < xs.size(); ++i) xs[i] = (i / static_cast<size_t>(K)) % 2 ? -1.0f : 1.0f;
+              const std::vector<uint8_t> ws =
+                  extreme ? extreme_weights(type, N, K, 42) : random_weights(type, N, K, 42);
+              const std::vector<float> gs = random_floats(static_cast<size_t>(n * N), 43, 3.0f);
+              TensorId x = op.f32("x", {n, K}, xs);
+              TensorId w = op.data("w", {N, K}, type, ws);
+              if (geglu) {
+                TensorId gate = op.f32("gate", {n, N}, gs);
+                op.output = op.graph.add_node(Op::matmul_geglu, "matmul_geglu", {x, w, gate}, MatmulParams{});
+              } else {
+                op.output = op.graph.add_node(Op::matmul, "matmul", {x, w}, MatmulParams{});
+              }
+              auto gpu = vulkan(false);
+              gpu->run(op.graph, op.inputs);
+              const bool quantized = gpu->step_summary(op.graph).find("8-bit activations") != std::string::npos;
+              CHECK(quantized == cpu_shaders);
+              std::vector<float> want;
+              if (quantized) {
+                std::vector<float> wd(static_cast<size_t>(N * K));
+                for (int64_t r = 0; r < N; ++r)
+                  cpu::dequantize_row(type, ws.data() + r * row_bytes(type, K), wd.data() + r * K, K);
+                std::vector<cpu::ActBlock> xq(static_cast<size_t>(n * K / 32));
+                std::vector<float> dsum(xq.size());
+                for (int t = 0; t < n; ++t)
+                  cpu::quantize_activations(xs.data() + t * K, K, xq.data() + t * K / 32, dsum.data() + t * K / 32);
+                for (int t = 0; t < n; ++t)
+                  for (int64_t r = 0; r < N; ++r) {
+                    double sum = 0;
+                    for (int64_t k = 0; k < K; ++k) {
+                      const cpu::ActBlock& b = xq[static_cast<size_t>((t * K + k) / 32)];
+                      sum += double(b.d) * b.q[k % 32] * wd[static_cast<size_t>(r * K + k)];
+                    }
+                    const double g = gs[static_cast<size_t>(t * N + r)];
+                    const double gelu = 0.5 * g * (1 + std::tanh(0.7978845608028654 * (g + 0.044715 * g * g * g)));
+                    want.push_back(static_cast<float>(geglu ? gelu * sum : sum));
                   }
-                  const double g = gs[static_cast<size_t>(t * N + r)];
-                  const double gelu = 0.5 * g * (1 + std::tanh(0.7978845608028654 * (g + 0.044715 * g * g * g)));
-                  want.push_back(static_cast<float>(geglu ? gelu * sum : sum));
-                }
-            } else {
-              auto cpu = cpu_oracle();
-              cpu->run(op.graph, op.inputs);
-              want = cpu->read(op.graph, op.output);
+              } else {
+                auto cpu = cpu_oracle();
+                cpu->run(op.graph, op.inputs);
+                want = cpu->read(op.graph, op.output);
+              }
+              const double worst = require_close(want, gpu->read(op.graph, op.output), 2e-4, geglu ? 3e-4 : 1e-4);
+              MESSAGE("worst error / tolerance " << worst);
             }
-            const double worst = require_close(want, gpu->read(op.graph, op.output), 2e-4, geglu ? 3e-4 : 1e-4);
-            MESSAGE("worst error / tolerance " << worst);
-          }
   }
 }
