@@ -479,11 +479,11 @@ TEST_SUITE("vulkan_ops") {
   // Without exact, CPU-type devices (lavapipe, with their shader set) quantize a prompt's input to
   // Q4_0/Q5_0/Q4_K/Q6_K products to 8 bits (quantize_pairs.comp + matmul_rows.comp X_PAIRS) as the CPU fast
   // path does (per token and 32 values, d = max|x| / 127, round half to even: cpu::quantize_activations, which
-  // makes the oracle here, in double, with the dequantized weights). The shader's integer sums are exact and only the scales'
-  // products are fp32, so the fp32 tolerances above hold. With the GPU shader set nothing is quantized and
-  // the products equal the exact path. 2 tokens: one pair; 11 and 19: full and partial groups of 8, an odd
-  // token without a partner; K = 640: Gemma 3 270M's 20 blocks per row. Extreme: every weight quant and input
-  // value at its largest magnitude (sums of 16 values reach 16 * 32 * 127 for Q6_K: past 16 bits).
+  // makes the oracle here, in double, with the dequantized weights). The shader's integer sums are exact and
+  // only the scales' products are fp32, so the fp32 tolerances above hold. With the GPU shader set nothing is
+  // quantized and the products equal the exact path. 2 tokens: one pair; 11 and 19: full and partial groups
+  // of 8, an odd token without a partner; K = 640: Gemma 3 270M's 20 blocks per row. Extreme: every weight
+  // quant and input value at its largest magnitude (16-value sums reach 16 * 32 * 127 for Q6_K: past 16 bits).
   TEST_CASE("matmul prompt without exact: 8-bit activations on CPU devices, as the CPU fast path quantizes") {
     const char* gpu_set = std::getenv("VKGEMMA_GPU_SHADERS");
     const bool cpu_shaders = vulkan()->name().find("llvmpipe") != std::string::npos &&
