@@ -35,7 +35,7 @@ std::string lower(std::string s) {
 }  // namespace
 
 bool VulkanBackend::pairs_prefill(const TensorDesc& w, int64_t tokens) const {
-  return !exact_ && tokens > 1 && (w.dtype == DType::Q4_0 || w.dtype == DType::Q5_0 || w.dtype == DType::Q4_K ||
+  return cpu_shaders() && !exact_ && tokens > 1 && (w.dtype == DType::Q4_0 || w.dtype == DType::Q5_0 || w.dtype == DType::Q4_K ||
                                    w.dtype == DType::Q6_K);
 }
 
@@ -50,7 +50,7 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(const std::vector<
   const Buffer* out = tensor_buffer[static_cast<size_t>(n.output)];
   // The texel-buffer shaders (CPU devices) need every buffer they read within maxTexelBufferElements (16-byte
   // texels; 65536 is all the spec promises); otherwise the storage-buffer shaders run.
-  const bool cpu_device = ctx_->info().type == "cpu" && !gpu_shaders_;
+  const bool cpu_device = cpu_shaders();
   auto fits_texels = [&](const Buffer* b) { return b->padded_size() / 16 <= ctx_->limits().maxTexelBufferElements; };
   // The CPU-device shaders that sum a subgroup's lanes need subgroup arithmetic and whole subgroups per
   // workgroup (64 and 128 invocations).

@@ -324,15 +324,14 @@ void VulkanBackend::prepare_step(Step& step, const Graph& g) {
   }
   // The prefill matmuls' quantized inputs (plan_node decides per node whether it uses them).
   uint64_t xq_bytes = 0, xd_bytes = 0;
-  if (ctx_->info().type == "cpu" && !gpu_shaders_)
-    for (const Node& node : g.nodes()) {
-      if (node.op != Op::matmul && node.op != Op::matmul_geglu) continue;
-      const TensorDesc& x = g.tensor(node.inputs[0]);
-      if (!pairs_prefill(g.tensor(node.inputs[1]), x.rows()) || x.cols() % 32 != 0) continue;
-      const uint64_t rows = static_cast<uint64_t>(x.rows()), K = static_cast<uint64_t>(x.cols());
-      xq_bytes = std::max(xq_bytes, (rows + 1) / 2 * K * 4);
-      xd_bytes = std::max(xd_bytes, (rows + 7) / 8 * 8 * (K / 32) * 4);
-    }
+  for (const Node& node : g.nodes()) {
+    if (node.op != Op::matmul && node.op != Op::matmul_geglu) continue;
+    const TensorDesc& x = g.tensor(node.inputs[0]);
+    if (!pairs_prefill(g.tensor(node.inputs[1]), x.rows()) || x.cols() % 32 != 0) continue;
+    const uint64_t rows = static_cast<uint64_t>(x.rows()), K = static_cast<uint64_t>(x.cols());
+    xq_bytes = std::max(xq_bytes, (rows + 1) / 2 * K * 4);
+    xd_bytes = std::max(xd_bytes, (rows + 7) / 8 * 8 * (K / 32) * 4);
+  }
   PairsScratch scratch;
   if (xq_bytes > 0) {
     s->pairs_xq = std::make_unique<Buffer>(*ctx_, xq_bytes, "prefill.pairs_xq", false);

@@ -64,8 +64,10 @@ class VulkanBackend : public Backend {
   // plan_node.cpp: the dispatches of one node, given where each tensor lives.
   std::vector<Dispatch> plan_node(const std::vector<const Buffer*>& tensor_buffer, const PairsScratch& scratch,
                                   const Graph& g, const Node& node);
+  // A CPU-type device (lavapipe) running its own shader set (texel buffers, subgroup sums).
+  bool cpu_shaders() const { return ctx_->info().type == "cpu" && !gpu_shaders_; }
   // Whether a matmul of weights `w` over `tokens` tokens quantizes its input for matmul_rows.comp's X_PAIRS
-  // variant (CPU-type devices, prompts, Q4_0/Q5_0/Q4_K/Q6_K, not exact), given that it takes the rows variant.
+  // variant (CPU shaders, prompts, Q4_0/Q5_0/Q4_K/Q6_K, not exact), given that it takes the rows variant.
   bool pairs_prefill(const TensorDesc& w, int64_t tokens) const;
   void record(Step& s, const Graph& g);
   void upload(const Buffer& dst, const void* data, uint64_t bytes);
