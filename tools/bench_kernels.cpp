@@ -1,12 +1,14 @@
 // Microbenchmark of the matmul kernels, one weight type at a time, with the weights streamed from memory (a
 // matrix much larger than the caches), as in a decode step. For kernel work: `vkgemma bench` measures whole
 // models.
-//   --backend cpu (default): the CPU backend's fast kernels (runtime/cpu/matmul_fast.h) on one thread.
+//   --backend cpu (default): the CPU backend's fast kernels (runtime/cpu/matmul_fast.h), on one thread or, with
+//     --threads N, on N threads splitting the rows as the backend does; a first line "read" gives the plain
+//     read bandwidth of the same threads over the same size (the roofline a decode kernel streams against).
 //   --backend vulkan: a one-node matmul graph on the Vulkan device (the shaders the backend picks for it),
 //     timed around Backend::run (upload excluded: weights are uploaded by the warm-up run).
 //
 // Usage: vkgemma_bench_kernels [--backend cpu|vulkan] [--mib 256] [--reps 5] [--tokens 1,8,64] [--width 1152]
-//                              [--target AVX2] [--unpacked] [TYPE...]
+//                              [--threads 1] [--target AVX2] [--unpacked] [TYPE...]
 // --target runs the CPU kernels of a lower SIMD target than the CPU's best (AVX2 on an AVX-512 machine);
 // --unpacked the row kernels where the backend would pack the weights (packed_weights.h).
 // --width is K, the length of a weight row (1152: Gemma 3 1B; 640: 270M).
@@ -30,6 +32,8 @@
 #include "runtime/backend.h"
 #include "runtime/cpu/aligned_vector.h"
 #include "runtime/cpu/matmul_fast.h"
+#include "runtime/cpu/read_bandwidth.h"
+#include "runtime/cpu/thread_pool.h"
 #include "runtime/dtype.h"
 #include "tests/unit/random_blocks.h"
 
@@ -74,6 +78,7 @@ std::vector<double> time_runs(int reps, const std::function<void()>& fn) {
 }
 
 bool g_unpacked = false;  // --unpacked: the row kernels even where the CPU has packed ones
+int g_threads = 1;        // --threads
 
 std::vector<double> time_cpu(DType type, const std::vector<uint8_t>& w, int64_t row_bytes, int64_t K, int64_t rows,
                              const std::vector<float>& x_in, int n, int reps) {
@@ -86,16 +91,20 @@ std::vector<double> time_cpu(DType type, const std::vector<uint8_t>& w, int64_t 
     cpu::quantize_activations(x.data() + t * K, K, xq.data() + t * K / 32, dsum.data() + t * K / 32,
                               cpu::fast_matmul_activation_group(type, packs), qsum.data() + t * K / 32);
   std::vector<float> out(static_cast<size_t>(n * rows));
+  cpu::ThreadPool pool(g_threads);  // contiguous row ranges (or packed groups) per thread, as the backend splits
   if (packs) {
     const cpu::PackedWeights packed = cpu::pack_weights({"w", {rows, K}, type, TensorRole::weight, w.data()});
     return time_runs(reps, [&] {
-      cpu::fast_matmul_packed_rows(packed, 0, packed.groups, xq.data(), dsum.data(), qsum.data(), n, out.data(),
-                                   rows);
+      pool.parallel_for(packed.groups, [&](int64_t g0, int64_t g1) {
+        cpu::fast_matmul_packed_rows(packed, g0, g1, xq.data(), dsum.data(), qsum.data(), n, out.data(), rows);
+      });
     });
   }
   return time_runs(reps, [&] {
-    cpu::fast_matmul_rows(type, w.data(), row_bytes, K, 0, rows, xq.data(), dsum.data(), x.data(), n, out.data(),
-                          rows);
+    pool.parallel_for(rows, [&](int64_t r0, int64_t r1) {
+      cpu::fast_matmul_rows(type, w.data(), row_bytes, K, r0, r1, xq.data(), dsum.data(), x.data(), n, out.data(),
+                            rows);
+    });
   });
 }
 
@@ -130,6 +139,8 @@ int main(int argc, char** argv) {
       K = std::atoll(argv[++i]);
     } else if (a == "--tokens" && i + 1 < argc) {
       token_counts = parse_list(argv[++i]);
+    } else if (a == "--threads" && i + 1 < argc) {
+      g_threads = std::max(1, std::atoi(argv[++i]));
     } else if (a == "--unpacked") {
       g_unpacked = true;
     } else if (a == "--target" && i + 1 < argc) {  // a SIMD target below the CPU's best, e.g. AVX2
@@ -157,10 +168,15 @@ int main(int argc, char** argv) {
     device = make_backend("vulkan", BackendOptions{});
     std::printf("%s, %lld MiB of weights per type\n", device->name().c_str(), static_cast<long long>(mib));
   } else {
-    std::printf("SIMD target %s, 1 thread, %lld MiB of weights per type\n", cpu::fast_matmul_target(),
+    std::printf("SIMD target %s, %d thread(s), %lld MiB of weights per type\n", cpu::fast_matmul_target(), g_threads,
                 static_cast<long long>(mib));
   }
   std::printf("%-6s %6s %10s %10s\n", "type", "tokens", "GB/s", "GMAC/s");
+  if (!device) {  // the roofline: plain reads of as many bytes by as many threads
+    cpu::ReadBandwidthProbe probe(g_threads, mib * 1024 * 1024);
+    const std::vector<double> secs = time_runs(reps, [&] { probe.measure_gbps(); });
+    std::printf("%-6s %6s %10.2f %10s\n", "read", "-", probe.bytes() / median(secs) / 1e9, "-");
+  }
   std::mt19937 rng(7);
   for (DType type : types) {
     const DTypeInfo& info = dtype_info(type);

@@ -128,8 +128,9 @@ def vkgemma_round(binary, model, p, n, threads, backend):
         res["pp"] = float(data["pp"]["median_tps"])
     if "tg" in data:
         res["tg"] = float(data["tg"]["median_tps"])
-        if "implied_gbps" in data["tg"]:
-            info["implied_gbps"] = data["tg"]["implied_gbps"]
+        for k in ("implied_gbps", "read_gbps", "roofline_share"):
+            if k in data["tg"]:
+                info[k] = data["tg"][k]
     if "weight_bytes_per_token" in data:
         info["weight_bytes_per_token"] = data["weight_bytes_per_token"]
     return res, info
@@ -175,6 +176,7 @@ def main():
     tests = [t for t, k in (("pp", args.n_prompt), ("tg", args.n_gen)) if k > 0]
     samples = {side: {t: [] for t in tests} for side in ("llama", "vkgemma")}
     llama_info, vk_info = {}, {}
+    shares = {"llama": [], "vkgemma": []}  # tg roofline shares, each against its round's read bandwidth
     for r in range(args.rounds):
         lres, linfo = llama_round(llama, model, args.n_prompt, args.n_gen, args.threads)
         vres, vinfo = vkgemma_round(vkg, model, args.n_prompt, args.n_gen, args.threads, args.backend)
@@ -189,6 +191,12 @@ def main():
             samples["llama"][t].append(lres[t])
             samples["vkgemma"][t].append(vres[t])
         line = ", ".join(f"{t} llama.cpp {lres[t]:.2f} vkgemma {vres[t]:.2f}" for t in tests)
+        if "tg" in tests and "read_gbps" in vinfo:
+            # vkgemma bench's plain-read roofline (CPU backend) was measured minutes from both runs
+            bw, nbytes = float(vinfo["read_gbps"]), float(vinfo["weight_bytes_per_token"])
+            shares["vkgemma"].append(vres["tg"] * nbytes / 1e9 / bw)
+            shares["llama"].append(lres["tg"] * nbytes / 1e9 / bw)
+            line += f" (read roofline {bw:.1f} GB/s)"
         print(f"round {r + 1}/{args.rounds}: {line} tok/s", flush=True)
 
     if not llama_commit:
@@ -217,6 +225,12 @@ def main():
     if "implied_gbps" in vk_info:
         print(f"vkgemma weight bytes per token {vk_info.get('weight_bytes_per_token')}, "
               f"tg implied {vk_info['implied_gbps']} GB/s (last round)")
+    if shares["vkgemma"]:
+        print(f"tg share of the read roofline (plain reads by the same threads, measured each round by vkgemma "
+              f"bench; the same weight bytes for both): llama.cpp {100 * statistics.median(shares['llama']):.0f} %, "
+              f"vkgemma {100 * statistics.median(shares['vkgemma']):.0f} % (medians of the rounds)")
+        summary["tg_roofline_share"] = {"llama_median": statistics.median(shares["llama"]),
+                                        "vkgemma_median": statistics.median(shares["vkgemma"])}
 
     if args.json_out:
         with open(args.json_out, "w", encoding="utf-8") as f:
