@@ -331,6 +331,18 @@ void RowsQ4Q5_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x,
 #include "runtime/cpu/matmul_float-inl.h"  // RowFloat, RowsFloat4 (once per SIMD target)
 #include "runtime/cpu/matmul_packed-inl.h"  // GroupPacked (once per SIMD target)
 
+// R float rows, one at a time: decode (T = 1) through RowFloatDecode's 256-bit loads.
+template <int R, int T, DType type>
+void RowsFloat(const uint8_t* const* rows, int64_t K, const float* const* xf, float* res) {
+  for (int r = 0; r < R; ++r) {
+    if constexpr (T == 1) {
+      RowFloatDecode<type>(rows[r], K, xf[0], res + r);
+    } else {
+      RowFloat<T, type>(rows[r], K, xf, res + r * T);
+    }
+  }
+}
+
 template <int R, int T>
 void RowsAny(DType type, const uint8_t* const* rows, int64_t K, const ActBlock* const* xq, const float* const* xs,
              const float* xsum_tile, const float* const* xf, float* res) {
@@ -340,14 +352,9 @@ void RowsAny(DType type, const uint8_t* const* rows, int64_t K, const ActBlock* 
     case DType::Q5_0: return RowsQ4Q5_0<R, T, true>(rows, K, xq, xsum_tile, res);
     case DType::Q4_K: return RowsQ4_K<R, T>(rows, K, xq, xs, res);
     case DType::Q6_K: return RowsQ6_K<R, T>(rows, K, xq, res);
-    case DType::F32:
-      for (int r = 0; r < R; ++r) RowFloat<T, DType::F32>(rows[r], K, xf, res + r * T);
-      return;
-    case DType::F16:
-      for (int r = 0; r < R; ++r) RowFloat<T, DType::F16>(rows[r], K, xf, res + r * T);
-      return;
-    default:
-      for (int r = 0; r < R; ++r) RowFloat<T, DType::BF16>(rows[r], K, xf, res + r * T);
+    case DType::F32: return RowsFloat<R, T, DType::F32>(rows, K, xf, res);
+    case DType::F16: return RowsFloat<R, T, DType::F16>(rows, K, xf, res);
+    default: return RowsFloat<R, T, DType::BF16>(rows, K, xf, res);
   }
 }
 
