@@ -11,11 +11,17 @@
 // items now share one workgroup. Needs head_dim a multiple of 32 with head_dim / 32 <= the subgroup size
 // (runtime/vulkan/plan_node.cpp; else attention.comp's texel variant, e.g. SigLIP's head_dim 72). Push
 // constants as attention.comp's.
+// HEADS (1, 2 or 4): query heads per subgroup, consecutive heads of one token that share a KV head (GQA), so
+// that each key and value texel fetched serves all of them: a fetch (~45 instructions in llvmpipe) was most
+// of a key's cost. n_head / n_kv_head must be a multiple of HEADS (plan_node picks the variant).
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
 
+#ifndef HEADS
+#define HEADS 1
+#endif
 #define WG_SIZE 64
 #define TEXELS_PER_LANE 8  // 32 dims
 #define NEG_BIG (-3.0e38)
@@ -48,16 +54,17 @@ layout(push_constant) uniform Params {
 
 void main() {
   const uint item = linear_group_id() * gl_NumSubgroups + gl_SubgroupID;
-  if (item >= p.rows * p.n_head) return;  // uniform across the subgroup
-  const uint t = item / p.n_head;
-  const uint h = item % p.n_head;
-  const uint g = h / (p.n_head / p.n_kv_head);
+  const uint items_per_token = p.n_head / HEADS;
+  if (item >= p.rows * items_per_token) return;  // uniform across the subgroup
+  const uint t = item / items_per_token;
+  const uint h0 = (item % items_per_token) * HEADS;  // this subgroup's first head; all HEADS share KV head g
+  const uint g = h0 / (p.n_head / p.n_kv_head);
   const uint hd = p.head_dim;
   const uint kv_cols = p.n_kv_head * hd;
   // This lane's texels of a row (lanes past head_dim / 32 hold none: their partial scores are 0).
   const uint lane_texel = gl_SubgroupInvocationID * TEXELS_PER_LANE;
   const bool has_dims = lane_texel * 4u < hd;
-  const uint q_texel = ((t * p.n_head + h) * hd) / 4u + lane_texel;
+  const uint q_texel = ((t * p.n_head + h0) * hd) / 4u + lane_texel;  // head h0 + a at q_texel + a * hd / 4
   const uint kv_texel = (g * hd) / 4u + lane_texel;
 
   const int pos = positions[t];
@@ -65,32 +72,49 @@ void main() {
   const int end = key_end[t];
   const uint n_keys = end >= lo ? uint(end - lo + 1) : 0u;  // 0 only for a negative position
 
-  vec4 q4[TEXELS_PER_LANE], o4[TEXELS_PER_LANE];
-  [[unroll]] for (uint i = 0u; i < TEXELS_PER_LANE; ++i) {
-    q4[i] = has_dims ? FETCH4(q_texels, q_texel + i) : vec4(0.0);
-    o4[i] = vec4(0.0);
+  vec4 q4[HEADS][TEXELS_PER_LANE], o4[HEADS][TEXELS_PER_LANE];
+  float m[HEADS], l[HEADS];
+  [[unroll]] for (uint a = 0u; a < HEADS; ++a) {
+    [[unroll]] for (uint i = 0u; i < TEXELS_PER_LANE; ++i) {
+      q4[a][i] = has_dims ? FETCH4(q_texels, q_texel + a * (hd / 4u) + i) : vec4(0.0);
+      o4[a][i] = vec4(0.0);
+    }
+    m[a] = NEG_BIG;
+    l[a] = 0.0;
   }
-  float m = NEG_BIG, l = 0.0;
   for (uint j = 0u; j < n_keys; ++j) {
     const uint row = ((uint(lo) + j) % p.capacity) * (kv_cols / 4u) + kv_texel;
-    float s = 0.0;
+    float s[HEADS];
+    [[unroll]] for (uint a = 0u; a < HEADS; ++a) s[a] = 0.0;
     if (has_dims) {
-      [[unroll]] for (uint i = 0u; i < TEXELS_PER_LANE; ++i) s += dot(q4[i], FETCH4(k_texels, row + i));
+      [[unroll]] for (uint i = 0u; i < TEXELS_PER_LANE; ++i) {
+        const vec4 k4 = FETCH4(k_texels, row + i);
+        [[unroll]] for (uint a = 0u; a < HEADS; ++a) s[a] += dot(q4[a][i], k4);
+      }
     }
-    s = subgroupAdd(s) * p.scale;
-    if (p.softcap > 0.0) s = p.softcap * safe_tanh(s / p.softcap);
-    const float mn = max(m, s);
-    const float rescale = exp(m - mn), e = exp(s - mn);
-    l = l * rescale + e;
-    m = mn;
+    float rescale[HEADS], e[HEADS];
+    [[unroll]] for (uint a = 0u; a < HEADS; ++a) {
+      float sa = subgroupAdd(s[a]) * p.scale;
+      if (p.softcap > 0.0) sa = p.softcap * safe_tanh(sa / p.softcap);
+      const float mn = max(m[a], sa);
+      rescale[a] = exp(m[a] - mn);
+      e[a] = exp(sa - mn);
+      l[a] = l[a] * rescale[a] + e[a];
+      m[a] = mn;
+    }
     if (has_dims) {
-      [[unroll]] for (uint i = 0u; i < TEXELS_PER_LANE; ++i) o4[i] = o4[i] * rescale + e * FETCH4(v_texels, row + i);
+      [[unroll]] for (uint i = 0u; i < TEXELS_PER_LANE; ++i) {
+        const vec4 v4 = FETCH4(v_texels, row + i);
+        [[unroll]] for (uint a = 0u; a < HEADS; ++a) o4[a][i] = o4[a][i] * rescale[a] + e[a] * v4;
+      }
     }
   }
   if (has_dims) {
-    const float inv = n_keys > 0u ? 1.0 / l : 0.0;
-    const uint o = q_texel * 4u;
-    [[unroll]] for (uint i = 0u; i < TEXELS_PER_LANE; ++i)
-      [[unroll]] for (uint k = 0u; k < 4u; ++k) out_data[o + 4u * i + k] = o4[i][k] * inv;
+    [[unroll]] for (uint a = 0u; a < HEADS; ++a) {
+      const float inv = n_keys > 0u ? 1.0 / l[a] : 0.0;
+      const uint o = (q_texel + a * (hd / 4u)) * 4u;
+      [[unroll]] for (uint i = 0u; i < TEXELS_PER_LANE; ++i)
+        [[unroll]] for (uint k = 0u; k < 4u; ++k) out_data[o + 4u * i + k] = o4[a][i][k] * inv;
+    }
   }
 }

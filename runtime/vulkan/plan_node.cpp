@@ -193,8 +193,13 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(const std::vector<
                          fits_texels(buf(2));
       const bool rows = texel && subgroup_texels && p.head_dim % 32 == 0 &&
                         uint32_t(p.head_dim / 32) <= subgroup;
-      const int64_t items = x.rows() * p.n_head;
-      out_d.push_back(make(rows ? "attention_rows" : texel ? "attention_texel" : "attention",
+      // attention_rows: 4 or 2 query heads per subgroup where that many share a KV head (each key fetched once
+      // for them).
+      const int64_t group = p.n_head / p.n_kv_head;
+      const int heads = !rows ? 1 : group % 4 == 0 ? 4 : group % 2 == 0 ? 2 : 1;
+      const std::string rows_name = heads == 4 ? "attention_rows_h4" : heads == 2 ? "attention_rows_h2" : "attention_rows";
+      const int64_t items = x.rows() * p.n_head / heads;
+      out_d.push_back(make(rows ? rows_name : texel ? "attention_texel" : "attention",
                            {buf(0), buf(1), buf(2), buf(3), buf(4), out},
                            {u32(x.rows()), u32(p.n_head), u32(p.n_kv_head), u32(p.head_dim),
                             u32(g.tensor(n.inputs[1]).rows()), f32_bits(p.scale), f32_bits(p.softcap),

@@ -278,12 +278,13 @@ TEST_SUITE("vulkan_ops") {
     }
   }
 
-  // On CPU devices these head dims (multiples of 32) take attention_rows.comp, one subgroup per item, for
-  // prompts and decode steps alike; the GPU shader set runs attention.comp (vulkan_ops_gpu_shaders).
+  // On CPU devices these head dims (multiples of 32) take attention_rows.comp, one subgroup per token and 4, 2
+  // or 1 query heads of a KV head (groups of 4 and 8: h4; 2: h2; MHA: 1), for prompts and decode steps alike;
+  // the GPU shader set runs attention.comp (vulkan_ops_gpu_shaders).
   TEST_CASE("kv_store + attention: causal, sliding window, softcap, GQA, ring wrap") {
     struct Case { int nh, nkv, hd, window; float softcap; int cap; };
     for (Case c : {Case{4, 1, 256, 0, 0.0f, 64}, Case{4, 2, 64, 4, 0.0f, 64}, Case{8, 4, 32, 0, 50.0f, 64},
-                   Case{2, 1, 64, 8, 0.0f, 10}}) {
+                   Case{2, 1, 64, 8, 0.0f, 10}, Case{3, 3, 64, 0, 0.0f, 64}, Case{8, 1, 32, 6, 30.0f, 64}}) {
       CAPTURE(c.nh);
       CAPTURE(c.window);
       CAPTURE(c.cap);
