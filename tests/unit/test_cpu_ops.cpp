@@ -398,6 +398,35 @@ TEST_CASE("exp_f32 and tanh_f32: correctly rounded (hence the same on every plat
     CHECK(out[1] == 1.0f);
   }
 
+  TEST_CASE("argmax (vectorized) equals the scalar definition: long rows, tails, ties, NaN, infinities, -0") {
+    // The definition: best = 0; best = c wherever row[c] > row[best] (NaN never wins, one at 0 stays).
+    auto reference = [](const float* row, int64_t n) {
+      int64_t best = 0;
+      for (int64_t c = 1; c < n; ++c)
+        if (row[c] > row[best]) best = c;
+      return best;
+    };
+    const float nan = std::nanf(""), inf = INFINITY;
+    std::mt19937 rng(11);
+    std::uniform_int_distribution<int> small(-3, 3);  // few distinct values: many ties
+    for (int64_t n : {1, 2, 7, 16, 33, 100, 262144 + 5}) {
+      for (int variant = 0; variant < 6; ++variant) {
+        std::vector<float> row(static_cast<size_t>(n));
+        for (float& v : row) v = variant == 0 ? float(small(rng)) : std::normal_distribution<float>()(rng);
+        const size_t at = rng() % row.size();
+        if (variant == 1) row[at] = nan;
+        if (variant == 2) row[0] = nan;                             // kept: nothing compares greater
+        if (variant == 3) row.assign(row.size(), -inf), row[at] = nan;
+        if (variant == 4) row.assign(row.size(), 0.0f), row[at] = -0.0f, row[rng() % row.size()] = -0.0f;
+        if (variant == 5) row[at] = inf, row[row.size() - 1] = inf;  // ties at +inf; one in the tail
+        float out = -1;
+        argmax(row.data(), 1, n, &out);
+        INFO("n " << n << ", variant " << variant);
+        CHECK(out == float(reference(row.data(), n)));
+      }
+    }
+  }
+
   TEST_CASE("top_k: the k largest, largest first, lower index first on ties, NaN last, -0 equal to +0") {
     const float nan = std::nanf("");
     std::vector<float> x = {1, 5, nan, 3, 5, -0.0f, 0.0f, -INFINITY};
