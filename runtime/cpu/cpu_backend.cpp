@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "runtime/cpu/kernels.h"
+#include "runtime/cpu/matmul_bf16.h"
 #include "runtime/cpu/matmul_fast.h"
 #include "runtime/cpu/quant.h"
 #include "runtime/platform/memory.h"
@@ -35,6 +36,10 @@ std::string CpuBackend::step_summary(const Graph& g) const {
   const auto packed = std::count_if(weights.begin(), weights.end(), [&](const TensorDesc* w) { return packs(*w); });
   if (packed > 0)
     s += ", " + std::to_string(packed) + " of " + std::to_string(weights.size()) + " weights packed by 8 rows";
+  const bool bf16 =
+      std::any_of(weights.begin(), weights.end(), [](const TensorDesc* w) { return w->dtype == DType::BF16; });
+  if (matmul_mode_ == MatmulMode::fast && bf16 && bf16_dot_supported())
+    s += ", BF16 prompts with bf16 activations (AVX512_BF16)";
   return s + ", SIMD " + fast_matmul_target() + ", " + std::to_string(pool_.size()) + " threads";
 }
 

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "runtime/cpu/kernels.h"
+#include "runtime/cpu/matmul_bf16.h"
 #include "runtime/cpu/matmul_fast.h"
 #include "runtime/cpu/quant.h"
 
@@ -48,6 +49,16 @@ static void matmul_fast(const float* x, int64_t n, int64_t K, const TensorDesc& 
   // be each worker's own.
   QuantizedActivations& q = q_own;
   QuantizedActivations& q_rest = q_rest_own;
+  if (w.dtype == DType::BF16 && n > 1 && K % 32 == 0 && bf16_dot_supported()) {  // prompts: bf16 activations
+    thread_local std::vector<uint16_t> xb_own;
+    std::vector<uint16_t>& xb = xb_own;
+    xb.resize(static_cast<size_t>(n * K));
+    round_to_bf16(x, n * K, xb.data());
+    pool.parallel_for(N, [&](int64_t begin, int64_t end) {
+      bf16_matmul_rows(base, stride, K, begin, end, xb.data(), n, out, N);
+    });
+    return;
+  }
   if (!fast_matmul_quantizes(w.dtype)) {  // F32/F16/BF16 read x itself
     pool.parallel_for(N, [&](int64_t begin, int64_t end) {
       fast_matmul_rows(w.dtype, base, stride, K, begin, end, nullptr, nullptr, x, n, out, N);

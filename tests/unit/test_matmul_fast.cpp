@@ -7,7 +7,10 @@
 //   it must be exact up to fp32 summation (relative 1e-5 of sum |w_i * d_b q_i|): this catches any unpacking,
 //   scale, offset or tiling error. Against the unquantized x the difference is the activation rounding, bounded
 //   by sum_b (d_b / 2) * sum_{i in b} |w_i| (each |x_i - d_b q_i| <= d_b / 2), plus the same fp32 slack.
-// - F32/F16/BF16 weights: no quantization, only the fp32 summation order differs (relative 1e-5).
+// - F32/F16/BF16 weights: no quantization, only the fp32 summation order differs (relative 1e-5). Except
+//   BF16 prompts (2+ tokens) on CPUs with AVX512_BF16 (matmul_bf16.h): the activations are rounded to bf16
+//   (to nearest even) first. Against that rounded input: relative 1e-5 as above; against x: the rounding,
+//   |x_i - bf16(x_i)| <= 2^-9 |x_i|, so a bound of 2^-9 sum |w_i x_i| plus the same fp32 slack.
 #include <doctest/doctest.h>
 #include <hwy/targets.h>
 
@@ -19,6 +22,7 @@
 #include <vector>
 
 #include "runtime/cpu/kernels.h"
+#include "runtime/cpu/matmul_bf16.h"
 #include "runtime/cpu/matmul_fast.h"
 #include "runtime/cpu/packed_weights.h"
 #include "runtime/cpu/quant.h"
@@ -127,6 +131,16 @@ void check_fast_against_exact() {
         matmul(x.data(), n, K, desc, packed_out.data(), pool, MatmulMode::fast, &packed);
       }
       const bool quantized = fast_matmul_quantizes(t);
+      // BF16 prompts where the CPU has a bf16 dot product: the activations rounded to bf16 (the definition:
+      // round to nearest even on the top 16 bits), written here from the bits, not with round_to_bf16.
+      const bool bf16_acts = t == DType::BF16 && n > 1 && K % 32 == 0 && bf16_dot_supported();
+      auto bf16_round = [](float v) {
+        uint32_t u;
+        std::memcpy(&u, &v, 4);
+        u = (u + 0x7FFFu + ((u >> 16) & 1u)) & 0xFFFF0000u;
+        std::memcpy(&v, &u, 4);
+        return v;
+      };
       // The quantized input, for the quantized types' reference (their K is whole blocks of 32): with the
       // unpacked kernels' activation group, and with the packed ones' (32 for every type).
       struct Quantized {
@@ -149,6 +163,11 @@ void check_fast_against_exact() {
             for (int64_t i = 0; i < K; ++i) {
               const double wi = w[r * K + i], xi = x[tok * K + i];
               mag += std::fabs(wi * xi);
+              if (bf16_acts) {
+                const double xbi = bf16_round(x[tok * K + i]);
+                ref_q += wi * xbi;
+                mag_q += std::fabs(wi * xbi);
+              }
               if (!quantized) continue;
               const ActBlock& a = xq[(tok * K + i) / 32];
               const double xqi = static_cast<double>(a.d) * a.q[i % 32];
@@ -159,6 +178,9 @@ void check_fast_against_exact() {
             if (quantized) {
               if (std::fabs(got - ref_q) > 1e-5 * mag_q + 1e-30) ++bad;
               if (std::fabs(got - want) > bound * 1.001 + 1e-5 * mag) ++bad;
+            } else if (bf16_acts) {
+              if (std::fabs(got - ref_q) > 1e-5 * mag_q + 1e-30) ++bad;
+              if (std::fabs(got - want) > std::ldexp(mag, -9) + 1e-5 * mag) ++bad;
             } else if (std::fabs(got - want) > 1e-5 * mag + 1e-30) {
               ++bad;
             }
@@ -169,6 +191,33 @@ void check_fast_against_exact() {
         }
       }
       CHECK(bad == 0);
+    }
+  }
+}
+
+TEST_CASE("round_to_bf16: to nearest even on the top 16 bits, NaN stays NaN (SIMD lanes and the tail)") {
+  const float nan = std::nanf(""), inf = INFINITY;
+  std::vector<float> x = {1.0f, -1.0f, 0.0f, -0.0f, inf, -inf, nan, -nan, 3.0e38f, -3.0e38f, 1e-40f};
+  const uint32_t ties[] = {0x3F808000u, 0x3F818000u, 0x3F80FFFFu, 0x3F807FFFu, 0x7F7FFFFFu, 0x7F800001u};
+  for (uint32_t u : ties) {  // exact halves (even and odd), just above and below, the largest finite, an sNaN
+    float v;
+    std::memcpy(&v, &u, 4);
+    x.push_back(v);
+  }
+  std::mt19937 rng(5);
+  while (x.size() < 37) x.push_back(std::normal_distribution<float>(0.0f, 100.0f)(rng));
+  std::vector<uint16_t> got(x.size());
+  round_to_bf16(x.data(), static_cast<int64_t>(x.size()), got.data());
+  for (size_t i = 0; i < x.size(); ++i) {
+    uint32_t u;
+    std::memcpy(&u, &x[i], 4);
+    INFO("value bits 0x" << std::hex << u);
+    if (std::isnan(x[i])) {
+      CHECK((got[i] & 0x7F80u) == 0x7F80u);  // exponent all ones
+      CHECK((got[i] & 0x7Fu) != 0u);         // a mantissa bit set: still NaN
+      CHECK((got[i] & 0x8000u) == ((u >> 16) & 0x8000u));
+    } else {
+      CHECK(got[i] == static_cast<uint16_t>((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16));
     }
   }
 }
