@@ -38,7 +38,8 @@ typedef struct vkg_model_options {
   int threads;         /* CPU backend threads; 0: all hardware threads */
   int exact;           /* 1 = fp32 activations in matmuls (the reference path, slower); 0 = 8-bit
                           activations and integer dot products, as llama.cpp (the default): on the CPU
-                          backend, and on lavapipe for prompts' Q4_0/Q5_0/Q4_K/Q6_K products */
+                          backend (BF16 weights: bf16 activations in prompts where the CPU has
+                          AVX512_BF16), and on lavapipe for prompts' Q4_0/Q5_0/Q4_K/Q6_K products */
 } vkg_model_options;
 
 typedef struct vkg_generate_options {

@@ -30,7 +30,8 @@ struct BackendOptions {
   int n_threads = 0;        // CPU: 0 = all hardware threads
   // CPU matmuls: false (fast): activations quantized to 8 bits for quantized weights, integer dot products
   // (logits differ from fp32 by ~1e-2, as llama.cpp's do); true (exact): weights dequantized to fp32, fp32
-  // dot products, the reference that parity tests against transformers and Vulkan use. Vulkan on CPU-type
+  // dot products, the reference that parity tests against transformers and Vulkan use. BF16 weights: fp32
+  // activations, except prompts on CPUs with AVX512_BF16 (activations rounded to bf16). Vulkan on CPU-type
   // devices (lavapipe): false quantizes a prompt's input to Q4_0/Q5_0/Q4_K/Q6_K products the same way
   // (integer multiply-adds on two tokens at once); GPUs and decode steps always run fp32 activations.
   bool exact_matmul = false;
