@@ -2,11 +2,12 @@
 // pp = one prompt of P tokens from an empty cache, tg = N single-token greedy steps from an empty cache.
 // Reports median and min over R repetitions (after one warm-up), the weight bytes one decode step reads,
 // and the memory bandwidth the generation speed implies. On the CPU backend it also measures the roofline
-// itself: plain reads of a buffer that size by the same threads, between the generation repetitions, so the
-// share it reports compares figures taken minutes, not hours, apart.
+// itself: plain reads of a buffer that size (at most 1 GiB, allocated for the run) by the same threads,
+// between the generation repetitions, so the share it reports compares figures taken seconds, not hours, apart.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <random>
 
 #include "app/args.h"

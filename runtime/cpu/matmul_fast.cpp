@@ -328,7 +328,7 @@ void RowsQ4Q5_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x,
 }
 
 #include "runtime/cpu/matmul_kquant-inl.h"  // RowsQ4_K, RowsQ6_K (once per SIMD target)
-#include "runtime/cpu/matmul_float-inl.h"  // RowFloat, RowsFloat4 (once per SIMD target)
+#include "runtime/cpu/matmul_float-inl.h"  // RowFloat, RowFloatDecode, RowsFloat4 (once per SIMD target)
 #include "runtime/cpu/matmul_packed-inl.h"  // GroupPacked (once per SIMD target)
 
 // R float rows, one at a time: decode (T = 1) through RowFloatDecode's 256-bit loads.

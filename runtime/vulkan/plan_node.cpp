@@ -197,7 +197,8 @@ std::vector<VulkanBackend::Dispatch> VulkanBackend::plan_node(const std::vector<
       // for them).
       const int64_t group = p.n_head / p.n_kv_head;
       const int heads = !rows ? 1 : group % 4 == 0 ? 4 : group % 2 == 0 ? 2 : 1;
-      const std::string rows_name = heads == 4 ? "attention_rows_h4" : heads == 2 ? "attention_rows_h2" : "attention_rows";
+      const std::string rows_name =
+          heads == 4 ? "attention_rows_h4" : heads == 2 ? "attention_rows_h2" : "attention_rows";
       const int64_t items = x.rows() * p.n_head / heads;
       out_d.push_back(make(rows ? rows_name : texel ? "attention_texel" : "attention",
                            {buf(0), buf(1), buf(2), buf(3), buf(4), out},
