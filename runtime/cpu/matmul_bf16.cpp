@@ -7,6 +7,8 @@
 
 #include <hwy/targets.h>
 
+#include "runtime/cpu/quant.h"
+
 #if defined(__x86_64__) || defined(_M_X64)
 #define VKG_BF16_X86 1
 #include <immintrin.h>
@@ -20,17 +22,6 @@
 #endif
 
 namespace vkg::cpu {
-
-namespace {
-
-uint16_t bf16_of(float v) {
-  uint32_t u;
-  std::memcpy(&u, &v, 4);
-  if ((u & 0x7FFFFFFFu) > 0x7F800000u) return static_cast<uint16_t>((u >> 16) | 0x40u);  // NaN stays (quiet) NaN
-  return static_cast<uint16_t>((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);                  // to nearest even
-}
-
-}  // namespace
 
 #ifdef VKG_BF16_X86
 
@@ -133,7 +124,7 @@ VKG_BF16_TARGET void RowsForTokens(const uint8_t* weights, int64_t stride, int64
   }
 }
 
-// round_to_bf16's rounding, 16 values at a time in integer lanes (the same bits as bf16_of).
+// round_to_bf16's rounding, 16 values at a time in integer lanes (the same bits as quant.h's fp32_to_bf16).
 VKG_BF16_TARGET void RoundToBf16(const float* x, int64_t n, uint16_t* out) {
   const __m512i one = _mm512_set1_epi32(1), bias = _mm512_set1_epi32(0x7FFF), quiet = _mm512_set1_epi32(0x40);
   const __m512i abs_mask = _mm512_set1_epi32(0x7FFFFFFF), inf = _mm512_set1_epi32(0x7F800000);
@@ -148,7 +139,7 @@ VKG_BF16_TARGET void RoundToBf16(const float* x, int64_t n, uint16_t* out) {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i),
                         _mm512_mask_cvtepi32_epi16(_mm256_setzero_si256(), 0xFFFF, v));
   }
-  for (; i < n; ++i) out[i] = bf16_of(x[i]);
+  for (; i < n; ++i) out[i] = fp32_to_bf16(x[i]);
 }
 
 }  // namespace
@@ -180,23 +171,21 @@ void bf16_matmul_rows(const uint8_t* weights, int64_t stride, int64_t K, int64_t
   }
 }
 
-void round_to_bf16(const float* x, int64_t n, uint16_t* out) {
-  if (bf16_dot_supported()) return RoundToBf16(x, n, out);
-  for (int64_t i = 0; i < n; ++i) out[i] = bf16_of(x[i]);
-}
-
 #else  // not x86-64: no AVX512_BF16
 
 bool bf16_dot_supported() { return false; }
-
-void round_to_bf16(const float* x, int64_t n, uint16_t* out) {
-  for (int64_t i = 0; i < n; ++i) out[i] = bf16_of(x[i]);
-}
 
 void bf16_matmul_rows(const uint8_t*, int64_t, int64_t, int64_t, int64_t, const uint16_t*, int64_t, float*, int64_t) {
   throw std::logic_error("bf16_matmul_rows: no AVX512_BF16 on this CPU architecture");
 }
 
 #endif
+
+void round_to_bf16(const float* x, int64_t n, uint16_t* out) {
+#ifdef VKG_BF16_X86
+  if (bf16_dot_supported()) return RoundToBf16(x, n, out);
+#endif
+  for (int64_t i = 0; i < n; ++i) out[i] = fp32_to_bf16(x[i]);
+}
 
 }  // namespace vkg::cpu
