@@ -88,9 +88,7 @@ int bench_command(const std::vector<std::string>& argv) {
   std::unique_ptr<cpu::ReadBandwidthProbe> probe;
   if (backend == "cpu" && n_gen > 0) probe = std::make_unique<cpu::ReadBandwidthProbe>(so.n_threads, bytes);
   auto run_probe = [&] {  // the median of 3 passes
-    std::vector<double> v{probe->measure_gbps(), probe->measure_gbps(), probe->measure_gbps()};
-    std::sort(v.begin(), v.end());
-    return v[1];
+    return stats({probe->measure_gbps(), probe->measure_gbps(), probe->measure_gbps()}).median;
   };
 
   std::vector<double> pp, tg, read_gbps, share;

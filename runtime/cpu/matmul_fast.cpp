@@ -328,20 +328,8 @@ void RowsQ4Q5_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x,
 }
 
 #include "runtime/cpu/matmul_kquant-inl.h"  // RowsQ4_K, RowsQ6_K (once per SIMD target)
-#include "runtime/cpu/matmul_float-inl.h"  // RowFloat, RowFloatDecode, RowsFloat4 (once per SIMD target)
+#include "runtime/cpu/matmul_float-inl.h"  // RowsFloat, RowsFloat4 (once per SIMD target)
 #include "runtime/cpu/matmul_packed-inl.h"  // GroupPacked (once per SIMD target)
-
-// R float rows, one at a time: decode (T = 1) through RowFloatDecode's 256-bit loads.
-template <int R, int T, DType type>
-void RowsFloat(const uint8_t* const* rows, int64_t K, const float* const* xf, float* res) {
-  for (int r = 0; r < R; ++r) {
-    if constexpr (T == 1) {
-      RowFloatDecode<type>(rows[r], K, xf[0], res + r);
-    } else {
-      RowFloat<T, type>(rows[r], K, xf, res + r * T);
-    }
-  }
-}
 
 template <int R, int T>
 void RowsAny(DType type, const uint8_t* const* rows, int64_t K, const ActBlock* const* xq, const float* const* xs,

@@ -31,8 +31,8 @@ HWY_INLINE float FloatAt(const uint8_t* row, int64_t k) {
   }
 }
 
-// F32 / F16 / BF16 rows: converted to fp32 in registers, fp32 fused multiply-adds, two accumulators per
-// token so that decode (T = 1) is not bound by the add latency.
+// F32 / F16 / BF16 rows for T = 2..8 tokens (decode takes RowFloatDecode): converted to fp32 in registers,
+// fp32 fused multiply-adds, two accumulators per token.
 // The weight type is a template parameter: a run-time switch inside the loop (GCC kept it there) halved the
 // prefill tile's speed.
 template <int T, DType type>
@@ -74,6 +74,18 @@ void RowFloatDecode(const uint8_t* row, int64_t K, const float* x, float* res) {
   float s = hn::GetLane(hn::SumOfLanes(d, hn::Add(hn::Add(a0, a1), hn::Add(a2, a3))));
   for (; i < K; ++i) s += FloatAt<type>(row, i) * x[i];
   *res = s;
+}
+
+// R float rows, one at a time: decode (T = 1) through RowFloatDecode's 256-bit loads.
+template <int R, int T, DType type>
+void RowsFloat(const uint8_t* const* rows, int64_t K, const float* const* xf, float* res) {
+  for (int r = 0; r < R; ++r) {
+    if constexpr (T == 1) {
+      RowFloatDecode<type>(rows[r], K, xf[0], res + r);
+    } else {
+      RowFloat<T, type>(rows[r], K, xf, res + r * T);
+    }
+  }
 }
 
 // out[k] = the sum of acc[k]'s lanes for k < N (N a multiple of 8 where the vectors are 256-bit x86 ones):
