@@ -48,8 +48,10 @@ using VF = hn::Vec<DF>;
 // ~2 tokens' dot products), 4 for Q6_K (whose unpacked super-block halves already fill AVX2's 16 registers;
 // 8 with AVX-512's 32: +11-15 % on a Zen 4).
 constexpr int kTile = 8;
-// Weight rows per float prefill tile (RowsFloat4): 4 with AVX-512's 32 registers (16 accumulators), else 2.
+// The float prefill tile (RowsFloatTile): 4 rows x 6 tokens with AVX-512's 32 registers (24 accumulators),
+// else 2 x 4.
 constexpr int kFloatRows = HWY_TARGET <= HWY_AVX3 ? 4 : 2;
+constexpr int kFloatTokens = HWY_TARGET <= HWY_AVX3 ? 6 : 4;
 
 HWY_INLINE size_t LanesU8() { return hn::Lanes(DU8()); }  // 32 (AVX2, AVX-512) or 16 (SSE4, NEON)
 
@@ -328,7 +330,7 @@ void RowsQ4Q5_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x,
 }
 
 #include "runtime/cpu/matmul_kquant-inl.h"  // RowsQ4_K, RowsQ6_K (once per SIMD target)
-#include "runtime/cpu/matmul_float-inl.h"  // RowsFloat, RowsFloat4 (once per SIMD target)
+#include "runtime/cpu/matmul_float-inl.h"  // RowsFloat, RowsFloatTile (once per SIMD target)
 #include "runtime/cpu/matmul_packed-inl.h"  // GroupPacked (once per SIMD target)
 
 template <int R, int T>
@@ -343,6 +345,16 @@ void RowsAny(DType type, const uint8_t* const* rows, int64_t K, const ActBlock* 
     case DType::F32: return RowsFloat<R, T, DType::F32>(rows, K, xf, res);
     case DType::F16: return RowsFloat<R, T, DType::F16>(rows, K, xf, res);
     default: return RowsFloat<R, T, DType::BF16>(rows, K, xf, res);
+  }
+}
+
+// R float rows x kFloatTokens tokens (prefill).
+template <int R>
+void FloatTile(DType type, const uint8_t* const* rows, int64_t K, const float* const* xf, float* res) {
+  switch (type) {
+    case DType::F32: return RowsFloatTile<R, kFloatTokens, DType::F32>(rows, K, xf, res);
+    case DType::F16: return RowsFloatTile<R, kFloatTokens, DType::F16>(rows, K, xf, res);
+    default: return RowsFloatTile<R, kFloatTokens, DType::BF16>(rows, K, xf, res);
   }
 }
 
@@ -385,9 +397,11 @@ void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, i
   const bool wide_tiles = type == DType::Q4_0 || type == DType::Q5_0 || type == DType::Q8_0 || type == DType::Q4_K ||
                           (type == DType::Q6_K && HWY_TARGET <= HWY_AVX3);
   const int64_t nb = K / 32;
+  const bool float_weights = type == DType::F32 || type == DType::F16 || type == DType::BF16;
   // Tokens of the tile that starts at token t0: the same tiles for every row group.
   auto tile_tokens = [&](int64_t t0) {
     const int64_t left = n_tokens - t0;
+    if (float_weights && left >= kFloatTokens) return kFloatTokens;
     return static_cast<int>(wide_tiles && left >= kTile ? kTile : std::min<int64_t>(4, left));
   };
   // Q4_0/Q5_0 read each tile's d * sum(q) per block transposed, [nb][T] (see RowsQ4Q5_0): made once per call
@@ -403,7 +417,6 @@ void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, i
       t0 += T;
     }
   }
-  const bool float_weights = type == DType::F32 || type == DType::F16 || type == DType::BF16;
   for (int64_t g0 = r0; g0 < r1; g0 += kRowGroup) {
     const int64_t g1 = std::min(r1, g0 + kRowGroup);
     for (int64_t t0 = 0; t0 < n_tokens;) {
@@ -419,21 +432,26 @@ void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, i
       const float* xsum_tile = transposed_sums ? xsum_tiles.data() + t0 * nb : nullptr;
       float res[kFloatRows * kTile];
       int64_t r = g0;
-      // Float weights in prefill: kFloatRows rows per call (RowsFloat4). The quantized kernels take one row per
-      // call: two interleaved rows measured 25-35 % slower streaming Q4_0/Q5_0 from memory on Zen 3, and no
-      // faster for the other types.
-      if (float_weights && T == 4)
+      // Float weights in prefill: kFloatRows rows per call (RowsFloatTile), the group's last rows one by one.
+      // The quantized kernels take one row per call: two interleaved rows measured 25-35 % slower streaming
+      // Q4_0/Q5_0 from memory on Zen 3, and no faster for the other types.
+      if (float_weights && T == kFloatTokens) {
+        auto store = [&](int64_t r0_, int R) {
+          for (int k = 0; k < R; ++k)
+            for (int t = 0; t < T; ++t) out[(t0 + t) * ldo + r0_ + k] = res[k * T + t];
+        };
         for (; r + kFloatRows - 1 < g1; r += kFloatRows) {
           const uint8_t* rows[kFloatRows];
           for (int k = 0; k < kFloatRows; ++k) rows[k] = weights + (r + k) * stride;
-          switch (type) {
-            case DType::F32: RowsFloat4<kFloatRows, DType::F32>(rows, K, xfs, res); break;
-            case DType::F16: RowsFloat4<kFloatRows, DType::F16>(rows, K, xfs, res); break;
-            default: RowsFloat4<kFloatRows, DType::BF16>(rows, K, xfs, res); break;
-          }
-          for (int k = 0; k < kFloatRows; ++k)
-            for (int t = 0; t < T; ++t) out[(t0 + t) * ldo + r + k] = res[k * T + t];
+          FloatTile<kFloatRows>(type, rows, K, xfs, res);
+          store(r, kFloatRows);
         }
+        for (; r < g1; ++r) {
+          const uint8_t* row = weights + r * stride;
+          FloatTile<1>(type, &row, K, xfs, res);
+          store(r, 1);
+        }
+      }
       for (; r < g1; ++r) {
         const uint8_t* row = weights + r * stride;
         switch (T) {

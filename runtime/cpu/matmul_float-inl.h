@@ -110,12 +110,11 @@ HWY_INLINE void Totals(const VF* acc, float* out) {
   for (int k = 0; k < N; ++k) out[k] = Total(acc[k]);
 }
 
-// Prefill tile for F32 / F16 / BF16: R rows x 4 tokens, one accumulator each. Each loaded input vector serves
-// the R rows: with R = 2, 6 loads per 8 multiply-adds instead of the 1 x 4 tile's 10; with R = 4 (AVX-512's 32
-// registers) 8 per 16. Results res[r * 4 + t].
-template <int R, DType type>
-void RowsFloat4(const uint8_t* const* rows, int64_t K, const float* const* x, float* res) {
-  constexpr int T = 4;
+// Prefill tile for F32 / F16 / BF16: R rows x T tokens, one accumulator each. Each loaded input vector serves
+// the R rows and each converted weight vector the T tokens: with R = 4, T = 6 (AVX-512's 32 registers) 10 loads
+// per 24 multiply-adds. Results res[r * T + t].
+template <int R, int T, DType type>
+void RowsFloatTile(const uint8_t* const* rows, int64_t K, const float* const* x, float* res) {
   const DF df;
   const int64_t NF = static_cast<int64_t>(hn::Lanes(df));
   VF acc[R][T];

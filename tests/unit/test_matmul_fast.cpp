@@ -114,8 +114,9 @@ void check_fast_against_exact() {
     desc.dtype = t;
     desc.role = TensorRole::weight;
     desc.data = raw.data();
-    // Tiles of 8 tokens (Q4_0/Q5_0/Q8_0) or 4, then what is left: 8 and 64 exactly whole tiles, 9 and 13 a
-    // rest of 1 and of 4 + 1, 64 a perplexity chunk's prefill.
+    // Tiles of 8 tokens (Q4_0/Q5_0/Q8_0), 6 (float weights with AVX-512) or 4, then what is left: 8 and 64
+    // exactly whole tiles, 9 and 13 a rest of 1 and of 4 + 1, 7 and 13 float tiles' rest of 1; 64 a perplexity
+    // chunk's prefill. N = 21 rows on 2 threads: ranges of 16 and 5 rows, so float tiles' last row alone.
     for (int64_t n : {1, 2, 3, 4, 7, 8, 9, 13, 64}) {
       INFO("type " << std::string(dtype_name(t)) << ", K " << K << ", " << n << " tokens");
       std::vector<float> x(static_cast<size_t>(n * K));
