@@ -39,6 +39,13 @@ static void quantize_rows(const float* x, int64_t n, int64_t K, int64_t group, Q
   });
 }
 
+// Rows (or packed groups) per parallel_chunks range: about 8 ranges per thread, so that a thread that runs
+// late leaves its rows to the others; a multiple of `align` (the prompt kernels' 16-row groups).
+static int64_t chunk_rows(int64_t n, const ThreadPool& pool, int64_t align) {
+  const int64_t want = (n + 8 * pool.size() - 1) / (8 * pool.size());
+  return (want + align - 1) / align * align;
+}
+
 static void matmul_fast(const float* x, int64_t n, int64_t K, const TensorDesc& w, float* out, ThreadPool& pool,
                         const PackedWeights* packed) {
   const int64_t N = w.rows();
@@ -54,20 +61,20 @@ static void matmul_fast(const float* x, int64_t n, int64_t K, const TensorDesc& 
     std::vector<uint16_t>& xb = xb_own;
     xb.resize(static_cast<size_t>(n * K));
     round_to_bf16(x, n * K, xb.data());
-    pool.parallel_for(N, [&](int64_t begin, int64_t end) {
+    pool.parallel_chunks(N, chunk_rows(N, pool, 16), [&](int64_t begin, int64_t end) {
       bf16_matmul_rows(base, stride, K, begin, end, xb.data(), n, out, N);
     });
     return;
   }
   if (!fast_matmul_quantizes(w.dtype)) {  // F32/F16/BF16 read x itself
-    pool.parallel_for(N, [&](int64_t begin, int64_t end) {
+    pool.parallel_chunks(N, chunk_rows(N, pool, 16), [&](int64_t begin, int64_t end) {
       fast_matmul_rows(w.dtype, base, stride, K, begin, end, nullptr, nullptr, x, n, out, N);
     });
     return;
   }
   quantize_rows(x, n, K, fast_matmul_activation_group(w.dtype, packed != nullptr), q, pool);
   if (!packed) {
-    pool.parallel_for(N, [&](int64_t begin, int64_t end) {
+    pool.parallel_chunks(N, chunk_rows(N, pool, 16), [&](int64_t begin, int64_t end) {
       fast_matmul_rows(w.dtype, base, stride, K, begin, end, q.blocks.data(), q.dsums.data(), nullptr, n, out, N);
     });
     return;
@@ -80,7 +87,8 @@ static void matmul_fast(const float* x, int64_t n, int64_t K, const TensorDesc& 
     quantize_rows(x, n, K, fast_matmul_activation_group(w.dtype), q_rest, pool);
     qr = &q_rest;
   }
-  pool.parallel_for(groups + (rest < N ? 1 : 0), [&](int64_t begin, int64_t end) {
+  const int64_t units = groups + (rest < N ? 1 : 0);
+  pool.parallel_chunks(units, chunk_rows(units, pool, 2), [&](int64_t begin, int64_t end) {
     if (begin < std::min(end, groups))
       fast_matmul_packed_rows(*packed, begin, std::min(end, groups), q.blocks.data(), q.dsums.data(),
                               q.qsums.data(), n, out, N);
