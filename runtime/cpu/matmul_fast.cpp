@@ -348,13 +348,27 @@ void RowsAny(DType type, const uint8_t* const* rows, int64_t K, const ActBlock* 
   }
 }
 
-// R float rows x kFloatTokens tokens (prefill).
+// R float rows x T tokens (prefill), T = 1..kFloatTokens.
+template <int R, DType type>
+void FloatTileT(int T, const uint8_t* const* rows, int64_t K, const float* const* xf, float* res) {
+  static_assert(kFloatTokens == 4 || kFloatTokens == 6);
+  switch (T) {
+    case 1: return RowsFloatTile<R, 1, type>(rows, K, xf, res);
+    case 2: return RowsFloatTile<R, 2, type>(rows, K, xf, res);
+    case 3: return RowsFloatTile<R, 3, type>(rows, K, xf, res);
+    case 4: return RowsFloatTile<R, 4, type>(rows, K, xf, res);
+    case 5: if constexpr (kFloatTokens == 6) return RowsFloatTile<R, 5, type>(rows, K, xf, res); break;
+    case 6: if constexpr (kFloatTokens == 6) return RowsFloatTile<R, 6, type>(rows, K, xf, res); break;
+  }
+  HWY_ASSERT(false);
+}
+
 template <int R>
-void FloatTile(DType type, const uint8_t* const* rows, int64_t K, const float* const* xf, float* res) {
+void FloatTile(DType type, int T, const uint8_t* const* rows, int64_t K, const float* const* xf, float* res) {
   switch (type) {
-    case DType::F32: return RowsFloatTile<R, kFloatTokens, DType::F32>(rows, K, xf, res);
-    case DType::F16: return RowsFloatTile<R, kFloatTokens, DType::F16>(rows, K, xf, res);
-    default: return RowsFloatTile<R, kFloatTokens, DType::BF16>(rows, K, xf, res);
+    case DType::F32: return FloatTileT<R, DType::F32>(T, rows, K, xf, res);
+    case DType::F16: return FloatTileT<R, DType::F16>(T, rows, K, xf, res);
+    default: return FloatTileT<R, DType::BF16>(T, rows, K, xf, res);
   }
 }
 
@@ -397,11 +411,16 @@ void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, i
   const bool wide_tiles = type == DType::Q4_0 || type == DType::Q5_0 || type == DType::Q8_0 || type == DType::Q4_K ||
                           (type == DType::Q6_K && HWY_TARGET <= HWY_AVX3);
   const int64_t nb = K / 32;
-  const bool float_weights = type == DType::F32 || type == DType::F16 || type == DType::BF16;
+  // Float weights in prefill: RowsFloatTile for every token count (decode: RowFloatDecode through RowsAny).
+  const bool float_tiles = (type == DType::F32 || type == DType::F16 || type == DType::BF16) && n_tokens > 1;
   // Tokens of the tile that starts at token t0: the same tiles for every row group.
   auto tile_tokens = [&](int64_t t0) {
     const int64_t left = n_tokens - t0;
-    if (float_weights && left >= kFloatTokens) return kFloatTokens;
+    if (float_tiles) {  // ceil(n / kFloatTokens) tiles as even as they go: 128 tokens = 18 x 6 + 4 x 5
+      const int64_t tiles = (n_tokens + kFloatTokens - 1) / kFloatTokens, small = n_tokens / tiles;
+      const int64_t big_tiles = n_tokens % tiles;  // the first ones, of small + 1 tokens
+      return static_cast<int>(t0 < big_tiles * (small + 1) ? small + 1 : small);
+    }
     return static_cast<int>(wide_tiles && left >= kTile ? kTile : std::min<int64_t>(4, left));
   };
   // Q4_0/Q5_0 read each tile's d * sum(q) per block transposed, [nb][T] (see RowsQ4Q5_0): made once per call
@@ -435,7 +454,7 @@ void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, i
       // Float weights in prefill: kFloatRows rows per call (RowsFloatTile), the group's last rows one by one.
       // The quantized kernels take one row per call: two interleaved rows measured 25-35 % slower streaming
       // Q4_0/Q5_0 from memory on Zen 3, and no faster for the other types.
-      if (float_weights && T == kFloatTokens) {
+      if (float_tiles) {
         auto store = [&](int64_t r0_, int R) {
           for (int k = 0; k < R; ++k)
             for (int t = 0; t < T; ++t) out[(t0 + t) * ldo + r0_ + k] = res[k * T + t];
@@ -443,12 +462,12 @@ void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, i
         for (; r + kFloatRows - 1 < g1; r += kFloatRows) {
           const uint8_t* rows[kFloatRows];
           for (int k = 0; k < kFloatRows; ++k) rows[k] = weights + (r + k) * stride;
-          FloatTile<kFloatRows>(type, rows, K, xfs, res);
+          FloatTile<kFloatRows>(type, T, rows, K, xfs, res);
           store(r, kFloatRows);
         }
         for (; r < g1; ++r) {
           const uint8_t* row = weights + r * stride;
-          FloatTile<1>(type, &row, K, xfs, res);
+          FloatTile<1>(type, T, &row, K, xfs, res);
           store(r, 1);
         }
       }

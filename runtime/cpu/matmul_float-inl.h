@@ -31,31 +31,6 @@ HWY_INLINE float FloatAt(const uint8_t* row, int64_t k) {
   }
 }
 
-// F32 / F16 / BF16 rows for T = 2..8 tokens (decode takes RowFloatDecode): converted to fp32 in registers,
-// fp32 fused multiply-adds, two accumulators per token.
-// The weight type is a template parameter: a run-time switch inside the loop (GCC kept it there) halved the
-// prefill tile's speed.
-template <int T, DType type>
-void RowFloat(const uint8_t* row, int64_t K, const float* const* x, float* res) {
-  const DF df;
-  const int64_t NF = static_cast<int64_t>(hn::Lanes(df));
-  VF acc0[T], acc1[T];
-  for (int t = 0; t < T; ++t) acc0[t] = hn::Zero(df), acc1[t] = hn::Zero(df);
-  int64_t i = 0;
-  for (; i + 2 * NF <= K; i += 2 * NF) {
-    const VF w0 = LoadFloats<type>(df, row, i), w1 = LoadFloats<type>(df, row, i + NF);
-    for (int t = 0; t < T; ++t) {
-      acc0[t] = hn::MulAdd(w0, hn::LoadU(df, x[t] + i), acc0[t]);
-      acc1[t] = hn::MulAdd(w1, hn::LoadU(df, x[t] + i + NF), acc1[t]);
-    }
-  }
-  for (int t = 0; t < T; ++t) {
-    float s = Total(hn::Add(acc0[t], acc1[t]));
-    for (int64_t k = i; k < K; ++k) s += FloatAt<type>(row, k) * x[t][k];
-    res[t] = s;
-  }
-}
-
 // Decode (one token): 256-bit vectors and four accumulators, even on AVX-512. Zen 4 streamed F16 rows from
 // memory faster with 256-bit loads, as it streams plain reads (vkgemma_bench_kernels, one thread: read 22.8 GB/s
 // with 256-bit loads, 18.9 with 512-bit).
@@ -76,17 +51,6 @@ void RowFloatDecode(const uint8_t* row, int64_t K, const float* x, float* res) {
   *res = s;
 }
 
-// R float rows, one at a time: decode (T = 1) through RowFloatDecode's 256-bit loads.
-template <int R, int T, DType type>
-void RowsFloat(const uint8_t* const* rows, int64_t K, const float* const* xf, float* res) {
-  for (int r = 0; r < R; ++r) {
-    if constexpr (T == 1) {
-      RowFloatDecode<type>(rows[r], K, xf[0], res + r);
-    } else {
-      RowFloat<T, type>(rows[r], K, xf, res + r * T);
-    }
-  }
-}
 
 // out[k] = the sum of acc[k]'s lanes for k < N (N a multiple of 8 where the vectors are 256-bit x86 ones):
 // eight at a time by two levels of horizontal adds and a swap of 128-bit halves, 9 instructions where eight
@@ -113,6 +77,8 @@ HWY_INLINE void Totals(const VF* acc, float* out) {
 // Prefill tile for F32 / F16 / BF16: R rows x T tokens, one accumulator each. Each loaded input vector serves
 // the R rows and each converted weight vector the T tokens: with R = 4, T = 6 (AVX-512's 32 registers) 10 loads
 // per 24 multiply-adds. Results res[r * T + t].
+// The weight type is a template parameter: a run-time switch inside the loop (GCC kept it there) halved the
+// tile's speed.
 template <int R, int T, DType type>
 void RowsFloatTile(const uint8_t* const* rows, int64_t K, const float* const* x, float* res) {
   const DF df;
@@ -133,4 +99,17 @@ void RowsFloatTile(const uint8_t* const* rows, int64_t K, const float* const* x,
   for (int r = 0; r < R; ++r)
     for (int t = 0; t < T; ++t)
       for (int64_t k = i; k < K; ++k) res[r * T + t] += FloatAt<type>(rows[r], k) * x[t][k];
+}
+
+// R float rows, one at a time: decode (T = 1) through RowFloatDecode's 256-bit loads; several tokens (MatmulRows
+// takes RowsFloatTile itself for prompts) as a one-row tile.
+template <int R, int T, DType type>
+void RowsFloat(const uint8_t* const* rows, int64_t K, const float* const* xf, float* res) {
+  for (int r = 0; r < R; ++r) {
+    if constexpr (T == 1) {
+      RowFloatDecode<type>(rows[r], K, xf[0], res + r);
+    } else {
+      RowsFloatTile<1, T, type>(rows + r, K, xf, res + r * T);
+    }
+  }
 }
