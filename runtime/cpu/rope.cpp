@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -5,24 +6,62 @@
 
 namespace vkg::cpu {
 
-// Pairs (i, i + d/2) rotate by angle pos * freq_scale * theta^(-2i/d). inv_freq is computed in fp64 and
-// rounded once (gemma.cpp notes pow vs exp/log differences); the angle product is fp32 as in HF.
-// Rows in parallel: the fp64 sin/cos per row are most of the time (3 % of a 126-token prompt on one thread).
-void rope(const float* x, int64_t rows, int64_t cols, const int32_t* positions, const RopeParams& p, float* out,
-          ThreadPool& pool) {
+namespace {
+
+// cos and sin of every (row, pair) angle for one set of positions and RoPE parameters: [rows][head_dim / 2].
+struct RopeTable {
+  RopeParams params;
+  std::vector<int32_t> positions;
+  std::vector<float> cos, sin;
+  bool matches(const int32_t* pos, int64_t rows, const RopeParams& p) const {
+    return params.head_dim == p.head_dim && params.theta == p.theta && params.freq_scale == p.freq_scale &&
+           positions.size() == static_cast<size_t>(rows) && std::equal(positions.begin(), positions.end(), pos);
+  }
+};
+
+// The table for these positions and parameters. A step rotates q and k of every layer at the same positions
+// with one of two bases (Gemma 3: local and global layers), so the last two tables are kept (per thread: each
+// caller's own) and the fp64 sin/cos, once 1-2 % of a prompt, are computed twice per step instead of per call.
+const RopeTable& rope_table(const int32_t* positions, int64_t rows, const RopeParams& p, ThreadPool& pool) {
+  thread_local RopeTable tables[2];
+  thread_local int oldest = 0;
+  for (const RopeTable& t : tables)
+    if (t.matches(positions, rows, p)) return t;
+  RopeTable& t = tables[oldest];
+  oldest ^= 1;
   const int half = p.head_dim / 2;
+  // Pairs (i, i + d/2) rotate by angle pos * freq_scale * theta^(-2i/d). inv_freq is computed in fp64 and
+  // rounded once (gemma.cpp notes pow vs exp/log differences); the angle product is fp32 as in HF.
   std::vector<float> inv_freq(static_cast<size_t>(half));
   for (int i = 0; i < half; ++i)
     inv_freq[i] = static_cast<float>(std::pow(double(p.theta), -2.0 * i / p.head_dim));
+  t.params = p;
+  t.positions.assign(positions, positions + rows);
+  t.cos.resize(static_cast<size_t>(rows * half));
+  t.sin.resize(t.cos.size());
   pool.parallel_for(rows, [&](int64_t begin, int64_t end) {
-    std::vector<float> cos_t(static_cast<size_t>(half)), sin_t(static_cast<size_t>(half));
     for (int64_t r = begin; r < end; ++r) {
       const float pos = static_cast<float>(positions[r]) * p.freq_scale;
       for (int i = 0; i < half; ++i) {
         const float angle = pos * inv_freq[i];
-        cos_t[i] = static_cast<float>(std::cos(double(angle)));
-        sin_t[i] = static_cast<float>(std::sin(double(angle)));
+        t.cos[r * half + i] = static_cast<float>(std::cos(double(angle)));
+        t.sin[r * half + i] = static_cast<float>(std::sin(double(angle)));
       }
+    }
+  });
+  return t;
+}
+
+}  // namespace
+
+void rope(const float* x, int64_t rows, int64_t cols, const int32_t* positions, const RopeParams& p, float* out,
+          ThreadPool& pool) {
+  const int half = p.head_dim / 2;
+  const RopeTable& table = rope_table(positions, rows, p, pool);
+  pool.parallel_for(rows, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const float* cos_t = table.cos.data() + r * half;
+      const float* sin_t = table.sin.data() + r * half;
       for (int64_t h = 0; h < cols; h += p.head_dim) {
         const float* v = x + r * cols + h;
         float* o = out + r * cols + h;

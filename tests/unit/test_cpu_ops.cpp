@@ -7,6 +7,7 @@
 #include <complex>
 #include <cstring>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "runtime/backend.h"
@@ -311,6 +312,34 @@ TEST_CASE("exp_f32 and tanh_f32: correctly rounded (hence the same on every plat
     rope(q.data(), 1, hd, &p8, scaled, a.data(), pool());
     rope(q.data(), 1, hd, &p1, plain, b.data(), pool());
     for (int i = 0; i < hd; ++i) CHECK(a[i] == doctest::Approx(b[i]).epsilon(1e-5));
+  }
+
+  TEST_CASE("rope: the kept cos/sin tables follow every change of positions and parameters") {
+    // rope keeps its last two tables; each call must equal a fresh computation, whatever came before. The
+    // reference is the first call of a fresh thread (its own, empty tables).
+    const int hd = 8, cols = 2 * hd;  // two heads of 8, or one of 16 (`wide`)
+    auto x = random_vector(3 * cols, 11);
+    auto fresh = [&](std::vector<int32_t> pos, RopeParams p) {
+      std::vector<float> out(x.size());
+      std::thread([&] {
+        ThreadPool one(1);
+        rope(x.data(), 3, cols, pos.data(), p, out.data(), one);
+      }).join();
+      return out;
+    };
+    const RopeParams local{hd, 1e4f, 1.0f}, global{hd, 1e6f, 1.0f}, scaled{hd, 1e6f, 0.125f}, wide{2 * hd, 1e4f, 1.0f};
+    struct Call {
+      std::vector<int32_t> pos;
+      RopeParams p;
+    };
+    const std::vector<Call> calls = {{{0, 1, 2}, local}, {{0, 1, 2}, global}, {{0, 1, 2}, local},
+                                     {{0, 1, 3}, local},  {{0, 1, 3}, scaled}, {{0, 1, 3}, global},
+                                     {{5, 1, 3}, global}, {{0, 1, 2}, local},  {{0, 1, 2}, wide}};
+    for (const Call& c : calls) {
+      std::vector<float> got(x.size());
+      rope(x.data(), 3, cols, c.pos.data(), c.p, got.data(), pool());
+      CHECK(got == fresh(c.pos, c.p));
+    }
   }
 
   TEST_CASE("attention: causal, sliding window, softcap, GQA against an explicit-mask reference") {
