@@ -1,9 +1,11 @@
 // Microbenchmark of the matmul kernels, one weight type at a time, with the weights streamed from memory (a
 // matrix much larger than the caches), as in a decode step. For kernel work: `vkgemma bench` measures whole
 // models.
-//   --backend cpu (default): the CPU backend's fast kernels (runtime/cpu/matmul_fast.h), on one thread or, with
-//     --threads N, on N threads splitting the rows as the backend does; a first line "read" gives the plain
-//     read bandwidth of the same threads over the same size (the roofline a decode kernel streams against).
+//   --backend cpu (default): the CPU backend's matmul in fast mode (runtime/cpu/kernels.h: the activations
+//     quantized per call where the type needs it, the fast kernels of matmul_fast.h, packed weights where the
+//     backend packs, BF16 prompts' bf16 kernel), on one thread or, with --threads N, on N threads splitting the
+//     rows as the backend does; a first line "read" gives the plain read bandwidth of the same threads over the
+//     same size (the roofline a decode kernel streams against).
 //   --backend vulkan: a one-node matmul graph on the Vulkan device (the shaders the backend picks for it),
 //     timed around Backend::run (upload excluded: weights are uploaded by the warm-up run).
 //
@@ -31,6 +33,7 @@
 
 #include "runtime/backend.h"
 #include "runtime/cpu/aligned_vector.h"
+#include "runtime/cpu/kernels.h"
 #include "runtime/cpu/matmul_fast.h"
 #include "runtime/cpu/read_bandwidth.h"
 #include "runtime/cpu/thread_pool.h"
@@ -80,31 +83,19 @@ std::vector<double> time_runs(int reps, const std::function<void()>& fn) {
 bool g_unpacked = false;  // --unpacked: the row kernels even where the CPU has packed ones
 int g_threads = 1;        // --threads
 
-std::vector<double> time_cpu(DType type, const std::vector<uint8_t>& w, int64_t row_bytes, int64_t K, int64_t rows,
+// The backend's matmul (runtime/cpu/kernels.h, fast mode): the activations quantized per call where the type
+// wants it, the rows split over the threads as the backend splits them, packed where the backend packs.
+std::vector<double> time_cpu(DType type, const std::vector<uint8_t>& w, int64_t K, int64_t rows,
                              const std::vector<float>& x_in, int n, int reps) {
   const cpu::AlignedVector<float> x(x_in.begin(), x_in.end());  // as the backend's activations are
-  std::vector<cpu::ActBlock> xq(static_cast<size_t>(n * K / 32));
-  std::vector<float> dsum(xq.size());
-  std::vector<int32_t> qsum(xq.size());
+  const TensorDesc desc{"w", {rows, K}, type, TensorRole::weight, w.data()};
   const bool packs = !g_unpacked && cpu::fast_matmul_packs(type) && rows % cpu::kPackedRows == 0;  // as the backend
-  for (int t = 0; t < n; ++t)
-    cpu::quantize_activations(x.data() + t * K, K, xq.data() + t * K / 32, dsum.data() + t * K / 32,
-                              cpu::fast_matmul_activation_group(type, packs), qsum.data() + t * K / 32);
+  cpu::PackedWeights packed;
+  if (packs) packed = cpu::pack_weights(desc);
   std::vector<float> out(static_cast<size_t>(n * rows));
-  cpu::ThreadPool pool(g_threads);  // contiguous row ranges (or packed groups) per thread, as the backend splits
-  if (packs) {
-    const cpu::PackedWeights packed = cpu::pack_weights({"w", {rows, K}, type, TensorRole::weight, w.data()});
-    return time_runs(reps, [&] {
-      pool.parallel_for(packed.groups, [&](int64_t g0, int64_t g1) {
-        cpu::fast_matmul_packed_rows(packed, g0, g1, xq.data(), dsum.data(), qsum.data(), n, out.data(), rows);
-      });
-    });
-  }
+  cpu::ThreadPool pool(g_threads);
   return time_runs(reps, [&] {
-    pool.parallel_for(rows, [&](int64_t r0, int64_t r1) {
-      cpu::fast_matmul_rows(type, w.data(), row_bytes, K, r0, r1, xq.data(), dsum.data(), x.data(), n, out.data(),
-                            rows);
-    });
+    cpu::matmul(x.data(), n, K, desc, out.data(), pool, cpu::MatmulMode::fast, packs ? &packed : nullptr);
   });
 }
 
@@ -200,7 +191,7 @@ int main(int argc, char** argv) {
       std::vector<float> x(static_cast<size_t>(n * K));
       for (float& v : x) v = normal(rng);
       const std::vector<double> secs = device ? time_vulkan(*device, type, w, K, r1, x, n, reps)
-                                              : time_cpu(type, w, row_bytes, K, r1, x, n, reps);
+                                              : time_cpu(type, w, K, r1, x, n, reps);
       const double s = median(secs);
       std::printf("%-6s %6d %10.2f %10.2f\n", dtype_name(type), n, r1 * row_bytes / s / 1e9,
                   static_cast<double>(r1) * K * n / s / 1e9);
