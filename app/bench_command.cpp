@@ -1,5 +1,7 @@
 // `vkgemma bench`: prompt processing (pp) and generation (tg) speed the way llama-bench measures them:
-// pp = one prompt of P tokens from an empty cache, tg = N single-token greedy steps from an empty cache.
+// pp = one prompt of P tokens from an empty cache, tg = N single-token greedy steps from an empty cache; with
+// --depth D (llama-bench's -d) both start after a D-token context instead (filled before each timed run,
+// untimed), which is what a long conversation's turns cost: attention over D keys per token.
 // Reports median and min over R repetitions (after one warm-up), the weight bytes one decode step reads,
 // and the memory bandwidth the generation speed implies. On the CPU backend it also measures the roofline
 // itself: plain reads of a buffer that size (at most 1 GiB, allocated for the run) by the same threads,
@@ -50,17 +52,24 @@ Stats stats(std::vector<double> v) {
 }  // namespace
 
 int bench_command(const std::vector<std::string>& argv) {
-  Args args(argv, {"--model", "--quant", "--n-prompt", "--n-gen", "--reps", "--backend", "--device", "--threads",
-                   "--max-memory"},
+  Args args(argv, {"--model", "--quant", "--n-prompt", "--n-gen", "--reps", "--depth", "--backend", "--device",
+                   "--threads", "--max-memory"},
             {"--json", "--exact"},
-            {{"-m", "--model"}, {"-p", "--n-prompt"}, {"-n", "--n-gen"}, {"-r", "--reps"}, {"-t", "--threads"}});
+            {{"-m", "--model"}, {"-p", "--n-prompt"}, {"-n", "--n-gen"}, {"-r", "--reps"}, {"-t", "--threads"},
+             {"-d", "--depth"}});
   const int n_prompt = args.get_int("--n-prompt", 512), n_gen = args.get_int("--n-gen", 128);
-  const int reps = args.get_int("--reps", 5);
-  if (n_prompt < 0 || n_gen < 0 || reps < 1) throw std::runtime_error("-p and -n must be >= 0, -r >= 1");
+  const int reps = args.get_int("--reps", 5), depth = args.get_int("--depth", 0);
+  if (n_prompt < 0 || n_gen < 0 || reps < 1 || depth < 0)
+    throw std::runtime_error("-p, -n and -d must be >= 0, -r >= 1");
   auto model = Model::load(args.require("--model"), load_options(args));
+  const int64_t needed = int64_t{depth} + std::max(n_prompt, n_gen) + 1;
+  if (needed > model->config().context_length)
+    throw std::runtime_error("bench: --depth " + std::to_string(depth) + " plus " +
+                             std::to_string(std::max(n_prompt, n_gen)) + " tokens exceed the model's context of " +
+                             std::to_string(model->config().context_length));
   SessionOptions so = session_options(args);
-  so.context = std::min(model->config().context_length, std::max(n_prompt, n_gen) + 1);
-  so.max_batch = std::max(1, std::min(n_prompt, 512));
+  so.context = static_cast<int>(needed);
+  so.max_batch = std::max(1, std::min(std::max(n_prompt, depth), 512));
   Session session(*model, so);
   for (const std::string& notice : session.notices()) std::fprintf(stderr, "%s\n", notice.c_str());
 
@@ -68,15 +77,22 @@ int bench_command(const std::vector<std::string>& argv) {
   std::uniform_int_distribution<int> token(1000, model->config().vocab_size - 1);
   std::vector<int> prompt(static_cast<size_t>(n_prompt));
   for (int& t : prompt) t = token(rng);
+  std::vector<int> context(static_cast<size_t>(depth));
+  for (int& t : context) t = token(rng);
 
-  auto run_pp = [&] {
+  // An empty cache, or one holding the depth's context (untimed).
+  auto start = [&] {
     session.reset();
+    if (depth > 0) session.eval_greedy(context);
+  };
+  auto run_pp = [&] {
+    start();
     auto t0 = std::chrono::steady_clock::now();
     session.eval_greedy(prompt);
     return n_prompt / seconds(t0);
   };
   auto run_tg = [&] {
-    session.reset();
+    start();
     int next = token(rng);
     auto t0 = std::chrono::steady_clock::now();
     for (int i = 0; i < n_gen; ++i) next = session.eval_greedy({next});
@@ -86,7 +102,9 @@ int bench_command(const std::vector<std::string>& argv) {
   const std::string backend = session.backend().name();
   // The CPU backend's roofline: the weights are read from host memory by so.n_threads threads.
   std::unique_ptr<cpu::ReadBandwidthProbe> probe;
-  if (backend == "cpu" && n_gen > 0) probe = std::make_unique<cpu::ReadBandwidthProbe>(so.n_threads, bytes);
+  // Not with --depth: each step then also reads the KV cache, which the weight bytes do not count.
+  if (backend == "cpu" && n_gen > 0 && depth == 0)
+    probe = std::make_unique<cpu::ReadBandwidthProbe>(so.n_threads, bytes);
   auto run_probe = [&] {  // the median of 3 passes
     return stats({probe->measure_gbps(), probe->measure_gbps(), probe->measure_gbps()}).median;
   };
@@ -104,8 +122,9 @@ int bench_command(const std::vector<std::string>& argv) {
     }
   }
   if (args.has("--json")) {
-    std::printf("{\"model\": \"%s\", \"backend\": \"%s\", \"reps\": %d, \"weight_bytes_per_token\": %lld",
-                model->path().c_str(), backend.c_str(), reps, static_cast<long long>(bytes));
+    std::printf("{\"model\": \"%s\", \"backend\": \"%s\", \"reps\": %d, \"depth\": %d, "
+                "\"weight_bytes_per_token\": %lld",
+                model->path().c_str(), backend.c_str(), reps, depth, static_cast<long long>(bytes));
     if (!pp.empty())
       std::printf(", \"pp\": {\"tokens\": %d, \"median_tps\": %.3f, \"min_tps\": %.3f}", n_prompt, stats(pp).median,
                   stats(pp).min);
@@ -118,7 +137,9 @@ int bench_command(const std::vector<std::string>& argv) {
     std::printf("}\n");
     return 0;
   }
-  std::printf("model %s, backend %s, %d repetitions (+1 warm-up)\n", model->path().c_str(), backend.c_str(), reps);
+  std::printf("model %s, backend %s, %d repetitions (+1 warm-up)", model->path().c_str(), backend.c_str(), reps);
+  if (depth > 0) std::printf(", each after a %d-token context", depth);
+  std::printf("\n");
   std::printf("weights read per decode step: %.1f MiB\n", bytes / 1048576.0);
   const std::string summary = session.backend().step_summary(session.graph(1, false));
   if (!summary.empty()) std::printf("decode step: %s\n", summary.c_str());

@@ -3,15 +3,15 @@
 
 Usage:
   tools/compare_llama_bench.py --llama-bench PATH [--model GGUF] [-p 64] [-n 16] [-r 3]
-                               [--threads 2] [--backend cpu] [--vkgemma build/vkgemma]
+                               [--depth 0] [--threads 2] [--backend cpu] [--vkgemma build/vkgemma]
                                [--llama-commit SHA]
 
 Each of R rounds runs, one after the other so that the two programs alternate and share
 whatever the machine is doing at the time:
-  llama-bench -m GGUF -p P -n N -r 1 -t T -o json
-  vkgemma bench -m GGUF -p P -n N -r 1 --backend B --threads T --json
+  llama-bench -m GGUF -p P -n N -r 1 -t T -o json [-d D]
+  vkgemma bench -m GGUF -p P -n N -r 1 --backend B --threads T --json [--depth D]
 Both measure pp as one P-token prompt from an empty cache and tg as N single-token steps from
-an empty cache, after a warm-up run. The table gives the median and min tokens/s over the rounds
+an empty cache, after a warm-up run; with --depth D, from a cache already holding D tokens. The table gives the median and min tokens/s over the rounds
 and the ratio of the medians (vkgemma / llama.cpp).
 
 Only the Python 3 standard library is used. llama.cpp is not part of this project: build
@@ -103,12 +103,16 @@ def parse_json_output(text, who):
     fail(f"could not parse {who}'s JSON output:\n{text[:2000]}")
 
 
-def llama_round(binary, model, p, n, threads):
+def llama_round(binary, model, p, n, threads, depth):
     cmd = [binary, "-m", model, "-p", str(p), "-n", str(n), "-r", "1", "-t", str(threads), "-o", "json"]
+    if depth > 0:
+        cmd += ["-d", str(depth)]
     data = parse_json_output(run_cmd(cmd), "llama-bench")
     res, info = {}, {}
     for test in data:
         n_prompt, n_gen = test.get("n_prompt", 0), test.get("n_gen", 0)
+        if test.get("n_depth", 0) != depth:
+            fail(f"llama-bench ran a test at depth {test.get('n_depth', 0)}, not {depth} (too old for -d?)")
         if n_prompt > 0 and n_gen == 0:
             res["pp"] = float(test["avg_ts"])
         elif n_gen > 0 and n_prompt == 0:
@@ -119,9 +123,11 @@ def llama_round(binary, model, p, n, threads):
     return res, info
 
 
-def vkgemma_round(binary, model, p, n, threads, backend):
+def vkgemma_round(binary, model, p, n, threads, backend, depth):
     cmd = [binary, "bench", "-m", model, "-p", str(p), "-n", str(n), "-r", "1", "--backend", backend,
            "--threads", str(threads), "--json"]
+    if depth > 0:
+        cmd += ["--depth", str(depth)]
     data = parse_json_output(run_cmd(cmd), "vkgemma")
     res, info = {}, {}
     if "pp" in data:
@@ -144,6 +150,8 @@ def main():
     ap.add_argument("-p", "--n-prompt", type=int, default=64, help="prompt tokens for pp (default 64)")
     ap.add_argument("-n", "--n-gen", type=int, default=16, help="generated tokens for tg (default 16)")
     ap.add_argument("-r", "--rounds", type=int, default=3, help="alternating rounds (default 3)")
+    ap.add_argument("--depth", "-d", type=int, default=0,
+                    help="context tokens already in the cache before each pp and tg run (default 0)")
     ap.add_argument("--threads", "-t", type=int, default=2, help="threads for both programs (default 2)")
     ap.add_argument("--backend", default="cpu", help="vkgemma backend: cpu, vulkan or auto (default cpu)")
     ap.add_argument("--llama-commit", default=None, help="llama.cpp commit to report (else git rev-parse)")
@@ -152,6 +160,8 @@ def main():
 
     if args.rounds < 1:
         fail("-r must be at least 1")
+    if args.depth < 0:
+        fail("--depth must be >= 0")
     if args.n_prompt < 1 and args.n_gen < 1:
         fail("at least one of -p and -n must be positive")
     llama = resolve_binary(args.llama_bench, "llama-bench")
@@ -170,16 +180,18 @@ def main():
     print(f"model   : {model} ({os.path.getsize(model)} bytes)")
     print(f"vkgemma : {vkg} commit {our_commit or 'unknown'}, backend {args.backend}")
     print(f"llama   : {llama} commit {llama_commit or '(from its JSON below)'}")
-    print(f"settings: -p {args.n_prompt} -n {args.n_gen}, {args.rounds} alternating rounds, {args.threads} threads",
-          flush=True)
+    depth_note = f" -d {args.depth}" if args.depth > 0 else ""
+    print(f"settings: -p {args.n_prompt} -n {args.n_gen}{depth_note}, {args.rounds} alternating rounds, "
+          f"{args.threads} threads", flush=True)
 
     tests = [t for t, k in (("pp", args.n_prompt), ("tg", args.n_gen)) if k > 0]
     samples = {side: {t: [] for t in tests} for side in ("llama", "vkgemma")}
     llama_info, vk_info = {}, {}
     shares = {"llama": [], "vkgemma": []}  # tg roofline shares, each against its round's read bandwidth
     for r in range(args.rounds):
-        lres, linfo = llama_round(llama, model, args.n_prompt, args.n_gen, args.threads)
-        vres, vinfo = vkgemma_round(vkg, model, args.n_prompt, args.n_gen, args.threads, args.backend)
+        lres, linfo = llama_round(llama, model, args.n_prompt, args.n_gen, args.threads, args.depth)
+        vres, vinfo = vkgemma_round(vkg, model, args.n_prompt, args.n_gen, args.threads, args.backend,
+                                    args.depth)
         for k, v in linfo.items():
             llama_info.setdefault(k, v)
         vk_info.update(vinfo)
@@ -209,7 +221,7 @@ def main():
           f"model type {llama_info.get('model_type', '?')}")
     print(f"vkgemma commit  : {our_commit or 'unknown'}")
     print()
-    hdr = f"{'test':<8} {'llama.cpp med':>14} {'vkgemma med':>12} {'ratio':>7} {'llama.cpp min':>14} {'vkgemma min':>12}"
+    hdr = f"{'test':<12} {'llama.cpp med':>14} {'vkgemma med':>12} {'ratio':>7} {'llama.cpp min':>14} {'vkgemma min':>12}"
     print(hdr)
     print("-" * len(hdr))
     summary = {}
@@ -218,11 +230,11 @@ def main():
         lm, vm = statistics.median(samples["llama"][t]), statistics.median(samples["vkgemma"][t])
         ln, vn = min(samples["llama"][t]), min(samples["vkgemma"][t])
         ratio = vm / lm if lm > 0 else float("nan")
-        name = f"{t}{n_tok}"
-        print(f"{name:<8} {lm:>14.2f} {vm:>12.2f} {ratio:>7.3f} {ln:>14.2f} {vn:>12.2f}")
+        name = f"{t}{n_tok}" + (f"@d{args.depth}" if args.depth > 0 else "")
+        print(f"{name:<12} {lm:>14.2f} {vm:>12.2f} {ratio:>7.3f} {ln:>14.2f} {vn:>12.2f}")
         summary[name] = {"llama_median": lm, "vkgemma_median": vm, "ratio": ratio, "llama_min": ln, "vkgemma_min": vn}
     print("(tokens/s; ratio = vkgemma median / llama.cpp median)")
-    if "implied_gbps" in vk_info:
+    if "implied_gbps" in vk_info and args.depth == 0:
         print(f"vkgemma weight bytes per token {vk_info.get('weight_bytes_per_token')}, "
               f"tg implied {vk_info['implied_gbps']} GB/s (last round)")
     if shares["vkgemma"]:
