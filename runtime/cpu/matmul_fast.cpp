@@ -330,6 +330,7 @@ void RowsQ4Q5_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x,
 }
 
 #include "runtime/cpu/matmul_kquant-inl.h"  // RowsQ4_K, RowsQ6_K (once per SIMD target)
+#include "runtime/cpu/lane_sums-inl.h"       // SumsOfLanes (once per SIMD target)
 #include "runtime/cpu/matmul_float-inl.h"  // RowsFloat, RowsFloatTile (once per SIMD target)
 #include "runtime/cpu/matmul_packed-inl.h"  // GroupPacked (once per SIMD target)
 

@@ -1,6 +1,6 @@
 // The fast path's kernels for F32 / F16 / BF16 weights: fp32 fused multiply-adds, no activation quantization.
 // Part of matmul_fast.cpp's per-SIMD-target code: included there, inside HWY_NAMESPACE, once per target (so no
-// include guard), after its DF, VF and Total.
+// include guard), after its DF, VF and Total, and after lane_sums-inl.h.
 
 // Weight values [i, i + lanes) of an F32 / F16 / BF16 row as fp32, and value k alone.
 template <DType type, class D = DF>
@@ -52,28 +52,6 @@ void RowFloatDecode(const uint8_t* row, int64_t K, const float* x, float* res) {
 }
 
 
-// out[k] = the sum of acc[k]'s lanes for k < N (N a multiple of 8 where the vectors are 256-bit x86 ones):
-// eight at a time by two levels of horizontal adds and a swap of 128-bit halves, 9 instructions where eight
-// separate sums take ~50 (a 4 x 4 tile's 16 sums were about a tenth of its time at K = 640).
-template <int N>
-HWY_INLINE void Totals(const VF* acc, float* out) {
-#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
-  if constexpr (N % 8 == 0 && sizeof(VF) == 32) {
-    for (int g = 0; g < N; g += 8) {
-      const VF* a = acc + g;
-      const __m256 s01 = _mm256_hadd_ps(a[0].raw, a[1].raw), s23 = _mm256_hadd_ps(a[2].raw, a[3].raw);
-      const __m256 s45 = _mm256_hadd_ps(a[4].raw, a[5].raw), s67 = _mm256_hadd_ps(a[6].raw, a[7].raw);
-      // s0123 = [a0..a3's sums over lanes 0-3 | the same over lanes 4-7], s4567 likewise for a4..a7
-      const __m256 s0123 = _mm256_hadd_ps(s01, s23), s4567 = _mm256_hadd_ps(s45, s67);
-      const __m256 lo = _mm256_permute2f128_ps(s0123, s4567, 0x20), hi = _mm256_permute2f128_ps(s0123, s4567, 0x31);
-      _mm256_storeu_ps(out + g, _mm256_add_ps(lo, hi));
-    }
-    return;
-  }
-#endif
-  for (int k = 0; k < N; ++k) out[k] = Total(acc[k]);
-}
-
 // Prefill tile for F32 / F16 / BF16: R rows x T tokens, one accumulator each. Each loaded input vector serves
 // the R rows and each converted weight vector the T tokens: with R = 4, T = 6 (AVX-512's 32 registers) 10 loads
 // per 24 multiply-adds. Results res[r * T + t].
@@ -95,7 +73,7 @@ void RowsFloatTile(const uint8_t* const* rows, int64_t K, const float* const* x,
       for (int r = 0; r < R; ++r) acc[r][t] = hn::MulAdd(w[r], xv, acc[r][t]);
     }
   }
-  Totals<R * T>(&acc[0][0], res);
+  SumsOfLanes<R * T>(&acc[0][0], res);
   for (int r = 0; r < R; ++r)
     for (int t = 0; t < T; ++t)
       for (int64_t k = i; k < K; ++k) res[r * T + t] += FloatAt<type>(rows[r], k) * x[t][k];

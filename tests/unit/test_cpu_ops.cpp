@@ -390,6 +390,66 @@ TEST_CASE("exp_f32 and tanh_f32: correctly rounded (hence the same on every plat
       }
   }
 
+  TEST_CASE("attention, prompts (tiles of query rows): causal, window, soft-cap, ring, bidirectional block") {
+    // 16+ query rows go by tiles of 8 rows (tokens x the heads of a KV head); 37 tokens leave a short last tile
+    // for every group size. Keys live at ring slot j % cap: with a window the ring wraps (cap 48, positions up
+    // to 56). key_end past a token's position (tokens 10..15 see up to 15, as image tokens do) must be honored.
+    struct Shape {
+      int nh, nkv, hd;
+    };
+    for (const Shape shape : {Shape{4, 1, 256}, Shape{8, 2, 40}, Shape{4, 2, 8}, Shape{3, 3, 24}})
+      for (int window : {0, 8})
+        for (float cap_s : {0.0f, 5.0f})
+          for (bool block : {false, true}) {
+            CAPTURE(shape.nh);
+            CAPTURE(shape.hd);
+            CAPTURE(window);
+            CAPTURE(cap_s);
+            CAPTURE(block);
+            const int nh = shape.nh, nkv = shape.nkv, hd = shape.hd, rows = 37;
+            const int cap = window > 0 ? 48 : 64, p0 = window > 0 ? 20 : 5;
+            AttentionParams p{nh, nkv, hd, 0.35f, cap_s, window};
+            // The keys at positions 0 .. p0 + rows - 1, written in order (later ones overwrite ring slots).
+            const int n_keys = p0 + rows;
+            auto keys = random_vector(n_keys * nkv * hd, 21), values = random_vector(n_keys * nkv * hd, 22);
+            std::vector<float> kc(cap * nkv * hd), vc(cap * nkv * hd);
+            for (int32_t j = 0; j < n_keys; ++j) {
+              kv_store(&keys[j * nkv * hd], 1, nkv * hd, &j, kc.data(), cap);
+              kv_store(&values[j * nkv * hd], 1, nkv * hd, &j, vc.data(), cap);
+            }
+            std::vector<int32_t> pos(rows), key_end(rows);
+            for (int t = 0; t < rows; ++t) pos[t] = key_end[t] = p0 + t;
+            if (block)
+              for (int t = 10; t < 16; ++t) key_end[t] = p0 + 15;
+            auto q = random_vector(rows * nh * hd, 23, 2.0f);
+            std::vector<float> out(q.size());
+            attention(q.data(), rows, kc.data(), vc.data(), cap, pos.data(), key_end.data(), p, out.data(), pool());
+            std::vector<double> want(q.size());
+            for (int t = 0; t < rows; ++t)
+              for (int h = 0; h < nh; ++h) {
+                const int g = h / (nh / nkv);
+                std::vector<double> sc(n_keys, -INFINITY);
+                for (int j = 0; j < n_keys; ++j) {
+                  if (j > key_end[t] || (window > 0 && pos[t] - j >= window)) continue;
+                  double d = 0;
+                  for (int i = 0; i < hd; ++i) d += double(q[(t * nh + h) * hd + i]) * keys[(j * nkv + g) * hd + i];
+                  d *= p.scale;
+                  if (cap_s > 0) d = cap_s * std::tanh(d / cap_s);
+                  sc[j] = d;
+                }
+                double mx = -INFINITY, sum = 0;
+                for (double v : sc) mx = std::max(mx, v);
+                for (double& v : sc) sum += (v = std::exp(v - mx));
+                for (int i = 0; i < hd; ++i) {
+                  double o = 0;
+                  for (int j = 0; j < n_keys; ++j) o += sc[j] / sum * values[(j * nkv + g) * hd + i];
+                  want[(t * nh + h) * hd + i] = o;
+                }
+              }
+            check_close(out, want, 1e-4, 1e-5);
+          }
+  }
+
   TEST_CASE("window 4: the query at position 10 sees exactly keys 7, 8, 9, 10") {
     // One head, head_dim 1, q = 1, k = 0 (equal scores), v_j = 2^j: the output is the mean of the visible v.
     const int cap = 16;
