@@ -109,6 +109,7 @@ void Heads(const HeadsItem& it, const AttentionParams& p, std::vector<float>& sc
   WeightedValues<H>(it, p.head_dim, scores.data(), n_keys);
 }
 
+#include "runtime/cpu/fp32_math-inl.h"  // ExpF32InPlace (once per SIMD target)
 #include "runtime/cpu/lane_sums-inl.h"  // SumsOfLanes (once per SIMD target)
 
 // Prompts: tiles of kTileRows query rows (consecutive tokens x the query heads of one KV head) that go over
@@ -206,7 +207,13 @@ void Tile(const TileItem& it, const AttentionParams& p, std::vector<float>& scor
       max_s = std::max(max_s, sr[k]);
     }
     float sum = 0;
-    for (int64_t k = 0; k < n; ++k) sum += (sr[k] = max_s == -INFINITY ? 0.0f : exp_f32(sr[k] - max_s));
+    if (max_s == -INFINITY) {  // no key visible: zeros
+      std::fill(sr, sr + n, 0.0f);
+    } else {
+      for (int64_t k = 0; k < n; ++k) sr[k] -= max_s;
+      ExpF32InPlace(sr, n);  // exp_f32's bits, several lanes at a time
+      for (int64_t k = 0; k < n; ++k) sum += sr[k];
+    }
     if (sum > 0)
       for (int64_t k = 0; k < n; ++k) sr[k] /= sum;
   }
@@ -217,7 +224,8 @@ void Tile(const TileItem& it, const AttentionParams& p, std::vector<float>& scor
     for (int r = 0; r < kTileRows; ++r) {
       if (!it.out[r]) continue;
       float v = 0;
-      for (int64_t k = 0; k < n; ++k) v += s[r * n + k] * it.v_cache[((it.lo_all + k) % it.capacity) * it.kv_stride + i];
+      for (int64_t k = 0; k < n; ++k)
+        v += s[r * n + k] * it.v_cache[((it.lo_all + k) % it.capacity) * it.kv_stride + i];
       it.out[r][i] = v;
     }
 }

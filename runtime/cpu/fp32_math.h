@@ -85,4 +85,8 @@ inline float tanh_f32(float x) {
   return static_cast<float>(std::copysign(t, static_cast<double>(x)));
 }
 
+// v[i] = exp_f32(v[i]) for i < n, several lanes at a time (fp32_math_lanes.cpp; the same bits on every SIMD
+// target). Per-target kernels include fp32_math-inl.h's ExpF32InPlace instead.
+void exp_f32_lanes(float* v, int64_t n);
+
 }  // namespace vkg::cpu

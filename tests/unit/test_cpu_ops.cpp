@@ -2,7 +2,9 @@
 // kernels), plus the properties the Gemma spec lists (gemma-models.md 7.1). Tolerances are relative to
 // fp32 rounding: the kernels accumulate in fp32, the references in fp64.
 #include <doctest/doctest.h>
+#include <hwy/targets.h>
 
+#include <algorithm>
 #include <cmath>
 #include <complex>
 #include <cstring>
@@ -108,6 +110,49 @@ TEST_CASE("exp_f32 and tanh_f32: correctly rounded (hence the same on every plat
   CHECK(tanh_f32(1e-30f) == 1e-30f);
   CHECK(std::signbit(tanh_f32(-0.0f)));
   CHECK(std::isnan(tanh_f32(NAN)));
+}
+
+// The attention softmax takes exp_f32 several lanes at a time (fp32_math-inl.h); every SIMD target this CPU runs
+// must give exp_f32's own bits, for every kind of input: a sample of all 2^32 bit patterns (step 1021: all
+// exponents, both signs, subnormals, infinities, NaNs), in batches whose length leaves a scalar tail.
+TEST_CASE("exp_f32_lanes: exp_f32's bits on every SIMD target") {
+  struct RestoreTargets {
+    ~RestoreTargets() { hwy::SetSupportedTargetsForTest(0); }
+  } restore;
+  hwy::SetSupportedTargetsForTest(0);
+  std::vector<float> inputs;
+  for (uint64_t u = 0; u < (uint64_t{1} << 32); u += 1021) {
+    const uint32_t bits = static_cast<uint32_t>(u);
+    float x;
+    std::memcpy(&x, &bits, 4);
+    inputs.push_back(x);
+  }
+  for (float x : {0.0f, -0.0f, 89.0f, std::nextafter(89.0f, 100.0f), 88.72f, -104.0f,
+                  std::nextafter(-104.0f, 0.0f), -103.0f, -87.5f, INFINITY, -INFINITY, NAN})
+    inputs.push_back(x);
+  int ran = 0;
+  for (int64_t bits = hwy::SupportedTargets(); bits != 0; bits &= bits - 1) {
+    const int64_t target = bits & ~(bits - 1);
+    hwy::SetSupportedTargetsForTest(target);
+    const std::string name = hwy::TargetName(target);
+    INFO("SIMD target " << name);
+    std::vector<float> got = inputs;
+    for (size_t b = 0; b < got.size(); b += 4099)
+      exp_f32_lanes(got.data() + b, std::min<int64_t>(4099, static_cast<int64_t>(got.size() - b)));
+    int wrong = 0;
+    for (size_t k = 0; k < inputs.size(); ++k) {
+      const float want = exp_f32(inputs[k]);
+      uint32_t a, w;
+      std::memcpy(&a, &got[k], 4);
+      std::memcpy(&w, &want, 4);
+      if (a != w && !(std::isnan(got[k]) && std::isnan(want))) {
+        if (wrong++ < 5) FAIL_CHECK("exp_f32_lanes(" << inputs[k] << ") = " << got[k] << ", exp_f32: " << want);
+      }
+    }
+    CHECK(wrong == 0);
+    ++ran;
+  }
+  CHECK(ran >= 1);
 }
   TEST_CASE("gelu_tanh known values (gemma-models.md 7.1)") {
     CHECK(gelu_tanh(1.0f) == doctest::Approx(0.8411920).epsilon(1e-6));
