@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "runtime/cpu/fp32_math.h"
@@ -21,6 +22,9 @@ namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
 using DF = hn::CappedTag<float, 8>;
+
+#include "runtime/cpu/fp32_math-inl.h"  // ExpF32InPlace (once per SIMD target)
+#include "runtime/cpu/lane_sums-inl.h"  // SumsOfLanes (once per SIMD target)
 
 // Where one (token, heads) item reads and writes: H query heads of head_dim hd sharing one KV head.
 struct HeadsItem {
@@ -38,8 +42,9 @@ template <int H>
 void Scores(const HeadsItem& it, int64_t hd, float scale, float softcap, float* scores, int64_t n_keys) {
   const DF d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-  for (int64_t j = it.lo; j <= it.end; ++j) {
-    const float* k = it.k_cache + (j % it.capacity) * it.kv_stride;
+  int64_t slot = it.lo % it.capacity;
+  for (int64_t j = it.lo; j <= it.end; ++j, slot = slot + 1 == it.capacity ? 0 : slot + 1) {
+    const float* k = it.k_cache + slot * it.kv_stride;
     hn::Vec<DF> a0[H], a1[H];
     for (int h = 0; h < H; ++h) a0[h] = hn::Zero(d), a1[h] = hn::Zero(d);
     int64_t i = 0;
@@ -61,34 +66,40 @@ void Scores(const HeadsItem& it, int64_t hd, float scale, float softcap, float* 
   }
 }
 
-// out_h = sum_j p[h][j] v_j: 2 vectors of output dims x H heads in registers per pass over the keys.
+// out_h = sum_j p[h][j] v_j: NV vectors of output dims x H heads in registers per pass over the keys (H * NV
+// accumulators: 16 with AVX-512's 32 registers, 8 with 16), so hd = 256 takes 2-8 passes over the value rows, not
+// 16, and the accumulators' FMA chains overlap.
 template <int H>
 void WeightedValues(const HeadsItem& it, int64_t hd, const float* p, int64_t n_keys) {
+  constexpr int NV = std::max(2, (HWY_TARGET <= HWY_AVX3 ? 16 : 8) / H);
   const DF d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-  int64_t i = 0;
-  for (; i + 2 * N <= hd; i += 2 * N) {
-    hn::Vec<DF> o0[H], o1[H];
-    for (int h = 0; h < H; ++h) o0[h] = hn::Zero(d), o1[h] = hn::Zero(d);
-    for (int64_t j = it.lo; j <= it.end; ++j) {
-      const float* v = it.v_cache + (j % it.capacity) * it.kv_stride + i;
-      const auto v0 = hn::LoadU(d, v), v1 = hn::LoadU(d, v + N);
-      HWY_UNROLL(4)
-      for (int h = 0; h < H; ++h) {
-        const auto w = hn::Set(d, p[h * n_keys + (j - it.lo)]);
-        o0[h] = hn::MulAdd(w, v0, o0[h]);
-        o1[h] = hn::MulAdd(w, v1, o1[h]);
+  auto pass = [&](int64_t i, auto nv) {  // output dims [i, i + nv * N)
+    constexpr int V = decltype(nv)::value;
+    hn::Vec<DF> o[H][V];
+    for (int h = 0; h < H; ++h)
+      for (int c = 0; c < V; ++c) o[h][c] = hn::Zero(d);
+    int64_t slot = it.lo % it.capacity;  // key j's ring slot, stepped (a division per key cost as much as its FMAs)
+    for (int64_t j = 0; j < n_keys; ++j, slot = slot + 1 == it.capacity ? 0 : slot + 1) {
+      const float* v = it.v_cache + slot * it.kv_stride + i;
+      hn::Vec<DF> w[H];
+      for (int h = 0; h < H; ++h) w[h] = hn::Set(d, p[h * n_keys + j]);
+      for (int c = 0; c < V; ++c) {
+        const auto vc = hn::LoadU(d, v + c * N);
+        for (int h = 0; h < H; ++h) o[h][c] = hn::MulAdd(w[h], vc, o[h][c]);
       }
     }
-    for (int h = 0; h < H; ++h) {
-      hn::StoreU(o0[h], d, it.out + h * hd + i);
-      hn::StoreU(o1[h], d, it.out + h * hd + i + N);
-    }
-  }
+    for (int h = 0; h < H; ++h)
+      for (int c = 0; c < V; ++c) hn::StoreU(o[h][c], d, it.out + h * hd + i + c * N);
+  };
+  int64_t i = 0;
+  for (; i + NV * N <= hd; i += NV * N) pass(i, std::integral_constant<int, NV>());
+  for (; i + N <= hd; i += N) pass(i, std::integral_constant<int, 1>());
   for (; i < hd; ++i)
     for (int h = 0; h < H; ++h) {
       float s = 0;
-      for (int64_t j = it.lo; j <= it.end; ++j) s += p[h * n_keys + (j - it.lo)] * it.v_cache[(j % it.capacity) * it.kv_stride + i];
+      for (int64_t j = it.lo; j <= it.end; ++j)
+        s += p[h * n_keys + (j - it.lo)] * it.v_cache[(j % it.capacity) * it.kv_stride + i];
       it.out[h * hd + i] = s;
     }
 }
@@ -102,15 +113,14 @@ void Heads(const HeadsItem& it, const AttentionParams& p, std::vector<float>& sc
     float* s = scores.data() + h * n_keys;
     float max_s = -INFINITY;
     for (int64_t j = 0; j < n_keys; ++j) max_s = std::max(max_s, s[j]);
+    for (int64_t j = 0; j < n_keys; ++j) s[j] -= max_s;
+    ExpF32InPlace(s, n_keys);  // exp_f32's bits, several lanes at a time
     float sum = 0;
-    for (int64_t j = 0; j < n_keys; ++j) sum += (s[j] = exp_f32(s[j] - max_s));
+    for (int64_t j = 0; j < n_keys; ++j) sum += s[j];
     for (int64_t j = 0; j < n_keys; ++j) s[j] /= sum;
   }
   WeightedValues<H>(it, p.head_dim, scores.data(), n_keys);
 }
-
-#include "runtime/cpu/fp32_math-inl.h"  // ExpF32InPlace (once per SIMD target)
-#include "runtime/cpu/lane_sums-inl.h"  // SumsOfLanes (once per SIMD target)
 
 // Prompts: tiles of kTileRows query rows (consecutive tokens x the query heads of one KV head) that go over
 // their keys together. Each key or value vector loaded serves the 8 rows, and the score tile's sums take one
