@@ -507,8 +507,11 @@ TEST_CASE("exp_f32_lanes: exp_f32's bits on every SIMD target") {
   }
 
   TEST_CASE("ring cache: step-by-step decode equals full recomputation past the window") {
-    // Sliding window 4 with a ring of 4 slots, tokens one at a time, vs a 64-slot cache that never wraps.
-    const int hd = 4, steps = 12, window = 4;
+    // Sliding window 4 with a ring of 4 slots, tokens one at a time, vs a 64-slot cache that never wraps;
+    // head_dim 4 (scalar loops only) and 40 (vector passes over the wrapping slots, and a tail).
+    for (const int hd : {4, 40}) {
+    CAPTURE(hd);
+    const int steps = 12, window = 4;
     AttentionParams p{1, 1, hd, 0.5f, 0.0f, window};
     auto keys = random_vector(steps * hd, 11), values = random_vector(steps * hd, 12), qs = random_vector(steps * hd, 13);
     std::vector<float> ring_k(window * hd), ring_v(window * hd), full_k(64 * hd), full_v(64 * hd);
@@ -521,6 +524,7 @@ TEST_CASE("exp_f32_lanes: exp_f32's bits on every SIMD target") {
       attention(&qs[t * hd], 1, ring_k.data(), ring_v.data(), window, &t, &t, p, a.data(), pool());
       attention(&qs[t * hd], 1, full_k.data(), full_v.data(), 64, &t, &t, p, b.data(), pool());
       for (int i = 0; i < hd; ++i) CHECK(a[i] == b[i]);
+    }
     }
   }
 
