@@ -10,9 +10,11 @@
 //     timed around Backend::run (upload excluded: weights are uploaded by the warm-up run).
 //
 // Usage: vkgemma_bench_kernels [--backend cpu|vulkan] [--mib 256] [--reps 5] [--tokens 1,8,64] [--width 1152]
-//                              [--threads 1] [--target AVX2] [--unpacked] [TYPE...]
+//                              [--threads 1] [--target AVX2] [--unpacked] [--matrices 1] [TYPE...]
 // --target runs the CPU kernels of a lower SIMD target than the CPU's best (AVX2 on an AVX-512 machine);
 // --unpacked the row kernels where the backend would pack the weights (packed_weights.h).
+// --matrices M splits the weights into M matrices multiplied one after the other (CPU backend), as a decode step
+// goes through its per-layer matrices of 0.1-2 MB: what each call costs besides streaming its bytes.
 // --width is K, the length of a weight row (1152: Gemma 3 1B; 640: 270M).
 // Prints, per type and token count, the median over reps of: weight GB/s and the multiply-adds per second
 // (G MAC/s).
@@ -81,21 +83,32 @@ std::vector<double> time_runs(int reps, const std::function<void()>& fn) {
 }
 
 bool g_unpacked = false;  // --unpacked: the row kernels even where the CPU has packed ones
+int64_t g_matrices = 1;   // --matrices
 int g_threads = 1;        // --threads
 
 // The backend's matmul (runtime/cpu/kernels.h, fast mode): the activations quantized per call where the type
-// wants it, the rows split over the threads as the backend splits them, packed where the backend packs.
+// wants it, the rows split over the threads as the backend splits them, packed where the backend packs. With
+// --matrices M the rows are M separate matrices, one call each, as a decode step's per-layer products are.
 std::vector<double> time_cpu(DType type, const std::vector<uint8_t>& w, int64_t K, int64_t rows,
                              const std::vector<float>& x_in, int n, int reps) {
   const cpu::AlignedVector<float> x(x_in.begin(), x_in.end());  // as the backend's activations are
-  const TensorDesc desc{"w", {rows, K}, type, TensorRole::weight, w.data()};
-  const bool packs = !g_unpacked && cpu::fast_matmul_packs(type) && rows % cpu::kPackedRows == 0;  // as the backend
-  cpu::PackedWeights packed;
-  if (packs) packed = cpu::pack_weights(desc);
-  std::vector<float> out(static_cast<size_t>(n * rows));
+  const int64_t m_rows = std::max<int64_t>(8, rows / g_matrices / 8 * 8), matrices = rows / m_rows;
+  const int64_t row_bytes = static_cast<int64_t>(w.size()) / rows;
+  std::vector<TensorDesc> descs;
+  std::vector<cpu::PackedWeights> packed(static_cast<size_t>(matrices));
+  const bool packs = !g_unpacked && cpu::fast_matmul_packs(type);  // as the backend (whole groups of 8 rows)
+  for (int64_t m = 0; m < matrices; ++m) {
+    std::string name = "w";  // (`"w" + std::to_string(m)` trips GCC 12's -Wrestrict)
+    name += std::to_string(m);
+    descs.push_back({name, {m_rows, K}, type, TensorRole::weight, w.data() + m * m_rows * row_bytes});
+    if (packs) packed[static_cast<size_t>(m)] = cpu::pack_weights(descs.back());
+  }
+  std::vector<float> out(static_cast<size_t>(n * m_rows));
   cpu::ThreadPool pool(g_threads);
   return time_runs(reps, [&] {
-    cpu::matmul(x.data(), n, K, desc, out.data(), pool, cpu::MatmulMode::fast, packs ? &packed : nullptr);
+    for (int64_t m = 0; m < matrices; ++m)
+      cpu::matmul(x.data(), n, K, descs[static_cast<size_t>(m)], out.data(), pool, cpu::MatmulMode::fast,
+                  packs ? &packed[static_cast<size_t>(m)] : nullptr);
   });
 }
 
@@ -132,6 +145,8 @@ int main(int argc, char** argv) {
       token_counts = parse_list(argv[++i]);
     } else if (a == "--threads" && i + 1 < argc) {
       g_threads = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--matrices" && i + 1 < argc) {
+      g_matrices = std::max<int64_t>(1, std::atoll(argv[++i]));
     } else if (a == "--unpacked") {
       g_unpacked = true;
     } else if (a == "--target" && i + 1 < argc) {  // a SIMD target below the CPU's best, e.g. AVX2

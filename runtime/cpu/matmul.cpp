@@ -39,10 +39,16 @@ static void quantize_rows(const float* x, int64_t n, int64_t K, int64_t group, Q
   });
 }
 
-// Rows (or packed groups) per parallel_chunks range: about 8 ranges per thread, so that a thread that runs
-// late leaves its rows to the others; a multiple of `align` (the prompt kernels' 16-row groups).
-static int64_t chunk_rows(int64_t n, const ThreadPool& pool, int64_t align) {
-  const int64_t want = (n + 8 * pool.size() - 1) / (8 * pool.size());
+// Rows (or packed groups) per parallel_chunks range, a multiple of `align` (the prompt kernels' 16-row groups):
+// about 8 ranges per thread, so that a thread that runs late leaves its rows to the others, but each range at
+// least ~256 KB of weight bytes times tokens, and at most an even share. A decode step's small matrices
+// (0.1-0.5 MB) in 8 ranges per thread streamed at 11 GB/s against 16 in one per thread (vkgemma_bench_kernels
+// --matrices 512): each range starts a new stream from memory.
+static int64_t chunk_rows(int64_t n, const ThreadPool& pool, int64_t align, int64_t unit_bytes, int64_t n_tokens) {
+  constexpr int64_t kMinWork = 256 * 1024;
+  const int64_t threads = pool.size(), work = std::max<int64_t>(1, unit_bytes * n_tokens);
+  const int64_t balanced = (n + 8 * threads - 1) / (8 * threads), even = (n + threads - 1) / threads;
+  const int64_t want = std::min(std::max(balanced, (kMinWork + work - 1) / work), even);
   return (want + align - 1) / align * align;
 }
 
@@ -61,20 +67,20 @@ static void matmul_fast(const float* x, int64_t n, int64_t K, const TensorDesc& 
     std::vector<uint16_t>& xb = xb_own;
     xb.resize(static_cast<size_t>(n * K));
     round_to_bf16(x, n * K, xb.data());
-    pool.parallel_chunks(N, chunk_rows(N, pool, 16), [&](int64_t begin, int64_t end) {
+    pool.parallel_chunks(N, chunk_rows(N, pool, 16, stride, n), [&](int64_t begin, int64_t end) {
       bf16_matmul_rows(base, stride, K, begin, end, xb.data(), n, out, N);
     });
     return;
   }
   if (!fast_matmul_quantizes(w.dtype)) {  // F32/F16/BF16 read x itself
-    pool.parallel_chunks(N, chunk_rows(N, pool, 16), [&](int64_t begin, int64_t end) {
+    pool.parallel_chunks(N, chunk_rows(N, pool, 16, stride, n), [&](int64_t begin, int64_t end) {
       fast_matmul_rows(w.dtype, base, stride, K, begin, end, nullptr, nullptr, x, n, out, N);
     });
     return;
   }
   quantize_rows(x, n, K, fast_matmul_activation_group(w.dtype, packed != nullptr), q, pool);
   if (!packed) {
-    pool.parallel_chunks(N, chunk_rows(N, pool, 16), [&](int64_t begin, int64_t end) {
+    pool.parallel_chunks(N, chunk_rows(N, pool, 16, stride, n), [&](int64_t begin, int64_t end) {
       fast_matmul_rows(w.dtype, base, stride, K, begin, end, q.blocks.data(), q.dsums.data(), nullptr, n, out, N);
     });
     return;
@@ -88,7 +94,7 @@ static void matmul_fast(const float* x, int64_t n, int64_t K, const TensorDesc& 
     qr = &q_rest;
   }
   const int64_t units = groups + (rest < N ? 1 : 0);
-  pool.parallel_chunks(units, chunk_rows(units, pool, 2), [&](int64_t begin, int64_t end) {
+  pool.parallel_chunks(units, chunk_rows(units, pool, 2, kPackedRows * stride, n), [&](int64_t begin, int64_t end) {
     if (begin < std::min(end, groups))
       fast_matmul_packed_rows(*packed, begin, std::min(end, groups), q.blocks.data(), q.dsums.data(),
                               q.qsums.data(), n, out, N);
