@@ -48,6 +48,38 @@ TensorDesc f32_weight(const std::vector<float>& data, int64_t rows, int64_t cols
 
 }  // namespace
 
+// Attention by its definition, in double: token t's query head h against the keys j <= key_end[t] within the
+// window, keys and values given by position ([j][n_kv_head][head_dim]).
+static std::vector<double> reference_attention(const std::vector<float>& q, int rows,
+                                               const std::vector<float>& keys, const std::vector<float>& values,
+                                               int n_keys, const int32_t* pos, const int32_t* key_end,
+                                               const AttentionParams& p) {
+  const int nh = p.n_head, nkv = p.n_kv_head, hd = p.head_dim;
+  std::vector<double> want(q.size());
+  for (int t = 0; t < rows; ++t)
+    for (int h = 0; h < nh; ++h) {
+      const int g = h / (nh / nkv);  // e.g. heads 0,1 -> kv 0; 2,3 -> kv 1
+      std::vector<double> s(n_keys, -INFINITY);
+      for (int j = 0; j < n_keys; ++j) {
+        if (j > key_end[t] || (p.window > 0 && pos[t] - j >= p.window)) continue;
+        double d = 0;
+        for (int i = 0; i < hd; ++i) d += double(q[(t * nh + h) * hd + i]) * keys[(j * nkv + g) * hd + i];
+        d *= p.scale;
+        if (p.softcap > 0) d = p.softcap * std::tanh(d / p.softcap);
+        s[j] = d;
+      }
+      double mx = -INFINITY, sum = 0;
+      for (double v : s) mx = std::max(mx, v);
+      for (double& v : s) sum += (v = std::exp(v - mx));
+      for (int i = 0; i < hd; ++i) {
+        double o = 0;
+        for (int j = 0; j < n_keys; ++j) o += s[j] / sum * values[(j * nkv + g) * hd + i];
+        want[(t * nh + h) * hd + i] = o;
+      }
+    }
+  return want;
+}
+
 TEST_SUITE("cpu_ops") {
 
 // exp_f32 and tanh_f32 must give the same bits on every platform (attention's softmax and soft-cap use them;
@@ -408,29 +440,8 @@ TEST_CASE("exp_f32_lanes: exp_f32's bits on every SIMD target") {
         auto q = random_vector(2 * nh * hd, 10, 2.0f);
         std::vector<float> out(q.size());
         attention(q.data(), 2, kc.data(), vc.data(), cap, pos.data(), pos.data(), p, out.data(), pool());
-        std::vector<double> want(q.size());
-        for (int t = 0; t < 2; ++t)
-          for (int h = 0; h < nh; ++h) {
-            const int g = h / (nh / nkv);  // heads 0,1 -> kv 0; 2,3 -> kv 1
-            std::vector<double> s(total, -INFINITY);
-            for (int j = 0; j < total; ++j) {
-              const bool visible = j <= pos[t] && (window == 0 || pos[t] - j < window);
-              if (!visible) continue;
-              double d = 0;
-              for (int i = 0; i < hd; ++i) d += double(q[(t * nh + h) * hd + i]) * kc[(j * nkv + g) * hd + i];
-              d *= p.scale;
-              if (cap_s > 0) d = cap_s * std::tanh(d / cap_s);
-              s[j] = d;
-            }
-            double mx = -INFINITY, sum = 0;
-            for (double v : s) mx = std::max(mx, v);
-            for (double& v : s) sum += (v = std::exp(v - mx));
-            for (int i = 0; i < hd; ++i) {
-              double o = 0;
-              for (int j = 0; j < total; ++j) o += s[j] / sum * vc[(j * nkv + g) * hd + i];
-              want[(t * nh + h) * hd + i] = o;
-            }
-          }
+        // The cache holds position j at slot j (cap 32 > 20 keys): it is the by-position array.
+        const std::vector<double> want = reference_attention(q, 2, kc, vc, total, pos.data(), pos.data(), p);
         check_close(out, want, 1e-4, 1e-5);
       }
   }
@@ -469,28 +480,8 @@ TEST_CASE("exp_f32_lanes: exp_f32's bits on every SIMD target") {
             auto q = random_vector(rows * nh * hd, 23, 2.0f);
             std::vector<float> out(q.size());
             attention(q.data(), rows, kc.data(), vc.data(), cap, pos.data(), key_end.data(), p, out.data(), pool());
-            std::vector<double> want(q.size());
-            for (int t = 0; t < rows; ++t)
-              for (int h = 0; h < nh; ++h) {
-                const int g = h / (nh / nkv);
-                std::vector<double> sc(n_keys, -INFINITY);
-                for (int j = 0; j < n_keys; ++j) {
-                  if (j > key_end[t] || (window > 0 && pos[t] - j >= window)) continue;
-                  double d = 0;
-                  for (int i = 0; i < hd; ++i) d += double(q[(t * nh + h) * hd + i]) * keys[(j * nkv + g) * hd + i];
-                  d *= p.scale;
-                  if (cap_s > 0) d = cap_s * std::tanh(d / cap_s);
-                  sc[j] = d;
-                }
-                double mx = -INFINITY, sum = 0;
-                for (double v : sc) mx = std::max(mx, v);
-                for (double& v : sc) sum += (v = std::exp(v - mx));
-                for (int i = 0; i < hd; ++i) {
-                  double o = 0;
-                  for (int j = 0; j < n_keys; ++j) o += sc[j] / sum * values[(j * nkv + g) * hd + i];
-                  want[(t * nh + h) * hd + i] = o;
-                }
-              }
+            const std::vector<double> want =
+                reference_attention(q, rows, keys, values, n_keys, pos.data(), key_end.data(), p);
             check_close(out, want, 1e-4, 1e-5);
           }
   }
