@@ -8,11 +8,9 @@ HWY_INLINE void ExpF32InPlace(float* v, int64_t n) {
   const hn::Rebind<float, decltype(dd)> df;
   const hn::RebindToUnsigned<decltype(dd)> du;
   const int64_t N = static_cast<int64_t>(hn::Lanes(df));
-  // fp32_math_detail::exp_parts's constants.
-  const auto kLog2e = hn::Set(dd, 1.4426950408889634), kRound = hn::Set(dd, 6755399441055744.0);
-  const auto kLn2Hi = hn::Set(dd, 0.693147180369123816490), kLn2Lo = hn::Set(dd, 1.90821492927058770002e-10);
-  constexpr double kInvFactorial[10] = {1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0,
-                                        1.0 / 120.0,     1.0 / 24.0,     1.0 / 6.0,     0.5,          1.0};
+  namespace c = fp32_math_detail;  // exp_parts's constants
+  const auto kLog2e = hn::Set(dd, c::kLog2e), kRound = hn::Set(dd, c::kRound);
+  const auto kLn2Hi = hn::Set(dd, c::kLn2Hi), kLn2Lo = hn::Set(dd, c::kLn2Lo);
   int64_t i = 0;
   for (; i + N <= n; i += N) {
     const auto xf = hn::LoadU(df, v + i);
@@ -22,8 +20,8 @@ HWY_INLINE void ExpF32InPlace(float* v, int64_t n) {
     const auto nd = hn::Sub(shifted, kRound);
     auto r = hn::Sub(x, hn::Mul(nd, kLn2Hi));
     r = hn::Sub(r, hn::Mul(nd, kLn2Lo));
-    auto q = hn::Set(dd, 1.0 / 39916800.0);
-    for (double c : kInvFactorial) q = hn::Add(hn::Mul(q, r), hn::Set(dd, c));
+    auto q = hn::Set(dd, c::kInvFactorial11);
+    for (double f : c::kInvFactorial) q = hn::Add(hn::Mul(q, r), hn::Set(dd, f));
     const auto m = hn::Mul(q, r);
     // 2^n from its bits: (n + 1023) << 52, n + 1023 taken from the low bits of `shifted` (|n| < 2^10 where the
     // result is used; other lanes are replaced below).

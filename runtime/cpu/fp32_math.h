@@ -22,6 +22,17 @@ namespace vkg::cpu {
 
 namespace fp32_math_detail {
 
+// exp_parts's constants (fp32_math-inl.h's SIMD version uses the same ones).
+constexpr double kLog2e = 1.4426950408889634;
+constexpr double kRound = 6755399441055744.0;  // 1.5 * 2^52: x + kRound - kRound rounds x to an integer
+// ln 2 in two parts: ln2_hi has 32 significant bits, so n * ln2_hi (|n| < 2^21) is exact.
+constexpr double kLn2Hi = 0.693147180369123816490;    // 0x3FE62E42FEE00000
+constexpr double kLn2Lo = 1.90821492927058770002e-10;  // ln 2 - kLn2Hi
+// (e^r - 1) / r = sum_k r^k / (k + 1)!, k = 0..10, by Horner: 1/11!, then these.
+constexpr double kInvFactorial11 = 1.0 / 39916800.0;
+constexpr double kInvFactorial[10] = {1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0,
+                                      1.0 / 120.0,     1.0 / 24.0,     1.0 / 6.0,     0.5,          1.0};
+
 // e^x = 2^n (1 + m) for |x| < 210 (double): n an integer, m = e^r - 1 without cancellation for small r.
 struct ExpParts {
   double n;
@@ -30,19 +41,12 @@ struct ExpParts {
 
 inline ExpParts exp_parts(double x) {
   // n = x / ln 2 rounded to nearest (even), by adding and subtracting 1.5 * 2^52: nearbyint without a call.
-  constexpr double kRound = 6755399441055744.0;
-  double n = x * 1.4426950408889634;
+  double n = x * kLog2e;
   n = n + kRound;
   n = n - kRound;
-  // ln 2 in two parts: ln2_hi has 32 significant bits, so n * ln2_hi (|n| < 2^21) is exact.
-  constexpr double kLn2Hi = 0.693147180369123816490;    // 0x3FE62E42FEE00000
-  constexpr double kLn2Lo = 1.90821492927058770002e-10;  // ln 2 - kLn2Hi
   double r = x - n * kLn2Hi;
   r = r - n * kLn2Lo;
-  // (e^r - 1) / r = sum_k r^k / (k + 1)!, k = 0..10, by Horner.
-  constexpr double kInvFactorial[10] = {1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0,
-                                        1.0 / 120.0,     1.0 / 24.0,     1.0 / 6.0,     0.5,          1.0};
-  double q = 1.0 / 39916800.0;  // 1/11!
+  double q = kInvFactorial11;
   for (double c : kInvFactorial) {
     q = q * r;
     q = q + c;
