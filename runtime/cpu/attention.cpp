@@ -26,6 +26,25 @@ using DF = hn::CappedTag<float, 8>;
 #include "runtime/cpu/fp32_math-inl.h"  // ExpF32InPlace (once per SIMD target)
 #include "runtime/cpu/lane_sums-inl.h"  // SumsOfLanes (once per SIMD target)
 
+// Key j + 1's ring slot from key j's: stepped, as a division per key cost as much as the key's FMAs.
+HWY_INLINE int64_t NextSlot(int64_t slot, int64_t capacity) { return slot + 1 == capacity ? 0 : slot + 1; }
+
+// s = softmax(s) in fp32, the exponential exp_f32's (fp32_math-inl.h: the same bits on every platform), several
+// lanes at a time. No visible key (all -inf): zeros.
+HWY_INLINE void SoftmaxInPlace(float* s, int64_t n) {
+  float max_s = -INFINITY;
+  for (int64_t j = 0; j < n; ++j) max_s = std::max(max_s, s[j]);
+  if (max_s == -INFINITY) {
+    std::fill(s, s + n, 0.0f);
+    return;
+  }
+  for (int64_t j = 0; j < n; ++j) s[j] -= max_s;
+  ExpF32InPlace(s, n);
+  float sum = 0;
+  for (int64_t j = 0; j < n; ++j) sum += s[j];
+  for (int64_t j = 0; j < n; ++j) s[j] /= sum;
+}
+
 // Where one (token, heads) item reads and writes: H query heads of head_dim hd sharing one KV head.
 struct HeadsItem {
   const float* q;  // H query rows, hd apart
@@ -43,7 +62,7 @@ void Scores(const HeadsItem& it, int64_t hd, float scale, float softcap, float* 
   const DF d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   int64_t slot = it.lo % it.capacity;
-  for (int64_t j = it.lo; j <= it.end; ++j, slot = slot + 1 == it.capacity ? 0 : slot + 1) {
+  for (int64_t j = it.lo; j <= it.end; ++j, slot = NextSlot(slot, it.capacity)) {
     const float* k = it.k_cache + slot * it.kv_stride;
     hn::Vec<DF> a0[H], a1[H];
     for (int h = 0; h < H; ++h) a0[h] = hn::Zero(d), a1[h] = hn::Zero(d);
@@ -79,8 +98,8 @@ void WeightedValues(const HeadsItem& it, int64_t hd, const float* p, int64_t n_k
     hn::Vec<DF> o[H][V];
     for (int h = 0; h < H; ++h)
       for (int c = 0; c < V; ++c) o[h][c] = hn::Zero(d);
-    int64_t slot = it.lo % it.capacity;  // key j's ring slot, stepped (a division per key cost as much as its FMAs)
-    for (int64_t j = 0; j < n_keys; ++j, slot = slot + 1 == it.capacity ? 0 : slot + 1) {
+    int64_t slot = it.lo % it.capacity;
+    for (int64_t j = 0; j < n_keys; ++j, slot = NextSlot(slot, it.capacity)) {
       const float* v = it.v_cache + slot * it.kv_stride + i;
       hn::Vec<DF> w[H];
       for (int h = 0; h < H; ++h) w[h] = hn::Set(d, p[h * n_keys + j]);
@@ -109,16 +128,7 @@ void Heads(const HeadsItem& it, const AttentionParams& p, std::vector<float>& sc
   const int64_t n_keys = std::max<int64_t>(0, it.end - it.lo + 1);
   scores.resize(static_cast<size_t>(H * n_keys));
   Scores<H>(it, p.head_dim, p.scale, p.softcap, scores.data(), n_keys);
-  for (int h = 0; h < H; ++h) {  // softmax in fp32 with fp32_math's exp: the same bits on every platform
-    float* s = scores.data() + h * n_keys;
-    float max_s = -INFINITY;
-    for (int64_t j = 0; j < n_keys; ++j) max_s = std::max(max_s, s[j]);
-    for (int64_t j = 0; j < n_keys; ++j) s[j] -= max_s;
-    ExpF32InPlace(s, n_keys);  // exp_f32's bits, several lanes at a time
-    float sum = 0;
-    for (int64_t j = 0; j < n_keys; ++j) sum += s[j];
-    for (int64_t j = 0; j < n_keys; ++j) s[j] /= sum;
-  }
+  for (int h = 0; h < H; ++h) SoftmaxInPlace(scores.data() + h * n_keys, n_keys);
   WeightedValues<H>(it, p.head_dim, scores.data(), n_keys);
 }
 
@@ -134,7 +144,7 @@ constexpr int kTileKeys = HWY_TARGET <= HWY_AVX3 ? 3 : 1;
 constexpr int kTileDims = HWY_TARGET <= HWY_AVX3 ? 3 : 1;
 
 struct TileItem {
-  const float* q[kTileRows];    // query rows; a short tile repeats its first row
+  const float* q[kTileRows];    // query rows; a short tile repeats its first token's
   float* out[kTileRows];        // nullptr: a repeated row, not stored
   int64_t lo[kTileRows], end[kTileRows];  // each row's keys [lo, end]
   int64_t lo_all = 0, end_all = -1;       // their union
@@ -149,7 +159,7 @@ HWY_INLINE void ScoreKeys(const TileItem& it, int64_t hd, int64_t j, int64_t slo
   const DF d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const float* k[NK];
-  for (int c = 0; c < NK; ++c, slot = slot + 1 == it.capacity ? 0 : slot + 1) k[c] = it.k_cache + slot * it.kv_stride;
+  for (int c = 0; c < NK; ++c, slot = NextSlot(slot, it.capacity)) k[c] = it.k_cache + slot * it.kv_stride;
   hn::Vec<DF> acc[NK][kTileRows];
   for (int c = 0; c < NK; ++c)
     for (int r = 0; r < kTileRows; ++r) acc[c][r] = hn::Zero(d);
@@ -181,7 +191,7 @@ HWY_INLINE void ValueDims(const TileItem& it, int64_t i, const float* p, int64_t
   for (int r = 0; r < kTileRows; ++r)
     for (int c = 0; c < NV; ++c) acc[r][c] = hn::Zero(d);
   int64_t slot = it.lo_all % it.capacity;
-  for (int64_t j = 0; j < n; ++j, slot = slot + 1 == it.capacity ? 0 : slot + 1) {
+  for (int64_t j = 0; j < n; ++j, slot = NextSlot(slot, it.capacity)) {
     const float* v = it.v_cache + slot * it.kv_stride + i;
     hn::Vec<DF> vv[NV];
     for (int c = 0; c < NV; ++c) vv[c] = hn::LoadU(d, v + c * N);
@@ -205,27 +215,16 @@ void Tile(const TileItem& it, const AttentionParams& p, std::vector<float>& scor
   auto advance = [&](int64_t keys) { j += keys, slot = (slot + keys) % it.capacity; };
   for (; j + kTileKeys - 1 <= it.end_all; advance(kTileKeys)) ScoreKeys<kTileKeys>(it, hd, j, slot, s, n);
   for (; j <= it.end_all; advance(1)) ScoreKeys<1>(it, hd, j, slot, s, n);
-  // Each row's scale, soft-cap and mask, then softmax in fp32 with fp32_math's exp (as Heads does).
+  // Each row's scale, soft-cap and mask (the union's keys outside the row's own), then its softmax.
   for (int r = 0; r < kTileRows; ++r) {
     float* sr = s + r * n;
-    float max_s = -INFINITY;
     for (int64_t k = 0; k < n; ++k) {
       const int64_t key = it.lo_all + k;
       float v = sr[k] * p.scale;
       if (p.softcap > 0) v = p.softcap * tanh_f32(v / p.softcap);
       sr[k] = key < it.lo[r] || key > it.end[r] ? -INFINITY : v;
-      max_s = std::max(max_s, sr[k]);
     }
-    float sum = 0;
-    if (max_s == -INFINITY) {  // no key visible: zeros
-      std::fill(sr, sr + n, 0.0f);
-    } else {
-      for (int64_t k = 0; k < n; ++k) sr[k] -= max_s;
-      ExpF32InPlace(sr, n);  // exp_f32's bits, several lanes at a time
-      for (int64_t k = 0; k < n; ++k) sum += sr[k];
-    }
-    if (sum > 0)
-      for (int64_t k = 0; k < n; ++k) sr[k] /= sum;
+    SoftmaxInPlace(sr, n);
   }
   int64_t i = 0;
   for (; i + kTileDims * N <= hd; i += kTileDims * N) ValueDims<kTileDims>(it, i, s, n);
@@ -250,11 +249,16 @@ void Attention(const float* q, int64_t rows, const float* k_cache, const float* 
   int per_item = group % 4 == 0 ? 4 : group % 2 == 0 ? 2 : 1;
   while (per_item > 1 && rows * p.n_head / per_item < pool.size()) per_item /= 2;
   const int64_t items_per_row = p.n_head / per_item;
+  // Items go in ranges of a few from a shared counter: in a causal prompt a late token attends to many more
+  // keys than an early one, so equal shares of the items are far from equal work.
+  auto chunk_of = [&](int64_t items) { return std::max<int64_t>(1, items / (16 * pool.size())); };
+  // Token t's first key: with a sliding window, window - 1 before its position.
+  auto first_key = [&](int64_t t) { return p.window > 0 ? std::max<int64_t>(0, positions[t] - p.window + 1) : 0; };
   if (rows >= kPromptRows) {
     // Prompts: tiles of kTileRows / per_item tokens x per_item heads (kTileRows query rows).
     const int64_t tokens = kTileRows / per_item, tiles = (rows + tokens - 1) / tokens;
     const int64_t items = tiles * items_per_row;
-    pool.parallel_chunks(items, std::max<int64_t>(1, items / (16 * pool.size())), [&](int64_t begin, int64_t end) {
+    pool.parallel_chunks(items, chunk_of(items), [&](int64_t begin, int64_t end) {
       std::vector<float> scores;
       for (int64_t item = begin; item < end; ++item) {
         const int64_t t0 = (item / items_per_row) * tokens, h0 = (item % items_per_row) * per_item, g = h0 / group;
@@ -268,10 +272,10 @@ void Attention(const float* q, int64_t rows, const float* k_cache, const float* 
         for (int r = 0; r < kTileRows; ++r) {
           const int64_t tt = r / per_item, h = h0 + r % per_item;
           const bool real = t0 + tt < rows;
-          const int64_t t = real ? t0 + tt : t0;
-          it.q[r] = real ? q + t * q_cols + h * hd : q + t0 * q_cols + h0 * hd;
+          const int64_t t = real ? t0 + tt : t0;  // past the last token: the tile's first token again
+          it.q[r] = q + t * q_cols + h * hd;
           it.out[r] = real ? out + t * q_cols + h * hd : nullptr;
-          it.lo[r] = p.window > 0 ? std::max<int64_t>(0, positions[t] - p.window + 1) : 0;
+          it.lo[r] = first_key(t);
           it.end[r] = key_end[t];
           it.lo_all = std::min(it.lo_all, it.lo[r]);
           it.end_all = std::max(it.end_all, it.end[r]);
@@ -281,15 +285,11 @@ void Attention(const float* q, int64_t rows, const float* k_cache, const float* 
     });
     return;
   }
-  // Ranges of a few items from a shared counter: in a causal prompt a late token attends to many more keys
-  // than an early one, so equal shares of the items are far from equal work.
   const int64_t items = rows * items_per_row;
-  const int64_t chunk = std::max<int64_t>(1, items / (16 * pool.size()));
-  pool.parallel_chunks(items, chunk, [&](int64_t begin, int64_t end) {
+  pool.parallel_chunks(items, chunk_of(items), [&](int64_t begin, int64_t end) {
     std::vector<float> scores;
     for (int64_t item = begin; item < end; ++item) {
       const int64_t t = item / items_per_row, h0 = (item % items_per_row) * per_item, g = h0 / group;
-      const int64_t pos = positions[t];
       HeadsItem it;
       it.q = q + t * q_cols + h0 * hd;
       it.out = out + t * q_cols + h0 * hd;
@@ -297,7 +297,7 @@ void Attention(const float* q, int64_t rows, const float* k_cache, const float* 
       it.v_cache = v_cache + g * hd;
       it.kv_stride = kv_cols;
       it.capacity = capacity;
-      it.lo = p.window > 0 ? std::max<int64_t>(0, pos - p.window + 1) : 0;
+      it.lo = first_key(t);
       it.end = key_end[t];
       switch (per_item) {
         case 4: Heads<4>(it, p, scores); break;
