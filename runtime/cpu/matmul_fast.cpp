@@ -331,7 +331,7 @@ void RowsQ4Q5_0(const uint8_t* const* rows, int64_t K, const ActBlock* const* x,
 
 #include "runtime/cpu/matmul_kquant-inl.h"  // RowsQ4_K, RowsQ6_K (once per SIMD target)
 #include "runtime/cpu/lane_sums-inl.h"       // SumsOfLanes (once per SIMD target)
-#include "runtime/cpu/matmul_float-inl.h"  // RowsFloat, RowsFloatTile (once per SIMD target)
+#include "runtime/cpu/matmul_float-inl.h"  // RowsFloat, FloatTileRows (once per SIMD target)
 #include "runtime/cpu/matmul_packed-inl.h"  // GroupPacked (once per SIMD target)
 
 template <int R, int T>
@@ -346,30 +346,6 @@ void RowsAny(DType type, const uint8_t* const* rows, int64_t K, const ActBlock* 
     case DType::F32: return RowsFloat<R, T, DType::F32>(rows, K, xf, res);
     case DType::F16: return RowsFloat<R, T, DType::F16>(rows, K, xf, res);
     default: return RowsFloat<R, T, DType::BF16>(rows, K, xf, res);
-  }
-}
-
-// R float rows x T tokens (prefill), T = 1..kFloatTokens.
-template <int R, DType type>
-void FloatTileT(int T, const uint8_t* const* rows, int64_t K, const float* const* xf, float* res) {
-  static_assert(kFloatTokens == 4 || kFloatTokens == 6);
-  switch (T) {
-    case 1: return RowsFloatTile<R, 1, type>(rows, K, xf, res);
-    case 2: return RowsFloatTile<R, 2, type>(rows, K, xf, res);
-    case 3: return RowsFloatTile<R, 3, type>(rows, K, xf, res);
-    case 4: return RowsFloatTile<R, 4, type>(rows, K, xf, res);
-    case 5: if constexpr (kFloatTokens == 6) return RowsFloatTile<R, 5, type>(rows, K, xf, res); break;
-    case 6: if constexpr (kFloatTokens == 6) return RowsFloatTile<R, 6, type>(rows, K, xf, res); break;
-  }
-  HWY_ASSERT(false);
-}
-
-template <int R>
-void FloatTile(DType type, int T, const uint8_t* const* rows, int64_t K, const float* const* xf, float* res) {
-  switch (type) {
-    case DType::F32: return FloatTileT<R, DType::F32>(T, rows, K, xf, res);
-    case DType::F16: return FloatTileT<R, DType::F16>(T, rows, K, xf, res);
-    default: return FloatTileT<R, DType::BF16>(T, rows, K, xf, res);
   }
 }
 
@@ -450,38 +426,24 @@ void MatmulRows(DType type, const uint8_t* weights, int64_t stride, int64_t K, i
         xfs[t] = xf ? xf + (t0 + t) * K : nullptr;
       }
       const float* xsum_tile = transposed_sums ? xsum_tiles.data() + t0 * nb : nullptr;
-      float res[kFloatRows * kTile];
-      int64_t r = g0;
-      // Float weights in prefill: kFloatRows rows per call (RowsFloatTile), the group's last rows one by one.
-      // The quantized kernels take one row per call: two interleaved rows measured 25-35 % slower streaming
-      // Q4_0/Q5_0 from memory on Zen 3, and no faster for the other types.
+      // Float weights in prefill: the whole group by float tiles. The quantized kernels take one row per call:
+      // two interleaved rows measured 25-35 % slower streaming Q4_0/Q5_0 from memory on Zen 3, and no faster
+      // for the other types.
       if (float_tiles) {
-        auto store = [&](int64_t r0_, int R) {
-          for (int k = 0; k < R; ++k)
-            for (int t = 0; t < T; ++t) out[(t0 + t) * ldo + r0_ + k] = res[k * T + t];
-        };
-        for (; r + kFloatRows - 1 < g1; r += kFloatRows) {
-          const uint8_t* rows[kFloatRows];
-          for (int k = 0; k < kFloatRows; ++k) rows[k] = weights + (r + k) * stride;
-          FloatTile<kFloatRows>(type, T, rows, K, xfs, res);
-          store(r, kFloatRows);
-        }
-        for (; r < g1; ++r) {
+        FloatTileRows(type, T, weights, stride, K, g0, g1, xfs, out + t0 * ldo, ldo);
+      } else {
+        for (int64_t r = g0; r < g1; ++r) {
           const uint8_t* row = weights + r * stride;
-          FloatTile<1>(type, T, &row, K, xfs, res);
-          store(r, 1);
+          float res[kTile];  // one row x the tile's tokens
+          switch (T) {
+            case 1: RowsAny<1, 1>(type, &row, K, xqs, xss, xsum_tile, xfs, res); break;
+            case 2: RowsAny<1, 2>(type, &row, K, xqs, xss, xsum_tile, xfs, res); break;
+            case 3: RowsAny<1, 3>(type, &row, K, xqs, xss, xsum_tile, xfs, res); break;
+            case 4: RowsAny<1, 4>(type, &row, K, xqs, xss, xsum_tile, xfs, res); break;
+            default: RowsAny<1, kTile>(type, &row, K, xqs, xss, xsum_tile, xfs, res); break;
+          }
+          for (int t = 0; t < T; ++t) out[(t0 + t) * ldo + r] = res[t];
         }
-      }
-      for (; r < g1; ++r) {
-        const uint8_t* row = weights + r * stride;
-        switch (T) {
-          case 1: RowsAny<1, 1>(type, &row, K, xqs, xss, xsum_tile, xfs, res); break;
-          case 2: RowsAny<1, 2>(type, &row, K, xqs, xss, xsum_tile, xfs, res); break;
-          case 3: RowsAny<1, 3>(type, &row, K, xqs, xss, xsum_tile, xfs, res); break;
-          case 4: RowsAny<1, 4>(type, &row, K, xqs, xss, xsum_tile, xfs, res); break;
-          default: RowsAny<1, kTile>(type, &row, K, xqs, xss, xsum_tile, xfs, res); break;
-        }
-        for (int t = 0; t < T; ++t) out[(t0 + t) * ldo + r] = res[t];
       }
       t0 += T;
     }

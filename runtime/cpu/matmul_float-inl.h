@@ -1,6 +1,6 @@
 // The fast path's kernels for F32 / F16 / BF16 weights: fp32 fused multiply-adds, no activation quantization.
 // Part of matmul_fast.cpp's per-SIMD-target code: included there, inside HWY_NAMESPACE, once per target (so no
-// include guard), after its DF, VF and Total, and after lane_sums-inl.h.
+// include guard), after its DF, VF, kFloatRows and kFloatTokens, and after lane_sums-inl.h.
 
 // Weight values [i, i + lanes) of an F32 / F16 / BF16 row as fp32, and value k alone.
 template <DType type, class D = DF>
@@ -51,7 +51,6 @@ void RowFloatDecode(const uint8_t* row, int64_t K, const float* x, float* res) {
   *res = s;
 }
 
-
 // Prefill tile for F32 / F16 / BF16: R rows x T tokens, one accumulator each. Each loaded input vector serves
 // the R rows and each converted weight vector the T tokens: with R = 4, T = 6 (AVX-512's 32 registers) 10 loads
 // per 24 multiply-adds. Results res[r * T + t].
@@ -89,5 +88,52 @@ void RowsFloat(const uint8_t* const* rows, int64_t K, const float* const* xf, fl
     } else {
       RowsFloatTile<1, T, type>(rows + r, K, xf, res + r * T);
     }
+  }
+}
+
+// R float rows x T tokens (prefill), T = 1..kFloatTokens.
+template <int R, DType type>
+void FloatTileT(int T, const uint8_t* const* rows, int64_t K, const float* const* xf, float* res) {
+  static_assert(kFloatTokens == 4 || kFloatTokens == 6);
+  switch (T) {
+    case 1: return RowsFloatTile<R, 1, type>(rows, K, xf, res);
+    case 2: return RowsFloatTile<R, 2, type>(rows, K, xf, res);
+    case 3: return RowsFloatTile<R, 3, type>(rows, K, xf, res);
+    case 4: return RowsFloatTile<R, 4, type>(rows, K, xf, res);
+    case 5: if constexpr (kFloatTokens == 6) return RowsFloatTile<R, 5, type>(rows, K, xf, res); break;
+    case 6: if constexpr (kFloatTokens == 6) return RowsFloatTile<R, 6, type>(rows, K, xf, res); break;
+  }
+  HWY_ASSERT(false);
+}
+
+template <int R>
+void FloatTile(DType type, int T, const uint8_t* const* rows, int64_t K, const float* const* xf, float* res) {
+  switch (type) {
+    case DType::F32: return FloatTileT<R, DType::F32>(T, rows, K, xf, res);
+    case DType::F16: return FloatTileT<R, DType::F16>(T, rows, K, xf, res);
+    default: return FloatTileT<R, DType::BF16>(T, rows, K, xf, res);
+  }
+}
+
+// Rows [r0, r1) of a float weight matrix x T prompt tokens (x[t]): kFloatRows rows per tile, the last rows one by
+// one. out[t * ldo + r] for the rows' results.
+inline void FloatTileRows(DType type, int T, const uint8_t* weights, int64_t stride, int64_t K, int64_t r0, int64_t r1,
+                          const float* const* x, float* out, int64_t ldo) {
+  float res[kFloatRows * kFloatTokens];
+  auto store = [&](int64_t r, int R) {
+    for (int k = 0; k < R; ++k)
+      for (int t = 0; t < T; ++t) out[t * ldo + r + k] = res[k * T + t];
+  };
+  int64_t r = r0;
+  for (; r + kFloatRows <= r1; r += kFloatRows) {
+    const uint8_t* rows[kFloatRows];
+    for (int k = 0; k < kFloatRows; ++k) rows[k] = weights + (r + k) * stride;
+    FloatTile<kFloatRows>(type, T, rows, K, x, res);
+    store(r, kFloatRows);
+  }
+  for (; r < r1; ++r) {
+    const uint8_t* row = weights + r * stride;
+    FloatTile<1>(type, T, &row, K, x, res);
+    store(r, 1);
   }
 }
