@@ -92,7 +92,9 @@ int g_threads = 1;        // --threads
 std::vector<double> time_cpu(DType type, const std::vector<uint8_t>& w, int64_t K, int64_t rows,
                              const std::vector<float>& x_in, int n, int reps) {
   const cpu::AlignedVector<float> x(x_in.begin(), x_in.end());  // as the backend's activations are
-  const int64_t m_rows = std::max<int64_t>(8, rows / g_matrices / 8 * 8), matrices = rows / m_rows;
+  // Matrices of m_rows rows (whole packed groups), the last one taking the rows left over: all `rows` are timed.
+  const int64_t m_rows = std::max<int64_t>(8, rows / g_matrices / 8 * 8);
+  const int64_t matrices = std::max<int64_t>(1, rows / m_rows);
   const int64_t row_bytes = static_cast<int64_t>(w.size()) / rows;
   std::vector<TensorDesc> descs;
   std::vector<cpu::PackedWeights> packed(static_cast<size_t>(matrices));
@@ -100,10 +102,11 @@ std::vector<double> time_cpu(DType type, const std::vector<uint8_t>& w, int64_t 
   for (int64_t m = 0; m < matrices; ++m) {
     std::string name = "w";  // (`"w" + std::to_string(m)` trips GCC 12's -Wrestrict)
     name += std::to_string(m);
-    descs.push_back({name, {m_rows, K}, type, TensorRole::weight, w.data() + m * m_rows * row_bytes});
+    const int64_t n_rows = m + 1 < matrices ? m_rows : rows - m * m_rows;
+    descs.push_back({name, {n_rows, K}, type, TensorRole::weight, w.data() + m * m_rows * row_bytes});
     if (packs) packed[static_cast<size_t>(m)] = cpu::pack_weights(descs.back());
   }
-  std::vector<float> out(static_cast<size_t>(n * m_rows));
+  std::vector<float> out(static_cast<size_t>(n * descs.back().rows()));  // the largest
   cpu::ThreadPool pool(g_threads);
   return time_runs(reps, [&] {
     for (int64_t m = 0; m < matrices; ++m)

@@ -11,8 +11,9 @@ whatever the machine is doing at the time:
   llama-bench -m GGUF -p P -n N -r 1 -t T -o json [-d D]
   vkgemma bench -m GGUF -p P -n N -r 1 --backend B --threads T --json [--depth D]
 Both measure pp as one P-token prompt from an empty cache and tg as N single-token steps from
-an empty cache, after a warm-up run; with --depth D, from a cache already holding D tokens. The table gives the median and min tokens/s over the rounds
-and the ratio of the medians (vkgemma / llama.cpp).
+an empty cache, after a warm-up run; with --depth D, from a cache already holding D tokens.
+The table gives the median and min tokens/s over the rounds and the ratio of the medians
+(vkgemma / llama.cpp).
 
 Only the Python 3 standard library is used. llama.cpp is not part of this project: build
 llama-bench yourself and pass its path.
