@@ -35,7 +35,7 @@ int64_t weight_bytes_read(const Graph& g) {
       const TensorDesc& t = g.tensor(n.inputs[i]);
       if (t.role != TensorRole::weight) continue;
       const int64_t row = row_bytes(t.dtype, t.cols());
-      bytes += n.op == Op::embed ? row * g.n_tokens() : row * t.rows();
+      bytes += std::holds_alternative<EmbedParams>(n.params) ? row * g.n_tokens() : row * t.rows();
     }
   return bytes;
 }

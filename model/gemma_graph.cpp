@@ -34,13 +34,13 @@ class Builder {
     g_.positions = g_.add_tensor({"positions", {o_.n_tokens}, DType::I32, TensorRole::input, nullptr});
     g_.key_end = g_.add_tensor({"key_end", {o_.n_tokens}, DType::I32, TensorRole::input, nullptr});
 
-    TensorId x = g_.add_node(Op::embed, "inp_embd", {g_.token_ids, w("token_embd.weight")},
+    TensorId x = g_.add_node("inp_embd", {g_.token_ids, w("token_embd.weight")},
                              EmbedParams{c_.embed_scale()});
     if (o_.image_rows) {
       TensorId rows =
           g_.add_tensor({"image_rows", {o_.n_tokens, c_.hidden}, DType::F32, TensorRole::input, nullptr});
       TensorId use = g_.add_tensor({"image_row_use", {o_.n_tokens}, DType::I32, TensorRole::input, nullptr});
-      x = g_.add_node(Op::replace_rows, "inp_embd_images", {x, rows, use}, ReplaceRowsParams{});
+      x = g_.add_node("inp_embd_images", {x, rows, use}, ReplaceRowsParams{});
     }
     for (int i = 0; i < c_.n_layers; ++i) x = layer(i, x);
     if (!o_.logits) {
@@ -48,18 +48,18 @@ class Builder {
       return std::move(g_);
     }
     x = norm("output_norm", x, "output_norm.weight");
-    if (!o_.all_logits) x = g_.add_node(Op::last_row, "last_token", {x}, LastRowParams{});
-    TensorId logits = g_.add_node(Op::matmul, "logits", {x, w("token_embd.weight")}, MatmulParams{});
+    if (!o_.all_logits) x = g_.add_node("last_token", {x}, LastRowParams{});
+    TensorId logits = g_.add_node("logits", {x, w("token_embd.weight")}, MatmulParams{});
     if (c_.final_softcap > 0)
-      logits = g_.add_node(Op::softcap, "logits_softcap", {logits}, SoftcapParams{c_.final_softcap});
+      logits = g_.add_node("logits_softcap", {logits}, SoftcapParams{c_.final_softcap});
     g_.logits = logits;
     g_.mark_output(logits);
     if (o_.greedy) {
-      g_.greedy_token = g_.add_node(Op::argmax, "greedy_token", {logits}, ArgmaxParams{});
+      g_.greedy_token = g_.add_node("greedy_token", {logits}, ArgmaxParams{});
       g_.mark_output(g_.greedy_token);
     }
     if (o_.top_k > 0) {
-      g_.top_logits = g_.add_node(Op::top_k, "top_logits", {logits}, TopKParams{o_.top_k});
+      g_.top_logits = g_.add_node("top_logits", {logits}, TopKParams{o_.top_k});
       g_.mark_output(g_.top_logits);
     }
     return std::move(g_);
@@ -83,20 +83,20 @@ class Builder {
     TensorId v_cache = g_.add_tensor({p + "v_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
     // The keys are normalized (Gemma 3) and rotated as they are written into their cache: one op each.
     if (c_.qk_norm) {
-      q = g_.add_node(Op::rms_norm_rope, p + "attn_q_norm_rope", {q, w(p + "attn_q_norm.weight"), g_.positions},
+      q = g_.add_node(p + "attn_q_norm_rope", {q, w(p + "attn_q_norm.weight"), g_.positions},
                       RmsNormRopeParams{c_.rms_eps, rope});
-      g_.add_node_into(Op::rms_norm_rope_store, p + "attn_k_norm_rope_store",
-                       {k, w(p + "attn_k_norm.weight"), g_.positions, k_cache}, RmsNormRopeParams{c_.rms_eps, rope},
+      g_.add_node_into(p + "attn_k_norm_rope_store",
+                       {k, w(p + "attn_k_norm.weight"), g_.positions, k_cache}, RmsNormRopeStoreParams{{c_.rms_eps, rope}},
                        k_cache);
     } else {
-      q = g_.add_node(Op::rope, p + "attn_q_rope", {q, g_.positions}, rope);
-      g_.add_node_into(Op::rope_store, p + "attn_k_rope_store", {k, g_.positions, k_cache}, rope, k_cache);
+      q = g_.add_node(p + "attn_q_rope", {q, g_.positions}, rope);
+      g_.add_node_into(p + "attn_k_rope_store", {k, g_.positions, k_cache}, RopeStoreParams{rope}, k_cache);
     }
-    g_.add_node_into(Op::kv_store, p + "v_store", {v, g_.positions, v_cache}, KvStoreParams{}, v_cache);
+    g_.add_node_into(p + "v_store", {v, g_.positions, v_cache}, KvStoreParams{}, v_cache);
 
     AttentionParams ap{c_.n_head, c_.n_kv_head, c_.head_dim, c_.attention_scale(), c_.attn_softcap,
                        sliding ? c_.sliding_window : 0};
-    TensorId a = g_.add_node(Op::attention, p + "attn", {q, k_cache, v_cache, g_.positions, g_.key_end}, ap);
+    TensorId a = g_.add_node(p + "attn", {q, k_cache, v_cache, g_.positions, g_.key_end}, ap);
     a = matmul(p + "attn_output", a, p + "attn_output.weight");
     x = residual(p + "attn_residual", x, a, p + "post_attention_norm.weight");
 
@@ -104,7 +104,7 @@ class Builder {
     h = norm(p + "ffn_norm", x, p + "ffn_norm.weight");
     TensorId gate = matmul(p + "ffn_gate", h, p + "ffn_gate.weight");
     // The up-projection with gelu(gate) * up in its epilogue.
-    TensorId f = g_.add_node(Op::matmul_geglu, p + "ffn_up_geglu", {h, w(p + "ffn_up.weight"), gate}, MatmulParams{});
+    TensorId f = g_.add_node(p + "ffn_up_geglu", {h, w(p + "ffn_up.weight"), gate}, MatmulGegluParams{});
     f = matmul(p + "ffn_down", f, p + "ffn_down.weight");
     return residual(p + "ffn_residual", x, f, p + "post_ffw_norm.weight");
   }
@@ -112,8 +112,8 @@ class Builder {
   // x + the block's output, through the block's post-norm first where the model has them (Gemma 2/3: one
   // fused op).
   TensorId residual(const std::string& name, TensorId x, TensorId block_out, const std::string& post_norm_weight) {
-    if (!c_.post_norms) return g_.add_node(Op::add, name, {x, block_out}, AddParams{});
-    return g_.add_node(Op::rms_norm_add, name, {block_out, w(post_norm_weight), x}, RmsNormParams{c_.rms_eps});
+    if (!c_.post_norms) return g_.add_node(name, {x, block_out}, AddParams{});
+    return g_.add_node(name, {block_out, w(post_norm_weight), x}, RmsNormAddParams{c_.rms_eps});
   }
 
   TensorId w(const std::string& name) {
@@ -125,10 +125,10 @@ class Builder {
   }
   // GGUF norm weights already hold 1 + w (the converter folds Gemma's offset in), so this is a plain scale.
   TensorId norm(const std::string& name, TensorId x, const std::string& weight) {
-    return g_.add_node(Op::rms_norm, name, {x, w(weight)}, RmsNormParams{c_.rms_eps});
+    return g_.add_node(name, {x, w(weight)}, RmsNormParams{c_.rms_eps});
   }
   TensorId matmul(const std::string& name, TensorId x, const std::string& weight) {
-    return g_.add_node(Op::matmul, name, {x, w(weight)}, MatmulParams{});
+    return g_.add_node(name, {x, w(weight)}, MatmulParams{});
   }
 
   const Model& m_;
@@ -159,12 +159,12 @@ class VisionBuilder {
     g_.key_end = g_.add_tensor({"key_end", {T}, DType::I32, TensorRole::input, nullptr});
 
     TensorId x = linear("v.patch_embd", patches, "v.patch_embd");
-    x = g_.add_node(Op::add, "v.position_embd", {x, w("v.position_embd.weight")}, AddParams{});
+    x = g_.add_node("v.position_embd", {x, w("v.position_embd.weight")}, AddParams{});
     for (int i = 0; i < c_.n_layers; ++i) x = layer(i, x);
     x = layer_norm("v.post_ln", x, "v.post_ln");
-    x = g_.add_node(Op::avg_pool, "mm.pool", {x}, AvgPoolParams{c_.patches_per_side(), c_.pool_kernel()});
-    x = g_.add_node(Op::rms_norm, "mm.soft_emb_norm", {x, w("mm.soft_emb_norm.weight")}, RmsNormParams{c_.eps});
-    x = g_.add_node(Op::matmul, "mm.input_projection", {x, w("mm.input_projection.weight")}, MatmulParams{});
+    x = g_.add_node("mm.pool", {x}, AvgPoolParams{c_.patches_per_side(), c_.pool_kernel()});
+    x = g_.add_node("mm.soft_emb_norm", {x, w("mm.soft_emb_norm.weight")}, RmsNormParams{c_.eps});
+    x = g_.add_node("mm.input_projection", {x, w("mm.input_projection.weight")}, MatmulParams{});
     g_.logits = x;
     g_.mark_output(x);
     g_.reuse_activations = true;  // 4096 x 1152 fp32 activations: ~19 MB each, hundreds of them
@@ -180,14 +180,14 @@ class VisionBuilder {
     TensorId v = linear(p + "attn_v", h, p + "attn_v");
     const int hd = c_.hidden / c_.n_head;
     AttentionParams ap{c_.n_head, c_.n_head, hd, 1.0f / std::sqrt(static_cast<float>(hd)), 0.0f, 0};
-    TensorId a = g_.add_node(Op::attention, p + "attn", {q, k, v, g_.positions, g_.key_end}, ap);
+    TensorId a = g_.add_node(p + "attn", {q, k, v, g_.positions, g_.key_end}, ap);
     a = linear(p + "attn_out", a, p + "attn_out");
-    x = g_.add_node(Op::add, p + "attn_residual", {x, a}, AddParams{});
+    x = g_.add_node(p + "attn_residual", {x, a}, AddParams{});
     h = layer_norm(p + "ln2", x, p + "ln2");
     h = linear(p + "ffn_up", h, p + "ffn_up");
-    h = g_.add_node(Op::gelu, p + "ffn_gelu", {h}, GeluParams{});
+    h = g_.add_node(p + "ffn_gelu", {h}, GeluParams{});
     h = linear(p + "ffn_down", h, p + "ffn_down");
-    return g_.add_node(Op::add, p + "ffn_residual", {x, h}, AddParams{});
+    return g_.add_node(p + "ffn_residual", {x, h}, AddParams{});
   }
 
   TensorId w(const std::string& name) {
@@ -196,11 +196,11 @@ class VisionBuilder {
     return ids_[name] = g_.add_tensor(m_.weight(name));
   }
   TensorId linear(const std::string& name, TensorId x, const std::string& weight) {
-    TensorId y = g_.add_node(Op::matmul, name, {x, w(weight + ".weight")}, MatmulParams{});
-    return g_.add_node(Op::add, name + "_bias", {y, w(weight + ".bias")}, AddParams{});
+    TensorId y = g_.add_node(name, {x, w(weight + ".weight")}, MatmulParams{});
+    return g_.add_node(name + "_bias", {y, w(weight + ".bias")}, AddParams{});
   }
   TensorId layer_norm(const std::string& name, TensorId x, const std::string& weight) {
-    return g_.add_node(Op::layer_norm, name, {x, w(weight + ".weight"), w(weight + ".bias")}, LayerNormParams{c_.eps});
+    return g_.add_node(name, {x, w(weight + ".weight"), w(weight + ".bias")}, LayerNormParams{c_.eps});
   }
 
   const Model& m_;

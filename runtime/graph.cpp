@@ -17,8 +17,8 @@ TensorId Graph::add_tensor(TensorDesc desc) {
   return static_cast<TensorId>(tensors_.size() - 1);
 }
 
-TensorId Graph::add_node(Op op, const std::string& name, std::vector<TensorId> inputs, OpParams params) {
-  Node node{op, name, std::move(inputs), kNoTensor, params};
+TensorId Graph::add_node(const std::string& name, std::vector<TensorId> inputs, OpParams params) {
+  Node node{op_of(params), name, std::move(inputs), kNoTensor, params};
   std::vector<const TensorDesc*> in;
   for (TensorId id : node.inputs) in.push_back(&tensor(id));
   TensorDesc out;
@@ -31,9 +31,9 @@ TensorId Graph::add_node(Op op, const std::string& name, std::vector<TensorId> i
   return nodes_.back().output;
 }
 
-TensorId Graph::add_node_into(Op op, const std::string& name, std::vector<TensorId> inputs, OpParams params,
+TensorId Graph::add_node_into(const std::string& name, std::vector<TensorId> inputs, OpParams params,
                               TensorId output) {
-  Node node{op, name, std::move(inputs), output, params};
+  Node node{op_of(params), name, std::move(inputs), output, params};
   std::vector<const TensorDesc*> in;
   for (TensorId id : node.inputs) in.push_back(&tensor(id));
   if (infer_output_shape(node, in) != tensor(output).shape)
@@ -82,9 +82,10 @@ std::string Graph::to_string() const {
 }
 
 std::string profile_key(const Graph& g, const Node& node) {
-  std::string key = op_name(node.op);
-  if (node.op == Op::matmul || node.op == Op::matmul_geglu || node.op == Op::embed) {
-    std::string type = dtype_name(g.tensor(node.inputs[1]).dtype);
+  const OpInfo& info = op_info(node.op);
+  std::string key = info.name;
+  if (info.typed_by >= 0) {
+    std::string type = dtype_name(g.tensor(node.inputs[static_cast<size_t>(info.typed_by)]).dtype);
     for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     key += " " + type;
   }

@@ -23,10 +23,10 @@ class Graph {
 
   TensorId add_tensor(TensorDesc desc);
   // Adds a node whose output is a new activation tensor named after the node (shape checked and inferred).
-  TensorId add_node(Op op, const std::string& name, std::vector<TensorId> inputs, OpParams params);
+  // The op is the one whose parameters are given (RmsNormParams: rms_norm).
+  TensorId add_node(const std::string& name, std::vector<TensorId> inputs, OpParams params);
   // Adds a node that writes into an existing tensor (kv_store into the cache).
-  TensorId add_node_into(Op op, const std::string& name, std::vector<TensorId> inputs, OpParams params,
-                         TensorId output);
+  TensorId add_node_into(const std::string& name, std::vector<TensorId> inputs, OpParams params, TensorId output);
 
   TensorId token_ids = kNoTensor;  // input [n] i32
   TensorId positions = kNoTensor;  // input [n] i32, absolute positions of the new tokens

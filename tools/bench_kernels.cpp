@@ -120,7 +120,7 @@ std::vector<double> time_vulkan(Backend& device, DType type, const std::vector<u
   Graph g(n);
   const TensorId xt = g.add_tensor({"x", {n, K}, DType::F32, TensorRole::weight, x.data()});
   const TensorId wt = g.add_tensor({"w", {rows, K}, type, TensorRole::weight, w.data()});
-  g.add_node(Op::matmul, "matmul", {xt, wt}, MatmulParams{});
+  g.add_node("matmul", {xt, wt}, MatmulParams{});
   const StepInputs inputs;
   return time_runs(reps, [&] { device.run(g, inputs); });
 }

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "runtime/cpu/kernels.h"
+#include "runtime/cpu/op_kernel.h"
 #include "runtime/cpu/matmul_bf16.h"
 #include "runtime/cpu/matmul_fast.h"
 #include "runtime/cpu/quant.h"
@@ -26,7 +27,8 @@ uint64_t CpuBackend::memory_bytes() const { return physical_memory_bytes(); }
 static std::vector<const TensorDesc*> matmul_weights(const Graph& g) {
   std::vector<const TensorDesc*> w;
   for (const Node& node : g.nodes())
-    if (node.op == Op::matmul || node.op == Op::matmul_geglu) w.push_back(&g.tensor(node.inputs[1]));
+    if (std::holds_alternative<MatmulParams>(node.params) || std::holds_alternative<MatmulGegluParams>(node.params))
+      w.push_back(&g.tensor(node.inputs[1]));
   return w;
 }
 
@@ -144,96 +146,12 @@ void CpuBackend::run(const Graph& g, const StepInputs& in) {
       std::memcpy(buffer(g, id), data, n * sizeof(float));
     }
   }
-  auto ints = [&](const Node& node, size_t i) -> const int32_t* {
-    auto it = i32_inputs_.find(node.inputs[i]);
-    if (it == i32_inputs_.end())
-      throw std::runtime_error("input '" + g.tensor(node.inputs[i]).name + "' must be an i32 graph input");
-    return it->second.data();
-  };
-
-  auto input = [&](const Node& node, size_t i) -> const float* {
-    TensorId id = node.inputs[i];
-    const TensorDesc& t = g.tensor(id);
-    if (t.role == TensorRole::weight) return f32_weight(t);
-    return buffer(g, id);
-  };
-
   const std::vector<int> last_use = g.reuse_activations ? g.last_uses() : std::vector<int>{};
   for (const Node& node : g.nodes()) {
-    const TensorDesc& out_desc = g.tensor(node.output);
-    float* out = buffer(g, node.output);
-    const TensorDesc& x = g.tensor(node.inputs[0]);
     const auto t0 = std::chrono::steady_clock::now();
     try {
-      switch (node.op) {
-        case Op::embed:
-          embed(g.tensor(node.inputs[1]), ints(node, 0), x.elements(),
-                std::get<EmbedParams>(node.params).scale, out, pool_);
-          break;
-        case Op::rms_norm:
-          rms_norm(input(node, 0), x.rows(), x.cols(), input(node, 1), g.tensor(node.inputs[1]).elements(),
-                   std::get<RmsNormParams>(node.params).eps, out, pool_);
-          break;
-        case Op::rms_norm_add:
-          rms_norm_add(input(node, 0), x.rows(), x.cols(), input(node, 1), g.tensor(node.inputs[1]).elements(),
-                       std::get<RmsNormParams>(node.params).eps, input(node, 2), out, pool_);
-          break;
-        case Op::matmul:
-          matmul(input(node, 0), x.rows(), x.cols(), g.tensor(node.inputs[1]), out, pool_, matmul_mode_,
-                 packed_weight(g.tensor(node.inputs[1])));
-          break;
-        case Op::matmul_geglu:  // the matmul, then gelu_mul's kernel in place (the same values as the two ops)
-          matmul(input(node, 0), x.rows(), x.cols(), g.tensor(node.inputs[1]), out, pool_, matmul_mode_,
-                 packed_weight(g.tensor(node.inputs[1])));
-          gelu_mul(input(node, 2), out, g.tensor(node.output).elements(), out);
-          break;
-        case Op::rope:
-          rope(input(node, 0), x.rows(), x.cols(), ints(node, 1), std::get<RopeParams>(node.params), out, pool_);
-          break;
-        case Op::rms_norm_rope:
-          rms_norm_rope(input(node, 0), x.rows(), x.cols(), input(node, 1), ints(node, 2),
-                        std::get<RmsNormRopeParams>(node.params), out, pool_);
-          break;
-        case Op::kv_store:
-          kv_store(input(node, 0), x.rows(), x.cols(), ints(node, 1), out, out_desc.rows());
-          break;
-        case Op::rope_store:
-          rope_store(input(node, 0), x.rows(), x.cols(), ints(node, 1), std::get<RopeParams>(node.params), out,
-                     out_desc.rows(), pool_);
-          break;
-        case Op::rms_norm_rope_store:
-          rms_norm_rope_store(input(node, 0), x.rows(), x.cols(), input(node, 1), ints(node, 2),
-                              std::get<RmsNormRopeParams>(node.params), out, out_desc.rows(), pool_);
-          break;
-        case Op::attention:
-          attention(input(node, 0), x.rows(), input(node, 1), input(node, 2), g.tensor(node.inputs[1]).rows(),
-                    ints(node, 3), ints(node, 4), std::get<AttentionParams>(node.params), out, pool_);
-          break;
-        case Op::gelu_mul: gelu_mul(input(node, 0), input(node, 1), x.elements(), out); break;
-        case Op::add:
-          add_rows(input(node, 0), input(node, 1), x.elements(), g.tensor(node.inputs[1]).elements(), out);
-          break;
-        case Op::layer_norm:
-          layer_norm(input(node, 0), x.rows(), x.cols(), input(node, 1), input(node, 2),
-                     std::get<LayerNormParams>(node.params).eps, out, pool_);
-          break;
-        case Op::gelu: gelu(input(node, 0), x.elements(), out); break;
-        case Op::avg_pool: {
-          const auto& p = std::get<AvgPoolParams>(node.params);
-          avg_pool(input(node, 0), x.cols(), p.side, p.kernel, out);
-          break;
-        }
-        case Op::replace_rows:
-          replace_rows(input(node, 0), input(node, 1), ints(node, 2), x.rows(), x.cols(), out);
-          break;
-        case Op::softcap: softcap(input(node, 0), x.elements(), std::get<SoftcapParams>(node.params).cap, out); break;
-        case Op::last_row:
-          std::memcpy(out, input(node, 0) + (x.rows() - 1) * x.cols(), sizeof(float) * static_cast<size_t>(x.cols()));
-          break;
-        case Op::argmax: argmax(input(node, 0), x.rows(), x.cols(), out); break;
-        case Op::top_k: top_k(input(node, 0), x.rows(), x.cols(), std::get<TopKParams>(node.params).k, out); break;
-        case Op::count_: throw std::logic_error("bad op");
-      }
+      const CpuNode cpu_node(*this, g, node, buffer(g, node.output));
+      std::visit([&](const auto& p) { run_op(p, cpu_node); }, node.params);
     } catch (const std::exception& e) {
       throw std::runtime_error("cpu backend, node '" + node.name + "': " + e.what());
     }
@@ -248,6 +166,23 @@ void CpuBackend::run(const Graph& g, const StepInputs& in) {
                    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
 }
+
+const float* CpuNode::in(size_t i) const {
+  const TensorDesc& t = desc(i);
+  if (t.role == TensorRole::weight) return backend_.f32_weight(t);
+  return backend_.buffer(graph_, node_.inputs[i]);
+}
+
+const int32_t* CpuNode::ints(size_t i) const {
+  auto it = backend_.i32_inputs_.find(node_.inputs[i]);
+  if (it == backend_.i32_inputs_.end())
+    throw std::runtime_error("input '" + desc(i).name + "' must be an i32 graph input");
+  return it->second.data();
+}
+
+const PackedWeights* CpuNode::packed(size_t i) const { return backend_.packed_weight(desc(i)); }
+ThreadPool& CpuNode::pool() const { return backend_.pool_; }
+MatmulMode CpuNode::matmul_mode() const { return backend_.matmul_mode_; }
 
 std::vector<float> CpuBackend::read(const Graph& g, TensorId id) const {
   const TensorDesc& t = g.tensor(id);

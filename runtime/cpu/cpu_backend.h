@@ -27,6 +27,7 @@ class CpuBackend : public Backend {
   uint64_t allocated_bytes() const override;
 
  private:
+  friend class CpuNode;  // op_kernel.h: a kernel's view of its inputs and output
   float* buffer(const Graph& graph, TensorId id);
   void check_memory(const Graph& graph) const;
   const float* f32_weight(const TensorDesc& t);  // small weights (norms) expanded once to fp32

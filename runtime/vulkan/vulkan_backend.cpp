@@ -6,6 +6,7 @@
 #include <set>
 
 #include "runtime/cpu/quant.h"
+#include "runtime/vulkan/planner.h"
 #include "runtime/vulkan/renderdoc.h"
 
 namespace vkg::vk {
@@ -14,7 +15,7 @@ namespace vkg::vk {
 struct VulkanBackend::Step {
   std::vector<std::unique_ptr<Buffer>> activations;  // by TensorId (null for weights, caches, shared)
   std::vector<std::unique_ptr<Buffer>> shared;       // graph.reuse_activations: buffers several tensors use
-  std::unique_ptr<Buffer> pairs_xq, pairs_xd;        // PairsScratch, sized for the step's largest use
+  std::unique_ptr<Buffer> scratch[size_t(Scratch::count_)];  // planners' shared scratch, the largest request
   std::vector<const Buffer*> tensor_buffer;          // by TensorId: where the tensor lives
   std::vector<std::vector<Dispatch>> node_dispatches;
   VkDescriptorPool pool = VK_NULL_HANDLE;
@@ -174,7 +175,7 @@ void VulkanBackend::download(const Buffer& src, void* data, uint64_t bytes) cons
 
 // Big weights are split by rows: each chunk fits one binding (maxStorageBufferRange), one allocation, and a
 // matmul dispatch grid (65535 groups of 8 rows).
-const std::vector<VulkanBackend::WeightChunk>& VulkanBackend::weight_chunks(const TensorDesc& t) {
+const std::vector<WeightChunk>& VulkanBackend::weight_chunks(const TensorDesc& t) {
   auto it = weights_.find(t.data);
   if (it != weights_.end()) return it->second;
   const int64_t rb = row_bytes(t.dtype, t.cols());
@@ -256,6 +257,63 @@ VulkanBackend::Step& VulkanBackend::prepare(const Graph& g) {
   return *steps_.emplace(g.id(), std::move(s)).first->second;
 }
 
+// The PlanContext of one node: buffers from the step and the weight store, the device's shape.
+class NodePlanner : public PlanContext {
+ public:
+  NodePlanner(VulkanBackend& b, VulkanBackend::Step& s, const Graph& g, const Node& n, bool sizing,
+              uint64_t (&scratch_need)[size_t(Scratch::count_)])
+      : PlanContext(g, n), b_(b), s_(s), sizing_(sizing), scratch_need_(scratch_need) {}
+
+  const Buffer* in(size_t i) override {
+    const Buffer* buf = s_.tensor_buffer[static_cast<size_t>(node().inputs[i])];
+    return buf ? buf : &b_.f32_weight(desc(i));
+  }
+  const Buffer* out() override { return s_.tensor_buffer[static_cast<size_t>(node().output)]; }
+  const std::vector<WeightChunk>& weight_chunks(size_t i) override { return b_.weight_chunks(desc(i)); }
+  const Buffer& rope_inv_freq(int head_dim, float theta) override { return b_.inv_freq(head_dim, theta); }
+  const Buffer* scratch(Scratch which, uint64_t bytes) override {
+    uint64_t& need = scratch_need_[size_t(which)];
+    need = std::max(need, bytes);
+    return sizing_ ? nullptr : s_.scratch[size_t(which)].get();
+  }
+  const Pipeline& pipeline(const std::string& shader) override { return b_.pipeline(shader); }
+  const DeviceInfo& device() const override { return b_.ctx_->info(); }
+  uint32_t max_texel_elements() const override { return b_.ctx_->limits().maxTexelBufferElements; }
+  bool cpu_shaders() const override { return b_.cpu_shaders(); }
+  bool exact() const override { return b_.exact_; }
+
+ private:
+  VulkanBackend& b_;
+  VulkanBackend::Step& s_;
+  bool sizing_;
+  uint64_t (&scratch_need_)[size_t(Scratch::count_)];
+};
+
+// Two passes when a planner asks for scratch: the first learns the largest request of each kind (planners
+// plan without it), the second plans with the scratch allocated.
+void VulkanBackend::plan_nodes(Step& s, const Graph& g) {
+  uint64_t need[size_t(Scratch::count_)] = {};
+  for (bool sizing : {true, false}) {
+    s.node_dispatches.clear();
+    for (const Node& node : g.nodes()) {
+      NodePlanner planner(*this, s, g, node, sizing, need);
+      try {
+        s.node_dispatches.push_back(std::visit([&](const auto& p) { return plan_op(p, planner); }, node.params));
+      } catch (const std::exception& e) {
+        throw std::runtime_error("vulkan backend, node '" + node.name + "' (" + op_name(node.op) + "): " + e.what());
+      }
+    }
+    if (!sizing) return;
+    bool any = false;
+    for (size_t i = 0; i < size_t(Scratch::count_); ++i)
+      if (need[i] > 0) {
+        s.scratch[i] = std::make_unique<Buffer>(*ctx_, need[i], i == size_t(Scratch::pairs_xq) ? "prefill.pairs_xq" : "prefill.pairs_xd", false);
+        any = true;
+      }
+    if (!any) return;  // nobody asked: the first pass's plans stand
+  }
+}
+
 void VulkanBackend::prepare_step(Step& step, const Graph& g) {
   Step* s = &step;
   const size_t n_tensors = g.tensors().size();
@@ -322,31 +380,11 @@ void VulkanBackend::prepare_step(Step& step, const Graph& g) {
       }
     }
   }
-  // The prefill matmuls' quantized inputs (plan_node decides per node whether it uses them).
-  uint64_t xq_bytes = 0, xd_bytes = 0;
-  for (const Node& node : g.nodes()) {
-    if (node.op != Op::matmul && node.op != Op::matmul_geglu) continue;
-    const TensorDesc& x = g.tensor(node.inputs[0]);
-    if (!pairs_prefill(g.tensor(node.inputs[1]), x.rows()) || x.cols() % 32 != 0) continue;
-    const uint64_t rows = static_cast<uint64_t>(x.rows()), K = static_cast<uint64_t>(x.cols());
-    xq_bytes = std::max(xq_bytes, (rows + 1) / 2 * K * 4);
-    xd_bytes = std::max(xd_bytes, (rows + 7) / 8 * 8 * (K / 32) * 4);
-  }
-  PairsScratch scratch;
-  if (xq_bytes > 0) {
-    s->pairs_xq = std::make_unique<Buffer>(*ctx_, xq_bytes, "prefill.pairs_xq", false);
-    s->pairs_xd = std::make_unique<Buffer>(*ctx_, xd_bytes, "prefill.pairs_xd", false);
-    scratch = {s->pairs_xq.get(), s->pairs_xd.get()};
-  }
+  plan_nodes(*s, g);
   size_t n_sets = 0, n_descriptors = 0;
-  for (const Node& node : g.nodes()) {
-    try {
-      s->node_dispatches.push_back(plan_node(s->tensor_buffer, scratch, g, node));
-    } catch (const std::exception& e) {
-      throw std::runtime_error("vulkan backend, node '" + node.name + "': " + e.what());
-    }
-    for (const Dispatch& d : s->node_dispatches.back()) n_sets++, n_descriptors += d.buffers.size();
-  }
+  for (const auto& dispatches : s->node_dispatches)
+    for (const Dispatch& d : dispatches)
+      if (d.pipeline) n_sets++, n_descriptors += d.buffers.size();
   const uint32_t pool_descriptors = static_cast<uint32_t>(std::max<size_t>(1, n_descriptors));
   const VkDescriptorPoolSize sizes[] = {{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, pool_descriptors},
                                         {VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, pool_descriptors}};
@@ -358,6 +396,7 @@ void VulkanBackend::prepare_step(Step& step, const Graph& g) {
   // Descriptor sets are written once: bindings never change between steps.
   for (auto& dispatches : s->node_dispatches)
     for (Dispatch& d : dispatches) {
+      if (!d.pipeline) continue;  // a copy
       VkDescriptorSetLayout layout = d.pipeline->set_layout();
       VkDescriptorSetAllocateInfo ai{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
       ai.descriptorPool = s->pool;
@@ -453,13 +492,6 @@ void VulkanBackend::record(Step& s, const Graph& g) {
       vkCmdBeginDebugUtilsLabelEXT(s.cmd, &label);
     }
     if (profiling_) vkCmdWriteTimestamp(s.cmd, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, s.timestamps, uint32_t(2 * i));
-    if (node.op == Op::last_row) {
-      const TensorDesc& x = g.tensor(node.inputs[0]);
-      VkBufferCopy region{static_cast<VkDeviceSize>((x.rows() - 1) * x.cols() * 4), 0,
-                          static_cast<VkDeviceSize>(x.cols() * 4)};
-      vkCmdCopyBuffer(s.cmd, s.tensor_buffer[static_cast<size_t>(node.inputs[0])]->handle(), out->handle(), 1, &region);
-      s.copies++;
-    }
     std::set<const Buffer*> node_written;  // scratch written by this node's earlier dispatches
     for (const Dispatch& d : s.node_dispatches[i]) {
       bool reads_scratch = false;
@@ -470,6 +502,12 @@ void VulkanBackend::record(Step& s, const Graph& g) {
         node_written.clear();
       }
       node_written.insert(d.writes.begin(), d.writes.end());
+      if (d.copy_bytes > 0) {
+        VkBufferCopy region{d.copy_offset, 0, d.copy_bytes};
+        vkCmdCopyBuffer(s.cmd, d.copy_src->handle(), out->handle(), 1, &region);
+        s.copies++;
+        continue;
+      }
       if (!d.writes.empty()) s.quantized_inputs++;
       vkCmdBindPipeline(s.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, d.pipeline->handle());
       vkCmdBindDescriptorSets(s.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, d.pipeline->pipeline_layout(), 0, 1, &d.set, 0,

@@ -12,6 +12,7 @@
 #include "runtime/vulkan/buffer.h"
 #include "runtime/vulkan/context.h"
 #include "runtime/vulkan/pipeline.h"
+#include "runtime/vulkan/planner.h"
 
 namespace vkg::vk {
 
@@ -30,29 +31,11 @@ class VulkanBackend : public Backend {
   uint64_t max_tensor_bytes() const override { return ctx_->limits().maxStorageBufferRange - 64; }
   const Context& context() const { return *ctx_; }
 
-  struct WeightChunk {
-    std::unique_ptr<Buffer> buffer;
-    int64_t row_begin = 0, rows = 0;
-  };
-  struct Dispatch {
-    const Pipeline* pipeline = nullptr;
-    std::vector<const Buffer*> buffers;
-    std::vector<uint32_t> push;  // 32-bit words
-    uint32_t groups[3] = {1, 1, 1};
-    VkDescriptorSet set = VK_NULL_HANDLE;
-    std::vector<const Buffer*> writes;  // the buffers it writes when not the node's output (scratch)
-  };
-  // Scratch a step's prefill matmuls share on CPU-type devices: quantize_pairs.comp's outputs (null if unused).
-  struct PairsScratch {
-    const Buffer* xq = nullptr;
-    const Buffer* xd = nullptr;
-  };
   struct Step;  // everything prepared for one graph
 
-  static constexpr uint32_t kMaxGroups = 65535;          // workgroups per grid dimension
-  static constexpr uint32_t kMatmulRowsPerGroup = 8;     // shaders/matmul.comp: each workgroup computes 8 rows
 
  private:
+  friend class NodePlanner;  // the PlanContext planners see (vulkan_backend.cpp)
   const Pipeline& pipeline(const std::string& name);
   const std::vector<WeightChunk>& weight_chunks(const TensorDesc& t);
   const Buffer& f32_weight(const TensorDesc& t);
@@ -61,14 +44,10 @@ class VulkanBackend : public Backend {
   void prepare_step(Step& s, const Graph& g);
   void check_memory(const Graph& g) const;
   void destroy_step(Step& s) const;
-  // plan_node.cpp: the dispatches of one node, given where each tensor lives.
-  std::vector<Dispatch> plan_node(const std::vector<const Buffer*>& tensor_buffer, const PairsScratch& scratch,
-                                  const Graph& g, const Node& node);
+  // The dispatches of every node (planner.h), with the step's scratch sized by a first pass.
+  void plan_nodes(Step& s, const Graph& g);
   // A CPU-type device (lavapipe) running its own shader set (texel buffers, subgroup sums).
   bool cpu_shaders() const { return ctx_->info().type == "cpu" && !gpu_shaders_; }
-  // Whether a matmul of weights `w` over `tokens` tokens quantizes its input for matmul_rows.comp's X_PAIRS
-  // variant (CPU shaders, prompts, Q4_0/Q5_0/Q4_K/Q6_K, not exact), given that it takes the rows variant.
-  bool pairs_prefill(const TensorDesc& w, int64_t tokens) const;
   void record(Step& s, const Graph& g);
   void upload(const Buffer& dst, const void* data, uint64_t bytes);
   void download(const Buffer& src, void* data, uint64_t bytes) const;

@@ -1,4 +1,4 @@
-// CPU attention (runtime/cpu/attention.cpp) against attention by its definition in double precision: decode
+// CPU attention (runtime/cpu/ops/attention.cpp) against attention by its definition in double precision: decode
 // (head groups), prompts (tiles of query rows), sliding windows, soft-caps, the KV ring.
 #include <doctest/doctest.h>
 

@@ -215,7 +215,7 @@ TEST_CASE("exp_f32_lanes: exp_f32's bits on every SIMD target") {
     TensorId xt = g.add_tensor({"x", {n, K}, DType::F32, TensorRole::weight, x.data()});
     TensorId wt = g.add_tensor(w);
     TensorId gt = g.add_tensor({"gate", {n, N}, DType::F32, TensorRole::weight, gate.data()});
-    TensorId out = g.add_node(Op::matmul_geglu, "geglu", {xt, wt, gt}, MatmulParams{});
+    TensorId out = g.add_node("geglu", {xt, wt, gt}, MatmulGegluParams{});
     g.mark_output(out);
     auto cpu = make_backend("cpu", BackendOptions{});
     StepInputs in;

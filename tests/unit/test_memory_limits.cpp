@@ -127,8 +127,8 @@ TEST_SUITE("memory_limits") {
     Graph g(1);
     const TensorId xt = g.add_tensor({"x", {1, K}, DType::F32, TensorRole::weight, x.data()});
     const TensorId wt = g.add_tensor({"w", {rows, K}, DType::Q5_0, TensorRole::weight, w.data()});
-    g.add_node(Op::matmul, "a", {xt, wt}, MatmulParams{});
-    g.add_node(Op::matmul, "b", {xt, wt}, MatmulParams{});
+    g.add_node("a", {xt, wt}, MatmulParams{});
+    g.add_node("b", {xt, wt}, MatmulParams{});
     const uint64_t outputs = 2 * rows * 4, packed = static_cast<uint64_t>(w.size());
     const bool packs = cpu::fast_matmul_packs(DType::Q5_0);
     INFO("packs Q5_0: " << packs);

@@ -32,7 +32,7 @@ struct EmbedGraph {
     graph.positions = graph.add_tensor({"positions", {n_tokens}, DType::I32, TensorRole::input, nullptr});
     const TensorId t = graph.add_tensor({"table", {static_cast<int64_t>(table.size() / 16), 16}, DType::F32,
                                          TensorRole::weight, table.data()});
-    graph.logits = graph.add_node(Op::embed, "embed", {graph.token_ids, t}, EmbedParams{1.0f});
+    graph.logits = graph.add_node("embed", {graph.token_ids, t}, EmbedParams{1.0f});
     graph.mark_output(graph.logits);
     for (int i = 0; i < n_tokens; ++i) inputs.token_ids.push_back(i % 50), inputs.positions.push_back(i);
   }

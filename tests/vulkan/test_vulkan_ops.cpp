@@ -163,7 +163,7 @@ TEST_SUITE("vulkan_ops") {
         OpGraph op(n);
         TensorId x = op.f32("x", {n, K}, random_floats(static_cast<size_t>(n * K), 1));
         TensorId w = op.data("w", {N, K}, type, random_weights(type, N, K, 2));
-        op.output = op.graph.add_node(Op::matmul, "matmul", {x, w}, MatmulParams{});
+        op.output = op.graph.add_node("matmul", {x, w}, MatmulParams{});
         compare(op, 2e-4, 1e-4);
         // The GeGLU epilogue: gelu_tanh(gate) * the product (gelu adds ~1e-6 relative, as gelu_mul's test). The
         // product's absolute error (1e-4 above: fp32 sums of large cancelling K-quant products) is multiplied by
@@ -173,7 +173,7 @@ TEST_SUITE("vulkan_ops") {
         TensorId gx = geglu.f32("x", {n, K}, random_floats(static_cast<size_t>(n * K), 1));
         TensorId gw = geglu.data("w", {N, K}, type, random_weights(type, N, K, 2));
         TensorId gate = geglu.f32("gate", {n, N}, random_floats(static_cast<size_t>(n * N), 9, 3.0f));
-        geglu.output = geglu.graph.add_node(Op::matmul_geglu, "matmul_geglu", {gx, gw, gate}, MatmulParams{});
+        geglu.output = geglu.graph.add_node("matmul_geglu", {gx, gw, gate}, MatmulGegluParams{});
         compare(geglu, 2e-4, 3e-4);
       }
   }
@@ -193,7 +193,7 @@ TEST_SUITE("vulkan_ops") {
         OpGraph op(1);
         TensorId x = op.f32("x", {1, K}, random_floats(static_cast<size_t>(K), 1));
         TensorId w = op.data("w", {N, K}, type, random_weights(type, N, K, 2));
-        op.output = op.graph.add_node(Op::matmul, "matmul", {x, w}, MatmulParams{});
+        op.output = op.graph.add_node("matmul", {x, w}, MatmulParams{});
         compare(op, 2e-4, 1e-4);
       }
   }
@@ -208,13 +208,13 @@ TEST_SUITE("vulkan_ops") {
       OpGraph op(2);
       TensorId x = op.f32("x", {2, K}, random_floats(static_cast<size_t>(2 * K), 3));
       TensorId w = op.data("w", {N, K}, type, random_weights(type, N, K, 4));
-      op.output = op.graph.add_node(Op::matmul, "matmul", {x, w}, MatmulParams{});
+      op.output = op.graph.add_node("matmul", {x, w}, MatmulParams{});
       compare(op, 2e-4, 1e-4);
       OpGraph geglu(2);  // and the GeGLU epilogue of the same shaders
       TensorId gx = geglu.f32("x", {2, K}, random_floats(static_cast<size_t>(2 * K), 3));
       TensorId gw = geglu.data("w", {N, K}, type, random_weights(type, N, K, 4));
       TensorId gate = geglu.f32("gate", {2, N}, random_floats(static_cast<size_t>(2 * N), 9, 3.0f));
-      geglu.output = geglu.graph.add_node(Op::matmul_geglu, "matmul_geglu", {gx, gw, gate}, MatmulParams{});
+      geglu.output = geglu.graph.add_node("matmul_geglu", {gx, gw, gate}, MatmulGegluParams{});
       compare(geglu, 2e-4, 1e-4);
     }
   }
@@ -227,7 +227,7 @@ TEST_SUITE("vulkan_ops") {
       OpGraph op(3);
       op.inputs.token_ids = {7, 0, 49};
       TensorId table = op.data("table", {V, H}, type, random_weights(type, V, H, 3));
-      op.output = op.graph.add_node(Op::embed, "embed", {op.graph.token_ids, table}, EmbedParams{25.3f});
+      op.output = op.graph.add_node("embed", {op.graph.token_ids, table}, EmbedParams{25.3f});
       compare(op, 1e-6, 1e-6);
     }
   }
@@ -239,13 +239,13 @@ TEST_SUITE("vulkan_ops") {
       OpGraph op(3);
       TensorId x = op.f32("x", {3, cols}, random_floats(size_t(3 * cols), 4, 30.0f));
       TensorId w = op.f32("w", {group}, random_floats(static_cast<size_t>(group), 5));
-      op.output = op.graph.add_node(Op::rms_norm, "norm", {x, w}, RmsNormParams{1e-6f});
+      op.output = op.graph.add_node("norm", {x, w}, RmsNormParams{1e-6f});
       compare(op, 2e-4, 1e-5);
       OpGraph fused(3);
       TensorId fx = fused.f32("x", {3, cols}, random_floats(size_t(3 * cols), 4, 30.0f));
       TensorId fw = fused.f32("w", {group}, random_floats(static_cast<size_t>(group), 5));
       TensorId fr = fused.f32("residual", {3, cols}, random_floats(size_t(3 * cols), 6, 40.0f));
-      fused.output = fused.graph.add_node(Op::rms_norm_add, "norm_add", {fx, fw, fr}, RmsNormParams{1e-6f});
+      fused.output = fused.graph.add_node("norm_add", {fx, fw, fr}, RmsNormAddParams{1e-6f});
       compare(fused, 2e-4, 1e-5);
     }
   }
@@ -256,7 +256,7 @@ TEST_SUITE("vulkan_ops") {
         OpGraph op(3);
         op.inputs.positions = {0, 17, 5000};
         TensorId x = op.f32("x", {3, 1024}, random_floats(3 * 1024, 6));
-        op.output = op.graph.add_node(Op::rope, "rope", {x, op.graph.positions}, RopeParams{256, theta, scale});
+        op.output = op.graph.add_node("rope", {x, op.graph.positions}, RopeParams{256, theta, scale});
         // Angles up to 5000 rad: fp32 cos/sin of large arguments differ by ~1 ulp of the angle (3e-4).
         compare(op, 1e-3, 1e-3);
       }
@@ -271,7 +271,7 @@ TEST_SUITE("vulkan_ops") {
       const int64_t cols = 4 * int64_t(hd);
       TensorId x = op.f32("x", {3, cols}, random_floats(size_t(3 * cols), 7, 20.0f));
       TensorId w = op.f32("w", {hd}, random_floats(size_t(hd), 8));
-      op.output = op.graph.add_node(Op::rms_norm_rope, "norm_rope", {x, w, op.graph.positions},
+      op.output = op.graph.add_node("norm_rope", {x, w, op.graph.positions},
                                     RmsNormRopeParams{1e-6f, RopeParams{hd, 1000000.0f, 0.125f}});
       // The norm's sum order (2e-4, as rms_norm) then angles up to 5000 rad (1e-3, as rope).
       compare(op, 1e-3, 1e-3);
@@ -299,9 +299,9 @@ TEST_SUITE("vulkan_ops") {
         TensorId v = op.f32("v", {n, kv_cols}, random_floats(static_cast<size_t>(n * kv_cols), 9));
         TensorId kc = op.graph.add_tensor({"k_cache", {c.cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
         TensorId vc = op.graph.add_tensor({"v_cache", {c.cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
-        op.graph.add_node_into(Op::kv_store, "k_store", {k, op.graph.positions, kc}, KvStoreParams{}, kc);
-        op.graph.add_node_into(Op::kv_store, "v_store", {v, op.graph.positions, vc}, KvStoreParams{}, vc);
-        op.output = op.graph.add_node(Op::attention, "attn", {q, kc, vc, op.graph.positions, op.graph.key_end},
+        op.graph.add_node_into("k_store", {k, op.graph.positions, kc}, KvStoreParams{}, kc);
+        op.graph.add_node_into("v_store", {v, op.graph.positions, vc}, KvStoreParams{}, vc);
+        op.output = op.graph.add_node("attn", {q, kc, vc, op.graph.positions, op.graph.key_end},
                                       AttentionParams{c.nh, c.nkv, c.hd, 0.0625f, c.softcap, c.window});
         // Older positions hold zeros in both caches (fresh caches), so masks and windows still matter.
         compare(op, 2e-4, 1e-5);
@@ -318,15 +318,15 @@ TEST_SUITE("vulkan_ops") {
     TensorId v = fill.f32("v", {n_fill, kv_cols}, random_floats(static_cast<size_t>(n_fill * kv_cols), 9));
     TensorId fkc = fill.graph.add_tensor({"k_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
     TensorId fvc = fill.graph.add_tensor({"v_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
-    fill.graph.add_node_into(Op::kv_store, "k_store", {k, fill.graph.positions, fkc}, KvStoreParams{}, fkc);
-    fill.graph.add_node_into(Op::kv_store, "v_store", {v, fill.graph.positions, fvc}, KvStoreParams{}, fvc);
+    fill.graph.add_node_into("k_store", {k, fill.graph.positions, fkc}, KvStoreParams{}, fkc);
+    fill.graph.add_node_into("v_store", {v, fill.graph.positions, fvc}, KvStoreParams{}, fvc);
 
     OpGraph op(2);
     op.inputs.positions = {2098, 2099};  // 2099 and 2100 keys
     TensorId q = op.f32("q", {2, q_cols}, random_floats(static_cast<size_t>(2 * q_cols), 7));
     TensorId kc = op.graph.add_tensor({"k_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
     TensorId vc = op.graph.add_tensor({"v_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
-    op.output = op.graph.add_node(Op::attention, "attn", {q, kc, vc, op.graph.positions, op.graph.key_end},
+    op.output = op.graph.add_node("attn", {q, kc, vc, op.graph.positions, op.graph.key_end},
                                   AttentionParams{nh, nkv, hd, 0.125f, 0.0f, 0});
 
     auto cpu = cpu_oracle();
@@ -359,13 +359,13 @@ TEST_SUITE("vulkan_ops") {
           const RopeParams rope{hd, 10000.0f, 1.0f};
           if (norm) {
             TensorId w = op.f32("w", {hd}, random_floats(size_t(hd), 10));
-            op.graph.add_node_into(Op::rms_norm_rope_store, "k_norm_rope_store", {k, w, op.graph.positions, kc},
-                                   RmsNormRopeParams{1e-6f, rope}, kc);
+            op.graph.add_node_into("k_norm_rope_store", {k, w, op.graph.positions, kc},
+                                   RmsNormRopeStoreParams{{1e-6f, rope}}, kc);
           } else {
-            op.graph.add_node_into(Op::rope_store, "k_rope_store", {k, op.graph.positions, kc}, rope, kc);
+            op.graph.add_node_into("k_rope_store", {k, op.graph.positions, kc}, RopeStoreParams{rope}, kc);
           }
-          op.graph.add_node_into(Op::kv_store, "v_store", {v, op.graph.positions, vc}, KvStoreParams{}, vc);
-          op.output = op.graph.add_node(Op::attention, "attn", {q, kc, vc, op.graph.positions, op.graph.key_end},
+          op.graph.add_node_into("v_store", {v, op.graph.positions, vc}, KvStoreParams{}, vc);
+          op.output = op.graph.add_node("attn", {q, kc, vc, op.graph.positions, op.graph.key_end},
                                         AttentionParams{nh, nkv, hd, 0.125f, 0.0f, 8});
           // A key in the wrong slot, or unrotated, moves the softmax weights by far more than these
           // tolerances (those of rope and attention above).
@@ -378,10 +378,10 @@ TEST_SUITE("vulkan_ops") {
     OpGraph op(static_cast<int>(n));
     TensorId a = op.f32("a", {n, c}, random_floats(n * c, 10, 4.0f));
     TensorId b = op.f32("b", {n, c}, random_floats(n * c, 11, 4.0f));
-    TensorId g = op.graph.add_node(Op::gelu_mul, "gelu_mul", {a, b}, GeluMulParams{});
-    TensorId s = op.graph.add_node(Op::add, "add", {g, a}, AddParams{});
-    TensorId t = op.graph.add_node(Op::softcap, "softcap", {s}, SoftcapParams{3.0f});
-    op.output = op.graph.add_node(Op::last_row, "last", {t}, LastRowParams{});
+    TensorId g = op.graph.add_node("gelu_mul", {a, b}, GeluMulParams{});
+    TensorId s = op.graph.add_node("add", {g, a}, AddParams{});
+    TensorId t = op.graph.add_node("softcap", {s}, SoftcapParams{3.0f});
+    op.output = op.graph.add_node("last", {t}, LastRowParams{});
     compare(op, 1e-5, 1e-6);
     for (const int64_t cols : {70000, 69999}) {  // texel and storage-buffer shaders on CPU devices
       CAPTURE(cols);
@@ -389,12 +389,12 @@ TEST_SUITE("vulkan_ops") {
       std::vector<float> logits = random_floats(3 * cols, 13, 5.0f);
       logits[1 * cols + 5] = logits[1 * cols + 69000] = 100.0f;  // a tie: the first index wins
       TensorId l = op3.f32("logits", {3, cols}, logits);
-      op3.output = op3.graph.add_node(Op::argmax, "argmax", {l}, ArgmaxParams{});
+      op3.output = op3.graph.add_node("argmax", {l}, ArgmaxParams{});
       compare(op3, 0.0, 0.0);  // indices: exact
     }
     OpGraph op2(1);
     TensorId x = op2.f32("x", {1, c}, random_floats(c, 12, 100.0f));
-    op2.output = op2.graph.add_node(Op::softcap, "softcap", {x}, SoftcapParams{30.0f});
+    op2.output = op2.graph.add_node("softcap", {x}, SoftcapParams{30.0f});
     compare(op2, 1e-5, 1e-6);
   }
 
@@ -419,17 +419,17 @@ TEST_SUITE("vulkan_ops") {
         CAPTURE(k);
         OpGraph op(3);
         TensorId l = op.f32("logits", {3, cols}, x);
-        op.output = op.graph.add_node(Op::top_k, "top_k", {l}, TopKParams{k});
+        op.output = op.graph.add_node("top_k", {l}, TopKParams{k});
         compare(op, 0.0, 0.0);
       }
     }
     OpGraph narrow(1);  // fewer columns than the workgroup: every value is a candidate
     TensorId n = narrow.f32("x", {1, 100}, random_floats(100, 16));
-    narrow.output = narrow.graph.add_node(Op::top_k, "top_k", {n}, TopKParams{100});
+    narrow.output = narrow.graph.add_node("top_k", {n}, TopKParams{100});
     compare(narrow, 0.0, 0.0);
     OpGraph vocab(1);  // Gemma 3's vocabulary
     TensorId v = vocab.f32("logits", {1, 262144}, random_floats(262144, 17, 3.0f));
-    vocab.output = vocab.graph.add_node(Op::top_k, "top_k", {v}, TopKParams{64});
+    vocab.output = vocab.graph.add_node("top_k", {v}, TopKParams{64});
     compare(vocab, 0.0, 0.0);
   }
 
@@ -446,9 +446,9 @@ TEST_SUITE("vulkan_ops") {
       TensorId v = op.f32("v", {n, cols}, random_floats(static_cast<size_t>(n * cols), 22));
       TensorId kc = op.graph.add_tensor({"k_cache", {32, cols}, DType::F32, TensorRole::kv_cache, nullptr});
       TensorId vc = op.graph.add_tensor({"v_cache", {32, cols}, DType::F32, TensorRole::kv_cache, nullptr});
-      op.graph.add_node_into(Op::kv_store, "k_store", {k, op.graph.positions, kc}, KvStoreParams{}, kc);
-      op.graph.add_node_into(Op::kv_store, "v_store", {v, op.graph.positions, vc}, KvStoreParams{}, vc);
-      op.output = op.graph.add_node(Op::attention, "attn", {q, kc, vc, op.graph.positions, op.graph.key_end},
+      op.graph.add_node_into("k_store", {k, op.graph.positions, kc}, KvStoreParams{}, kc);
+      op.graph.add_node_into("v_store", {v, op.graph.positions, vc}, KvStoreParams{}, vc);
+      op.output = op.graph.add_node("attn", {q, kc, vc, op.graph.positions, op.graph.key_end},
                                     AttentionParams{nh, nh, hd, 0.12f, 0.0f, window});
       compare(op, 2e-4, 1e-5);
     }
@@ -461,10 +461,10 @@ TEST_SUITE("vulkan_ops") {
     TensorId bias = op.f32("bias", {cols}, random_floats(cols, 31));
     TensorId w = op.f32("w", {cols}, random_floats(cols, 32));
     TensorId b = op.f32("b", {cols}, random_floats(cols, 33));
-    TensorId y = op.graph.add_node(Op::add, "bias_add", {x, bias}, AddParams{});
-    y = op.graph.add_node(Op::layer_norm, "layer_norm", {y, w, b}, LayerNormParams{1e-6f});
-    y = op.graph.add_node(Op::gelu, "gelu", {y}, GeluParams{});
-    op.output = op.graph.add_node(Op::avg_pool, "avg_pool", {y}, AvgPoolParams{side, 2});
+    TensorId y = op.graph.add_node("bias_add", {x, bias}, AddParams{});
+    y = op.graph.add_node("layer_norm", {y, w, b}, LayerNormParams{1e-6f});
+    y = op.graph.add_node("gelu", {y}, GeluParams{});
+    op.output = op.graph.add_node("avg_pool", {y}, AvgPoolParams{side, 2});
     compare(op, 2e-4, 1e-5);
 
     const int n = 5;
@@ -474,7 +474,7 @@ TEST_SUITE("vulkan_ops") {
     TensorId use = op2.graph.add_tensor({"image_row_use", {n}, DType::I32, TensorRole::input, nullptr});
     op2.inputs.floats["image_rows"] = random_floats(size_t(n * cols), 35);
     op2.inputs.ints["image_row_use"] = {0, 1, 1, 0, 1};
-    op2.output = op2.graph.add_node(Op::replace_rows, "replace_rows", {t, rows, use}, ReplaceRowsParams{});
+    op2.output = op2.graph.add_node("replace_rows", {t, rows, use}, ReplaceRowsParams{});
     compare(op2, 0.0, 0.0);  // copies: exact
   }
 
@@ -508,9 +508,9 @@ TEST_SUITE("vulkan_ops") {
       TensorId w = op.data("w", {N, K}, type, ws);
       if (geglu) {
         TensorId gate = op.f32("gate", {n, N}, gs);
-        op.output = op.graph.add_node(Op::matmul_geglu, "matmul_geglu", {x, w, gate}, MatmulParams{});
+        op.output = op.graph.add_node("matmul_geglu", {x, w, gate}, MatmulGegluParams{});
       } else {
-        op.output = op.graph.add_node(Op::matmul, "matmul", {x, w}, MatmulParams{});
+        op.output = op.graph.add_node("matmul", {x, w}, MatmulParams{});
       }
       auto gpu = vulkan(false);
       gpu->run(op.graph, op.inputs);

@@ -1,0 +1,11 @@
+#include "runtime/cpu/kernels.h"
+#include "runtime/cpu/op_kernel.h"
+
+namespace vkg::cpu {
+
+void run_op(const RmsNormRopeStoreParams& p, const CpuNode& n) {
+  rms_norm_rope_store(n.in(0), n.desc(0).rows(), n.desc(0).cols(), n.in(1), n.ints(2), p.norm_rope, n.out(),
+                      n.out_desc().rows(), n.pool());
+}
+
+}  // namespace vkg::cpu

@@ -1,0 +1,29 @@
+#include "runtime/vulkan/planner.h"
+
+namespace vkg::vk {
+
+
+constexpr uint32_t kAttentionRowsWorkgroup = 64;  // shaders/attention_rows.comp: a subgroup per item
+
+std::vector<Dispatch> plan_op(const AttentionParams& p, PlanContext& c) {
+  const TensorDesc& q = c.desc(0);
+  // CPU devices read q, keys and values as texel buffers (see attention.comp), when head_dim allows, with one
+  // subgroup per item where head_dim splits into 32-dim lanes (attention_rows.comp).
+  const uint32_t subgroup = c.device().subgroup_size;
+  const bool texel = c.cpu_shaders() && p.head_dim % 4 == 0 && c.fits_texels(c.in(0)) && c.fits_texels(c.in(1)) &&
+                     c.fits_texels(c.in(2));
+  const bool rows = texel && c.subgroup_texels(kAttentionRowsWorkgroup) && p.head_dim % 32 == 0 &&
+                    uint32_t(p.head_dim / 32) <= subgroup;
+  // attention_rows: 4 or 2 query heads per subgroup where that many share a KV head (each key fetched once for
+  // them).
+  const int64_t group = p.n_head / p.n_kv_head;
+  const int heads = !rows ? 1 : group % 4 == 0 ? 4 : group % 2 == 0 ? 2 : 1;
+  const std::string rows_name = heads == 4 ? "attention_rows_h4" : heads == 2 ? "attention_rows_h2" : "attention_rows";
+  const int64_t items = q.rows() * p.n_head / heads;
+  return {c.dispatch(rows ? rows_name : texel ? "attention_texel" : "attention",
+                     {c.in(0), c.in(1), c.in(2), c.in(3), c.in(4), c.out()},
+                     {u32(q.rows()), u32(p.n_head), u32(p.n_kv_head), u32(p.head_dim), u32(c.desc(1).rows()),
+                      f32_bits(p.scale), f32_bits(p.softcap), static_cast<uint32_t>(p.window)},
+                     rows ? ceil_div(items, kAttentionRowsWorkgroup / subgroup) : u32(items))};
+}
+}  // namespace vkg::vk

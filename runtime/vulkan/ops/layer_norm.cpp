@@ -1,0 +1,11 @@
+#include "runtime/vulkan/planner.h"
+
+namespace vkg::vk {
+
+
+std::vector<Dispatch> plan_op(const LayerNormParams& p, PlanContext& c) {
+  const TensorDesc& x = c.desc(0);
+  return {c.dispatch("layer_norm", {c.in(0), c.in(1), c.in(2), c.out()}, {u32(x.cols()), u32(x.rows()), f32_bits(p.eps)},
+                     u32(x.rows()))};
+}
+}  // namespace vkg::vk

@@ -1,0 +1,64 @@
+#include "runtime/vulkan/planner.h"
+
+namespace vkg::vk {
+
+namespace {
+// shaders/matmul_rows.comp: 64 invocations; its ROWS, the weight rows per subgroup, and its prefill TOKENS.
+constexpr uint32_t kMatmulRowsWorkgroup = 64;
+constexpr uint32_t kMatmulRowsPrefillTokens = 8;
+uint32_t matmul_rows_per_subgroup(DType type, bool prefill) { return prefill && type == DType::Q6_K ? 4 : 8; }
+}  // namespace
+
+// CPU-type devices (lavapipe) run 4 rows per subgroup with a subgroup sum; GPUs 8 rows per workgroup with a
+// shared-memory reduction (see the two shaders' comments). geglu: the GeGLU epilogue reads the gate (input 2).
+std::vector<Dispatch> plan_matmul(PlanContext& c, bool geglu) {
+  const TensorDesc& x = c.desc(0);
+  const TensorDesc& w = c.desc(1);
+  const std::vector<WeightChunk>& chunks = c.weight_chunks(1);
+  // Element-type rows are read a texel at a time there (quant_f32.glsl, quant_f16.glsl, quant_bf16.glsl).
+  const int64_t texel_values = w.dtype == DType::F32 ? 4 : (w.dtype == DType::F16 || w.dtype == DType::BF16) ? 8 : 1;
+  bool rows_variant = c.subgroup_texels(kMatmulRowsWorkgroup) && c.fits_texels(c.in(0)) && w.cols() % texel_values == 0;
+  for (const WeightChunk& chunk : chunks) rows_variant = rows_variant && c.fits_texels(chunk.buffer.get());
+  // Prompts: groups of tokens (each dequantized weight unit serves them all): 8 in matmul_rows.comp, 4 in
+  // matmul.comp.
+  const uint32_t tokens_per_group = x.rows() == 1 ? 1 : rows_variant ? kMatmulRowsPrefillTokens : 4;
+  // Prompts with Q4_0/Q5_0/Q4_K/Q6_K weights there: the input quantized to 8 bits in token pairs first (see
+  // matmul_rows.comp X_PAIRS), into the step's scratch, which the matmul then reads after a barrier.
+  const bool pairs_type = w.dtype == DType::Q4_0 || w.dtype == DType::Q5_0 || w.dtype == DType::Q4_K ||
+                          w.dtype == DType::Q6_K;
+  const Buffer *xq = nullptr, *xd = nullptr;
+  if (rows_variant && c.cpu_shaders() && !c.exact() && x.rows() > 1 && pairs_type && x.cols() % 32 == 0) {
+    const uint64_t rows = static_cast<uint64_t>(x.rows()), K = static_cast<uint64_t>(x.cols());
+    xq = c.scratch(Scratch::pairs_xq, (rows + 1) / 2 * K * 4);
+    xd = c.scratch(Scratch::pairs_xd, (rows + 7) / 8 * 8 * (K / 32) * 4);
+  }
+  const bool pairs = xq && xd && c.fits_texels(xq) && c.fits_texels(xd);
+  std::vector<Dispatch> out;
+  if (pairs) {
+    const uint32_t items = u32(ceil_div(x.rows(), 2) * (x.cols() / 32));
+    Dispatch q = c.dispatch("quantize_pairs", {c.in(0), xq, xd}, {u32(x.cols()), u32(x.rows())}, ceil_div(items, 64));
+    q.writes = {xq, xd};
+    out.push_back(std::move(q));
+  }
+  const std::string shader = std::string(rows_variant ? (tokens_per_group > 1 ? "matmul_rows8_" : "matmul_rows_")
+                                                      : (tokens_per_group > 1 ? "matmul4_" : "matmul_")) +
+                             (geglu ? "geglu_" : "") + (pairs ? "pairs_" : "") + lower(dtype_name(w.dtype));
+  const uint32_t rows_per_group =
+      rows_variant ? kMatmulRowsWorkgroup / c.device().subgroup_size * matmul_rows_per_subgroup(w.dtype, tokens_per_group > 1)
+                   : kMatmulRowsPerGroup;
+  for (const WeightChunk& chunk : chunks) {
+    std::vector<const Buffer*> buffers = {pairs ? xq : c.in(0), chunk.buffer.get()};
+    if (geglu) buffers.push_back(c.in(2));
+    buffers.push_back(c.out());
+    if (pairs) buffers.push_back(xd);
+    out.push_back(c.dispatch(shader, buffers,
+                             {u32(x.cols()), u32(chunk.rows), u32(chunk.row_begin), u32(w.rows()), u32(x.rows()),
+                              u32(row_bytes(w.dtype, w.cols()))},
+                             ceil_div(chunk.rows, rows_per_group), ceil_div(x.rows(), tokens_per_group)));
+  }
+  return out;
+}
+
+std::vector<Dispatch> plan_op(const MatmulParams&, PlanContext& c) { return plan_matmul(c, false); }
+
+}  // namespace vkg::vk

@@ -1,0 +1,25 @@
+#include "runtime/vulkan/planner.h"
+
+namespace vkg::vk {
+
+
+constexpr uint32_t kRmsNormRopeWorkgroup = 64;  // shaders/rms_norm_rope.comp
+
+std::vector<Dispatch> plan_rms_norm_rope(PlanContext& c, const RmsNormRopeParams& p, bool store) {
+  const TensorDesc& x = c.desc(0);
+  const Buffer& inv = c.rope_inv_freq(p.rope.head_dim, p.rope.theta);
+  // CPU devices: one subgroup per head, texel reads (see rms_norm_rope.comp).
+  const bool texel = c.subgroup_texels(kRmsNormRopeWorkgroup) && p.rope.head_dim % 8 == 0 &&
+                     c.fits_texels(c.in(0)) && c.fits_texels(c.in(1)) && c.fits_texels(&inv);
+  std::vector<uint32_t> push = {u32(x.rows()), u32(x.cols()), u32(p.rope.head_dim), f32_bits(p.rope.freq_scale),
+                                f32_bits(p.eps)};
+  if (store) push.push_back(u32(c.out_desc().rows()));  // the ring's capacity
+  const int64_t items = x.rows() * (x.cols() / p.rope.head_dim);
+  const uint32_t subgroup = c.device().subgroup_size;
+  return {c.dispatch(std::string(store ? "rms_norm_rope_store" : "rms_norm_rope") + (texel ? "_texel" : ""),
+                     {c.in(0), c.in(1), c.in(2), &inv, c.out()}, push,
+                     texel ? ceil_div(items, kRmsNormRopeWorkgroup / subgroup) : u32(items))};
+}
+
+std::vector<Dispatch> plan_op(const RmsNormRopeParams& p, PlanContext& c) { return plan_rms_norm_rope(c, p, false); }
+}  // namespace vkg::vk

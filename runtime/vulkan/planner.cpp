@@ -1,0 +1,42 @@
+#include "runtime/vulkan/planner.h"
+
+#include <cctype>
+#include <stdexcept>
+
+namespace vkg::vk {
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool PlanContext::subgroup_texels(uint32_t workgroup) const {
+  const uint32_t subgroup = device().subgroup_size;
+  return cpu_shaders() && device().subgroup_arithmetic && subgroup > 0 && workgroup % subgroup == 0;
+}
+
+Dispatch PlanContext::dispatch(const std::string& shader, std::vector<const Buffer*> buffers,
+                               std::vector<uint32_t> push, uint32_t gx, uint32_t gy) {
+  Dispatch d;
+  d.pipeline = &pipeline(shader);
+  d.buffers = std::move(buffers);
+  d.push = std::move(push);
+  if (gx > kMaxGroups && gy == 1) {
+    gy = ceil_div(gx, kMaxGroups);
+    gx = kMaxGroups;
+  }
+  d.groups[0] = gx;
+  d.groups[1] = gy;
+  const ShaderLayout& layout = d.pipeline->layout();
+  if (d.buffers.size() != layout.n_bindings || d.push.size() * 4 != layout.push_constant_bytes)
+    throw std::logic_error("node '" + node_.name + "': shader '" + shader + "' expects " +
+                           std::to_string(layout.n_bindings) + " buffers and " +
+                           std::to_string(layout.push_constant_bytes) + " push bytes, got " +
+                           std::to_string(d.buffers.size()) + " and " + std::to_string(d.push.size() * 4));
+  if (gx == 0 || gx > kMaxGroups || gy > kMaxGroups)
+    throw std::runtime_error("node '" + node_.name + "': dispatch of " + std::to_string(gx) + "x" +
+                             std::to_string(gy) + " workgroups exceeds the limit");
+  return d;
+}
+
+}  // namespace vkg::vk

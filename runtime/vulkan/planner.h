@@ -1,0 +1,105 @@
+// How the Vulkan backend turns a node into work: plan_op(params, context), one overload per op, found by the
+// op's parameter type (runtime/vulkan/ops/<stem>.cpp). A planner describes dispatches — which shader variant,
+// which buffers in binding order, the push constants, the grid — and never records, uploads or allocates:
+// buffers come from the PlanContext, which the backend implements (weights from its weight store, scratch
+// from the step). A missing planner is a link error naming the parameter type.
+#pragma once
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/graph.h"
+#include "runtime/vulkan/buffer.h"
+#include "runtime/vulkan/pipeline.h"
+
+namespace vkg::vk {
+
+// One compute dispatch, or (copy_bytes > 0) one buffer copy.
+struct Dispatch {
+  const Pipeline* pipeline = nullptr;
+  std::vector<const Buffer*> buffers;  // binding order
+  std::vector<uint32_t> push;          // 32-bit words
+  uint32_t groups[3] = {1, 1, 1};
+  VkDescriptorSet set = VK_NULL_HANDLE;  // written by the backend
+  std::vector<const Buffer*> writes;     // the buffers it writes when not the node's output (scratch)
+  const Buffer* copy_src = nullptr;
+  uint64_t copy_offset = 0, copy_bytes = 0;  // copied from copy_src at copy_offset to the node's output
+};
+
+// A matmul weight's rows split into buffers that each fit one binding.
+struct WeightChunk {
+  std::unique_ptr<Buffer> buffer;
+  int64_t row_begin = 0, rows = 0;
+};
+
+// Step-wide scratch that planners share (sized to the largest request).
+enum class Scratch { pairs_xq, pairs_xd, count_ };
+
+constexpr uint32_t kMaxGroups = 65535;        // workgroups per grid dimension
+constexpr uint32_t kMatmulRowsPerGroup = 8;   // shaders/matmul.comp: each workgroup computes 8 rows
+
+inline uint32_t u32(int64_t v) { return static_cast<uint32_t>(v); }
+inline uint32_t f32_bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+inline uint32_t ceil_div(int64_t a, int64_t b) { return static_cast<uint32_t>((a + b - 1) / b); }
+std::string lower(std::string s);
+
+// What a planner may ask of the backend about its node and the device.
+class PlanContext {
+ public:
+  PlanContext(const Graph& graph, const Node& node) : graph_(graph), node_(node) {}
+  virtual ~PlanContext() = default;
+
+  const Graph& graph() const { return graph_; }
+  const Node& node() const { return node_; }
+  const TensorDesc& desc(size_t input) const { return graph_.tensor(node_.inputs[input]); }
+  const TensorDesc& out_desc() const { return graph_.tensor(node_.output); }
+
+  // Where input i lives (a weight read as plain fp32, such as a norm's scale, is expanded once).
+  virtual const Buffer* in(size_t input) = 0;
+  virtual const Buffer* out() = 0;
+  virtual const std::vector<WeightChunk>& weight_chunks(size_t input) = 0;  // a matmul or embedding weight
+  virtual const Buffer& rope_inv_freq(int head_dim, float theta) = 0;       // RoPE's inverse frequencies
+  // Shared scratch of at least `bytes`, or null in the step's sizing pass (the planner then plans without it;
+  // the backend allocates the largest request and plans again).
+  virtual const Buffer* scratch(Scratch which, uint64_t bytes) = 0;
+  virtual const Pipeline& pipeline(const std::string& shader) = 0;
+
+  // The device's shape.
+  virtual const DeviceInfo& device() const = 0;
+  virtual uint32_t max_texel_elements() const = 0;
+  virtual bool cpu_shaders() const = 0;  // a CPU-type device (lavapipe) with its own shader set
+  virtual bool exact() const = 0;        // fp32 activations in every product
+  // CPU-device shaders that sum a subgroup's lanes need subgroup arithmetic and whole subgroups per
+  // workgroup of `workgroup` invocations.
+  bool subgroup_texels(uint32_t workgroup) const;
+  bool fits_texels(const Buffer* b) const { return b->padded_size() / 16 <= max_texel_elements(); }
+
+  // A dispatch of `shader` over gx x gy workgroups (a 1-D grid past the limit becomes 2-D: shaders use
+  // linear_group_id), checked against the shader's reflected layout.
+  Dispatch dispatch(const std::string& shader, std::vector<const Buffer*> buffers, std::vector<uint32_t> push,
+                    uint32_t gx, uint32_t gy = 1);
+
+ private:
+  const Graph& graph_;
+  const Node& node_;
+};
+
+#define VKG_VK_DECLARE_PLAN_OP(stem, Params) std::vector<Dispatch> plan_op(const Params& p, PlanContext& c);
+VKG_FOR_EACH_OP(VKG_VK_DECLARE_PLAN_OP)
+#undef VKG_VK_DECLARE_PLAN_OP
+
+}  // namespace vkg::vk
+
+namespace vkg::vk {
+// Planners that a fused op shares with the op it extends (ops/<stem>.cpp of the base op defines them).
+std::vector<Dispatch> plan_matmul(PlanContext& c, bool geglu);
+std::vector<Dispatch> plan_rms_norm(PlanContext& c, float eps, bool add_residual);
+std::vector<Dispatch> plan_rope(PlanContext& c, const RopeParams& p, bool store);
+std::vector<Dispatch> plan_rms_norm_rope(PlanContext& c, const RmsNormRopeParams& p, bool store);
+}  // namespace vkg::vk
