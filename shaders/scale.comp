@@ -1,0 +1,20 @@
+#version 450
+// out = x * s[0], element-wise.
+#extension GL_GOOGLE_include_directive : require
+
+layout(local_size_x = 256, local_size_y = 1, local_size_z = 1) in;
+
+layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
+layout(std430, set = 0, binding = 1) readonly buffer S { float s[]; };
+layout(std430, set = 0, binding = 2) writeonly buffer Out { float out_data[]; };
+
+layout(push_constant) uniform Params {
+  uint n;
+} p;
+
+#include "grid.glsl"
+
+void main() {
+  const uint i = linear_group_id() * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
+  if (i < p.n) out_data[i] = x[i] * s[0];
+}
