@@ -16,7 +16,7 @@
 #include "app/commands.h"
 #include "app/options.h"
 #include "model/session.h"
-#include "runtime/cpu/read_bandwidth.h"
+#include "runtime/services.h"
 
 namespace vkg::app {
 
@@ -101,10 +101,10 @@ int bench_command(const std::vector<std::string>& argv) {
   const int64_t bytes = weight_bytes_read(session.graph(1, false));
   const std::string backend = session.backend().name();
   // The CPU backend's roofline: the weights are read from host memory by so.n_threads threads.
-  std::unique_ptr<cpu::ReadBandwidthProbe> probe;
+  std::unique_ptr<ReadBandwidthProbe> probe;
   // Not with --depth: each step then also reads the KV cache, which the weight bytes do not count.
   if (backend == "cpu" && n_gen > 0 && depth == 0)
-    probe = std::make_unique<cpu::ReadBandwidthProbe>(so.n_threads, bytes);
+    probe = make_read_bandwidth_probe(so.n_threads, bytes);
   auto run_probe = [&] {  // the median of 3 passes
     return stats({probe->measure_gbps(), probe->measure_gbps(), probe->measure_gbps()}).median;
   };

@@ -6,7 +6,7 @@
 #include "app/commands.h"
 #include "model/gemma_graph.h"
 #include "model/model.h"
-#include "runtime/vulkan/context.h"
+#include "runtime/services.h"
 
 namespace vkg::app {
 
@@ -33,7 +33,7 @@ namespace {
 void print_devices() {
   std::cout << "Vulkan devices:\n";
   try {
-    for (const vk::DeviceInfo& d : vk::Context::list_devices()) std::cout << "  " << d.describe() << "\n";
+    for (const std::string& line : vulkan_device_lines()) std::cout << "  " << line << "\n";
   } catch (const std::exception& e) {
     std::cout << "  none: " << e.what() << "\n";
   }

@@ -8,7 +8,7 @@
 #include "model/image_prompt.h"
 #include "model/sampler.h"
 #include "model/session.h"
-#include "runtime/vulkan/renderdoc.h"
+#include "runtime/services.h"
 
 namespace vkg::app {
 
@@ -36,7 +36,7 @@ int run_command(const std::vector<std::string>& argv) {
   so.renderdoc_capture = args.has("--renderdoc-capture");
   Session session(*model, so);
   for (const std::string& notice : session.notices()) std::fprintf(stderr, "%s\n", notice.c_str());
-  if (so.renderdoc_capture && !vk::RenderDoc::get())
+  if (so.renderdoc_capture && !renderdoc_attached())
     std::fprintf(stderr, "--renderdoc-capture: not running under RenderDoc, nothing will be captured "
                          "(run: renderdoccmd capture -w ./build/vkgemma run --backend vulkan ...)\n");
   std::fprintf(stderr, "loaded %s (%s, %.0f MiB of weights) in %.2f s; backend %s, context %d, KV cache %.1f MiB\n",
@@ -90,6 +90,8 @@ int run_command(const std::vector<std::string>& argv) {
                ids.size(), prompt_s, ids.size() / prompt_s, generated, gen_s, generated > 0 ? generated / gen_s : 0.0);
   if (so.profile) std::fprintf(stderr, "\nprofile (%s, prompt and generation):\n%s", session.backend().name().c_str(),
                                session.backend().profile().table().c_str());
+  if (so.profile)
+    std::fprintf(stderr, "decode step: %s\n", session.backend().step_summary(session.graph(1, false)).c_str());
   return 0;
 }
 

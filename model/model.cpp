@@ -12,8 +12,8 @@
 
 #include "model/hf_config.h"
 #include "model/safetensors.h"
-#include "runtime/cpu/quant.h"
-#include "runtime/cpu/quantize.h"
+#include "runtime/quant/quant.h"
+#include "runtime/quant/quantize.h"
 
 namespace vkg {
 namespace {
@@ -110,7 +110,7 @@ std::vector<float> cpu_values(DType dtype, const void* data, int64_t n) {
   std::vector<float> v(static_cast<size_t>(n));
   std::vector<uint8_t> raw(static_cast<size_t>(row_bytes(dtype, n)));
   std::memcpy(raw.data(), data, raw.size());
-  cpu::dequantize_row(dtype, raw.data(), v.data(), n);
+  dequantize_row(dtype, raw.data(), v.data(), n);
   return v;
 }
 
@@ -212,7 +212,7 @@ void Model::load_hf(Model& m) {
         else {
           std::vector<uint16_t> raw(v.size());
           std::memcpy(raw.data(), s.data, raw.size() * 2);
-          cpu::dequantize_row(s.dtype, raw.data(), v.data(), static_cast<int64_t>(v.size()));
+          dequantize_row(s.dtype, raw.data(), v.data(), static_cast<int64_t>(v.size()));
         }
         for (float& x : v) x = 1.0f + x;
         t.dtype = DType::F32;
@@ -272,9 +272,9 @@ void Model::quantize_weights(DType type, const std::function<void(int64_t, int64
     std::vector<uint8_t> q(static_cast<size_t>(row_bytes(type, t.cols()) * t.rows()));
     std::vector<float> row(static_cast<size_t>(t.cols()));
     for (int64_t r = 0; r < t.rows(); ++r) {
-      cpu::dequantize_row(t.dtype, static_cast<const uint8_t*>(t.data) + r * row_bytes(t.dtype, t.cols()), row.data(),
+      dequantize_row(t.dtype, static_cast<const uint8_t*>(t.data) + r * row_bytes(t.dtype, t.cols()), row.data(),
                           t.cols());
-      cpu::quantize_row(type, row.data(), q.data() + r * row_bytes(type, t.cols()), t.cols());
+      quantize_row(type, row.data(), q.data() + r * row_bytes(type, t.cols()), t.cols());
     }
     quantized_.push_back(std::move(q));
     t.data = quantized_.back().data();

@@ -7,7 +7,7 @@
 #include <stdexcept>
 
 #include "model/model.h"
-#include "runtime/cpu/quant.h"
+#include "runtime/quant/quant.h"
 
 namespace vkg {
 namespace {
@@ -25,7 +25,7 @@ std::vector<float> to_f32(DType dtype, const void* data, int64_t rows, int64_t c
   std::vector<uint8_t> raw(static_cast<size_t>(rb));
   for (int64_t r = 0; r < rows; ++r) {
     std::memcpy(raw.data(), static_cast<const uint8_t*>(data) + r * rb, static_cast<size_t>(rb));
-    cpu::dequantize_row(dtype, raw.data(), v.data() + r * cols, cols);
+    dequantize_row(dtype, raw.data(), v.data() + r * cols, cols);
   }
   return v;
 }

@@ -182,7 +182,7 @@ int main(int argc, char** argv) {
   }
   std::printf("%-6s %6s %10s %10s\n", "type", "tokens", "GB/s", "GMAC/s");
   if (!device) {  // the roofline: plain reads of as many bytes by as many threads
-    cpu::ReadBandwidthProbe probe(g_threads, mib * 1024 * 1024);
+    cpu::CpuReadBandwidthProbe probe(g_threads, mib * 1024 * 1024);
     const std::vector<double> secs = time_runs(reps, [&] { probe.measure_gbps(); });
     std::printf("%-6s %6s %10.2f %10s\n", "read", "-", probe.bytes() / median(secs) / 1e9, "-");
   }

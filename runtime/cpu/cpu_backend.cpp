@@ -10,7 +10,7 @@
 #include "runtime/cpu/op_kernel.h"
 #include "runtime/cpu/matmul_bf16.h"
 #include "runtime/cpu/matmul_fast.h"
-#include "runtime/cpu/quant.h"
+#include "runtime/quant/quant.h"
 #include "runtime/platform/memory.h"
 
 namespace vkg::cpu {

@@ -7,7 +7,7 @@
 
 #include <hwy/targets.h>
 
-#include "runtime/cpu/quant.h"
+#include "runtime/quant/quant.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
 #define VKG_BF16_X86 1

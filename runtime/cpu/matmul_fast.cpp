@@ -22,8 +22,8 @@
 
 #include "runtime/cpu/matmul_fast.h"
 #include "runtime/cpu/packed_weights.h"
-#include "runtime/cpu/quant.h"
-#include "runtime/cpu/quant_blocks.h"
+#include "runtime/quant/quant.h"
+#include "runtime/quant/blocks.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace vkg {

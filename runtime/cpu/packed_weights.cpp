@@ -3,7 +3,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "runtime/cpu/quant_blocks.h"
+#include "runtime/quant/blocks.h"
 
 namespace vkg::cpu {
 

@@ -50,13 +50,13 @@ namespace {
 constexpr int64_t kChunk = 64 * 1024;  // the unit threads split: a multiple of any vector width x 4
 }
 
-ReadBandwidthProbe::ReadBandwidthProbe(int n_threads, int64_t bytes) : pool_(n_threads) {
+CpuReadBandwidthProbe::CpuReadBandwidthProbe(int n_threads, int64_t bytes) : pool_(n_threads) {
   const int64_t clamped = std::clamp<int64_t>(bytes, int64_t{64} << 20, int64_t{1} << 30);
   buffer_.resize(static_cast<size_t>(clamped / kChunk * kChunk));
   for (size_t i = 0; i < buffer_.size(); ++i) buffer_[i] = static_cast<uint8_t>(i * 131 + 7);
 }
 
-double ReadBandwidthProbe::measure_gbps() {
+double CpuReadBandwidthProbe::measure_gbps() {
   const int64_t chunks = bytes() / kChunk, threads = pool_.size();
   std::vector<uint64_t> sums(static_cast<size_t>(threads), 0);
   const auto t0 = std::chrono::steady_clock::now();
@@ -74,5 +74,10 @@ double ReadBandwidthProbe::measure_gbps() {
 }
 
 }  // namespace cpu
+
+std::unique_ptr<ReadBandwidthProbe> make_read_bandwidth_probe(int n_threads, int64_t bytes) {
+  return std::make_unique<cpu::CpuReadBandwidthProbe>(n_threads, bytes);
+}
+
 }  // namespace vkg
 #endif  // HWY_ONCE

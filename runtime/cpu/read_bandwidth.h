@@ -8,21 +8,22 @@
 
 #include "runtime/cpu/aligned_vector.h"
 #include "runtime/cpu/thread_pool.h"
+#include "runtime/services.h"
 
 namespace vkg::cpu {
 
-class ReadBandwidthProbe {
+class CpuReadBandwidthProbe : public vkg::ReadBandwidthProbe {
  public:
   // n_threads: as the CPU backend's (0 = all hardware threads). bytes: the buffer to stream, clamped to
   // [64 MiB, 1 GiB] (far past the last-level cache either way). The buffer is written once here, so that no
   // page fault lands inside a measurement.
-  ReadBandwidthProbe(int n_threads, int64_t bytes);
+  CpuReadBandwidthProbe(int n_threads, int64_t bytes);
 
   // One pass over the whole buffer, each thread reading a contiguous part with vector loads of up to 256
   // bits: bytes per second / 1e9.
-  double measure_gbps();
+  double measure_gbps() override;
 
-  int64_t bytes() const { return static_cast<int64_t>(buffer_.size()); }
+  int64_t bytes() const override { return static_cast<int64_t>(buffer_.size()); }
 
  private:
   ThreadPool pool_;

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <set>
 
-#include "runtime/cpu/quant.h"
+#include "runtime/quant/quant.h"
 #include "runtime/vulkan/planner.h"
 #include "runtime/vulkan/renderdoc.h"
 
@@ -207,7 +207,7 @@ const Buffer& VulkanBackend::f32_weight(const TensorDesc& t) {
   if (it != f32_weights_.end()) return *it->second;
   std::vector<float> v(static_cast<size_t>(t.elements()));
   for (int64_t r = 0; r < t.rows(); ++r)
-    cpu::dequantize_row(t.dtype, static_cast<const uint8_t*>(t.data) + r * row_bytes(t.dtype, t.cols()),
+    dequantize_row(t.dtype, static_cast<const uint8_t*>(t.data) + r * row_bytes(t.dtype, t.cols()),
                         v.data() + r * t.cols(), t.cols());
   auto b = std::make_unique<Buffer>(*ctx_, v.size() * 4, t.name, false);
   upload(*b, v.data(), v.size() * 4);
@@ -556,7 +556,9 @@ std::string VulkanBackend::step_summary(const Graph& g) const {
                      std::to_string(s.barriers) + " barriers in one command buffer";
   if (s.quantized_inputs > 0)
     text += "; " + std::to_string(s.quantized_inputs) + " matmuls with 8-bit activations (Q4_0/Q5_0/Q4_K/Q6_K prompt)";
-  return text;
+  // Everything this backend holds so far (weights, caches, every prepared step), one VkDeviceMemory each.
+  return text + "; device memory: " + std::to_string(ctx_->allocation_count()) + " allocations, " +
+         format_bytes(ctx_->allocated_bytes());
 }
 
 void VulkanBackend::collect_profile(const Step& s, const Graph& g) {

@@ -6,7 +6,7 @@
 #include <random>
 #include <vector>
 
-#include "runtime/cpu/quant.h"
+#include "runtime/quant/quant.h"
 #include "runtime/dtype.h"
 
 namespace vkg::test {
@@ -28,21 +28,21 @@ inline std::vector<uint8_t> random_blocks(DType t, int64_t nblocks, std::mt19937
       case DType::Q4_0:
       case DType::Q5_0:
       case DType::Q8_0:
-        put_le16(b, cpu::fp32_to_fp16(scale(rng)));
+        put_le16(b, fp32_to_fp16(scale(rng)));
         break;
       case DType::Q4_K:
       case DType::Q5_K:
-        put_le16(b, cpu::fp32_to_fp16(scale(rng)));
-        put_le16(b + 2, cpu::fp32_to_fp16(scale(rng)));
+        put_le16(b, fp32_to_fp16(scale(rng)));
+        put_le16(b + 2, fp32_to_fp16(scale(rng)));
         break;
       case DType::Q6_K:
-        put_le16(b + 208, cpu::fp32_to_fp16(scale(rng)));
+        put_le16(b + 208, fp32_to_fp16(scale(rng)));
         break;
       case DType::F16:
-        put_le16(b, cpu::fp32_to_fp16(scale(rng) * 100.0f));
+        put_le16(b, fp32_to_fp16(scale(rng) * 100.0f));
         break;
       case DType::BF16:
-        put_le16(b, cpu::fp32_to_bf16(scale(rng) * 100.0f));
+        put_le16(b, fp32_to_bf16(scale(rng) * 100.0f));
         break;
       case DType::F32: {
         const float v = scale(rng) * 100.0f;

@@ -15,7 +15,7 @@
 #include "runtime/backend.h"
 #include "runtime/cpu/fp32_math.h"
 #include "runtime/cpu/kernels.h"
-#include "runtime/cpu/quant.h"
+#include "runtime/quant/quant.h"
 #include "tests/unit/cpu_ops_helpers.h"
 
 using namespace vkg;

@@ -25,7 +25,7 @@
 #include "runtime/cpu/matmul_bf16.h"
 #include "runtime/cpu/matmul_fast.h"
 #include "runtime/cpu/packed_weights.h"
-#include "runtime/cpu/quant.h"
+#include "runtime/quant/quant.h"
 #include "runtime/dtype.h"
 #include "tests/unit/random_blocks.h"
 

@@ -13,14 +13,14 @@
 #include <string>
 #include <vector>
 
-#include "runtime/cpu/quant.h"
-#include "runtime/cpu/quant_blocks.h"
+#include "runtime/quant/quant.h"
+#include "runtime/quant/blocks.h"
 #include "runtime/dtype.h"
 #include "tests/test_paths.h"
 #include "tests/unit/random_blocks.h"
 
 using namespace vkg;
-using namespace vkg::cpu;
+using namespace vkg;
 
 namespace {
 

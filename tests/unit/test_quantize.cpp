@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "../test_paths.h"
-#include "runtime/cpu/quant.h"
-#include "runtime/cpu/quantize.h"
+#include "runtime/quant/quant.h"
+#include "runtime/quant/quantize.h"
 
 using namespace vkg;
 
@@ -34,16 +34,16 @@ TEST_SUITE("quant") {
       REQUIRE(f);
       CAPTURE(e);
       std::vector<uint8_t> got(bytes);
-      cpu::quantize_row(static_cast<DType>(type), x.data(), got.data(), n);
+      quantize_row(static_cast<DType>(type), x.data(), got.data(), n);
       CHECK(got == want);
       // And the round trip stays within half a step (Q8_0) or one step (Q4_0) of each value, plus the fp16
       // rounding of the step itself times the largest quant (127 * 2^-11 ~ 0.062 steps for Q8_0).
       std::vector<float> back(n);
-      cpu::dequantize_row(static_cast<DType>(type), got.data(), back.data(), n);
+      dequantize_row(static_cast<DType>(type), got.data(), back.data(), n);
       for (uint32_t i = 0; i < n; ++i) {
         uint16_t dh;
         std::memcpy(&dh, &got[(i / 32) * (bytes / (n / 32))], 2);
-        const float step = std::abs(cpu::fp16_to_fp32(dh));
+        const float step = std::abs(fp16_to_fp32(dh));
         CHECK(std::abs(back[i] - x[i]) <= (type == 8 ? 0.57f : 1.01f) * step + 1e-6f);
       }
     }
@@ -52,9 +52,9 @@ TEST_SUITE("quant") {
   TEST_CASE("quantize_row rejects other types and bad lengths") {
     std::vector<float> x(32, 1.0f);
     std::vector<uint8_t> out(64);
-    CHECK_THROWS_WITH_AS(cpu::quantize_row(DType::Q4_K, x.data(), out.data(), 32), doctest::Contains("Q4_K"),
+    CHECK_THROWS_WITH_AS(quantize_row(DType::Q4_K, x.data(), out.data(), 32), doctest::Contains("Q4_K"),
                          std::runtime_error);
-    CHECK_THROWS_WITH_AS(cpu::quantize_row(DType::Q8_0, x.data(), out.data(), 31), doctest::Contains("multiple of 32"),
+    CHECK_THROWS_WITH_AS(quantize_row(DType::Q8_0, x.data(), out.data(), 31), doctest::Contains("multiple of 32"),
                          std::runtime_error);
   }
 }

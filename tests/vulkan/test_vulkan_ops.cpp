@@ -15,8 +15,8 @@
 #include "runtime/backend.h"
 #include "runtime/cpu/kernels.h"
 #include "runtime/cpu/matmul_fast.h"
-#include "runtime/cpu/quant.h"
-#include "runtime/cpu/quant_blocks.h"
+#include "runtime/quant/quant.h"
+#include "runtime/quant/blocks.h"
 
 using namespace vkg;
 
@@ -54,7 +54,7 @@ std::vector<float> random_floats(size_t n, uint32_t seed, float scale = 1.0f) {
 }
 
 void put_f16(std::vector<uint8_t>& b, size_t at, float v) {
-  uint16_t h = cpu::fp32_to_fp16(v);
+  uint16_t h = fp32_to_fp16(v);
   std::memcpy(&b[at], &h, 2);
 }
 
@@ -72,10 +72,10 @@ std::vector<uint8_t> random_weights(DType type, int64_t rows, int64_t cols, uint
     switch (type) {
       case DType::F32: { float v = scale(rng) * (rng() % 2 ? 1 : -1) * 50; std::memcpy(&b[at], &v, 4); break; }
       case DType::F16: put_f16(b, at, scale(rng) * (rng() % 2 ? 1 : -1) * 50); break;
-      case DType::BF16: { uint16_t h = cpu::fp32_to_bf16(scale(rng) * (rng() % 2 ? 1 : -1) * 50); std::memcpy(&b[at], &h, 2); break; }
+      case DType::BF16: { uint16_t h = fp32_to_bf16(scale(rng) * (rng() % 2 ? 1 : -1) * 50); std::memcpy(&b[at], &h, 2); break; }
       case DType::Q4_0: case DType::Q5_0: case DType::Q8_0: put_f16(b, at, scale(rng)); break;
       case DType::Q4_K: case DType::Q5_K: put_f16(b, at, scale(rng)); put_f16(b, at + 2, scale(rng)); break;
-      case DType::Q6_K: put_f16(b, at + offsetof(cpu::block_q6_K, d), scale(rng)); break;
+      case DType::Q6_K: put_f16(b, at + offsetof(block_q6_K, d), scale(rng)); break;
       default: FAIL("unexpected type");
     }
   }
@@ -520,7 +520,7 @@ TEST_SUITE("vulkan_ops") {
       if (quantized) {
         std::vector<float> wd(static_cast<size_t>(N * K));
         for (int64_t r = 0; r < N; ++r)
-          cpu::dequantize_row(type, ws.data() + r * row_bytes(type, K), wd.data() + r * K, K);
+          dequantize_row(type, ws.data() + r * row_bytes(type, K), wd.data() + r * K, K);
         std::vector<cpu::ActBlock> xq(static_cast<size_t>(n * K / 32));
         std::vector<float> dsum(xq.size());
         for (int t = 0; t < n; ++t)

@@ -3,7 +3,7 @@
 
 #include "runtime/cpu/kernels.h"
 #include "runtime/cpu/op_kernel.h"
-#include "runtime/cpu/quant.h"
+#include "runtime/quant/quant.h"
 
 namespace vkg::cpu {
 

@@ -10,7 +10,7 @@
 #pragma once
 #include <cstdint>
 
-namespace vkg::cpu {
+namespace vkg {
 
 constexpr int QK4_0 = 32;
 constexpr int QK5_0 = 32;
@@ -109,4 +109,4 @@ struct block_q6_K {
 };
 static_assert(sizeof(block_q6_K) == 210, "block_q6_K must be 210 bytes");
 
-}  // namespace vkg::cpu
+}  // namespace vkg

@@ -1,4 +1,4 @@
-#include "runtime/cpu/quantize.h"
+#include "runtime/quant/quantize.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,10 +6,10 @@
 #include <stdexcept>
 #include <string>
 
-#include "runtime/cpu/quant.h"
-#include "runtime/cpu/quant_blocks.h"
+#include "runtime/quant/quant.h"
+#include "runtime/quant/blocks.h"
 
-namespace vkg::cpu {
+namespace vkg {
 
 namespace {
 
@@ -62,4 +62,4 @@ void quantize_row(DType type, const float* x, void* dst, int64_t n) {
   }
 }
 
-}  // namespace vkg::cpu
+}  // namespace vkg

@@ -9,14 +9,14 @@
 // Blocks are read through byte pointers (offsetof + memcpy for the fp16 fields), never by dereferencing a
 // block struct in place: a row's start is not guaranteed to be 2-aligned. Little-endian host assumed (as
 // the GGUF files themselves are).
-#include "runtime/cpu/quant.h"
+#include "runtime/quant/quant.h"
 
 #include <cstddef>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 
-#include "runtime/cpu/quant_blocks.h"
+#include "runtime/quant/blocks.h"
 
 // No-alias qualifier understood by GCC, Clang and MSVC: lets the compiler vectorize the byte-reading,
 // float-writing block loops without run-time overlap checks (uint8_t may alias anything).
@@ -35,7 +35,7 @@
 #define VKG_KEEP_LOOP
 #endif
 
-namespace vkg::cpu {
+namespace vkg {
 
 // ---------------------------------------------------------------------------------------------------------
 // Scalar conversions
@@ -448,4 +448,4 @@ float dot_row(DType type, const void* row, const float* x, int64_t n) {
   }
 }
 
-}  // namespace vkg::cpu
+}  // namespace vkg
