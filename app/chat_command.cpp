@@ -8,9 +8,8 @@
 #include "app/args.h"
 #include "app/commands.h"
 #include "app/options.h"
-#include "model/chat_template.h"
-#include "model/image_prompt.h"
-#include "model/sampler.h"
+#include "model/engine/chat.h"
+#include "model/engine/image_input.h"
 #include "model/session.h"
 #include "runtime/platform/terminal.h"
 
@@ -23,28 +22,26 @@ int chat_command(const std::vector<std::string>& argv) {
   auto model = Model::load(args.require("--model"), load_options(args));
   const std::string system = args.get("--system", "");
   const int max_reply = args.get_int("--n-predict", 512);
-  const SamplerParams sp = sampler_params(args);
-  Sampler sampler(sp);
+  GenerateParams params;
+  params.max_tokens = max_reply;
+  params.sampling = sampler_params(args);
   Session session(*model, session_options(args));
   for (const std::string& notice : session.notices()) std::fprintf(stderr, "%s\n", notice.c_str());
-  const GemmaConfig& c = model->config();
-  const Tokenizer& tok = model->tokenizer();
   const bool interactive = stdin_is_terminal();
   if (interactive)
     std::fprintf(stderr, "chatting with %s (%s, context %d tokens); /reset starts over, /exit quits%s\n",
                  model->path().c_str(), session.backend().name().c_str(), session.context(),
                  model->vision() ? ", /image FILE adds an image to your next message" : "");
 
+  Generator generator(session);
+  Chat chat(generator, system);
   std::vector<std::string> pending_images = args.get_all("--image");  // go with the next turn
-
-  bool first = true;
   std::string line;
   for (;;) {
     if (interactive) std::fputs("> ", stderr);
     if (!std::getline(std::cin, line) || line == "/exit") break;
     if (line == "/reset") {
-      session.reset();
-      first = true;
+      chat.reset();
       pending_images.clear();
       if (interactive) std::fputs("[conversation reset]\n", stderr);
       continue;
@@ -57,44 +54,23 @@ int chat_command(const std::vector<std::string>& argv) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     std::vector<std::vector<float>> images;
     try {
-      images = encode_images(session, pending_images);
+      images = encode_image_files(session, pending_images);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "[%s]\n", e.what());
       pending_images.clear();
       continue;
     }
     pending_images.clear();
-    // The Gemma 3 chat template puts a turn's images before its text.
-    std::string user = line;
-    for (size_t i = 0; i < images.size(); ++i) user = kImageMarker + user;
-    const std::string turn_text = gemma_user_turn(user, system, first);
-    const std::vector<int> turn = images.empty()
-                                      ? tok.encode(turn_text, first)
-                                      : tokenize_with_images(tok, *model->vision(), turn_text,
-                                                             static_cast<int>(images.size()), first);
-    if (session.position() + static_cast<int64_t>(turn.size()) + 1 > session.context()) {
-      std::fprintf(stderr, "[the context of %d tokens is full: /reset to start a new conversation]\n",
-                   session.context());
-      continue;
-    }
-    first = false;
-    TokenStreamDecoder stream(tok);
-    auto next_token = [&](const std::vector<int>& tokens, const std::vector<std::vector<float>>& imgs) {
-      return session.eval_sample(tokens, sampler, imgs);
-    };
-    int next = next_token(turn, images);
-    for (int n = 0; n < max_reply; ++n) {
-      if (next == c.end_of_turn_id || next == c.eos_id) break;
-      std::fputs(stream.push(next).c_str(), stdout);
+    const GenerateResult r = chat.reply(line, std::move(images), params, [](const std::string& text) {
+      std::fputs(text.c_str(), stdout);
       std::fflush(stdout);
-      if (session.position() + 2 > session.context()) {  // room for the closing <end_of_turn>\n
-        std::fprintf(stderr, "\n[the context of %d tokens is full: /reset to start a new conversation]",
-                     session.context());
-        break;
-      }
-      next = next_token({next}, {});
-    }
-    std::fputs("\n", stdout);
+      return true;
+    });
+    if (r.finish == FinishReason::context_full)
+      std::fprintf(stderr, "%s[the context of %d tokens is full: /reset to start a new conversation]",
+                   r.completion_tokens > 0 ? "\n" : "", session.context());
+    if (r.finish != FinishReason::context_full || r.completion_tokens > 0) std::fputs("\n", stdout);
+    else std::fputs("\n", stderr);
     std::fflush(stdout);
   }
   return 0;

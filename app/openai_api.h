@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "model/chat_template.h"
-#include "model/generator.h"
+#include "model/engine/generator.h"
 
 namespace vkg::app {
 

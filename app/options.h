@@ -12,8 +12,5 @@ LoadOptions load_options(const Args& args);
 SamplerParams sampler_params(const Args& args);
 // --backend (default auto), --device, --threads, --ctx, --max-memory.
 SessionOptions session_options(const Args& args);
-// Loads, preprocesses and encodes image files (their embeddings for Session::eval); throws naming a file
-// that cannot be read, or the model when it has no vision tower.
-std::vector<std::vector<float>> encode_images(Session& session, const std::vector<std::string>& paths);
 
 }  // namespace vkg::app

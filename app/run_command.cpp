@@ -5,8 +5,9 @@
 #include "app/args.h"
 #include "app/commands.h"
 #include "app/options.h"
+#include "model/engine/generator.h"
+#include "model/engine/image_input.h"
 #include "model/image_prompt.h"
-#include "model/sampler.h"
 #include "model/session.h"
 #include "runtime/services.h"
 
@@ -27,7 +28,6 @@ int run_command(const std::vector<std::string>& argv) {
   const int n_predict = args.get_int("--n-predict", 64);
   if (n_predict < 0) throw std::runtime_error("-n must be >= 0");
   const SamplerParams sp = sampler_params(args);
-  Sampler sampler(sp);
 
   auto t_load = std::chrono::steady_clock::now();
   auto model = Model::load(path, load_options(args));
@@ -47,47 +47,30 @@ int run_command(const std::vector<std::string>& argv) {
   // Images: each becomes its block of image tokens where the prompt says <start_of_image>, or first.
   const std::vector<std::string> image_paths = args.get_all("--image");
   auto t_images = std::chrono::steady_clock::now();
-  const std::vector<std::vector<float>> images = encode_images(session, image_paths);
-  if (!images.empty())
-    std::fprintf(stderr, "encoded %zu image(s) in %.2f s\n", images.size(), seconds_since(t_images));
-  std::vector<int> ids = images.empty() ? tok.encode(prompt, !args.has("--no-bos"))
-                                        : tokenize_with_images(tok, *model->vision(), prompt,
-                                                               static_cast<int>(images.size()), !args.has("--no-bos"));
-  if (static_cast<int>(ids.size()) > session.context())
-    throw std::runtime_error("the prompt has " + std::to_string(ids.size()) + " tokens, more than the context of " +
-                             std::to_string(session.context()) + " (use --ctx)");
+  Prompt input{{}, encode_image_files(session, image_paths)};
+  if (!input.images.empty())
+    std::fprintf(stderr, "encoded %zu image(s) in %.2f s\n", input.images.size(), seconds_since(t_images));
+  input.tokens = input.images.empty() ? tok.encode(prompt, !args.has("--no-bos"))
+                                      : tokenize_with_images(tok, *model->vision(), prompt,
+                                                             static_cast<int>(input.images.size()), !args.has("--no-bos"));
+  if (static_cast<int>(input.tokens.size()) > session.context())
+    throw std::runtime_error("the prompt has " + std::to_string(input.tokens.size()) +
+                             " tokens, more than the context of " + std::to_string(session.context()) + " (use --ctx)");
 
-  // The backend picks the argmax (greedy) or the top-k candidates: a step reads back a few bytes.
-  int next = -1;
-  auto step = [&](const std::vector<int>& tokens, const std::vector<std::vector<float>>& imgs) {
-    next = session.eval_sample(tokens, sampler, imgs);
-  };
-  auto t_prompt = std::chrono::steady_clock::now();
-  step(ids, images);
-  const double prompt_s = seconds_since(t_prompt);
-
-  TokenStreamDecoder stream(tok);
-  auto t_gen = std::chrono::steady_clock::now();
-  int generated = 0;
-  for (; generated < n_predict; ++generated) {
-    if (next == model->config().eos_id || next == model->config().end_of_turn_id) break;
-    std::fputs(stream.push(next).c_str(), stdout);
+  GenerateParams params;
+  params.max_tokens = n_predict;
+  params.sampling = sp;
+  Generator generator(session);
+  const GenerateResult r = generator.generate(input, params, [](const std::string& text) {
+    std::fputs(text.c_str(), stdout);
     std::fflush(stdout);
-    if (generated + 1 == n_predict) {
-      ++generated;
-      break;
-    }
-    if (session.position() >= session.context()) {
-      std::fprintf(stderr, "\n[context of %d tokens is full]\n", session.context());
-      ++generated;
-      break;
-    }
-    step({next}, {});
-  }
+    return true;
+  });
   std::fputs("\n", stdout);
-  const double gen_s = seconds_since(t_gen);
-  std::fprintf(stderr, "prompt: %zu tokens in %.2f s (%.1f tokens/s); generation: %d tokens in %.2f s (%.2f tokens/s)\n",
-               ids.size(), prompt_s, ids.size() / prompt_s, generated, gen_s, generated > 0 ? generated / gen_s : 0.0);
+  if (r.finish == FinishReason::context_full) std::fprintf(stderr, "[context of %d tokens is full]\n", session.context());
+  std::fprintf(stderr, "prompt: %d tokens in %.2f s (%.1f tokens/s); generation: %d tokens in %.2f s (%.2f tokens/s)\n",
+               r.prompt_tokens, r.prompt_seconds, r.prompt_tokens / r.prompt_seconds, r.completion_tokens,
+               r.generation_seconds, r.completion_tokens > 0 ? r.completion_tokens / r.generation_seconds : 0.0);
   if (so.profile) std::fprintf(stderr, "\nprofile (%s, prompt and generation):\n%s", session.backend().name().c_str(),
                                session.backend().profile().table().c_str());
   if (so.profile)

@@ -18,7 +18,7 @@
 #include "app/commands.h"
 #include "app/openai_api.h"
 #include "app/options.h"
-#include "model/generator.h"
+#include "model/engine/generator.h"
 #include "model/session.h"
 
 namespace vkg::app {

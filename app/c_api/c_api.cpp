@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "model/chat_template.h"
-#include "model/generator.h"
+#include "model/engine/generator.h"
 #include "model/model.h"
 #include "model/session.h"
 

@@ -8,7 +8,7 @@
 #include <set>
 
 #include "model/chat_template.h"
-#include "model/generator.h"
+#include "model/engine/generator.h"
 #include "model/sampler.h"
 #include "runtime/cpu/kernels.h"
 

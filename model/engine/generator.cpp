@@ -1,6 +1,7 @@
-#include "model/generator.h"
+#include "model/engine/generator.h"
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 
 namespace vkg {
@@ -15,40 +16,6 @@ const char* finish_reason_name(FinishReason r) {
   return "?";
 }
 
-StopStringFilter::StopStringFilter(std::vector<std::string> stops) : stops_(std::move(stops)) {
-  std::erase_if(stops_, [](const std::string& s) { return s.empty(); });
-}
-
-std::string StopStringFilter::push(const std::string& text) {
-  if (found_) return "";
-  pending_ += text;
-  size_t first = std::string::npos;
-  for (const std::string& s : stops_) first = std::min(first, pending_.find(s));
-  if (first != std::string::npos) {
-    found_ = true;
-    std::string out = pending_.substr(0, first);
-    pending_.clear();
-    return out;
-  }
-  // Hold back the longest tail of pending_ that is the start of some stop string.
-  size_t hold = 0;
-  for (const std::string& s : stops_)
-    for (size_t n = std::min(s.size() - 1, pending_.size()); n > hold; --n)
-      if (pending_.compare(pending_.size() - n, n, s, 0, n) == 0) {
-        hold = n;
-        break;
-      }
-  std::string out = pending_.substr(0, pending_.size() - hold);
-  pending_.erase(0, pending_.size() - hold);
-  return out;
-}
-
-std::string StopStringFilter::flush() {
-  std::string out = found_ ? "" : pending_;
-  pending_.clear();
-  return out;
-}
-
 Generator::Generator(Session& session) : session_(session) {}
 
 void Generator::reset() {
@@ -57,14 +24,28 @@ void Generator::reset() {
 }
 
 // Appends tokens to the cache and returns the next token.
-int Generator::feed(const std::vector<int>& tokens, Sampler& sampler) {
-  const int next = session_.eval_sample(tokens, sampler);
+int Generator::feed(const std::vector<int>& tokens, Sampler& sampler, const std::vector<std::vector<float>>& images) {
+  const int next = session_.eval_sample(tokens, sampler, images);
   cached_.insert(cached_.end(), tokens.begin(), tokens.end());
   return next;
 }
 
-GenerateResult Generator::generate(const std::vector<int>& prompt, const GenerateParams& params,
-                                   const TextCallback& on_text) {
+int Generator::image_runs(const std::vector<int>& tokens) const {
+  const VisionConfig* v = session_.model().vision();
+  if (!v) return 0;
+  int runs = 0;
+  for (size_t i = 0; i < tokens.size(); ++i) runs += tokens[i] == v->soft_id && (i == 0 || tokens[i - 1] != v->soft_id);
+  return runs;
+}
+
+namespace {
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+}  // namespace
+
+GenerateResult Generator::generate(const Prompt& prompt_in, const GenerateParams& params, const TextCallback& on_text) {
+  const std::vector<int>& prompt = prompt_in.tokens;
   if (prompt.empty()) throw std::runtime_error("the prompt is empty");
   const int context = session_.context();
   if (static_cast<int64_t>(prompt.size()) > context)
@@ -80,6 +61,13 @@ GenerateResult Generator::generate(const std::vector<int>& prompt, const Generat
   if (!extends) reset();
   result.reused_tokens = static_cast<int>(cached_.size());
   const std::vector<int> fresh(prompt.begin() + static_cast<std::ptrdiff_t>(cached_.size()), prompt.end());
+  // The images of the runs in the cached part are in the cache already.
+  const size_t cached_images = static_cast<size_t>(image_runs(cached_));
+  if (image_runs(prompt) != static_cast<int>(prompt_in.images.size()))
+    throw std::runtime_error("the prompt has " + std::to_string(image_runs(prompt)) + " image(s), " +
+                             std::to_string(prompt_in.images.size()) + " given");
+  const std::vector<std::vector<float>> fresh_images(prompt_in.images.begin() + static_cast<std::ptrdiff_t>(cached_images),
+                                                     prompt_in.images.end());
 
   const GemmaConfig& c = session_.model().config();
   Sampler sampler(params.sampling);
@@ -92,7 +80,10 @@ GenerateResult Generator::generate(const std::vector<int>& prompt, const Generat
   };
 
   try {
-    int next = feed(fresh, sampler);
+    auto t0 = std::chrono::steady_clock::now();
+    int next = feed(fresh, sampler, fresh_images);
+    result.prompt_seconds = seconds_since(t0);
+    t0 = std::chrono::steady_clock::now();
     result.finish = FinishReason::length;
     while (result.completion_tokens < params.max_tokens) {
       if (next == c.eos_id || next == c.end_of_turn_id) {
@@ -109,12 +100,13 @@ GenerateResult Generator::generate(const std::vector<int>& prompt, const Generat
         break;
       }
       if (result.completion_tokens == params.max_tokens) break;
-      if (session_.position() >= context) {
+      if (session_.position() + params.reserve >= context) {
         result.finish = FinishReason::context_full;
         break;
       }
-      next = feed({next}, sampler);
+      next = feed({next}, sampler, {});
     }
+    result.generation_seconds = seconds_since(t0);
   } catch (...) {
     cached_.clear();  // the cache's contents are unknown after a failed step
     session_.reset();

@@ -1,0 +1,45 @@
+#include "model/engine/chat.h"
+
+#include "model/chat_template.h"
+#include "model/image_prompt.h"
+
+namespace vkg {
+
+GenerateResult Chat::reply(const std::string& user, std::vector<std::vector<float>> images, GenerateParams params,
+                           const TextCallback& on_text) {
+  Session& session = gen_.session();
+  const Model& model = session.model();
+  std::string text = user;
+  for (size_t i = 0; i < images.size(); ++i) text = kImageMarker + text;
+  const std::string turn_text = gemma_user_turn(text, system_, first_);
+  const std::vector<int> turn =
+      images.empty() ? model.tokenizer().encode(turn_text, first_)
+                     : tokenize_with_images(model.tokenizer(), *model.vision(), turn_text,
+                                            static_cast<int>(images.size()), first_);
+  // After a reset or a failed step the cache is empty: the conversation starts over from this turn.
+  if (gen_.cached_tokens().empty() && !first_) {
+    reset();
+    return reply(user, std::move(images), params, on_text);
+  }
+  Prompt prompt{gen_.cached_tokens(), images_};
+  prompt.tokens.insert(prompt.tokens.end(), turn.begin(), turn.end());
+  prompt.images.insert(prompt.images.end(), images.begin(), images.end());
+  params.reserve = 1;  // the closing <end_of_turn> of the reply
+  if (static_cast<int64_t>(prompt.tokens.size()) + 1 > session.context()) {
+    GenerateResult refused;
+    refused.finish = FinishReason::context_full;
+    return refused;
+  }
+  GenerateResult r = gen_.generate(prompt, params, on_text);
+  first_ = false;
+  images_ = std::move(prompt.images);
+  return r;
+}
+
+void Chat::reset() {
+  gen_.reset();
+  first_ = true;
+  images_.clear();
+}
+
+}  // namespace vkg

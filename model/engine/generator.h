@@ -1,0 +1,76 @@
+// The generation engine every front end uses (run, chat, the server, the C API): evaluate a prompt (with
+// images), sample until a stop rule, stream the text as it settles, cancel on request. Keeps track of the
+// tokens in the KV cache so that a prompt extending them (the next turn of a chat) evaluates only its new
+// tokens.
+#pragma once
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "model/engine/stop_strings.h"
+#include "model/sampler.h"
+#include "model/session.h"
+#include "model/tokenizer.h"
+
+namespace vkg {
+
+enum class FinishReason {
+  stop,          // eos, <end_of_turn> or a stop string
+  length,        // max_tokens reached
+  context_full,  // no room left in the context
+  cancelled,     // the callback asked to stop
+};
+const char* finish_reason_name(FinishReason r);  // "stop", "length", "context_full", "cancelled"
+
+// What to evaluate: token ids, and the embeddings (Session::encode_image) of every image whose run of soft
+// tokens the ids hold, in order. Images of runs already in the cache are not read (they may be empty).
+struct Prompt {
+  std::vector<int> tokens;
+  std::vector<std::vector<float>> images;
+};
+
+struct GenerateParams {
+  int max_tokens = 64;
+  SamplerParams sampling;
+  std::vector<std::string> stop;  // text that ends generation (not included in the output)
+  const std::atomic<bool>* cancel = nullptr;  // set from another thread: stop after the current token
+  int reserve = 0;  // context positions kept free after the reply (chat: the closing <end_of_turn>)
+};
+
+struct GenerateResult {
+  std::string text;
+  int prompt_tokens = 0;
+  int reused_tokens = 0;  // prompt tokens whose keys and values were already in the cache
+  int completion_tokens = 0;
+  FinishReason finish = FinishReason::stop;
+  double prompt_seconds = 0, generation_seconds = 0;  // evaluating the new prompt tokens; the tokens after
+};
+
+// Receives each settled piece of text (complete UTF-8, never part of a stop string); returns false to cancel.
+using TextCallback = std::function<bool(const std::string& text)>;
+
+class Generator {
+ public:
+  explicit Generator(Session& session);
+  // Throws std::runtime_error when the prompt is empty or longer than the context.
+  GenerateResult generate(const Prompt& prompt, const GenerateParams& params, const TextCallback& on_text);
+  GenerateResult generate(const std::vector<int>& prompt, const GenerateParams& params, const TextCallback& on_text) {
+    return generate(Prompt{prompt, {}}, params, on_text);
+  }
+  // Forgets the cache (the next prompt is evaluated from the start).
+  void reset();
+  // The tokens whose keys and values are in the session's cache, in order: a prompt that starts with them
+  // evaluates only the rest.
+  const std::vector<int>& cached_tokens() const { return cached_; }
+  Session& session() { return session_; }
+
+ private:
+  int feed(const std::vector<int>& tokens, Sampler& sampler, const std::vector<std::vector<float>>& images);
+  int image_runs(const std::vector<int>& tokens) const;  // runs of image soft tokens
+
+  Session& session_;
+  std::vector<int> cached_;
+};
+
+}  // namespace vkg
