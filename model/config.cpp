@@ -4,18 +4,12 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "model/generation_rules.h"
 #include "model/gguf.h"
 
 namespace vkg {
 
-const char* generation_name(Generation g) {
-  switch (g) {
-    case Generation::gemma1: return "gemma";
-    case Generation::gemma2: return "gemma2";
-    case Generation::gemma3: return "gemma3";
-  }
-  return "?";
-}
+const char* generation_name(Generation g) { return rules_of(g).gguf_architecture; }
 
 float GemmaConfig::attention_scale() const { return 1.0f / std::sqrt(query_pre_attn_scalar); }
 float GemmaConfig::embed_scale() const { return std::sqrt(static_cast<float>(hidden)); }
@@ -60,13 +54,11 @@ void check_positive(const GgufFile& f, const char* what, int v) {
 
 GemmaConfig config_from_gguf(const GgufFile& f) {
   const std::string& arch = f.get_string("general.architecture");
+  const GenerationRules* rules = rules_for_gguf(arch);
+  if (!rules)
+    throw std::runtime_error(f.path() + ": unknown architecture '" + arch + "' (supported: " + gguf_architectures() + ")");
   GemmaConfig c;
-  if (arch == "gemma") c.generation = Generation::gemma1;
-  else if (arch == "gemma2") c.generation = Generation::gemma2;
-  else if (arch == "gemma3") c.generation = Generation::gemma3;
-  else
-    throw std::runtime_error(f.path() + ": unknown architecture '" + arch +
-                             "' (supported: gemma, gemma2, gemma3)");
+  c.generation = rules->generation;
   const std::string a = arch + ".";
   if (f.has("general.name")) c.name = f.get_string("general.name");
   c.hidden = u32(f, a + "embedding_length");
@@ -99,29 +91,20 @@ GemmaConfig config_from_gguf(const GgufFile& f) {
   // Defaults that llama.cpp hard-codes rather than stores (gemma-models.md 3.5).
   float freq_base = static_cast<float>(f.find_float(a + "rope.freq_base").value_or(10000.0));
   c.rope_theta_global = freq_base;
-  c.rope_theta_local = c.generation == Generation::gemma3 ? 10000.0f : freq_base;
+  c.rope_theta_local = rules->own_local_rope_base ? 10000.0f : freq_base;
   if (f.has(a + "rope.scaling.type") && f.get_string(a + "rope.scaling.type") == "linear")
     c.rope_freq_scale_global = 1.0f / static_cast<float>(f.get_float(a + "rope.scaling.factor"));
   c.attn_softcap = static_cast<float>(f.find_float(a + "attn_logit_softcapping").value_or(0.0));
   c.final_softcap = static_cast<float>(f.find_float(a + "final_logit_softcapping").value_or(0.0));
   c.sliding_window = static_cast<int>(f.find_uint(a + "attention.sliding_window").value_or(0));
-  c.qk_norm = c.generation == Generation::gemma3;
-  c.post_norms = c.generation != Generation::gemma1;
-  // Gemma 2 27B (46 layers) and Gemma 3 27B (62 layers) scale queries by 1/sqrt(H/nh), the rest 1/sqrt(hd).
-  bool is_27b = (c.generation == Generation::gemma2 && c.n_layers == 46) ||
-                (c.generation == Generation::gemma3 && c.n_layers == 62);
-  c.query_pre_attn_scalar = static_cast<float>(is_27b ? c.hidden / c.n_head : c.head_dim);
+  const bool hidden_scaled = rules->gguf_hidden_scaled_query_layers == c.n_layers;
+  c.query_pre_attn_scalar = static_cast<float>(hidden_scaled ? c.hidden / c.n_head : c.head_dim);
 
-  c.layer_is_sliding.assign(c.n_layers, false);
   // Gemma 3: 5 sliding layers then a global one, unless the file says otherwise with llama.cpp's
   // attention.sliding_window_pattern (the period; small test models use 2).
   const int period = static_cast<int>(f.find_uint(a + "attention.sliding_window_pattern").value_or(6));
   if (period < 1) throw std::runtime_error(f.path() + ": " + a + "attention.sliding_window_pattern must be >= 1");
-  if (c.sliding_window > 0)
-    for (int i = 0; i < c.n_layers; ++i) {
-      if (c.generation == Generation::gemma2) c.layer_is_sliding[i] = i % 2 == 0;
-      if (c.generation == Generation::gemma3) c.layer_is_sliding[i] = (i + 1) % period != 0;
-    }
+  apply_generation_rules(c, *rules, period);
 
   c.bos_id = static_cast<int>(f.find_uint("tokenizer.ggml.bos_token_id").value_or(2));
   c.eos_id = static_cast<int>(f.find_uint("tokenizer.ggml.eos_token_id").value_or(1));

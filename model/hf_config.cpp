@@ -1,5 +1,7 @@
 #include "model/hf_config.h"
 
+#include "model/generation_rules.h"
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -10,15 +12,6 @@ namespace vkg {
 namespace {
 
 using nlohmann::json;
-
-// transformers' class defaults for the keys we read (GemmaConfig, Gemma2Config, Gemma3TextConfig).
-struct Defaults {
-  int vocab, hidden, ffn, layers, heads, kv_heads, head_dim, max_pos, sliding_window;
-  double rope_theta, rope_local, query_pre_attn_scalar, attn_softcap, final_softcap;
-};
-constexpr Defaults kGemma1{256000, 3072, 24576, 28, 16, 16, 256, 8192, 0, 10000.0, 10000.0, 0.0, 0.0, 0.0};
-constexpr Defaults kGemma2{256000, 2304, 9216, 26, 8, 4, 256, 8192, 4096, 10000.0, 10000.0, 256.0, 50.0, 30.0};
-constexpr Defaults kGemma3{262208, 2304, 9216, 26, 8, 4, 256, 131072, 4096, 1000000.0, 10000.0, 256.0, 0.0, 0.0};
 
 class Reader {
  public:
@@ -90,18 +83,13 @@ GemmaConfig config_from_hf_json(const std::string& text, const std::string& orig
     arch = top["architectures"][0].get<std::string>();
   else if (top.contains("model_type") && top["model_type"].is_string())
     arch = top["model_type"].get<std::string>();
-  GemmaConfig c;
-  const Defaults* d = nullptr;
   bool multimodal = false;
-  if (arch == "GemmaForCausalLM" || arch == "gemma") c.generation = Generation::gemma1, d = &kGemma1;
-  else if (arch == "Gemma2ForCausalLM" || arch == "gemma2") c.generation = Generation::gemma2, d = &kGemma2;
-  else if (arch == "Gemma3ForCausalLM" || arch == "gemma3_text") c.generation = Generation::gemma3, d = &kGemma3;
-  else if (arch == "Gemma3ForConditionalGeneration" || arch == "gemma3")
-    c.generation = Generation::gemma3, d = &kGemma3, multimodal = true;
-  else
-    throw std::runtime_error(origin + ": unknown architecture '" + arch +
-                             "' (supported: GemmaForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, "
-                             "Gemma3ForConditionalGeneration)");
+  const GenerationRules* rules = rules_for_hf(arch, &multimodal);
+  if (!rules)
+    throw std::runtime_error(origin + ": unknown architecture '" + arch + "' (supported: " + hf_architectures() + ")");
+  GemmaConfig c;
+  c.generation = rules->generation;
+  const HfDefaults* d = &rules->hf;
   static const json kEmpty = json::object();
   const json& text_json = multimodal ? (top.contains("text_config") && top["text_config"].is_object()
                                             ? top["text_config"]
@@ -133,7 +121,7 @@ GemmaConfig config_from_hf_json(const std::string& text, const std::string& orig
 
   // RoPE: rope_theta / rope_local_base_freq / rope_scaling, or the newer rope_parameters.
   c.rope_theta_global = static_cast<float>(r.get_number("rope_theta", d->rope_theta));
-  c.rope_theta_local = c.generation == Generation::gemma3
+  c.rope_theta_local = rules->own_local_rope_base
                            ? static_cast<float>(r.get_number("rope_local_base_freq", d->rope_local))
                            : c.rope_theta_global;
   if (r.has("rope_scaling")) c.rope_freq_scale_global = rope_scale(r.at("rope_scaling"), origin, "rope_scaling");
@@ -157,42 +145,34 @@ GemmaConfig config_from_hf_json(const std::string& text, const std::string& orig
       }
     } else {
       c.rope_theta_global = theta(p, "rope_parameters", c.rope_theta_global);
-      if (c.generation != Generation::gemma3) c.rope_theta_local = c.rope_theta_global;
+      if (!rules->own_local_rope_base) c.rope_theta_local = c.rope_theta_global;
       c.rope_freq_scale_global = rope_scale(p, origin, "rope_parameters");
     }
   }
 
   c.attn_softcap = static_cast<float>(r.get_optional("attn_logit_softcapping", d->attn_softcap));
   c.final_softcap = static_cast<float>(r.get_optional("final_logit_softcapping", d->final_softcap));
-  c.query_pre_attn_scalar = c.generation == Generation::gemma1
+  c.query_pre_attn_scalar = rules->query_scale_head_dim
                                 ? static_cast<float>(c.head_dim)
                                 : static_cast<float>(r.get_number("query_pre_attn_scalar", d->query_pre_attn_scalar));
   if (c.query_pre_attn_scalar <= 0) throw std::runtime_error(origin + ": query_pre_attn_scalar must be positive");
-  c.qk_norm = c.generation == Generation::gemma3;
-  c.post_norms = c.generation != Generation::gemma1;
-
-  // Sliding window layers: layer_types when present, else the generation's pattern.
-  c.sliding_window = c.generation == Generation::gemma1 ? 0 : r.get_int("sliding_window", d->sliding_window);
-  c.layer_is_sliding.assign(c.n_layers, false);
-  if (c.sliding_window > 0) {
-    if (r.has("layer_types")) {
-      const json& lt = r.at("layer_types");
-      if (!lt.is_array() || lt.size() != static_cast<size_t>(c.n_layers))
-        throw std::runtime_error(origin + ": 'layer_types' must list " + std::to_string(c.n_layers) + " layers");
-      for (int i = 0; i < c.n_layers; ++i) {
-        const std::string s = lt[i].is_string() ? lt[i].get<std::string>() : lt[i].dump();
-        if (s != "sliding_attention" && s != "full_attention")
-          throw std::runtime_error(origin + ": layer_types[" + std::to_string(i) + "] is '" + s +
-                                   "' (expected sliding_attention or full_attention)");
-        c.layer_is_sliding[i] = s == "sliding_attention";
-      }
-    } else if (c.generation == Generation::gemma2) {
-      for (int i = 0; i < c.n_layers; ++i) c.layer_is_sliding[i] = i % 2 == 0;
-    } else {
-      int pattern = r.has("sliding_window_pattern") ? r.get_int("sliding_window_pattern", 6)
-                                                    : r.get_int("_sliding_window_pattern", 6);
-      if (pattern <= 0) throw std::runtime_error(origin + ": sliding_window_pattern must be positive");
-      for (int i = 0; i < c.n_layers; ++i) c.layer_is_sliding[i] = (i + 1) % pattern != 0;
+  // Sliding window layers: the generation's pattern, or layer_types where the config lists them.
+  c.sliding_window = rules->sliding == SlidingLayers::none ? 0 : r.get_int("sliding_window", d->sliding_window);
+  const int pattern = r.has("sliding_window_pattern") ? r.get_int("sliding_window_pattern", 6)
+                                                      : r.get_int("_sliding_window_pattern", 6);
+  if (rules->sliding == SlidingLayers::period && c.sliding_window > 0 && pattern <= 0 && !r.has("layer_types"))
+    throw std::runtime_error(origin + ": sliding_window_pattern must be positive");
+  apply_generation_rules(c, *rules, pattern > 0 ? pattern : 6);
+  if (c.sliding_window > 0 && r.has("layer_types")) {
+    const json& lt = r.at("layer_types");
+    if (!lt.is_array() || lt.size() != static_cast<size_t>(c.n_layers))
+      throw std::runtime_error(origin + ": 'layer_types' must list " + std::to_string(c.n_layers) + " layers");
+    for (int i = 0; i < c.n_layers; ++i) {
+      const std::string s = lt[i].is_string() ? lt[i].get<std::string>() : lt[i].dump();
+      if (s != "sliding_attention" && s != "full_attention")
+        throw std::runtime_error(origin + ": layer_types[" + std::to_string(i) + "] is '" + s +
+                                 "' (expected sliding_attention or full_attention)");
+      c.layer_is_sliding[i] = s == "sliding_attention";
     }
   }
 

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "model/generation_rules.h"
 #include "model/hf_config.h"
 #include "model/safetensors.h"
 #include "runtime/quant/quant.h"
@@ -90,8 +91,9 @@ std::optional<std::string> gguf_name_from_hf(Generation gen, const std::string& 
       {"mlp.down_proj.weight", "ffn_down"},
   };
   std::string ours;
-  if (part == "post_attention_layernorm.weight")  // Gemma 1: the pre-MLP norm; Gemma 2/3: after attention
-    ours = gen == Generation::gemma1 ? "ffn_norm" : "post_attention_norm";
+  // Without post-norms (Gemma 1) HF's post_attention_layernorm is the pre-MLP norm; with them, after attention.
+  if (part == "post_attention_layernorm.weight")
+    ours = rules_of(gen).post_norms ? "post_attention_norm" : "ffn_norm";
   else if (auto it = table.find(part); it != table.end())
     ours = it->second;
   else
