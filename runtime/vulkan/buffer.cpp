@@ -1,6 +1,9 @@
 #include "runtime/vulkan/buffer.h"
 
+#include <algorithm>
+
 #include "runtime/bytes.h"
+#include "runtime/vulkan/memory.h"
 
 namespace vkg::vk {
 
@@ -39,28 +42,24 @@ Buffer::Buffer(const Context& ctx, uint64_t size, const std::string& name, bool 
     throw std::runtime_error("vulkan: no memory type for buffer '" + name + "'");
   }
   type_ = static_cast<uint32_t>(type);
-  // Accounted before the driver is asked: an allocation beyond the heap, the memory cap or the allocation
-  // count fails here with the numbers (and nothing is left allocated).
+  // A range of one of the context's memory blocks, aligned for any use of the buffer (storage and texel
+  // views at offset 0, host writes).
+  const VkPhysicalDeviceLimits& lim = ctx.limits();
+  const uint64_t alignment = std::max({req.alignment, lim.minStorageBufferOffsetAlignment,
+                                       lim.minTexelBufferOffsetAlignment, lim.nonCoherentAtomSize, uint64_t(16)});
   try {
-    ctx.reserve(req.size, type_, "buffer '" + name + "'");
+    range_ = ctx.memory().allocate(req.size, alignment, type_, "buffer '" + name + "'");
   } catch (...) {
     vkDestroyBuffer(ctx.device(), buffer_, nullptr);
+    buffer_ = VK_NULL_HANDLE;
     throw;
   }
-  reserved_ = req.size;
-  VkMemoryAllocateInfo ai{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
-  ai.allocationSize = req.size;
-  ai.memoryTypeIndex = type_;
-  r = vkAllocateMemory(ctx.device(), &ai, nullptr, &memory_);
-  if (r == VK_SUCCESS) r = vkBindBufferMemory(ctx.device(), buffer_, memory_, 0);
-  if (r == VK_SUCCESS && (mem.memoryTypes[type].propertyFlags & host) == host)
-    r = vkMapMemory(ctx.device(), memory_, 0, VK_WHOLE_SIZE, 0, &mapped_);
+  r = vkBindBufferMemory(ctx.device(), buffer_, range_.memory, range_.offset);
   if (r != VK_SUCCESS) {
     release();
-    throw std::runtime_error("vulkan: cannot allocate " + format_bytes(req.size) + " for buffer '" + name + "' on '" +
-                             ctx.info().name + "' (" + format_bytes(ctx.allocated_bytes()) + " in use): " +
-                             result_name(r));
+    throw std::runtime_error("vulkan: cannot bind memory to buffer '" + name + "': " + result_name(r));
   }
+  mapped_ = range_.mapped;
   ctx.set_name(VK_OBJECT_TYPE_BUFFER, reinterpret_cast<uint64_t>(buffer_), name);
 }
 
@@ -84,14 +83,11 @@ VkBufferView Buffer::texel_view() const {
 void Buffer::release() {
   if (texel_view_) vkDestroyBufferView(ctx_.device(), texel_view_, nullptr);
   texel_view_ = VK_NULL_HANDLE;
-  if (mapped_) vkUnmapMemory(ctx_.device(), memory_);
   if (buffer_) vkDestroyBuffer(ctx_.device(), buffer_, nullptr);
-  if (memory_) vkFreeMemory(ctx_.device(), memory_, nullptr);
-  if (reserved_) ctx_.release(reserved_, type_);
+  if (range_.memory) ctx_.memory().free(range_);
   mapped_ = nullptr;
   buffer_ = VK_NULL_HANDLE;
-  memory_ = VK_NULL_HANDLE;
-  reserved_ = 0;
+  range_ = {};
 }
 
 Buffer::~Buffer() { release(); }

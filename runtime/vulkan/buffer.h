@@ -1,10 +1,12 @@
-// A storage (and uniform texel) buffer with its own memory. Host-visible when the device offers such memory for it (lavapipe,
-// integrated GPUs); otherwise device-local, filled and read through a staging copy.
+// A storage (and uniform texel) buffer in a range of the context's memory blocks (memory.h). Host-visible when
+// the device offers such memory for it (lavapipe, integrated GPUs); otherwise device-local, filled and read
+// through a staging copy.
 #pragma once
 #include <cstdint>
 #include <string>
 
 #include "runtime/vulkan/context.h"
+#include "runtime/vulkan/memory.h"
 
 namespace vkg::vk {
 
@@ -34,11 +36,10 @@ class Buffer {
   uint64_t size_;
   uint64_t padded_size_ = 0;
   VkBuffer buffer_ = VK_NULL_HANDLE;
-  VkDeviceMemory memory_ = VK_NULL_HANDLE;
+  DeviceMemory::Range range_;  // its part of a memory block
   void* mapped_ = nullptr;
   mutable VkBufferView texel_view_ = VK_NULL_HANDLE;
-  uint32_t type_ = 0;       // memory type index
-  uint64_t reserved_ = 0;   // bytes accounted in the Context
+  uint32_t type_ = 0;  // memory type index
 };
 
 }  // namespace vkg::vk

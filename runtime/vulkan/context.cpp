@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "runtime/bytes.h"
+#include "runtime/vulkan/memory.h"
 
 namespace vkg::vk {
 
@@ -268,12 +269,24 @@ Context::Context(const ContextOptions& o) {
     qi.queueFamilyIndex = queue_family_;
     qi.queueCount = 1;
     qi.pQueuePriorities = &priority;
+    // VK_EXT_memory_budget where the driver has it: what other programs use then counts (device_local_budget).
+    uint32_t n_ext = 0;
+    vkEnumerateDeviceExtensionProperties(physical_, nullptr, &n_ext, nullptr);
+    std::vector<VkExtensionProperties> device_exts(n_ext);
+    vkEnumerateDeviceExtensionProperties(physical_, nullptr, &n_ext, device_exts.data());
+    std::vector<const char*> enabled_device_exts;
+    for (const VkExtensionProperties& e : device_exts)
+      if (std::strcmp(e.extensionName, VK_EXT_MEMORY_BUDGET_EXTENSION_NAME) == 0) memory_budget_ext_ = true;
+    if (memory_budget_ext_) enabled_device_exts.push_back(VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);
     VkDeviceCreateInfo di{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, &enable};
     di.queueCreateInfoCount = 1;
     di.pQueueCreateInfos = &qi;
+    di.enabledExtensionCount = static_cast<uint32_t>(enabled_device_exts.size());
+    di.ppEnabledExtensionNames = enabled_device_exts.data();
     VK_CHECK(vkCreateDevice(physical_, &di, nullptr, &device_));
     volkLoadDevice(device_);
     vkGetDeviceQueue(device_, queue_family_, 0, &queue_);
+    memory_pool_ = std::make_unique<DeviceMemory>(*this);
   } catch (...) {
     if (device_) vkDestroyDevice(device_, nullptr);
     if (messenger_) vkDestroyDebugUtilsMessengerEXT(instance_, messenger_, nullptr);
@@ -285,10 +298,22 @@ Context::Context(const ContextOptions& o) {
 Context::~Context() {
   if (device_) {
     vkDeviceWaitIdle(device_);
+    memory_pool_.reset();
     vkDestroyDevice(device_, nullptr);
   }
   if (messenger_) vkDestroyDebugUtilsMessengerEXT(instance_, messenger_, nullptr);
   if (instance_) vkDestroyInstance(instance_, nullptr);
+}
+
+uint64_t Context::device_local_budget() const {
+  if (!memory_budget_ext_) return info_.device_local_bytes;
+  VkPhysicalDeviceMemoryBudgetPropertiesEXT budget{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_BUDGET_PROPERTIES_EXT};
+  VkPhysicalDeviceMemoryProperties2 props{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_PROPERTIES_2, &budget};
+  vkGetPhysicalDeviceMemoryProperties2(physical_, &props);
+  uint64_t total = 0;
+  for (uint32_t h = 0; h < props.memoryProperties.memoryHeapCount; ++h)
+    if (props.memoryProperties.memoryHeaps[h].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT) total += budget.heapBudget[h];
+  return total;
 }
 
 void Context::set_name(VkObjectType type, uint64_t handle, const std::string& name) const {

@@ -2,6 +2,7 @@
 #pragma once
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -9,6 +10,8 @@
 #include "runtime/vulkan/vk_common.h"
 
 namespace vkg::vk {
+
+class DeviceMemory;
 
 struct DeviceInfo {
   int index = 0;
@@ -50,6 +53,10 @@ class Context {
   const VkPhysicalDeviceLimits& limits() const { return limits_; }
   const VkPhysicalDeviceMemoryProperties& memory_properties() const { return memory_; }
   bool debug_utils() const { return debug_utils_; }
+  // The device-local memory this process may use: the driver's budget with VK_EXT_memory_budget (other
+  // programs' use subtracted, ours included), else the device-local heaps' sizes.
+  uint64_t device_local_budget() const;
+  bool memory_budget_extension() const { return memory_budget_ext_; }
 
   void set_name(VkObjectType type, uint64_t handle, const std::string& name) const;
 
@@ -60,8 +67,10 @@ class Context {
   // the max_memory cap, maxMemoryAllocationCount) fails with the numbers before the driver is asked.
   void reserve(uint64_t bytes, uint32_t memory_type, const std::string& what) const;  // throws
   void release(uint64_t bytes, uint32_t memory_type) const;
-  uint64_t allocated_bytes() const { return allocated_; }
-  uint32_t allocation_count() const { return allocations_; }
+  uint64_t allocated_bytes() const { return allocated_; }     // device memory held (whole blocks)
+  uint32_t allocation_count() const { return allocations_; }  // VkDeviceMemory objects held
+  // Where buffers get their memory (memory.h): ranges of a few large blocks.
+  DeviceMemory& memory() const { return *memory_pool_; }
   uint64_t max_memory() const { return max_memory_; }
 
  private:
@@ -79,10 +88,12 @@ class Context {
   VkPhysicalDeviceLimits limits_{};
   VkPhysicalDeviceMemoryProperties memory_{};
   bool debug_utils_ = false;
+  bool memory_budget_ext_ = false;
   uint64_t max_memory_ = 0;
   mutable uint64_t allocated_ = 0;
   mutable uint32_t allocations_ = 0;
   mutable std::vector<uint64_t> heap_allocated_;  // by heap index
+  std::unique_ptr<DeviceMemory> memory_pool_;  // destroyed before the device
   std::mutex errors_mutex_;
   std::vector<std::string> errors_;
 };

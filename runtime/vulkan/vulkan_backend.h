@@ -26,7 +26,7 @@ class VulkanBackend : public Backend {
   std::vector<float> read(const Graph& graph, TensorId id) const override;
   void reset_cache() override;
   std::string step_summary(const Graph& g) const override;
-  uint64_t memory_bytes() const override { return ctx_->info().device_local_bytes; }
+  uint64_t memory_bytes() const override { return ctx_->device_local_budget(); }
   uint64_t allocated_bytes() const override { return ctx_->allocated_bytes(); }
   uint64_t max_tensor_bytes() const override { return ctx_->limits().maxStorageBufferRange - 64; }
   const Context& context() const { return *ctx_; }
