@@ -5,26 +5,12 @@
 #include <cstring>
 #include <set>
 
-#include "runtime/quant/quant.h"
 #include "runtime/vulkan/planner.h"
 #include "runtime/vulkan/renderdoc.h"
+#include "runtime/vulkan/step.h"
 
 namespace vkg::vk {
 
-
-struct VulkanBackend::Step {
-  std::vector<std::unique_ptr<Buffer>> activations;  // by TensorId (null for weights, caches, shared)
-  std::vector<std::unique_ptr<Buffer>> shared;       // graph.reuse_activations: buffers several tensors use
-  std::unique_ptr<Buffer> scratch[size_t(Scratch::count_)];  // planners' shared scratch, the largest request
-  std::vector<const Buffer*> tensor_buffer;          // by TensorId: where the tensor lives
-  std::vector<std::vector<Dispatch>> node_dispatches;
-  VkDescriptorPool pool = VK_NULL_HANDLE;
-  VkCommandBuffer cmd = VK_NULL_HANDLE;
-  VkQueryPool timestamps = VK_NULL_HANDLE;  // two per node when profiling
-  int dispatches = 0, barriers = 0, copies = 0;
-  int quantized_inputs = 0;  // quantize_pairs dispatches (prompt matmuls with 8-bit activations)
-  bool ran = false;
-};
 
 VulkanBackend::VulkanBackend(const BackendOptions& o) : Backend(o) {
   ContextOptions co;
@@ -37,16 +23,11 @@ VulkanBackend::VulkanBackend(const BackendOptions& o) : Backend(o) {
   gpu_shaders_ = o.gpu_shaders;
   exact_ = o.exact_matmul;
   if (const char* env = std::getenv("VKGEMMA_GPU_SHADERS")) gpu_shaders_ = gpu_shaders_ || std::string(env) == "1";
-  on_weight_upload_ = o.on_weight_upload;
   capture_decode_step_ = o.renderdoc_capture;
   if (profiling_ && ctx_->limits().timestampPeriod == 0)
     throw std::runtime_error("vulkan: --profile needs timestamp queries, which " + ctx_->info().name + " lacks");
-  VkCommandPoolCreateInfo pi{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
-  pi.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
-  pi.queueFamilyIndex = ctx_->queue_family();
-  VK_CHECK(vkCreateCommandPool(ctx_->device(), &pi, nullptr, &command_pool_));
-  VkFenceCreateInfo fi{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
-  VK_CHECK(vkCreateFence(ctx_->device(), &fi, nullptr, &fence_));
+  transfer_ = std::make_unique<Transfer>(*ctx_);
+  weights_ = std::make_unique<WeightStore>(*ctx_, *transfer_, o.on_weight_upload);
 }
 
 VulkanBackend::~VulkanBackend() {
@@ -54,19 +35,16 @@ VulkanBackend::~VulkanBackend() {
   vkDeviceWaitIdle(dev);
   for (auto& [id, step] : steps_) destroy_step(*step);
   steps_.clear();
-  vkDestroyFence(dev, fence_, nullptr);
-  vkDestroyCommandPool(dev, command_pool_, nullptr);
   pipelines_.clear();
-  weights_.clear();
-  f32_weights_.clear();
-  inv_freqs_.clear();
+  weights_.reset();
   kv_caches_.clear();
+  transfer_.reset();
 }
 
 void VulkanBackend::destroy_step(Step& s) const {
   if (s.pool) vkDestroyDescriptorPool(ctx_->device(), s.pool, nullptr);
   if (s.timestamps) vkDestroyQueryPool(ctx_->device(), s.timestamps, nullptr);
-  if (s.cmd) vkFreeCommandBuffers(ctx_->device(), command_pool_, 1, &s.cmd);
+  if (s.cmd) vkFreeCommandBuffers(ctx_->device(), transfer_->command_pool(), 1, &s.cmd);
   s.pool = VK_NULL_HANDLE;
   s.timestamps = VK_NULL_HANDLE;
   s.cmd = VK_NULL_HANDLE;
@@ -82,7 +60,7 @@ void VulkanBackend::check_memory(const Graph& g) const {
   for (const TensorDesc& t : g.tensors()) {
     const uint64_t f32_bytes = static_cast<uint64_t>(t.elements()) * 4;
     if (t.role == TensorRole::weight) {
-      if (!seen.insert(t.data).second || weights_.count(t.data) || f32_weights_.count(t.data)) continue;
+      if (!seen.insert(t.data).second || weights_->holds(t.data)) continue;
       weights += t.shape.empty() ? 0 : static_cast<uint64_t>(row_bytes(t.dtype, t.cols()) * t.rows());
     } else if (t.role == TensorRole::kv_cache) {
       auto it = kv_caches_.find(t.name);
@@ -107,151 +85,25 @@ const Pipeline& VulkanBackend::pipeline(const std::string& name) {
   return *it->second;
 }
 
-void VulkanBackend::submit_and_wait(VkCommandBuffer cmd) const {
-  VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
-  si.commandBufferCount = 1;
-  si.pCommandBuffers = &cmd;
-  VK_CHECK(vkResetFences(ctx_->device(), 1, &fence_));
-  VK_CHECK(vkQueueSubmit(ctx_->queue(), 1, &si, fence_));
-  VK_CHECK(vkWaitForFences(ctx_->device(), 1, &fence_, VK_TRUE, UINT64_MAX));
-  check_validation();
-}
-
-void VulkanBackend::check_validation() const {
-  std::vector<std::string> errors = const_cast<Context&>(*ctx_).take_validation_errors();
-  if (errors.empty()) return;
-  std::string msg = "vulkan validation: " + std::to_string(errors.size()) + " error(s); first: " + errors[0];
-  throw std::runtime_error(msg);
-}
-
-// Records `record` into a one-time command buffer, submits it and waits.
-void VulkanBackend::run_once(const std::function<void(VkCommandBuffer)>& record) const {
-  VkCommandBufferAllocateInfo ai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
-  ai.commandPool = command_pool_;
-  ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
-  ai.commandBufferCount = 1;
-  VkCommandBuffer cmd;
-  VK_CHECK(vkAllocateCommandBuffers(ctx_->device(), &ai, &cmd));
-  VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
-  bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
-  vkBeginCommandBuffer(cmd, &bi);
-  record(cmd);
-  vkEndCommandBuffer(cmd);
-  submit_and_wait(cmd);
-  vkFreeCommandBuffers(ctx_->device(), command_pool_, 1, &cmd);
-}
-
-// Host -> buffer: a memcpy when the memory is mapped, else through a temporary staging buffer.
-void VulkanBackend::upload(const Buffer& dst, const void* data, uint64_t bytes) {
-  if (dst.mapped()) {
-    std::memcpy(dst.mapped(), data, bytes);
-    return;
-  }
-  Buffer staging(*ctx_, bytes, dst.name() + ".staging", true);
-  std::memcpy(staging.mapped(), data, bytes);
-  run_once([&](VkCommandBuffer cmd) {
-    VkBufferCopy region{0, 0, bytes};
-    vkCmdCopyBuffer(cmd, staging.handle(), dst.handle(), 1, &region);
-  });
-}
-
-void VulkanBackend::download(const Buffer& src, void* data, uint64_t bytes) const {
-  if (src.mapped()) {
-    std::memcpy(data, src.mapped(), bytes);
-    return;
-  }
-  Buffer staging(*ctx_, bytes, src.name() + ".readback", true);
-  run_once([&](VkCommandBuffer cmd) {
-    VkBufferCopy region{0, 0, bytes};
-    vkCmdCopyBuffer(cmd, src.handle(), staging.handle(), 1, &region);
-    VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
-    mb.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
-    mb.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
-    vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0, nullptr, 0,
-                         nullptr);
-  });
-  std::memcpy(data, staging.mapped(), bytes);
-}
-
-// Big weights are split by rows: each chunk fits one binding (maxStorageBufferRange), one allocation, and a
-// matmul dispatch grid (65535 groups of 8 rows).
-const std::vector<WeightChunk>& VulkanBackend::weight_chunks(const TensorDesc& t) {
-  auto it = weights_.find(t.data);
-  if (it != weights_.end()) return it->second;
-  const int64_t rb = row_bytes(t.dtype, t.cols());
-  uint64_t limit = std::min<uint64_t>(ctx_->limits().maxStorageBufferRange, ctx_->info().max_allocation_bytes);
-  limit = std::min<uint64_t>(limit, uint64_t(1) << 30) - 64;  // room for the buffer padding
-  int64_t rows_per_chunk = std::min<int64_t>(static_cast<int64_t>(limit / static_cast<uint64_t>(rb)),
-                                             int64_t(kMaxGroups) * kMatmulRowsPerGroup);
-  if (rows_per_chunk < 1)
-    throw std::runtime_error("vulkan: a row of weight '" + t.name + "' (" + std::to_string(rb) +
-                             " bytes) exceeds the device's storage buffer range");
-  std::vector<WeightChunk> chunks;
-  for (int64_t begin = 0; begin < t.rows(); begin += rows_per_chunk) {
-    WeightChunk c;
-    c.row_begin = begin;
-    c.rows = std::min(rows_per_chunk, t.rows() - begin);
-    std::string name = t.name;
-    if (t.rows() > rows_per_chunk) name += '[' + std::to_string(chunks.size()) + ']';
-    c.buffer = std::make_unique<Buffer>(*ctx_, static_cast<uint64_t>(c.rows * rb), name, false);
-    upload(*c.buffer, static_cast<const uint8_t*>(t.data) + begin * rb, static_cast<uint64_t>(c.rows * rb));
-    if (on_weight_upload_) on_weight_upload_(static_cast<uint64_t>(c.rows * rb));
-    chunks.push_back(std::move(c));
-  }
-  return weights_.emplace(t.data, std::move(chunks)).first->second;
-}
-
-// Small weights that shaders read as fp32 (norm scales): expanded once on upload.
-const Buffer& VulkanBackend::f32_weight(const TensorDesc& t) {
-  auto it = f32_weights_.find(t.data);
-  if (it != f32_weights_.end()) return *it->second;
-  std::vector<float> v(static_cast<size_t>(t.elements()));
-  for (int64_t r = 0; r < t.rows(); ++r)
-    dequantize_row(t.dtype, static_cast<const uint8_t*>(t.data) + r * row_bytes(t.dtype, t.cols()),
-                        v.data() + r * t.cols(), t.cols());
-  auto b = std::make_unique<Buffer>(*ctx_, v.size() * 4, t.name, false);
-  upload(*b, v.data(), v.size() * 4);
-  if (on_weight_upload_) on_weight_upload_(static_cast<uint64_t>(t.rows() * row_bytes(t.dtype, t.cols())));
-  return *f32_weights_.emplace(t.data, std::move(b)).first->second;
-}
-
-// RoPE inverse frequencies, computed on the host exactly as the CPU kernel does (fp64, rounded once).
-const Buffer& VulkanBackend::inv_freq(int head_dim, float theta) {
-  auto key = std::make_pair(head_dim, theta);
-  auto it = inv_freqs_.find(key);
-  if (it != inv_freqs_.end()) return *it->second;
-  std::vector<float> v(static_cast<size_t>(head_dim / 2));
-  for (int i = 0; i < head_dim / 2; ++i) v[i] = static_cast<float>(std::pow(double(theta), -2.0 * i / head_dim));
-  auto b = std::make_unique<Buffer>(*ctx_, v.size() * 4, "rope_inv_freq", false);
-  upload(*b, v.data(), v.size() * 4);
-  return *inv_freqs_.emplace(key, std::move(b)).first->second;
-}
-
-VulkanBackend::Step& VulkanBackend::prepare(const Graph& g) {
+Step& VulkanBackend::prepare(const Graph& g) {
   auto it = steps_.find(g.id());
   if (it != steps_.end()) return *it->second;
   check_memory(g);
   // A step that fails half-way (out of memory, a bad node) takes back everything it allocated.
-  std::set<const void*> had_weights, had_f32;
+  const WeightStore::Mark had_weights = weights_->mark();
   std::map<std::string, const Buffer*> had_caches;
-  for (const auto& [k, v] : weights_) had_weights.insert(k);
-  for (const auto& [k, v] : f32_weights_) had_f32.insert(k);
   for (const auto& [k, v] : kv_caches_) had_caches[k] = v.get();
-  std::set<std::pair<int, float>> had_inv_freqs;
-  for (const auto& [k, v] : inv_freqs_) had_inv_freqs.insert(k);
   auto s = std::make_unique<Step>();
   try {
     prepare_step(*s, g);
   } catch (...) {
     vkDeviceWaitIdle(ctx_->device());
     destroy_step(*s);
-    std::erase_if(weights_, [&](const auto& e) { return !had_weights.count(e.first); });
-    std::erase_if(f32_weights_, [&](const auto& e) { return !had_f32.count(e.first); });
+    weights_->rollback(had_weights);
     std::erase_if(kv_caches_, [&](const auto& e) {
       auto h = had_caches.find(e.first);
       return h == had_caches.end() || h->second != e.second.get();
     });
-    std::erase_if(inv_freqs_, [&](const auto& e) { return !had_inv_freqs.count(e.first); });
     throw;
   }
   return *steps_.emplace(g.id(), std::move(s)).first->second;
@@ -260,17 +112,17 @@ VulkanBackend::Step& VulkanBackend::prepare(const Graph& g) {
 // The PlanContext of one node: buffers from the step and the weight store, the device's shape.
 class NodePlanner : public PlanContext {
  public:
-  NodePlanner(VulkanBackend& b, VulkanBackend::Step& s, const Graph& g, const Node& n, bool sizing,
+  NodePlanner(VulkanBackend& b, Step& s, const Graph& g, const Node& n, bool sizing,
               uint64_t (&scratch_need)[size_t(Scratch::count_)])
       : PlanContext(g, n), b_(b), s_(s), sizing_(sizing), scratch_need_(scratch_need) {}
 
   const Buffer* in(size_t i) override {
     const Buffer* buf = s_.tensor_buffer[static_cast<size_t>(node().inputs[i])];
-    return buf ? buf : &b_.f32_weight(desc(i));
+    return buf ? buf : &b_.weights_->f32(desc(i));
   }
   const Buffer* out() override { return s_.tensor_buffer[static_cast<size_t>(node().output)]; }
-  const std::vector<WeightChunk>& weight_chunks(size_t i) override { return b_.weight_chunks(desc(i)); }
-  const Buffer& rope_inv_freq(int head_dim, float theta) override { return b_.inv_freq(head_dim, theta); }
+  const std::vector<WeightChunk>& weight_chunks(size_t i) override { return b_.weights_->chunks(desc(i)); }
+  const Buffer& rope_inv_freq(int head_dim, float theta) override { return b_.weights_->rope_inv_freq(head_dim, theta); }
   const Buffer* scratch(Scratch which, uint64_t bytes) override {
     uint64_t& need = scratch_need_[size_t(which)];
     need = std::max(need, bytes);
@@ -284,7 +136,7 @@ class NodePlanner : public PlanContext {
 
  private:
   VulkanBackend& b_;
-  VulkanBackend::Step& s_;
+  Step& s_;
   bool sizing_;
   uint64_t (&scratch_need_)[size_t(Scratch::count_)];
 };
@@ -328,7 +180,7 @@ void VulkanBackend::prepare_step(Step& step, const Graph& g) {
       if (!cache || cache->size() != bytes) {
         cache = std::make_unique<Buffer>(*ctx_, bytes, t.name, false);
         std::vector<uint8_t> zeros(bytes, 0);
-        upload(*cache, zeros.data(), bytes);
+        transfer_->upload(*cache, zeros.data(), bytes);
       }
       s->tensor_buffer[i] = cache.get();
       continue;
@@ -423,109 +275,7 @@ void VulkanBackend::prepare_step(Step& step, const Graph& g) {
       }
       vkUpdateDescriptorSets(ctx_->device(), static_cast<uint32_t>(writes.size()), writes.data(), 0, nullptr);
     }
-  record(*s, g);
-}
-
-// One command buffer for the whole graph. A global barrier goes before a node only when it reads a buffer
-// written since the last barrier, or writes one read or written since then.
-void VulkanBackend::record(Step& s, const Graph& g) {
-  VkCommandBufferAllocateInfo ai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
-  ai.commandPool = command_pool_;
-  ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
-  ai.commandBufferCount = 1;
-  VK_CHECK(vkAllocateCommandBuffers(ctx_->device(), &ai, &s.cmd));
-  ctx_->set_name(VK_OBJECT_TYPE_COMMAND_BUFFER, reinterpret_cast<uint64_t>(s.cmd),
-                 "step of " + std::to_string(g.n_tokens()) + " token(s)");
-  VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
-  VK_CHECK(vkBeginCommandBuffer(s.cmd, &bi));
-  const uint32_t n_queries = static_cast<uint32_t>(g.nodes().size() * 2);
-  if (profiling_) {
-    VkQueryPoolCreateInfo qi{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
-    qi.queryType = VK_QUERY_TYPE_TIMESTAMP;
-    qi.queryCount = n_queries;
-    VK_CHECK(vkCreateQueryPool(ctx_->device(), &qi, nullptr, &s.timestamps));
-    vkCmdResetQueryPool(s.cmd, s.timestamps, 0, n_queries);
-  }
-
-  const VkPipelineStageFlags stages = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
-  auto barrier = [&](VkPipelineStageFlags src_stage, VkAccessFlags src, VkPipelineStageFlags dst_stage,
-                     VkAccessFlags dst) {
-    VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
-    mb.srcAccessMask = src;
-    mb.dstAccessMask = dst;
-    vkCmdPipelineBarrier(s.cmd, src_stage, dst_stage, 0, 1, &mb, 0, nullptr, 0, nullptr);
-  };
-  const VkAccessFlags write_access = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
-  const VkAccessFlags all = write_access | VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT;
-  // Writes of the previous step (KV cache) and of the host (inputs) before anything reads them.
-  barrier(stages | VK_PIPELINE_STAGE_HOST_BIT, write_access | VK_ACCESS_HOST_WRITE_BIT, stages, all);
-
-  std::set<const Buffer*> written, read;
-  const bool labels = ctx_->debug_utils() && vkCmdBeginDebugUtilsLabelEXT;
-  for (size_t i = 0; i < g.nodes().size(); ++i) {
-    const Node& node = g.nodes()[i];
-    const Buffer* out = s.tensor_buffer[static_cast<size_t>(node.output)];
-    // What the node reads and writes: its output, and the scratch some of its dispatches write (a later
-    // dispatch of the node reads that: a barrier between them, below).
-    std::vector<const Buffer*> reads, writes = {out};
-    for (TensorId in : node.inputs)
-      if (const Buffer* b = s.tensor_buffer[static_cast<size_t>(in)]) reads.push_back(b);
-    for (const Dispatch& d : s.node_dispatches[i]) {
-      writes.insert(writes.end(), d.writes.begin(), d.writes.end());
-      for (const Buffer* b : d.buffers)
-        if (b != out && std::find(d.writes.begin(), d.writes.end(), b) == d.writes.end()) reads.push_back(b);
-    }
-    // Profiling serializes nodes so each one's time is its own.
-    bool hazard = profiling_;
-    for (const Buffer* b : writes) hazard = hazard || written.count(b) || read.count(b);
-    for (const Buffer* b : reads) hazard = hazard || written.count(b);
-    if (hazard) {
-      barrier(stages, write_access, stages, all);
-      s.barriers++;
-      written.clear();
-      read.clear();
-    }
-    if (labels) {
-      VkDebugUtilsLabelEXT label{VK_STRUCTURE_TYPE_DEBUG_UTILS_LABEL_EXT};
-      const std::string text = node.name + " (" + op_name(node.op) + ")";
-      label.pLabelName = text.c_str();
-      vkCmdBeginDebugUtilsLabelEXT(s.cmd, &label);
-    }
-    if (profiling_) vkCmdWriteTimestamp(s.cmd, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, s.timestamps, uint32_t(2 * i));
-    std::set<const Buffer*> node_written;  // scratch written by this node's earlier dispatches
-    for (const Dispatch& d : s.node_dispatches[i]) {
-      bool reads_scratch = false;
-      for (const Buffer* b : d.buffers) reads_scratch = reads_scratch || node_written.count(b);
-      if (reads_scratch) {
-        barrier(stages, write_access, stages, all);
-        s.barriers++;
-        node_written.clear();
-      }
-      node_written.insert(d.writes.begin(), d.writes.end());
-      if (d.copy_bytes > 0) {
-        VkBufferCopy region{d.copy_offset, 0, d.copy_bytes};
-        vkCmdCopyBuffer(s.cmd, d.copy_src->handle(), out->handle(), 1, &region);
-        s.copies++;
-        continue;
-      }
-      if (!d.writes.empty()) s.quantized_inputs++;
-      vkCmdBindPipeline(s.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, d.pipeline->handle());
-      vkCmdBindDescriptorSets(s.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, d.pipeline->pipeline_layout(), 0, 1, &d.set, 0,
-                              nullptr);
-      if (!d.push.empty())
-        vkCmdPushConstants(s.cmd, d.pipeline->pipeline_layout(), VK_SHADER_STAGE_COMPUTE_BIT, 0,
-                           static_cast<uint32_t>(d.push.size() * 4), d.push.data());
-      vkCmdDispatch(s.cmd, d.groups[0], d.groups[1], d.groups[2]);
-      s.dispatches++;
-    }
-    if (profiling_) vkCmdWriteTimestamp(s.cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, s.timestamps, uint32_t(2 * i + 1));
-    if (labels) vkCmdEndDebugUtilsLabelEXT(s.cmd);
-    written.insert(writes.begin(), writes.end());
-    for (const Buffer* b : reads) read.insert(b);
-  }
-  // Everything written becomes visible to the host (read-back) and to the next step.
-  barrier(stages, write_access, stages | VK_PIPELINE_STAGE_HOST_BIT, all | VK_ACCESS_HOST_READ_BIT);
-  VK_CHECK(vkEndCommandBuffer(s.cmd));
+  record_step(*s, g, *ctx_, transfer_->command_pool(), profiling_);
 }
 
 void VulkanBackend::run(const Graph& g, const StepInputs& in) {
@@ -534,12 +284,12 @@ void VulkanBackend::run(const Graph& g, const StepInputs& in) {
     const TensorDesc& t = g.tensors()[i];
     if (t.role != TensorRole::input) continue;
     const void* data = step_input_data(g, static_cast<TensorId>(i), in);
-    upload(*s.tensor_buffer[i], data, static_cast<uint64_t>(t.elements()) * 4);
+    transfer_->upload(*s.tensor_buffer[i], data, static_cast<uint64_t>(t.elements()) * 4);
   }
   RenderDoc* renderdoc = capture_decode_step_ && g.n_tokens() == 1 ? RenderDoc::get() : nullptr;
   if (renderdoc) renderdoc->start_capture(ctx_->instance(), "vkgemma decode step at position " +
                                                                 std::to_string(in.positions[0]));
-  submit_and_wait(s.cmd);
+  transfer_->submit_and_wait(s.cmd);
   if (renderdoc) {
     renderdoc->end_capture(ctx_->instance());
     capture_decode_step_ = false;
@@ -580,14 +330,14 @@ std::vector<float> VulkanBackend::read(const Graph& g, TensorId id) const {
     throw std::runtime_error("vulkan backend: tensor '" + g.tensor(id).name +
                              "' is an intermediate of a graph that reuses activation memory");
   std::vector<float> out(static_cast<size_t>(g.tensor(id).elements()));
-  download(*b, out.data(), out.size() * 4);
+  transfer_->download(*b, out.data(), out.size() * 4);
   return out;
 }
 
 void VulkanBackend::reset_cache() {
   for (auto& [name, cache] : kv_caches_) {
     std::vector<uint8_t> zeros(cache->size(), 0);
-    upload(*cache, zeros.data(), zeros.size());
+    transfer_->upload(*cache, zeros.data(), zeros.size());
   }
 }
 

@@ -1,6 +1,8 @@
-// Runs a graph on a Vulkan device: weights uploaded once (split so no binding exceeds
-// maxStorageBufferRange), one command buffer per graph recorded once with every node's dispatches and the
-// barriers their dependencies need, then replayed each step with new token ids and positions.
+// Runs a graph on a Vulkan device. The parts, one concern each: Context (device, limits, validation) and its
+// DeviceMemory (blocks), WeightStore (weights uploaded once), the op table's planners (planner.h), the recorder
+// (step.h: one command buffer per graph with the barriers its dependencies need), Transfer (uploads and
+// read-back). This class prepares a step (activation buffers, planning, descriptor sets), replays it with new
+// token ids and positions, and reads results back.
 #pragma once
 #include <functional>
 #include <map>
@@ -13,8 +15,12 @@
 #include "runtime/vulkan/context.h"
 #include "runtime/vulkan/pipeline.h"
 #include "runtime/vulkan/planner.h"
+#include "runtime/vulkan/transfer.h"
+#include "runtime/vulkan/weight_store.h"
 
 namespace vkg::vk {
+
+struct Step;
 
 class VulkanBackend : public Backend {
  public:
@@ -31,15 +37,9 @@ class VulkanBackend : public Backend {
   uint64_t max_tensor_bytes() const override { return ctx_->limits().maxStorageBufferRange - 64; }
   const Context& context() const { return *ctx_; }
 
-  struct Step;  // everything prepared for one graph
-
-
  private:
   friend class NodePlanner;  // the PlanContext planners see (vulkan_backend.cpp)
   const Pipeline& pipeline(const std::string& name);
-  const std::vector<WeightChunk>& weight_chunks(const TensorDesc& t);
-  const Buffer& f32_weight(const TensorDesc& t);
-  const Buffer& inv_freq(int head_dim, float theta);
   Step& prepare(const Graph& g);
   void prepare_step(Step& s, const Graph& g);
   void check_memory(const Graph& g) const;
@@ -48,26 +48,16 @@ class VulkanBackend : public Backend {
   void plan_nodes(Step& s, const Graph& g);
   // A CPU-type device (lavapipe) running its own shader set (texel buffers, subgroup sums).
   bool cpu_shaders() const { return ctx_->info().type == "cpu" && !gpu_shaders_; }
-  void record(Step& s, const Graph& g);
-  void upload(const Buffer& dst, const void* data, uint64_t bytes);
-  void download(const Buffer& src, void* data, uint64_t bytes) const;
-  void submit_and_wait(VkCommandBuffer cmd) const;
-  void run_once(const std::function<void(VkCommandBuffer)>& record) const;
-  void check_validation() const;
   void collect_profile(const Step& s, const Graph& g);
 
   std::unique_ptr<Context> ctx_;
   bool profiling_ = false;
   bool gpu_shaders_ = false;  // BackendOptions::gpu_shaders: no CPU-device shader variants
   bool exact_ = false;        // BackendOptions::exact_matmul: fp32 activations in every product
-  std::function<void(uint64_t)> on_weight_upload_;
   bool capture_decode_step_ = false;  // RenderDoc: capture the next single-token step
-  VkCommandPool command_pool_ = VK_NULL_HANDLE;
-  VkFence fence_ = VK_NULL_HANDLE;
+  std::unique_ptr<Transfer> transfer_;
+  std::unique_ptr<WeightStore> weights_;
   std::map<std::string, std::unique_ptr<Pipeline>> pipelines_;
-  std::map<const void*, std::vector<WeightChunk>> weights_;
-  std::map<const void*, std::unique_ptr<Buffer>> f32_weights_;
-  std::map<std::pair<int, float>, std::unique_ptr<Buffer>> inv_freqs_;
   std::map<std::string, std::unique_ptr<Buffer>> kv_caches_;
   std::map<uint64_t, std::unique_ptr<Step>> steps_;
 };

@@ -1,0 +1,30 @@
+// Everything the Vulkan backend prepares for one graph: where each tensor lives, each node's dispatches, the
+// descriptor sets and the command buffer recorded once and replayed every step.
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "runtime/vulkan/planner.h"
+
+namespace vkg::vk {
+
+struct Step {
+  std::vector<std::unique_ptr<Buffer>> activations;  // by TensorId (null for weights, caches, shared)
+  std::vector<std::unique_ptr<Buffer>> shared;       // graph.reuse_activations: buffers several tensors use
+  std::unique_ptr<Buffer> scratch[size_t(Scratch::count_)];  // planners' shared scratch, the largest request
+  std::vector<const Buffer*> tensor_buffer;          // by TensorId: where the tensor lives
+  std::vector<std::vector<Dispatch>> node_dispatches;
+  VkDescriptorPool pool = VK_NULL_HANDLE;
+  VkCommandBuffer cmd = VK_NULL_HANDLE;
+  VkQueryPool timestamps = VK_NULL_HANDLE;  // two per node when profiling
+  int dispatches = 0, barriers = 0, copies = 0;
+  int quantized_inputs = 0;  // quantize_pairs dispatches (prompt matmuls with 8-bit activations)
+  bool ran = false;
+};
+
+// Records the whole graph into s.cmd (allocated from `pool`): every node's dispatches with a global barrier
+// before a node only where it reads a buffer written since the last barrier, or writes one read or written
+// since then; a debug label per node; with `profiling`, timestamps around each node (nodes serialized).
+void record_step(Step& s, const Graph& g, const Context& ctx, VkCommandPool pool, bool profiling);
+
+}  // namespace vkg::vk

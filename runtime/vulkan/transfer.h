@@ -1,0 +1,35 @@
+// Moving bytes between the host and device buffers, and one-off command buffers: a memcpy where the buffer is
+// mapped, else a copy through a staging buffer, submitted and waited for. Every submission ends with a look
+// at the validation layer's messages, which throw.
+#pragma once
+#include <cstdint>
+#include <functional>
+
+#include "runtime/vulkan/buffer.h"
+#include "runtime/vulkan/context.h"
+
+namespace vkg::vk {
+
+class Transfer {
+ public:
+  explicit Transfer(const Context& ctx);
+  ~Transfer();
+  Transfer(const Transfer&) = delete;
+  Transfer& operator=(const Transfer&) = delete;
+
+  void upload(const Buffer& dst, const void* data, uint64_t bytes) const;
+  void download(const Buffer& src, void* data, uint64_t bytes) const;
+  // Records `record` into a one-time command buffer, submits it and waits.
+  void run_once(const std::function<void(VkCommandBuffer)>& record) const;
+  void submit_and_wait(VkCommandBuffer cmd) const;
+  VkCommandPool command_pool() const { return command_pool_; }
+
+ private:
+  void check_validation() const;
+
+  const Context& ctx_;
+  VkCommandPool command_pool_ = VK_NULL_HANDLE;
+  VkFence fence_ = VK_NULL_HANDLE;
+};
+
+}  // namespace vkg::vk

@@ -1,0 +1,78 @@
+#include "runtime/vulkan/weight_store.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "runtime/quant/quant.h"
+
+namespace vkg::vk {
+
+// Big weights are split by rows: each chunk fits one binding (maxStorageBufferRange), one allocation, and a
+// matmul dispatch grid (65535 groups of 8 rows).
+const std::vector<WeightChunk>& WeightStore::chunks(const TensorDesc& t) {
+  auto it = chunks_.find(t.data);
+  if (it != chunks_.end()) return it->second;
+  const int64_t rb = row_bytes(t.dtype, t.cols());
+  uint64_t limit = std::min<uint64_t>(ctx_.limits().maxStorageBufferRange, ctx_.info().max_allocation_bytes);
+  limit = std::min<uint64_t>(limit, uint64_t(1) << 30) - 64;  // room for the buffer padding
+  int64_t rows_per_chunk = std::min<int64_t>(static_cast<int64_t>(limit / static_cast<uint64_t>(rb)),
+                                             int64_t(kMaxGroups) * kMatmulRowsPerGroup);
+  if (rows_per_chunk < 1)
+    throw std::runtime_error("vulkan: a row of weight '" + t.name + "' (" + std::to_string(rb) +
+                             " bytes) exceeds the device's storage buffer range");
+  std::vector<WeightChunk> chunks;
+  for (int64_t begin = 0; begin < t.rows(); begin += rows_per_chunk) {
+    WeightChunk c;
+    c.row_begin = begin;
+    c.rows = std::min(rows_per_chunk, t.rows() - begin);
+    std::string name = t.name;
+    if (t.rows() > rows_per_chunk) name += '[' + std::to_string(chunks.size()) + ']';
+    c.buffer = std::make_unique<Buffer>(ctx_, static_cast<uint64_t>(c.rows * rb), name, false);
+    transfer_.upload(*c.buffer, static_cast<const uint8_t*>(t.data) + begin * rb, static_cast<uint64_t>(c.rows * rb));
+    if (on_upload_) on_upload_(static_cast<uint64_t>(c.rows * rb));
+    chunks.push_back(std::move(c));
+  }
+  return chunks_.emplace(t.data, std::move(chunks)).first->second;
+}
+
+// Small weights that shaders read as fp32 (norm scales): expanded once on upload.
+const Buffer& WeightStore::f32(const TensorDesc& t) {
+  auto it = f32_.find(t.data);
+  if (it != f32_.end()) return *it->second;
+  std::vector<float> v(static_cast<size_t>(t.elements()));
+  for (int64_t r = 0; r < t.rows(); ++r)
+    dequantize_row(t.dtype, static_cast<const uint8_t*>(t.data) + r * row_bytes(t.dtype, t.cols()),
+                        v.data() + r * t.cols(), t.cols());
+  auto b = std::make_unique<Buffer>(ctx_, v.size() * 4, t.name, false);
+  transfer_.upload(*b, v.data(), v.size() * 4);
+  if (on_upload_) on_upload_(static_cast<uint64_t>(t.rows() * row_bytes(t.dtype, t.cols())));
+  return *f32_.emplace(t.data, std::move(b)).first->second;
+}
+
+// RoPE inverse frequencies, computed on the host exactly as the CPU kernel does (fp64, rounded once).
+const Buffer& WeightStore::rope_inv_freq(int head_dim, float theta) {
+  auto key = std::make_pair(head_dim, theta);
+  auto it = tables_.find(key);
+  if (it != tables_.end()) return *it->second;
+  std::vector<float> v(static_cast<size_t>(head_dim / 2));
+  for (int i = 0; i < head_dim / 2; ++i) v[i] = static_cast<float>(std::pow(double(theta), -2.0 * i / head_dim));
+  auto b = std::make_unique<Buffer>(ctx_, v.size() * 4, "rope_inv_freq", false);
+  transfer_.upload(*b, v.data(), v.size() * 4);
+  return *tables_.emplace(key, std::move(b)).first->second;
+}
+
+WeightStore::Mark WeightStore::mark() const {
+  Mark m;
+  for (const auto& [k, v] : chunks_) m.chunks.insert(k);
+  for (const auto& [k, v] : f32_) m.f32.insert(k);
+  for (const auto& [k, v] : tables_) m.tables.insert(k);
+  return m;
+}
+
+void WeightStore::rollback(const Mark& m) {
+  std::erase_if(chunks_, [&](const auto& e) { return !m.chunks.count(e.first); });
+  std::erase_if(f32_, [&](const auto& e) { return !m.f32.count(e.first); });
+  std::erase_if(tables_, [&](const auto& e) { return !m.tables.count(e.first); });
+}
+
+}  // namespace vkg::vk

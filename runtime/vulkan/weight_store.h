@@ -1,0 +1,47 @@
+// The weights on the device, uploaded on first use and kept: matmul and embedding weights in their stored type,
+// split by rows so each chunk fits one binding; small weights that shaders read as fp32 (norm scales) expanded
+// once; RoPE's inverse-frequency tables. A step that fails half-way takes back what it added (mark/rollback).
+#pragma once
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "runtime/tensor.h"
+#include "runtime/vulkan/planner.h"
+#include "runtime/vulkan/transfer.h"
+
+namespace vkg::vk {
+
+class WeightStore {
+ public:
+  // on_upload: told the bytes of each weight as it is uploaded (load progress).
+  WeightStore(const Context& ctx, const Transfer& transfer, std::function<void(uint64_t)> on_upload)
+      : ctx_(ctx), transfer_(transfer), on_upload_(std::move(on_upload)) {}
+
+  const std::vector<WeightChunk>& chunks(const TensorDesc& t);
+  const Buffer& f32(const TensorDesc& t);
+  const Buffer& rope_inv_freq(int head_dim, float theta);
+  // Whether the tensor's bytes are already on the device.
+  bool holds(const void* data) const { return chunks_.count(data) || f32_.count(data); }
+
+  struct Mark {
+    std::set<const void*> chunks, f32;
+    std::set<std::pair<int, float>> tables;
+  };
+  Mark mark() const;
+  void rollback(const Mark& m);  // frees what was added since `m`
+
+ private:
+  const Context& ctx_;
+  const Transfer& transfer_;
+  std::function<void(uint64_t)> on_upload_;
+  std::map<const void*, std::vector<WeightChunk>> chunks_;
+  std::map<const void*, std::unique_ptr<Buffer>> f32_;
+  std::map<std::pair<int, float>, std::unique_ptr<Buffer>> tables_;
+};
+
+}  // namespace vkg::vk
