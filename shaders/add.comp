@@ -8,10 +8,7 @@ layout(std430, set = 0, binding = 0) readonly buffer A { float a[]; };
 layout(std430, set = 0, binding = 1) readonly buffer B { float b[]; };
 layout(std430, set = 0, binding = 2) writeonly buffer Out { float out_data[]; };
 
-layout(push_constant) uniform Params {
-  uint n;
-  uint b_n;
-} p;
+#include "add.push.h"
 
 #include "grid.glsl"
 

@@ -20,10 +20,7 @@ vec4 unit_at(uint base, uint u) { return vec4(x[base + u], 0.0, 0.0, 0.0); }
 #endif
 layout(std430, set = 0, binding = 1) writeonly buffer Out { float out_data[]; };
 
-layout(push_constant) uniform Params {
-  uint rows;
-  uint cols;
-} p;
+#include "argmax.push.h"
 
 #include "grid.glsl"
 

@@ -36,16 +36,7 @@ layout(std430, set = 0, binding = 3) readonly buffer Positions { int positions[]
 layout(std430, set = 0, binding = 4) readonly buffer KeyEnd { int key_end[]; };
 layout(std430, set = 0, binding = 5) writeonly buffer Out { float out_data[]; };
 
-layout(push_constant) uniform Params {
-  uint rows;
-  uint n_head;
-  uint n_kv_head;
-  uint head_dim;
-  uint capacity;
-  float scale;
-  float softcap;  // 0: none
-  int window;     // 0: none; else keys with pos - j < window
-} p;
+#include "attention.push.h"
 
 #include "grid.glsl"
 #include "math.glsl"

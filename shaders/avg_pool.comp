@@ -9,11 +9,7 @@ layout(local_size_x = 256, local_size_y = 1, local_size_z = 1) in;
 layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
 layout(std430, set = 0, binding = 1) writeonly buffer Out { float out_data[]; };
 
-layout(push_constant) uniform Params {
-  uint cols;
-  uint side;
-  uint kernel;
-} p;
+#include "avg_pool.push.h"
 
 #include "grid.glsl"
 

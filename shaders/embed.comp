@@ -12,14 +12,7 @@ layout(std430, set = 0, binding = 0) readonly buffer TokenIds { int token_ids[];
 layout(std430, set = 0, binding = 1) readonly buffer Table { uint wt_words[]; };
 layout(std430, set = 0, binding = 2) writeonly buffer Out { float out_data[]; };
 
-layout(push_constant) uniform Params {
-  uint H;          // values per row
-  uint row_begin;  // first table row held by binding 1
-  uint row_count;  // rows held by binding 1
-  uint n_tokens;
-  uint row_bytes;  // byte stride of a row
-  float scale;
-} p;
+#include "embed.push.h"
 
 #define WT_WORD(i) wt_words[i]
 #include "quant.glsl"

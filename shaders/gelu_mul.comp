@@ -8,9 +8,7 @@ layout(std430, set = 0, binding = 0) readonly buffer Gate { float gate[]; };
 layout(std430, set = 0, binding = 1) readonly buffer Up { float up[]; };
 layout(std430, set = 0, binding = 2) writeonly buffer Out { float out_data[]; };
 
-layout(push_constant) uniform Params {
-  uint n;
-} p;
+#include "gelu_mul.push.h"
 
 #include "grid.glsl"
 #include "math.glsl"

@@ -8,11 +8,7 @@ layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
 layout(std430, set = 0, binding = 1) readonly buffer Positions { int positions[]; };
 layout(std430, set = 0, binding = 2) writeonly buffer Cache { float cache[]; };
 
-layout(push_constant) uniform Params {
-  uint rows;
-  uint cols;
-  uint capacity;
-} p;
+#include "kv_store.push.h"
 
 #include "grid.glsl"
 

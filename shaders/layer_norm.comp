@@ -12,11 +12,7 @@ layout(std430, set = 0, binding = 1) readonly buffer W { float w[]; };
 layout(std430, set = 0, binding = 2) readonly buffer B { float b[]; };
 layout(std430, set = 0, binding = 3) writeonly buffer Out { float out_data[]; };
 
-layout(push_constant) uniform Params {
-  uint cols;
-  uint rows;
-  float eps;
-} p;
+#include "layer_norm.push.h"
 
 #include "grid.glsl"
 

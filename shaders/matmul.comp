@@ -27,14 +27,7 @@ layout(std430, set = 0, binding = 3) writeonly buffer Out { float out_data[]; };
 layout(std430, set = 0, binding = 2) writeonly buffer Out { float out_data[]; };
 #endif
 
-layout(push_constant) uniform Params {
-  uint K;           // row length (values); a multiple of the weight type's block size
-  uint rows;        // rows in this chunk
-  uint row_offset;  // output column of the chunk's first row
-  uint out_stride;  // output row stride (values)
-  uint n_tokens;
-  uint row_bytes;   // byte stride of a weight row
-} p;
+#include "matmul.push.h"
 
 #define WT_WORD(i) wt_words[i]
 #include "quant.glsl"

@@ -67,14 +67,7 @@ layout(std430, set = 0, binding = 2) writeonly buffer Out { float out_data[]; };
 layout(set = 0, binding = XD_BINDING) uniform usamplerBuffer xd_texels;  // quantize_pairs.comp's xd
 #endif
 
-layout(push_constant) uniform Params {
-  uint K;           // row length (values); a multiple of the weight type's block size
-  uint rows;        // rows in this chunk
-  uint row_offset;  // output column of the chunk's first row
-  uint out_stride;  // output row stride (values)
-  uint n_tokens;
-  uint row_bytes;   // byte stride of a weight row
-} p;
+#include "matmul.push.h"
 
 #define WT_WORD(i) texelFetch(wt_texels, int((i) >> 2))[(i) & 3u]
 #define WT_TEXEL(q) texelFetch(wt_texels, int(q))

@@ -18,10 +18,7 @@ layout(set = 0, binding = 0) uniform usamplerBuffer x_texels;  // [n_tokens][K] 
 layout(std430, set = 0, binding = 1) writeonly buffer Xq { int xq[]; };
 layout(std430, set = 0, binding = 2) writeonly buffer Xd { float xd[]; };
 
-layout(push_constant) uniform Params {
-  uint K;  // a multiple of 32
-  uint n_tokens;
-} p;
+#include "quantize_pairs.push.h"
 
 // Token t's block b quantized into q (all zero past the last token); returns d.
 float quantize_block(uint t, uint b, out int q[32]) {

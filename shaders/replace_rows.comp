@@ -9,10 +9,7 @@ layout(std430, set = 0, binding = 1) readonly buffer Rows { float rows[]; };
 layout(std430, set = 0, binding = 2) readonly buffer Use { int use_row[]; };
 layout(std430, set = 0, binding = 3) writeonly buffer Out { float out_data[]; };
 
-layout(push_constant) uniform Params {
-  uint n;
-  uint cols;
-} p;
+#include "replace_rows.push.h"
 
 #include "grid.glsl"
 

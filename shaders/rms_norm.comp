@@ -13,11 +13,7 @@
 
 layout(local_size_x = WG_SIZE, local_size_y = 1, local_size_z = 1) in;
 
-layout(push_constant) uniform Params {
-  uint group;
-  uint n_groups;
-  float eps;
-} p;
+#include "rms_norm.push.h"
 
 #include "grid.glsl"
 

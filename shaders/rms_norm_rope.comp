@@ -15,16 +15,7 @@
 
 layout(local_size_x = WG_SIZE, local_size_y = 1, local_size_z = 1) in;
 
-layout(push_constant) uniform Params {
-  uint rows;
-  uint cols;
-  uint head_dim;
-  float freq_scale;
-  float eps;
-#ifdef STORE
-  uint capacity;
-#endif
-} p;
+#include "rms_norm_rope.push.h"
 
 // The output row of input row r: r, or the key's ring slot in the cache (positions: binding 2).
 #ifdef STORE

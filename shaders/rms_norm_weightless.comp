@@ -7,11 +7,7 @@
 
 layout(local_size_x = WG_SIZE, local_size_y = 1, local_size_z = 1) in;
 
-layout(push_constant) uniform Params {
-  uint group;
-  uint n_groups;
-  float eps;
-} p;
+#include "rms_norm_weightless.push.h"
 
 layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
 layout(std430, set = 0, binding = 1) writeonly buffer Out { float out_data[]; };

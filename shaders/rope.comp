@@ -13,15 +13,7 @@ layout(std430, set = 0, binding = 1) readonly buffer Positions { int positions[]
 layout(std430, set = 0, binding = 2) readonly buffer InvFreq { float inv_freq[]; };
 layout(std430, set = 0, binding = 3) writeonly buffer Out { float out_data[]; };
 
-layout(push_constant) uniform Params {
-  uint rows;
-  uint cols;
-  uint head_dim;
-  float freq_scale;
-#ifdef STORE
-  uint capacity;
-#endif
-} p;
+#include "rope.push.h"
 
 #include "grid.glsl"
 #include "math.glsl"

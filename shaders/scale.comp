@@ -8,9 +8,7 @@ layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
 layout(std430, set = 0, binding = 1) readonly buffer S { float s[]; };
 layout(std430, set = 0, binding = 2) writeonly buffer Out { float out_data[]; };
 
-layout(push_constant) uniform Params {
-  uint n;
-} p;
+#include "scale.push.h"
 
 #include "grid.glsl"
 

@@ -25,11 +25,7 @@ layout(std430, set = 0, binding = 0) readonly buffer X { uint x_bits[]; };
 #endif
 layout(std430, set = 0, binding = 1) writeonly buffer Out { float out_data[]; };
 
-layout(push_constant) uniform Params {
-  uint rows;
-  uint cols;
-  uint k;
-} p;
+#include "top_k.push.h"
 
 #include "grid.glsl"
 

@@ -15,8 +15,8 @@ bool PlanContext::subgroup_texels(uint32_t workgroup) const {
   return cpu_shaders() && device().subgroup_arithmetic && subgroup > 0 && workgroup % subgroup == 0;
 }
 
-Dispatch PlanContext::dispatch(const std::string& shader, std::vector<const Buffer*> buffers,
-                               std::vector<uint32_t> push, uint32_t gx, uint32_t gy) {
+Dispatch PlanContext::dispatch_words(const std::string& shader, std::vector<const Buffer*> buffers,
+                                     std::vector<uint32_t> push, uint32_t gx, uint32_t gy) {
   Dispatch d;
   d.pipeline = &pipeline(shader);
   d.buffers = std::move(buffers);

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "runtime/graph.h"
@@ -81,11 +82,21 @@ class PlanContext {
   bool fits_texels(const Buffer* b) const { return b->padded_size() / 16 <= max_texel_elements(); }
 
   // A dispatch of `shader` over gx x gy workgroups (a 1-D grid past the limit becomes 2-D: shaders use
-  // linear_group_id), checked against the shader's reflected layout.
-  Dispatch dispatch(const std::string& shader, std::vector<const Buffer*> buffers, std::vector<uint32_t> push,
-                    uint32_t gx, uint32_t gy = 1);
+  // linear_group_id), checked against the shader's reflected layout: the buffer count, and the push-constant
+  // struct (the shader's <stem>.push.h, vkg::push::*) against the reflected push-constant bytes.
+  template <class Push>
+  Dispatch dispatch(const std::string& shader, std::vector<const Buffer*> buffers, const Push& push, uint32_t gx,
+                    uint32_t gy = 1) {
+    static_assert(std::is_trivially_copyable_v<Push> && sizeof(Push) % 4 == 0, "push constants are 32-bit words");
+    std::vector<uint32_t> words(sizeof(Push) / 4);
+    std::memcpy(words.data(), &push, sizeof(Push));
+    return dispatch_words(shader, std::move(buffers), std::move(words), gx, gy);
+  }
 
  private:
+  Dispatch dispatch_words(const std::string& shader, std::vector<const Buffer*> buffers, std::vector<uint32_t> push,
+                          uint32_t gx, uint32_t gy);
+
   const Graph& graph_;
   const Node& node_;
 };

@@ -1,4 +1,5 @@
 #include "runtime/vulkan/planner.h"
+#include "shaders/attention.push.h"
 
 namespace vkg::vk {
 
@@ -22,8 +23,9 @@ std::vector<Dispatch> plan_op(const AttentionParams& p, PlanContext& c) {
   const int64_t items = q.rows() * p.n_head / heads;
   return {c.dispatch(rows ? rows_name : texel ? "attention_texel" : "attention",
                      {c.in(0), c.in(1), c.in(2), c.in(3), c.in(4), c.out()},
-                     {u32(q.rows()), u32(p.n_head), u32(p.n_kv_head), u32(p.head_dim), u32(c.desc(1).rows()),
-                      f32_bits(p.scale), f32_bits(p.softcap), static_cast<uint32_t>(p.window)},
+                     push::Attention{.rows = u32(q.rows()), .n_head = u32(p.n_head), .n_kv_head = u32(p.n_kv_head),
+                                     .head_dim = u32(p.head_dim), .capacity = u32(c.desc(1).rows()), .scale = p.scale,
+                                     .softcap = p.softcap, .window = p.window},
                      rows ? ceil_div(items, kAttentionRowsWorkgroup / subgroup) : u32(items))};
 }
 }  // namespace vkg::vk

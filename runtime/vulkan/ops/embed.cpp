@@ -1,4 +1,5 @@
 #include "runtime/vulkan/planner.h"
+#include "shaders/embed.push.h"
 
 namespace vkg::vk {
 
@@ -10,8 +11,9 @@ std::vector<Dispatch> plan_op(const EmbedParams& p, PlanContext& c) {
   std::vector<Dispatch> out;
   for (const WeightChunk& chunk : c.weight_chunks(1))
     out.push_back(c.dispatch(shader, {c.in(0), chunk.buffer.get(), c.out()},
-                             {u32(table.cols()), u32(chunk.row_begin), u32(chunk.rows), u32(ids.elements()),
-                              u32(row_bytes(table.dtype, table.cols())), f32_bits(p.scale)},
+                             push::Embed{.H = u32(table.cols()), .row_begin = u32(chunk.row_begin), .row_count = u32(chunk.rows),
+                                          .n_tokens = u32(ids.elements()),
+                                          .row_bytes = u32(row_bytes(table.dtype, table.cols())), .scale = p.scale},
                              u32(ids.elements())));
   return out;
 }

@@ -1,4 +1,6 @@
 #include "runtime/vulkan/planner.h"
+#include "shaders/quantize_pairs.push.h"
+#include "shaders/matmul.push.h"
 
 namespace vkg::vk {
 
@@ -36,7 +38,8 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, bool geglu) {
   std::vector<Dispatch> out;
   if (pairs) {
     const uint32_t items = u32(ceil_div(x.rows(), 2) * (x.cols() / 32));
-    Dispatch q = c.dispatch("quantize_pairs", {c.in(0), xq, xd}, {u32(x.cols()), u32(x.rows())}, ceil_div(items, 64));
+    Dispatch q = c.dispatch("quantize_pairs", {c.in(0), xq, xd},
+                            push::QuantizePairs{.K = u32(x.cols()), .n_tokens = u32(x.rows())}, ceil_div(items, 64));
     q.writes = {xq, xd};
     out.push_back(std::move(q));
   }
@@ -52,8 +55,9 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, bool geglu) {
     buffers.push_back(c.out());
     if (pairs) buffers.push_back(xd);
     out.push_back(c.dispatch(shader, buffers,
-                             {u32(x.cols()), u32(chunk.rows), u32(chunk.row_begin), u32(w.rows()), u32(x.rows()),
-                              u32(row_bytes(w.dtype, w.cols()))},
+                             push::Matmul{.K = u32(x.cols()), .rows = u32(chunk.rows), .row_offset = u32(chunk.row_begin),
+                                         .out_stride = u32(w.rows()), .n_tokens = u32(x.rows()),
+                                         .row_bytes = u32(row_bytes(w.dtype, w.cols()))},
                              ceil_div(chunk.rows, rows_per_group), ceil_div(x.rows(), tokens_per_group)));
   }
   return out;

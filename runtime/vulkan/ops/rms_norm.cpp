@@ -1,4 +1,5 @@
 #include "runtime/vulkan/planner.h"
+#include "shaders/rms_norm.push.h"
 
 namespace vkg::vk {
 
@@ -17,7 +18,7 @@ std::vector<Dispatch> plan_rms_norm(PlanContext& c, float eps, bool add_residual
   buffers.push_back(c.out());
   const uint32_t subgroup = c.device().subgroup_size;
   return {c.dispatch(std::string(add_residual ? "rms_norm_add" : "rms_norm") + (texel ? "_texel" : ""), buffers,
-                     {u32(w.elements()), u32(groups), f32_bits(eps)},
+                     push::RmsNorm{.group = u32(w.elements()), .n_groups = u32(groups), .eps = eps},
                      texel ? ceil_div(groups, kRmsNormWorkgroup / subgroup) : u32(groups))};
 }
 

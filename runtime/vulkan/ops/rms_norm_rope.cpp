@@ -1,4 +1,5 @@
 #include "runtime/vulkan/planner.h"
+#include "shaders/rms_norm_rope.push.h"
 
 namespace vkg::vk {
 
@@ -11,9 +12,9 @@ std::vector<Dispatch> plan_rms_norm_rope(PlanContext& c, const RmsNormRopeParams
   // CPU devices: one subgroup per head, texel reads (see rms_norm_rope.comp).
   const bool texel = c.subgroup_texels(kRmsNormRopeWorkgroup) && p.rope.head_dim % 8 == 0 &&
                      c.fits_texels(c.in(0)) && c.fits_texels(c.in(1)) && c.fits_texels(&inv);
-  std::vector<uint32_t> push = {u32(x.rows()), u32(x.cols()), u32(p.rope.head_dim), f32_bits(p.rope.freq_scale),
-                                f32_bits(p.eps)};
-  if (store) push.push_back(u32(c.out_desc().rows()));  // the ring's capacity
+  const push::RmsNormRope push{.rows = u32(x.rows()), .cols = u32(x.cols()), .head_dim = u32(p.rope.head_dim),
+                               .freq_scale = p.rope.freq_scale, .eps = p.eps,
+                               .capacity = store ? u32(c.out_desc().rows()) : 0u};
   const int64_t items = x.rows() * (x.cols() / p.rope.head_dim);
   const uint32_t subgroup = c.device().subgroup_size;
   return {c.dispatch(std::string(store ? "rms_norm_rope_store" : "rms_norm_rope") + (texel ? "_texel" : ""),

@@ -1,11 +1,12 @@
 #include "runtime/vulkan/planner.h"
+#include "shaders/rms_norm_weightless.push.h"
 
 namespace vkg::vk {
 
 // One workgroup per group (shaders/rms_norm_weightless.comp).
 std::vector<Dispatch> plan_op(const RmsNormWeightlessParams& p, PlanContext& c) {
   const int64_t groups = c.desc(0).elements() / p.group;
-  return {c.dispatch("rms_norm_weightless", {c.in(0), c.out()}, {u32(p.group), u32(groups), f32_bits(p.eps)},
+  return {c.dispatch("rms_norm_weightless", {c.in(0), c.out()}, push::RmsNormWeightless{.group = u32(p.group), .n_groups = u32(groups), .eps = p.eps},
                      u32(groups))};
 }
 

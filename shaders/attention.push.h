@@ -1,0 +1,10 @@
+// The push constants of attention.comp and attention_rows.comp.
+#ifndef VKG_PUSH_ATTENTION_H
+#define VKG_PUSH_ATTENTION_H
+#include "include/push_prelude.h"
+
+VKG_PUSH(Attention,
+         VKG_U(rows) VKG_U(n_head) VKG_U(n_kv_head) VKG_U(head_dim)
+         VKG_U(capacity) VKG_F(scale) VKG_F(softcap) VKG_I(window))
+
+#endif  // VKG_PUSH_ATTENTION_H

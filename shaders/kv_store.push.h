@@ -1,0 +1,8 @@
+// The push constants of kv_store.comp.
+#ifndef VKG_PUSH_KV_STORE_H
+#define VKG_PUSH_KV_STORE_H
+#include "include/push_prelude.h"
+
+VKG_PUSH(KvStore, VKG_U(rows) VKG_U(cols) VKG_U(capacity))
+
+#endif  // VKG_PUSH_KV_STORE_H
