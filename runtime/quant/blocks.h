@@ -6,9 +6,13 @@
 // rather than dereferencing these structs in place.
 //
 // Notation: y[i] is the i-th dequantized value of the block, i in [0, block size).
-// This header is meant to be mirrored by GLSL includes: keep it plain.
+// Sizes and offsets are also in block_layouts.h, which the shaders read; the static_asserts at the end tie
+// the two together.
 #pragma once
+#include <cstddef>
 #include <cstdint>
+
+#include "runtime/quant/block_layouts.h"
 
 namespace vkg {
 
@@ -108,5 +112,20 @@ struct block_q6_K {
   uint16_t d;                 // fp16 super-block scale
 };
 static_assert(sizeof(block_q6_K) == 210, "block_q6_K must be 210 bytes");
+
+// Each struct against the layout the shaders read (block_layouts.h).
+static_assert(sizeof(block_q4_0) == Q4_0_BYTES && offsetof(block_q4_0, qs) == Q4_0_QS && QK4_0 == Q4_0_VALUES);
+static_assert(sizeof(block_q5_0) == Q5_0_BYTES && offsetof(block_q5_0, qh) == Q5_0_QH &&
+              offsetof(block_q5_0, qs) == Q5_0_QS && QK5_0 == Q5_0_VALUES);
+static_assert(sizeof(block_q8_0) == Q8_0_BYTES && offsetof(block_q8_0, qs) == Q8_0_QS && QK8_0 == Q8_0_VALUES);
+static_assert(QK_K == QK_K_VALUES && K_SCALE_SIZE == K_SCALE_BYTES);
+static_assert(sizeof(block_q4_K) == Q4_K_BYTES && offsetof(block_q4_K, dmin) == Q4_K_DMIN &&
+              offsetof(block_q4_K, scales) == Q4_K_SCALES && offsetof(block_q4_K, qs) == Q4_K_QS);
+static_assert(sizeof(block_q5_K) == Q5_K_BYTES && offsetof(block_q5_K, dmin) == Q5_K_DMIN &&
+              offsetof(block_q5_K, scales) == Q5_K_SCALES && offsetof(block_q5_K, qh) == Q5_K_QH &&
+              offsetof(block_q5_K, qs) == Q5_K_QS);
+static_assert(sizeof(block_q6_K) == Q6_K_BYTES && offsetof(block_q6_K, ql) == Q6_K_QL &&
+              offsetof(block_q6_K, qh) == Q6_K_QH && offsetof(block_q6_K, scales) == Q6_K_SCALES &&
+              offsetof(block_q6_K, d) == Q6_K_D);
 
 }  // namespace vkg

@@ -1,7 +1,7 @@
 // Q4_0 (runtime/cpu/quant_blocks.h): 18-byte blocks of 32 values: f16 d @0, u8 qs[16] @2.
 //   y[j]      = d * ((qs[j] & 0xF) - 8)     j in [0,16)
 //   y[j + 16] = d * ((qs[j] >> 4)  - 8)
-#define Q4_0_BYTES 18u
+#include "runtime/quant/block_layouts.h"
 #ifdef WT_WINDOW
 // Texel decode shaders (WT_WINDOW): a unit is a whole block, read through one 3-texel window.
 #define WT_UNIT 32
@@ -10,7 +10,7 @@ float wt_unit_scaled(uint row_off, uint u, out float v[WT_UNIT]) {
   uint w[9];
   wt_window(row_off + u * Q4_0_BYTES, w);
   [[unroll]] for (uint j = 0u; j < 16u; ++j) {
-    const uint q = (w[(j + 2u) >> 2] >> (((j + 2u) & 3u) * 8u)) & 255u;
+    const uint q = (w[(j + Q4_0_QS) >> 2] >> (((j + Q4_0_QS) & 3u) * 8u)) & 255u;
     v[j] = float(int(q & 15u) - 8);
     v[j + 16u] = float(int(q >> 4) - 8);
   }
@@ -25,7 +25,7 @@ float wt_unit_int(uint row_off, uint u, out int v[WT_UNIT]) {
   const uint b = row_off + (u >> 1) * Q4_0_BYTES;
   const uint shift = (u & 1u) * 4u;
   uint qs[4];
-  wt_load16(b + 2u, qs);
+  wt_load16(b + Q4_0_QS, qs);
   [[unroll]] for (uint j = 0u; j < 16u; ++j) v[j] = int((wt_byte(qs, j) >> shift) & 15u) - 8;
   return wt_f16(b);
 }

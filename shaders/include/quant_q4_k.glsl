@@ -3,9 +3,9 @@
 // for even s, high nibbles for odd s:
 //   y[32s + l] = (d * sc[s]) * nibble - (dmin * m[s])      l in [0,32)
 // Unit u (16 values): block u/16, sub-block (u%16)/2, values 16*(u%2) .. +15 of it.
+#include "runtime/quant/block_layouts.h"
 #include "quant_k_scales.glsl"
 
-#define Q4_K_BYTES 144u
 
 #if defined(WT_TEXEL) && defined(WT_WINDOW)
 // Texel decode shaders (WT_WINDOW): a unit is a chunk of 64 values (sub-blocks 2c and 2c + 1: the low and the
@@ -66,10 +66,10 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
   const uint b = row_off + (u >> 4) * Q4_K_BYTES;
   const uint k = u & 15u;
   const uint s = k >> 1;
-  const uint scm = k_scale_min(b + 4u, s);
+  const uint scm = k_scale_min(b + Q4_K_SCALES, s);
   const float d1 = wt_f16(b) * float(scm & 255u);
-  const float m1 = wt_f16(b + 2u) * float(scm >> 8);
-  const uint q0 = b + 16u + 32u * (s >> 1) + 16u * (k & 1u);
+  const float m1 = wt_f16(b + Q4_K_DMIN) * float(scm >> 8);
+  const uint q0 = b + Q4_K_QS + 32u * (s >> 1) + 16u * (k & 1u);
   const uint shift = (s & 1u) * 4u;
   uint qs[4];
   wt_load16(q0, qs);

@@ -2,7 +2,7 @@
 // uint32 h: bit j is the 5th bit of y[j]), u8 qs[16] @6 (nibbles as in Q4_0).
 //   y[j]      = d * (((qs[j] & 0xF) | (((h >> j)        & 1) << 4)) - 16)   j in [0,16)
 //   y[j + 16] = d * (((qs[j] >> 4)  | (((h >> (j + 16)) & 1) << 4)) - 16)
-#define Q5_0_BYTES 22u
+#include "runtime/quant/block_layouts.h"
 #ifdef WT_WINDOW
 // Texel decode shaders (WT_WINDOW): a unit is a whole block, read through one 3-texel window (3 fetches
 // per 32 values, was 8).
@@ -13,7 +13,7 @@ float wt_unit_scaled(uint row_off, uint u, out float v[WT_UNIT]) {
   wt_window(row_off + u * Q5_0_BYTES, w);
   const uint h = (w[0] >> 16) | (w[1] << 16);
   [[unroll]] for (uint j = 0u; j < 16u; ++j) {
-    const uint q = (w[(j + 6u) >> 2] >> (((j + 6u) & 3u) * 8u)) & 255u;
+    const uint q = (w[(j + Q5_0_QS) >> 2] >> (((j + Q5_0_QS) & 3u) * 8u)) & 255u;
     v[j] = float(int((q & 15u) | (((h >> j) & 1u) << 4)) - 16);
     v[j + 16u] = float(int((q >> 4) | (((h >> (j + 16u)) & 1u) << 4)) - 16);
   }
@@ -32,7 +32,7 @@ float wt_unit_int(uint row_off, uint u, out int v[WT_UNIT]) {
   const uint h = ((w[0] >> 16) | (w[1] << 16)) >> (16u * hi);  // the high bits of this half
   const uint shift = hi * 4u;
   [[unroll]] for (uint j = 0u; j < 16u; ++j) {
-    const uint q = (w[(j + 6u) >> 2] >> (((j + 6u) & 3u) * 8u + shift)) & 15u;
+    const uint q = (w[(j + Q5_0_QS) >> 2] >> (((j + Q5_0_QS) & 3u) * 8u + shift)) & 15u;
     v[j] = int(q | (((h >> j) & 1u) << 4)) - 16;
   }
   return unpackHalf2x16(w[0] & 0xFFFFu).x;
@@ -51,10 +51,10 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
   const float d = wt_f16(b);
   const uint hi = u & 1u;
   // The 16 high bits of this half: bytes qh[2*hi], qh[2*hi + 1].
-  const uint h = wt_u16(b + 2u + 2u * hi);
+  const uint h = wt_u16(b + Q5_0_QH + 2u * hi);
   const uint shift = hi * 4u;
   uint qs[4];
-  wt_load16(b + 6u, qs);
+  wt_load16(b + Q5_0_QS, qs);
   [[unroll]] for (uint j = 0u; j < 16u; ++j) {
     const uint q = ((wt_byte(qs, j) >> shift) & 15u) | (((h >> j) & 1u) << 4);
     v[j] = d * float(int(q) - 16);

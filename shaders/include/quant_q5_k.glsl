@@ -3,9 +3,9 @@
 // y[32s + l] is bit s of qh[l]:
 //   y[32s + l] = (d * sc[s]) * (nibble + 16 * bit) - (dmin * m[s])
 // Unit u (16 values): block u/16, sub-block (u%16)/2, values 16*(u%2) .. +15 of it.
+#include "runtime/quant/block_layouts.h"
 #include "quant_k_scales.glsl"
 
-#define Q5_K_BYTES 176u
 
 #if defined(WT_TEXEL) && defined(WT_WINDOW)
 // Texel decode shaders (WT_WINDOW): blocks are 176 = 11 * 16 bytes and rows whole blocks. A unit is a chunk of
@@ -59,12 +59,12 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
   const uint b = row_off + (u >> 4) * Q5_K_BYTES;
   const uint k = u & 15u;
   const uint s = k >> 1;
-  const uint scm = k_scale_min(b + 4u, s);
+  const uint scm = k_scale_min(b + Q5_K_SCALES, s);
   const float d1 = wt_f16(b) * float(scm & 255u);
-  const float m1 = wt_f16(b + 2u) * float(scm >> 8);
+  const float m1 = wt_f16(b + Q5_K_DMIN) * float(scm >> 8);
   const uint l0 = 16u * (k & 1u);
-  const uint q0 = b + 48u + 32u * (s >> 1) + l0;
-  const uint h0 = b + 16u + l0;
+  const uint q0 = b + Q5_K_QS + 32u * (s >> 1) + l0;
+  const uint h0 = b + Q5_K_QH + l0;
   const uint shift = (s & 1u) * 4u;
   uint qs[4], qh[4];
   wt_load16(q0, qs);

@@ -3,7 +3,7 @@
 //   low 4 bits:  ql[64h + l + 32*(g & 1)], low nibble for g < 2, high nibble for g >= 2
 //   high 2 bits: (qh[32h + l] >> 2g) & 3
 //   y[i] = (d * scales[i / 16]) * (q - 32)
-#define Q6_K_BYTES 210u
+#include "runtime/quant/block_layouts.h"
 
 #if defined(WT_TEXEL) && defined(WT_WINDOW)
 // Texel decode shaders (WT_WINDOW): a unit is 64 values, half h of the block and groups g = 2gg, 2gg + 1: the
@@ -15,9 +15,9 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
   const uint h = (u >> 1) & 1u, gg = u & 1u;
   uint ql[16], qh[9], sc[4];
   wt_window5(b + 64u * h, ql);
-  wt_window(b + 128u + 32u * h, qh);
-  wt_load16(b + 192u, sc);
-  const float d = wt_f16(b + 208u);
+  wt_window(b + Q6_K_QH + 32u * h, qh);
+  wt_load16(b + Q6_K_SCALES, sc);
+  const float d = wt_f16(b + Q6_K_D);
   const uint sw = sc[2u * h + gg];  // the 4 scale bytes of sub-blocks 8h + 4gg .. +3
   float s[4];
   [[unroll]] for (uint i = 0u; i < 4u; ++i) s[i] = d * float(bitfieldExtract(int(sw), int(8u * i), 8));
@@ -38,12 +38,12 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
 float wt_unit_int(uint row_off, uint u, out int v[WT_UNIT]) {
   const uint b = row_off + (u >> 4) * Q6_K_BYTES;
   const uint k = u & 15u;
-  const float s = wt_f16(b + 208u) * float(wt_i8(b + 192u + k));
+  const float s = wt_f16(b + Q6_K_D) * float(wt_i8(b + Q6_K_SCALES + k));
   const uint h = k >> 3;         // half of the block
   const uint g = (k >> 1) & 3u;  // group of 32 within the half
   const uint l0 = 16u * (k & 1u);
   const uint ql0 = b + 64u * h + 32u * (g & 1u) + l0;
-  const uint qh0 = b + 128u + 32u * h + l0;
+  const uint qh0 = b + Q6_K_QH + 32u * h + l0;
   const uint lshift = (g >> 1) * 4u;
   const uint hshift = 2u * g;
   uint ql[4], qh[4];

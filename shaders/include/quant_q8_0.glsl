@@ -1,6 +1,6 @@
 // Q8_0 (runtime/cpu/quant_blocks.h): 34-byte blocks of 32 values: f16 d @0, i8 qs[32] @2.
 //   y[j] = d * qs[j]
-#define Q8_0_BYTES 34u
+#include "runtime/quant/block_layouts.h"
 #ifdef WT_WINDOW
 // Texel decode shaders (WT_WINDOW): a unit is a whole block, read through one 3-texel window (3 fetches
 // per 32 values, was 6).
@@ -10,7 +10,7 @@ float wt_unit_scaled(uint row_off, uint u, out float q[WT_UNIT]) {
   uint w[9];
   wt_window(row_off + u * Q8_0_BYTES, w);
   [[unroll]] for (uint j = 0u; j < 32u; ++j)
-    q[j] = float(bitfieldExtract(int(w[(j + 2u) >> 2]), int(((j + 2u) & 3u) * 8u), 8));
+    q[j] = float(bitfieldExtract(int(w[(j + Q8_0_QS) >> 2]), int(((j + Q8_0_QS) & 3u) * 8u), 8));
   return unpackHalf2x16(w[0] & 0xFFFFu).x;
 }
 #else
@@ -18,7 +18,7 @@ float wt_unit_scaled(uint row_off, uint u, out float q[WT_UNIT]) {
 #define WT_UNIT_SCALE
 float wt_unit_scaled(uint row_off, uint u, out float v[WT_UNIT]) {
   const uint b = row_off + (u >> 1) * Q8_0_BYTES;
-  const uint q0 = b + 2u + (u & 1u) * 16u;
+  const uint q0 = b + Q8_0_QS + (u & 1u) * 16u;
   uint qs[4];
   wt_load16(q0, qs);
   [[unroll]] for (uint j = 0u; j < 16u; ++j) v[j] = float(bitfieldExtract(int(qs[j >> 2]), int((j & 3u) * 8u), 8));
