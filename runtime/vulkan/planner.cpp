@@ -1,24 +1,27 @@
 #include "runtime/vulkan/planner.h"
 
-#include <cctype>
 #include <stdexcept>
 
 namespace vkg::vk {
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 bool PlanContext::subgroup_texels(uint32_t workgroup) const {
   const uint32_t subgroup = device().subgroup_size;
   return cpu_shaders() && device().subgroup_arithmetic && subgroup > 0 && workgroup % subgroup == 0;
 }
 
-Dispatch PlanContext::dispatch_words(const std::string& shader, std::vector<const Buffer*> buffers,
+const ShaderCode& PlanContext::shader_code(const ShaderKey& key) const {
+  if (const ShaderCode* code = find_shader(key)) return *code;
+  throw std::logic_error("node '" + node_.name + "': no shader variant of " + shader_source(key.shader) + ".comp" +
+                         (key.has_weight ? std::string(" for weight type ") + dtype_name(key.weight) : std::string()) +
+                         " with feature bits " + std::to_string(key.features) + " was compiled (shaders/CMakeLists.txt)");
+}
+
+Dispatch PlanContext::dispatch_words(const ShaderKey& key, std::vector<const Buffer*> buffers,
                                      std::vector<uint32_t> push, uint32_t gx, uint32_t gy) {
+  const ShaderCode& code = shader_code(key);
+  const std::string shader(code.name);
   Dispatch d;
-  d.pipeline = &pipeline(shader);
+  d.pipeline = &pipeline(code);
   d.buffers = std::move(buffers);
   d.push = std::move(push);
   if (gx > kMaxGroups && gy == 1) {

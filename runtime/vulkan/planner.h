@@ -42,13 +42,7 @@ constexpr uint32_t kMaxGroups = 65535;        // workgroups per grid dimension
 constexpr uint32_t kMatmulRowsPerGroup = 8;   // shaders/matmul.comp: each workgroup computes 8 rows
 
 inline uint32_t u32(int64_t v) { return static_cast<uint32_t>(v); }
-inline uint32_t f32_bits(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, 4);
-  return u;
-}
 inline uint32_t ceil_div(int64_t a, int64_t b) { return static_cast<uint32_t>((a + b - 1) / b); }
-std::string lower(std::string s);
 
 // What a planner may ask of the backend about its node and the device.
 class PlanContext {
@@ -69,7 +63,7 @@ class PlanContext {
   // Shared scratch of at least `bytes`, or null in the step's sizing pass (the planner then plans without it;
   // the backend allocates the largest request and plans again).
   virtual const Buffer* scratch(Scratch which, uint64_t bytes) = 0;
-  virtual const Pipeline& pipeline(const std::string& shader) = 0;
+  virtual const Pipeline& pipeline(const ShaderCode& shader) = 0;
 
   // The device's shape.
   virtual const DeviceInfo& device() const = 0;
@@ -80,12 +74,15 @@ class PlanContext {
   // workgroup of `workgroup` invocations.
   bool subgroup_texels(uint32_t workgroup) const;
   bool fits_texels(const Buffer* b) const { return b->padded_size() / 16 <= max_texel_elements(); }
+  // The variant's workgroup size (x), as its SPIR-V declares it; throws naming the key if it was not compiled.
+  uint32_t workgroup_size(const ShaderKey& shader) const { return shader_code(shader).layout.local_size[0]; }
+  const ShaderCode& shader_code(const ShaderKey& shader) const;
 
   // A dispatch of `shader` over gx x gy workgroups (a 1-D grid past the limit becomes 2-D: shaders use
   // linear_group_id), checked against the shader's reflected layout: the buffer count, and the push-constant
   // struct (the shader's <stem>.push.h, vkg::push::*) against the reflected push-constant bytes.
   template <class Push>
-  Dispatch dispatch(const std::string& shader, std::vector<const Buffer*> buffers, const Push& push, uint32_t gx,
+  Dispatch dispatch(const ShaderKey& shader, std::vector<const Buffer*> buffers, const Push& push, uint32_t gx,
                     uint32_t gy = 1) {
     static_assert(std::is_trivially_copyable_v<Push> && sizeof(Push) % 4 == 0, "push constants are 32-bit words");
     std::vector<uint32_t> words(sizeof(Push) / 4);
@@ -94,7 +91,7 @@ class PlanContext {
   }
 
  private:
-  Dispatch dispatch_words(const std::string& shader, std::vector<const Buffer*> buffers, std::vector<uint32_t> push,
+  Dispatch dispatch_words(const ShaderKey& shader, std::vector<const Buffer*> buffers, std::vector<uint32_t> push,
                           uint32_t gx, uint32_t gy);
 
   const Graph& graph_;

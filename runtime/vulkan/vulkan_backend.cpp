@@ -128,7 +128,7 @@ class NodePlanner : public PlanContext {
     need = std::max(need, bytes);
     return sizing_ ? nullptr : s_.scratch[size_t(which)].get();
   }
-  const Pipeline& pipeline(const std::string& shader) override { return b_.pipeline(shader); }
+  const Pipeline& pipeline(const ShaderCode& shader) override { return b_.pipeline(std::string(shader.name)); }
   const DeviceInfo& device() const override { return b_.ctx_->info(); }
   uint32_t max_texel_elements() const override { return b_.ctx_->limits().maxTexelBufferElements; }
   bool cpu_shaders() const override { return b_.cpu_shaders(); }

@@ -26,6 +26,21 @@ TEST_SUITE("shader_registry") {
     CHECK(find_shader("no_such_shader") == nullptr);
   }
 
+  TEST_CASE("every variant is found by its typed key, and keys are unique") {
+    for (const ShaderCode& s : vkg::vk::all_shaders()) {
+      INFO("shader " << std::string(s.name));
+      CHECK(find_shader(s.key) == &s);
+      CHECK(std::string(s.name).rfind(vkg::vk::shader_source(s.key.shader), 0) == 0);  // named after its source
+    }
+    using vkg::vk::Shader;
+    using vkg::vk::ShaderFeature;
+    const ShaderCode* rows = find_shader(vkg::vk::shader_key(Shader::matmul_rows, vkg::DType::Q4_K,
+                                                             ShaderFeature::tokens8 | ShaderFeature::geglu));
+    REQUIRE(rows != nullptr);
+    CHECK(std::string(rows->name) == "matmul_rows_tokens8_geglu_q4_k");
+    CHECK(find_shader(vkg::vk::shader_key(Shader::matmul_rows, vkg::DType::Q8_0, ShaderFeature::x_pairs)) == nullptr);
+  }
+
   TEST_CASE("every layout is one the Vulkan backend can create on any device") {
     for (const ShaderCode& s : vkg::vk::all_shaders()) {
       INFO("shader " << std::string(s.name));

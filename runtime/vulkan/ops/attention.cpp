@@ -4,8 +4,6 @@
 namespace vkg::vk {
 
 
-constexpr uint32_t kAttentionRowsWorkgroup = 64;  // shaders/attention_rows.comp: a subgroup per item
-
 std::vector<Dispatch> plan_op(const AttentionParams& p, PlanContext& c) {
   const TensorDesc& q = c.desc(0);
   // CPU devices read q, keys and values as texel buffers (see attention.comp), when head_dim allows, with one
@@ -13,19 +11,23 @@ std::vector<Dispatch> plan_op(const AttentionParams& p, PlanContext& c) {
   const uint32_t subgroup = c.device().subgroup_size;
   const bool texel = c.cpu_shaders() && p.head_dim % 4 == 0 && c.fits_texels(c.in(0)) && c.fits_texels(c.in(1)) &&
                      c.fits_texels(c.in(2));
-  const bool rows = texel && c.subgroup_texels(kAttentionRowsWorkgroup) && p.head_dim % 32 == 0 &&
+  const uint32_t rows_workgroup = c.workgroup_size(shader_key(Shader::attention_rows));  // a subgroup per item
+  const bool rows = texel && c.subgroup_texels(rows_workgroup) && p.head_dim % 32 == 0 &&
                     uint32_t(p.head_dim / 32) <= subgroup;
   // attention_rows: 4 or 2 query heads per subgroup where that many share a KV head (each key fetched once for
   // them).
   const int64_t group = p.n_head / p.n_kv_head;
   const int heads = !rows ? 1 : group % 4 == 0 ? 4 : group % 2 == 0 ? 2 : 1;
-  const std::string rows_name = heads == 4 ? "attention_rows_h4" : heads == 2 ? "attention_rows_h2" : "attention_rows";
+  const ShaderKey rows_key = shader_key(
+      Shader::attention_rows, heads == 4 ? ShaderFeature::heads4 : heads == 2 ? ShaderFeature::heads2 : 0u);
   const int64_t items = q.rows() * p.n_head / heads;
-  return {c.dispatch(rows ? rows_name : texel ? "attention_texel" : "attention",
+  return {c.dispatch(rows    ? rows_key
+                     : texel ? shader_key(Shader::attention, ShaderFeature::texel_kv)
+                             : shader_key(Shader::attention),
                      {c.in(0), c.in(1), c.in(2), c.in(3), c.in(4), c.out()},
                      push::Attention{.rows = u32(q.rows()), .n_head = u32(p.n_head), .n_kv_head = u32(p.n_kv_head),
                                      .head_dim = u32(p.head_dim), .capacity = u32(c.desc(1).rows()), .scale = p.scale,
                                      .softcap = p.softcap, .window = p.window},
-                     rows ? ceil_div(items, kAttentionRowsWorkgroup / subgroup) : u32(items))};
+                     rows ? ceil_div(items, rows_workgroup / subgroup) : u32(items))};
 }
 }  // namespace vkg::vk

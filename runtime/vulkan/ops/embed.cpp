@@ -7,7 +7,7 @@ namespace vkg::vk {
 std::vector<Dispatch> plan_op(const EmbedParams& p, PlanContext& c) {
   const TensorDesc& ids = c.desc(0);
   const TensorDesc& table = c.desc(1);
-  const std::string shader = "embed_" + lower(dtype_name(table.dtype));
+  const ShaderKey shader = shader_key(Shader::embed, table.dtype);
   std::vector<Dispatch> out;
   for (const WeightChunk& chunk : c.weight_chunks(1))
     out.push_back(c.dispatch(shader, {c.in(0), chunk.buffer.get(), c.out()},

@@ -6,7 +6,6 @@ namespace vkg::vk {
 
 namespace {
 // shaders/matmul_rows.comp: 64 invocations; its ROWS, the weight rows per subgroup, and its prefill TOKENS.
-constexpr uint32_t kMatmulRowsWorkgroup = 64;
 constexpr uint32_t kMatmulRowsPrefillTokens = 8;
 uint32_t matmul_rows_per_subgroup(DType type, bool prefill) { return prefill && type == DType::Q6_K ? 4 : 8; }
 }  // namespace
@@ -19,7 +18,8 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, bool geglu) {
   const std::vector<WeightChunk>& chunks = c.weight_chunks(1);
   // Element-type rows are read a texel at a time there (quant_f32.glsl, quant_f16.glsl, quant_bf16.glsl).
   const int64_t texel_values = w.dtype == DType::F32 ? 4 : (w.dtype == DType::F16 || w.dtype == DType::BF16) ? 8 : 1;
-  bool rows_variant = c.subgroup_texels(kMatmulRowsWorkgroup) && c.fits_texels(c.in(0)) && w.cols() % texel_values == 0;
+  const uint32_t rows_workgroup = c.workgroup_size(shader_key(Shader::matmul_rows, w.dtype));
+  bool rows_variant = c.subgroup_texels(rows_workgroup) && c.fits_texels(c.in(0)) && w.cols() % texel_values == 0;
   for (const WeightChunk& chunk : chunks) rows_variant = rows_variant && c.fits_texels(chunk.buffer.get());
   // Prompts: groups of tokens (each dequantized weight unit serves them all): 8 in matmul_rows.comp, 4 in
   // matmul.comp.
@@ -38,16 +38,17 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, bool geglu) {
   std::vector<Dispatch> out;
   if (pairs) {
     const uint32_t items = u32(ceil_div(x.rows(), 2) * (x.cols() / 32));
-    Dispatch q = c.dispatch("quantize_pairs", {c.in(0), xq, xd},
+    Dispatch q = c.dispatch(shader_key(Shader::quantize_pairs), {c.in(0), xq, xd},
                             push::QuantizePairs{.K = u32(x.cols()), .n_tokens = u32(x.rows())}, ceil_div(items, 64));
     q.writes = {xq, xd};
     out.push_back(std::move(q));
   }
-  const std::string shader = std::string(rows_variant ? (tokens_per_group > 1 ? "matmul_rows8_" : "matmul_rows_")
-                                                      : (tokens_per_group > 1 ? "matmul4_" : "matmul_")) +
-                             (geglu ? "geglu_" : "") + (pairs ? "pairs_" : "") + lower(dtype_name(w.dtype));
+  uint32_t features = geglu ? ShaderFeature::geglu : 0u;
+  if (tokens_per_group > 1) features |= rows_variant ? ShaderFeature::tokens8 : ShaderFeature::tokens4;
+  if (pairs) features |= ShaderFeature::x_pairs;
+  const ShaderKey shader = shader_key(rows_variant ? Shader::matmul_rows : Shader::matmul, w.dtype, features);
   const uint32_t rows_per_group =
-      rows_variant ? kMatmulRowsWorkgroup / c.device().subgroup_size * matmul_rows_per_subgroup(w.dtype, tokens_per_group > 1)
+      rows_variant ? rows_workgroup / c.device().subgroup_size * matmul_rows_per_subgroup(w.dtype, tokens_per_group > 1)
                    : kMatmulRowsPerGroup;
   for (const WeightChunk& chunk : chunks) {
     std::vector<const Buffer*> buffers = {pairs ? xq : c.in(0), chunk.buffer.get()};

@@ -4,22 +4,23 @@
 namespace vkg::vk {
 
 
-constexpr uint32_t kRmsNormRopeWorkgroup = 64;  // shaders/rms_norm_rope.comp
-
 std::vector<Dispatch> plan_rms_norm_rope(PlanContext& c, const RmsNormRopeParams& p, bool store) {
   const TensorDesc& x = c.desc(0);
   const Buffer& inv = c.rope_inv_freq(p.rope.head_dim, p.rope.theta);
   // CPU devices: one subgroup per head, texel reads (see rms_norm_rope.comp).
-  const bool texel = c.subgroup_texels(kRmsNormRopeWorkgroup) && p.rope.head_dim % 8 == 0 &&
+  const uint32_t store_bit = store ? ShaderFeature::store : 0u;
+  const ShaderKey texel_key = shader_key(Shader::rms_norm_rope, ShaderFeature::texel | store_bit);
+  const uint32_t workgroup = c.workgroup_size(texel_key);
+  const bool texel = c.subgroup_texels(workgroup) && p.rope.head_dim % 8 == 0 &&
                      c.fits_texels(c.in(0)) && c.fits_texels(c.in(1)) && c.fits_texels(&inv);
   const push::RmsNormRope push{.rows = u32(x.rows()), .cols = u32(x.cols()), .head_dim = u32(p.rope.head_dim),
                                .freq_scale = p.rope.freq_scale, .eps = p.eps,
                                .capacity = store ? u32(c.out_desc().rows()) : 0u};
   const int64_t items = x.rows() * (x.cols() / p.rope.head_dim);
   const uint32_t subgroup = c.device().subgroup_size;
-  return {c.dispatch(std::string(store ? "rms_norm_rope_store" : "rms_norm_rope") + (texel ? "_texel" : ""),
+  return {c.dispatch(texel ? texel_key : shader_key(Shader::rms_norm_rope, store_bit),
                      {c.in(0), c.in(1), c.in(2), &inv, c.out()}, push,
-                     texel ? ceil_div(items, kRmsNormRopeWorkgroup / subgroup) : u32(items))};
+                     texel ? ceil_div(items, workgroup / subgroup) : u32(items))};
 }
 
 std::vector<Dispatch> plan_op(const RmsNormRopeParams& p, PlanContext& c) { return plan_rms_norm_rope(c, p, false); }
