@@ -49,6 +49,58 @@ Stats stats(std::vector<double> v) {
   return {n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]), v.front()};
 }
 
+// n token ids drawn from the vocabulary past its first 1000 (control and byte tokens).
+std::vector<int> random_tokens(int n, std::mt19937& rng, std::uniform_int_distribution<int>& token) {
+  std::vector<int> ids(static_cast<size_t>(n));
+  for (int& t : ids) t = token(rng);
+  return ids;
+}
+
+// What a bench run measured, for its two printouts.
+struct BenchFigures {
+  std::string model, backend;
+  int n_prompt, n_gen, reps, depth;
+  int64_t bytes;  // weights read per decode step
+  std::vector<double> pp, tg, read_gbps, share;
+  int64_t probe_bytes;
+};
+
+// One JSON line, as tools/compare_llama_bench.py reads it.
+void print_json(const BenchFigures& f) {
+  std::printf("{\"model\": \"%s\", \"backend\": \"%s\", \"reps\": %d, \"depth\": %d, "
+              "\"weight_bytes_per_token\": %lld",
+              f.model.c_str(), f.backend.c_str(), f.reps, f.depth, static_cast<long long>(f.bytes));
+  if (!f.pp.empty())
+    std::printf(", \"pp\": {\"tokens\": %d, \"median_tps\": %.3f, \"min_tps\": %.3f}", f.n_prompt,
+                stats(f.pp).median, stats(f.pp).min);
+  if (!f.tg.empty())
+    std::printf(", \"tg\": {\"tokens\": %d, \"median_tps\": %.3f, \"min_tps\": %.3f, \"implied_gbps\": %.3f",
+                f.n_gen, stats(f.tg).median, stats(f.tg).min, stats(f.tg).median * f.bytes / 1e9);
+  if (!f.share.empty())
+    std::printf(", \"read_gbps\": %.3f, \"roofline_share\": %.4f", stats(f.read_gbps).median, stats(f.share).median);
+  if (!f.tg.empty()) std::printf("}");
+  std::printf("}\n");
+}
+
+void print_table(const BenchFigures& f, const std::string& decode_summary, const std::string& prompt_summary) {
+  std::printf("model %s, backend %s, %d repetitions (+1 warm-up)", f.model.c_str(), f.backend.c_str(), f.reps);
+  if (f.depth > 0) std::printf(", each after a %d-token context", f.depth);
+  std::printf("\n");
+  std::printf("weights read per decode step: %.1f MiB\n", f.bytes / 1048576.0);
+  if (!decode_summary.empty()) std::printf("decode step: %s\n", decode_summary.c_str());
+  if (!prompt_summary.empty() && prompt_summary != decode_summary) std::printf("prompt step: %s\n", prompt_summary.c_str());
+  std::printf("%-8s %8s %14s %14s %16s\n", "test", "tokens", "median tok/s", "min tok/s", "implied GB/s");
+  if (!f.pp.empty())
+    std::printf("%-8s %8d %14.2f %14.2f %16s\n", "pp", f.n_prompt, stats(f.pp).median, stats(f.pp).min, "-");
+  if (!f.tg.empty())
+    std::printf("%-8s %8d %14.2f %14.2f %16.2f\n", "tg", f.n_gen, stats(f.tg).median, stats(f.tg).min,
+                stats(f.tg).median * f.bytes / 1e9);
+  if (!f.share.empty())
+    std::printf("read roofline: %.2f GB/s (plain reads of %.0f MiB by the same threads after each repetition, "
+                "median); generation at %.0f %% of it (median of the repetitions' shares)\n",
+                stats(f.read_gbps).median, f.probe_bytes / 1048576.0, 100 * stats(f.share).median);
+}
+
 }  // namespace
 
 int bench_command(const std::vector<std::string>& argv) {
@@ -75,10 +127,7 @@ int bench_command(const std::vector<std::string>& argv) {
 
   std::mt19937 rng(1234);
   std::uniform_int_distribution<int> token(1000, model->config().vocab_size - 1);
-  std::vector<int> prompt(static_cast<size_t>(n_prompt));
-  for (int& t : prompt) t = token(rng);
-  std::vector<int> context(static_cast<size_t>(depth));
-  for (int& t : context) t = token(rng);
+  const std::vector<int> prompt = random_tokens(n_prompt, rng, token), context = random_tokens(depth, rng, token);
 
   // An empty cache, or one holding the depth's context (untimed).
   auto start = [&] {
@@ -121,43 +170,18 @@ int bench_command(const std::vector<std::string>& argv) {
       share.push_back(tg.back() * bytes / 1e9 / read_gbps.back());
     }
   }
+  BenchFigures f{model->path(), backend, n_prompt, n_gen, reps, depth, bytes, pp, tg, read_gbps, share,
+                 probe ? probe->bytes() : 0};
   if (args.has("--json")) {
-    std::printf("{\"model\": \"%s\", \"backend\": \"%s\", \"reps\": %d, \"depth\": %d, "
-                "\"weight_bytes_per_token\": %lld",
-                model->path().c_str(), backend.c_str(), reps, depth, static_cast<long long>(bytes));
-    if (!pp.empty())
-      std::printf(", \"pp\": {\"tokens\": %d, \"median_tps\": %.3f, \"min_tps\": %.3f}", n_prompt, stats(pp).median,
-                  stats(pp).min);
-    if (!tg.empty())
-      std::printf(", \"tg\": {\"tokens\": %d, \"median_tps\": %.3f, \"min_tps\": %.3f, \"implied_gbps\": %.3f", n_gen,
-                  stats(tg).median, stats(tg).min, stats(tg).median * bytes / 1e9);
-    if (!share.empty())
-      std::printf(", \"read_gbps\": %.3f, \"roofline_share\": %.4f", stats(read_gbps).median, stats(share).median);
-    if (!tg.empty()) std::printf("}");
-    std::printf("}\n");
+    print_json(f);
     return 0;
   }
-  std::printf("model %s, backend %s, %d repetitions (+1 warm-up)", model->path().c_str(), backend.c_str(), reps);
-  if (depth > 0) std::printf(", each after a %d-token context", depth);
-  std::printf("\n");
-  std::printf("weights read per decode step: %.1f MiB\n", bytes / 1048576.0);
   const std::string summary = session.backend().step_summary(session.graph(1, false));
-  if (!summary.empty()) std::printf("decode step: %s\n", summary.c_str());
   // The prompt's one batch (max_batch covers it up to 512 tokens): on lavapipe, how many products quantize.
   const std::string prompt_summary = n_prompt > 1 && n_prompt <= 512
                                          ? session.backend().step_summary(session.graph(n_prompt, false))
                                          : std::string();
-  if (!prompt_summary.empty() && prompt_summary != summary) std::printf("prompt step: %s\n", prompt_summary.c_str());
-  std::printf("%-8s %8s %14s %14s %16s\n", "test", "tokens", "median tok/s", "min tok/s", "implied GB/s");
-  if (!pp.empty())
-    std::printf("%-8s %8d %14.2f %14.2f %16s\n", "pp", n_prompt, stats(pp).median, stats(pp).min, "-");
-  if (!tg.empty())
-    std::printf("%-8s %8d %14.2f %14.2f %16.2f\n", "tg", n_gen, stats(tg).median, stats(tg).min,
-                stats(tg).median * bytes / 1e9);
-  if (!share.empty())
-    std::printf("read roofline: %.2f GB/s (plain reads of %.0f MiB by the same threads after each repetition, "
-                "median); generation at %.0f %% of it (median of the repetitions' shares)\n",
-                stats(read_gbps).median, probe->bytes() / 1048576.0, 100 * stats(share).median);
+  print_table(f, summary, prompt_summary);
   return 0;
 }
 

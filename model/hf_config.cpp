@@ -66,6 +66,61 @@ float rope_scale(const json& r, const std::string& origin, const std::string& wh
   return static_cast<float>(1.0 / r["factor"].get<double>());
 }
 
+// RoPE: rope_theta / rope_local_base_freq / rope_scaling, or the newer rope_parameters.
+void read_rope(const Reader& r, const GenerationRules& rules, const std::string& origin, GemmaConfig& c) {
+  c.rope_theta_global = static_cast<float>(r.get_number("rope_theta", rules.hf.rope_theta));
+  c.rope_theta_local = rules.own_local_rope_base
+                           ? static_cast<float>(r.get_number("rope_local_base_freq", rules.hf.rope_local))
+                           : c.rope_theta_global;
+  if (r.has("rope_scaling")) c.rope_freq_scale_global = rope_scale(r.at("rope_scaling"), origin, "rope_scaling");
+  if (r.has("rope_parameters")) {
+    const json& p = r.at("rope_parameters");
+    if (!p.is_object()) throw std::runtime_error(origin + ": 'rope_parameters' must be an object");
+    auto theta = [&](const json& e, const std::string& what, float def) {
+      return e.contains("rope_theta") ? static_cast<float>(r.number(e["rope_theta"], what + ".rope_theta")) : def;
+    };
+    if (p.contains("full_attention") || p.contains("sliding_attention")) {
+      if (p.contains("full_attention")) {
+        const json& e = p["full_attention"];
+        c.rope_theta_global = theta(e, "rope_parameters.full_attention", c.rope_theta_global);
+        c.rope_freq_scale_global = rope_scale(e, origin, "rope_parameters.full_attention");
+      }
+      if (p.contains("sliding_attention")) {
+        const json& e = p["sliding_attention"];
+        c.rope_theta_local = theta(e, "rope_parameters.sliding_attention", c.rope_theta_local);
+        if (rope_scale(e, origin, "rope_parameters.sliding_attention") != 1.0f)
+          throw std::runtime_error(origin + ": RoPE scaling on sliding-attention layers is not supported");
+      }
+    } else {
+      c.rope_theta_global = theta(p, "rope_parameters", c.rope_theta_global);
+      if (!rules.own_local_rope_base) c.rope_theta_local = c.rope_theta_global;
+      c.rope_freq_scale_global = rope_scale(p, origin, "rope_parameters");
+    }
+  }
+}
+
+// Sliding-window layers: the generation's pattern, or layer_types where the config lists them.
+void read_sliding_layers(const Reader& r, const GenerationRules& rules, const std::string& origin, GemmaConfig& c) {
+  c.sliding_window = rules.sliding == SlidingLayers::none ? 0 : r.get_int("sliding_window", rules.hf.sliding_window);
+  const int pattern = r.has("sliding_window_pattern") ? r.get_int("sliding_window_pattern", 6)
+                                                      : r.get_int("_sliding_window_pattern", 6);
+  if (rules.sliding == SlidingLayers::period && c.sliding_window > 0 && pattern <= 0 && !r.has("layer_types"))
+    throw std::runtime_error(origin + ": sliding_window_pattern must be positive");
+  apply_generation_rules(c, rules, pattern > 0 ? pattern : 6);
+  if (c.sliding_window > 0 && r.has("layer_types")) {
+    const json& lt = r.at("layer_types");
+    if (!lt.is_array() || lt.size() != static_cast<size_t>(c.n_layers))
+      throw std::runtime_error(origin + ": 'layer_types' must list " + std::to_string(c.n_layers) + " layers");
+    for (int i = 0; i < c.n_layers; ++i) {
+      const std::string s = lt[i].is_string() ? lt[i].get<std::string>() : lt[i].dump();
+      if (s != "sliding_attention" && s != "full_attention")
+        throw std::runtime_error(origin + ": layer_types[" + std::to_string(i) + "] is '" + s +
+                                 "' (expected sliding_attention or full_attention)");
+      c.layer_is_sliding[i] = s == "sliding_attention";
+    }
+  }
+}
+
 }  // namespace
 
 GemmaConfig config_from_hf_json(const std::string& text, const std::string& origin) {
@@ -119,36 +174,7 @@ GemmaConfig config_from_hf_json(const std::string& text, const std::string& orig
     throw std::runtime_error(origin + ": num_attention_heads " + std::to_string(c.n_head) +
                              " is not a multiple of num_key_value_heads " + std::to_string(c.n_kv_head));
 
-  // RoPE: rope_theta / rope_local_base_freq / rope_scaling, or the newer rope_parameters.
-  c.rope_theta_global = static_cast<float>(r.get_number("rope_theta", d->rope_theta));
-  c.rope_theta_local = rules->own_local_rope_base
-                           ? static_cast<float>(r.get_number("rope_local_base_freq", d->rope_local))
-                           : c.rope_theta_global;
-  if (r.has("rope_scaling")) c.rope_freq_scale_global = rope_scale(r.at("rope_scaling"), origin, "rope_scaling");
-  if (r.has("rope_parameters")) {
-    const json& p = r.at("rope_parameters");
-    if (!p.is_object()) throw std::runtime_error(origin + ": 'rope_parameters' must be an object");
-    auto theta = [&](const json& e, const std::string& what, float def) {
-      return e.contains("rope_theta") ? static_cast<float>(r.number(e["rope_theta"], what + ".rope_theta")) : def;
-    };
-    if (p.contains("full_attention") || p.contains("sliding_attention")) {
-      if (p.contains("full_attention")) {
-        const json& e = p["full_attention"];
-        c.rope_theta_global = theta(e, "rope_parameters.full_attention", c.rope_theta_global);
-        c.rope_freq_scale_global = rope_scale(e, origin, "rope_parameters.full_attention");
-      }
-      if (p.contains("sliding_attention")) {
-        const json& e = p["sliding_attention"];
-        c.rope_theta_local = theta(e, "rope_parameters.sliding_attention", c.rope_theta_local);
-        if (rope_scale(e, origin, "rope_parameters.sliding_attention") != 1.0f)
-          throw std::runtime_error(origin + ": RoPE scaling on sliding-attention layers is not supported");
-      }
-    } else {
-      c.rope_theta_global = theta(p, "rope_parameters", c.rope_theta_global);
-      if (!rules->own_local_rope_base) c.rope_theta_local = c.rope_theta_global;
-      c.rope_freq_scale_global = rope_scale(p, origin, "rope_parameters");
-    }
-  }
+  read_rope(r, *rules, origin, c);
 
   c.attn_softcap = static_cast<float>(r.get_optional("attn_logit_softcapping", d->attn_softcap));
   c.final_softcap = static_cast<float>(r.get_optional("final_logit_softcapping", d->final_softcap));
@@ -156,25 +182,7 @@ GemmaConfig config_from_hf_json(const std::string& text, const std::string& orig
                                 ? static_cast<float>(c.head_dim)
                                 : static_cast<float>(r.get_number("query_pre_attn_scalar", d->query_pre_attn_scalar));
   if (c.query_pre_attn_scalar <= 0) throw std::runtime_error(origin + ": query_pre_attn_scalar must be positive");
-  // Sliding window layers: the generation's pattern, or layer_types where the config lists them.
-  c.sliding_window = rules->sliding == SlidingLayers::none ? 0 : r.get_int("sliding_window", d->sliding_window);
-  const int pattern = r.has("sliding_window_pattern") ? r.get_int("sliding_window_pattern", 6)
-                                                      : r.get_int("_sliding_window_pattern", 6);
-  if (rules->sliding == SlidingLayers::period && c.sliding_window > 0 && pattern <= 0 && !r.has("layer_types"))
-    throw std::runtime_error(origin + ": sliding_window_pattern must be positive");
-  apply_generation_rules(c, *rules, pattern > 0 ? pattern : 6);
-  if (c.sliding_window > 0 && r.has("layer_types")) {
-    const json& lt = r.at("layer_types");
-    if (!lt.is_array() || lt.size() != static_cast<size_t>(c.n_layers))
-      throw std::runtime_error(origin + ": 'layer_types' must list " + std::to_string(c.n_layers) + " layers");
-    for (int i = 0; i < c.n_layers; ++i) {
-      const std::string s = lt[i].is_string() ? lt[i].get<std::string>() : lt[i].dump();
-      if (s != "sliding_attention" && s != "full_attention")
-        throw std::runtime_error(origin + ": layer_types[" + std::to_string(i) + "] is '" + s +
-                                 "' (expected sliding_attention or full_attention)");
-      c.layer_is_sliding[i] = s == "sliding_attention";
-    }
-  }
+  read_sliding_layers(r, *rules, origin, c);
 
   c.bos_id = r.get_id("bos_token_id", t.get_id("bos_token_id", 2));
   c.eos_id = r.get_id("eos_token_id", t.get_id("eos_token_id", 1));

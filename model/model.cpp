@@ -131,17 +131,12 @@ Model::~Model() = default;
 
 // The shards, the config and the tokenizer of a Hugging Face directory; weights stay memory-mapped except
 // the norms, which are stored here as 1 + w (the GGUF form the graph multiplies by).
-void Model::load_hf(Model& m) {
+// The safetensors files of a Hugging Face directory: model.safetensors, or the shards that
+// model.safetensors.index.json names (weight_map: tensor -> its shard).
+std::vector<std::string> hf_shards(const std::filesystem::path& dir, const std::string& path,
+                                   std::map<std::string, std::string>& weight_map) {
   namespace fs = std::filesystem;
-  const fs::path dir(m.path_);
-  m.config_ = config_from_hf((dir / "config.json").string());
-  const bool multimodal = read_text((dir / "config.json").string()).find("\"vision_config\"") != std::string::npos;
-  if (multimodal) load_hf_vision(m, (dir / "config.json").string());
-  m.config_.name = dir.filename().empty() ? dir.parent_path().filename().string() : dir.filename().string();
-
-  // Shards: model.safetensors, or the files named by model.safetensors.index.json.
   std::vector<std::string> files;
-  std::map<std::string, std::string> weight_map;  // tensor -> shard (sharded form only)
   const fs::path index = dir / "model.safetensors.index.json";
   if (fs::exists(dir / "model.safetensors")) {
     files.push_back((dir / "model.safetensors").string());
@@ -165,8 +160,64 @@ void Model::load_hf(Model& m) {
     }
     files.assign(shards.begin(), shards.end());
   } else {
-    throw std::runtime_error(m.path_ + ": neither model.safetensors nor model.safetensors.index.json found");
+    throw std::runtime_error(path + ": neither model.safetensors nor model.safetensors.index.json found");
   }
+  return files;
+}
+
+// A text-model tensor as the graph reads it: norm weights as owned fp32 copies of 1 + w (HF stores w), matrices
+// in place (copied only when the writer left them misaligned).
+template <class Owned>
+TensorDesc hf_text_tensor(const std::string& name, const std::string& hf_name, const SafetensorsTensor& s,
+                          const std::string& file, Owned& owned) {
+  TensorDesc t;
+  t.name = name;
+  t.shape = s.shape;
+  t.dtype = s.dtype;
+  t.role = TensorRole::weight;
+  t.data = s.data;
+  const int64_t elem = dtype_info(s.dtype).block_bytes;
+  if (name.size() >= 11 && name.compare(name.size() - 11, 11, "norm.weight") == 0) {
+    // HF stores w, the graph multiplies by 1 + w: an owned fp32 copy.
+    if (s.shape.size() != 1)
+      throw std::runtime_error(file + ": norm tensor '" + hf_name + "' has shape " + shape_str(s.shape) +
+                               ", expected one dimension");
+    std::vector<float>& v = owned.emplace_back(static_cast<size_t>(s.shape[0]));
+    if (s.dtype == DType::F32) std::memcpy(v.data(), s.data, v.size() * 4);  // unaligned-safe
+    else {
+      std::vector<uint16_t> raw(v.size());
+      std::memcpy(raw.data(), s.data, raw.size() * 2);
+      dequantize_row(s.dtype, raw.data(), v.data(), static_cast<int64_t>(v.size()));
+    }
+    for (float& x : v) x = 1.0f + x;
+    t.dtype = DType::F32;
+    t.data = v.data();
+  } else {
+    if (s.shape.size() != 2)
+      throw std::runtime_error(file + ": tensor '" + hf_name + "' has shape " + shape_str(s.shape) +
+                               ", expected [rows, cols]");
+    if (reinterpret_cast<uintptr_t>(s.data) % static_cast<uintptr_t>(elem)) {
+      // Misaligned data (a header not padded by its writer): an aligned copy.
+      std::vector<float>& v = owned.emplace_back((s.bytes + 3) / 4);
+      std::memcpy(v.data(), s.data, s.bytes);
+      t.data = v.data();
+    }
+  }
+  return t;
+}
+
+void Model::load_hf(Model& m) {
+  namespace fs = std::filesystem;
+  const fs::path dir(m.path_);
+  m.config_ = config_from_hf((dir / "config.json").string());
+  const bool multimodal = read_text((dir / "config.json").string()).find("\"vision_config\"") != std::string::npos;
+  if (multimodal) load_hf_vision(m, (dir / "config.json").string());
+  m.config_.name = dir.filename().empty() ? dir.parent_path().filename().string() : dir.filename().string();
+
+  // Shards: model.safetensors, or the files named by model.safetensors.index.json.
+  std::map<std::string, std::string> weight_map;  // tensor -> shard (sharded form only)
+  const fs::path index = dir / "model.safetensors.index.json";
+  const std::vector<std::string> files = hf_shards(dir, m.path_, weight_map);
 
   const fs::path tok = dir / "tokenizer.model";
   if (!fs::exists(tok)) throw std::runtime_error(m.path_ + ": tokenizer.model not found (the SentencePiece model is needed)");
@@ -197,40 +248,7 @@ void Model::load_hf(Model& m) {
       if (!name) continue;
       if (m.weights_.count(*name))
         throw std::runtime_error(file + ": tensor '" + hf_name + "' maps to '" + *name + "', which is already loaded");
-      TensorDesc t;
-      t.name = *name;
-      t.shape = s.shape;
-      t.dtype = s.dtype;
-      t.role = TensorRole::weight;
-      t.data = s.data;
-      const int64_t elem = dtype_info(s.dtype).block_bytes;
-      if (name->size() >= 11 && name->compare(name->size() - 11, 11, "norm.weight") == 0) {
-        // HF stores w, the graph multiplies by 1 + w: an owned fp32 copy.
-        if (s.shape.size() != 1)
-          throw std::runtime_error(file + ": norm tensor '" + hf_name + "' has shape " + shape_str(s.shape) +
-                                   ", expected one dimension");
-        std::vector<float>& v = m.owned_.emplace_back(static_cast<size_t>(s.shape[0]));
-        if (s.dtype == DType::F32) std::memcpy(v.data(), s.data, v.size() * 4);  // unaligned-safe
-        else {
-          std::vector<uint16_t> raw(v.size());
-          std::memcpy(raw.data(), s.data, raw.size() * 2);
-          dequantize_row(s.dtype, raw.data(), v.data(), static_cast<int64_t>(v.size()));
-        }
-        for (float& x : v) x = 1.0f + x;
-        t.dtype = DType::F32;
-        t.data = v.data();
-      } else {
-        if (s.shape.size() != 2)
-          throw std::runtime_error(file + ": tensor '" + hf_name + "' has shape " + shape_str(s.shape) +
-                                   ", expected [rows, cols]");
-        if (reinterpret_cast<uintptr_t>(s.data) % static_cast<uintptr_t>(elem)) {
-          // Misaligned data (a header not padded by its writer): an aligned copy.
-          std::vector<float>& v = m.owned_.emplace_back((s.bytes + 3) / 4);
-          std::memcpy(v.data(), s.data, s.bytes);
-          t.data = v.data();
-        }
-      }
-      m.weights_[*name] = std::move(t);
+      m.weights_[*name] = hf_text_tensor(*name, hf_name, s, file, m.owned_);
     }
   }
   for (const auto& [hf_name, file] : weight_map) {

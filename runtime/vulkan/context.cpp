@@ -150,7 +150,61 @@ std::vector<Candidate> enumerate(VkInstance instance) {
   return out;
 }
 
+// The device asked for (index), or the best usable one: discrete, integrated, virtual, cpu, then the most
+// device-local memory.
+const Candidate* choose_device(const std::vector<Candidate>& candidates, int device) {
+  if (candidates.empty()) throw std::runtime_error("vulkan: no Vulkan device found");
+  const Candidate* chosen = nullptr;
+  if (device >= 0) {
+    if (device >= static_cast<int>(candidates.size()))
+      throw std::runtime_error("vulkan: device " + std::to_string(device) + " does not exist (" +
+                               std::to_string(candidates.size()) + " found; see `vkgemma info`)");
+    chosen = &candidates[device];
+    if (!chosen->usable) throw std::runtime_error("vulkan: device " + chosen->info.name + ": " + chosen->why_not);
+  } else {
+    for (const Candidate& c : candidates) {
+      if (!c.usable) continue;
+      if (!chosen) chosen = &c;
+      else {
+        VkPhysicalDeviceProperties a, b;
+        vkGetPhysicalDeviceProperties(c.device, &a);
+        vkGetPhysicalDeviceProperties(chosen->device, &b);
+        if (std::make_pair(type_rank(a.deviceType), c.info.device_local_bytes) >
+            std::make_pair(type_rank(b.deviceType), chosen->info.device_local_bytes))
+          chosen = &c;
+      }
+    }
+    if (!chosen) throw std::runtime_error("vulkan: no usable device: " + candidates[0].info.name + ": " +
+                                          candidates[0].why_not);
+  }
+  return chosen;
+}
+
+// A queue family with compute; prefer compute without graphics.
+uint32_t compute_queue_family(VkPhysicalDevice physical, const std::string& name) {
+  uint32_t nq = 0;
+  vkGetPhysicalDeviceQueueFamilyProperties(physical, &nq, nullptr);
+  std::vector<VkQueueFamilyProperties> qf(nq);
+  vkGetPhysicalDeviceQueueFamilyProperties(physical, &nq, qf.data());
+  int family = -1;
+  for (uint32_t i = 0; i < nq; ++i)
+    if (qf[i].queueFlags & VK_QUEUE_COMPUTE_BIT) {
+      if (family < 0 || !(qf[i].queueFlags & VK_QUEUE_GRAPHICS_BIT)) family = static_cast<int>(i);
+    }
+  if (family < 0) throw std::runtime_error("vulkan: device " + name + " has no compute queue");
+  return static_cast<uint32_t>(family);
+}
+
+bool has_device_extension(VkPhysicalDevice physical, const char* name) {
+  uint32_t n = 0;
+  vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, nullptr);
+  std::vector<VkExtensionProperties> exts(n);
+  vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, exts.data());
+  return std::any_of(exts.begin(), exts.end(), [&](const VkExtensionProperties& e) { return std::strcmp(e.extensionName, name) == 0; });
+}
+
 }  // namespace
+
 
 std::string DeviceInfo::describe() const {
   std::ostringstream s;
@@ -198,31 +252,8 @@ Context::Context(const ContextOptions& o) {
       mi.pUserData = this;
       VK_CHECK(vkCreateDebugUtilsMessengerEXT(instance_, &mi, nullptr, &messenger_));
     }
-    std::vector<Candidate> candidates = enumerate(instance_);
-    if (candidates.empty()) throw std::runtime_error("vulkan: no Vulkan device found");
-    const Candidate* chosen = nullptr;
-    if (o.device >= 0) {
-      if (o.device >= static_cast<int>(candidates.size()))
-        throw std::runtime_error("vulkan: device " + std::to_string(o.device) + " does not exist (" +
-                                 std::to_string(candidates.size()) + " found; see `vkgemma info`)");
-      chosen = &candidates[o.device];
-      if (!chosen->usable) throw std::runtime_error("vulkan: device " + chosen->info.name + ": " + chosen->why_not);
-    } else {
-      for (const Candidate& c : candidates) {
-        if (!c.usable) continue;
-        if (!chosen) chosen = &c;
-        else {
-          VkPhysicalDeviceProperties a, b;
-          vkGetPhysicalDeviceProperties(c.device, &a);
-          vkGetPhysicalDeviceProperties(chosen->device, &b);
-          if (std::make_pair(type_rank(a.deviceType), c.info.device_local_bytes) >
-              std::make_pair(type_rank(b.deviceType), chosen->info.device_local_bytes))
-            chosen = &c;
-        }
-      }
-      if (!chosen) throw std::runtime_error("vulkan: no usable device: " + candidates[0].info.name + ": " +
-                                            candidates[0].why_not);
-    }
+    const std::vector<Candidate> candidates = enumerate(instance_);
+    const Candidate* chosen = choose_device(candidates, o.device);
     physical_ = chosen->device;
     info_ = chosen->info;
     VkPhysicalDeviceProperties props;
@@ -236,56 +267,9 @@ Context::Context(const ContextOptions& o) {
     vkGetPhysicalDeviceProperties2(physical_, &p2);
     info_.max_allocation_bytes = m3.maxMemoryAllocationSize;
 
-    // A queue family with compute; prefer compute without graphics.
-    uint32_t nq = 0;
-    vkGetPhysicalDeviceQueueFamilyProperties(physical_, &nq, nullptr);
-    std::vector<VkQueueFamilyProperties> qf(nq);
-    vkGetPhysicalDeviceQueueFamilyProperties(physical_, &nq, qf.data());
-    int family = -1;
-    for (uint32_t i = 0; i < nq; ++i)
-      if (qf[i].queueFlags & VK_QUEUE_COMPUTE_BIT) {
-        if (family < 0 || !(qf[i].queueFlags & VK_QUEUE_GRAPHICS_BIT)) family = static_cast<int>(i);
-      }
-    if (family < 0) throw std::runtime_error("vulkan: device " + info_.name + " has no compute queue");
-    queue_family_ = static_cast<uint32_t>(family);
+    queue_family_ = compute_queue_family(physical_, info_.name);
 
-    VkPhysicalDeviceFeatures supported;
-    vkGetPhysicalDeviceFeatures(physical_, &supported);
-    VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
-    VkPhysicalDeviceVulkan11Features s11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES, &f12};
-    VkPhysicalDeviceFeatures2 query{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, &s11};
-    vkGetPhysicalDeviceFeatures2(physical_, &query);
-    // Enable exactly what the shaders use.
-    VkPhysicalDeviceVulkan12Features e12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
-    e12.storageBuffer8BitAccess = VK_TRUE;
-    e12.shaderInt8 = f12.shaderInt8;
-    VkPhysicalDeviceVulkan11Features e11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES, &e12};
-    e11.storageBuffer16BitAccess = VK_TRUE;
-    VkPhysicalDeviceFeatures2 enable{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, &e11};
-    enable.features.shaderInt16 = supported.shaderInt16;
-
-    const float priority = 1.0f;
-    VkDeviceQueueCreateInfo qi{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
-    qi.queueFamilyIndex = queue_family_;
-    qi.queueCount = 1;
-    qi.pQueuePriorities = &priority;
-    // VK_EXT_memory_budget where the driver has it: what other programs use then counts (device_local_budget).
-    uint32_t n_ext = 0;
-    vkEnumerateDeviceExtensionProperties(physical_, nullptr, &n_ext, nullptr);
-    std::vector<VkExtensionProperties> device_exts(n_ext);
-    vkEnumerateDeviceExtensionProperties(physical_, nullptr, &n_ext, device_exts.data());
-    std::vector<const char*> enabled_device_exts;
-    for (const VkExtensionProperties& e : device_exts)
-      if (std::strcmp(e.extensionName, VK_EXT_MEMORY_BUDGET_EXTENSION_NAME) == 0) memory_budget_ext_ = true;
-    if (memory_budget_ext_) enabled_device_exts.push_back(VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);
-    VkDeviceCreateInfo di{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, &enable};
-    di.queueCreateInfoCount = 1;
-    di.pQueueCreateInfos = &qi;
-    di.enabledExtensionCount = static_cast<uint32_t>(enabled_device_exts.size());
-    di.ppEnabledExtensionNames = enabled_device_exts.data();
-    VK_CHECK(vkCreateDevice(physical_, &di, nullptr, &device_));
-    volkLoadDevice(device_);
-    vkGetDeviceQueue(device_, queue_family_, 0, &queue_);
+    create_device();
     memory_pool_ = std::make_unique<DeviceMemory>(*this);
   } catch (...) {
     if (device_) vkDestroyDevice(device_, nullptr);
@@ -293,6 +277,42 @@ Context::Context(const ContextOptions& o) {
     vkDestroyInstance(instance_, nullptr);
     throw;
   }
+}
+
+// The logical device with one compute queue and exactly the features the shaders use.
+void Context::create_device() {
+  VkPhysicalDeviceFeatures supported;
+  vkGetPhysicalDeviceFeatures(physical_, &supported);
+  VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+  VkPhysicalDeviceVulkan11Features s11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES, &f12};
+  VkPhysicalDeviceFeatures2 query{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, &s11};
+  vkGetPhysicalDeviceFeatures2(physical_, &query);
+  // Enable exactly what the shaders use.
+  VkPhysicalDeviceVulkan12Features e12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+  e12.storageBuffer8BitAccess = VK_TRUE;
+  e12.shaderInt8 = f12.shaderInt8;
+  VkPhysicalDeviceVulkan11Features e11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES, &e12};
+  e11.storageBuffer16BitAccess = VK_TRUE;
+  VkPhysicalDeviceFeatures2 enable{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, &e11};
+  enable.features.shaderInt16 = supported.shaderInt16;
+
+  const float priority = 1.0f;
+  VkDeviceQueueCreateInfo qi{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
+  qi.queueFamilyIndex = queue_family_;
+  qi.queueCount = 1;
+  qi.pQueuePriorities = &priority;
+  // VK_EXT_memory_budget where the driver has it: what other programs use then counts (device_local_budget).
+  std::vector<const char*> enabled_device_exts;
+  memory_budget_ext_ = has_device_extension(physical_, VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);
+  if (memory_budget_ext_) enabled_device_exts.push_back(VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);
+  VkDeviceCreateInfo di{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, &enable};
+  di.queueCreateInfoCount = 1;
+  di.pQueueCreateInfos = &qi;
+  di.enabledExtensionCount = static_cast<uint32_t>(enabled_device_exts.size());
+  di.ppEnabledExtensionNames = enabled_device_exts.data();
+  VK_CHECK(vkCreateDevice(physical_, &di, nullptr, &device_));
+  volkLoadDevice(device_);
+  vkGetDeviceQueue(device_, queue_family_, 0, &queue_);
 }
 
 Context::~Context() {

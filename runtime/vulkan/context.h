@@ -74,6 +74,7 @@ class Context {
   uint64_t max_memory() const { return max_memory_; }
 
  private:
+  void create_device();
   static VKAPI_ATTR VkBool32 VKAPI_CALL on_message(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
                                                    VkDebugUtilsMessageTypeFlagsEXT type,
                                                    const VkDebugUtilsMessengerCallbackDataEXT* data, void* user);

@@ -22,6 +22,15 @@ struct Step {
   bool ran = false;
 };
 
+// Intermediate activations of a graph with reuse_activations by lifetime: a node's output takes the smallest
+// free buffer that fits (or a new one in s.shared); a buffer is free again after the last node that reads its
+// tensor. The recorder's hazard tracking (by buffer) puts barriers before a buffer is overwritten.
+void place_by_lifetime(Step& s, const Graph& g, const Context& ctx);
+
+// One descriptor set per dispatch (copies have none), from a pool sized for the step; written once, as the
+// bindings never change between steps.
+void write_descriptor_sets(Step& s, const Context& ctx);
+
 // Records the whole graph into s.cmd (allocated from `pool`): every node's dispatches with a global barrier
 // before a node only where it reads a buffer written since the last barrier, or writes one read or written
 // since then; a debug label per node; with `profiling`, timestamps around each node (nodes serialized).
