@@ -25,9 +25,10 @@ export LSAN_OPTIONS="suppressions=$PWD/tools/lsan.supp:print_suppressions=0${LSA
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 # Processes that load a Vulkan driver run without leak detection: the loader unloads lavapipe and the
 # validation layer before LeakSanitizer reports, so their allocations show as "<unknown module>" and no
-# suppression can name them. Everything else runs with it. c_api_example opens its model with the default
-# backend (auto), which enumerates the Vulkan devices even when it then picks the CPU.
-VULKAN='vulkan_|cli_|c_api_example'
+# suppression can name them. Everything else runs with it. The ops suite runs every op on Vulkan too;
+# c_api_example opens its model with the default backend (auto), which enumerates the Vulkan devices even when
+# it then picks the CPU.
+VULKAN='vulkan_|cli_|c_api_example|^ops$'
 # VKG_SANITIZE_EXCLUDE: a ctest regex of tests to leave out of both groups (CI leaves out the slowest).
 EXCLUDE="${VKG_SANITIZE_EXCLUDE:-}"
 set +e
