@@ -18,7 +18,7 @@ TensorId Graph::add_tensor(TensorDesc desc) {
 }
 
 TensorId Graph::add_node(const std::string& name, std::vector<TensorId> inputs, OpParams params) {
-  Node node{op_of(params), name, std::move(inputs), kNoTensor, params};
+  Node node{name, std::move(inputs), kNoTensor, params};
   std::vector<const TensorDesc*> in;
   for (TensorId id : node.inputs) in.push_back(&tensor(id));
   TensorDesc out;
@@ -33,7 +33,7 @@ TensorId Graph::add_node(const std::string& name, std::vector<TensorId> inputs, 
 
 TensorId Graph::add_node_into(const std::string& name, std::vector<TensorId> inputs, OpParams params,
                               TensorId output) {
-  Node node{op_of(params), name, std::move(inputs), output, params};
+  Node node{name, std::move(inputs), output, params};
   std::vector<const TensorDesc*> in;
   for (TensorId id : node.inputs) in.push_back(&tensor(id));
   if (infer_output_shape(node, in) != tensor(output).shape)
@@ -67,7 +67,7 @@ std::string Graph::to_string() const {
       s << "  " << tensor_role_name(t.role) << " " << t.name << " " << t.shape_string() << " " << dtype_name(t.dtype)
         << "\n";
   for (const Node& n : nodes_) {
-    s << "  " << n.name << " = " << op_name(n.op) << "(";
+    s << "  " << n.name << " = " << op_name(n.op()) << "(";
     for (size_t i = 0; i < n.inputs.size(); ++i) {
       const TensorDesc& t = tensor(n.inputs[i]);
       s << (i ? ", " : "") << t.name;
@@ -82,7 +82,7 @@ std::string Graph::to_string() const {
 }
 
 std::string profile_key(const Graph& g, const Node& node) {
-  const OpInfo& info = op_info(node.op);
+  const OpInfo& info = op_info(node.op());
   std::string key = info.name;
   if (info.typed_by >= 0) {
     std::string type = dtype_name(g.tensor(node.inputs[static_cast<size_t>(info.typed_by)]).dtype);

@@ -35,10 +35,6 @@ void OpShapeCheck::expect_heads(size_t input, int head_dim) const {
     fail("head_dim " + std::to_string(head_dim) + " does not fit row length " + std::to_string(x.cols()));
 }
 
-void OpShapeCheck::expect_i32(size_t input) const {
-  if (in(input).dtype != DType::I32) fail("input '" + in(input).name + "' must be i32");
-}
-
 void OpShapeCheck::expect_group(size_t input, size_t weight) const {
   const TensorDesc& x = in(input);
   const TensorDesc& w = in(weight);

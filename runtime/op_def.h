@@ -38,7 +38,6 @@ class OpShapeCheck {
   void expect_same_shape(size_t a, size_t b) const;          // inputs a and b have one shape
   void expect_positions(size_t input, int64_t rows) const;   // i32 vector, one entry per row
   void expect_heads(size_t input, int head_dim) const;       // rows are whole heads of an even head_dim
-  void expect_i32(size_t input) const;
   void expect_group(size_t input, size_t weight) const;      // the weight's size divides the input's rows
 
  private:

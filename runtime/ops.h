@@ -26,11 +26,11 @@ inline const char* op_name(Op op) { return op_info(op).name; }
 inline Op op_of(const OpParams& p) { return static_cast<Op>(p.index()); }
 
 struct Node {
-  Op op;
   std::string name;  // readable, e.g. "blk.7.attn": used by `vkgemma graph`, debug labels, profiles, errors
   std::vector<TensorId> inputs;
   TensorId output = kNoTensor;
-  OpParams params;
+  OpParams params;  // its alternative is the op
+  Op op() const { return op_of(params); }
 };
 
 // Shape of a node's output given its inputs; throws naming the node, the input and expected vs. got.

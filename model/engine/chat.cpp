@@ -7,6 +7,8 @@ namespace vkg {
 
 GenerateResult Chat::reply(const std::string& user, std::vector<std::vector<float>> images, GenerateParams params,
                            const TextCallback& on_text) {
+  // After a failed step the cache is empty: the conversation starts over from this turn.
+  if (gen_.cached_tokens().empty() && !first_) reset();
   Session& session = gen_.session();
   const Model& model = session.model();
   std::string text = user;
@@ -16,11 +18,6 @@ GenerateResult Chat::reply(const std::string& user, std::vector<std::vector<floa
       images.empty() ? model.tokenizer().encode(turn_text, first_)
                      : tokenize_with_images(model.tokenizer(), *model.vision(), turn_text,
                                             static_cast<int>(images.size()), first_);
-  // After a reset or a failed step the cache is empty: the conversation starts over from this turn.
-  if (gen_.cached_tokens().empty() && !first_) {
-    reset();
-    return reply(user, std::move(images), params, on_text);
-  }
   Prompt prompt{gen_.cached_tokens(), images_};
   prompt.tokens.insert(prompt.tokens.end(), turn.begin(), turn.end());
   prompt.images.insert(prompt.images.end(), images.begin(), images.end());

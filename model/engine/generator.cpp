@@ -63,8 +63,9 @@ GenerateResult Generator::generate(const Prompt& prompt_in, const GenerateParams
   const std::vector<int> fresh(prompt.begin() + static_cast<std::ptrdiff_t>(cached_.size()), prompt.end());
   // The images of the runs in the cached part are in the cache already.
   const size_t cached_images = static_cast<size_t>(image_runs(cached_));
-  if (image_runs(prompt) != static_cast<int>(prompt_in.images.size()))
-    throw std::runtime_error("the prompt has " + std::to_string(image_runs(prompt)) + " image(s), " +
+  const int prompt_images = image_runs(prompt);
+  if (prompt_images != static_cast<int>(prompt_in.images.size()))
+    throw std::runtime_error("the prompt has " + std::to_string(prompt_images) + " image(s), " +
                              std::to_string(prompt_in.images.size()) + " given");
   const std::vector<std::vector<float>> fresh_images(prompt_in.images.begin() + static_cast<std::ptrdiff_t>(cached_images),
                                                      prompt_in.images.end());

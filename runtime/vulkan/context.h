@@ -56,7 +56,6 @@ class Context {
   // The device-local memory this process may use: the driver's budget with VK_EXT_memory_budget (other
   // programs' use subtracted, ours included), else the device-local heaps' sizes.
   uint64_t device_local_budget() const;
-  bool memory_budget_extension() const { return memory_budget_ext_; }
 
   void set_name(VkObjectType type, uint64_t handle, const std::string& name) const;
 

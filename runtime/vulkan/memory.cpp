@@ -28,11 +28,6 @@ DeviceMemory::~DeviceMemory() {
     }
 }
 
-size_t DeviceMemory::blocks() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return static_cast<size_t>(std::count_if(blocks_.begin(), blocks_.end(), [](const auto& b) { return b != nullptr; }));
-}
-
 // First fit in the block's free list; the range's alignment padding stays free.
 bool DeviceMemory::take(Block& b, uint64_t size, uint64_t alignment, uint64_t& offset) {
   for (auto it = b.free.begin(); it != b.free.end(); ++it) {

@@ -35,7 +35,6 @@ class DeviceMemory {
   Range allocate(uint64_t size, uint64_t alignment, uint32_t memory_type, const std::string& what);
   void free(const Range& range);
   uint64_t block_bytes() const { return block_bytes_; }
-  size_t blocks() const;  // blocks held now
 
  private:
   struct Block {
@@ -50,7 +49,7 @@ class DeviceMemory {
 
   const Context& ctx_;
   uint64_t block_bytes_;
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::vector<std::unique_ptr<Block>> blocks_;  // null where a block was freed
 };
 

@@ -5,17 +5,15 @@
 
 namespace vkg::vk {
 
-Pipeline::Pipeline(const Context& ctx, const std::string& shader_name) : ctx_(ctx), name_(shader_name) {
-  const ShaderCode* code = find_shader(shader_name);
-  if (!code) throw std::runtime_error("vulkan: no embedded shader named '" + shader_name + "'");
-  layout_ = code->layout;
+Pipeline::Pipeline(const Context& ctx, const ShaderCode& shader) : ctx_(ctx), name_(shader.name) {
+  layout_ = shader.layout;
   if (layout_.push_constant_bytes > ctx.limits().maxPushConstantsSize)
-    throw std::runtime_error("shader '" + shader_name + "': push constants exceed the device limit");
+    throw std::runtime_error("shader '" + name_ + "': push constants exceed the device limit");
 
   VkDevice dev = ctx.device();
   VkShaderModuleCreateInfo mi{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
-  mi.codeSize = code->word_count * 4;
-  mi.pCode = code->words;
+  mi.codeSize = shader.word_count * 4;
+  mi.pCode = shader.words;
   VK_CHECK(vkCreateShaderModule(dev, &mi, nullptr, &module_));
 
   std::vector<VkDescriptorSetLayoutBinding> bindings(layout_.n_bindings);
@@ -42,7 +40,7 @@ Pipeline::Pipeline(const Context& ctx, const std::string& shader_name) : ctx_(ct
   ci.stage.pName = "main";
   ci.layout = pipeline_layout_;
   VK_CHECK(vkCreateComputePipelines(dev, VK_NULL_HANDLE, 1, &ci, nullptr, &pipeline_));
-  ctx.set_name(VK_OBJECT_TYPE_PIPELINE, reinterpret_cast<uint64_t>(pipeline_), shader_name);
+  ctx.set_name(VK_OBJECT_TYPE_PIPELINE, reinterpret_cast<uint64_t>(pipeline_), name_);
 }
 
 Pipeline::~Pipeline() {

@@ -10,8 +10,8 @@ namespace vkg::vk {
 
 class Pipeline {
  public:
-  // Throws if no shader of that name is embedded.
-  Pipeline(const Context& ctx, const std::string& shader_name);
+  // Throws when the device cannot take the module (push constants past its limit, a failed create call).
+  Pipeline(const Context& ctx, const ShaderCode& code);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;

@@ -50,7 +50,6 @@ class PlanContext {
   PlanContext(const Graph& graph, const Node& node) : graph_(graph), node_(node) {}
   virtual ~PlanContext() = default;
 
-  const Graph& graph() const { return graph_; }
   const Node& node() const { return node_; }
   const TensorDesc& desc(size_t input) const { return graph_.tensor(node_.inputs[input]); }
   const TensorDesc& out_desc() const { return graph_.tensor(node_.output); }

@@ -82,7 +82,7 @@ void record_node(Step& s, const Graph& g, size_t i, bool labels, bool profiling,
   }
   if (labels) {
     VkDebugUtilsLabelEXT label{VK_STRUCTURE_TYPE_DEBUG_UTILS_LABEL_EXT};
-    const std::string text = node.name + " (" + op_name(node.op) + ")";
+    const std::string text = node.name + " (" + op_name(node.op()) + ")";
     label.pLabelName = text.c_str();
     vkCmdBeginDebugUtilsLabelEXT(s.cmd, &label);
   }

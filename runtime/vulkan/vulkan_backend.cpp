@@ -79,9 +79,9 @@ void VulkanBackend::check_memory(const Graph& g) const {
         (max_memory_ && max_memory_ == budget ? ", capped by max_memory)" : ")"));
 }
 
-const Pipeline& VulkanBackend::pipeline(const std::string& name) {
-  auto it = pipelines_.find(name);
-  if (it == pipelines_.end()) it = pipelines_.emplace(name, std::make_unique<Pipeline>(*ctx_, name)).first;
+const Pipeline& VulkanBackend::pipeline(const ShaderCode& code) {
+  auto it = pipelines_.find(&code);
+  if (it == pipelines_.end()) it = pipelines_.emplace(&code, std::make_unique<Pipeline>(*ctx_, code)).first;
   return *it->second;
 }
 
@@ -128,7 +128,7 @@ class NodePlanner : public PlanContext {
     need = std::max(need, bytes);
     return sizing_ ? nullptr : s_.scratch[size_t(which)].get();
   }
-  const Pipeline& pipeline(const ShaderCode& shader) override { return b_.pipeline(std::string(shader.name)); }
+  const Pipeline& pipeline(const ShaderCode& shader) override { return b_.pipeline(shader); }
   const DeviceInfo& device() const override { return b_.ctx_->info(); }
   uint32_t max_texel_elements() const override { return b_.ctx_->limits().maxTexelBufferElements; }
   bool cpu_shaders() const override { return b_.cpu_shaders(); }
@@ -152,7 +152,7 @@ void VulkanBackend::plan_nodes(Step& s, const Graph& g) {
       try {
         s.node_dispatches.push_back(std::visit([&](const auto& p) { return plan_op(p, planner); }, node.params));
       } catch (const std::exception& e) {
-        throw std::runtime_error("vulkan backend, node '" + node.name + "' (" + op_name(node.op) + "): " + e.what());
+        throw std::runtime_error("vulkan backend, node '" + node.name + "' (" + op_name(node.op()) + "): " + e.what());
       }
     }
     if (!sizing) return;

@@ -39,7 +39,7 @@ class VulkanBackend : public Backend {
 
  private:
   friend class NodePlanner;  // the PlanContext planners see (vulkan_backend.cpp)
-  const Pipeline& pipeline(const std::string& name);
+  const Pipeline& pipeline(const ShaderCode& code);  // made on first use, kept
   Step& prepare(const Graph& g);
   void prepare_step(Step& s, const Graph& g);
   void check_memory(const Graph& g) const;
@@ -57,7 +57,7 @@ class VulkanBackend : public Backend {
   bool capture_decode_step_ = false;  // RenderDoc: capture the next single-token step
   std::unique_ptr<Transfer> transfer_;
   std::unique_ptr<WeightStore> weights_;
-  std::map<std::string, std::unique_ptr<Pipeline>> pipelines_;
+  std::map<const ShaderCode*, std::unique_ptr<Pipeline>> pipelines_;
   std::map<std::string, std::unique_ptr<Buffer>> kv_caches_;
   std::map<uint64_t, std::unique_ptr<Step>> steps_;
 };
