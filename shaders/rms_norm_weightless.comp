@@ -7,7 +7,7 @@
 
 layout(local_size_x = WG_SIZE, local_size_y = 1, local_size_z = 1) in;
 
-#include "rms_norm_weightless.push.h"
+#include "rms_norm.push.h"  // the same layout as rms_norm's
 
 layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
 layout(std430, set = 0, binding = 1) writeonly buffer Out { float out_data[]; };

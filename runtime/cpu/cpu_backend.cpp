@@ -105,9 +105,7 @@ const float* CpuBackend::f32_weight(const TensorDesc& t) {
   auto it = f32_weights_.find(t.data);
   if (it != f32_weights_.end()) return it->second.data();
   AlignedVector<float> v(static_cast<size_t>(t.elements()));
-  for (int64_t r = 0; r < t.rows(); ++r)
-    dequantize_row(t.dtype, static_cast<const uint8_t*>(t.data) + r * row_bytes(t.dtype, t.cols()),
-                   v.data() + r * t.cols(), t.cols());
+  dequantize_rows(t.dtype, t.data, t.rows(), t.cols(), v.data());
   return f32_weights_.emplace(t.data, std::move(v)).first->second.data();
 }
 

@@ -11,7 +11,8 @@ namespace vkg::cpu {
 // out[t] = table[ids[t]] * scale. Throws if an id is outside the table.
 void embed(const TensorDesc& table, const int32_t* ids, int64_t n, float scale, float* out, ThreadPool& pool);
 
-// Normalizes each group of `group` consecutive values of x (rows*cols values): y = x * rsqrt(mean(x^2)+eps) * w.
+// Normalizes each group of `group` consecutive values of x (rows*cols values): y = x * rsqrt(mean(x^2)+eps) * w
+// (w null: no weight).
 void rms_norm(const float* x, int64_t rows, int64_t cols, const float* w, int64_t group, float eps, float* out,
               ThreadPool& pool);
 // residual + rms_norm(x): exactly rms_norm's values, then the add (bit-identical to the two ops).

@@ -448,4 +448,9 @@ float dot_row(DType type, const void* row, const float* x, int64_t n) {
   }
 }
 
+void dequantize_rows(DType type, const void* src, int64_t rows, int64_t cols, float* dst) {
+  const int64_t stride = row_bytes(type, cols);
+  for (int64_t r = 0; r < rows; ++r) dequantize_row(type, static_cast<const uint8_t*>(src) + r * stride, dst + r * cols, cols);
+}
+
 }  // namespace vkg

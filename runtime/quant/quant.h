@@ -15,6 +15,8 @@ uint16_t fp32_to_bf16(float f);  // round to nearest even
 
 // Writes n floats. n must be a multiple of the type's block size.
 void dequantize_row(DType type, const void* src, float* dst, int64_t n);
+// A whole [rows, cols] tensor stored as `type`, row after row: rows * cols floats.
+void dequantize_rows(DType type, const void* src, int64_t rows, int64_t cols, float* dst);
 
 // sum_i row[i] * x[i] over n values of a row stored as `type`, accumulated in fp32.
 float dot_row(DType type, const void* row, const float* x, int64_t n);

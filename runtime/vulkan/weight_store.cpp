@@ -40,9 +40,7 @@ const Buffer& WeightStore::f32(const TensorDesc& t) {
   auto it = f32_.find(t.data);
   if (it != f32_.end()) return *it->second;
   std::vector<float> v(static_cast<size_t>(t.elements()));
-  for (int64_t r = 0; r < t.rows(); ++r)
-    dequantize_row(t.dtype, static_cast<const uint8_t*>(t.data) + r * row_bytes(t.dtype, t.cols()),
-                        v.data() + r * t.cols(), t.cols());
+  dequantize_rows(t.dtype, t.data, t.rows(), t.cols(), v.data());
   auto b = std::make_unique<Buffer>(ctx_, v.size() * 4, t.name, false);
   transfer_.upload(*b, v.data(), v.size() * 4);
   if (on_upload_) on_upload_(static_cast<uint64_t>(t.rows() * row_bytes(t.dtype, t.cols())));

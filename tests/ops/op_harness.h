@@ -6,11 +6,11 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "runtime/backend.h"
+#include "tests/unit/cpu_ops_helpers.h"
 
 namespace vkg::op_test {
 
@@ -45,13 +45,7 @@ struct OneNode {
   }
 };
 
-inline std::vector<float> random_values(size_t n, uint32_t seed, float scale = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d(0.0f, scale);
-  std::vector<float> v(n);
-  for (float& x : v) x = d(rng);
-  return v;
-}
+using test::random_vector;
 
 // Every value finite and within abs_tol + rel_tol * |want|; a failure names the op, the case and the index.
 inline void check_close(const std::string& what, const std::vector<float>& got, const std::vector<double>& want,

@@ -11,7 +11,7 @@ TEST_SUITE("ops") {
         CAPTURE(cols);
         CAPTURE(bias);
         OneNode op;
-        const std::vector<float> a = random_values(size_t(5 * cols), 3), b = random_values(size_t((bias ? 1 : 5) * cols), 4);
+        const std::vector<float> a = random_vector(size_t(5 * cols), 3), b = random_vector(size_t((bias ? 1 : 5) * cols), 4);
         TensorId at = op.f32("a", {5, cols}, a);
         TensorId bt = op.f32("b", {bias ? 1 : 5, cols}, b);
         op.node("sum", {at, bt}, AddParams{});
@@ -25,8 +25,8 @@ TEST_SUITE("ops") {
 
   TEST_CASE("add: b of another shape is refused, naming both tensors") {
     OneNode op;
-    TensorId at = op.f32("a", {2, 4}, random_values(8, 1));
-    TensorId bt = op.f32("b", {3, 4}, random_values(12, 2));
+    TensorId at = op.f32("a", {2, 4}, random_vector(8, 1));
+    TensorId bt = op.f32("b", {3, 4}, random_vector(12, 2));
     CHECK_THROWS_WITH(op.node("sum", {at, bt}, AddParams{}),
                       doctest::Contains("input 'b' [3, 4] is neither the shape of 'a' [2, 4] nor one row of its width"));
   }

@@ -25,7 +25,7 @@ TEST_SUITE("ops") {
 
   TEST_CASE("op table: a node with the wrong number of inputs is refused, naming the node and the op") {
     OneNode op;
-    TensorId x = op.f32("x", {2, 4}, random_values(8, 1));
+    TensorId x = op.f32("x", {2, 4}, random_vector(8, 1));
     CHECK_THROWS_WITH(op.node("logits", {x}, MatmulParams{}),
                       doctest::Contains("node 'logits' (matmul): has 1 inputs, expected 2"));
   }

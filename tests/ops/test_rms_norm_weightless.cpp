@@ -34,7 +34,7 @@ TEST_SUITE("ops") {
       CAPTURE(k.cols);
       CAPTURE(k.group);
       OneNode op;
-      const std::vector<float> x = random_values(size_t(k.rows * k.cols), 7, 3.0f);
+      const std::vector<float> x = random_vector(size_t(k.rows * k.cols), 7, 3.0f);
       TensorId xt = op.f32("x", {k.rows, k.cols}, x);
       op.node("v_norm", {xt}, RmsNormWeightlessParams{k.group, 1e-6f});
       const std::vector<float> cpu = op.run("cpu");
@@ -45,7 +45,7 @@ TEST_SUITE("ops") {
 
   TEST_CASE("rms_norm_weightless: a group that does not divide the row is refused, naming the node") {
     OneNode op;
-    TensorId xt = op.f32("x", {2, 10}, random_values(20, 1));
+    TensorId xt = op.f32("x", {2, 10}, random_vector(20, 1));
     CHECK_THROWS_WITH(op.node("v_norm", {xt}, RmsNormWeightlessParams{4, 1e-6f}),
                       doctest::Contains("node 'v_norm' (rms_norm_weightless): group 4 does not divide the row length 10"));
   }

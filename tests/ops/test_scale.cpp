@@ -10,7 +10,7 @@ TEST_SUITE("ops") {
     for (int64_t cols : {1, 3, 257, 640, 2304}) {
       CAPTURE(cols);
       OneNode op;
-      const std::vector<float> x = random_values(size_t(3 * cols), 11, 4.0f);
+      const std::vector<float> x = random_vector(size_t(3 * cols), 11, 4.0f);
       const float s = 0.3712f;
       TensorId xt = op.f32("x", {3, cols}, x);
       TensorId st = op.f32("blk.0.layer_output_scale.weight", {1}, {s});
@@ -24,7 +24,7 @@ TEST_SUITE("ops") {
 
   TEST_CASE("scale: a scalar of more than one value is refused") {
     OneNode op;
-    TensorId xt = op.f32("x", {2, 4}, random_values(8, 1));
+    TensorId xt = op.f32("x", {2, 4}, random_vector(8, 1));
     TensorId st = op.f32("s", {2}, {1.0f, 2.0f});
     CHECK_THROWS_WITH(op.node("layer_scale", {xt, st}, ScaleParams{}),
                       doctest::Contains("scalar 's' has 2 values, expected 1"));

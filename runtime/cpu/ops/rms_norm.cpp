@@ -21,7 +21,10 @@ void rms_norm(const float* x, int64_t rows, int64_t cols, const float* w, int64_
       for (; i < group; ++i) s[0] += double(xi[i]) * xi[i];
       const double sum = (s[0] + s[1]) + (s[2] + s[3]);
       const float r = 1.0f / std::sqrt(static_cast<float>(sum / group) + eps);
-      for (int64_t j = 0; j < group; ++j) o[j] = xi[j] * r * w[j];
+      if (w)
+        for (int64_t j = 0; j < group; ++j) o[j] = xi[j] * r * w[j];
+      else
+        for (int64_t j = 0; j < group; ++j) o[j] = xi[j] * r;
     }
   });
 }

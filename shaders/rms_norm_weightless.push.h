@@ -1,8 +1,0 @@
-// The push constants of rms_norm_weightless.comp.
-#ifndef VKG_PUSH_RMS_NORM_WEIGHTLESS_H
-#define VKG_PUSH_RMS_NORM_WEIGHTLESS_H
-#include "include/push_prelude.h"
-
-VKG_PUSH(RmsNormWeightless, VKG_U(group) VKG_U(n_groups) VKG_F(eps))
-
-#endif  // VKG_PUSH_RMS_NORM_WEIGHTLESS_H
