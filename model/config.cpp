@@ -14,6 +14,22 @@ const char* generation_name(Generation g) { return rules_of(g).gguf_architecture
 float GemmaConfig::attention_scale() const { return 1.0f / std::sqrt(query_pre_attn_scalar); }
 float GemmaConfig::embed_scale() const { return std::sqrt(static_cast<float>(hidden)); }
 
+int GemmaConfig::layer_head_dim(int layer) const {
+  return !layer_is_sliding[layer] && head_dim_global > 0 ? head_dim_global : head_dim;
+}
+int GemmaConfig::layer_kv_head(int layer) const {
+  return layer_kv_heads.empty() ? n_kv_head : layer_kv_heads[layer];
+}
+int GemmaConfig::layer_ffn_width(int layer) const { return layer_ffn.empty() ? ffn : layer_ffn[layer]; }
+
+int GemmaConfig::kv_source(int layer) const {
+  const int first_shared = n_layers - n_kv_shared_layers;
+  if (layer < first_shared) return layer;
+  for (int j = first_shared - 1; j >= 0; --j)
+    if (layer_is_sliding[j] == layer_is_sliding[layer]) return j;
+  return layer;  // validate_gemma4 refuses a config where no earlier layer has the type
+}
+
 int GemmaConfig::n_sliding_layers() const {
   int n = 0;
   for (bool s : layer_is_sliding) n += s;
@@ -34,6 +50,16 @@ std::string GemmaConfig::describe() const {
   if (final_softcap > 0) s << ", final softcap " << final_softcap;
   s << "\nqk-norm " << (qk_norm ? "yes" : "no") << ", post-norms " << (post_norms ? "yes" : "no") << "\n"
     << "bos " << bos_id << ", eos " << eos_id << ", end_of_turn " << end_of_turn_id;
+  if (generation == Generation::gemma4) {
+    s << "\nglobal layers: head_dim " << layer_head_dim(n_layers - 1) << ", kv heads " << layer_kv_head(n_layers - 1)
+      << ", rotated pairs " << (rope_global_pairs ? rope_global_pairs : layer_head_dim(n_layers - 1) / 2)
+      << (k_eq_v ? ", K = V" : "") << "\nshared KV layers " << n_kv_shared_layers;
+    if (n_kv_shared_layers > 0) s << " (the last " << n_kv_shared_layers << " read layers " << kv_source(n_layers - 1)
+                                  << " and " << kv_source(n_layers - 2) << ")";
+    s << "\nper-layer embeddings " << (ple_width > 0 ? std::to_string(ple_width) + " per layer (table on the host)" : "none");
+    if (!layer_ffn.empty()) s << "\nffn per layer " << layer_ffn.front() << " .. " << layer_ffn.back();
+    if (n_experts > 0) s << "\nexperts " << n_experts << " (" << n_experts_used << " per token) of width " << expert_ffn;
+  }
   return s.str();
 }
 
@@ -62,6 +88,10 @@ GemmaConfig config_from_gguf(const GgufFile& f) {
   const std::string a = arch + ".";
   if (f.has("general.name")) c.name = f.get_string("general.name");
   c.hidden = u32(f, a + "embedding_length");
+  if (c.generation == Generation::gemma4) {  // per-layer arrays and keys of its own
+    read_gemma4_gguf(f, c);
+    return c;
+  }
   c.ffn = u32(f, a + "feed_forward_length");
   c.n_layers = u32(f, a + "block_count");
   c.n_head = u32(f, a + "attention.head_count");

@@ -8,7 +8,7 @@ namespace vkg {
 
 class GgufFile;
 
-enum class Generation { gemma1, gemma2, gemma3 };
+enum class Generation { gemma1, gemma2, gemma3, gemma4 };
 const char* generation_name(Generation g);
 
 struct GemmaConfig {
@@ -36,6 +36,26 @@ struct GemmaConfig {
   int bos_id = 2;
   int eos_id = 1;
   int end_of_turn_id = -1;  // the vocabulary's <end_of_turn>, -1 if it has none
+
+  // Gemma 4 (gemma4.md): attention shapes per layer type, shared KV caches, per-layer embeddings, experts.
+  int head_dim_global = 0;          // head_dim of full-attention layers; 0: head_dim
+  std::vector<int> layer_kv_heads;  // per layer; empty: n_kv_head on every layer
+  std::vector<int> layer_ffn;       // per layer (double-wide MLPs); empty: ffn on every layer
+  int rope_global_pairs = 0;        // pairs rotated on full-attention layers (p-RoPE); 0: all
+  bool k_eq_v = false;              // full-attention layers take V from the K projection (no attn_v)
+  bool v_norm = false;              // V normalized per head without a weight
+  bool layer_scalars = false;       // each layer's output times its layer_output_scale
+  int n_kv_shared_layers = 0;       // the last ones attend over an earlier layer's cache and own none
+  int ple_width = 0;                // per-layer embedding width per layer (0: none)
+  int n_experts = 0, n_experts_used = 0, expert_ffn = 0;  // routed experts beside the dense MLP (0: none)
+
+  int layer_head_dim(int layer) const;
+  int layer_kv_head(int layer) const;
+  int layer_ffn_width(int layer) const;
+  // The layer whose KV cache `layer` reads: itself, or for a KV-shared layer the last owning layer of its type.
+  int kv_source(int layer) const;
+  bool owns_kv(int layer) const { return kv_source(layer) == layer; }
+  bool layer_has_v(int layer) const { return !(k_eq_v && !layer_is_sliding[layer]); }
 
   float attention_scale() const;
   float embed_scale() const;  // sqrt(H) in fp32, as llama.cpp and HF fp32 compute it
@@ -66,7 +86,12 @@ struct VisionConfig {
   void validate(const std::string& origin) const;
 };
 
-// Reads a config from GGUF metadata (architectures gemma, gemma2, gemma3); throws naming the file and key.
+// Reads a config from GGUF metadata (architectures gemma, gemma2, gemma3, gemma4); throws naming the file and key.
 GemmaConfig config_from_gguf(const GgufFile& f);
+// Gemma 4's own keys (gemma4.md 5.1: per-layer arrays, sliding-window pattern, shared KV layers, per-layer
+// embeddings, experts), over a config whose common fields are read. model/gemma4_config.cpp.
+void read_gemma4_gguf(const GgufFile& f, GemmaConfig& c);
+// Checks that the per-layer fields fit together (throws naming `origin`).
+void validate_gemma4(const GemmaConfig& c, const std::string& origin);
 
 }  // namespace vkg

@@ -4,9 +4,12 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "runtime/quant/quant.h"
+
 namespace vkg {
 
 int KvLayout::capacity(const GemmaConfig& c, int layer) const {
+  if (!c.owns_kv(layer)) return 0;  // Gemma 4's KV-shared layers read an earlier layer's cache
   // All new keys are written before attention runs, and the first new query still needs the window - 1
   // keys before it: a ring of window + max_batch - 1 slots never overwrites a key that is still needed.
   if (c.layer_is_sliding[layer]) return std::min(context, c.sliding_window + max_batch - 1);
@@ -15,7 +18,8 @@ int KvLayout::capacity(const GemmaConfig& c, int layer) const {
 
 int64_t KvLayout::bytes(const GemmaConfig& c) const {
   int64_t total = 0;
-  for (int i = 0; i < c.n_layers; ++i) total += int64_t(capacity(c, i)) * c.n_kv_head * c.head_dim * 2 * 4;
+  for (int i = 0; i < c.n_layers; ++i)
+    total += int64_t(capacity(c, i)) * c.layer_kv_head(i) * c.layer_head_dim(i) * 2 * 4;
   return total;
 }
 
@@ -42,7 +46,12 @@ class Builder {
       TensorId use = g_.add_tensor({"image_row_use", {o_.n_tokens}, DType::I32, TensorRole::input, nullptr});
       x = g_.add_node("inp_embd_images", {x, rows, use}, ReplaceRowsParams{});
     }
-    for (int i = 0; i < c_.n_layers; ++i) x = layer(i, x);
+    if (c_.generation == Generation::gemma4) {
+      per_layer_ = per_layer_inputs(x);
+      for (int i = 0; i < c_.n_layers; ++i) x = gemma4_layer(i, x);
+    } else {
+      for (int i = 0; i < c_.n_layers; ++i) x = layer(i, x);
+    }
     if (!o_.logits) {
       g_.mark_output(x);
       return std::move(g_);
@@ -109,6 +118,102 @@ class Builder {
     return residual(p + "ffn_residual", x, f, p + "post_ffw_norm.weight");
   }
 
+  // Gemma 4's per-layer embeddings for all layers at once, [n, layers * P] (gemma4.md 2.1): the token part
+  // comes as input "per_layer_tokens" (rows gathered on the host from the table, which never leaves it:
+  // model/per_layer_embeddings.h), the context part is projected from the scaled embedding h0.
+  TensorId per_layer_inputs(TensorId h0) {
+    if (c_.ple_width <= 0) return kNoTensor;
+    const int64_t width = int64_t(c_.n_layers) * c_.ple_width;
+    TensorId tokens =
+        g_.add_tensor({"per_layer_tokens", {o_.n_tokens, width}, DType::F32, TensorRole::input, nullptr});
+    TensorId proj = matmul("per_layer_model_proj", h0, "per_layer_model_proj.weight");
+    proj = g_.add_node("per_layer_model_proj_scale", {proj}, ScaleParams{1.0f / std::sqrt(float(c_.hidden))});
+    proj = g_.add_node("per_layer_proj_norm", {proj, w("per_layer_proj_norm.weight")}, RmsNormParams{c_.rms_eps});
+    TensorId sum = g_.add_node("per_layer_inputs_sum", {proj, tokens}, AddParams{});
+    return g_.add_node("per_layer_inputs", {sum}, ScaleParams{1.0f / std::sqrt(2.0f)});
+  }
+
+  // One Gemma 4 decoder layer (gemma4.md 2.2): norms multiply by w, V normalized without a weight (or taken
+  // from the K projection on K = V layers), attention scale 1, p-RoPE on full layers, caches of another layer
+  // on KV-shared ones, the routed experts beside the MLP, the per-layer embedding, the layer scalar.
+  TensorId gemma4_layer(int i, TensorId x) {
+    const std::string p = "blk." + std::to_string(i) + ".";
+    const bool sliding = c_.layer_is_sliding[i];
+    const int hd = c_.layer_head_dim(i), n_kv = c_.layer_kv_head(i), src = c_.kv_source(i);
+
+    TensorId h = norm(p + "attn_norm", x, p + "attn_norm.weight");
+    TensorId q = matmul(p + "attn_q", h, p + "attn_q.weight");
+    const RopeParams rope{hd, sliding ? c_.rope_theta_local : c_.rope_theta_global,
+                          sliding ? 1.0f : c_.rope_freq_scale_global, sliding ? 0 : c_.rope_global_pairs};
+    q = g_.add_node(p + "attn_q_norm_rope", {q, w(p + "attn_q_norm.weight"), g_.positions},
+                    RmsNormRopeParams{c_.rms_eps, rope});
+    if (src == i) {
+      const int64_t kv_cols = int64_t(n_kv) * hd;
+      const int cap = o_.kv.capacity(c_, i);
+      k_cache_[i] = g_.add_tensor({p + "k_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+      v_cache_[i] = g_.add_tensor({p + "v_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+      TensorId k = matmul(p + "attn_k", h, p + "attn_k.weight");
+      g_.add_node_into(p + "attn_k_norm_rope_store", {k, w(p + "attn_k_norm.weight"), g_.positions, k_cache_[i]},
+                       RmsNormRopeStoreParams{{c_.rms_eps, rope}}, k_cache_[i]);
+      TensorId v = c_.layer_has_v(i) ? matmul(p + "attn_v", h, p + "attn_v.weight") : k;  // K = V: the raw K
+      v = g_.add_node(p + "attn_v_norm", {v}, RmsNormWeightlessParams{hd, c_.rms_eps});
+      g_.add_node_into(p + "v_store", {v, g_.positions, v_cache_[i]}, KvStoreParams{}, v_cache_[i]);
+    }
+    AttentionParams ap{c_.n_head, n_kv, hd, c_.attention_scale(), 0.0f, sliding ? c_.sliding_window : 0};
+    TensorId a = g_.add_node(p + "attn", {q, k_cache_.at(src), v_cache_.at(src), g_.positions, g_.key_end}, ap);
+    a = matmul(p + "attn_output", a, p + "attn_output.weight");
+    x = residual(p + "attn_residual", x, a, p + "post_attention_norm.weight");
+
+    h = norm(p + "ffn_norm", x, p + "ffn_norm.weight");
+    TensorId gate = matmul(p + "ffn_gate", h, p + "ffn_gate.weight");
+    TensorId f = g_.add_node(p + "ffn_up_geglu", {h, w(p + "ffn_up.weight"), gate}, MatmulGegluParams{});
+    f = matmul(p + "ffn_down", f, p + "ffn_down.weight");
+    if (c_.n_experts > 0) {
+      f = norm(p + "post_ffw_norm_1", f, p + "post_ffw_norm_1.weight");
+      f = g_.add_node(p + "moe_residual", {experts(p, x), w(p + "post_ffw_norm_2.weight"), f}, RmsNormAddParams{c_.rms_eps});
+    }
+    x = residual(p + "ffn_residual", x, f, p + "post_ffw_norm.weight");
+
+    if (per_layer_ != kNoTensor) {
+      TensorId g = matmul(p + "inp_gate", x, p + "inp_gate.weight");
+      TensorId mine = g_.add_node(p + "per_layer_input", {per_layer_}, SliceColsParams{i * c_.ple_width, c_.ple_width});
+      g = g_.add_node(p + "inp_gate_gelu", {g, mine}, GeluMulParams{});
+      g = matmul(p + "proj", g, p + "proj.weight");
+      x = residual(p + "per_layer_residual", x, g, p + "post_norm.weight");
+    }
+    return g_.add_node(p + "layer_scale", {x}, ScaleParams{layer_scalar(p + "layer_output_scale.weight")});
+  }
+
+  // The routed experts for the residual r (gemma4.md 2.4): the router reads RMS(r) * scale (its hidden^-1/2 on
+  // the E logits instead of the H inputs: the same product), the experts read pre_ffw_norm_2(r); only the k
+  // chosen experts' rows are read.
+  TensorId experts(const std::string& p, TensorId r) {
+    const int k = c_.n_experts_used, X = c_.expert_ffn;
+    TensorId z = g_.add_node(p + "ffn_gate_inp_norm", {r, w(p + "ffn_gate_inp.scale")}, RmsNormParams{c_.rms_eps});
+    TensorId logits = matmul(p + "ffn_gate_inp", z, p + "ffn_gate_inp.weight");
+    TensorId routes = g_.add_node(p + "moe_route", {logits, w(p + "ffn_down_exps.scale")},
+                                  MoeRouteParams{k, 1.0f / std::sqrt(float(c_.hidden))});
+    TensorId xe = norm(p + "pre_ffw_norm_2", r, p + "pre_ffw_norm_2.weight");
+    const bool merged = m_.weights().count(p + "ffn_gate_up_exps.weight") > 0;
+    const std::string gate_w = merged ? p + "ffn_gate_up_exps.weight" : p + "ffn_gate_exps.weight";
+    const std::string up_w = merged ? gate_w : p + "ffn_up_exps.weight";
+    TensorId gate = g_.add_node(p + "ffn_gate_exps", {xe, w(gate_w), routes},
+                                MatmulExpertParams{c_.n_experts, k, X, 0});
+    TensorId up = g_.add_node(p + "ffn_up_exps", {xe, w(up_w), routes}, MatmulExpertParams{c_.n_experts, k, X, merged ? X : 0});
+    TensorId act = g_.add_node(p + "ffn_exps_geglu", {gate, up}, GeluMulParams{});
+    TensorId down = g_.add_node(p + "ffn_down_exps", {act, w(p + "ffn_down_exps.weight"), routes},
+                                MatmulExpertParams{c_.n_experts, k, c_.hidden, 0});
+    return g_.add_node(p + "moe_sum", {down, routes}, MoeSumParams{k});
+  }
+
+  // A one-value weight read on the host when the graph is built (Gemma 4's layer scalar).
+  float layer_scalar(const std::string& name) {
+    const TensorDesc& t = m_.weight(name);
+    float v = 0.0f;
+    dequantize_row(t.dtype, t.data, &v, 1);
+    return v;
+  }
+
   // x + the block's output, through the block's post-norm first where the model has them (Gemma 2/3: one
   // fused op).
   TensorId residual(const std::string& name, TensorId x, TensorId block_out, const std::string& post_norm_weight) {
@@ -136,6 +241,8 @@ class Builder {
   const BuildOptions& o_;
   Graph g_;
   std::map<std::string, TensorId> weight_ids_;
+  std::map<int, TensorId> k_cache_, v_cache_;  // Gemma 4: by owning layer, read by the layers sharing them
+  TensorId per_layer_ = kNoTensor;             // Gemma 4: per-layer embeddings [n, layers * P]
 };
 
 }  // namespace

@@ -16,6 +16,7 @@ const std::vector<GenerationRules>& generation_table() {
        .own_local_rope_base = false,
        .query_scale_head_dim = true,
        .gguf_hidden_scaled_query_layers = 0,
+       .hf_norm_plus_one = true,
        .hf = {256000, 3072, 24576, 28, 16, 16, 256, 8192, 0, 10000.0, 10000.0, 0.0, 0.0, 0.0}},
       {.generation = Generation::gemma2,
        .gguf_architecture = "gemma2",
@@ -27,6 +28,7 @@ const std::vector<GenerationRules>& generation_table() {
        .own_local_rope_base = false,
        .query_scale_head_dim = false,
        .gguf_hidden_scaled_query_layers = 46,
+       .hf_norm_plus_one = true,
        .hf = {256000, 2304, 9216, 26, 8, 4, 256, 8192, 4096, 10000.0, 10000.0, 256.0, 50.0, 30.0}},
       {.generation = Generation::gemma3,
        .gguf_architecture = "gemma3",
@@ -38,7 +40,22 @@ const std::vector<GenerationRules>& generation_table() {
        .own_local_rope_base = true,
        .query_scale_head_dim = false,
        .gguf_hidden_scaled_query_layers = 62,
+       .hf_norm_plus_one = true,
        .hf = {262208, 2304, 9216, 26, 8, 4, 256, 131072, 4096, 1000000.0, 10000.0, 256.0, 0.0, 0.0}},
+      // Gemma 4 (gemma4.md): its per-layer shapes, shared caches, per-layer embeddings and experts are read
+      // by model/gemma4_config.cpp (GGUF) and hf_config.cpp; query_pre_attn_scalar 1 is its attention scale 1.
+      {.generation = Generation::gemma4,
+       .gguf_architecture = "gemma4",
+       .hf_architectures = {"Gemma4ForCausalLM", "gemma4_text"},
+       .hf_multimodal = {"Gemma4ForConditionalGeneration", "gemma4"},
+       .qk_norm = true,
+       .post_norms = true,
+       .sliding = SlidingLayers::period,
+       .own_local_rope_base = true,
+       .query_scale_head_dim = false,
+       .gguf_hidden_scaled_query_layers = 0,
+       .hf_norm_plus_one = false,
+       .hf = {262144, 2304, 9216, 30, 8, 4, 256, 131072, 512, 1000000.0, 10000.0, 1.0, 0.0, 0.0}},
   };
   return table;
 }

@@ -35,6 +35,9 @@ struct GenerationRules {
   // GGUF stores no query scale: the 27B models (these layer counts) scale by 1/sqrt(hidden / heads), the rest
   // by 1/sqrt(head_dim) (llama.cpp; gemma-models.md 3.5). 0: none.
   int gguf_hidden_scaled_query_layers;
+  // Hugging Face checkpoints store norm weights as w and the model multiplies by 1 + w (Gemma 1-3; the loader
+  // adds the 1, as llama.cpp's converter does); Gemma 4 multiplies by w itself.
+  bool hf_norm_plus_one;
   HfDefaults hf;
 };
 

@@ -254,6 +254,14 @@ std::vector<int64_t> GgufFile::get_int_array(const std::string& key) const {
   return out;
 }
 
+std::vector<bool> GgufFile::get_bool_array(const std::string& key) const {
+  const GgufValue& v = get(key);
+  if (v.type != GgufType::ARRAY || v.elem_type != GgufType::BOOL) wrong_type(path(), key, "array of bool", v.type);
+  std::vector<bool> out;
+  for (const GgufValue& e : v.array) out.push_back(e.i != 0);
+  return out;
+}
+
 std::optional<uint64_t> GgufFile::find_uint(const std::string& key) const {
   if (!has(key)) return std::nullopt;
   return get_uint(key);

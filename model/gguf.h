@@ -60,6 +60,7 @@ class GgufFile {
   std::vector<std::string> get_string_array(const std::string& key) const;
   std::vector<float> get_float_array(const std::string& key) const;
   std::vector<int64_t> get_int_array(const std::string& key) const;
+  std::vector<bool> get_bool_array(const std::string& key) const;
 
   std::optional<uint64_t> find_uint(const std::string& key) const;
   std::optional<double> find_float(const std::string& key) const;

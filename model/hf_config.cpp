@@ -58,9 +58,11 @@ float rope_scale(const json& r, const std::string& origin, const std::string& wh
   std::string type = "default";
   if (r.contains("rope_type") && r["rope_type"].is_string()) type = r["rope_type"].get<std::string>();
   else if (r.contains("type") && r["type"].is_string()) type = r["type"].get<std::string>();
-  if (type == "default") return 1.0f;
+  // proportional: Gemma 4's p-RoPE (the rotated share is read by read_gemma4); frequencies as default's.
+  if (type == "default" || (type == "proportional" && !r.contains("factor"))) return 1.0f;
   if (type != "linear")
-    throw std::runtime_error(origin + ": '" + what + "' has rope_type '" + type + "' (supported: default, linear)");
+    throw std::runtime_error(origin + ": '" + what + "' has rope_type '" + type +
+                             "' (supported: default, linear, proportional)");
   if (!r.contains("factor") || !r["factor"].is_number() || r["factor"].get<double>() <= 0)
     throw std::runtime_error(origin + ": '" + what + "' (linear) needs a positive factor");
   return static_cast<float>(1.0 / r["factor"].get<double>());
@@ -119,6 +121,70 @@ void read_sliding_layers(const Reader& r, const GenerationRules& rules, const st
       c.layer_is_sliding[i] = s == "sliding_attention";
     }
   }
+}
+
+// Gemma 4: attention shapes per layer type (global_head_dim / num_global_key_value_heads, or transformers'
+// saved per_layer_config overrides), K = V, p-RoPE, shared KV layers, double-wide MLPs, per-layer embeddings,
+// experts (gemma4.md 1.1).
+void read_gemma4(const Reader& r, const std::string& origin, GemmaConfig& c) {
+  c.layer_is_sliding.back() = false;  // transformers forces the last layer to full attention
+  c.k_eq_v = r.has("attention_k_eq_v") && r.at("attention_k_eq_v").is_boolean() && r.at("attention_k_eq_v").get<bool>();
+  c.v_norm = c.layer_scalars = true;
+  c.query_pre_attn_scalar = 1.0f;
+  c.layer_kv_heads.assign(static_cast<size_t>(c.n_layers), c.n_kv_head);
+  c.layer_ffn.assign(static_cast<size_t>(c.n_layers), c.ffn);
+  if (r.has("per_layer_config")) {
+    const json& per = r.at("per_layer_config");
+    if (!per.is_object()) throw std::runtime_error(origin + ": 'per_layer_config' must be an object");
+    c.head_dim_global = c.head_dim;
+    bool seen_global = false;
+    for (const auto& [key, o] : per.items()) {
+      const std::string what = "per_layer_config." + key;
+      int i = -1;
+      try {
+        i = std::stoi(key);
+      } catch (const std::exception&) {
+      }
+      if (i < 0 || i >= c.n_layers || !o.is_object())
+        throw std::runtime_error(origin + ": '" + what + "' is not an object for a layer below " + std::to_string(c.n_layers));
+      const Reader l(o, origin);
+      const int hd = l.get_int("head_dim", c.head_dim);
+      if (c.layer_is_sliding[i] ? hd != c.head_dim : (seen_global && hd != c.head_dim_global))
+        throw std::runtime_error(origin + ": '" + what + ".head_dim' " + std::to_string(hd) +
+                                 ": every layer of a type must have the same head_dim");
+      if (!c.layer_is_sliding[i]) c.head_dim_global = hd, seen_global = true;
+      c.layer_kv_heads[i] = l.get_int("num_key_value_heads", c.n_kv_head);
+      c.layer_ffn[i] = l.get_int("intermediate_size", c.ffn);
+    }
+  } else {
+    c.head_dim_global = r.get_int("global_head_dim", 512);
+    const int global_kv = r.get_int("num_global_key_value_heads", 0);
+    for (int i = 0; i < c.n_layers; ++i)
+      if (!c.layer_is_sliding[i] && c.k_eq_v && global_kv > 0) c.layer_kv_heads[i] = global_kv;
+  }
+  c.n_kv_shared_layers = r.get_int("num_kv_shared_layers", 0);
+  const bool double_wide = r.has("use_double_wide_mlp") && r.at("use_double_wide_mlp").is_boolean() &&
+                           r.at("use_double_wide_mlp").get<bool>();
+  if (double_wide)
+    for (int i = c.n_layers - c.n_kv_shared_layers; i < c.n_layers; ++i) c.layer_ffn[i] *= 2;
+  c.ple_width = r.get_int("hidden_size_per_layer_input", 256);
+  if (c.ple_width > 0 && r.get_int("vocab_size_per_layer_input", c.vocab_size) < c.vocab_size)
+    throw std::runtime_error(origin + ": vocab_size_per_layer_input is smaller than vocab_size");
+  const bool moe = r.has("enable_moe_block") && r.at("enable_moe_block").is_boolean() && r.at("enable_moe_block").get<bool>();
+  if (moe) {
+    c.n_experts = r.get_int("num_experts", 0);
+    c.n_experts_used = r.get_int("top_k_experts", 0);
+    c.expert_ffn = r.get_int("moe_intermediate_size", 0);
+  }
+  if (r.has("rope_parameters") && r.at("rope_parameters").is_object() && r.at("rope_parameters").contains("full_attention")) {
+    const json& e = r.at("rope_parameters")["full_attention"];
+    if (e.is_object() && e.contains("partial_rotary_factor")) {
+      const double f = r.number(e["partial_rotary_factor"], "rope_parameters.full_attention.partial_rotary_factor");
+      if (f <= 0 || f > 1) throw std::runtime_error(origin + ": partial_rotary_factor must be in (0, 1]");
+      c.rope_global_pairs = static_cast<int>(f * c.head_dim_global) / 2;  // transformers: int(f * head_dim // 2)
+    }
+  }
+  validate_gemma4(c, origin);
 }
 
 }  // namespace
@@ -183,6 +249,7 @@ GemmaConfig config_from_hf_json(const std::string& text, const std::string& orig
                                 : static_cast<float>(r.get_number("query_pre_attn_scalar", d->query_pre_attn_scalar));
   if (c.query_pre_attn_scalar <= 0) throw std::runtime_error(origin + ": query_pre_attn_scalar must be positive");
   read_sliding_layers(r, *rules, origin, c);
+  if (c.generation == Generation::gemma4) read_gemma4(r, origin, c);
 
   c.bos_id = r.get_id("bos_token_id", t.get_id("bos_token_id", 2));
   c.eos_id = r.get_id("eos_token_id", t.get_id("eos_token_id", 1));

@@ -31,8 +31,63 @@ void check_shape(const Model& m, const std::string& name, std::vector<int64_t> e
   }
 }
 
+// Gemma 4: shapes per layer (head_dim and KV heads by layer type, MLP width per layer), no K/V on layers that
+// read another's cache, no V where K = V, per-layer embeddings and experts (gemma4.md 5.2).
+void check_gemma4_weights(const Model& m) {
+  const GemmaConfig& c = m.config();
+  const int64_t H = c.hidden, L = c.n_layers, P = c.ple_width;
+  check_shape(m, "token_embd.weight", {c.vocab_size, H});
+  check_shape(m, "output_norm.weight", {H});
+  if (P > 0) {
+    const TensorDesc& t = m.weight("per_layer_token_embd.weight");
+    if (t.shape.size() != 2 || t.shape[0] < c.vocab_size || t.shape[1] != L * P)
+      throw std::runtime_error(m.path() + ": tensor 'per_layer_token_embd.weight' has shape " + t.shape_string() +
+                               ", expected [>= " + std::to_string(c.vocab_size) + ", " + std::to_string(L * P) + "]");
+    check_shape(m, "per_layer_model_proj.weight", {L * P, H});
+    check_shape(m, "per_layer_proj_norm.weight", {P});
+  }
+  for (int i = 0; i < c.n_layers; ++i) {
+    const std::string p = "blk." + std::to_string(i) + ".";
+    const int64_t hd = c.layer_head_dim(i), q = int64_t(c.n_head) * hd, kv = int64_t(c.layer_kv_head(i)) * hd;
+    const int64_t I = c.layer_ffn_width(i);
+    for (const char* n : {"attn_norm", "post_attention_norm", "ffn_norm", "post_ffw_norm"}) check_shape(m, p + n + ".weight", {H});
+    check_shape(m, p + "attn_q.weight", {q, H});
+    check_shape(m, p + "attn_q_norm.weight", {hd});
+    if (c.owns_kv(i)) {
+      check_shape(m, p + "attn_k.weight", {kv, H});
+      check_shape(m, p + "attn_k_norm.weight", {hd});
+      if (c.layer_has_v(i)) check_shape(m, p + "attn_v.weight", {kv, H});
+    }
+    check_shape(m, p + "attn_output.weight", {H, q});
+    check_shape(m, p + "ffn_gate.weight", {I, H});
+    check_shape(m, p + "ffn_up.weight", {I, H});
+    check_shape(m, p + "ffn_down.weight", {H, I});
+    check_shape(m, p + "layer_output_scale.weight", {1});
+    if (P > 0) {
+      check_shape(m, p + "inp_gate.weight", {P, H});
+      check_shape(m, p + "proj.weight", {H, P});
+      check_shape(m, p + "post_norm.weight", {H});
+    }
+    if (c.n_experts > 0) {
+      const int64_t E = c.n_experts, X = c.expert_ffn;
+      check_shape(m, p + "ffn_gate_inp.weight", {E, H});
+      check_shape(m, p + "ffn_gate_inp.scale", {H});
+      check_shape(m, p + "ffn_down_exps.scale", {E});
+      for (const char* n : {"pre_ffw_norm_2", "post_ffw_norm_1", "post_ffw_norm_2"}) check_shape(m, p + n + ".weight", {H});
+      if (m.weights().count(p + "ffn_gate_up_exps.weight")) {
+        check_shape(m, p + "ffn_gate_up_exps.weight", {E * 2 * X, H});
+      } else {
+        check_shape(m, p + "ffn_gate_exps.weight", {E * X, H});
+        check_shape(m, p + "ffn_up_exps.weight", {E * X, H});
+      }
+      check_shape(m, p + "ffn_down_exps.weight", {E * H, X});
+    }
+  }
+}
+
 void check_weights(const Model& m) {
   const GemmaConfig& c = m.config();
+  if (c.generation == Generation::gemma4) return check_gemma4_weights(m);
   const int64_t H = c.hidden, I = c.ffn, q = int64_t(c.n_head) * c.head_dim, kv = int64_t(c.n_kv_head) * c.head_dim;
   check_shape(m, "token_embd.weight", {c.vocab_size, H});
   check_shape(m, "output_norm.weight", {H});
@@ -70,6 +125,11 @@ std::optional<std::string> gguf_name_from_hf(Generation gen, const std::string& 
   if (rest.empty()) return std::nullopt;
   if (rest == "embed_tokens.weight") return "token_embd.weight";
   if (rest == "norm.weight") return "output_norm.weight";
+  if (gen == Generation::gemma4) {  // per-layer embeddings (gemma4.md 5.2)
+    if (rest == "embed_tokens_per_layer.weight") return "per_layer_token_embd.weight";
+    if (rest == "per_layer_model_projection.weight") return "per_layer_model_proj.weight";
+    if (rest == "per_layer_projection_norm.weight") return "per_layer_proj_norm.weight";
+  }
   if (rest.rfind("layers.", 0) != 0) return std::nullopt;
   const size_t dot = rest.find('.', 7);
   const std::string n = rest.substr(7, dot == std::string::npos ? std::string::npos : dot - 7);
@@ -90,6 +150,23 @@ std::optional<std::string> gguf_name_from_hf(Generation gen, const std::string& 
       {"mlp.up_proj.weight", "ffn_up"},
       {"mlp.down_proj.weight", "ffn_down"},
   };
+  // Gemma 4's additions, with llama.cpp's names (some end in .scale, not .weight).
+  static const std::map<std::string, std::string> gemma4 = {
+      {"layer_scalar", "layer_output_scale.weight"},
+      {"per_layer_input_gate.weight", "inp_gate.weight"},
+      {"per_layer_projection.weight", "proj.weight"},
+      {"post_per_layer_input_norm.weight", "post_norm.weight"},
+      {"router.proj.weight", "ffn_gate_inp.weight"},
+      {"router.scale", "ffn_gate_inp.scale"},
+      {"router.per_expert_scale", "ffn_down_exps.scale"},
+      {"experts.gate_up_proj", "ffn_gate_up_exps.weight"},
+      {"experts.down_proj", "ffn_down_exps.weight"},
+      {"pre_feedforward_layernorm_2.weight", "pre_ffw_norm_2.weight"},
+      {"post_feedforward_layernorm_1.weight", "post_ffw_norm_1.weight"},
+      {"post_feedforward_layernorm_2.weight", "post_ffw_norm_2.weight"},
+  };
+  if (gen == Generation::gemma4)
+    if (auto it = gemma4.find(part); it != gemma4.end()) return "blk." + n + "." + it->second;
   std::string ours;
   // Without post-norms (Gemma 1) HF's post_attention_layernorm is the pre-MLP norm; with them, after attention.
   if (part == "post_attention_layernorm.weight")
@@ -122,6 +199,12 @@ std::string read_text(const std::string& path) {
   std::ostringstream s;
   s << f.rdbuf();
   return s.str();
+}
+
+// The vocabulary's end-of-turn token: <turn|> in Gemma 4's (gemma4.md 4), <end_of_turn> before; -1 if none.
+int end_of_turn_token(const Model& m) {
+  const char* name = m.config().generation == Generation::gemma4 ? "<turn|>" : "<end_of_turn>";
+  return m.tokenizer().find_token(name).value_or(-1);
 }
 
 }  // namespace
@@ -169,7 +252,7 @@ std::vector<std::string> hf_shards(const std::filesystem::path& dir, const std::
 // in place (copied only when the writer left them misaligned).
 template <class Owned>
 TensorDesc hf_text_tensor(const std::string& name, const std::string& hf_name, const SafetensorsTensor& s,
-                          const std::string& file, Owned& owned) {
+                          const std::string& file, Owned& owned, bool norm_plus_one) {
   TensorDesc t;
   t.name = name;
   t.shape = s.shape;
@@ -177,8 +260,10 @@ TensorDesc hf_text_tensor(const std::string& name, const std::string& hf_name, c
   t.role = TensorRole::weight;
   t.data = s.data;
   const int64_t elem = dtype_info(s.dtype).block_bytes;
-  if (name.size() >= 11 && name.compare(name.size() - 11, 11, "norm.weight") == 0) {
-    // HF stores w, the graph multiplies by 1 + w: an owned fp32 copy.
+  const bool is_norm = name.size() >= 11 && name.compare(name.size() - 11, 11, "norm.weight") == 0;
+  if (is_norm || s.shape.size() == 1) {
+    // Vectors (norms; Gemma 4's layer scalar and router scales) as owned fp32 copies: Gemma 1-3's norms store
+    // w and the graph multiplies by 1 + w.
     if (s.shape.size() != 1)
       throw std::runtime_error(file + ": norm tensor '" + hf_name + "' has shape " + shape_str(s.shape) +
                                ", expected one dimension");
@@ -189,11 +274,14 @@ TensorDesc hf_text_tensor(const std::string& name, const std::string& hf_name, c
       std::memcpy(raw.data(), s.data, raw.size() * 2);
       dequantize_row(s.dtype, raw.data(), v.data(), static_cast<int64_t>(v.size()));
     }
-    for (float& x : v) x = 1.0f + x;
+    if (is_norm && norm_plus_one)
+      for (float& x : v) x = 1.0f + x;
     t.dtype = DType::F32;
     t.data = v.data();
   } else {
-    if (s.shape.size() != 2)
+    // Experts stacked in one 3-D tensor [E, rows, cols] are read as [E * rows, cols] (expert e: a row range).
+    if (s.shape.size() == 3) t.shape = {s.shape[0] * s.shape[1], s.shape[2]};
+    else if (s.shape.size() != 2)
       throw std::runtime_error(file + ": tensor '" + hf_name + "' has shape " + shape_str(s.shape) +
                                ", expected [rows, cols]");
     if (reinterpret_cast<uintptr_t>(s.data) % static_cast<uintptr_t>(elem)) {
@@ -210,7 +298,9 @@ void Model::load_hf(Model& m) {
   namespace fs = std::filesystem;
   const fs::path dir(m.path_);
   m.config_ = config_from_hf((dir / "config.json").string());
-  const bool multimodal = read_text((dir / "config.json").string()).find("\"vision_config\"") != std::string::npos;
+  // Gemma 4's image and audio towers are not read yet: its text decoder loads, images are refused (Session).
+  const bool multimodal = m.config_.generation != Generation::gemma4 &&
+                          read_text((dir / "config.json").string()).find("\"vision_config\"") != std::string::npos;
   if (multimodal) load_hf_vision(m, (dir / "config.json").string());
   m.config_.name = dir.filename().empty() ? dir.parent_path().filename().string() : dir.filename().string();
 
@@ -248,7 +338,7 @@ void Model::load_hf(Model& m) {
       if (!name) continue;
       if (m.weights_.count(*name))
         throw std::runtime_error(file + ": tensor '" + hf_name + "' maps to '" + *name + "', which is already loaded");
-      m.weights_[*name] = hf_text_tensor(*name, hf_name, s, file, m.owned_);
+      m.weights_[*name] = hf_text_tensor(*name, hf_name, s, file, m.owned_, rules_of(m.config_.generation).hf_norm_plus_one);
     }
   }
   for (const auto& [hf_name, file] : weight_map) {
@@ -316,7 +406,7 @@ std::unique_ptr<Model> Model::load(const std::string& path, const LoadOptions& o
     if (!options.mmproj.empty())
       throw std::runtime_error(options.mmproj + ": --mmproj goes with a GGUF text model; " + path +
                                " is a Hugging Face directory (its vision tower, if any, is read from it)");
-    m->config_.end_of_turn_id = m->tokenizer_->find_token("<end_of_turn>").value_or(-1);
+    m->config_.end_of_turn_id = end_of_turn_token(*m);
     if (options.quant) m->quantize_weights(*options.quant, options.progress);
     return m;
   }
@@ -326,6 +416,7 @@ std::unique_ptr<Model> Model::load(const std::string& path, const LoadOptions& o
     TensorDesc t;
     t.name = g.name;
     for (auto it = g.dims.rbegin(); it != g.dims.rend(); ++it) t.shape.push_back(*it);  // ggml order reversed
+    if (t.shape.size() == 3) t.shape = {t.shape[0] * t.shape[1], t.shape[2]};  // experts: [E * rows, cols]
     t.dtype = g.type;
     t.role = TensorRole::weight;
     t.data = g.data;
@@ -336,7 +427,7 @@ std::unique_ptr<Model> Model::load(const std::string& path, const LoadOptions& o
   if (m->tokenizer_->vocab_size() != m->config_.vocab_size)
     throw std::runtime_error(path + ": tokenizer has " + std::to_string(m->tokenizer_->vocab_size()) +
                              " tokens but token_embd.weight has " + std::to_string(m->config_.vocab_size) + " rows");
-  m->config_.end_of_turn_id = m->tokenizer_->find_token("<end_of_turn>").value_or(-1);
+  m->config_.end_of_turn_id = end_of_turn_token(*m);
   if (!options.mmproj.empty()) {
     load_mmproj(*m, options.mmproj);
     m->check_vision_weights();

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "model/image.h"
+#include "model/per_layer_embeddings.h"
 #include "runtime/bytes.h"
 #include "runtime/platform/memory.h"
 
@@ -154,6 +155,8 @@ const Graph& Session::graph(int n_tokens, bool all_logits, bool image_rows, int 
 
 std::vector<float> Session::encode_image(const std::vector<float>& pixels) {
   const VisionConfig* v = model_.vision();
+  if (!v && model_.config().generation == Generation::gemma4)
+    throw std::runtime_error(model_.path() + ": image input for Gemma 4 is not supported yet (its text decoder is)");
   if (!v) throw std::runtime_error(model_.path() + ": this model has no vision tower (for a GGUF model, pass --mmproj)");
   if (!vision_graph_) vision_graph_ = std::make_unique<Graph>(build_vision_graph(model_));
   StepInputs in;
@@ -180,6 +183,8 @@ const Graph& Session::forward(const std::vector<int>& tokens, bool all_logits, s
   std::vector<int> image_of(n_tok, -1), block_end(n_tok, -1);  // per token: image index, last index of its run
   if (!images.empty()) {
     const VisionConfig* v = model_.vision();
+    if (!v && c.generation == Generation::gemma4)
+      throw std::runtime_error(model_.path() + ": image input for Gemma 4 is not supported yet (its text decoder is)");
     if (!v) throw std::runtime_error(model_.path() + ": images given, but the model has no vision tower");
     const size_t rows = size_t(v->tokens_per_image), width = size_t(c.hidden);
     int k = 0;
@@ -235,6 +240,7 @@ const Graph& Session::forward(const std::vector<int>& tokens, bool all_logits, s
       in.positions.push_back(pos);
       in.key_end.push_back(image_of[t] >= 0 ? position_ + (block_end[t] - static_cast<int>(start)) : pos);
     }
+    if (c.ple_width > 0) in.floats["per_layer_tokens"] = per_layer_token_rows(model_, in.token_ids);
     if (has_image) {
       const size_t width = size_t(c.hidden), rows = size_t(model_.vision()->tokens_per_image);
       std::vector<float>& r = in.floats["image_rows"];

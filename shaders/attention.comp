@@ -7,7 +7,8 @@
 //           pairs are combined through shared memory -> (M, L)
 //   pass 2: tiles of 64 keys: each thread recomputes one key's probability exp(s - M) / L into shared
 //           memory, then accumulates its own output dims (tid + 64k, k < 4) over the tile.
-// Any number of keys; head_dim <= 256 (MAX_HEAD_DIM).
+// Any number of keys; head_dim <= 256 (MAX_HEAD_DIM), or <= 512 in the *_max_head_dim512 variants (Gemma 4's
+// global layers; a separate variant so that 256-wide heads keep their smaller register and loop footprint).
 // attention_texel (TEXEL_KV, CPU devices; head_dim a multiple of 4): q, keys and values read as texel
 // buffers of vec4 (llvmpipe gathers texel fetches; storage-buffer and shared-memory loads are scalar loops
 // over the lanes), the query kept in registers, and each thread of pass 2 owning 4 adjacent dims.
@@ -15,7 +16,9 @@
 #extension GL_EXT_control_flow_attributes : require
 
 #define WG_SIZE 64
+#ifndef MAX_HEAD_DIM
 #define MAX_HEAD_DIM 256
+#endif
 #define DIMS_PER_THREAD (MAX_HEAD_DIM / WG_SIZE)
 #define NEG_BIG (-3.0e38)
 
@@ -115,7 +118,10 @@ void main() {
 
   // Pass 2: probabilities tile by tile, weighted sum of values.
 #ifdef TEXEL_KV
-  vec4 o4 = vec4(0.0);  // dims 4 * tid .. 4 * tid + 3
+  // Texels tid and tid + WG_SIZE (512-wide heads) of the head: dims 4 * texel .. + 3.
+#define TEXELS_PER_THREAD (MAX_HEAD_DIM / 4 / WG_SIZE)
+  vec4 o4[TEXELS_PER_THREAD];
+  [[unroll]] for (uint k = 0u; k < TEXELS_PER_THREAD; ++k) o4[k] = vec4(0.0);
   const bool owns_dims = 4u * tid < hd;
   for (uint base = 0u; base < n_keys; base += WG_SIZE) {
     const uint j = base + tid;
@@ -125,13 +131,15 @@ void main() {
     if (owns_dims) {
       for (uint jj = 0u; jj < cnt; ++jj) {
         const uint vb = ((uint(lo) + base + jj) % p.capacity) * kv_cols + g_off;
-        o4 += p_sh[jj] * FETCH4(v_texels, vb / 4u + tid);
+        [[unroll]] for (uint k = 0u; k < TEXELS_PER_THREAD; ++k)
+          if (4u * (tid + k * WG_SIZE) < hd) o4[k] += p_sh[jj] * FETCH4(v_texels, vb / 4u + tid + k * WG_SIZE);
       }
     }
     barrier();
   }
-  if (owns_dims) {
-    [[unroll]] for (uint k = 0u; k < 4u; ++k) out_data[q_off + 4u * tid + k] = o4[k];
+  [[unroll]] for (uint k = 0u; k < TEXELS_PER_THREAD; ++k) {
+    const uint texel = tid + k * WG_SIZE;
+    if (4u * texel < hd) [[unroll]] for (uint c = 0u; c < 4u; ++c) out_data[q_off + 4u * texel + c] = o4[k][c];
   }
 #else
   float o[DIMS_PER_THREAD];

@@ -1,12 +1,11 @@
 #version 450
-// out = x * s[0], element-wise.
+// out = x * factor, element-wise (ops: scale).
 #extension GL_GOOGLE_include_directive : require
 
 layout(local_size_x = 256, local_size_y = 1, local_size_z = 1) in;
 
 layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
-layout(std430, set = 0, binding = 1) readonly buffer S { float s[]; };
-layout(std430, set = 0, binding = 2) writeonly buffer Out { float out_data[]; };
+layout(std430, set = 0, binding = 1) writeonly buffer Out { float out_data[]; };
 
 #include "scale.push.h"
 
@@ -14,5 +13,5 @@ layout(std430, set = 0, binding = 2) writeonly buffer Out { float out_data[]; };
 
 void main() {
   const uint i = linear_group_id() * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
-  if (i < p.n) out_data[i] = x[i] * s[0];
+  if (i < p.n) out_data[i] = x[i] * p.factor;
 }

@@ -1,18 +1,23 @@
-// scale: (x, s[1]) -> x * s[0]: the whole tensor times a scalar read from a one-value tensor (Gemma 4's
-// per-layer layer_scalar, applied to the residual stream at the end of each layer).
+// scale: (x) -> x * factor: the whole tensor times a constant. Gemma 4 multiplies the residual stream by each
+// layer's layer_scalar (read from the model when the graph is built) and scales the per-layer-embedding
+// projection by hidden^-1/2 and its sum with the token rows by 2^-1/2.
 #pragma once
+#include <cmath>
+
 #include "runtime/op_def.h"
 
 namespace vkg {
 
 struct ScaleParams {
+  float factor = 1.0f;
+
   static constexpr const char* kName = "scale";
-  static constexpr const char* kInputs[] = {"x", "scalar"};
+  static constexpr const char* kInputs[] = {"x"};
   Shape output_shape(const OpShapeCheck& c) const {
-    if (c.in(1).elements() != 1)
-      c.fail("scalar '" + c.in(1).name + "' has " + std::to_string(c.in(1).elements()) + " values, expected 1");
+    if (!std::isfinite(factor)) c.fail("factor " + format_param(factor) + " is not finite");
     return c.in(0).shape;
   }
+  std::string describe() const { return "factor=" + format_param(factor); }
 };
 
 }  // namespace vkg

@@ -58,7 +58,7 @@ class PlanContext {
   virtual const Buffer* in(size_t input) = 0;
   virtual const Buffer* out() = 0;
   virtual const std::vector<WeightChunk>& weight_chunks(size_t input) = 0;  // a matmul or embedding weight
-  virtual const Buffer& rope_inv_freq(int head_dim, float theta) = 0;       // RoPE's inverse frequencies
+  virtual const Buffer& rope_inv_freq(const RopeParams& rope) = 0;       // RoPE's inverse frequencies
   // Shared scratch of at least `bytes`, or null in the step's sizing pass (the planner then plans without it;
   // the backend allocates the largest request and plans again).
   virtual const Buffer* scratch(Scratch which, uint64_t bytes) = 0;

@@ -122,7 +122,7 @@ class NodePlanner : public PlanContext {
   }
   const Buffer* out() override { return s_.tensor_buffer[static_cast<size_t>(node().output)]; }
   const std::vector<WeightChunk>& weight_chunks(size_t i) override { return b_.weights_->chunks(desc(i)); }
-  const Buffer& rope_inv_freq(int head_dim, float theta) override { return b_.weights_->rope_inv_freq(head_dim, theta); }
+  const Buffer& rope_inv_freq(const RopeParams& rope) override { return b_.weights_->rope_inv_freq(rope); }
   const Buffer* scratch(Scratch which, uint64_t bytes) override {
     uint64_t& need = scratch_need_[size_t(which)];
     need = std::max(need, bytes);

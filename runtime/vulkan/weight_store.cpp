@@ -47,13 +47,12 @@ const Buffer& WeightStore::f32(const TensorDesc& t) {
   return *f32_.emplace(t.data, std::move(b)).first->second;
 }
 
-// RoPE inverse frequencies, computed on the host exactly as the CPU kernel does (fp64, rounded once).
-const Buffer& WeightStore::rope_inv_freq(int head_dim, float theta) {
-  auto key = std::make_pair(head_dim, theta);
+// RoPE inverse frequencies: the CPU kernel's table (runtime/ops/rope.h).
+const Buffer& WeightStore::rope_inv_freq(const RopeParams& rope) {
+  auto key = std::make_tuple(rope.head_dim, rope.theta, rope.rotary_pairs);
   auto it = tables_.find(key);
   if (it != tables_.end()) return *it->second;
-  std::vector<float> v(static_cast<size_t>(head_dim / 2));
-  for (int i = 0; i < head_dim / 2; ++i) v[i] = static_cast<float>(std::pow(double(theta), -2.0 * i / head_dim));
+  const std::vector<float> v = rope_inv_freqs(rope);
   auto b = std::make_unique<Buffer>(ctx_, v.size() * 4, "rope_inv_freq", false);
   transfer_.upload(*b, v.data(), v.size() * 4);
   return *tables_.emplace(key, std::move(b)).first->second;

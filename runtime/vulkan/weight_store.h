@@ -7,6 +7,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -24,13 +25,13 @@ class WeightStore {
 
   const std::vector<WeightChunk>& chunks(const TensorDesc& t);
   const Buffer& f32(const TensorDesc& t);
-  const Buffer& rope_inv_freq(int head_dim, float theta);
+  const Buffer& rope_inv_freq(const RopeParams& rope);
   // Whether the tensor's bytes are already on the device.
   bool holds(const void* data) const { return chunks_.count(data) || f32_.count(data); }
 
   struct Mark {
     std::set<const void*> chunks, f32;
-    std::set<std::pair<int, float>> tables;
+    std::set<std::tuple<int, float, int>> tables;
   };
   Mark mark() const;
   void rollback(const Mark& m);  // frees what was added since `m`
@@ -41,7 +42,7 @@ class WeightStore {
   std::function<void(uint64_t)> on_upload_;
   std::map<const void*, std::vector<WeightChunk>> chunks_;
   std::map<const void*, std::unique_ptr<Buffer>> f32_;
-  std::map<std::pair<int, float>, std::unique_ptr<Buffer>> tables_;
+  std::map<std::tuple<int, float, int>, std::unique_ptr<Buffer>> tables_;  // RoPE tables by head_dim, theta, pairs
 };
 
 }  // namespace vkg::vk

@@ -52,11 +52,12 @@ TEST_SUITE("cpu_ops") {
 
   TEST_CASE("attention: causal, sliding window, softcap, GQA against an explicit-mask reference") {
     // Head groups of 2, 4 and 1 query heads per KV head (the kernel computes 4, 2 or 1 heads together);
-    // head_dim 8 (below two vectors: the scalar tail only), 40 (vectors and a tail), 256 (Gemma 3's).
+    // head_dim 8 (below two vectors: the scalar tail only), 40 (vectors and a tail), 256 (Gemma 3's), 512 (Gemma 4's
+    // global layers).
     struct Shape {
       int nh, nkv, hd;
     };
-    for (const Shape shape : {Shape{4, 2, 8}, Shape{8, 2, 40}, Shape{4, 1, 256}, Shape{3, 3, 24}})
+    for (const Shape shape : {Shape{4, 2, 8}, Shape{8, 2, 40}, Shape{4, 1, 256}, Shape{3, 3, 24}, Shape{2, 1, 512}})
     for (int window : {0, 4})
       for (float cap_s : {0.0f, 5.0f}) {
         CAPTURE(shape.nh);

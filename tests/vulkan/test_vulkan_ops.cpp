@@ -284,7 +284,8 @@ TEST_SUITE("vulkan_ops") {
   TEST_CASE("kv_store + attention: causal, sliding window, softcap, GQA, ring wrap") {
     struct Case { int nh, nkv, hd, window; float softcap; int cap; };
     for (Case c : {Case{4, 1, 256, 0, 0.0f, 64}, Case{4, 2, 64, 4, 0.0f, 64}, Case{8, 4, 32, 0, 50.0f, 64},
-                   Case{2, 1, 64, 8, 0.0f, 10}, Case{3, 3, 64, 0, 0.0f, 64}, Case{8, 1, 32, 6, 30.0f, 64}}) {
+                   Case{2, 1, 64, 8, 0.0f, 10}, Case{3, 3, 64, 0, 0.0f, 64}, Case{8, 1, 32, 6, 30.0f, 64},
+                   Case{4, 1, 512, 0, 0.0f, 64}, Case{2, 2, 512, 8, 0.0f, 10}}) {  // 512: Gemma 4 global layers
       CAPTURE(c.nh);
       CAPTURE(c.window);
       CAPTURE(c.cap);

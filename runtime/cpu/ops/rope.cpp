@@ -16,6 +16,7 @@ struct RopeTable {
   std::vector<float> cos, sin;
   bool matches(const int32_t* pos, int64_t rows, const RopeParams& p) const {
     return params.head_dim == p.head_dim && params.theta == p.theta && params.freq_scale == p.freq_scale &&
+           params.rotary_pairs == p.rotary_pairs &&
            positions.size() == static_cast<size_t>(rows) && std::equal(positions.begin(), positions.end(), pos);
   }
 };
@@ -31,11 +32,9 @@ const RopeTable& rope_table(const int32_t* positions, int64_t rows, const RopePa
   RopeTable& t = tables[oldest];
   oldest ^= 1;
   const int half = p.head_dim / 2;
-  // Pairs (i, i + d/2) rotate by angle pos * freq_scale * theta^(-2i/d). inv_freq is computed in fp64 and
-  // rounded once (gemma.cpp notes pow vs exp/log differences); the angle product is fp32 as in HF.
-  std::vector<float> inv_freq(static_cast<size_t>(half));
-  for (int i = 0; i < half; ++i)
-    inv_freq[i] = static_cast<float>(std::pow(double(p.theta), -2.0 * i / p.head_dim));
+  // Pairs (i, i + d/2) rotate by angle pos * freq_scale * inv_freq[i]; the angle product is fp32 as in HF.
+  // Pairs past rotary_pairs have frequency 0: cos 1, sin 0, they pass through exactly.
+  const std::vector<float> inv_freq = rope_inv_freqs(p);
   t.params = p;
   t.positions.assign(positions, positions + rows);
   t.cos.resize(static_cast<size_t>(rows * half));

@@ -1,3 +1,5 @@
+#include <stdexcept>
+
 #include "runtime/vulkan/planner.h"
 #include "shaders/attention.push.h"
 
@@ -21,9 +23,14 @@ std::vector<Dispatch> plan_op(const AttentionParams& p, PlanContext& c) {
   const ShaderKey rows_key = shader_key(
       Shader::attention_rows, heads == 4 ? ShaderFeature::heads4 : heads == 2 ? ShaderFeature::heads2 : 0u);
   const int64_t items = q.rows() * p.n_head / heads;
+  // attention.comp holds a query of up to 256 values, or 512 in its wide variants (Gemma 4's global layers).
+  if (p.head_dim > 512)
+    throw std::runtime_error("attention node '" + c.node().name + "': head_dim " + std::to_string(p.head_dim) +
+                             " exceeds the shaders' 512");
+  const uint32_t wide = p.head_dim > 256 ? ShaderFeature::max_head_dim512 : 0u;
   return {c.dispatch(rows    ? rows_key
-                     : texel ? shader_key(Shader::attention, ShaderFeature::texel_kv)
-                             : shader_key(Shader::attention),
+                     : texel ? shader_key(Shader::attention, ShaderFeature::texel_kv | wide)
+                             : shader_key(Shader::attention, wide),
                      {c.in(0), c.in(1), c.in(2), c.in(3), c.in(4), c.out()},
                      push::Attention{.rows = u32(q.rows()), .n_head = u32(p.n_head), .n_kv_head = u32(p.n_kv_head),
                                      .head_dim = u32(p.head_dim), .capacity = u32(c.desc(1).rows()), .scale = p.scale,

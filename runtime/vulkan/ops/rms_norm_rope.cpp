@@ -6,7 +6,7 @@ namespace vkg::vk {
 
 std::vector<Dispatch> plan_rms_norm_rope(PlanContext& c, const RmsNormRopeParams& p, bool store) {
   const TensorDesc& x = c.desc(0);
-  const Buffer& inv = c.rope_inv_freq(p.rope.head_dim, p.rope.theta);
+  const Buffer& inv = c.rope_inv_freq(p.rope);
   // CPU devices: one subgroup per head, texel reads (see rms_norm_rope.comp).
   const uint32_t store_bit = store ? ShaderFeature::store : 0u;
   const ShaderKey texel_key = shader_key(Shader::rms_norm_rope, ShaderFeature::texel | store_bit);
