@@ -309,9 +309,11 @@ void Model::load_hf(Model& m) {
   const fs::path index = dir / "model.safetensors.index.json";
   const std::vector<std::string> files = hf_shards(dir, m.path_, weight_map);
 
-  const fs::path tok = dir / "tokenizer.model";
-  if (!fs::exists(tok)) throw std::runtime_error(m.path_ + ": tokenizer.model not found (the SentencePiece model is needed)");
-  m.tokenizer_ = std::make_unique<Tokenizer>(Tokenizer::from_model_file(tok.string()));
+  // tokenizer.model (SentencePiece), or tokenizer.json (Gemma 4's BPE with merges).
+  const fs::path tok = dir / "tokenizer.model", tok_json = dir / "tokenizer.json";
+  if (fs::exists(tok)) m.tokenizer_ = std::make_unique<Tokenizer>(Tokenizer::from_model_file(tok.string()));
+  else if (fs::exists(tok_json)) m.tokenizer_ = std::make_unique<Tokenizer>(Tokenizer::from_hf_json(tok_json.string()));
+  else throw std::runtime_error(m.path_ + ": neither tokenizer.model nor tokenizer.json found");
   const int vocab = m.tokenizer_->vocab_size();
 
   for (const std::string& file : files) {

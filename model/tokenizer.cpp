@@ -5,9 +5,13 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 
+#include <nlohmann/json.hpp>
+
+#include "model/bpe_merges.h"
 #include "model/gguf.h"
 
 namespace vkg {
@@ -178,9 +182,9 @@ std::string spm_model_proto_from_gguf(const GgufFile& gguf) {
 
   if (!gguf.has("tokenizer.ggml.model")) throw fail("missing key tokenizer.ggml.model");
   const std::string& model = gguf.get_string("tokenizer.ggml.model");
-  if (model != "llama")
+  if (model != "llama" && model != "gemma4")
     throw fail("tokenizer.ggml.model is \"" + model +
-               "\"; only \"llama\" (SentencePiece) vocabularies are supported");
+               "\"; supported: \"llama\" (SentencePiece) and \"gemma4\" (BPE with merges)");
   if (!gguf.has("tokenizer.ggml.tokens")) throw fail("missing key tokenizer.ggml.tokens");
   if (!gguf.has("tokenizer.ggml.scores")) throw fail("missing key tokenizer.ggml.scores");
   const std::vector<std::string> tokens = gguf.get_string_array("tokenizer.ggml.tokens");
@@ -277,9 +281,100 @@ Tokenizer Tokenizer::from_model_file(const std::string& path) {
 
 Tokenizer Tokenizer::from_gguf(const GgufFile& gguf) {
   Tokenizer tok = from_serialized_proto(spm_model_proto_from_gguf(gguf), gguf.path());
+  if (gguf.get_string("tokenizer.ggml.model") == "gemma4") {
+    if (!gguf.has("tokenizer.ggml.merges"))
+      throw std::runtime_error("tokenizer in " + gguf.path() + ": a gemma4 vocabulary needs tokenizer.ggml.merges");
+    tok.bpe_ = std::make_shared<BpeMerges>(gguf.get_string_array("tokenizer.ggml.tokens"),
+                                           gguf.get_string_array("tokenizer.ggml.merges"), tok.sp_->unk_id(),
+                                           "tokenizer in " + gguf.path());
+    const std::vector<int64_t> types = gguf.get_int_array("tokenizer.ggml.token_type");
+    for (size_t i = 0; i < types.size(); ++i)
+      if (types[i] == static_cast<int64_t>(PieceType::USER_DEFINED)) tok.user_defined_.push_back(static_cast<int>(i));
+    tok.init_specials();
+  }
   // The GGUF ids are authoritative (sentencepiece reports -1 when e.g. the BOS piece is not CONTROL).
   if (auto v = gguf.find_uint("tokenizer.ggml.bos_token_id")) tok.bos_id_ = static_cast<int>(*v);
   if (auto v = gguf.find_uint("tokenizer.ggml.eos_token_id")) tok.eos_id_ = static_cast<int>(*v);
+  return tok;
+}
+
+Tokenizer Tokenizer::from_hf_json(const std::string& path) {
+  using nlohmann::json;
+  auto fail = [&](const std::string& what) { return std::runtime_error("tokenizer " + path + ": " + what); };
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw fail("cannot open file");
+  json j;
+  try {
+    j = json::parse(f);
+  } catch (const json::exception& e) {
+    throw fail(std::string("not valid JSON: ") + e.what());
+  }
+  if (!j.is_object() || !j.contains("model") || !j["model"].is_object()) throw fail("no 'model' object");
+  const json& m = j["model"];
+  if (m.value("type", std::string()) != "BPE" || !m.contains("vocab") || !m["vocab"].is_object() ||
+      !m.contains("merges") || !m["merges"].is_array())
+    throw fail("model is not a BPE with vocab and merges (Gemma 4's tokenizer.json is)");
+  std::map<int64_t, std::pair<std::string, PieceType>> by_id;
+  for (const auto& [piece, id] : m["vocab"].items()) {
+    if (!id.is_number_integer()) throw fail("vocab entry '" + piece + "' has no integer id");
+    by_id[id.get<int64_t>()] = {piece, piece.size() == 6 && piece.rfind("<0x", 0) == 0 && piece.back() == '>' &&
+                                               byte_piece_value(piece) >= 0
+                                           ? PieceType::BYTE
+                                           : PieceType::NORMAL};
+  }
+  if (j.contains("added_tokens") && j["added_tokens"].is_array())
+    for (const json& a : j["added_tokens"]) {
+      if (!a.is_object() || !a.contains("id") || !a["id"].is_number_integer() || !a.contains("content") ||
+          !a["content"].is_string())
+        throw fail("an added_tokens entry has no id or content");
+      const bool special = a.value("special", false);
+      by_id[a["id"].get<int64_t>()] = {a["content"].get<std::string>(), special ? PieceType::CONTROL : PieceType::USER_DEFINED};
+    }
+  const std::string unk = m.contains("unk_token") && m["unk_token"].is_string() ? m["unk_token"].get<std::string>() : "<unk>";
+  std::vector<SpmPiece> pieces;
+  std::vector<std::string> tokens;
+  for (const auto& [id, entry] : by_id) {
+    if (id != static_cast<int64_t>(pieces.size())) throw fail("token ids are not 0.." + std::to_string(by_id.size() - 1));
+    SpmPiece p;
+    p.piece = entry.first;
+    p.type = entry.first == unk ? PieceType::UNKNOWN : entry.second;
+    if (p.piece.empty()) throw fail("token " + std::to_string(id) + " is empty");
+    tokens.push_back(p.piece);
+    if (p.type == PieceType::USER_DEFINED) p.piece = replace_all(p.piece, " ", kSpaceSymbol);
+    pieces.push_back(p);
+  }
+  std::vector<std::string> merges;
+  for (const json& e : m["merges"]) {
+    if (e.is_string()) merges.push_back(e.get<std::string>());
+    else if (e.is_array() && e.size() == 2 && e[0].is_string() && e[1].is_string())
+      merges.push_back(e[0].get<std::string>() + " " + e[1].get<std::string>());
+    else throw fail("a merge is neither \"a b\" nor [\"a\", \"b\"]");
+  }
+  auto id_of = [&](const char* piece, int def) {
+    for (size_t i = 0; i < tokens.size(); ++i)
+      if (tokens[i] == piece) return static_cast<int>(i);
+    return def;
+  };
+  SpmModelSpec spec;
+  spec.bos_id = id_of("<bos>", 2);
+  spec.eos_id = id_of("<eos>", 1);
+  spec.pad_id = id_of("<pad>", -1);
+  spec.unk_id = id_of(unk.c_str(), 3);
+  for (int id : {spec.bos_id, spec.eos_id, spec.unk_id})
+    if (id < 0 || id >= static_cast<int>(tokens.size())) throw fail("the vocabulary has no <bos>, <eos> or <unk>");
+  pieces[size_t(spec.unk_id)].type = PieceType::UNKNOWN;
+  spec.unk_piece = tokens[size_t(spec.unk_id)];
+  spec.bos_piece = tokens[size_t(spec.bos_id)];
+  spec.eos_piece = tokens[size_t(spec.eos_id)];
+  if (spec.pad_id >= 0) spec.pad_piece = tokens[size_t(spec.pad_id)];
+  spec.byte_fallback = m.value("byte_fallback", true);
+  Tokenizer tok = from_serialized_proto(serialize_spm_model_proto(pieces, spec), path);
+  tok.bpe_ = std::make_shared<BpeMerges>(tokens, merges, spec.unk_id, "tokenizer " + path);
+  for (size_t i = 0; i < pieces.size(); ++i)
+    if (pieces[i].type == PieceType::USER_DEFINED) tok.user_defined_.push_back(static_cast<int>(i));
+  tok.init_specials();
+  tok.bos_id_ = spec.bos_id;
+  tok.eos_id_ = spec.eos_id;
   return tok;
 }
 
@@ -291,7 +386,8 @@ void Tokenizer::init_specials() {
   std::memset(special_first_byte_, 0, sizeof special_first_byte_);
   const int n = sp_->GetPieceSize();
   for (int id = 0; id < n; ++id) {
-    if (!sp_->IsControl(id) && !sp_->IsUnknown(id)) continue;
+    const bool listed = std::find(user_defined_.begin(), user_defined_.end(), id) != user_defined_.end();
+    if (!sp_->IsControl(id) && !sp_->IsUnknown(id) && !listed) continue;
     const std::string& p = sp_->IdToPiece(id);
     if (p.empty()) continue;
     if (specials_.emplace(p, id).second) {
@@ -309,11 +405,16 @@ void Tokenizer::check_id(int id) const {
                              " is outside the vocabulary of " + std::to_string(sp_->GetPieceSize()) + " tokens");
 }
 
-std::vector<int> Tokenizer::encode(const std::string& text, bool add_bos) const {
+std::vector<int> Tokenizer::encode(const std::string& text, bool add_bos, bool specials) const {
   std::vector<int> out;
   if (add_bos && bos_id_ >= 0) out.push_back(bos_id_);
   auto encode_plain = [&](size_t begin, size_t end) {
     if (begin >= end) return;
+    if (bpe_) {
+      const std::vector<int> ids = bpe_->encode(std::string_view(text).substr(begin, end - begin));
+      out.insert(out.end(), ids.begin(), ids.end());
+      return;
+    }
     std::vector<int> ids;
     const auto status = sp_->Encode(std::string_view(text).substr(begin, end - begin), &ids);
     if (!status.ok())
@@ -325,7 +426,7 @@ std::vector<int> Tokenizer::encode(const std::string& text, bool add_bos) const 
   while (i < text.size()) {
     int match_id = -1;
     size_t match_len = 0;
-    if (special_first_byte_[static_cast<uint8_t>(text[i])]) {
+    if (specials && special_first_byte_[static_cast<uint8_t>(text[i])]) {
       for (size_t len : special_lengths_) {  // longest first
         if (len > text.size() - i) continue;
         auto it = specials_.find(text.substr(i, len));

@@ -40,11 +40,15 @@ std::string serialize_spm_model_proto(const std::vector<SpmPiece>& pieces, const
 // The ModelProto that Tokenizer::from_gguf loads (exposed for tests and tools).
 std::string spm_model_proto_from_gguf(const GgufFile& gguf);
 
+class BpeMerges;
+
 class Tokenizer {
  public:
   // Throws std::runtime_error naming the file and what was wrong.
   static Tokenizer from_gguf(const GgufFile& gguf);
   static Tokenizer from_model_file(const std::string& path);
+  // A Hugging Face tokenizer.json of a byte-fallback BPE with merges (Gemma 4's).
+  static Tokenizer from_hf_json(const std::string& path);
   // `origin` names the source in error messages.
   static Tokenizer from_serialized_proto(const std::string& proto, const std::string& origin);
 
@@ -52,9 +56,10 @@ class Tokenizer {
   Tokenizer& operator=(Tokenizer&&) noexcept;
   ~Tokenizer();
 
-  // Control/unknown token strings written in the text (e.g. "<start_of_turn>") become their single id.
-  // With add_bos, BOS is prepended unless the text already starts with the BOS token string.
-  std::vector<int> encode(const std::string& text, bool add_bos) const;
+  // Control/unknown token strings written in the text (e.g. "<start_of_turn>") become their single id, unless
+  // `specials` is false (text a user typed: never control tokens). With add_bos, BOS is prepended unless the
+  // text already starts with the BOS token string.
+  std::vector<int> encode(const std::string& text, bool add_bos, bool specials = true) const;
   // Control tokens decode to nothing; throws on an id outside the vocabulary.
   std::string decode(const std::vector<int>& ids) const;
   std::string piece(int id) const;  // raw piece text (U+2581 for spaces); throws on a bad id
@@ -74,6 +79,11 @@ class Tokenizer {
   void check_id(int id) const;
 
   std::unique_ptr<sentencepiece::SentencePieceProcessor> sp_;
+  // Gemma 4: plain text is encoded by ranked merges (the pieces, bytes and decoding stay sentencepiece's).
+  std::shared_ptr<const BpeMerges> bpe_;
+  // ... and its rendered markers (<|channel>, tool calls: user-defined pieces, which merges never produce from
+  // text) are matched in text like control tokens.
+  std::vector<int> user_defined_;
   std::string origin_;
   std::string proto_;
   int bos_id_ = -1;
