@@ -1,7 +1,8 @@
 // `vkgemma chat`: multi-turn conversation with Gemma's turn template. Earlier turns stay in the KV cache
 // (only the new turn is processed); /reset starts over, /exit (or end of input) quits, /image FILE attaches
 // an image to the next turn (as --image does to the first). Works with a terminal and with piped standard
-// input (then without prompts).
+// input (then without prompts). --think: Gemma 4's thinking on, its thought shown (on standard error, so that
+// standard output holds the replies); without it the thought is never shown.
 #include <cstdio>
 #include <iostream>
 
@@ -18,7 +19,7 @@ namespace vkg::app {
 int chat_command(const std::vector<std::string>& argv) {
   Args args(argv, {"--model", "--quant", "--mmproj", "--image", "--system", "--n-predict", "--temp", "--top-k", "--top-p",
                    "--seed", "--backend", "--device", "--threads", "--ctx", "--max-memory"},
-            {"--exact"}, {{"-m", "--model"}, {"-n", "--n-predict"}, {"-t", "--threads"}});
+            {"--exact", "--think"}, {{"-m", "--model"}, {"-n", "--n-predict"}, {"-t", "--threads"}});
   auto model = Model::load(args.require("--model"), load_options(args));
   const std::string system = args.get("--system", "");
   const int max_reply = args.get_int("--n-predict", 512);
@@ -34,7 +35,15 @@ int chat_command(const std::vector<std::string>& argv) {
                  model->vision() ? ", /image FILE adds an image to your next message" : "");
 
   Generator generator(session);
-  Chat chat(generator, system);
+  const bool think = args.has("--think");
+  if (think && model->config().generation != Generation::gemma4)
+    std::fprintf(stderr, "[--think: %s is not a Gemma 4 model; it has no thinking mode]\n", model->path().c_str());
+  if (think)
+    params.on_thought = [](const std::string& text) {
+      std::fputs(text.c_str(), stderr);
+      return true;
+    };
+  Chat chat(generator, system, think);
   std::vector<std::string> pending_images = args.get_all("--image");  // go with the next turn
   std::string line;
   for (;;) {

@@ -103,6 +103,10 @@ CompletionRequest parse_completion_request(const std::string& body_text, bool ch
     if (!body["stream"].is_boolean()) throw ApiError(400, "'stream' must be true or false", "stream");
     r.stream = body["stream"].get<bool>();
   }
+  if (body.contains("think") && !body["think"].is_null()) {
+    if (!body["think"].is_boolean()) throw ApiError(400, "'think' must be true or false", "think");
+    r.think = body["think"].get<bool>();
+  }
   if (body.contains("stream_options") && body["stream_options"].is_object())
     r.include_usage = body["stream_options"].value("include_usage", false);
   return r;
@@ -123,6 +127,7 @@ json usage_json(const GenerateResult& r) {
 json completion_json(const ResponseIds& ids, bool chat, const GenerateResult& r) {
   json choice = {{"index", 0}, {"finish_reason", openai_finish_reason(r.finish)}, {"logprobs", json()}};
   if (chat) choice["message"] = {{"role", "assistant"}, {"content", r.text}};
+  if (chat && !r.thought.empty()) choice["message"]["reasoning_content"] = r.thought;
   else choice["text"] = r.text;
   return {{"id", ids.id},
           {"object", chat ? "chat.completion" : "text_completion"},
@@ -130,6 +135,12 @@ json completion_json(const ResponseIds& ids, bool chat, const GenerateResult& r)
           {"model", ids.model},
           {"choices", json::array({choice})},
           {"usage", usage_json(r)}};
+}
+
+json thought_chunk_json(const ResponseIds& ids, const std::string& text) {
+  json chunk = chunk_json(ids, true, "");
+  chunk["choices"][0]["delta"] = {{"reasoning_content", text}};
+  return chunk;
 }
 
 json chunk_json(const ResponseIds& ids, bool chat, const std::string& text, const char* finish, bool first) {

@@ -28,6 +28,9 @@ struct CompletionRequest {
   bool seeded = false;  // a seed was given; otherwise the server picks one
   bool stream = false;
   bool include_usage = false;  // stream_options.include_usage
+  // Gemma 4's thinking ("think": true): on in the prompt, and its thought returned as reasoning_content (the
+  // field llama.cpp's and DeepSeek's servers use); off, the thought never reaches the reply.
+  bool think = false;
 };
 
 // `default_max_tokens` applies when the request names none (OpenAI: no limit; we stop at the context).
@@ -48,5 +51,7 @@ nlohmann::json completion_json(const ResponseIds& ids, bool chat, const Generate
 // One streamed chunk: a piece of text, or (finish given) the last chunk with its finish_reason.
 nlohmann::json chunk_json(const ResponseIds& ids, bool chat, const std::string& text, const char* finish = nullptr,
                           bool first = false);
+// A streamed chunk of the thought (chat): delta.reasoning_content.
+nlohmann::json thought_chunk_json(const ResponseIds& ids, const std::string& text);
 
 }  // namespace vkg::app

@@ -86,7 +86,7 @@ void send_error(httplib::Response& res, int status, const std::string& message, 
 std::vector<int> prompt_tokens(const Server& s, const CompletionRequest& r) {
   const Tokenizer& tok = s.model->tokenizer();
   std::vector<int> ids;
-  if (r.chat) ids = tok.encode(gemma_chat_prompt(r.messages), true);
+  if (r.chat) ids = encode_pieces(tok, chat_prompt(chat_format(s.model->config().generation), r.messages, r.think), true);
   else if (!r.prompt_tokens.empty()) ids = r.prompt_tokens;
   else ids = tok.encode(r.prompt, true);
   const int vocab = s.model->config().vocab_size;
@@ -116,8 +116,9 @@ void handle_completion(Server& s, const httplib::Request& req, httplib::Response
   if (!r->stream) {
     if (!s.turn.acquire(s.max_queue)) return send_error(res, 503, "too many requests are waiting; try again later");
     try {
-      const GenerateResult g = s.generator->generate(tokens, r->params, nullptr);
+      GenerateResult g = s.generator->generate(tokens, r->params, nullptr);
       s.turn.release();
+      if (!r->think) g.thought.clear();  // hidden unless asked for
       return send_json(res, 200, completion_json(ids, chat, g));
     } catch (const std::exception& e) {
       s.turn.release();
@@ -141,6 +142,8 @@ void handle_completion(Server& s, const httplib::Request& req, httplib::Response
     try {
       const bool open = !chat || send(chunk_json(ids, true, "", nullptr, true).dump());
       GenerateResult g;
+      if (open && chat && r->think)
+        r->params.on_thought = [&](const std::string& text) { return send(thought_chunk_json(ids, text).dump()); };
       if (open)
         g = s.generator->generate(tokens, r->params,
                                   [&](const std::string& text) { return send(chunk_json(ids, chat, text).dump()); });

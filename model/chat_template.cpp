@@ -13,22 +13,73 @@ std::string trim(const std::string& s) {
 }
 }  // namespace
 
-std::string gemma_user_turn(const std::string& user, const std::string& system, bool first) {
+ChatFormat chat_format(Generation g) { return g == Generation::gemma4 ? ChatFormat::gemma4 : ChatFormat::gemma; }
+
+std::string join_text(const PromptPieces& pieces) {
+  std::string s;
+  for (const PromptPiece& p : pieces) s += p.text;
+  return s;
+}
+
+std::vector<int> encode_pieces(const Tokenizer& tok, const PromptPieces& pieces, bool add_bos) {
+  std::vector<int> ids;
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    const std::vector<int> part = tok.encode(pieces[i].text, add_bos && i == 0, !pieces[i].user);
+    ids.insert(ids.end(), part.begin(), part.end());
+  }
+  if (pieces.empty() && add_bos) ids = tok.encode("", true);
+  return ids;
+}
+
+namespace {
+// Gemma 4's turn markers (gemma4.md 4) and the generation prompt's ending.
+const std::string kG4Open = "<|turn>", kG4Close = "<turn|>\n";
+std::string g4_model_open(bool think) { return "<|turn>model\n" + std::string(think ? "" : "<|channel>thought\n<channel|>"); }
+PromptPieces g4_system(const std::string& system, bool think) {
+  if (trim(system).empty() && !think) return {};
+  return {{kG4Open + "system\n" + (think ? "<|think|>" : ""), false}, {trim(system), true}, {kG4Close, false}};
+}
+}  // namespace
+
+PromptPieces chat_user_turn(ChatFormat format, const std::string& user, const std::string& system, bool first,
+                            bool think) {
+  if (format == ChatFormat::gemma4) {
+    PromptPieces out;
+    if (!first) out.push_back({kG4Close, false});  // closes the reply before (its <turn|> was not fed back)
+    if (first) out = g4_system(system, think);
+    out.push_back({kG4Open + "user\n", false});
+    out.push_back({trim(user), true});
+    out.push_back({kG4Close + g4_model_open(think), false});
+    return out;
+  }
   std::string content = trim(user);
   if (first && !trim(system).empty()) content = trim(system) + "\n\n" + content;
-  return std::string(first ? "" : "<end_of_turn>\n") + "<start_of_turn>user\n" + content +
-         "<end_of_turn>\n<start_of_turn>model\n";
+  return {{std::string(first ? "" : "<end_of_turn>\n") + "<start_of_turn>user\n", false},
+          {content, true},
+          {"<end_of_turn>\n<start_of_turn>model\n", false}};
+}
+
+std::string gemma_user_turn(const std::string& user, const std::string& system, bool first) {
+  return join_text(chat_user_turn(ChatFormat::gemma, user, system, first));
 }
 
 std::string gemma_chat_prompt(const std::vector<ChatMessage>& messages) {
+  return join_text(chat_prompt(ChatFormat::gemma, messages));
+}
+
+PromptPieces chat_prompt(ChatFormat format, const std::vector<ChatMessage>& messages, bool think) {
+  const bool g4 = format == ChatFormat::gemma4;
   size_t first = 0;
   std::string prefix;
+  PromptPieces out;
   if (!messages.empty() && messages[0].role == "system") {
-    prefix = messages[0].content + "\n\n";
+    if (g4) out = g4_system(messages[0].content, think);
+    else prefix = messages[0].content + "\n\n";
     first = 1;
+  } else if (g4) {
+    out = g4_system("", think);
   }
   if (first == messages.size()) throw std::runtime_error("the conversation has no user message");
-  std::string out;
   for (size_t i = first; i < messages.size(); ++i) {
     const std::string& role = messages[i].role;
     const bool user_turn = (i - first) % 2 == 0;
@@ -38,10 +89,13 @@ std::string gemma_chat_prompt(const std::vector<ChatMessage>& messages) {
                                "' (expected user or assistant; system only first)");
     if (is_user != user_turn)
       throw std::runtime_error("message " + std::to_string(i) + ": roles must alternate user/assistant, starting with user");
-    out += "<start_of_turn>" + std::string(is_user ? "user" : "model") + "\n" + (i == first ? prefix : "") +
-           trim(messages[i].content) + "<end_of_turn>\n";
+    const std::string role_name = is_user ? "user" : "model";
+    out.push_back({g4 ? kG4Open + role_name + "\n" : "<start_of_turn>" + role_name + "\n", false});
+    out.push_back({(i == first ? prefix : "") + trim(messages[i].content), true});
+    out.push_back({g4 ? kG4Close : "<end_of_turn>\n", false});
   }
-  return out + "<start_of_turn>model\n";
+  out.push_back({g4 ? g4_model_open(think) : "<start_of_turn>model\n", false});
+  return out;
 }
 
 }  // namespace vkg

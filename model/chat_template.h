@@ -1,10 +1,33 @@
-// Gemma's turn template (gemma-models.md 4.2): <start_of_turn>user\n{text}<end_of_turn>\n<start_of_turn>model\n
-// Gemma has no system turn: a system prompt is folded into the first user turn as "{system}\n\n{user}".
+// Gemma's turn templates. Gemma 1-3 (gemma-models.md 4.2): <start_of_turn>user\n{text}<end_of_turn>\n
+// <start_of_turn>model\n, no system turn (a system prompt is folded into the first user turn as
+// "{system}\n\n{user}"). Gemma 4 (gemma4.md 4): <|turn>user\n{text}<turn|>\n<|turn>model\n, a system turn of its
+// own, thinking switched on by <|think|> in the system turn and off by an empty thought channel after the
+// opened model turn. The checkpoints' Jinja templates are not run: these are their renderings.
 #pragma once
 #include <string>
 #include <vector>
 
+#include "model/config.h"
+#include "model/tokenizer.h"
+
 namespace vkg {
+
+enum class ChatFormat { gemma, gemma4 };
+ChatFormat chat_format(Generation g);
+
+// A rendered prompt: template text (its control tokens parsed) and what users wrote (never control tokens).
+struct PromptPiece {
+  std::string text;
+  bool user = false;
+};
+using PromptPieces = std::vector<PromptPiece>;
+std::string join_text(const PromptPieces& pieces);
+std::vector<int> encode_pieces(const Tokenizer& tok, const PromptPieces& pieces, bool add_bos);
+
+// One user turn in `format` (see gemma_user_turn); think: Gemma 4's thinking on (the first turn's system turn
+// says so), else its empty thought channel follows the opened model turn.
+PromptPieces chat_user_turn(ChatFormat format, const std::string& user, const std::string& system, bool first,
+                            bool think = false);
 
 // The text to append for one user turn. `first`: the conversation's first turn (BOS is added by the
 // tokenizer, not here). Otherwise the text starts by closing the model's previous reply: the sampled
@@ -21,5 +44,7 @@ struct ChatMessage {
 // turn, contents are trimmed, assistant turns are "model" turns. Throws unless the roles after the system
 // message alternate user/assistant starting with user.
 std::string gemma_chat_prompt(const std::vector<ChatMessage>& messages);
+// The same in `format`; Gemma 4 keeps a leading system message as its own turn.
+PromptPieces chat_prompt(ChatFormat format, const std::vector<ChatMessage>& messages, bool think = false);
 
 }  // namespace vkg

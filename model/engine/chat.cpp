@@ -13,11 +13,13 @@ GenerateResult Chat::reply(const std::string& user, std::vector<std::vector<floa
   const Model& model = session.model();
   std::string text = user;
   for (size_t i = 0; i < images.size(); ++i) text = kImageMarker + text;
-  const std::string turn_text = gemma_user_turn(text, system_, first_);
+  const PromptPieces pieces = chat_user_turn(chat_format(model.config().generation), text, system_, first_, think_);
+  // Images: the image marker is template text inside the user's (Gemma 3; Gemma 4 refuses images).
   const std::vector<int> turn =
-      images.empty() ? model.tokenizer().encode(turn_text, first_)
-                     : tokenize_with_images(model.tokenizer(), *model.vision(), turn_text,
-                                            static_cast<int>(images.size()), first_);
+      images.empty() || !model.vision()
+          ? encode_pieces(model.tokenizer(), pieces, first_)
+          : tokenize_with_images(model.tokenizer(), *model.vision(), join_text(pieces), static_cast<int>(images.size()),
+                                 first_);
   Prompt prompt{gen_.cached_tokens(), images_};
   prompt.tokens.insert(prompt.tokens.end(), turn.begin(), turn.end());
   prompt.images.insert(prompt.images.end(), images.begin(), images.end());

@@ -10,8 +10,10 @@ namespace vkg {
 
 class Chat {
  public:
-  // `system`: folded into the first user turn (Gemma has no system turn).
-  Chat(Generator& generator, std::string system) : gen_(generator), system_(std::move(system)) {}
+  // `system`: Gemma 4's system turn, or folded into the first user turn (Gemma 1-3 have none). think: Gemma 4's
+  // thinking on (the thought streams through GenerateParams::on_thought, never into the reply's text).
+  Chat(Generator& generator, std::string system, bool think = false)
+      : gen_(generator), system_(std::move(system)), think_(think) {}
 
   // The reply to one user turn. `images`: embeddings (encode_image_files), placed before the text as Gemma 3's
   // template does. A turn that does not fit what is left of the context is refused (FinishReason::context_full,
@@ -24,6 +26,7 @@ class Chat {
  private:
   Generator& gen_;
   std::string system_;
+  bool think_ = false;
   bool first_ = true;
   std::vector<std::vector<float>> images_;  // every image of the conversation, in order
 };

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "model/engine/thought_channel.h"
+
 namespace vkg {
 
 const char* finish_reason_name(FinishReason r) {
@@ -72,13 +74,14 @@ GenerateResult Generator::generate(const Prompt& prompt_in, const GenerateParams
 
   const GemmaConfig& c = session_.model().config();
   Sampler sampler(params.sampling);
-  TokenStreamDecoder decoder(session_.model().tokenizer());
   StopStringFilter stops(params.stop);
   auto emit = [&](const std::string& text) {
     if (text.empty()) return true;
     result.text += text;
     return on_text ? on_text(text) : true;
   };
+  // Gemma 4's thought channel: its tokens are decoded apart and never reach the text or the stop strings.
+  ThoughtChannel channel(session_.model().tokenizer());
 
   try {
     auto t0 = std::chrono::steady_clock::now();
@@ -92,7 +95,13 @@ GenerateResult Generator::generate(const Prompt& prompt_in, const GenerateParams
         break;
       }
       ++result.completion_tokens;
-      if (!emit(stops.push(decoder.push(next))) || (params.cancel && *params.cancel)) {
+      const ThoughtChannel::Piece piece = channel.push(next);
+      bool go_on = emit(stops.push(piece.text));
+      if (!piece.thought.empty()) {
+        result.thought += piece.thought;
+        if (params.on_thought) go_on = params.on_thought(piece.thought) && go_on;
+      }
+      if (!go_on || (params.cancel && *params.cancel)) {
         result.finish = FinishReason::cancelled;
         break;
       }

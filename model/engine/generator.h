@@ -36,10 +36,14 @@ struct GenerateParams {
   std::vector<std::string> stop;  // text that ends generation (not included in the output)
   const std::atomic<bool>* cancel = nullptr;  // set from another thread: stop after the current token
   int reserve = 0;  // context positions kept free after the reply (chat: the closing <end_of_turn>)
+  // Gemma 4's thought channel (<|channel>thought\n ... <channel|>) is never part of the text: it goes to
+  // GenerateResult::thought and, when set, streams here (chat --think, the server's reasoning_content).
+  std::function<bool(const std::string& text)> on_thought;
 };
 
 struct GenerateResult {
   std::string text;
+  std::string thought;  // Gemma 4: the thought channel's text (its "thought" header line dropped)
   int prompt_tokens = 0;
   int reused_tokens = 0;  // prompt tokens whose keys and values were already in the cache
   int completion_tokens = 0;

@@ -303,7 +303,7 @@ TEST_SUITE("hf_models") {
     SUBCASE("directory without tokenizer.model") {
       fs::copy_file(fs::path(src) / "model.safetensors", dir.path / "model.safetensors");
       fs::copy_file(fs::path(src) / "config.json", dir.path / "config.json");
-      CHECK(contains(load_error(dir.path.string()), "tokenizer.model not found"));
+      CHECK(contains(load_error(dir.path.string()), "neither tokenizer.model nor tokenizer.json found"));
     }
     SUBCASE("directory without weights, shard missing a listed tensor") {
       fs::copy_file(fs::path(src) / "config.json", dir.path / "config.json");
