@@ -162,9 +162,12 @@ def gguf_name(hf):
     return f"blk.{parts[2]}.{LAYER_NAMES['.'.join(parts[3:])]}"
 
 
+F32_ONLY = False  # --f32 DIR: every tensor F32 (for a fp32 comparison with another runtime, e.g. llama.cpp)
+
+
 def gguf_type(name, shape):
     """A mix that covers F32, F16, Q8_0, Q5_0 and Q4_0 in dense, per-layer-embedding and expert products."""
-    if len(shape) == 1 or shape[-1] % 32:
+    if F32_ONLY or len(shape) == 1 or shape[-1] % 32:
         return QT.F32
     kind = name.split(".")[-2]
     return {"token_embd": QT.Q8_0, "per_layer_token_embd": QT.Q8_0, "per_layer_model_proj": QT.F16,
@@ -321,9 +324,13 @@ def make(name, vocab):
 
 
 def main():
+    global F32_ONLY
     torch.set_num_threads(1)
     vocab = tiny.load_vocab()
-    for name in (sys.argv[1:] or list(MODELS)):
+    args = sys.argv[1:]
+    if args[:1] == ["--f32"]:  # --f32 DIR [names]: all-F32 GGUFs and their references in DIR, nothing else
+        F32_ONLY, tiny.OUT_GGUF, args = True, args[1], args[2:]
+    for name in (args or list(MODELS)):
         make(name, vocab)
 
 
