@@ -27,7 +27,7 @@ double seconds(std::chrono::steady_clock::time_point t0) {
 }
 
 // Bytes of weights a step of this graph reads: every matmul and norm weight whole, the embedding rows of
-// the step's tokens.
+// the step's tokens, the chosen experts' rows (k per token: Gemma 4's active parameters, not all experts).
 int64_t weight_bytes_read(const Graph& g) {
   int64_t bytes = 0;
   for (const Node& n : g.nodes())
@@ -35,7 +35,10 @@ int64_t weight_bytes_read(const Graph& g) {
       const TensorDesc& t = g.tensor(n.inputs[i]);
       if (t.role != TensorRole::weight) continue;
       const int64_t row = row_bytes(t.dtype, t.cols());
-      bytes += std::holds_alternative<EmbedParams>(n.params) ? row * g.n_tokens() : row * t.rows();
+      if (const auto* e = std::get_if<MatmulExpertParams>(&n.params))
+        bytes += row * e->rows * std::min<int64_t>(e->n_experts, int64_t(e->k) * g.n_tokens());
+      else
+        bytes += std::holds_alternative<EmbedParams>(n.params) ? row * g.n_tokens() : row * t.rows();
     }
   return bytes;
 }

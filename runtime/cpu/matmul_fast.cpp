@@ -574,6 +574,12 @@ void fast_matmul_packed_rows(const PackedWeights& w, int64_t g0, int64_t g1, con
   HWY_DYNAMIC_DISPATCH(MatmulPacked)(w.type, w.data.data(), w.K, g0, g1, xq, xdsum, xqsum, n_tokens, out, ldo);
 }
 
+void fast_matmul_packed_groups(DType type, const uint8_t* first_group, int64_t K, int64_t g0, int64_t g1,
+                               const ActBlock* xq, const float* xdsum, const int32_t* xqsum, int64_t n_tokens,
+                               float* out, int64_t ldo) {
+  HWY_DYNAMIC_DISPATCH(MatmulPacked)(type, first_group, K, g0, g1, xq, xdsum, xqsum, n_tokens, out, ldo);
+}
+
 const char* fast_matmul_target() { return HWY_DYNAMIC_DISPATCH(TargetName)(); }
 
 void quantize_activations(const float* x, int64_t n, ActBlock* out, float* dsum, int64_t group, int32_t* qsum) {

@@ -53,6 +53,11 @@ bool fast_matmul_packs(DType type);
 // ([n_tokens][K/32]) from quantize_activations with group 32.
 void fast_matmul_packed_rows(const PackedWeights& w, int64_t g0, int64_t g1, const ActBlock* xq, const float* xdsum,
                              const int32_t* xqsum, int64_t n_tokens, float* out, int64_t ldo);
+// The same for groups [g0, g1) counted from `first_group`, a group's first byte inside packed data of `type`
+// with K values per row (one expert's rows of a stacked expert tensor).
+void fast_matmul_packed_groups(DType type, const uint8_t* first_group, int64_t K, int64_t g0, int64_t g1,
+                               const ActBlock* xq, const float* xdsum, const int32_t* xqsum, int64_t n_tokens,
+                               float* out, int64_t ldo);
 
 // The SIMD target the dispatcher picked on this CPU, e.g. "AVX2" (for bench output).
 const char* fast_matmul_target();

@@ -149,3 +149,45 @@ TEST_SUITE("ops") {
     refused({x3, wt, r}, {3, 2, 4, 4}, "input 'x3' has 3 rows, expected 2 (one per token) or 4");
   }
 }
+
+TEST_SUITE("ops") {
+  TEST_CASE("matmul_expert, CPU fast path (experts packed by 8 rows): each slot equals the fast matmul of its expert") {
+    // The decode path runs every chosen expert's packed row groups in one parallel pass; a copy of one expert's
+    // rows as a dense weight goes through the fast matmul (packed the same way, the same 8-bit inputs), so the
+    // two must agree bit for bit.
+    const int E = 8, k = 2, rows = 16;
+    const int64_t S = 2 * rows, K = 512;
+    for (DType type : {DType::Q4_0, DType::Q5_0, DType::Q8_0, DType::Q4_K, DType::Q6_K}) {
+      CAPTURE(std::string(dtype_name(type)));
+      const Weight w(type, E * S, K, 70 + uint32_t(type));
+      const std::vector<std::vector<int>> ids = {{3, 6}, {6, 0}, {1, 3}};
+      const int64_t n = int64_t(ids.size());
+      const std::vector<float> x = random_vector(size_t(n * K), 71, 1.0f);
+      BackendOptions o;
+      o.exact_matmul = false;
+      std::unique_ptr<Backend> cpu = make_backend("cpu", o);
+      OneNode op;
+      TensorId xt = op.f32("x", {n, K}, x);
+      TensorId wt = w.add(op, "experts");
+      TensorId rt = op.f32("routes", {n, 2 * k}, routes_for(ids));
+      op.node("up", {xt, wt, rt}, MatmulExpertParams{E, k, rows, rows});
+      cpu->run(op.graph, op.inputs);
+      const std::vector<float> got = cpu->read(op.graph, op.output);
+      for (int64_t t = 0; t < n; ++t)
+        for (int s = 0; s < k; ++s) {
+          const int e = ids[size_t(t)][size_t(s)];
+          const int64_t stride = row_bytes(type, K);
+          std::vector<uint8_t> rows_copy(w.bytes.begin() + (e * S + rows) * stride,
+                                         w.bytes.begin() + (e * S + 2 * rows) * stride);
+          OneNode dense;
+          TensorId dx = dense.f32("x", {1, K}, std::vector<float>(x.begin() + t * K, x.begin() + (t + 1) * K));
+          TensorId dw = dense.graph.add_tensor({"w", {rows, K}, type, TensorRole::weight, rows_copy.data()});
+          dense.node("dense", {dx, dw}, MatmulParams{});
+          std::unique_ptr<Backend> cpu2 = make_backend("cpu", o);
+          cpu2->run(dense.graph, dense.inputs);
+          const std::vector<float> want = cpu2->read(dense.graph, dense.output);
+          for (int r = 0; r < rows; ++r) REQUIRE(got[size_t((t * k + s) * rows + r)] == want[size_t(r)]);
+        }
+    }
+  }
+}
