@@ -450,4 +450,11 @@ int64_t Model::weight_bytes() const {
   return n;
 }
 
+int64_t Model::device_weight_bytes() const {
+  int64_t n = 0;
+  for (const auto& [name, t] : weights_)
+    if (!host_only(name)) n += row_bytes(t.dtype, t.cols()) * t.rows();
+  return n;
+}
+
 }  // namespace vkg

@@ -55,6 +55,10 @@ class Model {
   const TensorDesc& weight(const std::string& name) const;
   const std::map<std::string, TensorDesc>& weights() const { return weights_; }
   int64_t weight_bytes() const;
+  // Bytes of the weights a device holds: all but those read on the host only (Gemma 4's per-layer embedding
+  // table: one row per token is gathered, model/per_layer_embeddings.h).
+  int64_t device_weight_bytes() const;
+  static bool host_only(const std::string& name) { return name == "per_layer_token_embd.weight"; }
 
  private:
   static void load_hf(Model& m);

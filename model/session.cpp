@@ -25,7 +25,7 @@ Session::Session(const Model& model, const SessionOptions& o) : model_(model), m
   bo.validation = o.validation;
   bo.profile = o.profile;
   bo.renderdoc_capture = o.renderdoc_capture;
-  const int64_t total = model.weight_bytes();
+  const int64_t total = model.device_weight_bytes();
   if (o.progress)
     bo.on_weight_upload = [done = std::make_shared<int64_t>(0), total, progress = o.progress](uint64_t bytes) {
       *done = std::min<int64_t>(total, *done + static_cast<int64_t>(bytes));
@@ -78,7 +78,8 @@ bool is_float_matrix(const std::string& name, const TensorDesc& t) {
 
 MemoryNeed Session::memory_needed() {
   MemoryNeed n;
-  n.weights = static_cast<uint64_t>(model_.weight_bytes());
+  // The CPU reads the mapped file; a device holds all but the host-only tables.
+  n.weights = static_cast<uint64_t>(backend_->name() == "cpu" ? model_.weight_bytes() : model_.device_weight_bytes());
   n.kv_cache = static_cast<uint64_t>(kv_.bytes(model_.config()));
   // The prefill graphs (a full batch without logits before the last batch of a long prompt, then the last
   // one with them) and the decode graph are all kept prepared (Vulkan).
