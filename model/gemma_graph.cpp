@@ -111,11 +111,14 @@ class Builder {
 
     // Feed-forward block (GeGLU). Gemma 1 calls this norm post_attention_layernorm; GGUF says ffn_norm.
     h = norm(p + "ffn_norm", x, p + "ffn_norm.weight");
+    return residual(p + "ffn_residual", x, geglu_mlp(p, h), p + "post_ffw_norm.weight");
+  }
+
+  // down(gelu(gate h) * up h): the up-projection with gelu(gate) * up in its epilogue.
+  TensorId geglu_mlp(const std::string& p, TensorId h) {
     TensorId gate = matmul(p + "ffn_gate", h, p + "ffn_gate.weight");
-    // The up-projection with gelu(gate) * up in its epilogue.
     TensorId f = g_.add_node(p + "ffn_up_geglu", {h, w(p + "ffn_up.weight"), gate}, MatmulGegluParams{});
-    f = matmul(p + "ffn_down", f, p + "ffn_down.weight");
-    return residual(p + "ffn_residual", x, f, p + "post_ffw_norm.weight");
+    return matmul(p + "ffn_down", f, p + "ffn_down.weight");
   }
 
   // Gemma 4's per-layer embeddings for all layers at once, [n, layers * P] (gemma4.md 2.1): the token part
@@ -164,10 +167,7 @@ class Builder {
     a = matmul(p + "attn_output", a, p + "attn_output.weight");
     x = residual(p + "attn_residual", x, a, p + "post_attention_norm.weight");
 
-    h = norm(p + "ffn_norm", x, p + "ffn_norm.weight");
-    TensorId gate = matmul(p + "ffn_gate", h, p + "ffn_gate.weight");
-    TensorId f = g_.add_node(p + "ffn_up_geglu", {h, w(p + "ffn_up.weight"), gate}, MatmulGegluParams{});
-    f = matmul(p + "ffn_down", f, p + "ffn_down.weight");
+    TensorId f = geglu_mlp(p, norm(p + "ffn_norm", x, p + "ffn_norm.weight"));
     if (c_.n_experts > 0) {
       f = norm(p + "post_ffw_norm_1", f, p + "post_ffw_norm_1.weight");
       f = g_.add_node(p + "moe_residual", {experts(p, x), w(p + "post_ffw_norm_2.weight"), f}, RmsNormAddParams{c_.rms_eps});

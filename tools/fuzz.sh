@@ -39,7 +39,7 @@ make_seeds() {
   local t=$1 dir=$2
   rm -rf "$dir" && mkdir -p "$dir"
   case $t in
-    gguf) cp assets/tiny/gemma.gguf assets/tiny/gemma2.gguf assets/tiny/gemma3.gguf "$dir/" ;;
+    gguf) cp assets/tiny/gemma.gguf assets/tiny/gemma2.gguf assets/tiny/gemma3.gguf assets/tiny/gemma4_*.gguf assets/tiny/gemma4-tokenizer.gguf "$dir/" ;;
     safetensors)
       local i=0
       for f in assets/tiny/*-hf/*.safetensors; do cp "$f" "$dir/seed$((i++)).safetensors"; done

@@ -26,7 +26,7 @@ import numpy as np
 from gguf import GGUFReader, GGUFWriter, GGMLQuantizationType as Q
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_random_model import FALLBACK, more_bits, random_quant  # noqa: E402
+from make_random_model import FALLBACK, copy_tokenizer, more_bits, random_quant  # noqa: E402
 
 SHAPES = {
     "e4b": dict(hidden=2560, layers=42, ffn=10240, heads=8, kv=2, kv_full=2, hd=256, hd_full=512, window=512,
@@ -85,17 +85,7 @@ def main():
         w.add_expert_feed_forward_length(s["expert_ffn"])
     w.add_file_type(15)  # MOSTLY_Q4_K_M
     w.add_quantization_version(2)
-    f = src.fields
-    w.add_tokenizer_model(f["tokenizer.ggml.model"].contents())
-    w.add_tokenizer_pre(f["tokenizer.ggml.pre"].contents())
-    w.add_token_list(f["tokenizer.ggml.tokens"].contents())
-    w.add_token_scores(f["tokenizer.ggml.scores"].contents())
-    w.add_token_types(f["tokenizer.ggml.token_type"].contents())
-    for key in ("bos_token_id", "eos_token_id", "unknown_token_id", "padding_token_id"):
-        w.add_uint32("tokenizer.ggml." + key, f["tokenizer.ggml." + key].contents())
-    for key in ("add_bos_token", "add_eos_token", "add_space_prefix"):
-        w.add_bool("tokenizer.ggml." + key, f["tokenizer.ggml." + key].contents())
-    vocab = len(f["tokenizer.ggml.tokens"].data)
+    vocab = copy_tokenizer(w, src)
     total = 0
 
     def quant(name, qtype, rows, cols, experts=0):

@@ -56,6 +56,22 @@ def random_quant(rng, qtype, rows, cols):
     return data.reshape(rows, cols // block_elems * block_bytes)
 
 
+def copy_tokenizer(w, src):
+    """The tokenizer fields of GGUFReader `src` into writer `w`; returns the vocabulary size."""
+    f = src.fields
+    w.add_tokenizer_model(f["tokenizer.ggml.model"].contents())
+    w.add_tokenizer_pre(f["tokenizer.ggml.pre"].contents())
+    w.add_token_list(f["tokenizer.ggml.tokens"].contents())
+    w.add_token_scores(f["tokenizer.ggml.scores"].contents())
+    w.add_token_types(f["tokenizer.ggml.token_type"].contents())
+    for key in ("bos_token_id", "eos_token_id", "unknown_token_id", "padding_token_id"):
+        w.add_uint32("tokenizer.ggml." + key, f["tokenizer.ggml." + key].contents())
+    for key in ("add_bos_token", "add_sep_token", "add_eos_token", "add_space_prefix"):
+        if "tokenizer.ggml." + key in f:
+            w.add_bool("tokenizer.ggml." + key, f["tokenizer.ggml." + key].contents())
+    return len(f["tokenizer.ggml.tokens"].data)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--size", choices=sorted(SHAPES), default="1b")
@@ -89,17 +105,7 @@ def main():
     w.add_file_type(15)  # MOSTLY_Q4_K_M
     w.add_quantization_version(2)
     # The tokenizer, field by field, from the 270M file (same vocabulary for all Gemma 3 sizes).
-    f = src.fields
-    w.add_tokenizer_model(f["tokenizer.ggml.model"].contents())
-    w.add_tokenizer_pre(f["tokenizer.ggml.pre"].contents())
-    w.add_token_list(f["tokenizer.ggml.tokens"].contents())
-    w.add_token_scores(f["tokenizer.ggml.scores"].contents())
-    w.add_token_types(f["tokenizer.ggml.token_type"].contents())
-    for key in ("bos_token_id", "eos_token_id", "unknown_token_id", "padding_token_id"):
-        w.add_uint32("tokenizer.ggml." + key, f["tokenizer.ggml." + key].contents())
-    for key in ("add_bos_token", "add_sep_token", "add_eos_token", "add_space_prefix"):
-        w.add_bool("tokenizer.ggml." + key, f["tokenizer.ggml." + key].contents())
-    vocab = len(f["tokenizer.ggml.tokens"].data)
+    vocab = copy_tokenizer(w, src)
 
     H, F, D = s["hidden"], s["ffn"], s["head_dim"]
     total = 0

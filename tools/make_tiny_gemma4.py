@@ -212,18 +212,7 @@ def write_gguf(path, name, cfg, tensors, vocab):
         w.add_expert_feed_forward_length(cfg.moe_intermediate_size)
     w.add_file_type(gguf.LlamaFileType.MOSTLY_Q8_0)
 
-    w.add_tokenizer_model("llama")
-    w.add_tokenizer_pre("default")
-    w.add_token_list(vocab["tokens"])
-    w.add_token_scores(vocab["scores"])
-    w.add_token_types(vocab["types"])
-    w.add_bos_token_id(vocab["bos"])
-    w.add_eos_token_id(vocab["eos"])
-    w.add_unk_token_id(vocab["unk"])
-    w.add_pad_token_id(vocab["pad"])
-    w.add_add_bos_token(True)
-    w.add_add_eos_token(False)
-    w.add_add_space_prefix(False)
+    tiny.add_vocab(w, vocab)
 
     # p-RoPE as llama.cpp's converter writes it: factor 1 for the rotated pairs, 1e30 (angle ~0) for the rest.
     n_rot = int(ROPE["full_attention"]["partial_rotary_factor"] * GLOBAL_HEAD_DIM // 2)

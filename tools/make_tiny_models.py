@@ -237,6 +237,22 @@ def encode(arr, qtype):
 
 # ---- GGUF writing ----------------------------------------------------------------------------------
 
+def add_vocab(w, vocab):
+    """The tiny SentencePiece vocabulary as llama.cpp's converter writes a Gemma one."""
+    w.add_tokenizer_model("llama")
+    w.add_tokenizer_pre("default")
+    w.add_token_list(vocab["tokens"])
+    w.add_token_scores(vocab["scores"])
+    w.add_token_types(vocab["types"])
+    w.add_bos_token_id(vocab["bos"])
+    w.add_eos_token_id(vocab["eos"])
+    w.add_unk_token_id(vocab["unk"])
+    w.add_pad_token_id(vocab["pad"])
+    w.add_add_bos_token(True)
+    w.add_add_eos_token(False)
+    w.add_add_space_prefix(False)
+
+
 def write_gguf(gen, path, cfg, tensors, vocab):
     """tensors: list of (gguf name, data to write, qtype)."""
     w = gguf.GGUFWriter(path, gen)
@@ -261,18 +277,7 @@ def write_gguf(gen, path, cfg, tensors, vocab):
     w.add_file_type({"gemma": gguf.LlamaFileType.ALL_F32, "gemma2": gguf.LlamaFileType.MOSTLY_Q4_0,
                      "gemma3": gguf.LlamaFileType.MOSTLY_Q5_0}[gen])
 
-    w.add_tokenizer_model("llama")
-    w.add_tokenizer_pre("default")
-    w.add_token_list(vocab["tokens"])
-    w.add_token_scores(vocab["scores"])
-    w.add_token_types(vocab["types"])
-    w.add_bos_token_id(vocab["bos"])
-    w.add_eos_token_id(vocab["eos"])
-    w.add_unk_token_id(vocab["unk"])
-    w.add_pad_token_id(vocab["pad"])
-    w.add_add_bos_token(True)
-    w.add_add_eos_token(False)
-    w.add_add_space_prefix(False)
+    add_vocab(w, vocab)
 
     for name, data, qtype in tensors:
         if qtype in (QT.F32, QT.F16):

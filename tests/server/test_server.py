@@ -139,6 +139,9 @@ def main():
         check(status == 400 and "not valid JSON" in json.loads(body)["error"]["message"], "malformed JSON")
         status, body = raw(port, "POST", "/v1/completions", body=b'{"prompt": "x", "max_tokens": "many"}')
         check(status == 400 and json.loads(body)["error"]["param"] == "max_tokens", "wrong field type names the field")
+        status, body = raw(port, "POST", "/v1/chat/completions",
+                           body=b'{"messages": [{"role": "user", "content": "Hi"}], "think": "yes"}')
+        check(status == 400 and json.loads(body)["error"]["param"] == "think", "think must be a boolean")
         status, body = raw(port, "POST", "/v1/completions", body=b'{"prompt": "Hi", "max_tokens": 2, "n": 2}')
         check(status == 400, "n > 1 is rejected")
         status, body = raw(port, "POST", "/v1/completions",
