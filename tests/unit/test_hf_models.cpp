@@ -203,6 +203,42 @@ TEST_SUITE("hf_models") {
     CHECK(max_diff(logits_of(*mm, ref.tokens), logits_of(*plain, ref.tokens)) == 0.0f);
   }
 
+  TEST_CASE("a multimodal Gemma 4 layout: its text decoder loads, vision and audio tensors ignored, images refused") {
+    const std::string src = test::source_path("assets/tiny/gemma4_dense-hf");
+    TempDir dir("mm4");
+    nlohmann::json text = nlohmann::json::parse(read_file(fs::path(src) / "config.json"));
+    nlohmann::json top = {{"architectures", {"Gemma4ForConditionalGeneration"}},
+                          {"model_type", "gemma4"},
+                          {"text_config", text},
+                          {"vision_config", {{"hidden_size", 16}}},
+                          {"audio_config", {{"hidden_size", 16}}}};
+    write_file(dir.path / "config.json", top.dump(2));
+    fs::copy_file(fs::path(src) / "tokenizer.model", dir.path / "tokenizer.model");
+    SafetensorsFile st((fs::path(src) / "model.safetensors").string());
+    std::vector<std::tuple<std::string, std::string, std::vector<int64_t>, std::string>> ts;
+    for (const auto& [name, t] : st.tensors())  // model.X -> model.language_model.X (transformers' layout)
+      ts.emplace_back("model.language_model." + name.substr(6), "F32", t.shape,
+                      std::string(reinterpret_cast<const char*>(t.data), t.bytes));
+    ts.emplace_back("model.vision_tower.encoder.layers.0.mlp.fc1.weight", "F32", std::vector<int64_t>{2, 2},
+                    std::string(16, '\0'));
+    ts.emplace_back("model.audio_tower.layers.0.weight", "F32", std::vector<int64_t>{2}, std::string(8, '\0'));
+    ts.emplace_back("model.embed_vision.embedding_projection.weight", "F32", std::vector<int64_t>{2, 2},
+                    std::string(16, '\0'));
+    write_file(dir.path / "model.safetensors", safetensors_bytes(ts));
+    auto mm = Model::load(dir.path.string());
+    auto plain = Model::load(src);
+    CHECK(mm->config().generation == Generation::gemma4);
+    CHECK(mm->vision() == nullptr);
+    CHECK(mm->weights().size() == plain->weights().size());
+    const test::TinyReference ref = test::load_tiny_reference("gemma4_dense");
+    CHECK(max_diff(logits_of(*mm, ref.tokens), logits_of(*plain, ref.tokens)) == 0.0f);
+    SessionOptions o;
+    o.context = 64;
+    Session s(*mm, o);
+    CHECK_THROWS_WITH(s.encode_image(std::vector<float>(3 * 16 * 16, 0.0f)),
+                      doctest::Contains("image input for Gemma 4 is not supported yet"));
+  }
+
   TEST_CASE("config.json: class defaults, rope_scaling, null softcaps, layer patterns") {
     // Gemma 3 4B's config.json: most text keys left at Gemma3TextConfig's defaults.
     GemmaConfig c = config_from_hf_json(R"({"architectures": ["Gemma3ForConditionalGeneration"],
