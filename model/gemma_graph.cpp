@@ -48,7 +48,10 @@ class Builder {
     }
     if (c_.generation == Generation::gemma4) {
       per_layer_ = per_layer_inputs(x);
-      for (int i = 0; i < c_.n_layers; ++i) x = gemma4_layer(i, x);
+      // KV-shared layers write no cache: a batch whose logits are not read (a long prompt's batches before
+      // its last) stops before them (E2B: 15 of 35 layers run, E4B 24 of 42).
+      const int layers = o_.logits ? c_.n_layers : c_.n_layers - c_.n_kv_shared_layers;
+      for (int i = 0; i < layers; ++i) x = gemma4_layer(i, x);
     } else {
       for (int i = 0; i < c_.n_layers; ++i) x = layer(i, x);
     }

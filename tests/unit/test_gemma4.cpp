@@ -60,6 +60,25 @@ TEST_SUITE("tiny_models") {
       }
   }
 
+  TEST_CASE("Gemma 4: a prompt in batches; those without logits skip the KV-shared layers, the last matches") {
+    const test::TinyReference ref = test::load_tiny_reference("gemma4_ple");
+    auto model = Model::load(test::source_path("assets/tiny/gemma4_ple.gguf"));
+    SessionOptions o;
+    o.context = 64;
+    o.max_batch = 5;  // 24 tokens: batches of 5, 5, 5, 5 and 4
+    o.exact_matmul = true;
+    Session s(*model, o);
+    const std::vector<float> last = s.eval(ref.tokens);
+    const float* want = ref.logits.data() + ref.logits.size() - ref.vocab;
+    float max_diff = 0;
+    for (int i = 0; i < ref.vocab; ++i) max_diff = std::max(max_diff, std::abs(last[size_t(i)] - want[i]));
+    CHECK(max_diff < 1e-3f);
+    int attention_nodes = 0;
+    for (const Node& n : s.graph(5, false, false, 0, /*logits=*/false).nodes())
+      attention_nodes += std::holds_alternative<AttentionParams>(n.params);
+    CHECK(attention_nodes == 6);  // layers 0-5 of 10: the four KV-shared ones are not built
+  }
+
   TEST_CASE("Gemma 4: GGUF and HF give the same config; per-layer shapes, sharing and experts as built") {
     for (const std::string name : kModels) {
       CAPTURE(name);
