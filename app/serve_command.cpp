@@ -86,7 +86,7 @@ void send_error(httplib::Response& res, int status, const std::string& message, 
 std::vector<int> prompt_tokens(const Server& s, const CompletionRequest& r) {
   const Tokenizer& tok = s.model->tokenizer();
   std::vector<int> ids;
-  if (r.chat) ids = encode_pieces(tok, chat_prompt(chat_format(s.model->config().generation), r.messages, r.think), true);
+  if (r.chat) ids = encode_pieces(tok, chat_prompt(chat_format(s.model->config().generation, s.model->chat_template()), r.messages, r.think), true);
   else if (!r.prompt_tokens.empty()) ids = r.prompt_tokens;
   else ids = tok.encode(r.prompt, true);
   const int vocab = s.model->config().vocab_size;

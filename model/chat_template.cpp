@@ -13,7 +13,11 @@ std::string trim(const std::string& s) {
 }
 }  // namespace
 
-ChatFormat chat_format(Generation g) { return g == Generation::gemma4 ? ChatFormat::gemma4 : ChatFormat::gemma; }
+ChatFormat chat_format(Generation g, const std::string& checkpoint_template) {
+  if (checkpoint_template.find("<|turn>") != std::string::npos) return ChatFormat::gemma4;
+  if (checkpoint_template.find("<start_of_turn>") != std::string::npos) return ChatFormat::gemma;
+  return g == Generation::gemma4 ? ChatFormat::gemma4 : ChatFormat::gemma;
+}
 
 std::string join_text(const PromptPieces& pieces) {
   std::string s;

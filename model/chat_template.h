@@ -13,7 +13,9 @@
 namespace vkg {
 
 enum class ChatFormat { gemma, gemma4 };
-ChatFormat chat_format(Generation g);
+// The checkpoint's own template decides where it has one (its turn markers: <|turn> or <start_of_turn>; the
+// Jinja itself is not run), else the generation.
+ChatFormat chat_format(Generation g, const std::string& checkpoint_template = "");
 
 // A rendered prompt: template text (its control tokens parsed) and what users wrote (never control tokens).
 struct PromptPiece {

@@ -357,6 +357,16 @@ void Model::load_hf(Model& m) {
                              std::to_string(vocab) + " tokens");
   embd->second.shape[0] = vocab;
   m.config_.vocab_size = vocab;
+
+  // The chat template: chat_template.jinja, else tokenizer_config.json's string (a malformed file is ignored:
+  // the generation's format applies).
+  if (fs::exists(dir / "chat_template.jinja")) {
+    m.chat_template_ = read_text((dir / "chat_template.jinja").string());
+  } else if (fs::exists(dir / "tokenizer_config.json")) {
+    const nlohmann::json tc = nlohmann::json::parse(read_text((dir / "tokenizer_config.json").string()), nullptr, false);
+    if (tc.is_object() && tc.contains("chat_template") && tc["chat_template"].is_string())
+      m.chat_template_ = tc["chat_template"].get<std::string>();
+  }
 }
 
 DType parse_quant(const std::string& name) {
@@ -426,6 +436,7 @@ std::unique_ptr<Model> Model::load(const std::string& path, const LoadOptions& o
   }
   check_weights(*m);
   m->tokenizer_ = std::make_unique<Tokenizer>(Tokenizer::from_gguf(*m->gguf_));
+  if (m->gguf_->has("tokenizer.chat_template")) m->chat_template_ = m->gguf_->get_string("tokenizer.chat_template");
   if (m->tokenizer_->vocab_size() != m->config_.vocab_size)
     throw std::runtime_error(path + ": tokenizer has " + std::to_string(m->tokenizer_->vocab_size()) +
                              " tokens but token_embd.weight has " + std::to_string(m->config_.vocab_size) + " rows");

@@ -50,6 +50,9 @@ class Model {
   // The GGUF file, or nullptr for a Hugging Face directory.
   const GgufFile* gguf() const { return gguf_.get(); }
   const std::string& path() const { return path_; }
+  // The checkpoint's Jinja chat template (GGUF tokenizer.chat_template; HF chat_template.jinja or
+  // tokenizer_config.json's chat_template), or empty.
+  const std::string& chat_template() const { return chat_template_; }
 
   // Weights by GGUF tensor name, shape in [rows, cols] order; throws naming the missing tensor.
   const TensorDesc& weight(const std::string& name) const;
@@ -80,6 +83,7 @@ class Model {
   std::vector<std::vector<float>> owned_;                      // HF: norm weights as 1 + w (and realigned data)
   std::vector<std::vector<uint8_t>> quantized_;                // --quant: weights quantized on load
   GemmaConfig config_;
+  std::string chat_template_;
   std::unique_ptr<Tokenizer> tokenizer_;
   std::map<std::string, TensorDesc> weights_;
 };

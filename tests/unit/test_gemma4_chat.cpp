@@ -23,6 +23,10 @@ TEST_SUITE("generator") {
     CHECK(join_text(chat_prompt(f, messages)) ==
           "<|turn>system\nS<turn|>\n<|turn>user\na<turn|>\n<|turn>model\nb<turn|>\n<|turn>user\nc<turn|>\n"
           "<|turn>model\n<|channel>thought\n<channel|>");
+    // The checkpoint's template decides by its markers; without one, the generation.
+    CHECK(chat_format(Generation::gemma3, "{{ '<|turn>' + role }}") == ChatFormat::gemma4);
+    CHECK(chat_format(Generation::gemma4, "{{ '<start_of_turn>' }}") == ChatFormat::gemma);
+    CHECK(chat_format(Generation::gemma3) == ChatFormat::gemma);
     // Gemma 1-3 are unchanged: no system turn, <start_of_turn>.
     CHECK(gemma_chat_prompt(messages) ==
           "<start_of_turn>user\nS\n\na<end_of_turn>\n<start_of_turn>model\nb<end_of_turn>\n<start_of_turn>user\n"
