@@ -11,6 +11,7 @@
 #include "app/options.h"
 #include "model/engine/chat.h"
 #include "model/engine/image_input.h"
+#include "model/sampling_defaults.h"
 #include "model/session.h"
 #include "runtime/platform/terminal.h"
 
@@ -18,14 +19,15 @@ namespace vkg::app {
 
 int chat_command(const std::vector<std::string>& argv) {
   Args args(argv, {"--model", "--quant", "--mmproj", "--image", "--system", "--n-predict", "--temp", "--top-k", "--top-p",
-                   "--seed", "--backend", "--device", "--threads", "--ctx", "--max-memory"},
+                   "--min-p", "--repeat-penalty", "--repeat-last-n", "--seed", "--backend", "--device", "--threads",
+                   "--ctx", "--max-memory"},
             {"--exact", "--think"}, {{"-m", "--model"}, {"-n", "--n-predict"}, {"-t", "--threads"}});
   auto model = Model::load(args.require("--model"), load_options(args));
   const std::string system = args.get("--system", "");
   const int max_reply = args.get_int("--n-predict", 512);
   GenerateParams params;
   params.max_tokens = max_reply;
-  params.sampling = sampler_params(args);
+  params.sampling = sampler_params(args, sampling_defaults(*model).params);
   Session session(*model, session_options(args));
   for (const std::string& notice : session.notices()) std::fprintf(stderr, "%s\n", notice.c_str());
   const bool interactive = stdin_is_terminal();

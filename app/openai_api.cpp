@@ -41,7 +41,8 @@ T number(const json& body, const char* key, T fallback, T lo, T hi) {
 
 }  // namespace
 
-CompletionRequest parse_completion_request(const std::string& body_text, bool chat, int default_max_tokens) {
+CompletionRequest parse_completion_request(const std::string& body_text, bool chat, int default_max_tokens,
+                                           const SamplerParams& sampling) {
   json body;
   try {
     body = json::parse(body_text);
@@ -81,9 +82,12 @@ CompletionRequest parse_completion_request(const std::string& body_text, bool ch
   }
   const char* max_key = body.contains("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
   r.params.max_tokens = number<int>(body, max_key, default_max_tokens, 0, 1 << 30);
-  r.params.sampling.temperature = number<float>(body, "temperature", 1.0f, 0.0f, 2.0f);
-  r.params.sampling.top_p = number<float>(body, "top_p", 1.0f, 0.0f, 1.0f);
-  r.params.sampling.top_k = number<int>(body, "top_k", 0, 0, 1 << 30);
+  r.params.sampling = sampling;
+  r.params.sampling.temperature = number<float>(body, "temperature", sampling.temperature, 0.0f, 2.0f);
+  r.params.sampling.top_p = number<float>(body, "top_p", sampling.top_p, 0.0f, 1.0f);
+  r.params.sampling.top_k = number<int>(body, "top_k", sampling.top_k, 0, 1 << 30);
+  r.params.sampling.min_p = number<float>(body, "min_p", sampling.min_p, 0.0f, 1.0f);
+  r.params.sampling.repeat_penalty = number<float>(body, "repeat_penalty", sampling.repeat_penalty, 0.01f, 10.0f);
   if (body.contains("seed") && !body["seed"].is_null()) {
     r.params.sampling.seed = static_cast<uint64_t>(number<int64_t>(body, "seed", 0, INT64_MIN, INT64_MAX));
     r.seeded = true;

@@ -33,8 +33,10 @@ struct CompletionRequest {
   bool think = false;
 };
 
-// `default_max_tokens` applies when the request names none (OpenAI: no limit; we stop at the context).
-CompletionRequest parse_completion_request(const std::string& body, bool chat, int default_max_tokens);
+// `default_max_tokens` applies when the request names none (OpenAI: no limit; we stop at the context);
+// `sampling` for the sampling fields it does not give (the model's defaults: model/sampling_defaults.h).
+CompletionRequest parse_completion_request(const std::string& body, bool chat, int default_max_tokens,
+                                           const SamplerParams& sampling = {1.0f, 0, 1.0f});
 
 // The error object OpenAI clients understand: {"error": {"message", "type", "param", "code"}}.
 nlohmann::json error_json(const std::string& message, const std::string& type, const std::string& param = "");

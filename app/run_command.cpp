@@ -8,6 +8,7 @@
 #include "model/engine/generator.h"
 #include "model/engine/image_input.h"
 #include "model/image_prompt.h"
+#include "model/sampling_defaults.h"
 #include "model/session.h"
 #include "runtime/services.h"
 
@@ -21,16 +22,17 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 int run_command(const std::vector<std::string>& argv) {
   Args args(argv, {"--model", "--quant", "--mmproj", "--image", "--prompt", "--n-predict", "--temp", "--top-k", "--top-p",
-                   "--seed", "--backend", "--threads", "--ctx", "--device", "--max-memory"},
+                   "--min-p", "--repeat-penalty", "--repeat-last-n", "--seed", "--backend", "--threads", "--ctx",
+                   "--device", "--max-memory"},
             {"--no-bos", "--profile", "--renderdoc-capture", "--exact"}, {{"-m", "--model"}, {"-p", "--prompt"}, {"-n", "--n-predict"}, {"-t", "--threads"}});
   const std::string path = args.require("--model");
   const std::string prompt = args.require("--prompt");
   const int n_predict = args.get_int("--n-predict", 64);
   if (n_predict < 0) throw std::runtime_error("-n must be >= 0");
-  const SamplerParams sp = sampler_params(args);
-
   auto t_load = std::chrono::steady_clock::now();
   auto model = Model::load(path, load_options(args));
+  const SamplingDefaults defaults = sampling_defaults(*model);
+  const SamplerParams sp = sampler_params(args, defaults.params);
   SessionOptions so = session_options(args);
   so.profile = args.has("--profile");
   so.renderdoc_capture = args.has("--renderdoc-capture");
@@ -42,6 +44,8 @@ int run_command(const std::vector<std::string>& argv) {
   std::fprintf(stderr, "loaded %s (%s, %.0f MiB of weights) in %.2f s; backend %s, context %d, KV cache %.1f MiB\n",
                path.c_str(), model->config().name.c_str(), model->weight_bytes() / 1048576.0, seconds_since(t_load),
                session.backend().name().c_str(), session.context(), session.kv_cache_bytes() / 1048576.0);
+  std::fprintf(stderr, "sampling: %s (%s%s)\n", describe_sampling(sp).c_str(), defaults.source.c_str(),
+               args.has("--temp") || args.has("--top-k") || args.has("--top-p") ? " and the flags" : "");
 
   const Tokenizer& tok = model->tokenizer();
   // Images: each becomes its block of image tokens where the prompt says <start_of_image>, or first.
@@ -67,6 +71,7 @@ int run_command(const std::vector<std::string>& argv) {
     return true;
   });
   std::fputs("\n", stdout);
+  std::fflush(stdout);  // the text and its newline before the timing lines on stderr
   if (r.finish == FinishReason::context_full) std::fprintf(stderr, "[context of %d tokens is full]\n", session.context());
   std::fprintf(stderr, "prompt: %d tokens in %.2f s (%.1f tokens/s); generation: %d tokens in %.2f s (%.2f tokens/s)\n",
                r.prompt_tokens, r.prompt_seconds, r.prompt_tokens / r.prompt_seconds, r.completion_tokens,

@@ -19,6 +19,7 @@
 #include "app/openai_api.h"
 #include "app/options.h"
 #include "model/engine/generator.h"
+#include "model/sampling_defaults.h"
 #include "model/session.h"
 
 namespace vkg::app {
@@ -55,6 +56,7 @@ struct Server {
   std::unique_ptr<Session> session;
   std::unique_ptr<Generator> generator;
   std::string model_name;
+  SamplerParams sampling;  // the model's defaults, for the fields a request does not give
   int max_queue = 64;
   TicketLock turn;
   std::mutex ids_mutex;
@@ -105,7 +107,7 @@ void handle_completion(Server& s, const httplib::Request& req, httplib::Response
   auto r = std::make_shared<CompletionRequest>();
   std::vector<int> tokens;
   try {
-    *r = parse_completion_request(req.body, chat, s.session->context());
+    *r = parse_completion_request(req.body, chat, s.session->context(), s.sampling);
     tokens = prompt_tokens(s, *r);
   } catch (const ApiError& e) {
     return send_error(res, e.status, e.what(), e.param);
@@ -185,6 +187,7 @@ int serve_command(const std::vector<std::string>& argv) {
 
   Server s;
   s.model = Model::load(path, load_options(args));
+  s.sampling = sampling_defaults(*s.model).params;
   s.session = std::make_unique<Session>(*s.model, session_options(args));
   s.generator = std::make_unique<Generator>(*s.session);
   for (const std::string& notice : s.session->notices()) std::fprintf(stderr, "%s\n", notice.c_str());

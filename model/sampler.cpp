@@ -10,6 +10,29 @@ namespace vkg {
 Sampler::Sampler(const SamplerParams& p) : p_(p), rng_(p.seed) {
   if (p.top_k < 0) throw std::runtime_error("top-k must be >= 0, got " + std::to_string(p.top_k));
   if (!(p.top_p > 0.0f && p.top_p <= 1.0f)) throw std::runtime_error("top-p must be in (0, 1], got " + std::to_string(p.top_p));
+  if (!(p.min_p >= 0.0f && p.min_p <= 1.0f)) throw std::runtime_error("min-p must be in [0, 1], got " + std::to_string(p.min_p));
+  if (!(p.repeat_penalty > 0.0f)) throw std::runtime_error("repeat penalty must be > 0, got " + std::to_string(p.repeat_penalty));
+  if (p.repeat_last_n < 0) throw std::runtime_error("repeat-last-n must be >= 0, got " + std::to_string(p.repeat_last_n));
+}
+
+void Sampler::accept(int id) {
+  if (p_.repeat_penalty == 1.0f || p_.repeat_last_n == 0) return;
+  recent_.push_back(id);
+  if (recent_.size() > static_cast<size_t>(p_.repeat_last_n)) recent_.pop_front();
+}
+
+bool Sampler::seen(int id) const { return std::find(recent_.begin(), recent_.end(), id) != recent_.end(); }
+
+float Sampler::penalized(int id, float logit) const {
+  if (p_.repeat_penalty == 1.0f || !seen(id)) return logit;
+  return logit > 0 ? logit / p_.repeat_penalty : logit * p_.repeat_penalty;
+}
+
+int Sampler::candidates_needed() const {
+  if (p_.top_k <= 0) return 0;
+  std::vector<int> distinct(recent_.begin(), recent_.end());
+  std::sort(distinct.begin(), distinct.end());
+  return p_.top_k + static_cast<int>(std::unique(distinct.begin(), distinct.end()) - distinct.begin());
 }
 
 int Sampler::argmax(const float* logits, size_t n) {
@@ -18,12 +41,20 @@ int Sampler::argmax(const float* logits, size_t n) {
 
 double Sampler::uniform() { return static_cast<double>(rng_() >> 11) * (1.0 / 9007199254740992.0); }
 
-// Order as llama.cpp's common chain: top-k, then top-p over the softmax at the given temperature, then a draw.
-int Sampler::sample(const std::vector<float>& logits) {
-  if (logits.empty()) throw std::runtime_error("sampler: empty logits");
-  if (p_.temperature <= 0.0f) return argmax(logits.data(), logits.size());
-  for (size_t i = 0; i < logits.size(); ++i)
-    if (std::isnan(logits[i])) throw std::runtime_error("sampler: logit " + std::to_string(i) + " is NaN");
+// Order as llama.cpp's common chain: the repetition penalty, top-k, then top-p and min-p over the softmax at the
+// given temperature, then a draw.
+int Sampler::sample(const std::vector<float>& raw) {
+  if (raw.empty()) throw std::runtime_error("sampler: empty logits");
+  if (greedy()) return argmax(raw.data(), raw.size());
+  for (size_t i = 0; i < raw.size(); ++i)
+    if (std::isnan(raw[i])) throw std::runtime_error("sampler: logit " + std::to_string(i) + " is NaN");
+  std::vector<float> penalized_copy;
+  if (!recent_.empty()) {
+    penalized_copy = raw;
+    for (int id : recent_)
+      if (id >= 0 && static_cast<size_t>(id) < raw.size()) penalized_copy[size_t(id)] = penalized(id, raw[size_t(id)]);
+  }
+  const std::vector<float>& logits = recent_.empty() ? raw : penalized_copy;
 
   std::vector<int> ids(logits.size());
   std::iota(ids.begin(), ids.end(), 0);
@@ -33,13 +64,34 @@ int Sampler::sample(const std::vector<float>& logits) {
   ids.resize(k);
   std::vector<float> top(k);
   for (size_t i = 0; i < k; ++i) top[i] = logits[size_t(ids[i])];
-  return sample_sorted(ids, top);
+  std::deque<int> recent;
+  recent.swap(recent_);  // already penalized
+  const int id = sample_sorted(ids, top);
+  recent_.swap(recent);
+  return id;
 }
 
-int Sampler::sample_sorted(const std::vector<int>& ids, const std::vector<float>& logits) {
-  if (ids.empty() || ids.size() != logits.size())
-    throw std::runtime_error("sampler: " + std::to_string(ids.size()) + " candidate ids for " +
-                             std::to_string(logits.size()) + " logits");
+int Sampler::sample_sorted(const std::vector<int>& ids_in, const std::vector<float>& logits_in) {
+  if (ids_in.empty() || ids_in.size() != logits_in.size())
+    throw std::runtime_error("sampler: " + std::to_string(ids_in.size()) + " candidate ids for " +
+                             std::to_string(logits_in.size()) + " logits");
+  if (greedy()) return ids_in[0];
+  // The penalty, then the candidates in order again (largest first, the lower id first on ties).
+  std::vector<int> ids = ids_in;
+  std::vector<float> logits = logits_in;
+  if (!recent_.empty()) {
+    std::vector<size_t> order(ids.size());
+    std::iota(order.begin(), order.end(), size_t(0));
+    for (size_t i = 0; i < ids.size(); ++i) logits[i] = penalized(ids[i], logits_in[i]);
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return logits[a] > logits[b] || (logits[a] == logits[b] && ids[a] < ids[b]);
+    });
+    std::vector<int> sorted_ids;
+    std::vector<float> sorted_logits;
+    for (size_t i : order) sorted_ids.push_back(ids[i]), sorted_logits.push_back(logits[i]);
+    ids.swap(sorted_ids);
+    logits.swap(sorted_logits);
+  }
   if (p_.temperature <= 0.0f) return ids[0];
   for (size_t i = 0; i < logits.size(); ++i)
     if (std::isnan(logits[i])) throw std::runtime_error("sampler: the logit of token " + std::to_string(ids[i]) + " is NaN");
@@ -62,6 +114,9 @@ int Sampler::sample_sorted(const std::vector<int>& ids, const std::vector<float>
       }
     }
   }
+  // min-p: drop what is below min_p times the most likely token's probability (always keeps that one).
+  if (p_.min_p > 0.0f)
+    while (keep > 1 && probs[keep - 1] < p_.min_p * probs[0]) --keep;
   double kept = 0;
   for (size_t i = 0; i < keep; ++i) kept += probs[i];
   double r = uniform() * kept;

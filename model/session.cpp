@@ -298,8 +298,9 @@ Session::TopLogits Session::eval_top_k(const std::vector<int>& tokens, int k,
 int Session::eval_sample(const std::vector<int>& tokens, Sampler& sampler,
                          const std::vector<std::vector<float>>& images) {
   if (sampler.greedy()) return eval_greedy(tokens, images);
-  if (sampler.top_k() > 0 && sampler.top_k() <= kMaxTopK) {
-    const TopLogits top = eval_top_k(tokens, sampler.top_k(), images);
+  const int candidates = sampler.candidates_needed();  // top-k plus the penalized tokens
+  if (candidates > 0 && candidates <= kMaxTopK) {
+    const TopLogits top = eval_top_k(tokens, candidates, images);
     return sampler.sample_sorted(top.ids, top.logits);
   }
   return sampler.sample(eval(tokens, false, images));

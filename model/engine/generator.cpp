@@ -25,8 +25,9 @@ void Generator::reset() {
   cached_.clear();
 }
 
-// Appends tokens to the cache and returns the next token.
+// Appends tokens to the cache and returns the next token (the sampler sees them first: its repetition penalty).
 int Generator::feed(const std::vector<int>& tokens, Sampler& sampler, const std::vector<std::vector<float>>& images) {
+  for (int t : tokens) sampler.accept(t);
   const int next = session_.eval_sample(tokens, sampler, images);
   cached_.insert(cached_.end(), tokens.begin(), tokens.end());
   return next;
@@ -74,6 +75,7 @@ GenerateResult Generator::generate(const Prompt& prompt_in, const GenerateParams
 
   const GemmaConfig& c = session_.model().config();
   Sampler sampler(params.sampling);
+  for (int t : cached_) sampler.accept(t);  // the prompt's cached part (feed() accepts the rest)
   StopStringFilter stops(params.stop);
   auto emit = [&](const std::string& text) {
     if (text.empty()) return true;

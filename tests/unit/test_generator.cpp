@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <numeric>
 #include <random>
 #include <set>
 
@@ -93,6 +94,71 @@ TEST_SUITE("generator") {
       CHECK(a == b);
       if (p.temperature > 0 && p.top_k > 3) CHECK(std::set<int>(a.begin(), a.end()).size() > 1);  // really drawn
     }
+  }
+
+  TEST_CASE("sampler: the repetition penalty lowers seen tokens; min-p drops the unlikely ones") {
+    SamplerParams greedy_penalized{0.0f, 0, 1.0f, 1};
+    greedy_penalized.repeat_penalty = 2.0f;
+    Sampler s(greedy_penalized);
+    CHECK_FALSE(s.greedy());  // the penalty needs the logits
+    CHECK(s.sample({2.0f, 1.9f, -1.0f}) == 0);
+    s.accept(0);
+    CHECK(s.sample({2.0f, 1.9f, -1.0f}) == 1);  // 2 / 2 = 1 < 1.9
+    s.accept(1);
+    CHECK(s.sample({2.0f, 1.9f, -1.0f}) == 0);  // both seen: 1.0 vs 0.95
+    // A negative logit is multiplied: seen token 2 at -1 becomes -2, below an unseen -1.5.
+    s.accept(2);
+    CHECK(s.sample({-1.0f, -1.2f, -1.0f, -1.5f}) == 3);
+    // repeat_last_n: only the last n tokens count.
+    SamplerParams window = greedy_penalized;
+    window.repeat_last_n = 1;
+    Sampler w(window);
+    w.accept(0);
+    w.accept(1);
+    CHECK(w.sample({2.0f, 1.9f}) == 0);  // token 0 left the window
+    // min-p 0.5 at temperature 1: token 2 (p ~ e^-1 / e^0 of the best) is below half the best and never drawn.
+    SamplerParams mp{1.0f, 0, 1.0f, 7};
+    mp.min_p = 0.5f;
+    Sampler m(mp);
+    std::set<int> drawn;
+    for (int i = 0; i < 200; ++i) drawn.insert(m.sample({1.0f, 0.9f, 0.0f}));
+    CHECK(drawn == std::set<int>{0, 1});
+    CHECK_THROWS_WITH_AS(Sampler(SamplerParams{1.0f, 0, 1.0f, 0, 1.5f}), doctest::Contains("min-p must be in [0, 1]"),
+                         std::runtime_error);
+  }
+
+  TEST_CASE("sampler: with a penalty, top_k plus the penalized candidates draw what the whole row draws") {
+    // Penalties only lower logits, so the top_k after them is among the top (top_k + penalized) before: the
+    // device's top-k op returns that many (Session::eval_sample) and the draw equals the whole row's.
+    std::mt19937 rng(9);
+    std::normal_distribution<float> normal(0.0f, 2.0f);
+    std::vector<float> logits(3000);
+    for (float& v : logits) v = normal(rng);
+    std::vector<int> order(logits.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](int a, int b) { return logits[size_t(a)] > logits[size_t(b)]; });
+    SamplerParams p{0.9f, 20, 0.95f, 11};
+    p.repeat_penalty = 1.8f;
+    p.min_p = 0.02f;
+    Sampler whole(p), candidates(p);
+    for (int i = 0; i < 12; ++i) {  // penalize most of the best: the true top 20 reaches past the raw top 20
+      whole.accept(order[size_t(i)]);
+      candidates.accept(order[size_t(i)]);
+    }
+    const int k = candidates.candidates_needed();
+    CHECK(k == 32);
+    std::vector<float> top(size_t(2 * k));
+    cpu::top_k(logits.data(), 1, int64_t(logits.size()), k, top.data());
+    std::vector<int> ids;
+    for (int j = 0; j < k; ++j) ids.push_back(static_cast<int>(top[size_t(k + j)]));
+    const std::vector<float> values(top.begin(), top.begin() + k);
+    std::vector<int> a, b;
+    for (int i = 0; i < 60; ++i) {
+      a.push_back(whole.sample(logits));
+      b.push_back(candidates.sample_sorted(ids, values));
+    }
+    CHECK(a == b);
+    CHECK(std::set<int>(a.begin(), a.end()).size() > 1);
   }
 
   TEST_CASE("sampler: NaN or infinite logits are errors, not a silent token") {

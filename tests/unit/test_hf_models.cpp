@@ -15,6 +15,7 @@
 #include "../test_paths.h"
 #include "model/hf_config.h"
 #include "model/safetensors.h"
+#include "model/sampling_defaults.h"
 #include "model/session.h"
 #include "tiny_reference.h"
 
@@ -237,6 +238,32 @@ TEST_SUITE("hf_models") {
     Session s(*mm, o);
     CHECK_THROWS_WITH(s.encode_image(std::vector<float>(3 * 16 * 16, 0.0f)),
                       doctest::Contains("image input for Gemma 4 is not supported yet"));
+  }
+
+  TEST_CASE("sampling defaults: generation_config.json, else Gemma's; GGUF without general.sampling: Gemma's") {
+    const std::string src = test::source_path("assets/tiny/gemma3-hf");
+    TempDir dir("sampling");
+    for (const char* f : {"config.json", "model.safetensors", "tokenizer.model"})
+      fs::copy_file(fs::path(src) / f, dir.path / f);
+    SamplingDefaults d = sampling_defaults(*Model::load(dir.path.string()));  // no generation_config.json
+    CHECK(d.source == "Gemma's defaults");
+    CHECK(d.params.temperature == 1.0f);
+    CHECK(d.params.top_k == 64);
+    CHECK(d.params.top_p == 0.95f);
+    write_file(dir.path / "generation_config.json", R"({"do_sample": true, "top_k": 40, "top_p": 0.9, "temperature": 0.7})");
+    d = sampling_defaults(*Model::load(dir.path.string()));
+    CHECK(d.source == "generation_config.json");
+    CHECK(d.params.temperature == 0.7f);
+    CHECK(d.params.top_k == 40);
+    CHECK(d.params.top_p == 0.9f);
+    write_file(dir.path / "generation_config.json", R"({"do_sample": false})");
+    CHECK(sampling_defaults(*Model::load(dir.path.string())).params.temperature == 0.0f);  // greedy
+    write_file(dir.path / "generation_config.json", R"({"top_k": "many"})");
+    CHECK_THROWS_WITH_AS(sampling_defaults(*Model::load(dir.path.string())), doctest::Contains("'top_k' must be a number"),
+                         std::runtime_error);
+    d = sampling_defaults(*Model::load(test::source_path("assets/tiny/gemma3.gguf")));
+    CHECK(d.source == "Gemma's defaults");
+    CHECK(d.params.top_k == 64);
   }
 
   TEST_CASE("config.json: class defaults, rope_scaling, null softcaps, layer patterns") {
