@@ -1,4 +1,6 @@
-// Command-line options: `vkgemma COMMAND [--flag value | --switch]...`. Unknown flags are errors.
+// Command-line options: `vkgemma COMMAND [--flag value | --flag=value | --switch]...`, parsed with CLI11.
+// -h / --help prints the command's options (and throws HelpShown: main exits 0); unknown flags are errors
+// naming the nearest known one.
 #pragma once
 #include <map>
 #include <set>
@@ -7,8 +9,13 @@
 
 namespace vkg::app {
 
+// Thrown after --help printed the command's options: nothing else to do.
+struct HelpShown {};
+
 class Args {
  public:
+  // The command being parsed and one line about it, for --help and error messages (main sets them).
+  static void set_command(const std::string& name, const std::string& about);
   // value_flags take a value, switches do not; short aliases map to long names (e.g. "-m" -> "--model").
   Args(const std::vector<std::string>& argv, const std::set<std::string>& value_flags,
        const std::set<std::string>& switches, const std::map<std::string, std::string>& aliases);

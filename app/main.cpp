@@ -1,9 +1,11 @@
 // vkgemma: run Gemma models. Errors become one clear line on stderr and a non-zero exit.
 #include <cstdio>
+#include <map>
 #include <exception>
 #include <string>
 #include <vector>
 
+#include "app/args.h"
 #include "app/commands.h"
 #include "runtime/platform/terminal.h"
 
@@ -29,7 +31,26 @@ constexpr const char* kUsage =
     "  perplexity  -m MODEL -f FILE [--ctx N] [--chunks N]: prints PPL = <value> last\n"
     "  info        [-m MODEL]: Vulkan devices; with a model also its metadata, config, tensor types\n"
     "  graph       -m MODEL [-n TOKENS]: the graph of one step\n"
-    "  shaders     [--dump DIR]: embedded SPIR-V modules and their reflected layouts\n";
+    "  shaders     [--dump DIR]: embedded SPIR-V modules and their reflected layouts\n"
+    "\n"
+    "vkgemma COMMAND --help lists a command's options; vkgemma --version prints the version.\n";
+
+// One line per command for `vkgemma COMMAND --help`.
+const char* about(const std::string& command) {
+  static const std::map<std::string, const char*> lines = {
+      {"run", "Generate text from a prompt (stdout: the text; stderr: load, sampling and speed)."},
+      {"chat", "Talk with an instruction-tuned model in its turn template; /reset, /exit, /image FILE."},
+      {"serve", "An OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, /v1/models)."},
+      {"bench", "Prompt (pp) and generation (tg) speed, as llama-bench measures them."},
+      {"tokenize", "Print the token ids of a text."},
+      {"perplexity", "Perplexity of a text file, as llama-perplexity computes it."},
+      {"info", "The Vulkan devices; with -m, the model's metadata, config and tensor types."},
+      {"graph", "The graph one step runs: every node, its inputs, output shape and parameters."},
+      {"shaders", "The embedded SPIR-V modules and their reflected layouts."},
+  };
+  auto it = lines.find(command);
+  return it == lines.end() ? "" : it->second;
+}
 
 }  // namespace
 
@@ -39,8 +60,13 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
+  if (std::string(argv[1]) == "--version") {
+    std::printf("vkgemma %s\n", VKGEMMA_VERSION);
+    return 0;
+  }
   const std::string command = argv[1];
   const std::vector<std::string> args(argv + 2, argv + argc);
+  vkg::app::Args::set_command(command, about(command));
   try {
     if (command == "run") return vkg::app::run_command(args);
     if (command == "tokenize") return vkg::app::tokenize_command(args);
@@ -53,6 +79,8 @@ int main(int argc, char** argv) {
     if (command == "serve") return vkg::app::serve_command(args);
     std::fprintf(stderr, "vkgemma: unknown command '%s'\n\n%s", command.c_str(), kUsage);
     return 2;
+  } catch (const vkg::app::HelpShown&) {
+    return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "vkgemma %s: error: %s\n", command.c_str(), e.what());
     return 1;

@@ -11,7 +11,8 @@ MODEL_SHA256="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
 PACKAGES=(build-essential cmake pkg-config git python3 python3-venv python3-pip
           libsentencepiece-dev sentencepiece doctest-dev nlohmann-json3-dev libcpp-httplib-dev libhwy-dev
           libvulkan-dev libvulkan1 libvulkan-volk-dev glslang-tools spirv-tools
-          mesa-vulkan-drivers vulkan-validationlayers vulkan-tools librenderdoc-dev spirv-cross libstb-dev)
+          mesa-vulkan-drivers vulkan-validationlayers vulkan-tools librenderdoc-dev spirv-cross libstb-dev
+          libcli11-dev)
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }

@@ -30,7 +30,7 @@ as_root() {
 # 1. Debian packages: the cross compiler, the source-package tools, the header-only libraries, the host tools.
 PACKAGES=(g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix mingw-w64-x86-64-dev
           cmake make pkg-config dpkg-dev patch xz-utils
-          libvulkan-dev libvulkan-volk-dev nlohmann-json3-dev doctest-dev librenderdoc-dev
+          libvulkan-dev libvulkan-volk-dev nlohmann-json3-dev doctest-dev librenderdoc-dev libcli11-dev
           glslang-tools spirv-tools spirv-cross)
 source tools/debian_packages.sh
 install_debian_packages "${PACKAGES[@]}"
