@@ -52,7 +52,7 @@ const std::map<std::string, FlagHelp>& flag_help() {
       {"--reps", {"N", "repetitions, medians reported (default 5)"}},
       {"--depth", {"N", "tokens already in the cache before each test (default 0)"}},
       {"--json", {"", "machine-readable output"}},
-      {"--file", {"PATH", "text file to score"}},
+      {"--file", {"PATH", "a text file (run: the prompt; perplexity: the text to score)"}},
       {"--chunks", {"N", "score only the first N chunks"}},
       {"--n-tokens", {"N", "tokens per step of the printed graph (default 1)"}},
       {"--dump", {"DIR", "write every SPIR-V module to DIR"}},

@@ -21,7 +21,7 @@ int chat_command(const std::vector<std::string>& argv) {
   Args args(argv, {"--model", "--quant", "--mmproj", "--image", "--system", "--n-predict", "--temp", "--top-k", "--top-p",
                    "--min-p", "--repeat-penalty", "--repeat-last-n", "--seed", "--backend", "--device", "--threads",
                    "--ctx", "--max-memory"},
-            {"--exact", "--think"}, {{"-m", "--model"}, {"-n", "--n-predict"}, {"-t", "--threads"}});
+            {"--exact", "--think"}, {{"-m", "--model"}, {"-n", "--n-predict"}, {"-t", "--threads"}, {"-c", "--ctx"}});
   auto model = Model::load(args.require("--model"), load_options(args));
   const std::string system = args.get("--system", "");
   const int max_reply = args.get_int("--n-predict", 512);

@@ -1,6 +1,9 @@
 // `vkgemma run`: prompt in, generated text streamed to stdout; load and speed figures to stderr.
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
 
 #include "app/args.h"
 #include "app/commands.h"
@@ -18,15 +21,29 @@ namespace {
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
+
+// The prompt from a file (llama.cpp's -f): its bytes as they are.
+std::string read_prompt_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw std::runtime_error(path + ": cannot open the prompt file");
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
 }  // namespace
 
 int run_command(const std::vector<std::string>& argv) {
   Args args(argv, {"--model", "--quant", "--mmproj", "--image", "--prompt", "--n-predict", "--temp", "--top-k", "--top-p",
                    "--min-p", "--repeat-penalty", "--repeat-last-n", "--seed", "--backend", "--threads", "--ctx",
-                   "--device", "--max-memory"},
-            {"--no-bos", "--profile", "--renderdoc-capture", "--exact"}, {{"-m", "--model"}, {"-p", "--prompt"}, {"-n", "--n-predict"}, {"-t", "--threads"}});
+                   "--device", "--max-memory", "--file"},
+            {"--no-bos", "--profile", "--renderdoc-capture", "--exact"},
+            {{"-m", "--model"}, {"-p", "--prompt"}, {"-f", "--file"}, {"-n", "--n-predict"}, {"-t", "--threads"},
+             {"-c", "--ctx"}});
   const std::string path = args.require("--model");
-  const std::string prompt = args.require("--prompt");
+  if (args.has("--prompt") == args.has("--file"))
+    throw std::runtime_error("give the prompt as -p TEXT or -f FILE (one of them)");
+  const std::string prompt = args.has("--prompt") ? args.require("--prompt") : read_prompt_file(args.require("--file"));
   const int n_predict = args.get_int("--n-predict", 64);
   if (n_predict < 0) throw std::runtime_error("-n must be >= 0");
   auto t_load = std::chrono::steady_clock::now();
