@@ -289,6 +289,8 @@ TensorDesc hf_text_tensor(const std::string& name, const std::string& hf_name, c
       std::vector<float>& v = owned.emplace_back((s.bytes + 3) / 4);
       std::memcpy(v.data(), s.data, s.bytes);
       t.data = v.data();
+    } else {
+      t.file_backed = true;  // in the mapped shard
     }
   }
   return t;
@@ -400,6 +402,7 @@ void Model::quantize_weights(DType type, const std::function<void(int64_t, int64
     }
     quantized_.push_back(std::move(q));
     t.data = quantized_.back().data();
+    t.file_backed = false;
     t.dtype = type;
     if (progress) progress(done, total);
   }
@@ -432,6 +435,7 @@ std::unique_ptr<Model> Model::load(const std::string& path, const LoadOptions& o
     t.dtype = g.type;
     t.role = TensorRole::weight;
     t.data = g.data;
+    t.file_backed = true;
     m->weights_[g.name] = std::move(t);
   }
   check_weights(*m);

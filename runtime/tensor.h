@@ -21,6 +21,9 @@ struct TensorDesc {
   DType dtype = DType::F32;
   TensorRole role = TensorRole::activation;
   const void* data = nullptr;  // weights only
+  // Weights only: data lies in a read-only file mapping, so a backend that keeps its own copy (repacked, or on
+  // a device) may release these pages (platform/memory.h release_file_pages); they are re-read if touched.
+  bool file_backed = false;
 
   int64_t elements() const {
     int64_t n = 1;

@@ -117,7 +117,12 @@ bool CpuBackend::packs(const TensorDesc& t) const {
 const PackedWeights* CpuBackend::packed_weight(const TensorDesc& t) {
   if (!packs(t)) return nullptr;
   auto it = packed_weights_.find(t.data);
-  if (it == packed_weights_.end()) it = packed_weights_.emplace(t.data, pack_weights(t, &pool_)).first;
+  if (it == packed_weights_.end()) {
+    it = packed_weights_.emplace(t.data, pack_weights(t, &pool_)).first;
+    // The packed copy is what the kernels read: the mapped file's pages need not stay resident as well (the
+    // few rows read from the tensor itself, an embedding row or a last partial group, fault back in).
+    if (t.file_backed) release_file_pages(t.data, static_cast<size_t>(t.rows() * row_bytes(t.dtype, t.cols())));
+  }
   return &it->second;
 }
 

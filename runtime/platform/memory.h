@@ -7,6 +7,11 @@ namespace vkg {
 
 uint64_t physical_memory_bytes();  // 0 if unknown
 
+// Drops the resident pages wholly inside [data, data + bytes) of a read-only *file* mapping (never heap or
+// anonymous memory, which would read back as zeros): the process stops holding them; a later read fetches them
+// from the file again. A backend calls it once it holds its own copy of a weight. No-op where unsupported.
+void release_file_pages(const void* data, size_t bytes);
+
 // A large zero-filled block straight from the OS (mmap / VirtualAlloc: page-aligned). Pages are committed at
 // first touch, so there is no zero-filling pass and the threads that fill it fault in their own pages: the
 // CPU backend's packed weights (a 1B model's 800 MB: first prompt 2.5-3 s with a zero-filled vector, ~1.4 s

@@ -90,6 +90,9 @@ void* library_symbol(void* library, const char* name) {
 }
 
 // --- memory.h ---
+// Windows keeps a mapped view's pages in the working set until it trims it; nothing to ask for here.
+void release_file_pages(const void*, size_t) {}
+
 uint64_t physical_memory_bytes() {
   MEMORYSTATUSEX s{};
   s.dwLength = sizeof(s);

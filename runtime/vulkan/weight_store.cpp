@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "runtime/platform/memory.h"
 #include "runtime/quant/quant.h"
 
 namespace vkg::vk {
@@ -32,6 +33,8 @@ const std::vector<WeightChunk>& WeightStore::chunks(const TensorDesc& t) {
     if (on_upload_) on_upload_(static_cast<uint64_t>(c.rows * rb));
     chunks.push_back(std::move(c));
   }
+  // The device holds the weight now (on a CPU-type device, in host memory too): the file's pages may go.
+  if (t.file_backed) release_file_pages(t.data, static_cast<size_t>(t.rows() * rb));
   return chunks_.emplace(t.data, std::move(chunks)).first->second;
 }
 
