@@ -1,6 +1,8 @@
 #include "model/bpe_merges.h"
 
 #include <cstdio>
+#include <functional>
+#include <queue>
 #include <stdexcept>
 
 namespace vkg {
@@ -55,25 +57,50 @@ void BpeMerges::encode_run(const std::string& run, std::vector<int>& out) const 
   // A run of newlines that is itself a token is that token (llama.cpp's gemma4 rule; tokenizers agrees).
   if (run[0] == '\n')
     if (const int id = lookup(run); id >= 0) return out.push_back(id);
-  std::vector<std::string> sym;
+  // Symbols start as UTF-8 characters, linked left to right; a merge grows the left one and unlinks the right.
+  struct Symbol {
+    size_t begin, len;
+    int prev, next;
+  };
+  std::vector<Symbol> sym;
   for (size_t i = 0; i < run.size();) {
     const size_t n = std::min(utf8_len(static_cast<unsigned char>(run[i])), run.size() - i);
-    sym.push_back(run.substr(i, n));
+    const int k = static_cast<int>(sym.size());
+    sym.push_back({i, n, k - 1, -1});
+    if (k > 0) sym[size_t(k) - 1].next = k;
     i += n;
   }
-  // Merge the lowest-ranked adjacent pair (the leftmost on ties) until no pair is a merge. Runs are short
-  // (words and their spaces), so the quadratic scan is cheap next to a model step.
-  for (;;) {
-    int best = -1, best_rank = 0;
-    for (size_t k = 0; k + 1 < sym.size(); ++k) {
-      auto it = ranks_.find(sym[k] + " " + sym[k + 1]);
-      if (it != ranks_.end() && (best < 0 || it->second < best_rank)) best = static_cast<int>(k), best_rank = it->second;
-    }
-    if (best < 0) break;
-    sym[size_t(best)] += sym[size_t(best) + 1];
-    sym.erase(sym.begin() + best + 1);
+  // Candidate merges by (rank, position): the lowest rank first, the leftmost on ties (transformers' order).
+  // A run is a whole line (only newlines split the text), so this is a heap, not a rescan per merge; an entry
+  // whose symbols have changed since it was pushed is skipped.
+  struct Pair {
+    int rank, left;
+    size_t left_len, right_len;
+    bool operator>(const Pair& o) const { return rank != o.rank ? rank > o.rank : left > o.left; }
+  };
+  std::priority_queue<Pair, std::vector<Pair>, std::greater<Pair>> queue;
+  auto consider = [&](int left) {
+    if (left < 0 || sym[size_t(left)].next < 0) return;
+    const Symbol &a = sym[size_t(left)], &b = sym[size_t(a.next)];
+    auto it = ranks_.find(run.substr(a.begin, a.len) + " " + run.substr(b.begin, b.len));
+    if (it != ranks_.end()) queue.push({it->second, left, a.len, b.len});
+  };
+  for (int k = 0; k + 1 < static_cast<int>(sym.size()); ++k) consider(k);
+  while (!queue.empty()) {
+    const Pair p = queue.top();
+    queue.pop();
+    Symbol& a = sym[size_t(p.left)];
+    if (a.len != p.left_len || a.next < 0 || sym[size_t(a.next)].len != p.right_len) continue;  // stale
+    Symbol& b = sym[size_t(a.next)];
+    a.len += b.len;
+    b.len = 0;
+    a.next = b.next;
+    if (a.next >= 0) sym[size_t(a.next)].prev = p.left;
+    consider(a.prev);
+    consider(p.left);
   }
-  for (const std::string& t : sym) {
+  for (int k = sym.empty() ? -1 : 0; k >= 0; k = sym[size_t(k)].next) {
+    const std::string t = run.substr(sym[size_t(k)].begin, sym[size_t(k)].len);
     if (const int id = lookup(t); id >= 0) {
       out.push_back(id);
       continue;

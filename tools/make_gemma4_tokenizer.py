@@ -43,6 +43,9 @@ TESTS = [
     "copyright (C) 2007 Free Software Foundation, Inc. <https://fsf.org/>",
     "   ", "x", "\u2581already a visible space",
 ]
+# One long line (only newlines split Gemma 4's text, so a pasted paragraph is one run of merges).
+with open(os.path.join(ROOT, "assets", "text", "gpl-3.0.txt"), encoding="utf-8") as _f:
+    TESTS.append(" ".join(_f.read()[:4000].split()))
 
 
 def train():
