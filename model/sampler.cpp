@@ -64,11 +64,7 @@ int Sampler::sample(const std::vector<float>& raw) {
   ids.resize(k);
   std::vector<float> top(k);
   for (size_t i = 0; i < k; ++i) top[i] = logits[size_t(ids[i])];
-  std::deque<int> recent;
-  recent.swap(recent_);  // already penalized
-  const int id = sample_sorted(ids, top);
-  recent_.swap(recent);
-  return id;
+  return draw(ids, top);
 }
 
 int Sampler::sample_sorted(const std::vector<int>& ids_in, const std::vector<float>& logits_in) {
@@ -76,22 +72,23 @@ int Sampler::sample_sorted(const std::vector<int>& ids_in, const std::vector<flo
     throw std::runtime_error("sampler: " + std::to_string(ids_in.size()) + " candidate ids for " +
                              std::to_string(logits_in.size()) + " logits");
   if (greedy()) return ids_in[0];
+  if (recent_.empty()) return draw(ids_in, logits_in);
   // The penalty, then the candidates in order again (largest first, the lower id first on ties).
-  std::vector<int> ids = ids_in;
-  std::vector<float> logits = logits_in;
-  if (!recent_.empty()) {
-    std::vector<size_t> order(ids.size());
-    std::iota(order.begin(), order.end(), size_t(0));
-    for (size_t i = 0; i < ids.size(); ++i) logits[i] = penalized(ids[i], logits_in[i]);
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      return logits[a] > logits[b] || (logits[a] == logits[b] && ids[a] < ids[b]);
-    });
-    std::vector<int> sorted_ids;
-    std::vector<float> sorted_logits;
-    for (size_t i : order) sorted_ids.push_back(ids[i]), sorted_logits.push_back(logits[i]);
-    ids.swap(sorted_ids);
-    logits.swap(sorted_logits);
-  }
+  std::vector<float> penalized_logits(logits_in.size());
+  for (size_t i = 0; i < ids_in.size(); ++i) penalized_logits[i] = penalized(ids_in[i], logits_in[i]);
+  std::vector<size_t> order(ids_in.size());
+  std::iota(order.begin(), order.end(), size_t(0));
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return penalized_logits[a] > penalized_logits[b] || (penalized_logits[a] == penalized_logits[b] && ids_in[a] < ids_in[b]);
+  });
+  std::vector<int> ids;
+  std::vector<float> logits;
+  for (size_t i : order) ids.push_back(ids_in[i]), logits.push_back(penalized_logits[i]);
+  return draw(ids, logits);
+}
+
+// Candidates already penalized and sorted (largest first): top-k, top-p and min-p at the temperature, a draw.
+int Sampler::draw(const std::vector<int>& ids, const std::vector<float>& logits) {
   if (p_.temperature <= 0.0f) return ids[0];
   for (size_t i = 0; i < logits.size(); ++i)
     if (std::isnan(logits[i])) throw std::runtime_error("sampler: the logit of token " + std::to_string(ids[i]) + " is NaN");

@@ -39,6 +39,7 @@ class Sampler {
  private:
   double uniform();  // [0, 1) from the raw 64-bit generator: identical on every platform
   float penalized(int id, float logit) const;
+  int draw(const std::vector<int>& ids, const std::vector<float>& logits);
   bool seen(int id) const;
   SamplerParams p_;
   std::mt19937_64 rng_;
