@@ -3,11 +3,40 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
-#include <type_traits>
+#include <string>
 
 namespace vkg {
+
+namespace {
+
+// Each value under its GGUF key (general.sampling.*) and its generation_config.json key (null: none).
+struct Field {
+  const char* gguf;
+  const char* hf;
+  void (*set)(SamplerParams&, double);
+};
+constexpr Field kFields[] = {
+    {"temp", "temperature", [](SamplerParams& p, double v) { p.temperature = static_cast<float>(v); }},
+    {"top_k", "top_k", [](SamplerParams& p, double v) { p.top_k = static_cast<int>(v); }},
+    {"top_p", "top_p", [](SamplerParams& p, double v) { p.top_p = static_cast<float>(v); }},
+    {"min_p", "min_p", [](SamplerParams& p, double v) { p.min_p = static_cast<float>(v); }},
+    {"penalty_repeat", "repetition_penalty", [](SamplerParams& p, double v) { p.repeat_penalty = static_cast<float>(v); }},
+    {"penalty_last_n", nullptr, [](SamplerParams& p, double v) { p.repeat_last_n = static_cast<int>(v); }},
+};
+
+// Sets every field `find` has a value for; returns whether there was any.
+template <class Find>
+bool apply(SamplerParams& p, Find find) {
+  bool any = false;
+  for (const Field& f : kFields)
+    if (const std::optional<double> v = find(f)) f.set(p, *v), any = true;
+  return any;
+}
+
+}  // namespace
 
 SamplingDefaults sampling_defaults(const Model& model) {
   SamplingDefaults d;
@@ -16,20 +45,12 @@ SamplingDefaults sampling_defaults(const Model& model) {
   d.params.top_p = 0.95f;
   d.source = "Gemma's defaults";
   if (const GgufFile* f = model.gguf()) {
-    bool any = false;
-    auto number = [&](const char* key, auto& field) {
-      const std::string k = std::string("general.sampling.") + key;
-      if (!f->has(k)) return;
+    const bool any = apply(d.params, [&](const Field& field) -> std::optional<double> {
+      const std::string k = std::string("general.sampling.") + field.gguf;
+      if (!f->has(k)) return std::nullopt;
       const GgufValue& v = f->metadata().at(k);
-      field = static_cast<std::remove_reference_t<decltype(field)>>(v.type == GgufType::F32 || v.type == GgufType::F64 ? v.f : double(v.i));
-      any = true;
-    };
-    number("temp", d.params.temperature);
-    number("top_k", d.params.top_k);
-    number("top_p", d.params.top_p);
-    number("min_p", d.params.min_p);
-    number("penalty_repeat", d.params.repeat_penalty);
-    number("penalty_last_n", d.params.repeat_last_n);
+      return v.type == GgufType::F32 || v.type == GgufType::F64 ? v.f : double(v.i);
+    });
     if (any) d.source = "GGUF general.sampling";
     return d;
   }
@@ -40,18 +61,11 @@ SamplingDefaults sampling_defaults(const Model& model) {
   text << in.rdbuf();
   const nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, false);
   if (!j.is_object()) throw std::runtime_error(path.string() + ": not a JSON object");
-  bool any = false;
-  auto number = [&](const char* key, auto& field) {
-    if (!j.contains(key) || j[key].is_null()) return;
-    if (!j[key].is_number()) throw std::runtime_error(path.string() + ": '" + key + "' must be a number");
-    field = static_cast<std::remove_reference_t<decltype(field)>>(j[key].get<double>());
-    any = true;
-  };
-  number("temperature", d.params.temperature);
-  number("top_k", d.params.top_k);
-  number("top_p", d.params.top_p);
-  number("min_p", d.params.min_p);
-  number("repetition_penalty", d.params.repeat_penalty);
+  bool any = apply(d.params, [&](const Field& field) -> std::optional<double> {
+    if (!field.hf || !j.contains(field.hf) || j[field.hf].is_null()) return std::nullopt;
+    if (!j[field.hf].is_number()) throw std::runtime_error(path.string() + ": '" + field.hf + "' must be a number");
+    return j[field.hf].get<double>();
+  });
   // do_sample false: the publisher means greedy decoding.
   if (j.contains("do_sample") && j["do_sample"].is_boolean() && !j["do_sample"].get<bool>())
     d.params.temperature = 0.0f, any = true;
