@@ -63,14 +63,14 @@ std::string GemmaConfig::describe() const {
   return s.str();
 }
 
-namespace {
-
-int u32(const GgufFile& f, const std::string& key) {
+int gguf_count(const GgufFile& f, const std::string& key) {
   uint64_t v = f.get_uint(key);
   if (v > (1u << 30)) throw std::runtime_error(f.path() + ": metadata '" + key + "' = " + std::to_string(v) +
                                                " is implausibly large");
   return static_cast<int>(v);
 }
+
+namespace {
 
 void check_positive(const GgufFile& f, const char* what, int v) {
   if (v <= 0) throw std::runtime_error(f.path() + ": " + what + " must be positive, got " + std::to_string(v));
@@ -87,18 +87,18 @@ GemmaConfig config_from_gguf(const GgufFile& f) {
   c.generation = rules->generation;
   const std::string a = arch + ".";
   if (f.has("general.name")) c.name = f.get_string("general.name");
-  c.hidden = u32(f, a + "embedding_length");
+  c.hidden = gguf_count(f, a + "embedding_length");
   if (c.generation == Generation::gemma4) {  // per-layer arrays and keys of its own
     read_gemma4_gguf(f, c);
     return c;
   }
-  c.ffn = u32(f, a + "feed_forward_length");
-  c.n_layers = u32(f, a + "block_count");
-  c.n_head = u32(f, a + "attention.head_count");
+  c.ffn = gguf_count(f, a + "feed_forward_length");
+  c.n_layers = gguf_count(f, a + "block_count");
+  c.n_head = gguf_count(f, a + "attention.head_count");
   check_positive(f, "head count", c.n_head);  // before it divides
-  c.n_kv_head = f.has(a + "attention.head_count_kv") ? u32(f, a + "attention.head_count_kv") : c.n_head;
-  c.head_dim = f.has(a + "attention.key_length") ? u32(f, a + "attention.key_length") : c.hidden / c.n_head;
-  c.context_length = u32(f, a + "context_length");
+  c.n_kv_head = f.has(a + "attention.head_count_kv") ? gguf_count(f, a + "attention.head_count_kv") : c.n_head;
+  c.head_dim = f.has(a + "attention.key_length") ? gguf_count(f, a + "attention.key_length") : c.hidden / c.n_head;
+  c.context_length = gguf_count(f, a + "context_length");
   c.rms_eps = static_cast<float>(f.get_float(a + "attention.layer_norm_rms_epsilon"));
   check_positive(f, "hidden size", c.hidden);
   check_positive(f, "ffn size", c.ffn);
@@ -109,7 +109,7 @@ GemmaConfig config_from_gguf(const GgufFile& f) {
   if (c.n_head % c.n_kv_head)
     throw std::runtime_error(f.path() + ": head count " + std::to_string(c.n_head) +
                              " is not a multiple of kv head count " + std::to_string(c.n_kv_head));
-  if (f.has(a + "attention.value_length") && u32(f, a + "attention.value_length") != c.head_dim)
+  if (f.has(a + "attention.value_length") && gguf_count(f, a + "attention.value_length") != c.head_dim)
     throw std::runtime_error(f.path() + ": value_length differs from key_length (not a Gemma)");
 
   const GgufTensor& embd = f.tensor("token_embd.weight");

@@ -88,6 +88,8 @@ struct VisionConfig {
 
 // Reads a config from GGUF metadata (architectures gemma, gemma2, gemma3, gemma4); throws naming the file and key.
 GemmaConfig config_from_gguf(const GgufFile& f);
+// A GGUF metadata count (layers, heads, lengths): an unsigned integer up to 2^30; throws naming file and key.
+int gguf_count(const GgufFile& f, const std::string& key);
 // Gemma 4's own keys (gemma4.md 5.1: per-layer arrays, sliding-window pattern, shared KV layers, per-layer
 // embeddings, experts), over a config whose common fields are read. model/gemma4_config.cpp.
 void read_gemma4_gguf(const GgufFile& f, GemmaConfig& c);

@@ -11,18 +11,12 @@ namespace vkg {
 
 namespace {
 
-int checked_int(const std::string& origin, const std::string& what, int64_t v) {
-  if (v < 0 || v > (int64_t(1) << 30))
-    throw std::runtime_error(origin + ": " + what + " = " + std::to_string(v) + " is out of range");
-  return static_cast<int>(v);
-}
-
 // A key that is one integer for every layer or an array with one per layer (llama.cpp writes arrays only
 // where the layers differ). Returns the per-layer values, or an empty vector for a scalar (stored in *scalar).
 std::vector<int> per_layer(const GgufFile& f, const std::string& key, int layers, int* scalar) {
   const GgufValue& v = f.metadata().at(key);
   if (v.type != GgufType::ARRAY) {
-    *scalar = checked_int(f.path(), key, static_cast<int64_t>(f.get_uint(key)));
+    *scalar = gguf_count(f, key);
     return {};
   }
   const std::vector<int64_t> a = f.get_int_array(key);
@@ -30,7 +24,11 @@ std::vector<int> per_layer(const GgufFile& f, const std::string& key, int layers
     throw std::runtime_error(f.path() + ": '" + key + "' has " + std::to_string(a.size()) + " values, expected one per layer (" +
                              std::to_string(layers) + ")");
   std::vector<int> out;
-  for (int64_t x : a) out.push_back(checked_int(f.path(), key, x));
+  for (int64_t x : a) {
+    if (x < 0 || x > (int64_t(1) << 30))
+      throw std::runtime_error(f.path() + ": metadata '" + key + "' has the value " + std::to_string(x) + ", out of range");
+    out.push_back(static_cast<int>(x));
+  }
   *scalar = out.front();
   return out;
 }
@@ -39,7 +37,7 @@ std::vector<int> per_layer(const GgufFile& f, const std::string& key, int layers
 
 void read_gemma4_gguf(const GgufFile& f, GemmaConfig& c) {
   const std::string a = "gemma4.", origin = f.path();
-  auto u32 = [&](const std::string& key) { return checked_int(origin, key, static_cast<int64_t>(f.get_uint(key))); };
+  auto u32 = [&](const std::string& key) { return gguf_count(f, key); };
   c.n_layers = u32(a + "block_count");
   c.n_head = u32(a + "attention.head_count");
   c.context_length = u32(a + "context_length");
@@ -54,10 +52,10 @@ void read_gemma4_gguf(const GgufFile& f, GemmaConfig& c) {
   // Head sizes: key_length is the full-attention layers' (512), key_length_swa the sliding layers' (256).
   c.head_dim_global = u32(a + "attention.key_length");
   c.head_dim = f.has(a + "attention.key_length_swa") ? u32(a + "attention.key_length_swa") : c.head_dim_global;
-  for (const char* suffix : {"", "_swa"})
-    if (f.has(a + "attention.value_length" + suffix) &&
-        u32(a + "attention.value_length" + suffix) != u32(a + "attention.key_length" + (f.has(a + "attention.key_length" + suffix) ? suffix : "")))
-      throw std::runtime_error(origin + ": attention.value_length" + suffix + " differs from key_length" + suffix);
+  if (f.has(a + "attention.value_length") && u32(a + "attention.value_length") != c.head_dim_global)
+    throw std::runtime_error(origin + ": attention.value_length differs from key_length");
+  if (f.has(a + "attention.value_length_swa") && u32(a + "attention.value_length_swa") != c.head_dim)
+    throw std::runtime_error(origin + ": attention.value_length_swa differs from key_length_swa");
 
   const GenerationRules& rules = rules_of(Generation::gemma4);
   c.qk_norm = rules.qk_norm;
