@@ -218,15 +218,7 @@ def write_gguf(path, name, cfg, tensors, vocab):
     n_rot = int(ROPE["full_attention"]["partial_rotary_factor"] * GLOBAL_HEAD_DIM // 2)
     freqs = np.array([1.0] * n_rot + [1e30] * (GLOBAL_HEAD_DIM // 2 - n_rot), dtype=np.float32)
     w.add_tensor("rope_freqs.weight", freqs)
-    for tname, data, qtype in tensors:
-        if qtype in (QT.F32, QT.F16):
-            w.add_tensor(tname, data)
-        else:
-            w.add_tensor(tname, data, raw_shape=data.shape, raw_dtype=qtype)
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
+    tiny.write_tensors_and_close(w, tensors)
 
 
 # ---- running --------------------------------------------------------------------------------------

@@ -237,6 +237,19 @@ def encode(arr, qtype):
 
 # ---- GGUF writing ----------------------------------------------------------------------------------
 
+def write_tensors_and_close(w, tensors):
+    """tensors: (name, data, qtype); F32/F16 as arrays, quantized ones as their raw blocks."""
+    for name, data, qtype in tensors:
+        if qtype in (QT.F32, QT.F16):
+            w.add_tensor(name, data)
+        else:
+            w.add_tensor(name, data, raw_shape=data.shape, raw_dtype=qtype)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
 def add_vocab(w, vocab):
     """The tiny SentencePiece vocabulary as llama.cpp's converter writes a Gemma one."""
     w.add_tokenizer_model("llama")
@@ -279,15 +292,7 @@ def write_gguf(gen, path, cfg, tensors, vocab):
 
     add_vocab(w, vocab)
 
-    for name, data, qtype in tensors:
-        if qtype in (QT.F32, QT.F16):
-            w.add_tensor(name, data)
-        else:
-            w.add_tensor(name, data, raw_shape=data.shape, raw_dtype=qtype)
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
+    write_tensors_and_close(w, tensors)
 
 
 # ---- running ---------------------------------------------------------------------------------------
