@@ -48,9 +48,9 @@ PromptPieces g4_system(const std::string& system, bool think) {
 PromptPieces chat_user_turn(ChatFormat format, const std::string& user, const std::string& system, bool first,
                             bool think) {
   if (format == ChatFormat::gemma4) {
-    PromptPieces out;
-    if (!first) out.push_back({kG4Close, false});  // closes the reply before (its <turn|> was not fed back)
-    if (first) out = g4_system(system, think);
+    // The first turn may open with the system turn; a later one closes the reply before it (its <turn|> was
+    // not fed back).
+    PromptPieces out = first ? g4_system(system, think) : PromptPieces{{kG4Close, false}};
     out.push_back({kG4Open + "user\n", false});
     out.push_back({trim(user), true});
     out.push_back({kG4Close + g4_model_open(think), false});

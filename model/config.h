@@ -43,7 +43,6 @@ struct GemmaConfig {
   std::vector<int> layer_ffn;       // per layer (double-wide MLPs); empty: ffn on every layer
   int rope_global_pairs = 0;        // pairs rotated on full-attention layers (p-RoPE); 0: all
   bool k_eq_v = false;              // full-attention layers take V from the K projection (no attn_v)
-  bool v_norm = false;              // V normalized per head without a weight
   bool layer_scalars = false;       // each layer's output times its layer_output_scale
   int n_kv_shared_layers = 0;       // the last ones attend over an earlier layer's cache and own none
   int ple_width = 0;                // per-layer embedding width per layer (0: none)

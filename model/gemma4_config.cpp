@@ -60,7 +60,7 @@ void read_gemma4_gguf(const GgufFile& f, GemmaConfig& c) {
   const GenerationRules& rules = rules_of(Generation::gemma4);
   c.qk_norm = rules.qk_norm;
   c.post_norms = rules.post_norms;
-  c.v_norm = c.layer_scalars = true;
+  c.layer_scalars = true;
   c.query_pre_attn_scalar = 1.0f;  // attention scale 1: the q/k norms replace 1/sqrt(head_dim)
   c.sliding_window = static_cast<int>(f.find_uint(a + "attention.sliding_window").value_or(0));
   if (f.has(a + "attention.sliding_window_pattern")) {

@@ -129,7 +129,7 @@ void read_sliding_layers(const Reader& r, const GenerationRules& rules, const st
 void read_gemma4(const Reader& r, const std::string& origin, GemmaConfig& c) {
   c.layer_is_sliding.back() = false;  // transformers forces the last layer to full attention
   c.k_eq_v = r.has("attention_k_eq_v") && r.at("attention_k_eq_v").is_boolean() && r.at("attention_k_eq_v").get<bool>();
-  c.v_norm = c.layer_scalars = true;
+  c.layer_scalars = true;
   c.query_pre_attn_scalar = 1.0f;
   c.layer_kv_heads.assign(static_cast<size_t>(c.n_layers), c.n_kv_head);
   c.layer_ffn.assign(static_cast<size_t>(c.n_layers), c.ffn);

@@ -31,9 +31,11 @@ void check_shape(const Model& m, const std::string& name, std::vector<int64_t> e
   }
 }
 
-// Gemma 4: shapes per layer (head_dim and KV heads by layer type, MLP width per layer), no K/V on layers that
-// read another's cache, no V where K = V, per-layer embeddings and experts (gemma4.md 5.2).
-void check_gemma4_weights(const Model& m) {
+// Per layer by the config's per-layer answers (Gemma 4: head_dim and KV heads by layer type, MLP width per
+// layer, no K/V on layers that read another's cache, no V where K = V; Gemma 1-3: the same everywhere), with
+// the parts a generation has: q/k norms, post-norms, layer scalars, per-layer embeddings, experts
+// (gemma4.md 5.2).
+void check_weights(const Model& m) {
   const GemmaConfig& c = m.config();
   const int64_t H = c.hidden, L = c.n_layers, P = c.ple_width;
   check_shape(m, "token_embd.weight", {c.vocab_size, H});
@@ -50,19 +52,26 @@ void check_gemma4_weights(const Model& m) {
     const std::string p = "blk." + std::to_string(i) + ".";
     const int64_t hd = c.layer_head_dim(i), q = int64_t(c.n_head) * hd, kv = int64_t(c.layer_kv_head(i)) * hd;
     const int64_t I = c.layer_ffn_width(i);
-    for (const char* n : {"attn_norm", "post_attention_norm", "ffn_norm", "post_ffw_norm"}) check_shape(m, p + n + ".weight", {H});
+    check_shape(m, p + "attn_norm.weight", {H});
     check_shape(m, p + "attn_q.weight", {q, H});
-    check_shape(m, p + "attn_q_norm.weight", {hd});
     if (c.owns_kv(i)) {
       check_shape(m, p + "attn_k.weight", {kv, H});
-      check_shape(m, p + "attn_k_norm.weight", {hd});
       if (c.layer_has_v(i)) check_shape(m, p + "attn_v.weight", {kv, H});
     }
     check_shape(m, p + "attn_output.weight", {H, q});
+    check_shape(m, p + "ffn_norm.weight", {H});
     check_shape(m, p + "ffn_gate.weight", {I, H});
     check_shape(m, p + "ffn_up.weight", {I, H});
     check_shape(m, p + "ffn_down.weight", {H, I});
-    check_shape(m, p + "layer_output_scale.weight", {1});
+    if (c.qk_norm) {
+      check_shape(m, p + "attn_q_norm.weight", {hd});
+      if (c.owns_kv(i)) check_shape(m, p + "attn_k_norm.weight", {hd});
+    }
+    if (c.post_norms) {
+      check_shape(m, p + "post_attention_norm.weight", {H});
+      check_shape(m, p + "post_ffw_norm.weight", {H});
+    }
+    if (c.layer_scalars) check_shape(m, p + "layer_output_scale.weight", {1});
     if (P > 0) {
       check_shape(m, p + "inp_gate.weight", {P, H});
       check_shape(m, p + "proj.weight", {H, P});
@@ -81,34 +90,6 @@ void check_gemma4_weights(const Model& m) {
         check_shape(m, p + "ffn_up_exps.weight", {E * X, H});
       }
       check_shape(m, p + "ffn_down_exps.weight", {E * H, X});
-    }
-  }
-}
-
-void check_weights(const Model& m) {
-  const GemmaConfig& c = m.config();
-  if (c.generation == Generation::gemma4) return check_gemma4_weights(m);
-  const int64_t H = c.hidden, I = c.ffn, q = int64_t(c.n_head) * c.head_dim, kv = int64_t(c.n_kv_head) * c.head_dim;
-  check_shape(m, "token_embd.weight", {c.vocab_size, H});
-  check_shape(m, "output_norm.weight", {H});
-  for (int i = 0; i < c.n_layers; ++i) {
-    const std::string p = "blk." + std::to_string(i) + ".";
-    check_shape(m, p + "attn_norm.weight", {H});
-    check_shape(m, p + "attn_q.weight", {q, H});
-    check_shape(m, p + "attn_k.weight", {kv, H});
-    check_shape(m, p + "attn_v.weight", {kv, H});
-    check_shape(m, p + "attn_output.weight", {H, q});
-    check_shape(m, p + "ffn_norm.weight", {H});
-    check_shape(m, p + "ffn_gate.weight", {I, H});
-    check_shape(m, p + "ffn_up.weight", {I, H});
-    check_shape(m, p + "ffn_down.weight", {H, I});
-    if (c.qk_norm) {
-      check_shape(m, p + "attn_q_norm.weight", {c.head_dim});
-      check_shape(m, p + "attn_k_norm.weight", {c.head_dim});
-    }
-    if (c.post_norms) {
-      check_shape(m, p + "post_attention_norm.weight", {H});
-      check_shape(m, p + "post_ffw_norm.weight", {H});
     }
   }
 }

@@ -13,7 +13,8 @@ GenerateResult Chat::reply(const std::string& user, std::vector<std::vector<floa
   const Model& model = session.model();
   std::string text = user;
   for (size_t i = 0; i < images.size(); ++i) text = kImageMarker + text;
-  const PromptPieces pieces = chat_user_turn(chat_format(model.config().generation, model.chat_template()), text, system_, first_, think_);
+  const ChatFormat format = chat_format(model.config().generation, model.chat_template());
+  const PromptPieces pieces = chat_user_turn(format, text, system_, first_, think_);
   // Images: the image marker is template text inside the user's (Gemma 3; Gemma 4 refuses images).
   const std::vector<int> turn =
       images.empty() || !model.vision()
