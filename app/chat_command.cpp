@@ -3,12 +3,15 @@
 // an image to the next turn (as --image does to the first). Works with a terminal and with piped standard
 // input (then without prompts). --think: Gemma 4's thinking on, its thought shown (on standard error, so that
 // standard output holds the replies); without it the thought is never shown.
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 
 #include "app/args.h"
 #include "app/commands.h"
 #include "app/options.h"
+#include "app/session_report.h"
 #include "model/engine/chat.h"
 #include "model/engine/image_input.h"
 #include "model/sampling_defaults.h"
@@ -21,7 +24,10 @@ int chat_command(const std::vector<std::string>& argv) {
   Args args(argv, {"--model", "--quant", "--mmproj", "--image", "--system", "--n-predict", "--temp", "--top-k", "--top-p",
                    "--min-p", "--repeat-penalty", "--repeat-last-n", "--seed", "--backend", "--device", "--threads",
                    "--ctx", "--max-memory"},
-            {"--exact", "--think"}, {{"-m", "--model"}, {"-n", "--n-predict"}, {"-t", "--threads"}, {"-c", "--ctx"}});
+            {"--exact", "--think", "--verbose"},
+            {{"-m", "--model"}, {"-n", "--n-predict"}, {"-t", "--threads"}, {"-c", "--ctx"}, {"-v", "--verbose"}});
+  const bool verbose = args.has("--verbose");
+  const auto t_start = std::chrono::steady_clock::now();
   auto model = Model::load(args.require("--model"), load_options(args));
   const std::string system = args.get("--system", "");
   const int max_reply = args.get_int("--n-predict", 512);
@@ -29,7 +35,11 @@ int chat_command(const std::vector<std::string>& argv) {
   params.max_tokens = max_reply;
   params.sampling = sampler_params(args, sampling_defaults(*model).params);
   Session session(*model, session_options(args));
-  for (const std::string& notice : session.notices()) std::fprintf(stderr, "%s\n", notice.c_str());
+  if (verbose) {
+    for (const std::string& notice : session.notices()) std::fprintf(stderr, "%s\n", notice.c_str());
+    std::fprintf(stderr, "%s\n", load_line(session, std::chrono::duration<double>(
+                                                          std::chrono::steady_clock::now() - t_start).count()).c_str());
+  }
   const bool interactive = stdin_is_terminal();
   if (interactive)
     std::fprintf(stderr, "chatting with %s (%s, context %d tokens); /reset starts over, /exit quits%s\n",
@@ -83,7 +93,12 @@ int chat_command(const std::vector<std::string>& argv) {
     if (r.finish != FinishReason::context_full || r.completion_tokens > 0) std::fputs("\n", stdout);
     else std::fputs("\n", stderr);
     std::fflush(stdout);
+    if (verbose)
+      std::fprintf(stderr, "[%d prompt tokens (%d from the cache) at %.1f/s, %d generated at %.1f/s]\n",
+                   r.prompt_tokens, r.reused_tokens, (r.prompt_tokens - r.reused_tokens) / std::max(r.prompt_seconds, 1e-9),
+                   r.completion_tokens, r.completion_tokens / std::max(r.generation_seconds, 1e-9));
   }
+  if (verbose) std::fprintf(stderr, "%s\n", memory_line(session).c_str());
   return 0;
 }
 

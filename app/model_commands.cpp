@@ -1,9 +1,12 @@
 // `vkgemma info`, `graph` and `tokenize`: look at a model without running it.
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 
 #include "app/args.h"
 #include "app/commands.h"
+#include "app/options.h"
+#include "app/session_report.h"
 #include "model/gemma_graph.h"
 #include "model/model.h"
 #include "runtime/services.h"
@@ -20,9 +23,9 @@ std::string value_string(const GgufValue& v) {
     case GgufType::ARRAY: {
       std::string s = "[";
       s += gguf_type_name(v.elem_type);
-      s += " x " + std::to_string(v.array.size()) + "]";
-      for (size_t i = 0; i < v.array.size() && i < 4; ++i) s += (i ? ", " : " ") + value_string(v.array[i]);
-      return v.array.size() > 4 ? s + ", ..." : s;
+      s += " x " + std::to_string(v.length()) + "]";
+      for (size_t i = 0; i < v.length() && i < 4; ++i) s += (i ? ", " : " ") + value_string(v.element(i));
+      return v.length() > 4 ? s + ", ..." : s;
     }
     default: return std::to_string(v.type == GgufType::U64 ? static_cast<uint64_t>(v.i) : v.i);
   }
@@ -42,14 +45,14 @@ void print_devices() {
 
 // Without -m: the Vulkan devices. With -m: the model's metadata, config and tensor types, then the devices.
 int info_command(const std::vector<std::string>& argv) {
-  Args args(argv, {"--model", "--mmproj"}, {}, {{"-m", "--model"}});
+  Args args(argv, {"--model", "--mmproj", "--backend", "--device", "--threads", "--ctx", "--max-memory", "--quant"},
+            {"--exact"}, {{"-m", "--model"}, {"-t", "--threads"}, {"-c", "--ctx"}});
   if (!args.has("--model")) {
     print_devices();
     return 0;
   }
-  LoadOptions lo;
-  lo.mmproj = args.get("--mmproj", "");
-  auto model = Model::load(args.require("--model"), lo);
+  const auto t_start = std::chrono::steady_clock::now();
+  auto model = Model::load(args.require("--model"), load_options(args));
   if (const GgufFile* f = model->gguf()) {
     std::cout << "file: " << f->path() << " (GGUF v" << f->version() << ", " << f->tensors().size() << " tensors, "
               << model->weight_bytes() / 1048576 << " MiB of weights)\n\nmetadata:\n";
@@ -68,7 +71,12 @@ int info_command(const std::vector<std::string>& argv) {
   std::map<std::string, int> types;
   for (const auto& [name, t] : model->weights()) types[dtype_name(t.dtype)]++;
   for (const auto& [type, n] : types) std::cout << "  " << type << ": " << n << "\n";
-  std::cout << "\n";
+  // Memory by part as a run has it: a session on the chosen backend after one step (the CPU packs weights on
+  // first use), with the KV cache holding that one token.
+  Session session(*model, session_options(args));
+  session.eval({model->tokenizer().bos_id()});
+  std::cout << "\n" << load_line(session, std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count())
+            << "\n" << memory_line(session) << "\n\n";
   print_devices();
   return 0;
 }

@@ -8,6 +8,7 @@
 #include "app/args.h"
 #include "app/commands.h"
 #include "app/options.h"
+#include "app/session_report.h"
 #include "model/engine/generator.h"
 #include "model/engine/image_input.h"
 #include "model/image_prompt.h"
@@ -37,16 +38,17 @@ int run_command(const std::vector<std::string>& argv) {
   Args args(argv, {"--model", "--quant", "--mmproj", "--image", "--prompt", "--n-predict", "--temp", "--top-k", "--top-p",
                    "--min-p", "--repeat-penalty", "--repeat-last-n", "--seed", "--backend", "--threads", "--ctx",
                    "--device", "--max-memory", "--file"},
-            {"--no-bos", "--profile", "--renderdoc-capture", "--exact"},
+            {"--no-bos", "--profile", "--renderdoc-capture", "--exact", "--verbose"},
             {{"-m", "--model"}, {"-p", "--prompt"}, {"-f", "--file"}, {"-n", "--n-predict"}, {"-t", "--threads"},
-             {"-c", "--ctx"}});
+             {"-c", "--ctx"}, {"-v", "--verbose"}});
+  const bool verbose = args.has("--verbose");
   const std::string path = args.require("--model");
   if (args.has("--prompt") == args.has("--file"))
     throw std::runtime_error("give the prompt as -p TEXT or -f FILE (one of them)");
   const std::string prompt = args.has("--prompt") ? args.require("--prompt") : read_prompt_file(args.require("--file"));
   const int n_predict = args.get_int("--n-predict", 64);
   if (n_predict < 0) throw std::runtime_error("-n must be >= 0");
-  auto t_load = std::chrono::steady_clock::now();
+  const auto t_start = std::chrono::steady_clock::now();
   auto model = Model::load(path, load_options(args));
   const SamplingDefaults defaults = sampling_defaults(*model);
   const SamplerParams sp = sampler_params(args, defaults.params);
@@ -54,22 +56,24 @@ int run_command(const std::vector<std::string>& argv) {
   so.profile = args.has("--profile");
   so.renderdoc_capture = args.has("--renderdoc-capture");
   Session session(*model, so);
-  for (const std::string& notice : session.notices()) std::fprintf(stderr, "%s\n", notice.c_str());
+  const double load_seconds = seconds_since(t_start);
+  if (verbose)
+    for (const std::string& notice : session.notices()) std::fprintf(stderr, "%s\n", notice.c_str());
   if (so.renderdoc_capture && !renderdoc_attached())
     std::fprintf(stderr, "--renderdoc-capture: not running under RenderDoc, nothing will be captured "
                          "(run: renderdoccmd capture -w ./build/vkgemma run --backend vulkan ...)\n");
-  std::fprintf(stderr, "loaded %s (%s, %.0f MiB of weights) in %.2f s; backend %s, context %d, KV cache %.1f MiB\n",
-               path.c_str(), model->config().name.c_str(), model->weight_bytes() / 1048576.0, seconds_since(t_load),
-               session.backend().name().c_str(), session.context(), session.kv_cache_bytes() / 1048576.0);
-  std::fprintf(stderr, "sampling: %s (%s%s)\n", describe_sampling(sp).c_str(), defaults.source.c_str(),
-               args.has("--temp") || args.has("--top-k") || args.has("--top-p") ? " and the flags" : "");
+  if (verbose) {
+    std::fprintf(stderr, "%s\n", load_line(session, load_seconds).c_str());
+    std::fprintf(stderr, "sampling: %s (%s%s)\n", describe_sampling(sp).c_str(), defaults.source.c_str(),
+                 args.has("--temp") || args.has("--top-k") || args.has("--top-p") ? " and the flags" : "");
+  }
 
   const Tokenizer& tok = model->tokenizer();
   // Images: each becomes its block of image tokens where the prompt says <start_of_image>, or first.
   const std::vector<std::string> image_paths = args.get_all("--image");
   auto t_images = std::chrono::steady_clock::now();
   Prompt input{{}, encode_image_files(session, image_paths)};
-  if (!input.images.empty())
+  if (verbose && !input.images.empty())
     std::fprintf(stderr, "encoded %zu image(s) in %.2f s\n", input.images.size(), seconds_since(t_images));
   input.tokens = input.images.empty() ? tok.encode(prompt, !args.has("--no-bos"))
                                       : tokenize_with_images(tok, *model->vision(), prompt,
@@ -82,6 +86,7 @@ int run_command(const std::vector<std::string>& argv) {
   params.max_tokens = n_predict;
   params.sampling = sp;
   Generator generator(session);
+  const auto t_generate = std::chrono::steady_clock::now();
   const GenerateResult r = generator.generate(input, params, [](const std::string& text) {
     std::fputs(text.c_str(), stdout);
     std::fflush(stdout);
@@ -89,10 +94,22 @@ int run_command(const std::vector<std::string>& argv) {
   });
   std::fputs("\n", stdout);
   std::fflush(stdout);  // the text and its newline before the timing lines on stderr
+  // The first token is drawn from the prompt's logits: it exists when the prompt has been evaluated.
+  const double first_token_seconds =
+      std::chrono::duration<double>(t_generate - t_start).count() + r.prompt_seconds;
   if (r.finish == FinishReason::context_full) std::fprintf(stderr, "[context of %d tokens is full]\n", session.context());
-  std::fprintf(stderr, "prompt: %d tokens in %.2f s (%.1f tokens/s); generation: %d tokens in %.2f s (%.2f tokens/s)\n",
-               r.prompt_tokens, r.prompt_seconds, r.prompt_tokens / r.prompt_seconds, r.completion_tokens,
-               r.generation_seconds, r.completion_tokens > 0 ? r.completion_tokens / r.generation_seconds : 0.0);
+  if (verbose) {
+    std::fprintf(stderr, "prompt: %d tokens in %.2f s (%.1f tokens/s); generation: %d tokens in %.2f s (%.2f tokens/s)\n",
+                 r.prompt_tokens, r.prompt_seconds, r.prompt_tokens / r.prompt_seconds, r.completion_tokens,
+                 r.generation_seconds, r.completion_tokens > 0 ? r.completion_tokens / r.generation_seconds : 0.0);
+    std::fprintf(stderr, "first token %.2f s after the start (load %.2f s, images and prompt %.2f s)\n",
+                 first_token_seconds, load_seconds, first_token_seconds - load_seconds);
+    std::fprintf(stderr, "%s\n", memory_line(session).c_str());
+  } else {
+    std::fprintf(stderr, "[%d prompt tokens at %.1f/s, %d generated at %.1f/s]\n", r.prompt_tokens,
+                 r.prompt_tokens / r.prompt_seconds, r.completion_tokens,
+                 r.completion_tokens > 0 ? r.completion_tokens / r.generation_seconds : 0.0);
+  }
   if (so.profile) std::fprintf(stderr, "\nprofile (%s, prompt and generation):\n%s", session.backend().name().c_str(),
                                session.backend().profile().table().c_str());
   if (so.profile)

@@ -12,8 +12,14 @@ int KvLayout::capacity(const GemmaConfig& c, int layer) const {
   if (!c.owns_kv(layer)) return 0;  // Gemma 4's KV-shared layers read an earlier layer's cache
   // All new keys are written before attention runs, and the first new query still needs the window - 1
   // keys before it: a ring of window + max_batch - 1 slots never overwrites a key that is still needed.
-  if (c.layer_is_sliding[layer]) return std::min(context, c.sliding_window + max_batch - 1);
-  return context;
+  if (c.layer_is_sliding[layer]) return std::min(held(), c.sliding_window + max_batch - 1);
+  return held();
+}
+
+int64_t KvLayout::full_bytes(const GemmaConfig& c) const {
+  KvLayout full = *this;
+  full.allocated = 0;
+  return full.bytes(c);
 }
 
 int64_t KvLayout::bytes(const GemmaConfig& c) const {

@@ -5,12 +5,18 @@
 
 namespace vkg {
 
-struct KvLayout {
-  int context = 0;    // capacity of global (full-attention) layers' caches, in tokens
-  int max_batch = 1;  // the most tokens one step may add; sliding-window rings hold window + max_batch - 1
+// The KV caches grow with the sequence in pages of this many positions (Session::forward).
+constexpr int kKvPagePositions = 256;
 
-  int capacity(const GemmaConfig& c, int layer) const;
-  int64_t bytes(const GemmaConfig& c) const;  // fp32 K and V over all layers
+struct KvLayout {
+  int context = 0;    // the most positions a sequence may hold
+  int max_batch = 1;  // the most tokens one step may add; sliding-window rings hold window + max_batch - 1
+  int allocated = 0;  // positions the caches have room for now (0: the whole context)
+
+  int held() const { return allocated > 0 && allocated < context ? allocated : context; }
+  int capacity(const GemmaConfig& c, int layer) const;  // rows of the layer's caches now
+  int64_t bytes(const GemmaConfig& c) const;            // fp32 K and V over all layers, now
+  int64_t full_bytes(const GemmaConfig& c) const;       // ... once they hold the whole context
 };
 
 struct BuildOptions {

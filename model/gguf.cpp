@@ -82,8 +82,20 @@ GgufValue read_value(Cursor& c, GgufType type, const std::string& key, uint64_t 
       // Every element takes at least one byte: a length beyond the file is corruption, not a huge allocation.
       if (n > c.remaining()) c.fail("metadata '" + key + "': array length " + std::to_string(n) + " exceeds the file");
       v.elem_type = static_cast<GgufType>(et);
-      v.array.reserve(n);
-      for (uint64_t k = 0; k < n; ++k) v.array.push_back(read_value(c, v.elem_type, key, depth + 1));
+      if (v.elem_type == GgufType::ARRAY) {
+        v.array.reserve(n);
+        for (uint64_t k = 0; k < n; ++k) v.array.push_back(read_value(c, v.elem_type, key, depth + 1));
+      } else if (v.elem_type == GgufType::STRING) {
+        v.strings.reserve(n);
+        for (uint64_t k = 0; k < n; ++k) v.strings.push_back(c.read_string("metadata '" + key + "'"));
+      } else {
+        const bool real = v.elem_type == GgufType::F32 || v.elem_type == GgufType::F64;
+        (real ? v.floats.reserve(n) : v.ints.reserve(n));
+        for (uint64_t k = 0; k < n; ++k) {
+          const GgufValue e = read_value(c, v.elem_type, key, depth + 1);
+          real ? v.floats.push_back(e.f) : v.ints.push_back(e.i);
+        }
+      }
       break;
     }
     default: c.fail("metadata '" + key + "': unknown value type " + std::to_string(static_cast<uint32_t>(type)));
@@ -106,6 +118,20 @@ const char* gguf_type_name(GgufType t) {
                                 "bool", "string", "array", "u64", "i64", "f64"};
   uint32_t i = static_cast<uint32_t>(t);
   return i < sizeof(names) / sizeof(names[0]) ? names[i] : "unknown";
+}
+
+size_t GgufValue::length() const {
+  return array.size() + ints.size() + floats.size() + strings.size();  // one of them holds the elements
+}
+
+GgufValue GgufValue::element(size_t k) const {
+  if (elem_type == GgufType::ARRAY) return array.at(k);
+  GgufValue e;
+  e.type = elem_type;
+  if (elem_type == GgufType::STRING) e.s = strings.at(k);
+  else if (elem_type == GgufType::F32 || elem_type == GgufType::F64) e.f = floats.at(k);
+  else e.i = ints.at(k);
+  return e;
 }
 
 int64_t GgufTensor::elements() const {
@@ -230,9 +256,7 @@ std::vector<std::string> GgufFile::get_string_array(const std::string& key) cons
   const GgufValue& v = get(key);
   if (v.type != GgufType::ARRAY || v.elem_type != GgufType::STRING) wrong_type(path(), key, "array of string", v.type);
   std::vector<std::string> out;
-  out.reserve(v.array.size());
-  for (const GgufValue& e : v.array) out.push_back(e.s);
-  return out;
+  return v.strings;
 }
 
 std::vector<float> GgufFile::get_float_array(const std::string& key) const {
@@ -240,25 +264,22 @@ std::vector<float> GgufFile::get_float_array(const std::string& key) const {
   if (v.type != GgufType::ARRAY || (v.elem_type != GgufType::F32 && v.elem_type != GgufType::F64))
     wrong_type(path(), key, "array of float", v.type);
   std::vector<float> out;
-  out.reserve(v.array.size());
-  for (const GgufValue& e : v.array) out.push_back(static_cast<float>(e.f));
+  out.reserve(v.floats.size());
+  for (double f : v.floats) out.push_back(static_cast<float>(f));
   return out;
 }
 
 std::vector<int64_t> GgufFile::get_int_array(const std::string& key) const {
   const GgufValue& v = get(key);
   if (v.type != GgufType::ARRAY || !is_integer(v.elem_type)) wrong_type(path(), key, "array of integer", v.type);
-  std::vector<int64_t> out;
-  out.reserve(v.array.size());
-  for (const GgufValue& e : v.array) out.push_back(e.i);
-  return out;
+  return v.ints;
 }
 
 std::vector<bool> GgufFile::get_bool_array(const std::string& key) const {
   const GgufValue& v = get(key);
   if (v.type != GgufType::ARRAY || v.elem_type != GgufType::BOOL) wrong_type(path(), key, "array of bool", v.type);
   std::vector<bool> out;
-  for (const GgufValue& e : v.array) out.push_back(e.i != 0);
+  for (int64_t i : v.ints) out.push_back(i != 0);
   return out;
 }
 

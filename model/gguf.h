@@ -25,8 +25,16 @@ struct GgufValue {
   int64_t i = 0;
   double f = 0;
   std::string s;
-  GgufType elem_type = GgufType::U8;  // for ARRAY
+  // ARRAY: the elements by kind, one flat vector (a 262,144-token vocabulary held as GgufValues took 69 MB,
+  // flat 12 MB): integers and bools in `ints`, floats in `floats`, strings in `strings`, arrays in `array`.
+  GgufType elem_type = GgufType::U8;
+  std::vector<int64_t> ints;
+  std::vector<double> floats;
+  std::vector<std::string> strings;
   std::vector<GgufValue> array;
+
+  size_t length() const;               // elements of an ARRAY
+  GgufValue element(size_t k) const;   // one element of an ARRAY as a value of elem_type
 };
 
 struct GgufTensor {

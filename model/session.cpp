@@ -11,10 +11,12 @@
 
 namespace vkg {
 
-Session::Session(const Model& model, const SessionOptions& o) : model_(model), max_memory_(o.max_memory) {
+Session::Session(const Model& model, const SessionOptions& o)
+    : model_(model), max_memory_(o.max_memory), kv_page_(o.kv_page) {
   const GemmaConfig& c = model.config();
   const int model_ctx = c.context_length;
   if (o.context < 0) throw std::runtime_error("context must be positive, got " + std::to_string(o.context));
+  if (o.kv_page < 1) throw std::runtime_error("KV page must be positive, got " + std::to_string(o.kv_page));
   if (o.context > model_ctx)
     throw std::runtime_error("context " + std::to_string(o.context) + " exceeds the model's " +
                              std::to_string(model_ctx) + " tokens");
@@ -45,7 +47,7 @@ Session::Session(const Model& model, const SessionOptions& o) : model_(model), m
     // each layer's cache fits one backend tensor.
     const uint64_t budget = backend_->memory_budget() / 4;
     const uint64_t per_token = uint64_t(c.n_kv_head) * c.head_dim * 4;
-    while (kv_.context > 1024 && ((budget > 0 && uint64_t(kv_.bytes(c)) > budget) ||
+    while (kv_.context > 1024 && ((budget > 0 && uint64_t(kv_.full_bytes(c)) > budget) ||
                                   uint64_t(kv_.context) * per_token > backend_->max_tensor_bytes()))
       kv_.context /= 2;
     kv_.max_batch = std::max(1, std::min(std::max(o.max_batch, min_batch), kv_.context));
@@ -53,6 +55,8 @@ Session::Session(const Model& model, const SessionOptions& o) : model_(model), m
       notices_.push_back("context " + std::to_string(kv_.context) + " tokens of the model's " +
                          std::to_string(model_ctx) + ", so the KV cache fits this device (use --ctx N to choose)");
   }
+  // The caches start with one page and grow with the sequence (the memory check above counts them whole).
+  kv_.allocated = std::min(kv_.context, kv_page_);
   check_memory();  // before anything is uploaded
   backend_->load(graph(1, false));
   if (o.progress) o.progress(total, total);
@@ -80,7 +84,7 @@ MemoryNeed Session::memory_needed() {
   MemoryNeed n;
   // The CPU reads the mapped file; a device holds all but the host-only tables.
   n.weights = static_cast<uint64_t>(backend_->name() == "cpu" ? model_.weight_bytes() : model_.device_weight_bytes());
-  n.kv_cache = static_cast<uint64_t>(kv_.bytes(model_.config()));
+  n.kv_cache = static_cast<uint64_t>(kv_.full_bytes(model_.config()));
   // The prefill graphs (a full batch without logits before the last batch of a long prompt, then the last
   // one with them) and the decode graph are all kept prepared (Vulkan).
   n.activations = activation_bytes(graph(kv_.max_batch, false)) +
@@ -104,8 +108,8 @@ void Session::check_memory() {
   std::vector<std::string> tries;
   if (weights + acts < available) {
     KvLayout smaller = kv_;
-    while (smaller.context > 16 && weights + acts + uint64_t(smaller.bytes(c)) > available) smaller.context /= 2;
-    if (smaller.context < kv_.context && weights + acts + uint64_t(smaller.bytes(c)) <= available)
+    while (smaller.context > 16 && weights + acts + uint64_t(smaller.full_bytes(c)) > available) smaller.context /= 2;
+    if (smaller.context < kv_.context && weights + acts + uint64_t(smaller.full_bytes(c)) <= available)
       tries.push_back("--ctx " + std::to_string(smaller.context));
   }
   uint64_t q4_weights = 0;
@@ -229,6 +233,7 @@ const Graph& Session::forward(const std::vector<int>& tokens, bool all_logits, s
     }
     bool has_image = false;
     for (size_t i = start; i < start + n; ++i) has_image = has_image || image_of[i] >= 0;
+    grow_cache(position_ + static_cast<int>(n));
     // Only the last batch's logits are read (or every batch's, with all_logits).
     const bool logits = all_logits || start + n == n_tok;
     g = &graph(static_cast<int>(n), all_logits, has_image, top_k, logits);
@@ -266,6 +271,16 @@ const Graph& Session::forward(const std::vector<int>& tokens, bool all_logits, s
     }
   }
   return *g;
+}
+
+void Session::grow_cache(int positions) {
+  if (positions <= kv_.held()) return;
+  // At least a quarter more each time: a long generation re-plans its graphs a few dozen times, not per page.
+  const int want = std::max(positions, kv_.held() + kv_.held() / 4);
+  const int pages = (want + kv_page_ - 1) / kv_page_;
+  for (auto& [key, g] : graphs_) backend_->forget(g);
+  graphs_.clear();
+  kv_.allocated = std::min(kv_.context, pages * kv_page_);
 }
 
 std::vector<float> Session::eval(const std::vector<int>& tokens, bool all_logits,

@@ -26,6 +26,7 @@ struct SessionOptions {
   bool renderdoc_capture = false;  // Vulkan under RenderDoc: capture the first decode step
   int context = 0;     // 0: the model's context, capped so the KV cache fits (a quarter of the backend's memory)
   int max_batch = 64;  // prompt tokens per prefill step
+  int kv_page = kKvPagePositions;  // the KV caches grow with the sequence by whole pages of this many positions
   // Called while the backend takes in the weights (bytes done of the model's total); the last call has
   // done == total. The weights a decode step needs are uploaded when the session is made.
   std::function<void(int64_t done, int64_t total)> progress;
@@ -70,10 +71,12 @@ class Session {
 
   int position() const { return position_; }
   int context() const { return kv_.context; }
-  int64_t kv_cache_bytes() const { return kv_.bytes(model_.config()); }
+  int64_t kv_cache_bytes() const { return kv_.bytes(model_.config()); }          // held now
+  int64_t kv_cache_full_bytes() const { return kv_.full_bytes(model_.config()); }  // at the whole context
   MemoryNeed memory_needed();
   void reset();
   Backend& backend() { return *backend_; }
+  const Backend& backend() const { return *backend_; }
   // One-line notices for the user: why "auto" did not pick Vulkan, a context capped below the model's.
   const std::vector<std::string>& notices() const { return notices_; }
   const Model& model() const { return model_; }
@@ -88,6 +91,9 @@ class Session {
                        const std::vector<std::vector<float>>& images, int top_k = 0);
   // Throws when weights + KV cache + activations exceed the backend's memory budget, with a suggestion.
   void check_memory();
+  // Makes room in the caches for `positions` (pages of kKvPagePositions); the graphs built for the smaller
+  // caches are dropped.
+  void grow_cache(int positions);
 
   const Model& model_;
   KvLayout kv_;
@@ -97,6 +103,7 @@ class Session {
   int position_ = 0;
   std::vector<std::string> notices_;
   uint64_t max_memory_ = 0;
+  int kv_page_ = kKvPagePositions;
 };
 
 }  // namespace vkg

@@ -53,8 +53,12 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual std::string name() const = 0;
-  // Executes every node of `graph`. KV-cache tensors persist across runs (matched by name).
+  // Executes every node of `graph`. KV-cache tensors persist across runs (matched by name); one that comes back
+  // with more rows (the session grows its caches with the sequence) keeps its first rows' contents.
   virtual void run(const Graph& graph, const StepInputs& inputs) = 0;
+  // Drops what the backend prepared for `graph` (Vulkan: its command buffer, descriptors, activations): the
+  // caller will not run it again.
+  virtual void forget(const Graph&) {}
   // Uploads the weights and builds what `graph` needs, without running it (a model's load time is then spent
   // at load, not in its first step). Optional: run() does it on first use.
   virtual void load(const Graph&) {}
@@ -73,6 +77,13 @@ class Backend {
   // Bytes the backend holds now (weights uploaded, KV caches, activations); after a failed allocation it is
   // what it was before the step that failed.
   virtual uint64_t allocated_bytes() const = 0;
+  // allocated_bytes() by part.
+  struct MemoryParts {
+    uint64_t weights = 0;   // weights the backend holds as the file has them (Vulkan: uploaded)
+    uint64_t repacked = 0;  // weights it holds in its own layout (CPU: 8-row packs, dequantized tables)
+    uint64_t kv_cache = 0, activations = 0;
+  };
+  virtual MemoryParts memory_parts() const = 0;
   // Per-op times summed over all runs so far (empty unless BackendOptions::profile).
   const OpProfile& profile() const { return profile_; }
 

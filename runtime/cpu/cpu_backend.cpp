@@ -46,12 +46,17 @@ std::string CpuBackend::step_summary(const Graph& g) const {
 }
 
 uint64_t CpuBackend::allocated_bytes() const {
-  uint64_t n = 0;
-  for (const auto& a : activations_) n += a.size() * 4;
-  for (const auto& [name, c] : kv_caches_) n += c.size() * 4;
-  for (const auto& [data, w] : f32_weights_) n += w.size() * 4;
-  for (const auto& [data, w] : packed_weights_) n += w.data.size();
-  return n;
+  const MemoryParts m = memory_parts();
+  return m.repacked + m.kv_cache + m.activations;
+}
+
+Backend::MemoryParts CpuBackend::memory_parts() const {
+  MemoryParts m;  // weights: none of its own, the kernels read the mapped file (or the packs)
+  for (const auto& a : activations_) m.activations += a.size() * 4;
+  for (const auto& [name, c] : kv_caches_) m.kv_cache += c.size() * 4;
+  for (const auto& [data, w] : f32_weights_) m.repacked += w.size() * 4;
+  for (const auto& [data, w] : packed_weights_) m.repacked += w.data.size();
+  return m;
 }
 
 // With BackendOptions::max_memory, a new graph's buffers must fit before any is allocated (the OS would
@@ -91,8 +96,10 @@ void CpuBackend::reset_cache() {
 float* CpuBackend::buffer(const Graph& g, TensorId id) {
   const TensorDesc& t = g.tensor(id);
   if (t.role == TensorRole::kv_cache) {
+    // A cache that grew with the sequence keeps its rows in place (the session grows a sliding layer's ring
+    // only while no position has wrapped, so slot = position in what is kept).
     AlignedVector<float>& cache = kv_caches_[t.name];
-    if (cache.size() != static_cast<size_t>(t.elements())) cache.assign(static_cast<size_t>(t.elements()), 0.0f);
+    if (cache.size() != static_cast<size_t>(t.elements())) cache.resize(static_cast<size_t>(t.elements()), 0.0f);
     return cache.data();
   }
   AlignedVector<float>& a = activations_[static_cast<size_t>(id)];

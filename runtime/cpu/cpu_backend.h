@@ -25,6 +25,7 @@ class CpuBackend : public Backend {
   int n_threads() const { return pool_.size(); }
   uint64_t memory_bytes() const override;
   uint64_t allocated_bytes() const override;
+  MemoryParts memory_parts() const override;
 
  private:
   friend class CpuNode;  // op_kernel.h: a kernel's view of its inputs and output

@@ -7,6 +7,12 @@ namespace vkg {
 
 uint64_t physical_memory_bytes();  // 0 if unknown
 
+// This process's resident memory now and at its peak, in bytes (0 where unknown): what `run -v` reports.
+struct ProcessMemory {
+  uint64_t resident = 0, peak = 0;
+};
+ProcessMemory process_memory();
+
 // Drops the resident pages wholly inside [data, data + bytes) of a read-only *file* mapping (never heap or
 // anonymous memory, which would read back as zeros): the process stops holding them; a later read fetches them
 // from the file again. A backend calls it once it holds its own copy of a weight. No-op where unsupported.

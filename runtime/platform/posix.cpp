@@ -1,5 +1,6 @@
 // The POSIX implementation (Linux, macOS) of runtime/platform/*.h. runtime/platform/win32.cpp is the Windows one;
 // CMake compiles exactly one of them, so nothing else in the project calls the operating system directly.
+#include <cstdio>
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -57,6 +58,20 @@ void* library_symbol(void* library, const char* name) { return dlsym(library, na
 uint64_t physical_memory_bytes() {
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
   return pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) : 0;
+}
+
+ProcessMemory process_memory() {
+  ProcessMemory m;
+  std::FILE* f = std::fopen("/proc/self/status", "r");  // Linux; elsewhere the figures stay unknown
+  if (!f) return m;
+  char line[256];
+  unsigned long long kb = 0;
+  while (std::fgets(line, sizeof line, f)) {
+    if (std::sscanf(line, "VmRSS: %llu kB", &kb) == 1) m.resident = kb * 1024;
+    if (std::sscanf(line, "VmHWM: %llu kB", &kb) == 1) m.peak = kb * 1024;
+  }
+  std::fclose(f);
+  return m;
 }
 
 void release_file_pages(const void* data, size_t bytes) {

@@ -4,6 +4,7 @@
 #define NOMINMAX
 #include <windows.h>
 #include <io.h>
+#include <psapi.h>
 
 #include <cstdio>
 #include <new>
@@ -91,6 +92,12 @@ void* library_symbol(void* library, const char* name) {
 
 // --- memory.h ---
 // Windows keeps a mapped view's pages in the working set until it trims it; nothing to ask for here.
+ProcessMemory process_memory() {
+  PROCESS_MEMORY_COUNTERS c{};
+  if (!K32GetProcessMemoryInfo(GetCurrentProcess(), &c, sizeof c)) return {};
+  return {static_cast<uint64_t>(c.WorkingSetSize), static_cast<uint64_t>(c.PeakWorkingSetSize)};
+}
+
 void release_file_pages(const void*, size_t) {}
 
 uint64_t physical_memory_bytes() {

@@ -11,6 +11,16 @@
 
 namespace vkg::vk {
 
+namespace {
+// Shader and transfer writes before this point are visible to the transfer commands after it.
+void after_writes(VkCommandBuffer cmd) {
+  const VkMemoryBarrier b{VK_STRUCTURE_TYPE_MEMORY_BARRIER, nullptr,
+                          VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
+                          VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT};
+  vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+                       VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1, &b, 0, nullptr, 0, nullptr);
+}
+}  // namespace
 
 VulkanBackend::VulkanBackend(const BackendOptions& o) : Backend(o) {
   ContextOptions co;
@@ -178,9 +188,19 @@ void VulkanBackend::prepare_step(Step& step, const Graph& g) {
     if (t.role == TensorRole::kv_cache) {
       auto& cache = kv_caches_[t.name];
       if (!cache || cache->size() != bytes) {
-        cache = std::make_unique<Buffer>(*ctx_, bytes, t.name, false);
-        std::vector<uint8_t> zeros(bytes, 0);
-        transfer_->upload(*cache, zeros.data(), bytes);
+        // New, or grown with the sequence: zeros, then the rows held so far in place (the session grows a
+        // sliding layer's ring only while no position has wrapped, so slot = position in what is kept).
+        auto grown = std::make_unique<Buffer>(*ctx_, bytes, t.name, false);
+        const Buffer* old = cache.get();
+        const uint64_t kept = old ? std::min(old->size(), bytes) : 0;
+        transfer_->run_once([&](VkCommandBuffer cmd) {
+          vkCmdFillBuffer(cmd, grown->handle(), 0, VK_WHOLE_SIZE, 0);
+          if (kept == 0) return;
+          after_writes(cmd);  // the old rows (earlier steps' shaders) and the fill, before the copy
+          const VkBufferCopy region{0, 0, kept};
+          vkCmdCopyBuffer(cmd, old->handle(), grown->handle(), 1, &region);
+        });
+        cache = std::move(grown);
       }
       s->tensor_buffer[i] = cache.get();
       continue;
@@ -257,10 +277,30 @@ std::vector<float> VulkanBackend::read(const Graph& g, TensorId id) const {
 }
 
 void VulkanBackend::reset_cache() {
-  for (auto& [name, cache] : kv_caches_) {
-    std::vector<uint8_t> zeros(cache->size(), 0);
-    transfer_->upload(*cache, zeros.data(), zeros.size());
+  transfer_->run_once([&](VkCommandBuffer cmd) {
+    after_writes(cmd);
+    for (auto& [name, cache] : kv_caches_) vkCmdFillBuffer(cmd, cache->handle(), 0, VK_WHOLE_SIZE, 0);
+  });
+}
+
+void VulkanBackend::forget(const Graph& g) {
+  auto it = steps_.find(g.id());
+  if (it == steps_.end()) return;
+  vkDeviceWaitIdle(ctx_->device());  // its command buffer may not be pending when it is freed
+  destroy_step(*it->second);
+  steps_.erase(it);
+}
+
+Backend::MemoryParts VulkanBackend::memory_parts() const {
+  MemoryParts m;
+  m.weights = weights_->bytes();
+  for (const auto& [name, cache] : kv_caches_) m.kv_cache += cache->size();
+  for (const auto& [id, step] : steps_) {
+    for (const auto& b : step->activations) m.activations += b ? b->size() : 0;
+    for (const auto& b : step->shared) m.activations += b ? b->size() : 0;
+    for (const auto& b : step->scratch) m.activations += b ? b->size() : 0;
   }
+  return m;
 }
 
 }  // namespace vkg::vk

@@ -34,6 +34,8 @@ class VulkanBackend : public Backend {
   std::string step_summary(const Graph& g) const override;
   uint64_t memory_bytes() const override { return ctx_->device_local_budget(); }
   uint64_t allocated_bytes() const override { return ctx_->allocated_bytes(); }
+  MemoryParts memory_parts() const override;
+  void forget(const Graph& graph) override;
   uint64_t max_tensor_bytes() const override { return ctx_->limits().maxStorageBufferRange - 64; }
   const Context& context() const { return *ctx_; }
 

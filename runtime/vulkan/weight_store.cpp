@@ -51,6 +51,15 @@ const Buffer& WeightStore::f32(const TensorDesc& t) {
 }
 
 // RoPE inverse frequencies: the CPU kernel's table (runtime/ops/rope.h).
+uint64_t WeightStore::bytes() const {
+  uint64_t n = 0;
+  for (const auto& [data, chunks] : chunks_)
+    for (const WeightChunk& c : chunks) n += c.buffer->size();
+  for (const auto& [data, b] : f32_) n += b->size();
+  for (const auto& [key, b] : tables_) n += b->size();
+  return n;
+}
+
 const Buffer& WeightStore::rope_inv_freq(const RopeParams& rope) {
   auto key = std::make_tuple(rope.head_dim, rope.theta, rope.rotary_pairs);
   auto it = tables_.find(key);

@@ -28,6 +28,7 @@ class WeightStore {
   const Buffer& rope_inv_freq(const RopeParams& rope);
   // Whether the tensor's bytes are already on the device.
   bool holds(const void* data) const { return chunks_.count(data) || f32_.count(data); }
+  uint64_t bytes() const;  // everything uploaded (weights, fp32 expansions, RoPE tables)
 
   struct Mark {
     std::set<const void*> chunks, f32;

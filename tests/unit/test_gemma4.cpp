@@ -42,11 +42,13 @@ TEST_SUITE("tiny_models") {
         const test::TinyReference ref = test::load_tiny_reference(name);
         auto model = Model::load(test::source_path("assets/tiny/" + name + form));
         CHECK(model->config().generation == Generation::gemma4);
-        for (int batch : {64, 1}) {
+        for (auto [batch, page] : {std::pair{64, 256}, std::pair{1, 256}, std::pair{5, 8}}) {  // page 8: grown caches
           CAPTURE(batch);
+          CAPTURE(page);
           SessionOptions o;
           o.context = 64;
           o.max_batch = batch;
+          o.kv_page = page;
           o.exact_matmul = true;  // fp32 dot products, as transformers
           Session s(*model, o);
           std::vector<int> greedy;

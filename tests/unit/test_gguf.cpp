@@ -94,8 +94,8 @@ TEST_SUITE("gguf") {
       const auto& nested = f.get("nested");
       REQUIRE(nested.array.size() == 2);
       CHECK(nested.elem_type == GgufType::ARRAY);
-      CHECK(nested.array[0].array[1].i == -8);
-      CHECK(nested.array[1].array[0].i == 9);
+      CHECK(nested.array[0].element(1).i == -8);
+      CHECK(nested.array[1].ints[0] == 9);
       CHECK(f.alignment() == 64);
       CHECK_THROWS_WITH_AS(f.get_string("u8"), doctest::Contains("has type u8, expected string"), std::runtime_error);
       CHECK_THROWS_WITH_AS(f.get_uint("nope"), doctest::Contains("missing metadata key 'nope'"), std::runtime_error);

@@ -23,10 +23,15 @@ TEST_SUITE("tiny_models") {
       const test::TinyReference ref = test::load_tiny_reference(gen);
       auto model = Model::load(test::source_path("assets/tiny/" + gen + ".gguf"));
       CHECK(generation_name(model->config().generation) == gen);
-      for (int batch : {64, 1}) {
+      // Caches of 64 positions from the start, and caches growing by pages of 8 (slot = position kept as
+      // the sliding rings and global caches grow past the window).
+      for (auto [batch, page] : {std::pair{64, 256}, std::pair{1, 256}, std::pair{1, 8}, std::pair{5, 8}}) {
+        CAPTURE(batch);
+        CAPTURE(page);
         SessionOptions o;
         o.context = 64;
         o.max_batch = batch;
+        o.kv_page = page;
         o.exact_matmul = true;  // fp32 dot products: the tolerance below is for fp32 against transformers
         Session s(*model, o);
         const std::vector<float> logits = s.eval(ref.tokens, true);

@@ -19,22 +19,26 @@ TEST_SUITE("vulkan_tiny") {
       CAPTURE(name);
       const test::TinyReference ref = test::load_tiny_reference(name);
       auto model = Model::load(test::source_path("assets/tiny/" + name + ".gguf"));
-      SessionOptions o;
-      o.backend = "vulkan";
-      o.context = 64;
-      o.max_batch = 64;
-      o.validation = true;
-      o.exact_matmul = true;
-      Session s(*model, o);
-      const std::vector<float> logits = s.eval(ref.tokens, true);
-      REQUIRE(logits.size() == ref.logits.size());
-      float max_diff = 0;
-      for (size_t i = 0; i < logits.size(); ++i) max_diff = std::max(max_diff, std::abs(logits[i] - ref.logits[i]));
-      MESSAGE(name << ": max |logit diff| Vulkan vs transformers " << max_diff);
-      CHECK(max_diff < 1e-3f);  // as the Gemma 1-3 tiny models (test_vulkan_model.cpp kBackendTolerance)
-      std::vector<int> greedy = {Sampler::argmax(logits.data() + logits.size() - ref.vocab, ref.vocab)};
-      while (greedy.size() < ref.greedy.size()) greedy.push_back(s.eval_greedy({greedy.back()}));
-      CHECK(greedy == ref.greedy);
+      for (auto [batch, page] : {std::pair{64, 256}, std::pair{5, 8}}) {  // whole caches; caches grown by pages
+        CAPTURE(batch);
+        SessionOptions o;
+        o.backend = "vulkan";
+        o.context = 64;
+        o.max_batch = batch;
+        o.kv_page = page;
+        o.validation = true;
+        o.exact_matmul = true;
+        Session s(*model, o);
+        const std::vector<float> logits = s.eval(ref.tokens, true);
+        REQUIRE(logits.size() == ref.logits.size());
+        float max_diff = 0;
+        for (size_t i = 0; i < logits.size(); ++i) max_diff = std::max(max_diff, std::abs(logits[i] - ref.logits[i]));
+        MESSAGE(name << ": max |logit diff| Vulkan vs transformers " << max_diff);
+        CHECK(max_diff < 1e-3f);  // as the Gemma 1-3 tiny models (test_vulkan_model.cpp kBackendTolerance)
+        std::vector<int> greedy = {Sampler::argmax(logits.data() + logits.size() - ref.vocab, ref.vocab)};
+        while (greedy.size() < ref.greedy.size()) greedy.push_back(s.eval_greedy({greedy.back()}));
+        CHECK(greedy == ref.greedy);
+      }
     }
   }
 }

@@ -159,16 +159,24 @@ TEST_SUITE("vulkan_tiny") {
       CAPTURE(gen);
       const test::TinyReference ref = test::load_tiny_reference(gen);
       auto model = Model::load(test::source_path("assets/tiny/" + gen + ".gguf"));
-      Session s(*model, vulkan_options(64, 64));
-      const std::vector<float> logits = s.eval(ref.tokens, true);
-      REQUIRE(logits.size() == ref.logits.size());
-      float max_diff = 0;
-      for (size_t i = 0; i < logits.size(); ++i) max_diff = std::max(max_diff, std::abs(logits[i] - ref.logits[i]));
-      MESSAGE(gen << ": max |logit diff| Vulkan vs transformers " << max_diff);
-      CHECK(max_diff < kBackendTolerance);
-      std::vector<int> greedy = {Sampler::argmax(logits.data() + logits.size() - ref.vocab, ref.vocab)};
-      while (greedy.size() < ref.greedy.size()) greedy.push_back(s.eval_greedy({greedy.back()}));
-      CHECK(greedy == ref.greedy);
+      // Whole caches from the start, and caches grown by pages of 8 (each growth re-records the steps and
+      // copies the rows held so far into the larger buffers).
+      for (auto [batch, page] : {std::pair{64, 256}, std::pair{5, 8}}) {
+        CAPTURE(batch);
+        CAPTURE(page);
+        SessionOptions o = vulkan_options(64, batch);
+        o.kv_page = page;
+        Session s(*model, o);
+        const std::vector<float> logits = s.eval(ref.tokens, true);
+        REQUIRE(logits.size() == ref.logits.size());
+        float max_diff = 0;
+        for (size_t i = 0; i < logits.size(); ++i) max_diff = std::max(max_diff, std::abs(logits[i] - ref.logits[i]));
+        MESSAGE(gen << ": max |logit diff| Vulkan vs transformers " << max_diff);
+        CHECK(max_diff < kBackendTolerance);
+        std::vector<int> greedy = {Sampler::argmax(logits.data() + logits.size() - ref.vocab, ref.vocab)};
+        while (greedy.size() < ref.greedy.size()) greedy.push_back(s.eval_greedy({greedy.back()}));
+        CHECK(greedy == ref.greedy);
+      }
     }
   }
 }
