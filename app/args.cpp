@@ -42,6 +42,7 @@ const std::map<std::string, FlagHelp>& flag_help() {
       {"--exact", {"", "fp32 CPU products on dequantized weights (the reference; slower)"}},
       {"--no-bos", {"", "do not prepend the BOS token"}},
       {"--profile", {"", "time every op and print a table"}},
+      {"--no-pack-cache", {"", "CPU: pack the weights in memory only (default: keep the packs in a file beside the model, MODEL.vkgemma-cpu-packs, so the next run starts faster)"}},
       {"--verbose", {"", "print the load, sampling, speed, first-token and memory lines"}},
       {"--renderdoc-capture", {"", "under RenderDoc: capture the first decode step"}},
       {"--host", {"ADDR", "address to listen on (default 127.0.0.1)"}},

@@ -109,7 +109,7 @@ void print_table(const BenchFigures& f, const std::string& decode_summary, const
 int bench_command(const std::vector<std::string>& argv) {
   Args args(argv, {"--model", "--quant", "--n-prompt", "--n-gen", "--reps", "--depth", "--backend", "--device",
                    "--threads", "--max-memory"},
-            {"--json", "--exact"},
+            {"--json", "--exact", "--no-pack-cache"},
             {{"-m", "--model"}, {"-p", "--n-prompt"}, {"-n", "--n-gen"}, {"-r", "--reps"}, {"-t", "--threads"},
              {"-d", "--depth"}});
   const int n_prompt = args.get_int("--n-prompt", 512), n_gen = args.get_int("--n-gen", 128);
@@ -126,7 +126,8 @@ int bench_command(const std::vector<std::string>& argv) {
   so.context = static_cast<int>(needed);
   so.max_batch = std::max(1, std::min(std::max(n_prompt, depth), 512));
   Session session(*model, so);
-  for (const std::string& notice : session.notices()) std::fprintf(stderr, "%s\n", notice.c_str());
+  if (!args.has("--json"))  // JSON output is one object, for scripts
+    for (const std::string& notice : session.notices()) std::fprintf(stderr, "%s\n", notice.c_str());
 
   std::mt19937 rng(1234);
   std::uniform_int_distribution<int> token(1000, model->config().vocab_size - 1);

@@ -24,7 +24,7 @@ int chat_command(const std::vector<std::string>& argv) {
   Args args(argv, {"--model", "--quant", "--mmproj", "--image", "--system", "--n-predict", "--temp", "--top-k", "--top-p",
                    "--min-p", "--repeat-penalty", "--repeat-last-n", "--seed", "--backend", "--device", "--threads",
                    "--ctx", "--max-memory"},
-            {"--exact", "--think", "--verbose"},
+            {"--exact", "--think", "--verbose", "--no-pack-cache"},
             {{"-m", "--model"}, {"-n", "--n-predict"}, {"-t", "--threads"}, {"-c", "--ctx"}, {"-v", "--verbose"}});
   const bool verbose = args.has("--verbose");
   const auto t_start = std::chrono::steady_clock::now();

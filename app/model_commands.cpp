@@ -46,7 +46,7 @@ void print_devices() {
 // Without -m: the Vulkan devices. With -m: the model's metadata, config and tensor types, then the devices.
 int info_command(const std::vector<std::string>& argv) {
   Args args(argv, {"--model", "--mmproj", "--backend", "--device", "--threads", "--ctx", "--max-memory", "--quant"},
-            {"--exact"}, {{"-m", "--model"}, {"-t", "--threads"}, {"-c", "--ctx"}});
+            {"--exact", "--no-pack-cache"}, {{"-m", "--model"}, {"-t", "--threads"}, {"-c", "--ctx"}});
   if (!args.has("--model")) {
     print_devices();
     return 0;

@@ -47,6 +47,7 @@ SessionOptions session_options(const Args& args) {
   so.context = args.get_int("--ctx", 0);
   so.progress = progress_bar("uploading weights");
   if (args.has("--max-memory")) so.max_memory = parse_bytes(args.require("--max-memory"));
+  so.pack_cache = !args.has("--no-pack-cache");
   return so;
 }
 

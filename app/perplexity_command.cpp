@@ -14,7 +14,7 @@ namespace vkg::app {
 int perplexity_command(const std::vector<std::string>& argv) {
   Args args(argv, {"--model", "--quant", "--file", "--ctx", "--chunks", "--backend", "--threads", "--device",
                    "--max-memory"},
-            {"--exact"},
+            {"--exact", "--no-pack-cache"},
             {{"-m", "--model"}, {"-f", "--file"}, {"-c", "--ctx"}, {"-t", "--threads"}});
   const std::string file = args.require("--file");
   std::ifstream in(file, std::ios::binary);

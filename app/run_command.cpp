@@ -7,6 +7,7 @@
 
 #include "app/args.h"
 #include "app/commands.h"
+#include "app/fast_exit.h"
 #include "app/options.h"
 #include "app/session_report.h"
 #include "model/engine/generator.h"
@@ -38,7 +39,7 @@ int run_command(const std::vector<std::string>& argv) {
   Args args(argv, {"--model", "--quant", "--mmproj", "--image", "--prompt", "--n-predict", "--temp", "--top-k", "--top-p",
                    "--min-p", "--repeat-penalty", "--repeat-last-n", "--seed", "--backend", "--threads", "--ctx",
                    "--device", "--max-memory", "--file"},
-            {"--no-bos", "--profile", "--renderdoc-capture", "--exact", "--verbose"},
+            {"--no-bos", "--profile", "--renderdoc-capture", "--exact", "--verbose", "--no-pack-cache"},
             {{"-m", "--model"}, {"-p", "--prompt"}, {"-f", "--file"}, {"-n", "--n-predict"}, {"-t", "--threads"},
              {"-c", "--ctx"}, {"-v", "--verbose"}});
   const bool verbose = args.has("--verbose");
@@ -114,6 +115,7 @@ int run_command(const std::vector<std::string>& argv) {
                                session.backend().profile().table().c_str());
   if (so.profile)
     std::fprintf(stderr, "decode step: %s\n", session.backend().step_summary(session.graph(1, false)).c_str());
+  exit_without_teardown(0);
   return 0;
 }
 

@@ -179,7 +179,7 @@ extern "C" void request_stop(int) { g_stop_requested = true; }
 int serve_command(const std::vector<std::string>& argv) {
   Args args(argv, {"--model", "--quant", "--host", "--port", "--backend", "--device", "--threads", "--ctx", "--alias",
                    "--max-queue", "--max-memory"},
-            {"--exact"}, {{"-m", "--model"}, {"-t", "--threads"}, {"-c", "--ctx"}});
+            {"--exact", "--no-pack-cache"}, {{"-m", "--model"}, {"-t", "--threads"}, {"-c", "--ctx"}});
   const std::string path = args.require("--model");
   const std::string host = args.get("--host", "127.0.0.1");
   const int port = args.get_int("--port", 8080);

@@ -27,7 +27,11 @@ std::string memory_line(Session& s) {
                      (mapped ? " (mapped file" : " (converted on load") +
                      (b.repacked > 0 ? ", pages released once repacked)" : ")");
   if (b.weights > 0) text += ", on the device " + format_bytes(b.weights);
-  if (b.repacked > 0) text += ", repacked " + format_bytes(b.repacked);
+  if (b.repacked > 0)
+    text += ", repacked " + format_bytes(b.repacked) +
+            (b.repacked_mapped == b.repacked ? " (mapped from the pack cache)"
+             : b.repacked_mapped > 0         ? " (" + format_bytes(b.repacked_mapped) + " mapped from the pack cache)"
+                                             : "");
   text += ", KV cache " + format_bytes(b.kv_cache) + " (" + format_bytes(uint64_t(s.kv_cache_full_bytes())) +
           " at the full context), activations " + format_bytes(b.activations);
   const ProcessMemory p = process_memory();

@@ -392,6 +392,7 @@ void Model::quantize_weights(DType type, const std::function<void(int64_t, int64
 std::unique_ptr<Model> Model::load(const std::string& path, const LoadOptions& options) {
   auto m = std::make_unique<Model>();
   m->path_ = path;
+  if (options.quant) m->quant_ = dtype_name(*options.quant);
   if (std::filesystem::is_directory(path)) {
     load_hf(*m);
     check_weights(*m);
@@ -432,6 +433,27 @@ std::unique_ptr<Model> Model::load(const std::string& path, const LoadOptions& o
   }
   if (options.quant) m->quantize_weights(*options.quant, options.progress);
   return m;
+}
+
+std::string Model::source_identity() const {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> files;
+  std::error_code ec;
+  if (fs::is_directory(path_, ec)) {
+    for (const auto& e : fs::directory_iterator(path_, ec))
+      if (e.is_regular_file() && (e.path().extension() == ".safetensors" || e.path().extension() == ".json"))
+        files.push_back(e.path());
+    std::sort(files.begin(), files.end());  // the directory's order is the file system's
+  } else {
+    files.push_back(path_);
+  }
+  std::string id = "quant=" + quant_ + ";";
+  for (const fs::path& f : files) {
+    const auto size = fs::file_size(f, ec);
+    const auto time = fs::last_write_time(f, ec).time_since_epoch().count();
+    id += f.filename().string() + ":" + std::to_string(size) + ":" + std::to_string(time) + ";";
+  }
+  return id;
 }
 
 const TensorDesc& Model::weight(const std::string& name) const {

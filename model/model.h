@@ -50,6 +50,9 @@ class Model {
   // The GGUF file, or nullptr for a Hugging Face directory.
   const GgufFile* gguf() const { return gguf_.get(); }
   const std::string& path() const { return path_; }
+  // The files the weights came from (names, sizes, modification times) and the load options: what a cache
+  // made from this model (the CPU's packed weights) must have been made for.
+  std::string source_identity() const;
   // The checkpoint's Jinja chat template (GGUF tokenizer.chat_template; HF chat_template.jinja or
   // tokenizer_config.json's chat_template), or empty.
   const std::string& chat_template() const { return chat_template_; }
@@ -76,6 +79,7 @@ class Model {
   void quantize_weights(DType type, const std::function<void(int64_t, int64_t)>& progress);
 
   std::string path_;
+  std::string quant_;  // LoadOptions::quant's name, "" for none
   std::unique_ptr<GgufFile> gguf_;
   std::unique_ptr<GgufFile> mmproj_;
   std::optional<VisionConfig> vision_;

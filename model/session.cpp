@@ -1,6 +1,7 @@
 #include "model/session.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <memory>
 #include <stdexcept>
 
@@ -34,6 +35,10 @@ Session::Session(const Model& model, const SessionOptions& o)
       progress(*done, total);
     };
   bo.max_memory = o.max_memory;
+  if (o.pack_cache && !o.exact_matmul) {
+    bo.pack_cache_path = pack_cache_path(model.path());
+    bo.pack_cache_identity = model.source_identity();
+  }
   std::string notice;
   backend_ = make_backend(o.backend, bo, &notice);
   if (!notice.empty()) notices_.push_back(notice);
@@ -59,7 +64,15 @@ Session::Session(const Model& model, const SessionOptions& o)
   kv_.allocated = std::min(kv_.context, kv_page_);
   check_memory();  // before anything is uploaded
   backend_->load(graph(1, false));
+  for (const std::string& line : backend_->notices()) notices_.push_back(line);
   if (o.progress) o.progress(total, total);
+}
+
+std::string pack_cache_path(const std::string& model_path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(model_path, ec))
+    return (std::filesystem::path(model_path) / "vkgemma-cpu-packs").string();
+  return model_path + ".vkgemma-cpu-packs";
 }
 
 namespace {

@@ -33,7 +33,14 @@ struct SessionOptions {
   // The most memory the backend may use, in bytes (0: the device's or host's memory). A model, context or
   // batch that does not fit fails when the session is made, naming what is needed and what is available.
   uint64_t max_memory = 0;
+  // CPU: keep the packed weights in a file beside the model (`<model>.vkgemma-cpu-packs`, or that name
+  // inside a model directory), so the next session maps them instead of packing again. Off by default in the
+  // library (it writes a file as large as the packed weights); the CLI turns it on (--no-pack-cache: off).
+  bool pack_cache = false;
 };
+
+// The pack cache's file for a model path (see SessionOptions::pack_cache).
+std::string pack_cache_path(const std::string& model_path);
 
 // What a session needs from its backend's memory.
 struct MemoryNeed {

@@ -44,6 +44,9 @@ struct BackendOptions {
   bool gpu_shaders = false;
   // Vulkan: called after each weight upload with the bytes it took in the model file (progress display).
   std::function<void(uint64_t bytes)> on_weight_upload;
+  // CPU: a file for the packed weights (runtime/cpu/pack_cache.h), "" for none, and what it must have been
+  // written for (the model's files and load options): load() maps the packs from it, or packs and writes it.
+  std::string pack_cache_path, pack_cache_identity;
   // The most memory the backend may allocate, in bytes (0: no cap beyond the device's or host's own).
   // Allocations beyond it fail with an error naming the sizes, as a real out-of-memory would.
   uint64_t max_memory = 0;
@@ -66,6 +69,8 @@ class Backend {
   virtual std::vector<float> read(const Graph& graph, TensorId id) const = 0;
   // Starts a new sequence: cached keys and values are forgotten.
   virtual void reset_cache() = 0;
+  // One-line notes for the user about what load() did (e.g. where the CPU's packed weights came from).
+  const std::vector<std::string>& notices() const { return notices_; }
   // What one run of this graph records, e.g. "385 dispatches, 212 barriers" (after it has run once).
   virtual std::string step_summary(const Graph&) const { return ""; }
   // The largest activation the backend can hold in one tensor (Vulkan: one storage-buffer binding).
@@ -81,6 +86,7 @@ class Backend {
   struct MemoryParts {
     uint64_t weights = 0;   // weights the backend holds as the file has them (Vulkan: uploaded)
     uint64_t repacked = 0;  // weights it holds in its own layout (CPU: 8-row packs, dequantized tables)
+    uint64_t repacked_mapped = 0;  // of those, mapped from a file (the CPU's pack cache) rather than allocated
     uint64_t kv_cache = 0, activations = 0;
   };
   virtual MemoryParts memory_parts() const = 0;
@@ -91,6 +97,7 @@ class Backend {
   explicit Backend(const BackendOptions& options) : max_memory_(options.max_memory) {}
   OpProfile profile_;
   uint64_t max_memory_ = 0;
+  std::vector<std::string> notices_;
 };
 
 

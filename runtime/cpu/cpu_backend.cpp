@@ -4,6 +4,7 @@
 #include <set>
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 
 #include "runtime/cpu/kernels.h"
@@ -19,7 +20,9 @@ CpuBackend::CpuBackend(const BackendOptions& options)
     : Backend(options),
       pool_(options.n_threads),
       profiling_(options.profile),
-      matmul_mode_(options.exact_matmul ? MatmulMode::exact : MatmulMode::fast) {}
+      matmul_mode_(options.exact_matmul ? MatmulMode::exact : MatmulMode::fast),
+      pack_cache_path_(options.pack_cache_path),
+      pack_cache_identity_(options.pack_cache_identity) {}
 
 uint64_t CpuBackend::memory_bytes() const { return physical_memory_bytes(); }
 
@@ -30,6 +33,37 @@ static std::vector<const TensorDesc*> matmul_weights(const Graph& g) {
     if (std::holds_alternative<MatmulParams>(node.params) || std::holds_alternative<MatmulGegluParams>(node.params))
       w.push_back(&g.tensor(node.inputs[1]));
   return w;
+}
+
+void CpuBackend::load(const Graph& g) {
+  std::vector<const TensorDesc*> to_pack;
+  for (const TensorDesc* w : matmul_weights(g))
+    if (packs(*w) && !packed_weights_.count(w->data) &&
+        std::find(to_pack.begin(), to_pack.end(), w) == to_pack.end())
+      to_pack.push_back(w);
+  if (to_pack.empty() || pack_cache_path_.empty()) {
+    for (const TensorDesc* w : to_pack) packed_weight(*w);
+    return;
+  }
+  if (!pack_cache_) pack_cache_ = std::make_unique<PackCache>(pack_cache_path_, pack_cache_identity_);
+  size_t mapped = 0;
+  for (const TensorDesc* w : to_pack) {
+    if (std::optional<PackedWeights> p = pack_cache_->find(*w)) {
+      packed_weights_.emplace(w->data, std::move(*p));
+      ++mapped;
+    } else {
+      packed_weight(*w);
+    }
+  }
+  if (mapped == to_pack.size()) {
+    notices_.push_back("packed weights mapped from " + pack_cache_path_);
+    return;
+  }
+  std::vector<std::pair<const TensorDesc*, const PackedWeights*>> all;
+  for (const TensorDesc* w : to_pack) all.emplace_back(w, &packed_weights_.at(w->data));
+  const std::string why = pack_cache_->write(all);
+  notices_.push_back(why.empty() ? "packed weights written to " + pack_cache_path_ + " (the next run maps them)"
+                                 : "packed weights not cached: " + why);
 }
 
 std::string CpuBackend::step_summary(const Graph& g) const {
@@ -55,7 +89,10 @@ Backend::MemoryParts CpuBackend::memory_parts() const {
   for (const auto& a : activations_) m.activations += a.size() * 4;
   for (const auto& [name, c] : kv_caches_) m.kv_cache += c.size() * 4;
   for (const auto& [data, w] : f32_weights_) m.repacked += w.size() * 4;
-  for (const auto& [data, w] : packed_weights_) m.repacked += w.data.size();
+  for (const auto& [data, w] : packed_weights_) {
+    m.repacked += w.data.size();
+    if (!w.data.owned()) m.repacked_mapped += w.data.size();
+  }
   return m;
 }
 

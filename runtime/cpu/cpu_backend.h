@@ -9,6 +9,7 @@
 #include "runtime/backend.h"
 #include "runtime/cpu/aligned_vector.h"
 #include "runtime/cpu/kernels.h"
+#include "runtime/cpu/pack_cache.h"
 #include "runtime/cpu/packed_weights.h"
 #include "runtime/cpu/thread_pool.h"
 
@@ -19,6 +20,9 @@ class CpuBackend : public Backend {
   explicit CpuBackend(const BackendOptions& options);
   std::string name() const override { return "cpu"; }
   void run(const Graph& graph, const StepInputs& inputs) override;
+  // Packs every matmul weight of `graph` now (or maps the packs from BackendOptions::pack_cache_path, writing
+  // that file when it had not all of them).
+  void load(const Graph& graph) override;
   std::vector<float> read(const Graph& graph, TensorId id) const override;
   void reset_cache() override;
   std::string step_summary(const Graph&) const override;  // matmul mode, SIMD target, threads
@@ -46,6 +50,8 @@ class CpuBackend : public Backend {
   std::map<std::string, AlignedVector<float>> kv_caches_;
   std::map<const void*, AlignedVector<float>> f32_weights_;
   std::map<const void*, PackedWeights> packed_weights_;
+  std::string pack_cache_path_, pack_cache_identity_;
+  std::unique_ptr<PackCache> pack_cache_;  // mapped: packs found in it are views of its file
 };
 
 }  // namespace vkg::cpu

@@ -32,21 +32,34 @@ class LargeBuffer {
   LargeBuffer& operator=(LargeBuffer&& other) noexcept {
     if (this != &other) {
       release();
-      data_ = other.data_, size_ = other.size_;
-      other.data_ = nullptr, other.size_ = 0;
+      data_ = other.data_, size_ = other.size_, owned_ = other.owned_;
+      other.data_ = nullptr, other.size_ = 0, other.owned_ = true;
     }
     return *this;
   }
   LargeBuffer(const LargeBuffer&) = delete;
   LargeBuffer& operator=(const LargeBuffer&) = delete;
 
+  // Bytes someone else owns and keeps alive (a mapped file's), seen as a buffer: never freed by it.
+  static LargeBuffer view(const uint8_t* data, size_t bytes) {
+    LargeBuffer b;
+    b.data_ = const_cast<uint8_t*>(data), b.size_ = bytes, b.owned_ = false;
+    return b;
+  }
+
   uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
+  bool owned() const { return owned_; }
 
  private:
-  void release();  // in the platform file
+  void release() {
+    if (owned_) free_pages();
+    data_ = nullptr, size_ = 0, owned_ = true;
+  }
+  void free_pages();  // in the platform file
   uint8_t* data_ = nullptr;  // what the OS returned (null for 0 bytes)
   size_t size_ = 0;
+  bool owned_ = true;
 };
 
 }  // namespace vkg

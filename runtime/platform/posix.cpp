@@ -88,9 +88,8 @@ LargeBuffer::LargeBuffer(size_t bytes) : size_(bytes) {
   data_ = static_cast<uint8_t*>(p);
 }
 
-void LargeBuffer::release() {
+void LargeBuffer::free_pages() {
   if (data_) munmap(data_, size_);
-  data_ = nullptr;
 }
 
 // --- terminal.h ---

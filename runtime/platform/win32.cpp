@@ -115,9 +115,8 @@ LargeBuffer::LargeBuffer(size_t bytes) : size_(bytes) {
   data_ = static_cast<uint8_t*>(p);
 }
 
-void LargeBuffer::release() {
+void LargeBuffer::free_pages() {
   if (data_) VirtualFree(data_, 0, MEM_RELEASE);
-  data_ = nullptr;
 }
 
 // --- terminal.h ---
