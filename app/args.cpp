@@ -28,7 +28,7 @@ const std::map<std::string, FlagHelp>& flag_help() {
       {"--min-p", {"P", "drop tokens below P times the most likely one's probability, 0 = off (default 0)"}},
       {"--repeat-penalty", {"R", "divide the logits of recently seen tokens by R, 1 = off (default 1)"}},
       {"--repeat-last-n", {"N", "how many recent tokens the repeat penalty looks at (default 64)"}},
-      {"--seed", {"S", "random seed for sampling (default 0: the same text each run)"}},
+      {"--seed", {"S", "random seed for sampling, -1 for a random one (default 0: the same text each run)"}},
       {"--backend", {"NAME", "auto, cpu or vulkan (default auto: the Vulkan device if there is one)"}},
       {"--device", {"N", "Vulkan device index (vkgemma info lists them; default: the best)"}},
       {"--threads", {"N", "CPU threads (default: all)"}},

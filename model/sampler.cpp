@@ -8,10 +8,12 @@
 namespace vkg {
 
 Sampler::Sampler(const SamplerParams& p) : p_(p), rng_(p.seed) {
+  if (!(p.temperature >= 0.0f && std::isfinite(p.temperature)))
+    throw std::runtime_error("temperature must be a finite number >= 0 (0 is greedy), got " + std::to_string(p.temperature));
   if (p.top_k < 0) throw std::runtime_error("top-k must be >= 0, got " + std::to_string(p.top_k));
   if (!(p.top_p > 0.0f && p.top_p <= 1.0f)) throw std::runtime_error("top-p must be in (0, 1], got " + std::to_string(p.top_p));
   if (!(p.min_p >= 0.0f && p.min_p <= 1.0f)) throw std::runtime_error("min-p must be in [0, 1], got " + std::to_string(p.min_p));
-  if (!(p.repeat_penalty > 0.0f)) throw std::runtime_error("repeat penalty must be > 0, got " + std::to_string(p.repeat_penalty));
+  if (!(p.repeat_penalty > 0.0f && std::isfinite(p.repeat_penalty))) throw std::runtime_error("repeat penalty must be > 0, got " + std::to_string(p.repeat_penalty));
   if (p.repeat_last_n < 0) throw std::runtime_error("repeat-last-n must be >= 0, got " + std::to_string(p.repeat_last_n));
 }
 
