@@ -8,8 +8,8 @@ namespace {
 
 // The text of a message's content: a string, or an array of parts of which only text parts are supported.
 std::string content_text(const json& content, const std::string& where) {
-  if (content.is_null()) return "";
   if (content.is_string()) return content.get<std::string>();
+  if (content.is_null()) throw ApiError(400, where + ": content is missing or null", "messages");
   if (!content.is_array()) throw ApiError(400, where + ": content must be a string or an array of parts", "messages");
   std::string text;
   for (const json& part : content) {
@@ -46,7 +46,7 @@ CompletionRequest parse_completion_request(const std::string& body_text, bool ch
   json body;
   try {
     body = json::parse(body_text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // syntax, invalid UTF-8 in a string, a number past the double range
     throw ApiError(400, std::string("the request body is not valid JSON: ") + e.what());
   }
   if (!body.is_object()) throw ApiError(400, "the request body must be a JSON object");
@@ -131,8 +131,8 @@ json usage_json(const GenerateResult& r) {
 json completion_json(const ResponseIds& ids, bool chat, const GenerateResult& r) {
   json choice = {{"index", 0}, {"finish_reason", openai_finish_reason(r.finish)}, {"logprobs", json()}};
   if (chat) choice["message"] = {{"role", "assistant"}, {"content", r.text}};
-  if (chat && !r.thought.empty()) choice["message"]["reasoning_content"] = r.thought;
   else choice["text"] = r.text;
+  if (chat && !r.thought.empty()) choice["message"]["reasoning_content"] = r.thought;
   return {{"id", ids.id},
           {"object", chat ? "chat.completion" : "text_completion"},
           {"created", ids.created},

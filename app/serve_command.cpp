@@ -1,14 +1,19 @@
 // `vkgemma serve`: an OpenAI-compatible HTTP server (cpp-httplib) on loopback by default. One model, one
 // KV cache: requests take turns in arrival order (a ticket lock), each streaming or not; a chat request that
-// extends the previous conversation reuses its cached tokens. A client that disconnects mid-stream cancels
-// its generation. SIGINT / SIGTERM stop it cleanly: no new connections, requests in flight finish, exit 0.
+// extends the previous conversation reuses its cached tokens. A client that disconnects cancels its
+// generation, streaming or not. SIGINT / SIGTERM stop it: no new connections, queued requests answered 503,
+// those in flight given --shutdown-timeout seconds to finish (then cancelled), exit 0; a second signal exits
+// at once. Hostile clients are bounded: prompt bytes before tokenizing, body size, idle and slow connections
+// (timeouts, a worker per connection from a pool of 128), and --api-key.
 #include <httplib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 #include <memory>
 #include <mutex>
@@ -31,17 +36,34 @@ using nlohmann::json;
 // First come, first served: a plain mutex lets a newcomer overtake clients that have waited longer.
 class TicketLock {
  public:
-  // Returns false (without a ticket) when `max_waiting` clients are already waiting.
-  bool acquire(int max_waiting) {
+  enum class Result { acquired, busy, stopping };
+  // busy (without a ticket) when `max_waiting` clients are already waiting; stopping once stop() was called.
+  Result acquire(int max_waiting) {
     std::unique_lock<std::mutex> l(m_);
-    if (next_ - serving_ > static_cast<uint64_t>(max_waiting)) return false;
+    if (stopping_) return Result::stopping;
+    if (next_ - serving_ > static_cast<uint64_t>(max_waiting)) return Result::busy;
     const uint64_t ticket = next_++;
-    cv_.wait(l, [&] { return serving_ == ticket; });
-    return true;
+    cv_.wait(l, [&] { return serving_ == ticket || stopping_; });
+    if (serving_ == ticket) return Result::acquired;
+    abandoned_.push_back(ticket);  // its turn comes later: skipped then
+    return Result::stopping;
+  }
+  // What acquire would answer now, without taking a ticket (acquired: it would wait its turn).
+  Result would_wait(int max_waiting) {
+    std::lock_guard<std::mutex> l(m_);
+    if (stopping_) return Result::stopping;
+    return next_ - serving_ > static_cast<uint64_t>(max_waiting) ? Result::busy : Result::acquired;
   }
   void release() {
     std::lock_guard<std::mutex> l(m_);
     ++serving_;
+    while (std::find(abandoned_.begin(), abandoned_.end(), serving_) != abandoned_.end()) ++serving_;
+    cv_.notify_all();
+  }
+  // Waiting clients give up (their requests are answered 503), and no new ones wait.
+  void stop() {
+    std::lock_guard<std::mutex> l(m_);
+    stopping_ = true;
     cv_.notify_all();
   }
 
@@ -49,6 +71,8 @@ class TicketLock {
   std::mutex m_;
   std::condition_variable cv_;
   uint64_t next_ = 0, serving_ = 0;
+  std::vector<uint64_t> abandoned_;
+  bool stopping_ = false;
 };
 
 struct Server {
@@ -58,7 +82,9 @@ struct Server {
   std::string model_name;
   SamplerParams sampling;  // the model's defaults, for the fields a request does not give
   int max_queue = 64;
+  size_t max_prompt_bytes = 0;  // a prompt's bytes, checked before it is tokenized
   TicketLock turn;
+  std::atomic<bool> cancel_all{false};  // shutdown's grace time is over: generations in flight stop
   std::mutex ids_mutex;
   uint64_t next_id = 0;
   std::mt19937_64 seeds{std::random_device{}()};
@@ -74,9 +100,12 @@ struct Server {
   }
 };
 
+// JSON text whatever the strings hold (a client's invalid UTF-8 echoed in an error becomes U+FFFD).
+std::string text_of(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 void send_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  res.set_content(text_of(body), "application/json");
 }
 
 void send_error(httplib::Response& res, int status, const std::string& message, const std::string& param = "") {
@@ -84,8 +113,15 @@ void send_error(httplib::Response& res, int status, const std::string& message, 
   send_json(res, status, error_json(message, type, param));
 }
 
-// Tokens of the request's prompt; ApiError when it cannot run in this context.
+// Tokens of the request's prompt; ApiError when it cannot run in this context. The bytes are bounded before
+// anything is tokenized, so a huge prompt costs neither time nor memory.
 std::vector<int> prompt_tokens(const Server& s, const CompletionRequest& r) {
+  size_t bytes = r.prompt.size();
+  for (const ChatMessage& m : r.messages) bytes += m.content.size();
+  if (bytes > s.max_prompt_bytes)
+    throw ApiError(413, "the prompt has " + std::to_string(bytes) + " bytes, more than the " +
+                            std::to_string(s.max_prompt_bytes) + " this server takes (--max-prompt-bytes)",
+                   r.chat ? "messages" : "prompt");
   const Tokenizer& tok = s.model->tokenizer();
   std::vector<int> ids;
   if (r.chat) ids = encode_pieces(tok, chat_prompt(chat_format(s.model->config().generation, s.model->chat_template()), r.messages, r.think), true);
@@ -103,6 +139,11 @@ std::vector<int> prompt_tokens(const Server& s, const CompletionRequest& r) {
   return ids;
 }
 
+const char* refusal(TicketLock::Result r) {
+  return r == TicketLock::Result::busy ? "too many requests are waiting; try again later"
+                                       : "the server is shutting down";
+}
+
 void handle_completion(Server& s, const httplib::Request& req, httplib::Response& res, bool chat) {
   auto r = std::make_shared<CompletionRequest>();
   std::vector<int> tokens;
@@ -114,76 +155,124 @@ void handle_completion(Server& s, const httplib::Request& req, httplib::Response
   }
   if (!r->seeded) r->params.sampling.seed = s.new_seed();
   const ResponseIds ids = s.new_ids(chat);
-
-  if (!r->stream) {
-    if (!s.turn.acquire(s.max_queue)) return send_error(res, 503, "too many requests are waiting; try again later");
-    try {
-      GenerateResult g = s.generator->generate(tokens, r->params, nullptr);
-      s.turn.release();
-      if (!r->think) g.thought.clear();  // hidden unless asked for
-      return send_json(res, 200, completion_json(ids, chat, g));
-    } catch (const std::exception& e) {
-      s.turn.release();
-      return send_error(res, 500, e.what());
+  // The turn is waited for here, so that a full queue or a shutdown is answered with a status (503); the
+  // guard gives it back when the response is done with, even if the provider never runs.
+  struct TurnGuard {
+    TicketLock& lock;
+    std::atomic<bool> held{true};
+    void release() {
+      if (held.exchange(false)) lock.release();
     }
+    ~TurnGuard() { release(); }
+  };
+  if (const TicketLock::Result turn = s.turn.acquire(s.max_queue); turn != TicketLock::Result::acquired) {
+    res.set_header("Retry-After", "1");
+    return send_error(res, 503, refusal(turn));
   }
+  const std::shared_ptr<TurnGuard> guard(new TurnGuard{s.turn});
 
-  // Streaming: server-sent events, each "data: {chunk}\n\n", ending with "data: [DONE]". The turn is taken
-  // inside the provider, so a client that leaves while queued holds nothing.
+  // Both kinds are sent as they are made (chunked), so that a client that went away is noticed: a stream by
+  // its next chunk, a plain response by the spaces written while it waits (JSON allows leading whitespace).
   res.set_header("Cache-Control", "no-cache");
-  res.set_chunked_content_provider("text/event-stream", [&s, r, tokens, ids, chat](size_t, httplib::DataSink& sink) {
-    auto send = [&](const std::string& payload) {
-      const std::string event = "data: " + payload + "\n\n";
-      return sink.write(event.data(), event.size());
-    };
-    if (!s.turn.acquire(s.max_queue)) {
-      send(error_json("too many requests are waiting; try again later", "server_busy").dump());
+  const char* type = r->stream ? "text/event-stream" : "application/json";
+  res.set_chunked_content_provider(type, [&s, r, tokens, ids, chat, guard](size_t, httplib::DataSink& sink) {
+    auto write = [&](const std::string& bytes) { return sink.write(bytes.data(), bytes.size()); };
+    auto event = [&](const json& payload) { return write("data: " + text_of(payload) + "\n\n"); };
+    auto finish = [&] {
+      guard->release();
       sink.done();
       return true;
-    }
+    };
     try {
-      const bool open = !chat || send(chunk_json(ids, true, "", nullptr, true).dump());
       GenerateResult g;
-      if (open && chat && r->think)
-        r->params.on_thought = [&](const std::string& text) { return send(thought_chunk_json(ids, text).dump()); };
-      if (open)
-        g = s.generator->generate(tokens, r->params,
-                                  [&](const std::string& text) { return send(chunk_json(ids, chat, text).dump()); });
-      if (open && g.finish != FinishReason::cancelled) {
-        send(chunk_json(ids, chat, "", openai_finish_reason(g.finish)).dump());
-        if (r->include_usage) {
-          json usage = chunk_json(ids, chat, "");
-          usage["choices"] = json::array();
-          usage["usage"] = usage_json(g);
-          send(usage.dump());
+      if (r->stream) {
+        const bool open = !chat || event(chunk_json(ids, true, "", nullptr, true));
+        if (open && chat && r->think)
+          r->params.on_thought = [&](const std::string& text) { return !s.cancel_all && event(thought_chunk_json(ids, text)); };
+        if (open)
+          g = s.generator->generate(tokens, r->params, [&](const std::string& text) {
+            return !s.cancel_all && event(chunk_json(ids, chat, text));
+          });
+        if (open && g.finish != FinishReason::cancelled) {
+          event(chunk_json(ids, chat, "", openai_finish_reason(g.finish)));
+          if (r->include_usage) {
+            json usage = chunk_json(ids, chat, "");
+            usage["choices"] = json::array();
+            usage["usage"] = usage_json(g);
+            event(usage);
+          }
+          write("data: [DONE]\n\n");
+        } else if (s.cancel_all) {
+          event(error_json("the server is shutting down", "server_busy"));
         }
-        send("[DONE]");
+      } else {
+        auto last = std::chrono::steady_clock::now();
+        auto alive = [&] {  // a space a second while the text is made; a failed write means the client left
+          if (s.cancel_all) return false;
+          const auto now = std::chrono::steady_clock::now();
+          if (now - last < std::chrono::seconds(1)) return true;
+          last = now;
+          return write(" ");
+        };
+        if (r->think) r->params.on_thought = [&](const std::string&) { return alive(); };
+        g = s.generator->generate(tokens, r->params, [&](const std::string&) { return alive(); });
+        if (!r->think) g.thought.clear();  // hidden unless asked for
+        if (g.finish != FinishReason::cancelled) write(text_of(completion_json(ids, chat, g)));
+        else if (s.cancel_all) write(text_of(error_json("the server is shutting down", "server_busy")));
       }
     } catch (const std::exception& e) {
-      send(error_json(e.what(), "server_error").dump());
+      r->stream ? event(error_json(e.what(), "server_error")) : write(text_of(error_json(e.what(), "server_error")));
     }
-    s.turn.release();
-    sink.done();
-    return true;
+    return finish();
   });
-  return;
+}
+
+// Binding: the address may be taken again right after a restart (SO_REUSEADDR), never shared with a server
+// that is running (cpp-httplib's default adds SO_REUSEPORT, which let a second `serve` on the same port start
+// and take a share of the first one's connections).
+void exclusive_port(socket_t sock) {
+  int yes = 1;
+#ifdef _WIN32
+  setsockopt(sock, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, reinterpret_cast<const char*>(&yes), sizeof yes);
+#else
+  setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+#endif
+}
+
+// Compares without stopping at the first difference, so the time taken tells nothing about the key.
+bool same_secret(const std::string& a, const std::string& b) {
+  unsigned diff = a.size() != b.size();
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned>(a[i] ^ (i < b.size() ? b[i] : 0));
+  return diff == 0;
 }
 
 }  // namespace
 
-// Set by SIGINT / SIGTERM; a watcher thread (not the handler: stopping the server is not async-signal-safe)
-// sees it and stops the server.
-std::atomic<bool> g_stop_requested{false};
-extern "C" void request_stop(int) { g_stop_requested = true; }
+// Counted by SIGINT / SIGTERM; a watcher thread (not the handler: stopping the server is not
+// async-signal-safe) sees the first and stops the server; the second ends the process at once.
+std::atomic<int> g_stop_signals{0};
+extern "C" void request_stop(int) {
+  if (g_stop_signals.fetch_add(1) >= 1) std::_Exit(1);
+}
 
 int serve_command(const std::vector<std::string>& argv) {
   Args args(argv, {"--model", "--quant", "--host", "--port", "--backend", "--device", "--threads", "--ctx", "--alias",
-                   "--max-queue", "--max-memory"},
+                   "--max-queue", "--max-memory", "--api-key", "--max-prompt-bytes", "--shutdown-timeout"},
             {"--exact", "--no-pack-cache"}, {{"-m", "--model"}, {"-t", "--threads"}, {"-c", "--ctx"}});
   const std::string path = args.require("--model");
   const std::string host = args.get("--host", "127.0.0.1");
   const int port = args.get_int("--port", 8080);
   if (port < 0 || port > 65535) throw std::runtime_error("--port must be 0..65535, got " + std::to_string(port));
+  const int max_queue = args.get_int("--max-queue", 64);
+  if (max_queue < 0 || max_queue > 100000)
+    throw std::runtime_error("--max-queue must be 0..100000, got " + std::to_string(max_queue));
+  const double grace = args.get_double("--shutdown-timeout", 5.0);
+  if (!(grace >= 0.0 && grace <= 3600.0))
+    throw std::runtime_error("--shutdown-timeout must be 0..3600 seconds, got " + args.get("--shutdown-timeout", ""));
+  const char* env_key = std::getenv("VKGEMMA_API_KEY");
+  const std::string api_key = args.get("--api-key", env_key ? env_key : "");
+  const int64_t max_prompt_arg = args.get_int("--max-prompt-bytes", 0);
+  if (max_prompt_arg < 0) throw std::runtime_error("--max-prompt-bytes must be >= 0 (0: 16 bytes per context token)");
 
   Server s;
   s.model = Model::load(path, load_options(args));
@@ -194,10 +283,29 @@ int serve_command(const std::vector<std::string>& argv) {
   std::string stem = path.substr(path.find_last_of("/\\") + 1);
   if (stem.size() > 5 && stem.substr(stem.size() - 5) == ".gguf") stem.resize(stem.size() - 5);
   s.model_name = args.get("--alias", stem);
-  s.max_queue = args.get_int("--max-queue", 64);
+  s.max_queue = max_queue;
+  // Gemma's tokens average ~4 bytes of English; 16 per context token leaves room for any real prompt that fits.
+  s.max_prompt_bytes = max_prompt_arg > 0 ? size_t(max_prompt_arg) : size_t(s.session->context()) * 16;
 
   httplib::Server http;
-  http.set_payload_max_length(16u << 20);
+  // A body holds the prompt JSON-escaped (up to 6 characters a byte) and the request's other fields.
+  http.set_payload_max_length(s.max_prompt_bytes * 6 + (64u << 10));
+  // A worker per connection: 128 of them, so that a hundred idle or slow clients leave room for the others;
+  // an idle connection is dropped after 2 s, a read or write that stalls after 5 or 10 s.
+  http.new_task_queue = [] { return new httplib::ThreadPool(128); };
+  http.set_keep_alive_timeout(2);
+  http.set_read_timeout(5, 0);
+  http.set_write_timeout(10, 0);
+  http.set_socket_options(exclusive_port);
+  if (!api_key.empty())
+    http.set_pre_routing_handler([&api_key](const httplib::Request& req, httplib::Response& res) {
+      if (req.path.rfind("/v1/", 0) != 0) return httplib::Server::HandlerResponse::Unhandled;  // /health is open
+      if (same_secret(req.get_header_value("Authorization"), "Bearer " + api_key))
+        return httplib::Server::HandlerResponse::Unhandled;
+      res.set_header("WWW-Authenticate", "Bearer");
+      send_error(res, 401, "this server needs an API key: Authorization: Bearer KEY");
+      return httplib::Server::HandlerResponse::Handled;
+    });
   http.Get("/health", [](const httplib::Request&, httplib::Response& res) { send_json(res, 200, {{"status", "ok"}}); });
   http.Get("/v1/models", [&](const httplib::Request&, httplib::Response& res) {
     send_json(res, 200,
@@ -231,20 +339,28 @@ int serve_command(const std::vector<std::string>& argv) {
   if (port == 0) bound = http.bind_to_any_port(host);
   else if (!http.bind_to_port(host, port)) bound = -1;
   if (bound <= 0) throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) + " (in use?)");
-  std::fprintf(stderr, "serving %s (%s, context %d) at http://%s:%d/v1\n", s.model_name.c_str(),
-               s.session->backend().name().c_str(), s.session->context(), host.c_str(), bound);
+  std::fprintf(stderr, "serving %s (%s, context %d%s) at http://%s:%d/v1\n", s.model_name.c_str(),
+               s.session->backend().name().c_str(), s.session->context(), api_key.empty() ? "" : ", API key required",
+               host.c_str(), bound);
   std::fflush(stderr);
   std::signal(SIGINT, request_stop);
   std::signal(SIGTERM, request_stop);
   std::atomic<bool> listening{true};
   std::thread watcher([&] {
-    while (listening && !g_stop_requested) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (g_stop_requested) http.stop();
+    auto nap = [] { std::this_thread::sleep_for(std::chrono::milliseconds(50)); };
+    while (listening && g_stop_signals == 0) nap();
+    if (g_stop_signals == 0) return;
+    std::fprintf(stderr, "stopping: no new requests; those in flight have %g s to finish\n", grace);
+    s.turn.stop();  // queued requests are answered 503
+    http.stop();    // no new connections
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(grace);
+    while (listening && std::chrono::steady_clock::now() < deadline) nap();
+    s.cancel_all = true;  // what is still generating stops at its next token
   });
   const bool ok = http.listen_after_bind();  // returns once stopped, after the requests in flight
   listening = false;
   watcher.join();
-  if (!ok && !g_stop_requested) throw std::runtime_error("the HTTP server stopped with an error");
+  if (!ok && g_stop_signals == 0) throw std::runtime_error("the HTTP server stopped with an error");
   std::fprintf(stderr, "server stopped\n");
   return 0;
 }
