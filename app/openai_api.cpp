@@ -123,9 +123,11 @@ json error_json(const std::string& message, const std::string& type, const std::
 const char* openai_finish_reason(FinishReason r) { return r == FinishReason::stop ? "stop" : "length"; }
 
 json usage_json(const GenerateResult& r) {
+  // cached_tokens: the prompt's tokens whose keys and values were already in the cache (a chat's next turn).
   return {{"prompt_tokens", r.prompt_tokens},
           {"completion_tokens", r.completion_tokens},
-          {"total_tokens", r.prompt_tokens + r.completion_tokens}};
+          {"total_tokens", r.prompt_tokens + r.completion_tokens},
+          {"prompt_tokens_details", {{"cached_tokens", r.reused_tokens}}}};
 }
 
 json completion_json(const ResponseIds& ids, bool chat, const GenerateResult& r) {

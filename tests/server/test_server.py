@@ -115,6 +115,9 @@ def main():
         reused = client.chat.completions.create(model="x", messages=follow, max_tokens=8, temperature=0)
         client.completions.create(model="x", prompt="Something else entirely", max_tokens=2, temperature=0)
         fresh = client.chat.completions.create(model="x", messages=follow, max_tokens=8, temperature=0)
+        cached = reused.usage.prompt_tokens_details.cached_tokens
+        check(cached > 20 and cached < reused.usage.prompt_tokens and fresh.usage.prompt_tokens_details.cached_tokens < cached,
+              f"usage.prompt_tokens_details.cached_tokens reports the reused prefix ({cached} of {reused.usage.prompt_tokens})")
         check(reused.choices[0].message.content == fresh.choices[0].message.content,
               f"a follow-up turn with the cache reused equals a fresh one: {fresh.choices[0].message.content!r}")
 
