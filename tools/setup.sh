@@ -54,3 +54,8 @@ if [ ! -f build/CMakeCache.txt ]; then
 fi
 cmake --build build -j "$(nproc)" || die "build failed"
 say "built build/vkgemma"
+
+# 5. The CPU backend's packed weights, written once beside the model (MODEL.vkgemma-cpu-packs), so the first
+# run maps them instead of packing (a valid file is only checked).
+./build/vkgemma info -m "$MODEL_FILE" --backend cpu >/dev/null || die "loading $MODEL_FILE failed"
+say "ready"
