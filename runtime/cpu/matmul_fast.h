@@ -47,7 +47,7 @@ void fast_matmul_rows(DType type, const uint8_t* weights, int64_t row_stride, in
                       int64_t ldo);
 
 // True where this CPU's SIMD target has a kernel for weights of `type` packed by pack_weights (Q4_0, Q5_0,
-// Q4_K, Q6_K on AVX2 and up; Q8_0 with AVX-512 VNNI).
+// Q4_K, Q6_K on AVX2 and up; Q8_0 with AVX-512 VNNI; F16 and BF16 on AVX-512).
 bool fast_matmul_packs(DType type);
 // out[t * ldo + r] for the rows of the packed groups [g0, g1) (rows 8 g0 .. 8 g1 - 1); xq, xdsum and xqsum
 // ([n_tokens][K/32]) from quantize_activations with group 32.
@@ -58,6 +58,11 @@ void fast_matmul_packed_rows(const PackedWeights& w, int64_t g0, int64_t g1, con
 void fast_matmul_packed_groups(DType type, const uint8_t* first_group, int64_t K, int64_t g0, int64_t g1,
                                const ActBlock* xq, const float* xdsum, const int32_t* xqsum, int64_t n_tokens,
                                float* out, int64_t ldo);
+
+// F16 / BF16 packed: out[t * ldo + r] for the rows of the packed groups [g0, g1) counted from first_group (a
+// PackedWeights' data, or one expert's rows in it), x [n_tokens][K] floats as fast_matmul_rows' xf.
+void fast_matmul_packed_float(DType type, const uint8_t* first_group, int64_t K, int64_t g0, int64_t g1,
+                              const float* x, int64_t n_tokens, float* out, int64_t ldo);
 
 // The SIMD target the dispatcher picked on this CPU, e.g. "AVX2" (for bench output).
 const char* fast_matmul_target();

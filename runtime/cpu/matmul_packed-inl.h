@@ -45,10 +45,12 @@ HWY_INLINE VF LoadRowScales(const uint8_t* p) {
   return hn::PromoteTo(DF(), hn::LoadU(hn::Rebind<hwy::float16_t, DF>(), reinterpret_cast<const hwy::float16_t*>(p)));
 }
 
-// True where this target has a packed kernel for `type` (Q8_0's unsigned bytes need VNNI, see above).
+// True where this target has a packed kernel for `type` (Q8_0's unsigned bytes need VNNI, see above; F16 and
+// BF16: matmul_packed_float-inl.h).
 constexpr bool PacksType(DType type) {
-  return kPackedKernels && (type == DType::Q4_0 || type == DType::Q5_0 || type == DType::Q4_K ||
-                            type == DType::Q6_K || (type == DType::Q8_0 && HWY_TARGET == HWY_AVX3_DL));
+  return (kPackedKernels && (type == DType::Q4_0 || type == DType::Q5_0 || type == DType::Q4_K ||
+                             type == DType::Q6_K || (type == DType::Q8_0 && HWY_TARGET == HWY_AVX3_DL))) ||
+         (kPackedFloatKernels && (type == DType::F16 || type == DType::BF16));
 }
 
 // One group's 8 rows against T tokens: out[t * ldo + j] = row j . token t. x[t]: token t's activation
@@ -67,6 +69,7 @@ void GroupPacked(const uint8_t* group, int64_t nb, const ActBlock* const* x, con
   for (int t = 0; t < T; ++t) acc[t] = hn::Zero(df);
   for (int64_t b = 0; b < nb; ++b) {
     const uint8_t* blk = group + b * kBlockBytes;
+    if constexpr (T == 1) PrefetchAhead(blk, kBlockBytes);
     const VF dw = LoadRowScales(blk);
     VU8 w[8];  // w[k]: values 4k .. 4k+3 of each row
     if constexpr (kQ8) {
@@ -110,6 +113,7 @@ void GroupPackedQ4_K(const uint8_t* group, int64_t nsb, const ActBlock* const* x
   for (int t = 0; t < T; ++t) acc[t] = hn::Zero(df);
   for (int64_t sb = 0; sb < nsb; ++sb) {
     const uint8_t* blk = group + sb * kBlockBytes;
+    if constexpr (T == 1) PrefetchAhead(blk, kBlockBytes);
     const uint8_t* sc = blk + PackedQ4_K::scales;
     const uint8_t* qs = blk + PackedQ4_K::quants;
     VF a[T];
@@ -164,6 +168,7 @@ void GroupPackedQ6_K(const uint8_t* group, int64_t nsb, const ActBlock* const* x
   for (int t = 0; t < T; ++t) acc[t] = hn::Zero(df);
   for (int64_t sb = 0; sb < nsb; ++sb) {
     const uint8_t* blk = group + sb * kBlockBytes;
+    if constexpr (T == 1) PrefetchAhead(blk, kBlockBytes);
     const int8_t* sc = reinterpret_cast<const int8_t*>(blk + PackedQ6_K::scales);
     const uint8_t* quants = blk + PackedQ6_K::quants;
     VF a[T];

@@ -1,5 +1,6 @@
 #include "runtime/cpu/packed_weights.h"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -22,9 +23,15 @@ int64_t packed_block_bytes(DType type) {
     case DType::Q8_0: return kPackedRows * int64_t{sizeof(block_q8_0)};
     case DType::Q4_K: return PackedQ4_K::bytes;
     case DType::Q6_K: return PackedQ6_K::bytes;
+    case DType::F16:
+    case DType::BF16: return kPackedRows * 32 * 2;
     default: throw std::invalid_argument(std::string("packed weights: no packed layout for ") + dtype_name(type));
   }
 }
+
+int64_t packed_block_values(DType type) { return std::max<int64_t>(32, dtype_info(type).block_elems); }
+
+int64_t packed_group_bytes(DType type, int64_t K) { return K / packed_block_values(type) * packed_block_bytes(type); }
 
 // One packed block from the 8 rows' blocks (src[j]: row j's block, in the tensor's layout).
 static void pack_block_q4_K(const uint8_t* const (&src)[kPackedRows], uint8_t* dst) {
@@ -62,6 +69,11 @@ static void pack_block_q6_K(const uint8_t* const (&src)[kPackedRows], uint8_t* d
 static void pack_block(DType type, const uint8_t* const (&src)[kPackedRows], uint8_t* dst) {
   if (type == DType::Q4_K) return pack_block_q4_K(src, dst);
   if (type == DType::Q6_K) return pack_block_q6_K(src, dst);
+  if (type == DType::F16 || type == DType::BF16) {  // 4 values (8 bytes) of each row per 64-byte chunk
+    for (int c = 0; c < 8; ++c)
+      for (int j = 0; j < kPackedRows; ++j) std::memcpy(dst + 64 * c + 8 * j, src[j] + 8 * c, 8);
+    return;
+  }
   for (int j = 0; j < kPackedRows; ++j) std::memcpy(dst + 2 * j, src[j], 2);  // d: the first field of each type
   dst += kPackedScalesBytes;
   if (type == DType::Q8_0) {
@@ -96,12 +108,12 @@ PackedWeights pack_weights(const TensorDesc& w, ThreadPool* pool) {
   PackedWeights p;
   p.type = w.dtype;
   p.K = w.cols();
-  const int64_t block_elems = dtype_info(w.dtype).block_elems;
+  const int64_t block_elems = packed_block_values(w.dtype);
   if (p.K % block_elems != 0)
     throw std::invalid_argument("packed weights: '" + w.name + "' has rows of " + std::to_string(p.K) +
                                 " values, not whole blocks of " + std::to_string(block_elems));
   p.groups = w.rows() / kPackedRows;
-  const int64_t nb = p.K / block_elems, block = dtype_info(w.dtype).block_bytes;
+  const int64_t nb = p.K / block_elems, block = row_bytes(w.dtype, block_elems);
   const int64_t stride = row_bytes(w.dtype, p.K), packed = packed_block_bytes(w.dtype);
   p.data = LargeBuffer(static_cast<size_t>(p.groups * nb * packed));
   const auto* base = static_cast<const uint8_t*>(w.data);

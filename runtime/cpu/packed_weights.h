@@ -1,4 +1,4 @@
-// Weights repacked for the CPU fast path's row-group kernels (Q4_0, Q5_0, Q8_0, Q4_K, Q6_K).
+// Weights repacked for the CPU fast path's row-group kernels (Q4_0, Q5_0, Q8_0, Q4_K, Q6_K, F16, BF16).
 //
 // Why: the tensor's own layout puts one row's 32-value block in a vector, so each block and token ends in a
 // conversion, a scale and an add on one row's partial sums. Packed, a 32-byte vector holds 4 consecutive
@@ -29,6 +29,11 @@
 //            row j's ql[64h+4k .. +3], ql[64h+32+4k .. +3] and qh[32h+4k .. +3]                 1536 bytes
 // (so the tensor's unpacking, ql nibbles and qh bit pairs, applies to 8 rows per vector; triples in the
 // order the kernel reads them: out of order, the loads of a block waited on memory, 3x slower decode).
+// F16 / BF16, a packed block of 32 values per row (512 bytes = 8 x 64): 8 chunks of 64 bytes; chunk c, bytes
+//   8j..8j+7 = row j's values 4c..4c+3. A 16-lane fp32 vector converted from half a chunk holds 4 values of
+//   each of 4 rows, and the 4 matching activations broadcast to each 128-bit block multiply all 16 at once:
+//   the sums stay in lanes by row (no horizontal sum per row and token as in a row's own layout, whose 16
+//   lanes are one row's values), and each activation load serves 16 products (matmul_packed_float-inl.h).
 // Rows after the last whole group are not packed: the kernels read them from the tensor.
 #pragma once
 #include <cstdint>
@@ -60,8 +65,12 @@ struct PackedQ6_K {
 
 // Bytes of one packed block (kPackedRows rows x the type's block: 32 values, 256 for Q4_K/Q6_K) of `type`.
 int64_t packed_block_bytes(DType type);
+// Values per row of one packed block: 32, or 256 for Q4_K/Q6_K.
+int64_t packed_block_values(DType type);
+// Bytes of one packed group (kPackedRows rows of K values).
+int64_t packed_group_bytes(DType type, int64_t K);
 
-// The whole 8-row groups of w (Q4_0, Q5_0, Q8_0, Q4_K or Q6_K), in the layout above; on the pool's threads
+// The whole 8-row groups of w (Q4_0, Q5_0, Q8_0, Q4_K, Q6_K, F16 or BF16), in the layout above; on the pool's threads
 // if given (the first prompt packs every matrix: a 1B model's 800 MB).
 PackedWeights pack_weights(const TensorDesc& w, ThreadPool* pool = nullptr);
 

@@ -154,10 +154,11 @@ TEST_SUITE("ops") {
   TEST_CASE("matmul_expert, CPU fast path (experts packed by 8 rows): each slot equals the fast matmul of its expert") {
     // The decode path runs every chosen expert's packed row groups in one parallel pass; a copy of one expert's
     // rows as a dense weight goes through the fast matmul (packed the same way, the same 8-bit inputs), so the
-    // two must agree bit for bit.
+    // two must agree bit for bit (packed F16 / BF16 where the CPU packs them: fp32 inputs, the same order of sums
+    // for any token count).
     const int E = 8, k = 2, rows = 16;
     const int64_t S = 2 * rows, K = 512;
-    for (DType type : {DType::Q4_0, DType::Q5_0, DType::Q8_0, DType::Q4_K, DType::Q6_K}) {
+    for (DType type : {DType::Q4_0, DType::Q5_0, DType::Q8_0, DType::Q4_K, DType::Q6_K, DType::F16, DType::BF16}) {
       CAPTURE(std::string(dtype_name(type)));
       const Weight w(type, E * S, K, 70 + uint32_t(type));
       const std::vector<std::vector<int>> ids = {{3, 6}, {6, 0}, {1, 3}};

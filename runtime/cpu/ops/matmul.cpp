@@ -53,6 +53,19 @@ static int64_t chunk_rows(int64_t n, const ThreadPool& pool, int64_t align, int6
   return (want + align - 1) / align * align;
 }
 
+// Packed weights' work units: the 8-row groups, then (one unit) the rows after the last whole group.
+// groups_fn(g0, g1) runs groups, rest_fn(r0, N) those rows from the tensor.
+template <class GroupsFn, class RestFn>
+static void packed_units(const PackedWeights& packed, int64_t N, int64_t stride, int64_t n, ThreadPool& pool,
+                         const GroupsFn& groups_fn, const RestFn& rest_fn) {
+  const int64_t groups = packed.groups, rest = groups * kPackedRows;
+  const int64_t units = groups + (rest < N ? 1 : 0);
+  pool.parallel_chunks(units, chunk_rows(units, pool, 2, kPackedRows * stride, n), [&](int64_t begin, int64_t end) {
+    if (begin < std::min(end, groups)) groups_fn(begin, std::min(end, groups));
+    if (end > groups) rest_fn(rest, N);
+  });
+}
+
 static void matmul_fast(const float* x, int64_t n, int64_t K, const TensorDesc& w, float* out, ThreadPool& pool,
                         const PackedWeights* packed) {
   const int64_t N = w.rows();
@@ -63,6 +76,15 @@ static void matmul_fast(const float* x, int64_t n, int64_t K, const TensorDesc& 
   // be each worker's own.
   QuantizedActivations& q = q_own;
   QuantizedActivations& q_rest = q_rest_own;
+  if (packed && !fast_matmul_quantizes(w.dtype)) {  // F16 / BF16 by 8-row groups, fp32 activations
+    packed_units(
+        *packed, N, stride, n, pool,
+        [&](int64_t g0, int64_t g1) { fast_matmul_packed_float(w.dtype, packed->data.data(), K, g0, g1, x, n, out, N); },
+        [&](int64_t r0, int64_t r1) {
+          fast_matmul_rows(w.dtype, base, stride, K, r0, r1, nullptr, nullptr, x, n, out, N);
+        });
+    return;
+  }
   if (w.dtype == DType::BF16 && n > 1 && K % 32 == 0 && bf16_dot_supported()) {  // prompts: bf16 activations
     thread_local std::vector<uint16_t> xb_own;
     std::vector<uint16_t>& xb = xb_own;
@@ -86,22 +108,21 @@ static void matmul_fast(const float* x, int64_t n, int64_t K, const TensorDesc& 
     });
     return;
   }
-  // Work units: the packed 8-row groups, then (one unit) the rows after the last whole group, whose unpacked
-  // kernel may want other activation groups (Q4_K/Q6_K: 256).
-  const int64_t groups = packed->groups, rest = groups * kPackedRows;
+  // The rows after the last whole group: their unpacked kernel may want other activation groups (Q4_K/Q6_K: 256).
   const QuantizedActivations* qr = &q;
-  if (rest < N && fast_matmul_activation_group(w.dtype) != fast_matmul_activation_group(w.dtype, true)) {
+  if (packed->groups * kPackedRows < N &&
+      fast_matmul_activation_group(w.dtype) != fast_matmul_activation_group(w.dtype, true)) {
     quantize_rows(x, n, K, fast_matmul_activation_group(w.dtype), q_rest, pool);
     qr = &q_rest;
   }
-  const int64_t units = groups + (rest < N ? 1 : 0);
-  pool.parallel_chunks(units, chunk_rows(units, pool, 2, kPackedRows * stride, n), [&](int64_t begin, int64_t end) {
-    if (begin < std::min(end, groups))
-      fast_matmul_packed_rows(*packed, begin, std::min(end, groups), q.blocks.data(), q.dsums.data(),
-                              q.qsums.data(), n, out, N);
-    if (end > groups)
-      fast_matmul_rows(w.dtype, base, stride, K, rest, N, qr->blocks.data(), qr->dsums.data(), nullptr, n, out, N);
-  });
+  packed_units(
+      *packed, N, stride, n, pool,
+      [&](int64_t g0, int64_t g1) {
+        fast_matmul_packed_rows(*packed, g0, g1, q.blocks.data(), q.dsums.data(), q.qsums.data(), n, out, N);
+      },
+      [&](int64_t r0, int64_t r1) {
+        fast_matmul_rows(w.dtype, base, stride, K, r0, r1, qr->blocks.data(), qr->dsums.data(), nullptr, n, out, N);
+      });
 }
 
 void matmul(const float* x, int64_t n, int64_t K, const TensorDesc& w, float* out, ThreadPool& pool,

@@ -62,7 +62,8 @@ void run_op(const MatmulExpertParams& p, const CpuNode& n) {
   const PackedWeights* packed = n.packed(1);
   const bool groups_whole = S % kPackedRows == 0 && p.row_offset % kPackedRows == 0 && p.rows % kPackedRows == 0;
   if (packed && groups_whole) {
-    const int64_t nb = K / 32, group_bytes = K / dtype_info(w.dtype).block_elems * packed_block_bytes(w.dtype);
+    const int64_t nb = K / 32, group_bytes = packed_group_bytes(w.dtype, K);
+    const bool quantizes = fast_matmul_quantizes(w.dtype);  // else F16 / BF16: fp32 inputs
     struct Job {
       size_t work;
       int64_t g0, g1;
@@ -74,10 +75,10 @@ void run_op(const MatmulExpertParams& p, const CpuNode& n) {
     for (size_t i = 0; i < work.size(); ++i) {
       ExpertWork& e = work[i];
       const int64_t count = static_cast<int64_t>(e.items.size());
-      e.xq.resize(static_cast<size_t>(count * nb));
+      e.xq.resize(static_cast<size_t>(quantizes ? count * nb : 0));
       e.xdsum.resize(e.xq.size());
       e.xqsum.resize(e.xq.size());
-      for (int64_t t = 0; t < count; ++t)
+      for (int64_t t = 0; quantizes && t < count; ++t)
         quantize_activations(e.x.data() + t * K, K, e.xq.data() + t * nb, e.xdsum.data() + t * nb,
                              fast_matmul_activation_group(w.dtype, true), e.xqsum.data() + t * nb);
       for (int64_t g = 0; g < groups; g += per_job) jobs.push_back({i, g, std::min(groups, g + per_job)});
@@ -88,8 +89,12 @@ void run_op(const MatmulExpertParams& p, const CpuNode& n) {
         const Job& job = jobs[size_t(j)];
         ExpertWork& e = work[job.work];
         const uint8_t* first = base + (e.expert * S + p.row_offset) / kPackedRows * group_bytes;
-        fast_matmul_packed_groups(w.dtype, first, K, job.g0, job.g1, e.xq.data(), e.xdsum.data(), e.xqsum.data(),
-                                  static_cast<int64_t>(e.items.size()), e.y.data(), p.rows);
+        const auto count = static_cast<int64_t>(e.items.size());
+        if (quantizes)
+          fast_matmul_packed_groups(w.dtype, first, K, job.g0, job.g1, e.xq.data(), e.xdsum.data(), e.xqsum.data(),
+                                    count, e.y.data(), p.rows);
+        else
+          fast_matmul_packed_float(w.dtype, first, K, job.g0, job.g1, e.x.data(), count, e.y.data(), p.rows);
       }
     });
   } else {
