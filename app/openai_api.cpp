@@ -111,6 +111,18 @@ CompletionRequest parse_completion_request(const std::string& body_text, bool ch
     if (!body["think"].is_boolean()) throw ApiError(400, "'think' must be true or false", "think");
     r.think = body["think"].get<bool>();
   }
+  if (chat) {
+    if (body.contains("logprobs") && !body["logprobs"].is_null()) {
+      if (!body["logprobs"].is_boolean()) throw ApiError(400, "'logprobs' must be true or false", "logprobs");
+      r.logprobs = body["logprobs"].get<bool>();
+    }
+    const int top = number<int>(body, "top_logprobs", 0, 0, GenerateParams::kMaxLogprobs);
+    if (top > 0 && !r.logprobs) throw ApiError(400, "'top_logprobs' needs 'logprobs': true", "top_logprobs");
+    if (r.logprobs) r.params.logprobs = top;
+  } else if (body.contains("logprobs") && !body["logprobs"].is_null()) {
+    r.params.logprobs = number<int>(body, "logprobs", 0, 0, 5);  // the legacy API's range
+    r.logprobs = true;
+  }
   if (body.contains("stream_options") && body["stream_options"].is_object())
     r.include_usage = body["stream_options"].value("include_usage", false);
   return r;
@@ -130,8 +142,42 @@ json usage_json(const GenerateResult& r) {
           {"prompt_tokens_details", {{"cached_tokens", r.reused_tokens}}}};
 }
 
-json completion_json(const ResponseIds& ids, bool chat, const GenerateResult& r) {
-  json choice = {{"index", 0}, {"finish_reason", openai_finish_reason(r.finish)}, {"logprobs", json()}};
+json logprobs_json(const Tokenizer& tok, bool chat, const std::vector<TokenLogprob>& lps, size_t offset) {
+  auto bytes_of = [](const std::string& t) {
+    json b = json::array();
+    for (unsigned char c : t) b.push_back(int(c));
+    return b;
+  };
+  if (chat) {
+    json content = json::array();
+    for (const TokenLogprob& lp : lps) {
+      const std::string t = tok.decode({lp.id});
+      json top = json::array();
+      for (const auto& [id, v] : lp.top) {
+        const std::string tt = tok.decode({id});
+        top.push_back({{"token", tt}, {"logprob", v}, {"bytes", bytes_of(tt)}});
+      }
+      content.push_back({{"token", t}, {"logprob", lp.logprob}, {"bytes", bytes_of(t)}, {"top_logprobs", top}});
+    }
+    return {{"content", content}};
+  }
+  json tokens = json::array(), values = json::array(), tops = json::array(), offsets = json::array();
+  for (const TokenLogprob& lp : lps) {
+    const std::string t = tok.decode({lp.id});
+    tokens.push_back(t);
+    values.push_back(lp.logprob);
+    json top = json::object();
+    for (const auto& [id, v] : lp.top) top[tok.decode({id})] = v;
+    tops.push_back(top);
+    offsets.push_back(offset);
+    offset += t.size();
+  }
+  return {{"tokens", tokens}, {"token_logprobs", values}, {"top_logprobs", tops}, {"text_offset", offsets}};
+}
+
+json completion_json(const ResponseIds& ids, bool chat, const GenerateResult& r, const Tokenizer* tok) {
+  json choice = {{"index", 0}, {"finish_reason", openai_finish_reason(r.finish)},
+                 {"logprobs", tok ? logprobs_json(*tok, chat, r.logprobs) : json()}};
   if (chat) choice["message"] = {{"role", "assistant"}, {"content", r.text}};
   else choice["text"] = r.text;
   if (chat && !r.thought.empty()) choice["message"]["reasoning_content"] = r.thought;
@@ -149,8 +195,9 @@ json thought_chunk_json(const ResponseIds& ids, const std::string& text) {
   return chunk;
 }
 
-json chunk_json(const ResponseIds& ids, bool chat, const std::string& text, const char* finish, bool first) {
-  json choice = {{"index", 0}, {"finish_reason", finish ? json(finish) : json()}, {"logprobs", json()}};
+json chunk_json(const ResponseIds& ids, bool chat, const std::string& text, const char* finish, bool first,
+                const json& logprobs) {
+  json choice = {{"index", 0}, {"finish_reason", finish ? json(finish) : json()}, {"logprobs", logprobs}};
   if (chat) {
     json delta = json::object();
     if (first) delta["role"] = "assistant";

@@ -9,6 +9,7 @@
 
 #include "model/chat_template.h"
 #include "model/engine/generator.h"
+#include "model/tokenizer.h"
 
 namespace vkg::app {
 
@@ -28,6 +29,9 @@ struct CompletionRequest {
   bool seeded = false;  // a seed was given; otherwise the server picks one
   bool stream = false;
   bool include_usage = false;  // stream_options.include_usage
+  // Log-probabilities asked for (params.logprobs >= 0): chat "logprobs": true with "top_logprobs" 0-20;
+  // completions "logprobs": 0-5 (their legacy shape).
+  bool logprobs = false;
   // Gemma 4's thinking ("think": true): on in the prompt, and its thought returned as reasoning_content (the
   // field llama.cpp's and DeepSeek's servers use); off, the thought never reaches the reply.
   bool think = false;
@@ -49,10 +53,15 @@ struct ResponseIds {
 
 const char* openai_finish_reason(FinishReason r);  // "stop" or "length"
 nlohmann::json usage_json(const GenerateResult& r);
-nlohmann::json completion_json(const ResponseIds& ids, bool chat, const GenerateResult& r);
-// One streamed chunk: a piece of text, or (finish given) the last chunk with its finish_reason.
+// The "logprobs" of a choice for these tokens: chat {"content": [{token, logprob, bytes, top_logprobs}]},
+// completions {tokens, token_logprobs, top_logprobs, text_offset} (offsets from `offset` on).
+nlohmann::json logprobs_json(const Tokenizer& tok, bool chat, const std::vector<TokenLogprob>& lps, size_t offset = 0);
+// `tok` given when the request asked for logprobs (else the field is null).
+nlohmann::json completion_json(const ResponseIds& ids, bool chat, const GenerateResult& r, const Tokenizer* tok = nullptr);
+// One streamed chunk: a piece of text, or (finish given) the last chunk with its finish_reason; `logprobs`
+// the choice's logprobs for the tokens of this chunk (or null).
 nlohmann::json chunk_json(const ResponseIds& ids, bool chat, const std::string& text, const char* finish = nullptr,
-                          bool first = false);
+                          bool first = false, const nlohmann::json& logprobs = nullptr);
 // A streamed chunk of the thought (chat): delta.reasoning_content.
 nlohmann::json thought_chunk_json(const ResponseIds& ids, const std::string& text);
 

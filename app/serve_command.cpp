@@ -189,12 +189,23 @@ void handle_completion(Server& s, const httplib::Request& req, httplib::Response
         const bool open = !chat || event(chunk_json(ids, true, "", nullptr, true));
         if (open && chat && r->think)
           r->params.on_thought = [&](const std::string& text) { return !s.cancel_all && event(thought_chunk_json(ids, text)); };
+        // Logprobs go with the chunk after their tokens (text is held back while it may be a stop string).
+        std::vector<TokenLogprob> pending;
+        size_t offset = 0;
+        auto take_logprobs = [&]() -> json {
+          if (!r->logprobs) return nullptr;
+          const json lp = logprobs_json(s.model->tokenizer(), chat, pending, offset);
+          for (const TokenLogprob& t : pending) offset += s.model->tokenizer().decode({t.id}).size();
+          pending.clear();
+          return lp;
+        };
+        if (r->logprobs) r->params.on_logprob = [&](const TokenLogprob& lp) { pending.push_back(lp); };
         if (open)
           g = s.generator->generate(tokens, r->params, [&](const std::string& text) {
-            return !s.cancel_all && event(chunk_json(ids, chat, text));
+            return !s.cancel_all && event(chunk_json(ids, chat, text, nullptr, false, take_logprobs()));
           });
         if (open && g.finish != FinishReason::cancelled) {
-          event(chunk_json(ids, chat, "", openai_finish_reason(g.finish)));
+          event(chunk_json(ids, chat, "", openai_finish_reason(g.finish), false, pending.empty() ? json() : take_logprobs()));
           if (r->include_usage) {
             json usage = chunk_json(ids, chat, "");
             usage["choices"] = json::array();
@@ -217,7 +228,8 @@ void handle_completion(Server& s, const httplib::Request& req, httplib::Response
         if (r->think) r->params.on_thought = [&](const std::string&) { return alive(); };
         g = s.generator->generate(tokens, r->params, [&](const std::string&) { return alive(); });
         if (!r->think) g.thought.clear();  // hidden unless asked for
-        if (g.finish != FinishReason::cancelled) write(text_of(completion_json(ids, chat, g)));
+        if (g.finish != FinishReason::cancelled)
+          write(text_of(completion_json(ids, chat, g, r->logprobs ? &s.model->tokenizer() : nullptr)));
         else if (s.cancel_all) write(text_of(error_json("the server is shutting down", "server_busy")));
       }
     } catch (const std::exception& e) {

@@ -25,10 +25,41 @@ void Generator::reset() {
   cached_.clear();
 }
 
+namespace {
+
+// log-softmax of `logits` at `id` (in double: a 262k-entry sum), and the top_n most likely entries.
+TokenLogprob token_logprob(const std::vector<float>& logits, int id, int top_n) {
+  const float most = *std::max_element(logits.begin(), logits.end());
+  double sum = 0;
+  for (float l : logits) sum += std::exp(double(l) - most);
+  const double lse = most + std::log(sum);
+  TokenLogprob lp;
+  lp.id = id;
+  lp.logprob = static_cast<float>(logits[size_t(id)] - lse);
+  std::vector<int> ids(logits.size());
+  std::iota(ids.begin(), ids.end(), 0);
+  const size_t n = std::min(ids.size(), size_t(std::max(top_n, 0)));
+  std::partial_sort(ids.begin(), ids.begin() + std::ptrdiff_t(n), ids.end(), [&](int a, int b) {
+    return logits[size_t(a)] > logits[size_t(b)] || (logits[size_t(a)] == logits[size_t(b)] && a < b);
+  });
+  for (size_t i = 0; i < n; ++i) lp.top.emplace_back(ids[i], static_cast<float>(logits[size_t(ids[i])] - lse));
+  return lp;
+}
+
+}  // namespace
+
 // Appends tokens to the cache and returns the next token (the sampler sees them first: its repetition penalty).
-int Generator::feed(const std::vector<int>& tokens, Sampler& sampler, const std::vector<std::vector<float>>& images) {
+int Generator::feed(const std::vector<int>& tokens, Sampler& sampler, const std::vector<std::vector<float>>& images,
+                    TokenLogprob* logprob, int top_n) {
   for (int t : tokens) sampler.accept(t);
-  const int next = session_.eval_sample(tokens, sampler, images);
+  int next;
+  if (logprob) {
+    const std::vector<float> logits = session_.eval(tokens, false, images);
+    next = sampler.sample(logits);
+    *logprob = token_logprob(logits, next, top_n);
+  } else {
+    next = session_.eval_sample(tokens, sampler, images);
+  }
   cached_.insert(cached_.end(), tokens.begin(), tokens.end());
   return next;
 }
@@ -85,9 +116,15 @@ GenerateResult Generator::generate(const Prompt& prompt_in, const GenerateParams
   // Gemma 4's thought channel: its tokens are decoded apart and never reach the text or the stop strings.
   ThoughtChannel channel(session_.model().tokenizer());
 
+  if (params.logprobs > GenerateParams::kMaxLogprobs)
+    throw std::runtime_error("logprobs: at most " + std::to_string(GenerateParams::kMaxLogprobs) +
+                             " alternatives, got " + std::to_string(params.logprobs));
+  TokenLogprob drawn;  // the logprob of `next`, when asked for
+  TokenLogprob* const lp = params.logprobs >= 0 ? &drawn : nullptr;
+
   try {
     auto t0 = std::chrono::steady_clock::now();
-    int next = feed(fresh, sampler, fresh_images);
+    int next = feed(fresh, sampler, fresh_images, lp, params.logprobs);
     result.prompt_seconds = seconds_since(t0);
     t0 = std::chrono::steady_clock::now();
     result.finish = FinishReason::length;
@@ -97,6 +134,10 @@ GenerateResult Generator::generate(const Prompt& prompt_in, const GenerateParams
         break;
       }
       ++result.completion_tokens;
+      if (lp) {
+        result.logprobs.push_back(drawn);
+        if (params.on_logprob) params.on_logprob(drawn);
+      }
       const ThoughtChannel::Piece piece = channel.push(next);
       bool go_on = emit(stops.push(piece.text));
       if (!piece.thought.empty()) {
@@ -116,7 +157,7 @@ GenerateResult Generator::generate(const Prompt& prompt_in, const GenerateParams
         result.finish = FinishReason::context_full;
         break;
       }
-      next = feed({next}, sampler, {});
+      next = feed({next}, sampler, {}, lp, params.logprobs);
     }
     result.generation_seconds = seconds_since(t0);
   } catch (...) {

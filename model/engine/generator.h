@@ -6,6 +6,7 @@
 #include <atomic>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/engine/stop_strings.h"
@@ -30,8 +31,21 @@ struct Prompt {
   std::vector<std::vector<float>> images;
 };
 
+// A generated token's log-probability under the model: log-softmax of its logits (temperature 1, before
+// any truncation by top-k/top-p), with the most likely tokens (most likely first, lower id first on ties).
+struct TokenLogprob {
+  int id = 0;
+  float logprob = 0;
+  std::vector<std::pair<int, float>> top;
+};
+
 struct GenerateParams {
   int max_tokens = 64;
+  // >= 0: each generated token's TokenLogprob with this many alternatives (at most kMaxLogprobs); -1: none.
+  // Costs a read of the whole logits row per token.
+  int logprobs = -1;
+  static constexpr int kMaxLogprobs = 20;
+  std::function<void(const TokenLogprob&)> on_logprob;  // each one as its token is generated
   SamplerParams sampling;
   std::vector<std::string> stop;  // text that ends generation (not included in the output)
   const std::atomic<bool>* cancel = nullptr;  // set from another thread: stop after the current token
@@ -49,6 +63,7 @@ struct GenerateResult {
   int completion_tokens = 0;
   FinishReason finish = FinishReason::stop;
   double prompt_seconds = 0, generation_seconds = 0;  // evaluating the new prompt tokens; the tokens after
+  std::vector<TokenLogprob> logprobs;  // with GenerateParams::logprobs >= 0: one per generated token
 };
 
 // Receives each settled piece of text (complete UTF-8, never part of a stop string); returns false to cancel.
@@ -70,7 +85,9 @@ class Generator {
   Session& session() { return session_; }
 
  private:
-  int feed(const std::vector<int>& tokens, Sampler& sampler, const std::vector<std::vector<float>>& images);
+  // With `logprob`: reads the whole logits row and fills it for the drawn token (top_n alternatives).
+  int feed(const std::vector<int>& tokens, Sampler& sampler, const std::vector<std::vector<float>>& images,
+           TokenLogprob* logprob = nullptr, int top_n = 0);
   int image_runs(const std::vector<int>& tokens) const;  // runs of image soft tokens
 
   Session& session_;

@@ -162,10 +162,9 @@ const PackedWeights* CpuBackend::packed_weight(const TensorDesc& t) {
   if (!packs(t)) return nullptr;
   auto it = packed_weights_.find(t.data);
   if (it == packed_weights_.end()) {
-    it = packed_weights_.emplace(t.data, pack_weights(t, &pool_)).first;
-    // The packed copy is what the kernels read: the mapped file's pages need not stay resident as well (the
+    // The packed copy is what the kernels read: pack_weights releases the mapped file's pages as it goes (the
     // few rows read from the tensor itself, an embedding row or a last partial group, fault back in).
-    if (t.file_backed) release_file_pages(t.data, static_cast<size_t>(t.rows() * row_bytes(t.dtype, t.cols())));
+    it = packed_weights_.emplace(t.data, pack_weights(t, &pool_)).first;
   }
   return &it->second;
 }

@@ -12,14 +12,18 @@ namespace {
 
 constexpr char kMagic[8] = {'V', 'K', 'G', 'P', 'A', 'C', 'K', 'S'};
 // Bump when a layout in packed_weights.h changes: an older file is then stale, never misread.
-constexpr uint32_t kLayoutVersion = 1;
+constexpr uint32_t kLayoutVersion = 2;  // 2: F16 / BF16 packs
 constexpr uint64_t kAlign = 4096;
 
-// Bytes pack_weights makes for `groups` groups of K values of `type`.
+// Bytes pack_weights makes for `groups` groups of K values of `type` (0 for a shape it does not pack).
 uint64_t packed_bytes(DType type, int64_t groups, int64_t K) {
-  const int64_t per_block = type == DType::Q4_K || type == DType::Q6_K ? 256 : 32;
-  if (groups < 0 || K <= 0 || K % per_block != 0) return 0;
-  return uint64_t(groups) * uint64_t(K / per_block) * uint64_t(packed_block_bytes(type));
+  switch (type) {
+    case DType::Q4_0: case DType::Q5_0: case DType::Q8_0: case DType::Q4_K: case DType::Q6_K:
+    case DType::F16: case DType::BF16: break;
+    default: return 0;  // a type number from a foreign file: no layout of ours
+  }
+  if (groups < 0 || K <= 0 || K % packed_block_values(type) != 0) return 0;
+  return uint64_t(groups) * uint64_t(packed_group_bytes(type, K));
 }
 
 // Reads the header fields; any read past the end throws (the caller then ignores the file).

@@ -71,7 +71,8 @@ int64_t packed_block_values(DType type);
 int64_t packed_group_bytes(DType type, int64_t K);
 
 // The whole 8-row groups of w (Q4_0, Q5_0, Q8_0, Q4_K, Q6_K, F16 or BF16), in the layout above; on the pool's threads
-// if given (the first prompt packs every matrix: a 1B model's 800 MB).
+// if given (the first prompt packs every matrix: a 1B model's 800 MB). The packed rows of a file-backed w
+// have their file pages released as they are packed (platform/memory.h release_file_pages).
 PackedWeights pack_weights(const TensorDesc& w, ThreadPool* pool = nullptr);
 
 }  // namespace vkg::cpu

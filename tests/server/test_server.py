@@ -121,6 +121,36 @@ def main():
         check(reused.choices[0].message.content == fresh.choices[0].message.content,
               f"a follow-up turn with the cache reused equals a fresh one: {fresh.choices[0].message.content!r}")
 
+        # Logprobs: at a prompt position of transformers' reference, the top-5 log-probabilities differ from
+        # each other as its logits do (log-softmax keeps differences), and greedy picks the most likely.
+        ids = [int(t) for t in reference("prompt_tokens").split()[1:]]
+        pos = 9
+        want = sorted((float(e.split(":")[1]) for e in reference(f"pos {pos} argmax").split(" top 20 ")[1].split()),
+                      reverse=True)[:5]
+        c = client.completions.create(model="x", prompt=ids[:pos + 1], max_tokens=1, temperature=0, logprobs=5)
+        lp = c.choices[0].logprobs
+        got = sorted(lp.top_logprobs[0].values(), reverse=True)
+        check(len(got) == 5 and all(abs((g - got[0]) - (w - want[0])) < 2e-3 for g, w in zip(got, want)) and
+              all(g < 0 for g in got) and abs(lp.token_logprobs[0] - got[0]) < 1e-6 and lp.text_offset == [0],
+              f"completion logprobs match transformers' logits: {[round(g - got[0], 4) for g in got]} vs "
+              f"{[round(w - want[0], 4) for w in want]}")
+        r = client.chat.completions.create(model="x", messages=messages, max_tokens=6, temperature=0, logprobs=True,
+                                           top_logprobs=3)
+        content = r.choices[0].logprobs.content
+        check(len(content) == r.usage.completion_tokens and "".join(t.token for t in content) == r.choices[0].message.content
+              and all(len(t.top_logprobs) == 3 and t.logprob == t.top_logprobs[0].logprob for t in content),
+              "chat logprobs: one per token, the tokens spell the answer, greedy takes the top one")
+        streamed = []
+        for ch in client.chat.completions.create(model="x", messages=messages, max_tokens=6, temperature=0,
+                                                 logprobs=True, top_logprobs=3, stream=True):
+            for choice in ch.choices:
+                if choice.logprobs and choice.logprobs.content:
+                    streamed += [t.token for t in choice.logprobs.content]
+        check(streamed == [t.token for t in content], "streamed chat logprobs equal the non-streamed ones")
+        status, body = raw(port, "POST", "/v1/chat/completions",
+                           body=b'{"messages": [{"role": "user", "content": "Hi"}], "top_logprobs": 3}')
+        check(status == 400 and json.loads(body)["error"]["param"] == "top_logprobs", "top_logprobs needs logprobs")
+
         # Sampling with a seed is reproducible.
         a = client.completions.create(model="x", prompt=prompt, max_tokens=10, temperature=0.9, seed=11)
         b = client.completions.create(model="x", prompt=prompt, max_tokens=10, temperature=0.9, seed=11)

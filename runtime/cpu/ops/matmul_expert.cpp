@@ -45,7 +45,10 @@ void run_op(const MatmulExpertParams& p, const CpuNode& n) {
         throw std::runtime_error("expert id " + format_param(id) + " of token " + std::to_string(t) + " slot " +
                                  std::to_string(s) + " is outside [0, " + std::to_string(p.n_experts) + ")");
       int& slot = slot_of[static_cast<size_t>(id)];
-      if (slot < 0) slot = static_cast<int>(work.size()), work.push_back({static_cast<int>(id)});
+      if (slot < 0) {
+        slot = static_cast<int>(work.size());
+        work.emplace_back().expert = static_cast<int>(id);
+      }
       work[size_t(slot)].items.push_back(t * k + s);
     }
   const int64_t stride = row_bytes(w.dtype, K);
