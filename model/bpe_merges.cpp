@@ -13,17 +13,17 @@ const std::string kSpace = "\xE2\x96\x81";  // U+2581, SentencePiece's visible s
 size_t utf8_len(unsigned char c) { return c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1; }
 }  // namespace
 
-BpeMerges::BpeMerges(const std::vector<std::string>& tokens, const std::vector<std::string>& merges, int unk_id,
-                     const std::string& origin)
+BpeMerges::BpeMerges(const std::vector<std::string_view>& tokens, const std::vector<std::string_view>& merges,
+                     int unk_id, const std::string& origin)
     : unk_id_(unk_id) {
-  for (size_t i = 0; i < tokens.size(); ++i) ids_.emplace(tokens[i], static_cast<int>(i));
+  for (size_t i = 0; i < tokens.size(); ++i) ids_.emplace(std::string(tokens[i]), static_cast<int>(i));
   for (int b = 0; b < 256; ++b) {
     char name[8];
     std::snprintf(name, sizeof name, "<0x%02X>", b);
     byte_ids_[b] = lookup(name);
   }
   for (size_t r = 0; r < merges.size(); ++r) {
-    const std::string& m = merges[r];
+    const std::string m(merges[r]);
     const size_t sp = m.find(' ');
     if (sp == std::string::npos || sp == 0 || sp + 1 == m.size() || m.find(' ', sp + 1) != std::string::npos)
       throw std::runtime_error(origin + ": merge " + std::to_string(r) + " '" + m + "' is not two tokens");

@@ -15,7 +15,7 @@ class BpeMerges {
  public:
   // tokens: the vocabulary by id; merges: "left right" per rank (rank 0 first). Throws naming `origin` for a
   // merge whose halves or result are not tokens.
-  BpeMerges(const std::vector<std::string>& tokens, const std::vector<std::string>& merges, int unk_id,
+  BpeMerges(const std::vector<std::string_view>& tokens, const std::vector<std::string_view>& merges, int unk_id,
             const std::string& origin);
   std::vector<int> encode(std::string_view text) const;
 

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <stdexcept>
+#include <type_traits>
 
 namespace vkg {
 namespace {
@@ -9,6 +10,14 @@ namespace {
 constexpr uint32_t kMagic = 0x46554747;  // "GGUF" little-endian
 constexpr uint64_t kMaxArrayDepth = 8;
 constexpr uint32_t kMaxDims = 4;  // GGML_MAX_DIMS
+
+// What a read was for, for its error message: a string, or a function that makes one, so that the hot loops
+// (262k vocabulary strings) build no message unless the read fails.
+template <typename What>
+std::string describe(const What& what) {
+  if constexpr (std::is_invocable_v<const What&>) return what();
+  else return std::string(what);
+}
 
 // Bounds-checked little-endian reader over the mapped file; every error names the file and what was read.
 class Cursor {
@@ -20,12 +29,13 @@ class Cursor {
                              std::to_string(size_) + ")");
   }
 
-  void need(uint64_t n, const std::string& what) const {
-    if (n > size_ - pos_) fail("file truncated while reading " + what);
+  template <typename What>
+  void need(uint64_t n, const What& what) const {
+    if (n > size_ - pos_) fail("file truncated while reading " + describe(what));
   }
 
-  template <typename T>
-  T read(const std::string& what) {
+  template <typename T, typename What>
+  T read(const What& what) {
     need(sizeof(T), what);
     T v;
     std::memcpy(&v, data_ + pos_, sizeof(T));
@@ -33,12 +43,32 @@ class Cursor {
     return v;
   }
 
-  std::string read_string(const std::string& what) {
-    uint64_t len = read<uint64_t>(what + " length");
-    need(len, what + " (" + std::to_string(len) + " bytes)");
-    std::string s(reinterpret_cast<const char*>(data_ + pos_), len);
+  // n values of type T, widened into `out` (one bounds check for the whole array).
+  template <typename T, typename Out, typename What>
+  void read_array(uint64_t n, std::vector<Out>& out, const What& what) {
+    need(n * sizeof(T), what);  // n <= remaining(), so no overflow
+    out.resize(n);
+    for (uint64_t k = 0; k < n; ++k) {
+      T v;
+      std::memcpy(&v, data_ + pos_ + k * sizeof(T), sizeof(T));
+      out[k] = static_cast<Out>(v);
+    }
+    pos_ += n * sizeof(T);
+  }
+
+  // A view of the string's bytes in the mapping.
+  template <typename What>
+  std::string_view read_string_view(const What& what) {
+    const uint64_t len = read<uint64_t>([&] { return describe(what) + " length"; });
+    need(len, [&] { return describe(what) + " (" + std::to_string(len) + " bytes)"; });
+    const std::string_view s(reinterpret_cast<const char*>(data_ + pos_), len);
     pos_ += len;
     return s;
+  }
+
+  template <typename What>
+  std::string read_string(const What& what) {
+    return std::string(read_string_view(what));
   }
 
   uint64_t pos() const { return pos_; }
@@ -52,6 +82,50 @@ class Cursor {
 };
 
 bool valid_type(uint32_t t) { return t <= static_cast<uint32_t>(GgufType::F64); }
+
+// The fewest bytes one element of an array of type t takes in the file.
+uint64_t min_element_bytes(GgufType t) {
+  switch (t) {
+    case GgufType::U16: case GgufType::I16: return 2;
+    case GgufType::U32: case GgufType::I32: case GgufType::F32: return 4;
+    case GgufType::U64: case GgufType::I64: case GgufType::F64: case GgufType::STRING: return 8;  // a string's length
+    case GgufType::ARRAY: return 12;  // element type and length
+    default: return 1;
+  }
+}
+
+GgufValue read_value(Cursor& c, GgufType type, const std::string& key, uint64_t depth);
+
+// The n elements of an array of v.elem_type into v's flat vectors. Fixed-size elements are read in bulk (a
+// vocabulary's scores and types are 262k values each); strings stay views into the mapping.
+void read_array_elements(Cursor& c, GgufValue& v, uint64_t n, const std::string& key, uint64_t depth) {
+  auto what = [&] { return "metadata '" + key + "'"; };
+  switch (v.elem_type) {
+    case GgufType::U8: c.read_array<uint8_t>(n, v.ints, what); break;
+    case GgufType::I8: c.read_array<int8_t>(n, v.ints, what); break;
+    case GgufType::U16: c.read_array<uint16_t>(n, v.ints, what); break;
+    case GgufType::I16: c.read_array<int16_t>(n, v.ints, what); break;
+    case GgufType::U32: c.read_array<uint32_t>(n, v.ints, what); break;
+    case GgufType::I32: c.read_array<int32_t>(n, v.ints, what); break;
+    case GgufType::U64: c.read_array<uint64_t>(n, v.ints, what); break;
+    case GgufType::I64: c.read_array<int64_t>(n, v.ints, what); break;
+    case GgufType::F32: c.read_array<float>(n, v.floats, what); break;
+    case GgufType::F64: c.read_array<double>(n, v.floats, what); break;
+    case GgufType::BOOL:
+      c.read_array<uint8_t>(n, v.ints, what);
+      for (int64_t b : v.ints)
+        if (b > 1) c.fail("metadata '" + key + "': bool value " + std::to_string(b) + " is neither 0 nor 1");
+      break;
+    case GgufType::STRING:
+      v.strings.resize(n);
+      for (uint64_t k = 0; k < n; ++k) v.strings[k] = c.read_string_view(what);
+      break;
+    case GgufType::ARRAY:
+      v.array.reserve(n);
+      for (uint64_t k = 0; k < n; ++k) v.array.push_back(read_value(c, GgufType::ARRAY, key, depth + 1));
+      break;
+  }
+}
 
 GgufValue read_value(Cursor& c, GgufType type, const std::string& key, uint64_t depth) {
   GgufValue v;
@@ -79,23 +153,12 @@ GgufValue read_value(Cursor& c, GgufType type, const std::string& key, uint64_t 
       uint32_t et = c.read<uint32_t>("metadata '" + key + "' array type");
       if (!valid_type(et)) c.fail("metadata '" + key + "': unknown array element type " + std::to_string(et));
       uint64_t n = c.read<uint64_t>("metadata '" + key + "' array length");
-      // Every element takes at least one byte: a length beyond the file is corruption, not a huge allocation.
-      if (n > c.remaining()) c.fail("metadata '" + key + "': array length " + std::to_string(n) + " exceeds the file");
+      // A length whose smallest elements would not fit in the rest of the file is corruption, not a huge
+      // allocation.
+      if (n > c.remaining() / min_element_bytes(static_cast<GgufType>(et)))
+        c.fail("metadata '" + key + "': array length " + std::to_string(n) + " exceeds the file");
       v.elem_type = static_cast<GgufType>(et);
-      if (v.elem_type == GgufType::ARRAY) {
-        v.array.reserve(n);
-        for (uint64_t k = 0; k < n; ++k) v.array.push_back(read_value(c, v.elem_type, key, depth + 1));
-      } else if (v.elem_type == GgufType::STRING) {
-        v.strings.reserve(n);
-        for (uint64_t k = 0; k < n; ++k) v.strings.push_back(c.read_string("metadata '" + key + "'"));
-      } else {
-        const bool real = v.elem_type == GgufType::F32 || v.elem_type == GgufType::F64;
-        (real ? v.floats.reserve(n) : v.ints.reserve(n));
-        for (uint64_t k = 0; k < n; ++k) {
-          const GgufValue e = read_value(c, v.elem_type, key, depth + 1);
-          real ? v.floats.push_back(e.f) : v.ints.push_back(e.i);
-        }
-      }
+      read_array_elements(c, v, n, key, depth);
       break;
     }
     default: c.fail("metadata '" + key + "': unknown value type " + std::to_string(static_cast<uint32_t>(type)));
@@ -128,7 +191,7 @@ GgufValue GgufValue::element(size_t k) const {
   if (elem_type == GgufType::ARRAY) return array.at(k);
   GgufValue e;
   e.type = elem_type;
-  if (elem_type == GgufType::STRING) e.s = strings.at(k);
+  if (elem_type == GgufType::STRING) e.s = std::string(strings.at(k));
   else if (elem_type == GgufType::F32 || elem_type == GgufType::F64) e.f = floats.at(k);
   else e.i = ints.at(k);
   return e;
@@ -253,9 +316,13 @@ const std::string& GgufFile::get_string(const std::string& key) const {
 }
 
 std::vector<std::string> GgufFile::get_string_array(const std::string& key) const {
+  const std::vector<std::string_view>& views = get_string_views(key);
+  return std::vector<std::string>(views.begin(), views.end());
+}
+
+const std::vector<std::string_view>& GgufFile::get_string_views(const std::string& key) const {
   const GgufValue& v = get(key);
   if (v.type != GgufType::ARRAY || v.elem_type != GgufType::STRING) wrong_type(path(), key, "array of string", v.type);
-  std::vector<std::string> out;
   return v.strings;
 }
 
@@ -269,7 +336,7 @@ std::vector<float> GgufFile::get_float_array(const std::string& key) const {
   return out;
 }
 
-std::vector<int64_t> GgufFile::get_int_array(const std::string& key) const {
+const std::vector<int64_t>& GgufFile::get_int_array(const std::string& key) const {
   const GgufValue& v = get(key);
   if (v.type != GgufType::ARRAY || !is_integer(v.elem_type)) wrong_type(path(), key, "array of integer", v.type);
   return v.ints;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/dtype.h"
@@ -26,11 +27,13 @@ struct GgufValue {
   double f = 0;
   std::string s;
   // ARRAY: the elements by kind, one flat vector (a 262,144-token vocabulary held as GgufValues took 69 MB,
-  // flat 12 MB): integers and bools in `ints`, floats in `floats`, strings in `strings`, arrays in `array`.
+  // flat 8 MB): integers and bools in `ints`, floats in `floats`, strings in `strings`, arrays in `array`.
+  // Array strings are views into the GgufFile's mapping (GGUF strings are length-prefixed; copying 262k of
+  // them into std::strings took most of a 50 ms parse): valid while the GgufFile lives.
   GgufType elem_type = GgufType::U8;
   std::vector<int64_t> ints;
   std::vector<double> floats;
-  std::vector<std::string> strings;
+  std::vector<std::string_view> strings;
   std::vector<GgufValue> array;
 
   size_t length() const;               // elements of an ARRAY
@@ -65,9 +68,11 @@ class GgufFile {
   double get_float(const std::string& key) const;   // F32 or F64
   bool get_bool(const std::string& key) const;
   const std::string& get_string(const std::string& key) const;
-  std::vector<std::string> get_string_array(const std::string& key) const;
+  std::vector<std::string> get_string_array(const std::string& key) const;  // copies
+  // The same without copies: views into the mapping, valid while this GgufFile lives.
+  const std::vector<std::string_view>& get_string_views(const std::string& key) const;
   std::vector<float> get_float_array(const std::string& key) const;
-  std::vector<int64_t> get_int_array(const std::string& key) const;
+  const std::vector<int64_t>& get_int_array(const std::string& key) const;
   std::vector<bool> get_bool_array(const std::string& key) const;
 
   std::optional<uint64_t> find_uint(const std::string& key) const;

@@ -138,7 +138,8 @@ TEST_CASE("serialized proto as a tokenizer.model file gives the same ids") {
       std::filesystem::temp_directory_path() / ("vkgemma_test_gemma3_tokenizer_" + std::to_string(std::random_device{}()) + ".model");
   {
     std::ofstream f(path, std::ios::binary);
-    f.write(tok.serialized_proto().data(), static_cast<std::streamsize>(tok.serialized_proto().size()));
+    const std::string proto = tok.serialized_proto();
+    f.write(proto.data(), static_cast<std::streamsize>(proto.size()));
     REQUIRE(f.good());
   }
   const Tokenizer file_tok = Tokenizer::from_model_file(path.string());

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <stdexcept>
+#include <string_view>
 
 #include "gguf_writer.h"
 #include "model/gguf.h"
@@ -18,11 +19,11 @@ std::string temp_path(const std::string& name) {
   return (std::filesystem::temp_directory_path() / ("vkgemma_test_" + name + ".gguf")).string();
 }
 
-// A valid file: every scalar type, a string, arrays (of u8, of strings, nested array of arrays of i32),
+// A valid file: every scalar type, a string, arrays (of u8, i16, f32, bool, strings, nested array of arrays of i32),
 // a custom alignment of 64 and two tensors (F32 [4] and Q8_0 [32, 2]).
 GgufWriter good_file(uint32_t version) {
   GgufWriter w;
-  w.header(version, 2, 16);
+  w.header(version, 2, 19);
   auto key = [&](const std::string& k, uint32_t type) {
     w.put_string(k);
     w.put<uint32_t>(type);
@@ -41,6 +42,9 @@ GgufWriter good_file(uint32_t version) {
   key("f64", 12); w.put<double>(2.25);
   key("arr_u8", 9); w.put<uint32_t>(0); w.put<uint64_t>(3); w.put<uint8_t>(1); w.put<uint8_t>(2); w.put<uint8_t>(3);
   key("arr_str", 9); w.put<uint32_t>(8); w.put<uint64_t>(2); w.put_string("a"); w.put_string("bc");
+  key("arr_i16", 9); w.put<uint32_t>(3); w.put<uint64_t>(2); w.put<int16_t>(-5); w.put<int16_t>(7);
+  key("arr_f32", 9); w.put<uint32_t>(6); w.put<uint64_t>(2); w.put<float>(0.5f); w.put<float>(-2.0f);
+  key("arr_bool", 9); w.put<uint32_t>(7); w.put<uint64_t>(3); w.put<uint8_t>(1); w.put<uint8_t>(0); w.put<uint8_t>(1);
   key("nested", 9); w.put<uint32_t>(9); w.put<uint64_t>(2);
   w.put<uint32_t>(5); w.put<uint64_t>(2); w.put<int32_t>(7); w.put<int32_t>(-8);
   w.put<uint32_t>(5); w.put<uint64_t>(1); w.put<int32_t>(9);
@@ -91,6 +95,13 @@ TEST_SUITE("gguf") {
       CHECK(f.get_float("f64") == 2.25);
       CHECK(f.get_int_array("arr_u8") == std::vector<int64_t>{1, 2, 3});
       CHECK(f.get_string_array("arr_str") == std::vector<std::string>{"a", "bc"});
+      CHECK(f.get_string_views("arr_str") == std::vector<std::string_view>{"a", "bc"});
+      CHECK(f.get("arr_str").element(1).s == "bc");
+      CHECK(f.get_int_array("arr_i16") == std::vector<int64_t>{-5, 7});
+      CHECK(f.get_float_array("arr_f32") == std::vector<float>{0.5f, -2.0f});
+      CHECK(f.get_bool_array("arr_bool") == std::vector<bool>{true, false, true});
+      CHECK(f.get("arr_f32").length() == 2);
+      CHECK_THROWS_WITH_AS(f.get_string_views("arr_u8"), doctest::Contains("expected array of string"), std::runtime_error);
       const auto& nested = f.get("nested");
       REQUIRE(nested.array.size() == 2);
       CHECK(nested.elem_type == GgufType::ARRAY);
@@ -170,6 +181,34 @@ TEST_SUITE("gguf") {
     huge_array.put<uint32_t>(0);
     huge_array.put<uint64_t>(1ull << 60);
     expect_error(huge_array, "huge", "metadata 'arr': array length");
+
+    GgufWriter huge_strings;  // 2^40 strings: each needs at least its 8-byte length, so the file cannot hold them
+    huge_strings.header(3, 0, 1);
+    huge_strings.put_string("arr");
+    huge_strings.put<uint32_t>(9);
+    huge_strings.put<uint32_t>(8);
+    huge_strings.put<uint64_t>(1ull << 40);
+    for (int i = 0; i < 64; ++i) huge_strings.put<uint8_t>(0);
+    expect_error(huge_strings, "huge_strings", "metadata 'arr': array length 1099511627776 exceeds the file");
+
+    GgufWriter short_floats;  // 4 f32 announced, 3 present
+    short_floats.header(3, 0, 1);
+    short_floats.put_string("scores");
+    short_floats.put<uint32_t>(9);
+    short_floats.put<uint32_t>(6);
+    short_floats.put<uint64_t>(4);
+    for (int i = 0; i < 3; ++i) short_floats.put<float>(1.0f);
+    expect_error(short_floats, "short_floats", "metadata 'scores': array length 4 exceeds the file");
+
+    GgufWriter bad_bools;
+    bad_bools.header(3, 0, 1);
+    bad_bools.put_string("flags");
+    bad_bools.put<uint32_t>(9);
+    bad_bools.put<uint32_t>(7);
+    bad_bools.put<uint64_t>(2);
+    bad_bools.put<uint8_t>(1);
+    bad_bools.put<uint8_t>(2);
+    expect_error(bad_bools, "bools", "metadata 'flags': bool value 2 is neither 0 nor 1");
 
     GgufWriter bad_bool;
     bad_bool.header(3, 0, 1);
