@@ -23,6 +23,7 @@ class CpuBackend : public Backend {
   // Packs every matmul weight of `graph` now (or maps the packs from BackendOptions::pack_cache_path, writing
   // that file when it had not all of them).
   void load(const Graph& graph) override;
+  void forget(const Graph& graph) override;  // its buffers freed
   std::vector<float> read(const Graph& graph, TensorId id) const override;
   void reset_cache() override;
   std::string step_summary(const Graph&) const override;  // matmul mode, SIMD target, threads
@@ -46,6 +47,7 @@ class CpuBackend : public Backend {
   MatmulMode matmul_mode_ = MatmulMode::fast;
   std::vector<AlignedVector<float>> activations_;  // indexed by TensorId of the last graph run
   uint64_t last_graph_ = 0;                       // its id: buffers are reused while the graph repeats
+  std::map<uint64_t, std::vector<AlignedVector<float>>> parked_;  // the other graphs' buffers, by graph id
   std::map<TensorId, std::vector<int32_t>> i32_inputs_;  // every i32 graph input of this step
   std::map<std::string, AlignedVector<float>> kv_caches_;
   std::map<const void*, AlignedVector<float>> f32_weights_;
