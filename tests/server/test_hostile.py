@@ -194,6 +194,25 @@ def api_key():
         proc.wait()
 
 
+def exit_status(proc, timeout):
+    """The process's exit status, or None (and killed) when it has not ended within `timeout` seconds."""
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return None
+
+
+def endless_stream(port):
+    """A streamed completion without max_tokens, its first bytes read: it runs until the context is full."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("POST", "/v1/completions", body=json.dumps({"prompt": "Once upon a time", "stream": True}),
+                 headers={"Content-Type": "application/json"})
+    conn.getresponse().read(6)
+    return conn
+
+
 def dropped_client_and_shutdown():
     proc, port = start_server("--shutdown-timeout", "2", ctx="2048")
     try:
@@ -208,45 +227,32 @@ def dropped_client_and_shutdown():
         check(status == 200 and took < 5 * SLOW, f"a client that left a non-streaming request: next answered in {took:.2f} s")
 
         # SIGTERM during an endless stream: it ends within the shutdown timeout; a queued request gets a 503.
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        conn.request("POST", "/v1/completions", body=json.dumps({"prompt": "Once upon a time", "stream": True}),
-                     headers={"Content-Type": "application/json"})
-        resp = conn.getresponse()
-        resp.read(6)
+        stream = endless_stream(port)
         queued = []
         threading.Thread(target=lambda: queued.append(timed_completion(port)[0]), daemon=True).start()
         time.sleep(0.5)
         t0 = time.time()
         proc.send_signal(signal.SIGTERM)
-        try:
-            rc = proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            rc = None
+        rc = exit_status(proc, 30)
         took = time.time() - t0
         check(rc == 0 and took < 2 + 4 * SLOW, f"SIGTERM with a stream in flight: exit {rc} after {took:.1f} s (timeout 2 s)")
         time.sleep(0.5)
         check(queued == [503], f"the queued request was answered 503: {queued}")
-        statuses.extend(q for q in queued if q != 503)
+        stream.close()
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
     # A second signal ends it at once, without waiting for the stream.
     proc, port = start_server("--shutdown-timeout", "60", ctx="2048")
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    conn.request("POST", "/v1/completions", body=json.dumps({"prompt": "Once upon a time", "stream": True}),
-                 headers={"Content-Type": "application/json"})
-    conn.getresponse().read(6)
+    stream = endless_stream(port)
     proc.send_signal(signal.SIGTERM)
     time.sleep(0.3)
     t0 = time.time()
     proc.send_signal(signal.SIGTERM)
-    try:
-        rc = proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        rc = None
+    rc = exit_status(proc, 10)
     check(rc is not None and time.time() - t0 < 2 * SLOW, f"a second SIGTERM exits at once (exit {rc})")
+    stream.close()
 
 
 def bad_command_lines():
