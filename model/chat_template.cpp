@@ -45,8 +45,24 @@ PromptPieces g4_system(const std::string& system, bool think) {
 }
 }  // namespace
 
+namespace {
+// A user's content with its images before it, as Gemma 3's template renders [image..., text]: the system
+// prefix (user text) first, then a marker per image (template text, expanded by encode_pieces_with_images).
+void push_content(PromptPieces& out, const std::string& prefix, const std::string& content, int images) {
+  if (images <= 0) {
+    out.push_back({prefix + content, true});
+    return;
+  }
+  if (!prefix.empty()) out.push_back({prefix, true});
+  std::string markers;
+  for (int i = 0; i < images; ++i) markers += kImageMarker;
+  out.push_back({markers, false});
+  out.push_back({content, true});
+}
+}  // namespace
+
 PromptPieces chat_user_turn(ChatFormat format, const std::string& user, const std::string& system, bool first,
-                            bool think) {
+                            bool think, int images) {
   if (format == ChatFormat::gemma4) {
     // The first turn may open with the system turn; a later one closes the reply before it (its <turn|> was
     // not fed back).
@@ -56,11 +72,10 @@ PromptPieces chat_user_turn(ChatFormat format, const std::string& user, const st
     out.push_back({kG4Close + g4_model_open(think), false});
     return out;
   }
-  std::string content = trim(user);
-  if (first && !trim(system).empty()) content = trim(system) + "\n\n" + content;
-  return {{std::string(first ? "" : "<end_of_turn>\n") + "<start_of_turn>user\n", false},
-          {content, true},
-          {"<end_of_turn>\n<start_of_turn>model\n", false}};
+  PromptPieces out = {{std::string(first ? "" : "<end_of_turn>\n") + "<start_of_turn>user\n", false}};
+  push_content(out, first && !trim(system).empty() ? trim(system) + "\n\n" : "", trim(user), images);
+  out.push_back({"<end_of_turn>\n<start_of_turn>model\n", false});
+  return out;
 }
 
 std::string gemma_user_turn(const std::string& user, const std::string& system, bool first) {
@@ -95,7 +110,10 @@ PromptPieces chat_prompt(ChatFormat format, const std::vector<ChatMessage>& mess
       throw std::runtime_error("message " + std::to_string(i) + ": roles must alternate user/assistant, starting with user");
     const std::string role_name = is_user ? "user" : "model";
     out.push_back({g4 ? kG4Open + role_name + "\n" : "<start_of_turn>" + role_name + "\n", false});
-    out.push_back({(i == first ? prefix : "") + trim(messages[i].content), true});
+    if (messages[i].images > 0 && (g4 || !is_user))
+      throw std::runtime_error("message " + std::to_string(i) + ": images go in user messages" +
+                               (g4 ? " (and not yet for Gemma 4)" : ""));
+    push_content(out, i == first ? prefix : "", trim(messages[i].content), messages[i].images);
     out.push_back({g4 ? kG4Close : "<end_of_turn>\n", false});
   }
   out.push_back({g4 ? g4_model_open(think) : "<start_of_turn>model\n", false});

@@ -29,16 +29,20 @@ std::vector<int> encode_pieces(const Tokenizer& tok, const PromptPieces& pieces,
 // One user turn in `format` (see gemma_user_turn); think: Gemma 4's thinking on (the first turn's system turn
 // says so), else its empty thought channel follows the opened model turn.
 PromptPieces chat_user_turn(ChatFormat format, const std::string& user, const std::string& system, bool first,
-                            bool think = false);
+                            bool think = false, int images = 0);
 
 // The text to append for one user turn. `first`: the conversation's first turn (BOS is added by the
 // tokenizer, not here). Otherwise the text starts by closing the model's previous reply: the sampled
 // <end_of_turn> that ended it was never fed back, so "<end_of_turn>\n" comes first.
 std::string gemma_user_turn(const std::string& user, const std::string& system, bool first);
 
+// Where an image goes in a Gemma 3 prompt (expanded by model/image_prompt.h into the image's tokens).
+inline constexpr const char* kImageMarker = "<start_of_image>";
+
 struct ChatMessage {
   std::string role;  // "system" (first message only), "user", "assistant" (or "model")
   std::string content;
+  int images = 0;    // images of a user message (Gemma 3): a <start_of_image> marker each, before its text
 };
 
 // A whole conversation as Gemma 3's own chat template renders it (without BOS, which the tokenizer adds),

@@ -6,16 +6,22 @@
 #include <string>
 #include <vector>
 
+#include "model/chat_template.h"
 #include "model/config.h"
 #include "model/tokenizer.h"
 
 namespace vkg {
 
-inline constexpr const char* kImageMarker = "<start_of_image>";
-
 // `n_images` images: the text must hold exactly that many markers, or none (then the images go first, as
 // the Gemma 3 chat template puts them before the user's text). Throws naming the counts otherwise.
 std::vector<int> tokenize_with_images(const Tokenizer& tok, const VisionConfig& vision, const std::string& text,
                                       int n_images, bool add_bos);
+
+// A rendered prompt with images: the markers are template text (chat_prompt / chat_user_turn put one per
+// image), expanded as above; what users wrote is tokenized as text, never as control tokens. Adjacent template
+// pieces are tokenized together, so the newlines around an image merge with the template as in the reference.
+// Throws unless the markers number `n_images`.
+std::vector<int> encode_pieces_with_images(const Tokenizer& tok, const VisionConfig& vision, const PromptPieces& pieces,
+                                           int n_images, bool add_bos);
 
 }  // namespace vkg

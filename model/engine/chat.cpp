@@ -11,16 +11,14 @@ GenerateResult Chat::reply(const std::string& user, std::vector<std::vector<floa
   if (gen_.cached_tokens().empty() && !first_) reset();
   Session& session = gen_.session();
   const Model& model = session.model();
-  std::string text = user;
-  for (size_t i = 0; i < images.size(); ++i) text = kImageMarker + text;
   const ChatFormat format = chat_format(model.config().generation, model.chat_template());
-  const PromptPieces pieces = chat_user_turn(format, text, system_, first_, think_);
-  // Images: the image marker is template text inside the user's (Gemma 3; Gemma 4 refuses images).
-  const std::vector<int> turn =
-      images.empty() || !model.vision()
-          ? encode_pieces(model.tokenizer(), pieces, first_)
-          : tokenize_with_images(model.tokenizer(), *model.vision(), join_text(pieces), static_cast<int>(images.size()),
-                                 first_);
+  const int n_images = model.vision() ? static_cast<int>(images.size()) : 0;
+  const PromptPieces pieces = chat_user_turn(format, user, system_, first_, think_, n_images);
+  // Images: a marker each, template text before the user's (Gemma 3; Gemma 4 refuses images); the user's
+  // own text is never parsed for control tokens.
+  const std::vector<int> turn = n_images == 0
+                                    ? encode_pieces(model.tokenizer(), pieces, first_)
+                                    : encode_pieces_with_images(model.tokenizer(), *model.vision(), pieces, n_images, first_);
   Prompt prompt{gen_.cached_tokens(), images_};
   prompt.tokens.insert(prompt.tokens.end(), turn.begin(), turn.end());
   prompt.images.insert(prompt.images.end(), images.begin(), images.end());
