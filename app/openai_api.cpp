@@ -1,13 +1,64 @@
 #include "app/openai_api.h"
 
+#include <optional>
+#include <string_view>
+
 namespace vkg::app {
 
 using nlohmann::json;
 
 namespace {
 
-// The text of a message's content: a string, or an array of parts of which only text parts are supported.
-std::string content_text(const json& content, const std::string& where) {
+// Standard base64 (RFC 4648, padding optional); nullopt for anything else.
+std::optional<std::string> base64_decode(std::string_view in) {
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+  };
+  while (!in.empty() && in.back() == '=') in.remove_suffix(1);
+  if (in.size() % 4 == 1) return std::nullopt;
+  std::string out;
+  out.reserve(in.size() * 3 / 4);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    const int v = value(c);
+    if (v < 0) return std::nullopt;
+    acc = (acc << 6) | uint32_t(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
+  }
+  return out;
+}
+
+// An image_url part's image: a data: URL with base64 bytes (the server fetches nothing).
+std::string image_bytes(const json& part, const std::string& where) {
+  const json* url = nullptr;
+  if (part.contains("image_url") && part["image_url"].is_object() && part["image_url"].contains("url"))
+    url = &part["image_url"]["url"];
+  else if (part.contains("image_url"))
+    url = &part["image_url"];  // the plain-string form some clients send
+  if (!url || !url->is_string()) throw ApiError(400, where + ": an image_url part needs image_url.url", "messages");
+  const std::string& u = url->get_ref<const std::string&>();
+  if (u.rfind("http://", 0) == 0 || u.rfind("https://", 0) == 0)
+    throw ApiError(400, where + ": image URLs are not fetched; send the image as a data: URL (data:image/png;base64,...)",
+                   "messages");
+  const size_t comma = u.find(',');
+  if (u.rfind("data:", 0) != 0 || comma == std::string::npos || u.substr(0, comma).find(";base64") == std::string::npos)
+    throw ApiError(400, where + ": image_url.url must be a data: URL with base64 bytes (data:image/png;base64,...)",
+                   "messages");
+  std::optional<std::string> bytes = base64_decode(std::string_view(u).substr(comma + 1));
+  if (!bytes || bytes->empty()) throw ApiError(400, where + ": the image's base64 data is not valid", "messages");
+  return std::move(*bytes);
+}
+
+// A message's text, from a string or an array of text and image_url parts; the images' bytes go to *images.
+std::string content_text(const json& content, const std::string& where, std::vector<std::string>* images, int* count) {
   if (content.is_string()) return content.get<std::string>();
   if (content.is_null()) throw ApiError(400, where + ": content is missing or null", "messages");
   if (!content.is_array()) throw ApiError(400, where + ": content must be a string or an array of parts", "messages");
@@ -16,8 +67,16 @@ std::string content_text(const json& content, const std::string& where) {
     if (!part.is_object() || !part.contains("type") || !part["type"].is_string())
       throw ApiError(400, where + ": each content part needs a \"type\"", "messages");
     const std::string type = part["type"];
+    if (type == "image_url") {
+      if (images->size() >= size_t(kMaxImagesPerRequest))
+        throw ApiError(400, where + ": at most " + std::to_string(kMaxImagesPerRequest) + " images per request", "messages");
+      images->push_back(image_bytes(part, where));
+      ++*count;
+      continue;
+    }
     if (type != "text")
-      throw ApiError(400, where + ": content parts of type '" + type + "' are not supported (only text)", "messages");
+      throw ApiError(400, where + ": content parts of type '" + type + "' are not supported (text and image_url are)",
+                     "messages");
     if (!part.contains("text") || !part["text"].is_string())
       throw ApiError(400, where + ": a text part needs a string \"text\"", "messages");
     text += part["text"].get<std::string>();
@@ -60,7 +119,9 @@ CompletionRequest parse_completion_request(const std::string& body_text, bool ch
       const std::string where = "messages[" + std::to_string(i) + "]";
       if (!m.is_object() || !m.contains("role") || !m["role"].is_string())
         throw ApiError(400, where + " needs a string 'role'", "messages");
-      r.messages.push_back({m["role"].get<std::string>(), content_text(m.value("content", json()), where)});
+      ChatMessage message{m["role"].get<std::string>(), "", 0};
+      message.content = content_text(m.value("content", json()), where, &r.images, &message.images);
+      r.messages.push_back(std::move(message));
     }
     try {
       gemma_chat_prompt(r.messages);  // roles checked here, so the error is a 400

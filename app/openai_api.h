@@ -13,6 +13,8 @@
 
 namespace vkg::app {
 
+inline constexpr int kMaxImagesPerRequest = 8;
+
 struct ApiError : std::runtime_error {
   ApiError(int status, const std::string& message, const std::string& param = "")
       : std::runtime_error(message), status(status), param(param) {}
@@ -23,6 +25,8 @@ struct ApiError : std::runtime_error {
 struct CompletionRequest {
   bool chat = false;                  // /v1/chat/completions (else /v1/completions)
   std::vector<ChatMessage> messages;  // chat
+  // The bytes of each image_url part (data: URLs, base64-decoded), in order; ChatMessage::images says whose.
+  std::vector<std::string> images;
   std::string prompt;                 // completions
   std::vector<int> prompt_tokens;     // completions given as token ids (then prompt is empty)
   GenerateParams params;

@@ -24,6 +24,8 @@
 #include "app/openai_api.h"
 #include "app/options.h"
 #include "model/engine/generator.h"
+#include "model/image.h"
+#include "model/image_prompt.h"
 #include "model/sampling_defaults.h"
 #include "model/session.h"
 
@@ -124,7 +126,20 @@ std::vector<int> prompt_tokens(const Server& s, const CompletionRequest& r) {
                    r.chat ? "messages" : "prompt");
   const Tokenizer& tok = s.model->tokenizer();
   std::vector<int> ids;
-  if (r.chat) ids = encode_pieces(tok, chat_prompt(chat_format(s.model->config().generation, s.model->chat_template()), r.messages, r.think), true);
+  const int n_images = static_cast<int>(r.images.size());
+  if (n_images > 0 && !s.model->vision())
+    throw ApiError(400, s.model_name + " has no vision tower: images need a Gemma 3 4B+ model (GGUF with --mmproj, or a "
+                                       "Hugging Face directory)", "messages");
+  if (r.chat) {
+    PromptPieces pieces;
+    try {
+      pieces = chat_prompt(chat_format(s.model->config().generation, s.model->chat_template()), r.messages, r.think);
+    } catch (const std::exception& e) {
+      throw ApiError(400, e.what(), "messages");
+    }
+    ids = n_images > 0 ? encode_pieces_with_images(tok, *s.model->vision(), pieces, n_images, true)
+                       : encode_pieces(tok, pieces, true);
+  }
   else if (!r.prompt_tokens.empty()) ids = r.prompt_tokens;
   else ids = tok.encode(r.prompt, true);
   const int vocab = s.model->config().vocab_size;
@@ -146,10 +161,22 @@ const char* refusal(TicketLock::Result r) {
 
 void handle_completion(Server& s, const httplib::Request& req, httplib::Response& res, bool chat) {
   auto r = std::make_shared<CompletionRequest>();
-  std::vector<int> tokens;
+  auto prompt = std::make_shared<Prompt>();
+  std::vector<std::vector<float>> pixels;  // each image decoded and preprocessed (the tower runs in turn)
   try {
     *r = parse_completion_request(req.body, chat, s.session->context(), s.sampling);
-    tokens = prompt_tokens(s, *r);
+    prompt->tokens = prompt_tokens(s, *r);
+    for (size_t i = 0; i < r->images.size(); ++i) {
+      const std::string& b = r->images[i];
+      const std::string name = "image " + std::to_string(i + 1);
+      try {
+        pixels.push_back(preprocess_image(decode_image(reinterpret_cast<const uint8_t*>(b.data()), b.size(), name),
+                                          s.model->vision()->image_size));
+      } catch (const std::exception& e) {
+        throw ApiError(400, e.what(), "messages");
+      }
+    }
+    r->images.clear();
   } catch (const ApiError& e) {
     return send_error(res, e.status, e.what(), e.param);
   }
@@ -175,7 +202,8 @@ void handle_completion(Server& s, const httplib::Request& req, httplib::Response
   // its next chunk, a plain response by the spaces written while it waits (JSON allows leading whitespace).
   res.set_header("Cache-Control", "no-cache");
   const char* type = r->stream ? "text/event-stream" : "application/json";
-  res.set_chunked_content_provider(type, [&s, r, tokens, ids, chat, guard](size_t, httplib::DataSink& sink) {
+  res.set_chunked_content_provider(type, [&s, r, prompt, pixels = std::move(pixels), ids, chat, guard](
+                                              size_t, httplib::DataSink& sink) {
     auto write = [&](const std::string& bytes) { return sink.write(bytes.data(), bytes.size()); };
     auto event = [&](const json& payload) { return write("data: " + text_of(payload) + "\n\n"); };
     auto finish = [&] {
@@ -184,6 +212,8 @@ void handle_completion(Server& s, const httplib::Request& req, httplib::Response
       return true;
     };
     try {
+      if (prompt->images.size() < pixels.size())  // the vision tower runs on the session's backend: in turn
+        for (const std::vector<float>& p : pixels) prompt->images.push_back(s.session->encode_image(p));
       GenerateResult g;
       if (r->stream) {
         const bool open = !chat || event(chunk_json(ids, true, "", nullptr, true));
@@ -201,7 +231,7 @@ void handle_completion(Server& s, const httplib::Request& req, httplib::Response
         };
         if (r->logprobs) r->params.on_logprob = [&](const TokenLogprob& lp) { pending.push_back(lp); };
         if (open)
-          g = s.generator->generate(tokens, r->params, [&](const std::string& text) {
+          g = s.generator->generate(*prompt, r->params, [&](const std::string& text) {
             return !s.cancel_all && event(chunk_json(ids, chat, text, nullptr, false, take_logprobs()));
           });
         if (open && g.finish != FinishReason::cancelled) {
@@ -226,7 +256,7 @@ void handle_completion(Server& s, const httplib::Request& req, httplib::Response
           return write(" ");
         };
         if (r->think) r->params.on_thought = [&](const std::string&) { return alive(); };
-        g = s.generator->generate(tokens, r->params, [&](const std::string&) { return alive(); });
+        g = s.generator->generate(*prompt, r->params, [&](const std::string&) { return alive(); });
         if (!r->think) g.thought.clear();  // hidden unless asked for
         if (g.finish != FinishReason::cancelled)
           write(text_of(completion_json(ids, chat, g, r->logprobs ? &s.model->tokenizer() : nullptr)));
