@@ -9,6 +9,8 @@
 
 #include <stb/stb_image.h>
 
+#include "model/exif.h"
+
 namespace vkg {
 
 RgbImage decode_image(const uint8_t* data, size_t size, const std::string& name) {
@@ -35,7 +37,7 @@ RgbImage decode_image(const uint8_t* data, size_t size, const std::string& name)
   img.pixels.assign(p, p + size_t(w) * size_t(h) * 3);
   stbi_image_free(p);
   if (w <= 0 || h <= 0) throw std::runtime_error(name + ": image has no pixels");
-  return img;
+  return apply_orientation(img, exif_orientation(data, size));  // a phone's photo the way it was taken
 }
 
 RgbImage load_image(const std::string& path) {

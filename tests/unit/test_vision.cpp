@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "../test_paths.h"
+#include "model/exif.h"
 #include "model/image.h"
 #include "model/image_prompt.h"
 #include "model/session.h"
@@ -102,6 +103,97 @@ TinyRun run_tiny(const Model& model, const test::VisionReference& ref, const std
 }  // namespace
 
 TEST_SUITE("vision") {
+  TEST_CASE("EXIF orientation: photos turned as transformers' load_image turns them (exif_transpose), bit for bit") {
+    // assets/images/preprocess_exif_896.txt (tools/make_exif_reference.py): test.png stored with orientation
+    // 2..8 (PNG eXIf) and 6 as a JPEG (APP1 Exif): the size load_image gives each, and for the PNGs the hash
+    // and channel sums of the 896 x 896 preprocessing, as the test below.
+    std::ifstream f(test::source_path("assets/images/preprocess_exif_896.txt"));
+    REQUIRE(f);
+    std::string line, name;
+    RgbImage img;
+    std::vector<uint8_t> u;
+    int checked = 0;
+    while (std::getline(f, line)) {
+      std::istringstream in(line);
+      std::string key;
+      in >> key;
+      CAPTURE(name);
+      if (key == "image") {
+        std::getline(in >> std::ws, name);
+        img = load_image(test::source_path("assets/images/" + name));
+        u = to_u8(preprocess_image(img, 896));
+      } else if (key == "size") {
+        int w = 0, h = 0;
+        in >> w >> h;
+        CHECK(img.width == w);
+        CHECK(img.height == h);
+        ++checked;
+      } else if (key == "hash") {
+        uint64_t hash = 0xCBF29CE484222325ull;
+        for (uint8_t b : u) hash = (hash ^ b) * 0x100000001B3ull;
+        char hex[17];
+        std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
+        std::string want;
+        in >> want;
+        CHECK(std::string(hex) == want);
+        ++checked;
+      } else if (key == "sums") {
+        for (int c = 0; c < 3; ++c) {
+          int64_t want = 0, got = 0;
+          in >> want;
+          for (size_t i = 0; i < size_t(896) * 896; ++i) got += u[size_t(c) * 896 * 896 + i];
+          CHECK(got == want);
+        }
+      }
+    }
+    CHECK(checked == 8 + 7);  // 8 sizes, 7 hashes
+    // The JPEG turned as the PNG with the same tag (JPEG's own pixels differ by its compression).
+    const RgbImage jpg = load_image(test::source_path("assets/images/test_exif6.jpg"));
+    const RgbImage png = load_image(test::source_path("assets/images/test_exif6.png"));
+    REQUIRE(jpg.width == png.width);
+    REQUIRE(jpg.height == png.height);
+    int64_t diff = 0;
+    for (size_t i = 0; i < jpg.pixels.size(); ++i) diff += std::abs(int(jpg.pixels[i]) - int(png.pixels[i]));
+    CHECK(double(diff) / double(jpg.pixels.size()) < 8.0);  // the compression's error, not a different turn
+  }
+
+  TEST_CASE("EXIF orientation: both byte orders read, malformed data means 'as stored'") {
+    // A JPEG holding only SOI and an APP1 Exif segment with one IFD entry.
+    auto jpeg = [](bool little, uint16_t type, uint16_t value, size_t cut = 0) {
+      std::vector<uint8_t> t = little ? std::vector<uint8_t>{'I', 'I', 42, 0, 8, 0, 0, 0, 1, 0}
+                                      : std::vector<uint8_t>{'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1};
+      auto u16 = [&](uint16_t v) {
+        little ? t.insert(t.end(), {uint8_t(v), uint8_t(v >> 8)}) : t.insert(t.end(), {uint8_t(v >> 8), uint8_t(v)});
+      };
+      u16(0x0112), u16(type), u16(little ? 1 : 0), u16(little ? 0 : 1), u16(value), u16(0);
+      std::vector<uint8_t> d = {0xFF, 0xD8, 0xFF, 0xE1, 0, 0, 'E', 'x', 'i', 'f', 0, 0};
+      d.insert(d.end(), t.begin(), t.end());
+      d[4] = uint8_t((d.size() - 4) >> 8), d[5] = uint8_t(d.size() - 4);
+      d.resize(d.size() - cut);
+      return d;
+    };
+    for (bool little : {true, false}) {
+      CAPTURE(little);
+      auto d = jpeg(little, 3, 6);
+      CHECK(exif_orientation(d.data(), d.size()) == 6);
+      d = jpeg(little, 4, 6);  // a LONG: not the orientation's type
+      CHECK(exif_orientation(d.data(), d.size()) == 1);
+      d = jpeg(little, 3, 9);  // out of 1..8
+      CHECK(exif_orientation(d.data(), d.size()) == 1);
+      for (size_t cut = 1; cut < 24; ++cut) {  // truncated anywhere: never read past the end
+        d = jpeg(little, 3, 6, cut);
+        CHECK(exif_orientation(d.data(), d.size()) == 1);
+      }
+    }
+    const uint8_t junk[] = {0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF, 'E', 'x'};
+    CHECK(exif_orientation(junk, sizeof junk) == 1);
+    const RgbImage one_row{3, 1, {1, 1, 1, 2, 2, 2, 3, 3, 3}};
+    CHECK(apply_orientation(one_row, 2).pixels == std::vector<uint8_t>{3, 3, 3, 2, 2, 2, 1, 1, 1});
+    const RgbImage turned = apply_orientation(one_row, 6);
+    CHECK(turned.width == 1);
+    CHECK(turned.height == 3);
+  }
+
   TEST_CASE("preprocessing at 896 x 896 equals transformers' Gemma3ImageProcessorPil bit for bit") {
     // assets/images/preprocess_896.txt: per image an FNV-1a hash and channel sums over all 3 x 896 x 896
     // uint8 values, and a 64 x 64 sample grid. test.png is upscaled (120 x 90), the procedural image
