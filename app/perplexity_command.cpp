@@ -2,12 +2,12 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 
 #include "app/args.h"
 #include "app/commands.h"
 #include "app/options.h"
 #include "model/perplexity.h"
+#include "runtime/read_file.h"
 
 namespace vkg::app {
 
@@ -17,10 +17,7 @@ int perplexity_command(const std::vector<std::string>& argv) {
             {"--exact", "--no-pack-cache"},
             {{"-m", "--model"}, {"-f", "--file"}, {"-c", "--ctx"}, {"-t", "--threads"}});
   const std::string file = args.require("--file");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw std::runtime_error(file + ": cannot open text file");
-  std::stringstream text;
-  text << in.rdbuf();
+  std::string content = read_file(file, "text file");
 
   auto model = Model::load(args.require("--model"), load_options(args));
   const int n_ctx = args.get_int("--ctx", 512);
@@ -29,7 +26,7 @@ int perplexity_command(const std::vector<std::string>& argv) {
   so.max_batch = n_ctx;
   Session session(*model, so);
   for (const std::string& notice : session.notices()) std::fprintf(stderr, "%s\n", notice.c_str());
-  std::string content = text.str();
+
   if (!content.empty() && content.back() == '\n') content.pop_back();  // as llama-perplexity's -f does
   std::vector<int> tokens = model->tokenizer().encode(content, true);
   std::fprintf(stderr, "%s: %zu tokens; chunks of %d\n", file.c_str(), tokens.size(), n_ctx);

@@ -1,8 +1,6 @@
 // `vkgemma run`: prompt in, generated text streamed to stdout; load and speed figures to stderr.
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include "app/args.h"
@@ -15,6 +13,7 @@
 #include "model/image_prompt.h"
 #include "model/sampling_defaults.h"
 #include "model/session.h"
+#include "runtime/read_file.h"
 #include "runtime/services.h"
 
 namespace vkg::app {
@@ -22,15 +21,6 @@ namespace vkg::app {
 namespace {
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-// The prompt from a file (llama.cpp's -f): its bytes as they are.
-std::string read_prompt_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw std::runtime_error(path + ": cannot open the prompt file");
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
 }
 
 }  // namespace
@@ -46,7 +36,7 @@ int run_command(const std::vector<std::string>& argv) {
   const std::string path = args.require("--model");
   if (args.has("--prompt") == args.has("--file"))
     throw std::runtime_error("give the prompt as -p TEXT or -f FILE (one of them)");
-  const std::string prompt = args.has("--prompt") ? args.require("--prompt") : read_prompt_file(args.require("--file"));
+  const std::string prompt = args.has("--prompt") ? args.require("--prompt") : read_file(args.require("--file"), "the prompt file");
   const int n_predict = args.get_int("--n-predict", 64);
   if (n_predict < 0) throw std::runtime_error("-n must be >= 0");
   const auto t_start = std::chrono::steady_clock::now();

@@ -1,10 +1,10 @@
 #include "model/hf_config.h"
 
 #include "model/generation_rules.h"
+#include "runtime/read_file.h"
 
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <stdexcept>
 
 namespace vkg {
@@ -257,11 +257,7 @@ GemmaConfig config_from_hf_json(const std::string& text, const std::string& orig
 }
 
 GemmaConfig config_from_hf(const std::string& config_json_path) {
-  std::ifstream f(config_json_path, std::ios::binary);
-  if (!f) throw std::runtime_error(config_json_path + ": cannot open file");
-  std::ostringstream s;
-  s << f.rdbuf();
-  return config_from_hf_json(s.str(), config_json_path);
+  return config_from_hf_json(read_file(config_json_path), config_json_path);
 }
 
 }  // namespace vkg

@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 
 #include "model/generation_rules.h"
@@ -15,6 +14,7 @@
 #include "model/safetensors.h"
 #include "runtime/quant/quant.h"
 #include "runtime/quant/quantize.h"
+#include "runtime/read_file.h"
 
 namespace vkg {
 namespace {
@@ -174,14 +174,6 @@ std::vector<float> cpu_values(DType dtype, const void* data, int64_t n) {
   return v;
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw std::runtime_error(path + ": cannot open file");
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
 // The vocabulary's end-of-turn token: <turn|> in Gemma 4's (gemma4.md 4), <end_of_turn> before; -1 if none.
 int end_of_turn_token(const Model& m) {
   const char* name = m.config().generation == Generation::gemma4 ? "<turn|>" : "<end_of_turn>";
@@ -207,7 +199,7 @@ std::vector<std::string> hf_shards(const std::filesystem::path& dir, const std::
   } else if (fs::exists(index)) {
     nlohmann::json j;
     try {
-      j = nlohmann::json::parse(read_text(index.string()));
+      j = nlohmann::json::parse(read_file(index.string()));
     } catch (const nlohmann::json::exception& e) {
       throw std::runtime_error(index.string() + ": not valid JSON: " + e.what());
     }
@@ -283,7 +275,7 @@ void Model::load_hf(Model& m) {
   m.config_ = config_from_hf((dir / "config.json").string());
   // Gemma 4's image and audio towers are not read yet: its text decoder loads, images are refused (Session).
   const bool multimodal = m.config_.generation != Generation::gemma4 &&
-                          read_text((dir / "config.json").string()).find("\"vision_config\"") != std::string::npos;
+                          read_file((dir / "config.json").string()).find("\"vision_config\"") != std::string::npos;
   if (multimodal) load_hf_vision(m, (dir / "config.json").string());
   m.config_.name = dir.filename().empty() ? dir.parent_path().filename().string() : dir.filename().string();
 
@@ -344,9 +336,9 @@ void Model::load_hf(Model& m) {
   // The chat template: chat_template.jinja, else tokenizer_config.json's string (a malformed file is ignored:
   // the generation's format applies).
   if (fs::exists(dir / "chat_template.jinja")) {
-    m.chat_template_ = read_text((dir / "chat_template.jinja").string());
+    m.chat_template_ = read_file((dir / "chat_template.jinja").string());
   } else if (fs::exists(dir / "tokenizer_config.json")) {
-    const nlohmann::json tc = nlohmann::json::parse(read_text((dir / "tokenizer_config.json").string()), nullptr, false);
+    const nlohmann::json tc = nlohmann::json::parse(read_file((dir / "tokenizer_config.json").string()), nullptr, false);
     if (tc.is_object() && tc.contains("chat_template") && tc["chat_template"].is_string())
       m.chat_template_ = tc["chat_template"].get<std::string>();
   }

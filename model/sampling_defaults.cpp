@@ -4,9 +4,10 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
 #include <string>
+
+#include "runtime/read_file.h"
 
 namespace vkg {
 
@@ -56,10 +57,7 @@ SamplingDefaults sampling_defaults(const Model& model) {
   }
   const std::filesystem::path path = std::filesystem::path(model.path()) / "generation_config.json";
   if (!std::filesystem::exists(path)) return d;
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  const nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, false);
+  const nlohmann::json j = nlohmann::json::parse(read_file(path.string()), nullptr, false);
   if (!j.is_object()) throw std::runtime_error(path.string() + ": not a JSON object");
   bool any = apply(d.params, [&](const Field& field) -> std::optional<double> {
     if (!field.hf || !j.contains(field.hf) || j[field.hf].is_null()) return std::nullopt;

@@ -3,11 +3,11 @@
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <stdexcept>
 
 #include "model/model.h"
 #include "runtime/quant/quant.h"
+#include "runtime/read_file.h"
 
 namespace vkg {
 namespace {
@@ -144,10 +144,7 @@ void Model::check_vision_weights() const {
 // The vision part of config.json (Gemma3Config: vision_config, mm_tokens_per_image, token ids); missing keys
 // take the released Gemma 3 values.
 void Model::load_hf_vision(Model& m, const std::string& config_json) {
-  std::ifstream f(config_json, std::ios::binary);
-  std::ostringstream text;
-  text << f.rdbuf();
-  const nlohmann::json top = nlohmann::json::parse(text.str(), nullptr, false);
+  const nlohmann::json top = nlohmann::json::parse(read_file(config_json), nullptr, false);
   if (top.is_discarded() || !top.is_object()) throw std::runtime_error(config_json + ": not valid JSON");
   static const nlohmann::json kEmpty = nlohmann::json::object();
   const nlohmann::json& vj = top.contains("vision_config") && top["vision_config"].is_object() ? top["vision_config"] : kEmpty;
