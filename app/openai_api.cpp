@@ -203,7 +203,7 @@ json usage_json(const GenerateResult& r) {
           {"prompt_tokens_details", {{"cached_tokens", r.reused_tokens}}}};
 }
 
-json logprobs_json(const Tokenizer& tok, bool chat, const std::vector<TokenLogprob>& lps, size_t offset) {
+json logprobs_json(const Tokenizer& tok, bool chat, const std::vector<TokenLogprob>& lps, size_t& offset) {
   auto bytes_of = [](const std::string& t) {
     json b = json::array();
     for (unsigned char c : t) b.push_back(int(c));
@@ -219,6 +219,7 @@ json logprobs_json(const Tokenizer& tok, bool chat, const std::vector<TokenLogpr
         top.push_back({{"token", tt}, {"logprob", v}, {"bytes", bytes_of(tt)}});
       }
       content.push_back({{"token", t}, {"logprob", lp.logprob}, {"bytes", bytes_of(t)}, {"top_logprobs", top}});
+      offset += t.size();
     }
     return {{"content", content}};
   }
@@ -237,8 +238,9 @@ json logprobs_json(const Tokenizer& tok, bool chat, const std::vector<TokenLogpr
 }
 
 json completion_json(const ResponseIds& ids, bool chat, const GenerateResult& r, const Tokenizer* tok) {
+  size_t offset = 0;
   json choice = {{"index", 0}, {"finish_reason", openai_finish_reason(r.finish)},
-                 {"logprobs", tok ? logprobs_json(*tok, chat, r.logprobs) : json()}};
+                 {"logprobs", tok ? logprobs_json(*tok, chat, r.logprobs, offset) : json()}};
   if (chat) choice["message"] = {{"role", "assistant"}, {"content", r.text}};
   else choice["text"] = r.text;
   if (chat && !r.thought.empty()) choice["message"]["reasoning_content"] = r.thought;

@@ -58,8 +58,9 @@ struct ResponseIds {
 const char* openai_finish_reason(FinishReason r);  // "stop" or "length"
 nlohmann::json usage_json(const GenerateResult& r);
 // The "logprobs" of a choice for these tokens: chat {"content": [{token, logprob, bytes, top_logprobs}]},
-// completions {tokens, token_logprobs, top_logprobs, text_offset} (offsets from `offset` on).
-nlohmann::json logprobs_json(const Tokenizer& tok, bool chat, const std::vector<TokenLogprob>& lps, size_t offset = 0);
+// completions {tokens, token_logprobs, top_logprobs, text_offset}. `offset`: where the first token's text
+// starts in the choice's text; advanced past these tokens (a stream's chunks continue from it).
+nlohmann::json logprobs_json(const Tokenizer& tok, bool chat, const std::vector<TokenLogprob>& lps, size_t& offset);
 // `tok` given when the request asked for logprobs (else the field is null).
 nlohmann::json completion_json(const ResponseIds& ids, bool chat, const GenerateResult& r, const Tokenizer* tok = nullptr);
 // One streamed chunk: a piece of text, or (finish given) the last chunk with its finish_reason; `logprobs`

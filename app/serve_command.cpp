@@ -50,12 +50,6 @@ class TicketLock {
     abandoned_.push_back(ticket);  // its turn comes later: skipped then
     return Result::stopping;
   }
-  // What acquire would answer now, without taking a ticket (acquired: it would wait its turn).
-  Result would_wait(int max_waiting) {
-    std::lock_guard<std::mutex> l(m_);
-    if (stopping_) return Result::stopping;
-    return next_ - serving_ > static_cast<uint64_t>(max_waiting) ? Result::busy : Result::acquired;
-  }
   void release() {
     std::lock_guard<std::mutex> l(m_);
     ++serving_;
@@ -212,8 +206,8 @@ void handle_completion(Server& s, const httplib::Request& req, httplib::Response
       return true;
     };
     try {
-      if (prompt->images.size() < pixels.size())  // the vision tower runs on the session's backend: in turn
-        for (const std::vector<float>& p : pixels) prompt->images.push_back(s.session->encode_image(p));
+      // The vision tower runs on the session's backend: in turn.
+      for (const std::vector<float>& p : pixels) prompt->images.push_back(s.session->encode_image(p));
       GenerateResult g;
       if (r->stream) {
         const bool open = !chat || event(chunk_json(ids, true, "", nullptr, true));
@@ -225,7 +219,6 @@ void handle_completion(Server& s, const httplib::Request& req, httplib::Response
         auto take_logprobs = [&]() -> json {
           if (!r->logprobs) return nullptr;
           const json lp = logprobs_json(s.model->tokenizer(), chat, pending, offset);
-          for (const TokenLogprob& t : pending) offset += s.model->tokenizer().decode({t.id}).size();
           pending.clear();
           return lp;
         };

@@ -17,7 +17,7 @@ std::string load_line(const Session& s, double load_seconds) {
          std::to_string(s.context()) + " tokens";
 }
 
-std::string memory_line(Session& s) {
+std::string memory_line(const Session& s) {
   const Model& m = s.model();
   const Backend::MemoryParts b = s.backend().memory_parts();
   const bool mapped = std::any_of(m.weights().begin(), m.weights().end(),

@@ -12,6 +12,6 @@ std::string load_line(const Session& session, double load_seconds);
 
 // "memory: weights 235.0 MiB (mapped file), repacked 230.1 MiB, KV cache 9.0 MiB (209 MiB at the full
 // context), activations 24.8 MiB; process resident 480.2 MiB, peak 518.0 MiB"
-std::string memory_line(Session& session);
+std::string memory_line(const Session& session);
 
 }  // namespace vkg::app

@@ -43,9 +43,7 @@ PromptPieces g4_system(const std::string& system, bool think) {
   if (trim(system).empty() && !think) return {};
   return {{kG4Open + "system\n" + (think ? "<|think|>" : ""), false}, {trim(system), true}, {kG4Close, false}};
 }
-}  // namespace
 
-namespace {
 // A user's content with its images before it, as Gemma 3's template renders [image..., text]: the system
 // prefix (user text) first, then a marker per image (template text, expanded by encode_pieces_with_images).
 void push_content(PromptPieces& out, const std::string& prefix, const std::string& content, int images) {

@@ -41,6 +41,18 @@ int Sampler::argmax(const float* logits, size_t n) {
   return static_cast<int>(std::max_element(logits, logits + n) - logits);
 }
 
+std::vector<int> Sampler::top_ids(const std::vector<float>& logits, size_t k) {
+  std::vector<int> ids(logits.size());
+  std::iota(ids.begin(), ids.end(), 0);
+  k = std::min(k, ids.size());
+  auto by_logit = [&](int a, int b) {
+    return logits[size_t(a)] > logits[size_t(b)] || (logits[size_t(a)] == logits[size_t(b)] && a < b);
+  };
+  std::partial_sort(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(k), ids.end(), by_logit);
+  ids.resize(k);
+  return ids;
+}
+
 double Sampler::uniform() { return static_cast<double>(rng_() >> 11) * (1.0 / 9007199254740992.0); }
 
 // Order as llama.cpp's common chain: the repetition penalty, top-k, then top-p and min-p over the softmax at the
@@ -58,12 +70,8 @@ int Sampler::sample(const std::vector<float>& raw) {
   }
   const std::vector<float>& logits = recent_.empty() ? raw : penalized_copy;
 
-  std::vector<int> ids(logits.size());
-  std::iota(ids.begin(), ids.end(), 0);
-  size_t k = p_.top_k > 0 ? std::min<size_t>(static_cast<size_t>(p_.top_k), ids.size()) : ids.size();
-  auto by_logit = [&](int a, int b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); };
-  std::partial_sort(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(k), ids.end(), by_logit);
-  ids.resize(k);
+  const size_t k = p_.top_k > 0 ? std::min<size_t>(static_cast<size_t>(p_.top_k), logits.size()) : logits.size();
+  const std::vector<int> ids = top_ids(logits, k);
   std::vector<float> top(k);
   for (size_t i = 0; i < k; ++i) top[i] = logits[size_t(ids[i])];
   return draw(ids, top);

@@ -35,6 +35,8 @@ class Sampler {
   // same generator state: top-p and temperature only ever look at those candidates.
   int sample_sorted(const std::vector<int>& ids, const std::vector<float>& logits);
   static int argmax(const float* logits, size_t n);
+  // The ids of the k largest logits, largest first and the lower id first on ties (the top_k op's order).
+  static std::vector<int> top_ids(const std::vector<float>& logits, size_t k);
 
  private:
   double uniform();  // [0, 1) from the raw 64-bit generator: identical on every platform

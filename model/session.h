@@ -78,7 +78,6 @@ class Session {
 
   int position() const { return position_; }
   int context() const { return kv_.context; }
-  int64_t kv_cache_bytes() const { return kv_.bytes(model_.config()); }          // held now
   int64_t kv_cache_full_bytes() const { return kv_.full_bytes(model_.config()); }  // at the whole context
   MemoryNeed memory_needed();
   void reset();

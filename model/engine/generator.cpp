@@ -36,13 +36,8 @@ TokenLogprob token_logprob(const std::vector<float>& logits, int id, int top_n) 
   TokenLogprob lp;
   lp.id = id;
   lp.logprob = static_cast<float>(logits[size_t(id)] - lse);
-  std::vector<int> ids(logits.size());
-  std::iota(ids.begin(), ids.end(), 0);
-  const size_t n = std::min(ids.size(), size_t(std::max(top_n, 0)));
-  std::partial_sort(ids.begin(), ids.begin() + std::ptrdiff_t(n), ids.end(), [&](int a, int b) {
-    return logits[size_t(a)] > logits[size_t(b)] || (logits[size_t(a)] == logits[size_t(b)] && a < b);
-  });
-  for (size_t i = 0; i < n; ++i) lp.top.emplace_back(ids[i], static_cast<float>(logits[size_t(ids[i])] - lse));
+  for (int i : Sampler::top_ids(logits, size_t(std::max(top_n, 0))))
+    lp.top.emplace_back(i, static_cast<float>(logits[size_t(i)] - lse));
   return lp;
 }
 

@@ -102,12 +102,9 @@ Backend::MemoryParts CpuBackend::memory_parts() const {
 // overcommit rather than fail, so the cap is checked here).
 void CpuBackend::check_memory(const Graph& g) const {
   if (max_memory_ == 0) return;
-  uint64_t kept = 0, activations = 0, caches = 0;
-  for (const auto& [name, c] : kv_caches_) kept += c.size() * 4;
-  for (const auto& [data, w] : f32_weights_) kept += w.size() * 4;
-  for (const auto& [data, w] : packed_weights_) kept += w.data.size();
-  for (const auto& [id, set] : parked_)
-    for (const auto& a : set) kept += a.size() * 4;
+  // Everything held stays: run() has already parked the previous graph's buffers with the others.
+  const uint64_t kept = allocated_bytes();
+  uint64_t activations = 0, caches = 0;
   uint64_t packed = 0;  // matmul weights this graph packs first (the same bytes as the tensor's), each once
   std::set<const void*> to_pack;
   for (const TensorDesc* w : matmul_weights(g))

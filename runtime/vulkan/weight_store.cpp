@@ -50,7 +50,6 @@ const Buffer& WeightStore::f32(const TensorDesc& t) {
   return *f32_.emplace(t.data, std::move(b)).first->second;
 }
 
-// RoPE inverse frequencies: the CPU kernel's table (runtime/ops/rope.h).
 uint64_t WeightStore::bytes() const {
   uint64_t n = 0;
   for (const auto& [data, chunks] : chunks_)
@@ -60,6 +59,7 @@ uint64_t WeightStore::bytes() const {
   return n;
 }
 
+// RoPE inverse frequencies: the CPU kernel's table (runtime/ops/rope.h).
 const Buffer& WeightStore::rope_inv_freq(const RopeParams& rope) {
   auto key = std::make_tuple(rope.head_dim, rope.theta, rope.rotary_pairs);
   auto it = tables_.find(key);
