@@ -9,7 +9,6 @@ clients that leave, and stop on SIGTERM within its shutdown timeout.
 import http.client
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -17,34 +16,16 @@ import sys
 import threading
 import time
 
+from server_checks import check, finish, start_server
+
 VKGEMMA, MODEL = sys.argv[1:3]
 # Under the sanitizers (tools/sanitize.sh sets ASAN_OPTIONS) everything runs several times slower.
 SLOW = 10 if "ASAN_OPTIONS" in os.environ else 1
-failures = []
 statuses = []  # every status the server answered, to assert no 5xx at the end
 
 
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-
-
-def start_server(*extra, ctx="256"):
-    proc = subprocess.Popen([VKGEMMA, "serve", "-m", MODEL, "--port", "0", "--backend", "cpu", "--ctx", ctx,
-                             "--max-queue", "4", *extra], stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 120
-    for line in proc.stderr:
-        m = re.search(r"at http://127\.0\.0\.1:(\d+)/v1", line)
-        if m:
-            lines = []
-            threading.Thread(target=lambda: [lines.append(l) for l in proc.stderr], daemon=True).start()
-            proc.log = lines
-            return proc, int(m.group(1))
-        if time.time() > deadline:
-            break
-    proc.kill()
-    raise SystemExit("server did not start")
+def start(*extra, ctx="256"):
+    return start_server(VKGEMMA, MODEL, "--backend", "cpu", "--ctx", ctx, "--max-queue", "4", *extra)
 
 
 def request(port, method, path, body=None, headers=None, timeout=120):
@@ -178,7 +159,7 @@ def idle_and_slow_connections(port):
 
 
 def api_key():
-    proc, port = start_server("--api-key", "s3cret")
+    proc, port = start("--api-key", "s3cret")
     try:
         check(request(port, "GET", "/v1/models")[0] == 401, "--api-key: no key, 401")
         check(request(port, "GET", "/v1/models", headers={"Authorization": "Bearer wrong"})[0] == 401, "wrong key, 401")
@@ -214,7 +195,7 @@ def endless_stream(port):
 
 
 def dropped_client_and_shutdown():
-    proc, port = start_server("--shutdown-timeout", "2", ctx="2048")
+    proc, port = start("--shutdown-timeout", "2", ctx="2048")
     try:
         # A non-streaming request whose client leaves at once: its ~2000 tokens are not generated for nobody.
         s = socket.create_connection(("127.0.0.1", port))
@@ -244,7 +225,7 @@ def dropped_client_and_shutdown():
             proc.kill()
             proc.wait()
     # A second signal ends it at once, without waiting for the stream.
-    proc, port = start_server("--shutdown-timeout", "60", ctx="2048")
+    proc, port = start("--shutdown-timeout", "60", ctx="2048")
     stream = endless_stream(port)
     proc.send_signal(signal.SIGTERM)
     time.sleep(0.3)
@@ -265,7 +246,7 @@ def bad_command_lines():
 
 
 def main():
-    proc, port = start_server()
+    proc, port = start()
     try:
         bad_requests(port)
         forged_turns(port)
@@ -280,10 +261,7 @@ def main():
     bad_command_lines()
     five = [s for s in statuses if s >= 500 and s != 503]
     check(not five, f"no 5xx answers (other than 503 while stopping): {five}")
-    if failures:
-        print(f"{len(failures)} check(s) failed")
-        sys.exit(1)
-    print("all hostile checks passed")
+    finish("all hostile checks passed")
 
 
 main()

@@ -7,7 +7,6 @@ that disconnects mid-stream and concurrent clients are checked to leave the serv
 """
 import http.client
 import json
-import re
 import signal
 import subprocess
 import sys
@@ -17,14 +16,9 @@ import urllib.request
 
 import openai
 
+from server_checks import check, finish, start_server
+
 VKGEMMA, MODEL, REFERENCE = sys.argv[1:4]
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
 
 
 def reference(key):
@@ -34,22 +28,8 @@ def reference(key):
     raise KeyError(key)
 
 
-def start_server():
-    proc = subprocess.Popen([VKGEMMA, "serve", "-m", MODEL, "--port", "0", "--backend", "cpu", "--ctx", "256",
-                             "--max-queue", "16", "--exact"], stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 120
-    for line in proc.stderr:
-        sys.stderr.write("server: " + line)
-        m = re.search(r"at http://127\.0\.0\.1:(\d+)/v1", line)
-        if m:
-            # Keep draining, and keep showing it: a sanitizer report from the server lands here.
-            threading.Thread(target=lambda: [sys.stderr.write("server: " + l) for l in proc.stderr],
-                             daemon=True).start()
-            return proc, int(m.group(1))
-        if time.time() > deadline:
-            break
-    proc.kill()
-    raise SystemExit("server did not start")
+def start():
+    return start_server(VKGEMMA, MODEL, "--backend", "cpu", "--ctx", "256", "--max-queue", "16", "--exact")
 
 
 def raw(port, method, path, body=None, headers=None):
@@ -62,7 +42,7 @@ def raw(port, method, path, body=None, headers=None):
 
 
 def main():
-    proc, port = start_server()
+    proc, port = start()
     client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="none", max_retries=0, timeout=300)
     prompt = reference("greedy_prompt_text")
     expected = reference("greedy_text")
@@ -238,10 +218,7 @@ def main():
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=30)
-    if failures:
-        print(f"{len(failures)} check(s) failed")
-        sys.exit(1)
-    print("all server checks passed")
+    finish("all server checks passed")
 
 
 main()

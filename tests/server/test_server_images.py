@@ -9,37 +9,19 @@ take its tokens in the prompt, and bad images, URLs the server would have to fet
 model without a vision tower must be clear 400s.
 """
 import base64
-import re
 import subprocess
 import sys
-import threading
-import time
 
 import openai
 
+from server_checks import check, finish, start_server
+
 VKGEMMA, VISION, TEXT, IMAGE = sys.argv[1:5]
-failures = []
 
 
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-
-
-def start_server(model):
-    proc = subprocess.Popen([VKGEMMA, "serve", "-m", model, "--port", "0", "--backend", "cpu", "--ctx", "128",
-                             "--no-pack-cache"], stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 120
-    for line in proc.stderr:
-        m = re.search(r"at http://127\.0\.0\.1:(\d+)/v1", line)
-        if m:
-            threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
-            return proc, openai.OpenAI(base_url=f"http://127.0.0.1:{m.group(1)}/v1", api_key="none", max_retries=0)
-        if time.time() > deadline:
-            break
-    proc.kill()
-    raise SystemExit("server did not start")
+def start(model):
+    proc, port = start_server(VKGEMMA, model, "--backend", "cpu", "--ctx", "128", "--no-pack-cache")
+    return proc, openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="none", max_retries=0)
 
 
 def bad_request(client, content, what, want):
@@ -56,7 +38,7 @@ def main():
     question = "Describe it."
     cli = subprocess.run([VKGEMMA, "chat", "-m", VISION, "-n", "8", "--temp", "0", "--backend", "cpu", "--no-pack-cache"],
                          input=f"/image {IMAGE}\n{question}\n/exit\n", capture_output=True, text=True, timeout=300)
-    proc, client = start_server(VISION)
+    proc, client = start(VISION)
     try:
         content = [{"type": "image_url", "image_url": {"url": url}}, {"type": "text", "text": question}]
         r = client.chat.completions.create(model="x", messages=[{"role": "user", "content": content}], max_tokens=8,
@@ -86,17 +68,14 @@ def main():
     finally:
         proc.kill()
         proc.wait()
-    proc, client = start_server(TEXT)
+    proc, client = start(TEXT)
     try:
         bad_request(client, [{"type": "image_url", "image_url": {"url": url}}, {"type": "text", "text": "Hi"}],
                     "an image for a model without a vision tower", "no vision tower")
     finally:
         proc.kill()
         proc.wait()
-    if failures:
-        print(f"{len(failures)} check(s) failed")
-        sys.exit(1)
-    print("all server image checks passed")
+    finish("all server image checks passed")
 
 
 main()

@@ -21,15 +21,6 @@ const char* const kModels[] = {"gemma4_ple", "gemma4_moe", "gemma4_dense"};
 
 // Max |logit diff| over all positions and the greedy continuation (argmax after the prompt, then one step per
 // token, each reading the caches the steps before wrote).
-float check_against_reference(Session& s, const test::TinyReference& ref, std::vector<int>* greedy) {
-  const std::vector<float> logits = s.eval(ref.tokens, true);
-  REQUIRE(logits.size() == ref.logits.size());
-  float max_diff = 0;
-  for (size_t i = 0; i < logits.size(); ++i) max_diff = std::max(max_diff, std::abs(logits[i] - ref.logits[i]));
-  greedy->assign(1, Sampler::argmax(logits.data() + logits.size() - ref.vocab, ref.vocab));
-  while (greedy->size() < ref.greedy.size()) greedy->push_back(s.eval_greedy({greedy->back()}));
-  return max_diff;
-}
 
 }  // namespace
 
@@ -52,7 +43,7 @@ TEST_SUITE("tiny_models") {
           o.exact_matmul = true;  // fp32 dot products, as transformers
           Session s(*model, o);
           std::vector<int> greedy;
-          const float diff = check_against_reference(s, ref, &greedy);
+          const float diff = test::logits_and_greedy(s, ref, &greedy);
           MESSAGE(name << form << " batch " << batch << ": max |logit diff| vs transformers " << diff);
           // fp32 on both sides, logits up to ~10: the same 1e-3 as the Gemma 1-3 tiny models. The PLE model is
           // the most sensitive: transformers itself in fp64 differs from its fp32 logits by 4.9e-4 (measured).

@@ -174,38 +174,29 @@ TEST_SUITE("gguf") {
     bad_block.tensor_info("w", {33}, 8, 0);
     expect_error(bad_block, "block", "not a multiple of the Q8_0 block size 32");
 
-    GgufWriter huge_array;
-    huge_array.header(3, 0, 1);
-    huge_array.put_string("arr");
-    huge_array.put<uint32_t>(9);
-    huge_array.put<uint32_t>(0);
-    huge_array.put<uint64_t>(1ull << 60);
+    // A file with one metadata key holding an array of `n` elements of GGUF type `type` (elements to follow).
+    auto one_array = [](const char* key, uint32_t type, uint64_t n) {
+      GgufWriter w;
+      w.header(3, 0, 1);
+      w.put_string(key);
+      w.put<uint32_t>(9);  // ARRAY
+      w.put<uint32_t>(type);
+      w.put<uint64_t>(n);
+      return w;
+    };
+    GgufWriter huge_array = one_array("arr", 0, 1ull << 60);
     expect_error(huge_array, "huge", "metadata 'arr': array length");
 
-    GgufWriter huge_strings;  // 2^40 strings: each needs at least its 8-byte length, so the file cannot hold them
-    huge_strings.header(3, 0, 1);
-    huge_strings.put_string("arr");
-    huge_strings.put<uint32_t>(9);
-    huge_strings.put<uint32_t>(8);
-    huge_strings.put<uint64_t>(1ull << 40);
+    // 2^40 strings: each needs at least its 8-byte length, so the file cannot hold them
+    GgufWriter huge_strings = one_array("arr", 8, 1ull << 40);
     for (int i = 0; i < 64; ++i) huge_strings.put<uint8_t>(0);
     expect_error(huge_strings, "huge_strings", "metadata 'arr': array length 1099511627776 exceeds the file");
 
-    GgufWriter short_floats;  // 4 f32 announced, 3 present
-    short_floats.header(3, 0, 1);
-    short_floats.put_string("scores");
-    short_floats.put<uint32_t>(9);
-    short_floats.put<uint32_t>(6);
-    short_floats.put<uint64_t>(4);
+    GgufWriter short_floats = one_array("scores", 6, 4);  // 4 f32 announced, 3 present
     for (int i = 0; i < 3; ++i) short_floats.put<float>(1.0f);
     expect_error(short_floats, "short_floats", "metadata 'scores': array length 4 exceeds the file");
 
-    GgufWriter bad_bools;
-    bad_bools.header(3, 0, 1);
-    bad_bools.put_string("flags");
-    bad_bools.put<uint32_t>(9);
-    bad_bools.put<uint32_t>(7);
-    bad_bools.put<uint64_t>(2);
+    GgufWriter bad_bools = one_array("flags", 7, 2);
     bad_bools.put<uint8_t>(1);
     bad_bools.put<uint8_t>(2);
     expect_error(bad_bools, "bools", "metadata 'flags': bool value 2 is neither 0 nor 1");

@@ -34,16 +34,12 @@ TEST_SUITE("tiny_models") {
         o.kv_page = page;
         o.exact_matmul = true;  // fp32 dot products: the tolerance below is for fp32 against transformers
         Session s(*model, o);
-        const std::vector<float> logits = s.eval(ref.tokens, true);
-        REQUIRE(logits.size() == ref.logits.size());
-        float max_diff = 0;
-        for (size_t i = 0; i < logits.size(); ++i) max_diff = std::max(max_diff, std::abs(logits[i] - ref.logits[i]));
+        // The reference continuation: the argmax after the prompt, then one greedy step per token.
+        std::vector<int> greedy;
+        const float max_diff = test::logits_and_greedy(s, ref, &greedy);
         MESSAGE(gen << " batch " << batch << ": max |logit diff| vs transformers " << max_diff);
         // fp32 on both sides, logits up to ~27: measured <= 1e-4 (summation order); 1e-3 = 10x margin.
         CHECK(max_diff < 1e-3f);
-        // The reference continuation: the argmax after the prompt, then one greedy step per token.
-        std::vector<int> greedy = {Sampler::argmax(logits.data() + logits.size() - ref.vocab, ref.vocab)};
-        while (greedy.size() < ref.greedy.size()) greedy.push_back(s.eval_greedy({greedy.back()}));
         CHECK(greedy == ref.greedy);
       }
     }

@@ -167,14 +167,10 @@ TEST_SUITE("vulkan_tiny") {
         SessionOptions o = vulkan_options(64, batch);
         o.kv_page = page;
         Session s(*model, o);
-        const std::vector<float> logits = s.eval(ref.tokens, true);
-        REQUIRE(logits.size() == ref.logits.size());
-        float max_diff = 0;
-        for (size_t i = 0; i < logits.size(); ++i) max_diff = std::max(max_diff, std::abs(logits[i] - ref.logits[i]));
+        std::vector<int> greedy;
+        const float max_diff = test::logits_and_greedy(s, ref, &greedy);
         MESSAGE(gen << ": max |logit diff| Vulkan vs transformers " << max_diff);
         CHECK(max_diff < kBackendTolerance);
-        std::vector<int> greedy = {Sampler::argmax(logits.data() + logits.size() - ref.vocab, ref.vocab)};
-        while (greedy.size() < ref.greedy.size()) greedy.push_back(s.eval_greedy({greedy.back()}));
         CHECK(greedy == ref.greedy);
       }
     }
