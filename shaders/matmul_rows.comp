@@ -7,7 +7,9 @@
 // lane), each fetched input value serves ROWS rows and, in the prefill variant (TOKENS 8), each dequantized
 // weight unit TOKENS tokens; a transposing butterfly sums the lanes at the end (below). No shared memory, no
 // barriers. Workgroup (gx, gy) computes rows ROWS * (gx * subgroups + subgroup) for tokens TOKENS*gy ..
-// +TOKENS-1; decode uses TOKENS 1, as llvmpipe runs masked-off token iterations anyway; there the lanes walk
+// +TOKENS-1. Decode of block types (LANE_ROWS, the default there): whole rows per lane, below main's first
+// definition. Decode otherwise (VKGEMMA_KERNELS=flat-decode, element types) uses TOKENS 1, as llvmpipe runs
+// masked-off token iterations anyway; there the lanes walk
 // the units of ROWS / 2
 // row pairs as one flat range (a lane's next unit may be in the next pair), so no lane idles when a row's units
 // do not fill the subgroup (Gemma 3 270M: 20 Q8_0/Q5_0 blocks per row on 8 lanes), and the block types' scale
@@ -29,8 +31,13 @@
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
 #extension GL_KHR_shader_subgroup_shuffle : require
+#extension GL_KHR_shader_subgroup_ballot : require
 
+#ifdef LANE_ROWS
+#define WG_SIZE 16  // 2 subgroups of LANE_RUNS * 8 rows: a 256-row matrix still makes 4 workgroups
+#else
 #define WG_SIZE 64
+#endif
 #ifndef TOKENS
 #define TOKENS 1  // matmul_rows_<type>: decode; matmul_rows8_<type> (TOKENS=8): prefill
 #endif
@@ -158,6 +165,56 @@ float dot_unit(float w[WT_UNIT], float x[WT_UNIT]) {
   return (s0 + s1) + (s2 + s3);
 }
 
+#ifdef LANE_ROWS
+// Decode with whole weight rows per lane (LANE_ROWS): a subgroup of 8 lanes computes 8 * LANE_RUNS consecutive
+// rows, lane l rows l, l + 8, ..., each its row's whole dot product, so no lane sums are needed. The input is
+// shared: for each 32 values, lane l fetches its texel (values 4l .. 4l + 3) and subgroupShuffle with a constant
+// lane hands each value to every lane (on llvmpipe a register shuffle, where each lane fetching the 32 values
+// itself took 8 texel fetches, each a call with 8 scalar loads; subgroupBroadcast is 3x slower there), and
+// each input value serves LANE_RUNS rows. Against the flat decode below: Q8_0 / Q5_0 products at K = 640
+// +54 % / +13 % (a 1 MiB matrix) and +54 % / +46 % (128 MiB), the 270M's decode step 124 -> 85 ms of CPU time
+// (lavapipe's two threads; 2 or 8 rows per lane: within the noise of 4, 1: slower than flat). Lanes past the
+// chunk's rows compute a valid row's product and store nothing: every lane takes part in the shuffles.
+#ifndef LANE_RUNS
+#define LANE_RUNS 4u
+#endif
+void main() {
+  const uint r0 = (gl_WorkGroupID.x * gl_NumSubgroups + gl_SubgroupID) * gl_SubgroupSize * LANE_RUNS;
+  if (r0 >= p.rows) return;  // uniform across the subgroup
+  const uint lane = gl_SubgroupInvocationID;
+  const uint n_units = p.K / WT_UNIT;
+  float acc[LANE_RUNS];
+  [[unroll]] for (uint i = 0u; i < LANE_RUNS; ++i) acc[i] = 0.0;
+  for (uint u = 0u; u < n_units; ++u) {
+    float xv[WT_UNIT];
+    [[unroll]] for (uint c = 0u; c < WT_UNIT / 32u; ++c) {
+      const vec4 mine = uintBitsToFloat(texelFetch(x_texels, int((u * WT_UNIT + 32u * c) / 4u + lane)));
+      [[unroll]] for (uint k = 0u; k < 8u; ++k) {
+        xv[32u * c + 4u * k] = subgroupShuffle(mine.x, k);
+        xv[32u * c + 4u * k + 1u] = subgroupShuffle(mine.y, k);
+        xv[32u * c + 4u * k + 2u] = subgroupShuffle(mine.z, k);
+        xv[32u * c + 4u * k + 3u] = subgroupShuffle(mine.w, k);
+      }
+    }
+    [[unroll]] for (uint i = 0u; i < LANE_RUNS; ++i) {
+      const uint row = min(r0 + 8u * i + lane, p.rows - 1u);
+      float w[WT_UNIT];
+      const float d = wt_unit_scaled(row * p.row_bytes, u, w);
+      acc[i] += d * dot_unit(w, xv);
+    }
+  }
+  [[unroll]] for (uint i = 0u; i < LANE_RUNS; ++i) {
+    if (r0 + 8u * i + lane < p.rows) {
+      const uint o = p.row_offset + r0 + 8u * i + lane;
+#ifdef GEGLU
+      out_data[o] = gelu_tanh(gate[o]) * acc[i];
+#else
+      out_data[o] = acc[i];
+#endif
+    }
+  }
+}
+#else
 void main() {
   const uint r0 = (gl_WorkGroupID.x * gl_NumSubgroups + gl_SubgroupID) * ROWS;
   const uint t0 = gl_WorkGroupID.y * TOKENS;
@@ -270,3 +327,4 @@ void main() {
 #endif
   store_totals(acc, r0, t0);
 }
+#endif  // LANE_ROWS

@@ -69,6 +69,9 @@ class PlanContext {
   virtual uint32_t max_texel_elements() const = 0;
   virtual bool cpu_shaders() const = 0;  // a CPU-type device (lavapipe) with its own shader set
   virtual bool exact() const = 0;        // fp32 activations in every product
+  // CPU-type devices: decode matmuls with whole rows per lane (matmul_rows.comp LANE_ROWS) where the type allows;
+  // false under VKGEMMA_KERNELS=flat-decode.
+  virtual bool lane_rows_decode() const = 0;
   // CPU-device shaders that sum a subgroup's lanes need subgroup arithmetic and whole subgroups per
   // workgroup of `workgroup` invocations.
   bool subgroup_texels(uint32_t workgroup) const;

@@ -55,6 +55,9 @@ class VulkanBackend : public Backend {
   std::unique_ptr<Context> ctx_;
   bool profiling_ = false;
   bool gpu_shaders_ = false;  // BackendOptions::gpu_shaders: no CPU-device shader variants
+  // VKGEMMA_KERNELS=flat-decode: CPU-type devices' decode matmuls spread lanes over a row's units (the variant
+  // before LANE_ROWS), so tests keep both correct.
+  bool flat_decode_ = false;
   bool exact_ = false;        // BackendOptions::exact_matmul: fp32 activations in every product
   bool capture_decode_step_ = false;  // RenderDoc: capture the next single-token step
   std::unique_ptr<Transfer> transfer_;

@@ -181,7 +181,7 @@ TEST_SUITE("vulkan_ops") {
   // The CPU-device decode shader spreads a subgroup's lanes over its rows' units as one flat range (a lane's
   // units may cross into the next row): K = 96 gives Q4_0/Q5_0/Q8_0 rows of 3 units (fewer than the lanes),
   // 640 (Gemma 3 270M's width) 20; K = 768 gives the K-quants 12 units of 64 values. N = 37: a partial last
-  // row group.
+  // row group; N = 1024: several workgroups of the rows-per-lane shader (LANE_ROWS, 64 rows each).
   TEST_CASE("matmul decode: rows whose units do not fill the subgroup") {
     for (DType type : kWeightTypes)
       for (int64_t K : {96, 640, 768}) {
@@ -189,12 +189,13 @@ TEST_SUITE("vulkan_ops") {
         const std::string type_name = dtype_name(type);
         CAPTURE(type_name);
         CAPTURE(K);
-        const int64_t N = 37;
+        for (int64_t N : {37, 1024}) {
         OpGraph op(1);
         TensorId x = op.f32("x", {1, K}, random_floats(static_cast<size_t>(K), 1));
         TensorId w = op.data("w", {N, K}, type, random_weights(type, N, K, 2));
         op.output = op.graph.add_node("matmul", {x, w}, MatmulParams{});
         compare(op, 2e-4, 1e-4);
+        }
       }
   }
 

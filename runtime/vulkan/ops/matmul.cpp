@@ -7,6 +7,8 @@ namespace vkg::vk {
 namespace {
 // shaders/matmul_rows.comp: 64 invocations; its ROWS, the weight rows per subgroup, and its prefill TOKENS.
 constexpr uint32_t kMatmulRowsPrefillTokens = 8;
+// matmul_rows.comp LANE_ROWS: the rows each lane computes.
+constexpr uint32_t kLaneRuns = 4;
 uint32_t matmul_rows_per_subgroup(DType type, bool prefill) { return prefill && type == DType::Q6_K ? 4 : 8; }
 }  // namespace
 
@@ -43,11 +45,18 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, bool geglu) {
     q.writes = {xq, xd};
     out.push_back(std::move(q));
   }
+  // Decode on CPU-type devices with 8-lane subgroups: whole rows per lane (matmul_rows.comp LANE_ROWS).
+  const bool lane_type = w.dtype == DType::Q4_0 || w.dtype == DType::Q5_0 || w.dtype == DType::Q8_0 ||
+                         w.dtype == DType::Q4_K || w.dtype == DType::Q5_K || w.dtype == DType::Q6_K;
+  const bool lane_rows = rows_variant && c.lane_rows_decode() && x.rows() == 1 && lane_type &&
+                         c.device().subgroup_size == 8 && x.cols() % 32 == 0;
   uint32_t features = geglu ? ShaderFeature::geglu : 0u;
+  if (lane_rows) features |= ShaderFeature::lane_rows;
   if (tokens_per_group > 1) features |= rows_variant ? ShaderFeature::tokens8 : ShaderFeature::tokens4;
   if (pairs) features |= ShaderFeature::x_pairs;
   const ShaderKey shader = shader_key(rows_variant ? Shader::matmul_rows : Shader::matmul, w.dtype, features);
   const uint32_t rows_per_group =
+      lane_rows ? c.workgroup_size(shader) * kLaneRuns :
       rows_variant ? rows_workgroup / c.device().subgroup_size * matmul_rows_per_subgroup(w.dtype, tokens_per_group > 1)
                    : kMatmulRowsPerGroup;
   for (const WeightChunk& chunk : chunks) {
