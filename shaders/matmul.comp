@@ -6,9 +6,16 @@
 // partial sums are reduced through shared memory. Variants: one per weight type (WT_* define,
 // include/quant.glsl); matmul4_<type> (TOKENS=4) for prompts: a quarter of the weight reads and dequantizing;
 // matmul_geglu_<type>, matmul4_geglu_<type> (GEGLU): out = gelu_tanh(gate) * the product (ops.h
-// matmul_geglu), gate at binding 2.
+// matmul_geglu), gate at binding 2. SUBGROUP_SUM variants (devices with subgroup shuffles: every desktop GPU):
+// the 64 partial sums of an output are added by a shuffle butterfly within each subgroup and the subgroups' totals
+// through shared memory, one barrier where the shared-memory tree takes log2(64) = 6 rounds of barriers
+// (VKGEMMA_KERNELS=tree-sum keeps the tree).
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
+#ifdef SUBGROUP_SUM
+#extension GL_KHR_shader_subgroup_basic : require
+#extension GL_KHR_shader_subgroup_shuffle : require
+#endif
 
 #define WG_SIZE 64
 #define ROWS_PER_WG 8
@@ -67,6 +74,23 @@ void main() {
     }
   }
 
+#ifdef SUBGROUP_SUM
+  [[unroll]] for (uint r = 0u; r < ROWS_PER_WG; ++r)
+    [[unroll]] for (uint t = 0u; t < TOKENS; ++t) {
+      // A butterfly (pairwise, as the tree adds; subgroupAdd's order is the driver's: a sequential loop over
+      // the lanes on llvmpipe, whose rounding missed the K-quant tolerance of the tests).
+      float total = acc[r][t];
+      for (uint m = gl_SubgroupSize / 2u; m > 0u; m >>= 1) total += subgroupShuffleXor(total, m);
+      if (subgroupElect()) red[r * TOKENS + t][gl_SubgroupID] = total;
+    }
+  barrier();
+  // Thread rt adds the subgroups' totals of output rt into red[rt][0] (it alone reads and writes that row).
+  for (uint rt = tid; rt < ROWS_PER_WG * TOKENS; rt += WG_SIZE) {
+    float total = 0.0;
+    for (uint g = 0u; g < gl_NumSubgroups; ++g) total += red[rt][g];
+    red[rt][0] = total;
+  }
+#else
   [[unroll]] for (uint r = 0u; r < ROWS_PER_WG; ++r)
     [[unroll]] for (uint t = 0u; t < TOKENS; ++t) red[r * TOKENS + t][tid] = acc[r][t];
   barrier();
@@ -76,6 +100,7 @@ void main() {
     }
     barrier();
   }
+#endif
   for (uint rt = tid; rt < ROWS_PER_WG * TOKENS; rt += WG_SIZE) {
     const uint r = rt / TOKENS, t = rt % TOKENS;
     if (r < n_rows && t < n_tok) {

@@ -23,7 +23,8 @@ struct DeviceInfo {
   uint32_t subgroup_size = 0;
   uint64_t max_storage_buffer_range = 0;
   uint64_t max_allocation_bytes = 0;
-  bool storage_16bit = false, storage_8bit = false, shader_float16 = false, int8_dot = false, subgroup_arithmetic = false;
+  bool storage_16bit = false, storage_8bit = false, shader_float16 = false, int8_dot = false, subgroup_arithmetic = false,
+       subgroup_shuffle = false;
   std::string describe() const;  // one line
 };
 

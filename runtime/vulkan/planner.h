@@ -72,6 +72,9 @@ class PlanContext {
   // CPU-type devices: decode matmuls with whole rows per lane (matmul_rows.comp LANE_ROWS) where the type allows;
   // false under VKGEMMA_KERNELS=flat-decode.
   virtual bool lane_rows_decode() const = 0;
+  // GPU shaders may sum partial products with subgroup shuffles (matmul.comp SUBGROUP_SUM); false under
+  // VKGEMMA_KERNELS=tree-sum or without the device feature.
+  virtual bool subgroup_sums() const = 0;
   // CPU-device shaders that sum a subgroup's lanes need subgroup arithmetic and whole subgroups per
   // workgroup of `workgroup` invocations.
   bool subgroup_texels(uint32_t workgroup) const;

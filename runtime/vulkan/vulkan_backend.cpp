@@ -33,7 +33,10 @@ VulkanBackend::VulkanBackend(const BackendOptions& o) : Backend(o) {
   gpu_shaders_ = o.gpu_shaders;
   exact_ = o.exact_matmul;
   if (const char* env = std::getenv("VKGEMMA_GPU_SHADERS")) gpu_shaders_ = gpu_shaders_ || std::string(env) == "1";
-  if (const char* env = std::getenv("VKGEMMA_KERNELS")) flat_decode_ = std::string(env).find("flat-decode") != std::string::npos;
+  if (const char* env = std::getenv("VKGEMMA_KERNELS")) {
+    flat_decode_ = std::string(env).find("flat-decode") != std::string::npos;
+    tree_sum_ = std::string(env).find("tree-sum") != std::string::npos;
+  }
   capture_decode_step_ = o.renderdoc_capture;
   if (profiling_ && ctx_->limits().timestampPeriod == 0)
     throw std::runtime_error("vulkan: --profile needs timestamp queries, which " + ctx_->info().name + " lacks");
@@ -145,6 +148,7 @@ class NodePlanner : public PlanContext {
   bool cpu_shaders() const override { return b_.cpu_shaders(); }
   bool exact() const override { return b_.exact_; }
   bool lane_rows_decode() const override { return b_.cpu_shaders() && !b_.flat_decode_; }
+  bool subgroup_sums() const override { return b_.ctx_->info().subgroup_shuffle && !b_.tree_sum_; }
 
  private:
   VulkanBackend& b_;

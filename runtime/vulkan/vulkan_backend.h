@@ -58,6 +58,9 @@ class VulkanBackend : public Backend {
   // VKGEMMA_KERNELS=flat-decode: CPU-type devices' decode matmuls spread lanes over a row's units (the variant
   // before LANE_ROWS), so tests keep both correct.
   bool flat_decode_ = false;
+  // VKGEMMA_KERNELS=tree-sum: GPU matmuls sum partial products with the shared-memory tree even where the
+  // device has subgroup arithmetic (matmul.comp without SUBGROUP_SUM).
+  bool tree_sum_ = false;
   bool exact_ = false;        // BackendOptions::exact_matmul: fp32 activations in every product
   bool capture_decode_step_ = false;  // RenderDoc: capture the next single-token step
   std::unique_ptr<Transfer> transfer_;

@@ -49,9 +49,10 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, bool geglu) {
   const bool lane_type = w.dtype == DType::Q4_0 || w.dtype == DType::Q5_0 || w.dtype == DType::Q8_0 ||
                          w.dtype == DType::Q4_K || w.dtype == DType::Q5_K || w.dtype == DType::Q6_K;
   const bool lane_rows = rows_variant && c.lane_rows_decode() && x.rows() == 1 && lane_type &&
-                         c.device().subgroup_size == 8 && x.cols() % 32 == 0;
+                         c.device().subgroup_size == 8 && c.device().subgroup_shuffle && x.cols() % 32 == 0;
   uint32_t features = geglu ? ShaderFeature::geglu : 0u;
   if (lane_rows) features |= ShaderFeature::lane_rows;
+  if (!rows_variant && c.subgroup_sums()) features |= ShaderFeature::subgroup_sum;
   if (tokens_per_group > 1) features |= rows_variant ? ShaderFeature::tokens8 : ShaderFeature::tokens4;
   if (pairs) features |= ShaderFeature::x_pairs;
   const ShaderKey shader = shader_key(rows_variant ? Shader::matmul_rows : Shader::matmul, w.dtype, features);
