@@ -254,6 +254,12 @@ std::string VulkanBackend::step_summary(const Graph& g) const {
                      std::to_string(s.barriers) + " barriers in one command buffer";
   if (s.quantized_inputs > 0)
     text += "; " + std::to_string(s.quantized_inputs) + " matmuls with 8-bit activations (Q4_0/Q5_0/Q4_K/Q6_K prompt)";
+  // Which shader set ran (VKGEMMA_GPU_SHADERS / VKGEMMA_KERNELS force the others), so a figure names it.
+  if (cpu_shaders())
+    text += std::string("; kernels: CPU-device set, decode ") + (flat_decode_ ? "flat units" : "rows per lane");
+  else
+    text += std::string("; kernels: GPU set, ") +
+            (ctx_->info().subgroup_shuffle && !tree_sum_ ? "subgroup sums" : "shared-memory tree sums");
   // Everything this backend holds so far (weights, caches, every prepared step), one VkDeviceMemory each.
   return text + "; device memory: " + std::to_string(ctx_->allocation_count()) + " allocations, " +
          format_bytes(ctx_->allocated_bytes());
