@@ -5,7 +5,7 @@
 
 namespace vkg::vk {
 
-Pipeline::Pipeline(const Context& ctx, const ShaderCode& shader) : ctx_(ctx), name_(shader.name) {
+Pipeline::Pipeline(const Context& ctx, const ShaderCode& shader, VkPipelineCache cache) : ctx_(ctx), name_(shader.name) {
   layout_ = shader.layout;
   if (layout_.push_constant_bytes > ctx.limits().maxPushConstantsSize)
     throw std::runtime_error("shader '" + name_ + "': push constants exceed the device limit");
@@ -39,7 +39,7 @@ Pipeline::Pipeline(const Context& ctx, const ShaderCode& shader) : ctx_(ctx), na
   ci.stage.module = module_;
   ci.stage.pName = "main";
   ci.layout = pipeline_layout_;
-  VK_CHECK(vkCreateComputePipelines(dev, VK_NULL_HANDLE, 1, &ci, nullptr, &pipeline_));
+  VK_CHECK(vkCreateComputePipelines(dev, cache, 1, &ci, nullptr, &pipeline_));
   ctx.set_name(VK_OBJECT_TYPE_PIPELINE, reinterpret_cast<uint64_t>(pipeline_), name_);
 }
 

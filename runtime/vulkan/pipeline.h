@@ -11,7 +11,8 @@ namespace vkg::vk {
 class Pipeline {
  public:
   // Throws when the device cannot take the module (push constants past its limit, a failed create call).
-  Pipeline(const Context& ctx, const ShaderCode& code);
+  // `cache`: the driver's pipeline cache (pipeline_cache.h) to look the compiled pipeline up in and add it to.
+  Pipeline(const Context& ctx, const ShaderCode& code, VkPipelineCache cache = VK_NULL_HANDLE);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;

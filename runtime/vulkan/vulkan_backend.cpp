@@ -36,6 +36,8 @@ VulkanBackend::VulkanBackend(const BackendOptions& o) : Backend(o) {
   capture_decode_step_ = o.renderdoc_capture;
   if (profiling_ && ctx_->limits().timestampPeriod == 0)
     throw std::runtime_error("vulkan: --profile needs timestamp queries, which " + ctx_->info().name + " lacks");
+  pipeline_cache_ = std::make_unique<PipelineCache>(*ctx_, pipeline_cache_dir());
+  notices_.push_back(pipeline_cache_->describe());
   transfer_ = std::make_unique<Transfer>(*ctx_);
   weights_ = std::make_unique<WeightStore>(*ctx_, *transfer_, o.on_weight_upload);
 }
@@ -46,6 +48,7 @@ VulkanBackend::~VulkanBackend() {
   for (auto& [id, step] : steps_) destroy_step(*step);
   steps_.clear();
   pipelines_.clear();
+  pipeline_cache_.reset();
   weights_.reset();
   kv_caches_.clear();
   transfer_.reset();
@@ -91,7 +94,8 @@ void VulkanBackend::check_memory(const Graph& g) const {
 
 const Pipeline& VulkanBackend::pipeline(const ShaderCode& code) {
   auto it = pipelines_.find(&code);
-  if (it == pipelines_.end()) it = pipelines_.emplace(&code, std::make_unique<Pipeline>(*ctx_, code)).first;
+  if (it == pipelines_.end())
+    it = pipelines_.emplace(&code, std::make_unique<Pipeline>(*ctx_, code, pipeline_cache_->handle())).first;
   return *it->second;
 }
 
@@ -104,8 +108,11 @@ Step& VulkanBackend::prepare(const Graph& g) {
   std::map<std::string, const Buffer*> had_caches;
   for (const auto& [k, v] : kv_caches_) had_caches[k] = v.get();
   auto s = std::make_unique<Step>();
+  const size_t had_pipelines = pipelines_.size();
   try {
     prepare_step(*s, g);
+    // Saved now rather than at exit: `vkgemma run` ends without destructors, and the next run should start warm.
+    if (pipelines_.size() > had_pipelines) pipeline_cache_->save();
   } catch (...) {
     vkDeviceWaitIdle(ctx_->device());
     destroy_step(*s);

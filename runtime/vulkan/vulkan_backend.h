@@ -14,6 +14,7 @@
 #include "runtime/vulkan/buffer.h"
 #include "runtime/vulkan/context.h"
 #include "runtime/vulkan/pipeline.h"
+#include "runtime/vulkan/pipeline_cache.h"
 #include "runtime/vulkan/planner.h"
 #include "runtime/vulkan/transfer.h"
 #include "runtime/vulkan/weight_store.h"
@@ -38,6 +39,7 @@ class VulkanBackend : public Backend {
   void forget(const Graph& graph) override;
   uint64_t max_tensor_bytes() const override { return ctx_->limits().maxStorageBufferRange - 64; }
   const Context& context() const { return *ctx_; }
+  const PipelineCache& pipeline_cache() const { return *pipeline_cache_; }
 
  private:
   friend class NodePlanner;  // the PlanContext planners see (vulkan_backend.cpp)
@@ -57,6 +59,7 @@ class VulkanBackend : public Backend {
   bool gpu_shaders_ = false;  // BackendOptions::gpu_shaders: no CPU-device shader variants
   bool exact_ = false;        // BackendOptions::exact_matmul: fp32 activations in every product
   bool capture_decode_step_ = false;  // RenderDoc: capture the next single-token step
+  std::unique_ptr<PipelineCache> pipeline_cache_;  // every pipeline's; saved after a step made new ones
   std::unique_ptr<Transfer> transfer_;
   std::unique_ptr<WeightStore> weights_;
   std::map<const ShaderCode*, std::unique_ptr<Pipeline>> pipelines_;
