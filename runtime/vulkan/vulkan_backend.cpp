@@ -94,9 +94,21 @@ void VulkanBackend::check_memory(const Graph& g) const {
 
 const Pipeline& VulkanBackend::pipeline(const ShaderCode& code) {
   auto it = pipelines_.find(&code);
-  if (it == pipelines_.end())
-    it = pipelines_.emplace(&code, std::make_unique<Pipeline>(*ctx_, code, pipeline_cache_->handle())).first;
+  if (it == pipelines_.end()) it = pipelines_.emplace(&code, std::make_unique<Pipeline>(*ctx_, code)).first;
   return *it->second;
+}
+
+size_t VulkanBackend::compile_pipelines(const Step& s) {
+  std::set<const Pipeline*> used;
+  for (const auto& dispatches : s.node_dispatches)
+    for (const Dispatch& d : dispatches) used.insert(d.pipeline);
+  size_t compiled = 0;
+  for (auto& [code, p] : pipelines_)
+    if (!p->compiled() && used.count(p.get())) {
+      p->compile(pipeline_cache_->handle());
+      ++compiled;
+    }
+  return compiled;
 }
 
 Step& VulkanBackend::prepare(const Graph& g) {
@@ -108,11 +120,9 @@ Step& VulkanBackend::prepare(const Graph& g) {
   std::map<std::string, const Buffer*> had_caches;
   for (const auto& [k, v] : kv_caches_) had_caches[k] = v.get();
   auto s = std::make_unique<Step>();
-  const size_t had_pipelines = pipelines_.size();
   try {
-    prepare_step(*s, g);
     // Saved now rather than at exit: `vkgemma run` ends without destructors, and the next run should start warm.
-    if (pipelines_.size() > had_pipelines) pipeline_cache_->save();
+    if (prepare_step(*s, g) > 0) pipeline_cache_->save();
   } catch (...) {
     vkDeviceWaitIdle(ctx_->device());
     destroy_step(*s);
@@ -183,7 +193,7 @@ void VulkanBackend::plan_nodes(Step& s, const Graph& g) {
   }
 }
 
-void VulkanBackend::prepare_step(Step& step, const Graph& g) {
+size_t VulkanBackend::prepare_step(Step& step, const Graph& g) {
   Step* s = &step;
   const size_t n_tensors = g.tensors().size();
   s->activations.resize(n_tensors);
@@ -223,8 +233,10 @@ void VulkanBackend::prepare_step(Step& step, const Graph& g) {
   }
   if (g.reuse_activations) place_by_lifetime(*s, g, *ctx_);
   plan_nodes(*s, g);
+  const size_t compiled = compile_pipelines(*s);
   write_descriptor_sets(*s, *ctx_);
   record_step(*s, g, *ctx_, transfer_->command_pool(), profiling_);
+  return compiled;
 }
 
 void VulkanBackend::run(const Graph& g, const StepInputs& in) {

@@ -43,9 +43,11 @@ class VulkanBackend : public Backend {
 
  private:
   friend class NodePlanner;  // the PlanContext planners see (vulkan_backend.cpp)
-  const Pipeline& pipeline(const ShaderCode& code);  // made on first use, kept
+  const Pipeline& pipeline(const ShaderCode& code);  // made on first use (layouts only), kept
+  // Compiles the pipelines the step's dispatches use that are not compiled yet; returns how many.
+  size_t compile_pipelines(const Step& s);
   Step& prepare(const Graph& g);
-  void prepare_step(Step& s, const Graph& g);
+  size_t prepare_step(Step& s, const Graph& g);  // returns the pipelines it compiled
   void check_memory(const Graph& g) const;
   void destroy_step(Step& s) const;
   // The dispatches of every node (planner.h), with the step's scratch sized by a first pass.

@@ -63,8 +63,11 @@ Run run_once(const std::string& dir) {
   Device d;
   vk::PipelineCache cache(*d.ctx, dir);
   {
-    vk::Pipeline a(*d.ctx, *vk::find_shader("embed_f32"), cache.handle());
-    vk::Pipeline b(*d.ctx, *vk::find_shader("add"), cache.handle());
+    vk::Pipeline a(*d.ctx, *vk::find_shader("embed_f32"));
+    vk::Pipeline b(*d.ctx, *vk::find_shader("add"));
+    CHECK_FALSE(a.compiled());
+    a.compile(cache.handle());
+    b.compile(cache.handle());
     CHECK(a.handle() != VK_NULL_HANDLE);
     CHECK(b.handle() != VK_NULL_HANDLE);
   }
