@@ -98,17 +98,15 @@ const Pipeline& VulkanBackend::pipeline(const ShaderCode& code) {
   return *it->second;
 }
 
-size_t VulkanBackend::compile_pipelines(const Step& s) {
+void VulkanBackend::compile_pipelines(const Step& s) {
   std::set<const Pipeline*> used;
   for (const auto& dispatches : s.node_dispatches)
     for (const Dispatch& d : dispatches) used.insert(d.pipeline);
-  size_t compiled = 0;
   for (auto& [code, p] : pipelines_)
     if (!p->compiled() && used.count(p.get())) {
       p->compile(pipeline_cache_->handle());
-      ++compiled;
+      ++unsaved_pipelines_;
     }
-  return compiled;
 }
 
 Step& VulkanBackend::prepare(const Graph& g) {
@@ -121,8 +119,12 @@ Step& VulkanBackend::prepare(const Graph& g) {
   for (const auto& [k, v] : kv_caches_) had_caches[k] = v.get();
   auto s = std::make_unique<Step>();
   try {
+    prepare_step(*s, g);
     // Saved now rather than at exit: `vkgemma run` ends without destructors, and the next run should start warm.
-    if (prepare_step(*s, g) > 0) pipeline_cache_->save();
+    if (unsaved_pipelines_ > 0) {
+      pipeline_cache_->save();
+      unsaved_pipelines_ = 0;
+    }
   } catch (...) {
     vkDeviceWaitIdle(ctx_->device());
     destroy_step(*s);
@@ -193,7 +195,7 @@ void VulkanBackend::plan_nodes(Step& s, const Graph& g) {
   }
 }
 
-size_t VulkanBackend::prepare_step(Step& step, const Graph& g) {
+void VulkanBackend::prepare_step(Step& step, const Graph& g) {
   Step* s = &step;
   const size_t n_tensors = g.tensors().size();
   s->activations.resize(n_tensors);
@@ -233,10 +235,9 @@ size_t VulkanBackend::prepare_step(Step& step, const Graph& g) {
   }
   if (g.reuse_activations) place_by_lifetime(*s, g, *ctx_);
   plan_nodes(*s, g);
-  const size_t compiled = compile_pipelines(*s);
+  compile_pipelines(*s);
   write_descriptor_sets(*s, *ctx_);
   record_step(*s, g, *ctx_, transfer_->command_pool(), profiling_);
-  return compiled;
 }
 
 void VulkanBackend::run(const Graph& g, const StepInputs& in) {

@@ -39,15 +39,14 @@ class VulkanBackend : public Backend {
   void forget(const Graph& graph) override;
   uint64_t max_tensor_bytes() const override { return ctx_->limits().maxStorageBufferRange - 64; }
   const Context& context() const { return *ctx_; }
-  const PipelineCache& pipeline_cache() const { return *pipeline_cache_; }
 
  private:
   friend class NodePlanner;  // the PlanContext planners see (vulkan_backend.cpp)
   const Pipeline& pipeline(const ShaderCode& code);  // made on first use (layouts only), kept
-  // Compiles the pipelines the step's dispatches use that are not compiled yet; returns how many.
-  size_t compile_pipelines(const Step& s);
+  // Compiles the pipelines the step's dispatches use that are not compiled yet.
+  void compile_pipelines(const Step& s);
   Step& prepare(const Graph& g);
-  size_t prepare_step(Step& s, const Graph& g);  // returns the pipelines it compiled
+  void prepare_step(Step& s, const Graph& g);
   void check_memory(const Graph& g) const;
   void destroy_step(Step& s) const;
   // The dispatches of every node (planner.h), with the step's scratch sized by a first pass.
@@ -62,6 +61,7 @@ class VulkanBackend : public Backend {
   bool exact_ = false;        // BackendOptions::exact_matmul: fp32 activations in every product
   bool capture_decode_step_ = false;  // RenderDoc: capture the next single-token step
   std::unique_ptr<PipelineCache> pipeline_cache_;  // every pipeline's; saved after a step made new ones
+  size_t unsaved_pipelines_ = 0;  // compiled since the cache was last saved (a failed step's too)
   std::unique_ptr<Transfer> transfer_;
   std::unique_ptr<WeightStore> weights_;
   std::map<const ShaderCode*, std::unique_ptr<Pipeline>> pipelines_;
