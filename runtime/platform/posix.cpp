@@ -8,10 +8,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <new>
 #include <stdexcept>
 
+#include "runtime/platform/files.h"
 #include "runtime/platform/library.h"
 #include "runtime/platform/mapped_file.h"
 #include "runtime/platform/memory.h"
@@ -48,6 +52,49 @@ MappedFile::MappedFile(const std::string& path) : path_(path) {
 
 MappedFile::~MappedFile() {
   if (data_) munmap(const_cast<uint8_t*>(data_), size_);
+}
+
+// --- files.h ---
+std::string user_cache_dir() {
+  // The XDG base directory rule: a relative XDG_CACHE_HOME is invalid and ignored.
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && xdg[0] == '/') return xdg;
+  if (const char* home = std::getenv("HOME"); home && home[0]) return std::string(home) + "/.cache";
+  return "";
+}
+
+bool file_exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+std::string write_file_atomically(const std::string& path, std::string_view bytes) {
+  std::error_code ec;
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec) return parent.string() + ": cannot create directory: " + ec.message();
+  // A name of its own: two processes may write the same file at once (the last rename wins, whole).
+  const std::string tmp = path + ".tmp" + std::to_string(getpid()) + "-" +
+                          std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return tmp + ": cannot create file: " + std::strerror(errno);
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const std::string why = n < 0 ? std::strerror(errno) : "no progress";
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return tmp + ": cannot write " + std::to_string(bytes.size()) + " bytes: " + why;
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    return path + ": cannot replace it with " + tmp + ": " + why;
+  }
+  return "";
 }
 
 // --- library.h ---

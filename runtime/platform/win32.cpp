@@ -6,10 +6,14 @@
 #include <io.h>
 #include <psapi.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <new>
 #include <stdexcept>
 
+#include "runtime/platform/files.h"
 #include "runtime/platform/library.h"
 #include "runtime/platform/mapped_file.h"
 #include "runtime/platform/memory.h"
@@ -42,7 +46,67 @@ std::wstring utf16(const std::string& utf8) {
   return wide;
 }
 
+std::string utf8(const std::wstring& utf16) {
+  if (utf16.empty()) return {};
+  const int n = WideCharToMultiByte(CP_UTF8, 0, utf16.data(), static_cast<int>(utf16.size()), nullptr, 0, nullptr, nullptr);
+  std::string narrow(static_cast<size_t>(n > 0 ? n : 0), '\0');
+  if (n > 0) WideCharToMultiByte(CP_UTF8, 0, utf16.data(), static_cast<int>(utf16.size()), narrow.data(), n, nullptr, nullptr);
+  return narrow;
+}
+
 }  // namespace
+
+// --- files.h ---
+std::string user_cache_dir() {
+  wchar_t value[32768];
+  const DWORD n = GetEnvironmentVariableW(L"LOCALAPPDATA", value, 32768);
+  return n > 0 && n < 32768 ? utf8(std::wstring(value, n)) : std::string();
+}
+
+bool file_exists(const std::string& path) {
+  try {
+    return GetFileAttributesW(utf16(path).c_str()) != INVALID_FILE_ATTRIBUTES;
+  } catch (const std::exception&) {
+    return false;  // not UTF-8: no such file
+  }
+}
+
+std::string write_file_atomically(const std::string& path, std::string_view bytes) {
+  std::wstring wide, wide_tmp;
+  const std::string tmp = path + ".tmp" + std::to_string(GetCurrentProcessId()) + "-" +
+                          std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+  try {
+    wide = utf16(path);
+    wide_tmp = utf16(tmp);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  std::error_code ec;
+  const std::filesystem::path parent = std::filesystem::path(wide).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec) return utf8(parent.wstring()) + ": cannot create directory: " + ec.message();
+  HANDLE file = CreateFileW(wide_tmp.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, nullptr);
+  if (file == INVALID_HANDLE_VALUE) return tmp + ": cannot create file: " + last_error_message();
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const DWORD chunk = static_cast<DWORD>(std::min<size_t>(bytes.size() - done, 1u << 30));
+    DWORD wrote = 0;
+    if (!WriteFile(file, bytes.data() + done, chunk, &wrote, nullptr) || wrote == 0) {
+      const std::string why = last_error_message();
+      CloseHandle(file);
+      DeleteFileW(wide_tmp.c_str());
+      return tmp + ": cannot write " + std::to_string(bytes.size()) + " bytes: " + why;
+    }
+    done += wrote;
+  }
+  CloseHandle(file);
+  if (!MoveFileExW(wide_tmp.c_str(), wide.c_str(), MOVEFILE_REPLACE_EXISTING)) {
+    const std::string why = last_error_message();
+    DeleteFileW(wide_tmp.c_str());
+    return path + ": cannot replace it with " + tmp + ": " + why;
+  }
+  return "";
+}
 
 // --- mapped_file.h ---
 MappedFile::MappedFile(const std::string& path) : path_(path) {

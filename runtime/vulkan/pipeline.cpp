@@ -5,17 +5,12 @@
 
 namespace vkg::vk {
 
-Pipeline::Pipeline(const Context& ctx, const ShaderCode& shader) : ctx_(ctx), name_(shader.name) {
+Pipeline::Pipeline(const Context& ctx, const ShaderCode& shader) : ctx_(ctx), code_(shader), name_(shader.name) {
   layout_ = shader.layout;
   if (layout_.push_constant_bytes > ctx.limits().maxPushConstantsSize)
     throw std::runtime_error("shader '" + name_ + "': push constants exceed the device limit");
 
   VkDevice dev = ctx.device();
-  VkShaderModuleCreateInfo mi{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
-  mi.codeSize = shader.word_count * 4;
-  mi.pCode = shader.words;
-  VK_CHECK(vkCreateShaderModule(dev, &mi, nullptr, &module_));
-
   std::vector<VkDescriptorSetLayoutBinding> bindings(layout_.n_bindings);
   for (uint32_t i = 0; i < layout_.n_bindings; ++i)
     bindings[i] = {i, layout_.is_texel(i) ? VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1,
@@ -32,15 +27,30 @@ Pipeline::Pipeline(const Context& ctx, const ShaderCode& shader) : ctx_(ctx), na
   pli.pushConstantRangeCount = layout_.push_constant_bytes ? 1 : 0;
   pli.pPushConstantRanges = &range;
   VK_CHECK(vkCreatePipelineLayout(dev, &pli, nullptr, &pipeline_layout_));
+}
+
+void Pipeline::compile(VkPipelineCache cache) {
+  if (compiled()) return;
+  VkDevice dev = ctx_.device();
+  VkShaderModuleCreateInfo mi{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
+  mi.codeSize = code_.word_count * 4;
+  mi.pCode = code_.words;
+  VkShaderModule module = VK_NULL_HANDLE;
+  VK_CHECK(vkCreateShaderModule(dev, &mi, nullptr, &module));
 
   VkComputePipelineCreateInfo ci{VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO};
   ci.stage = {VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO};
   ci.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
-  ci.stage.module = module_;
+  ci.stage.module = module;
   ci.stage.pName = "main";
   ci.layout = pipeline_layout_;
-  VK_CHECK(vkCreateComputePipelines(dev, VK_NULL_HANDLE, 1, &ci, nullptr, &pipeline_));
-  ctx.set_name(VK_OBJECT_TYPE_PIPELINE, reinterpret_cast<uint64_t>(pipeline_), name_);
+  const VkResult r = vkCreateComputePipelines(dev, cache, 1, &ci, nullptr, &pipeline_);
+  vkDestroyShaderModule(dev, module, nullptr);  // the pipeline keeps what it needs
+  if (r != VK_SUCCESS) {
+    pipeline_ = VK_NULL_HANDLE;
+    VK_CHECK(r);
+  }
+  ctx_.set_name(VK_OBJECT_TYPE_PIPELINE, reinterpret_cast<uint64_t>(pipeline_), name_);
 }
 
 Pipeline::~Pipeline() {
@@ -48,7 +58,6 @@ Pipeline::~Pipeline() {
   vkDestroyPipeline(dev, pipeline_, nullptr);
   vkDestroyPipelineLayout(dev, pipeline_layout_, nullptr);
   vkDestroyDescriptorSetLayout(dev, set_layout_, nullptr);
-  vkDestroyShaderModule(dev, module_, nullptr);
 }
 
 }  // namespace vkg::vk

@@ -40,6 +40,8 @@ VulkanBackend::VulkanBackend(const BackendOptions& o) : Backend(o) {
   capture_decode_step_ = o.renderdoc_capture;
   if (profiling_ && ctx_->limits().timestampPeriod == 0)
     throw std::runtime_error("vulkan: --profile needs timestamp queries, which " + ctx_->info().name + " lacks");
+  pipeline_cache_ = std::make_unique<PipelineCache>(*ctx_, pipeline_cache_dir());
+  notices_.push_back(pipeline_cache_->describe());
   transfer_ = std::make_unique<Transfer>(*ctx_);
   weights_ = std::make_unique<WeightStore>(*ctx_, *transfer_, o.on_weight_upload);
 }
@@ -50,6 +52,7 @@ VulkanBackend::~VulkanBackend() {
   for (auto& [id, step] : steps_) destroy_step(*step);
   steps_.clear();
   pipelines_.clear();
+  pipeline_cache_.reset();
   weights_.reset();
   kv_caches_.clear();
   transfer_.reset();
@@ -99,6 +102,17 @@ const Pipeline& VulkanBackend::pipeline(const ShaderCode& code) {
   return *it->second;
 }
 
+void VulkanBackend::compile_pipelines(const Step& s) {
+  std::set<const Pipeline*> used;
+  for (const auto& dispatches : s.node_dispatches)
+    for (const Dispatch& d : dispatches) used.insert(d.pipeline);
+  for (auto& [code, p] : pipelines_)
+    if (!p->compiled() && used.count(p.get())) {
+      p->compile(pipeline_cache_->handle());
+      ++unsaved_pipelines_;
+    }
+}
+
 Step& VulkanBackend::prepare(const Graph& g) {
   auto it = steps_.find(g.id());
   if (it != steps_.end()) return *it->second;
@@ -110,6 +124,11 @@ Step& VulkanBackend::prepare(const Graph& g) {
   auto s = std::make_unique<Step>();
   try {
     prepare_step(*s, g);
+    // Saved now rather than at exit: `vkgemma run` ends without destructors, and the next run should start warm.
+    if (unsaved_pipelines_ > 0) {
+      pipeline_cache_->save();
+      unsaved_pipelines_ = 0;
+    }
   } catch (...) {
     vkDeviceWaitIdle(ctx_->device());
     destroy_step(*s);
@@ -222,6 +241,7 @@ void VulkanBackend::prepare_step(Step& step, const Graph& g) {
   }
   if (g.reuse_activations) place_by_lifetime(*s, g, *ctx_);
   plan_nodes(*s, g);
+  compile_pipelines(*s);
   write_descriptor_sets(*s, *ctx_);
   record_step(*s, g, *ctx_, transfer_->command_pool(), profiling_);
 }

@@ -14,6 +14,7 @@
 #include "runtime/vulkan/buffer.h"
 #include "runtime/vulkan/context.h"
 #include "runtime/vulkan/pipeline.h"
+#include "runtime/vulkan/pipeline_cache.h"
 #include "runtime/vulkan/planner.h"
 #include "runtime/vulkan/transfer.h"
 #include "runtime/vulkan/weight_store.h"
@@ -41,7 +42,9 @@ class VulkanBackend : public Backend {
 
  private:
   friend class NodePlanner;  // the PlanContext planners see (vulkan_backend.cpp)
-  const Pipeline& pipeline(const ShaderCode& code);  // made on first use, kept
+  const Pipeline& pipeline(const ShaderCode& code);  // made on first use (layouts only), kept
+  // Compiles the pipelines the step's dispatches use that are not compiled yet.
+  void compile_pipelines(const Step& s);
   Step& prepare(const Graph& g);
   void prepare_step(Step& s, const Graph& g);
   void check_memory(const Graph& g) const;
@@ -63,6 +66,8 @@ class VulkanBackend : public Backend {
   bool tree_sum_ = false;
   bool exact_ = false;        // BackendOptions::exact_matmul: fp32 activations in every product
   bool capture_decode_step_ = false;  // RenderDoc: capture the next single-token step
+  std::unique_ptr<PipelineCache> pipeline_cache_;  // every pipeline's; saved after a step made new ones
+  size_t unsaved_pipelines_ = 0;  // compiled since the cache was last saved (a failed step's too)
   std::unique_ptr<Transfer> transfer_;
   std::unique_ptr<WeightStore> weights_;
   std::map<const ShaderCode*, std::unique_ptr<Pipeline>> pipelines_;
