@@ -8,8 +8,9 @@ Usage (tools/gpu/run_bundle.sh calls it, with wrappers that set the libraries up
 
 Per model (LABEL is "SHAPE DTYPE", e.g. "1b q4_k_m"), one after the other:
   0. the GGUF is made with make_random_model.py (beside this folder) if it is not there yet;
-  1. greedy tokens of `vkgemma run --temp 0` on the Vulkan and CPU backends, compared: random weights give
-     arbitrary text, but the two backends should pick the same tokens; the count of leading tokens that agree
+  1. greedy tokens (temperature 0, `vkgemma serve`'s completions with logprobs) on the Vulkan and CPU
+     backends, compared: random weights give arbitrary text, but the two backends should pick the same
+     tokens; the count of leading tokens that agree (and the largest difference of their log-probabilities)
      is reported, and none agreeing is a failure;
   2. R rounds, alternating so both programs see the machine in the same state:
        llama-bench -m GGUF -p P -n N -r 1 -ngl 99 -o json
@@ -28,7 +29,9 @@ import re
 import statistics
 import subprocess
 import sys
+import threading
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from compare_llama_bench import parse_json_output  # noqa: E402
@@ -75,23 +78,48 @@ def parse_json(text, who):
         raise RuntimeError(f"{who} printed no JSON")
 
 
-def greedy_ids(vkgemma, model, backend, n):
-    """Token ids of a greedy continuation: the text generated, tokenized again (the CLI prints text)."""
-    text = run([vkgemma, "run", "-m", model, "-p", PROMPT, "-n", str(n), "--temp", "0", "--backend", backend,
-                "--no-pack-cache"])
-    if not text:
-        return []
-    ids = run([vkgemma, "tokenize", "-m", model, "--no-bos", "-p", os.fsdecode(text)])
-    return [int(t) for t in ids.split()]
+def greedy_tokens(vkgemma, model, backend, n):
+    """The tokens (as text pieces) and their log-probabilities of a greedy continuation of PROMPT, from
+    `vkgemma serve` (the CLI prints only text, whose tokenization would merge pieces such as four "<" into
+    one "<<<<")."""
+    proc = subprocess.Popen([vkgemma, "serve", "-m", model, "--port", "0", "--backend", backend, "--ctx", "512",
+                             "--no-pack-cache"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        port, tail = None, []
+        for line in proc.stderr:  # ends when the server exits
+            tail = (tail + [line])[-5:]
+            m = re.search(r"at http://127\.0\.0\.1:(\d+)/v1", line)
+            if m:
+                port = int(m.group(1))
+                break
+        if port is None:
+            raise RuntimeError(f"vkgemma serve --backend {backend} did not start: {''.join(tail)}")
+        # The rest of its stderr is drained so that the server never blocks on a full pipe.
+        threading.Thread(target=proc.stderr.read, daemon=True).start()
+        body = json.dumps({"model": "x", "prompt": PROMPT, "max_tokens": n, "temperature": 0,
+                           "logprobs": 1}).encode()
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/completions", body,
+                                     {"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=300) as r:
+            lp = json.load(r)["choices"][0]["logprobs"]
+        return lp["tokens"], lp["token_logprobs"]
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def agreement(vkgemma, model, n):
-    vk, cpu = greedy_ids(vkgemma, model, "vulkan", n), greedy_ids(vkgemma, model, "cpu", n)
+    (vk, vk_lp), (cpu, cpu_lp) = greedy_tokens(vkgemma, model, "vulkan", n), greedy_tokens(vkgemma, model, "cpu", n)
     lead = 0
     while lead < min(len(vk), len(cpu)) and vk[lead] == cpu[lead]:
         lead += 1
     # Greedy decoding follows its own earlier tokens: after the first difference the rest is not comparable.
-    return {"leading_tokens_equal": lead, "tokens": max(len(vk), len(cpu)), "vulkan_ids": vk, "cpu_ids": cpu}
+    diff = max((abs(a - b) for a, b in zip(vk_lp[:lead], cpu_lp[:lead])), default=None)
+    return {"leading_tokens_equal": lead, "tokens": max(len(vk), len(cpu)), "max_logprob_diff": diff,
+            "vulkan_tokens": vk, "cpu_tokens": cpu}
 
 
 def llama_round(binary, model, p, n):
@@ -168,6 +196,8 @@ def write_markdown(path, doc):
         agree = r.get("agreement") or {}
         agree_text = (f"{agree['leading_tokens_equal']}/{agree['tokens']}" if "tokens" in agree
                       else agree.get("error", "-"))
+        if agree.get("max_logprob_diff") is not None:
+            agree_text += f" (logprob within {agree['max_logprob_diff']:.2g})"
         for test in ("pp", "tg"):
             tg = test == "tg"
             lines.append(
@@ -227,7 +257,8 @@ def main():
             try:
                 row["agreement"] = agreement(a.vkgemma, path, a.check_tokens)
                 g = row["agreement"]
-                log(f"{label}: {g['leading_tokens_equal']} of {g['tokens']} leading tokens agree")
+                log(f"{label}: {g['leading_tokens_equal']} of {g['tokens']} leading tokens agree, log-probabilities "
+                    f"within {fmt(g['max_logprob_diff'], '.3g')}")
                 if g["leading_tokens_equal"] == 0:
                     failures.append(f"{label}: no greedy token agrees between Vulkan and CPU")
             except RuntimeError as e:
