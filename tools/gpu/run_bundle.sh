@@ -10,6 +10,8 @@
 #   BUNDLE_WORK=/tmp/vkgemma-gpu-work  (the unpacked payload and Vulkan loader, the models: a rerun keeps them)
 #   ALLOW_CPU_DEVICE=1  (accept a CPU Vulkan device such as lavapipe; otherwise a GPU is required)
 #   BUNDLE_LOADER=auto|bundled|system  (auto: this bundle's glibc 2.36 loader only where the machine's is older)
+#   BUNDLE_VULKAN=auto|bundled  (bundled: unpack the bundle's libvulkan1 even where the machine has a loader)
+#   BUNDLE_CHECK_ONLY=1  (stop after the checks: a cheap first look at a machine)
 #   BUNDLE_PYTHON=python3  (needs numpy; gguf-py comes with the bundle)
 #   BUNDLE_BUDGET_S=460  (seconds from the start after which no model's turn begins: the whole run stays
 #                         under 8 minutes; a skipped model is listed in the results)
@@ -63,7 +65,7 @@ say "glibc here $here_glibc, bundle built with $built_glibc: $loader loader"
 # (never into /: the device README warns that other packages can break it).
 libpath="$P/lib"
 if [ "$loader" = bundled ]; then libpath="$P/sysroot:$libpath"; fi
-if ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1 '; then
+if [ "${BUNDLE_VULKAN:-auto}" != bundled ] && ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1 '; then
   say "Vulkan loader: the machine's ($(ldconfig -p | grep -m1 'libvulkan\.so\.1 ' | sed 's/.*=> //'))"
 else
   deb=$(ls "$P"/debs/libvulkan1_*.deb 2>/dev/null | head -1)
@@ -138,6 +140,7 @@ done; done
 free_mib=$(df -Pm "$work" | awk 'NR==2 {print $4}')
 [ "$free_mib" -gt $((need_mib + 1024)) ] || die "$work has $free_mib MiB free; the models need $need_mib MiB"
 say "checks passed; $free_mib MiB free, models need $need_mib MiB"
+[ "${BUNDLE_CHECK_ONLY:-0}" != 1 ] || exit 0
 
 # --- 2-6. Per model: make it, tokens, bandwidth and speed; the tables after each ------------------------------
 models=()
