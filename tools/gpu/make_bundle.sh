@@ -114,6 +114,10 @@ commit=$(git rev-parse --short=12 HEAD)
   echo "glibc=$(getconf GNU_LIBC_VERSION | awk '{print $2}')"
   echo "built=$(date -u +%Y-%m-%dT%H:%MZ) on $(. /etc/os-release && echo "$PRETTY_NAME")"
 } >"$stage/MANIFEST"
+# Replaced only if it is a bundle or empty: OUT_DIR is the caller's path, and rm -rf is unforgiving.
+if [ -d "$out" ] && [ -n "$(ls -A "$out")" ] && [ ! -f "$out/payload.tar.xz" ]; then
+  die "$out exists and holds no bundle (payload.tar.xz): not replacing it"
+fi
 rm -rf "$out" && mkdir -p "$out"
 cp tools/gpu/run_bundle.sh "$stage/MANIFEST" "$out/"
 say "compressing the payload (xz)"
