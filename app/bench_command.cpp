@@ -3,14 +3,16 @@
 // --depth D (llama-bench's -d) both start after a D-token context instead (filled before each timed run,
 // untimed), which is what a long conversation's turns cost: attention over D keys per token.
 // Reports median and min over R repetitions (after one warm-up), the weight bytes one decode step reads,
-// and the memory bandwidth the generation speed implies. On the CPU backend it also measures the roofline
-// itself: plain reads of a buffer that size (at most 1 GiB, allocated for the run) by the same threads,
-// between the generation repetitions, so the share it reports compares figures taken seconds, not hours, apart.
+// and the memory bandwidth the generation speed implies. It also measures the roofline itself: plain reads of
+// a buffer that size (at most 1 GiB, allocated for the run) by the same threads on the CPU backend, by a
+// compute shader on a Vulkan device, between the generation repetitions, so the share it reports compares
+// figures taken seconds, not hours, apart.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <random>
+#include <stdexcept>
 
 #include "app/args.h"
 #include "app/commands.h"
@@ -66,6 +68,7 @@ struct BenchFigures {
   int64_t bytes;  // weights read per decode step
   std::vector<double> pp, tg, read_gbps, share;
   int64_t probe_bytes;
+  std::string decode_summary;  // the backend's account of one decode step (Vulkan: dispatches, barriers)
 };
 
 // One JSON line, as tools/compare_llama_bench.py reads it.
@@ -73,6 +76,7 @@ void print_json(const BenchFigures& f) {
   std::printf("{\"model\": \"%s\", \"backend\": \"%s\", \"reps\": %d, \"depth\": %d, "
               "\"weight_bytes_per_token\": %lld",
               f.model.c_str(), f.backend.c_str(), f.reps, f.depth, static_cast<long long>(f.bytes));
+  if (!f.decode_summary.empty()) std::printf(", \"decode_step\": \"%s\"", f.decode_summary.c_str());
   if (!f.pp.empty())
     std::printf(", \"pp\": {\"tokens\": %d, \"median_tps\": %.3f, \"min_tps\": %.3f}", f.n_prompt,
                 stats(f.pp).median, stats(f.pp).min);
@@ -85,7 +89,8 @@ void print_json(const BenchFigures& f) {
   std::printf("}\n");
 }
 
-void print_table(const BenchFigures& f, const std::string& decode_summary, const std::string& prompt_summary) {
+void print_table(const BenchFigures& f, const std::string& prompt_summary) {
+  const std::string& decode_summary = f.decode_summary;
   std::printf("model %s, backend %s, %d repetitions (+1 warm-up)", f.model.c_str(), f.backend.c_str(), f.reps);
   if (f.depth > 0) std::printf(", each after a %d-token context", f.depth);
   std::printf("\n");
@@ -99,9 +104,10 @@ void print_table(const BenchFigures& f, const std::string& decode_summary, const
     std::printf("%-8s %8d %14.2f %14.2f %16.2f\n", "tg", f.n_gen, stats(f.tg).median, stats(f.tg).min,
                 stats(f.tg).median * f.bytes / 1e9);
   if (!f.share.empty())
-    std::printf("read roofline: %.2f GB/s (plain reads of %.0f MiB by the same threads after each repetition, "
-                "median); generation at %.0f %% of it (median of the repetitions' shares)\n",
-                stats(f.read_gbps).median, f.probe_bytes / 1048576.0, 100 * stats(f.share).median);
+    std::printf("read roofline: %.2f GB/s (plain reads of %.0f MiB by %s after each repetition, median); "
+                "generation at %.0f %% of it (median of the repetitions' shares)\n",
+                stats(f.read_gbps).median, f.probe_bytes / 1048576.0,
+                f.backend == "cpu" ? "the same threads" : "a compute shader", 100 * stats(f.share).median);
 }
 
 }  // namespace
@@ -153,11 +159,19 @@ int bench_command(const std::vector<std::string>& argv) {
   };
   const int64_t bytes = weight_bytes_read(session.graph(1, false));
   const std::string backend = session.backend().name();
-  // The CPU backend's roofline: the weights are read from host memory by so.n_threads threads.
+  // The roofline: on the CPU, reads of host memory by so.n_threads threads; on a Vulkan device, a compute
+  // shader's reads of device memory. Not with --depth: each step then also reads the KV cache, which the
+  // weight bytes do not count.
   std::unique_ptr<ReadBandwidthProbe> probe;
-  // Not with --depth: each step then also reads the KV cache, which the weight bytes do not count.
   if (backend == "cpu" && n_gen > 0 && depth == 0)
     probe = make_read_bandwidth_probe(so.n_threads, bytes);
+  else if (n_gen > 0 && depth == 0) {
+    try {  // the buffer may not fit beside the model (--max-memory, a small GPU): then no roofline share
+      probe = make_device_read_bandwidth_probe(session.backend(), bytes);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "bench: no read roofline on this device: %s\n", e.what());
+    }
+  }
   auto run_probe = [&] {  // the median of 3 passes
     return stats({probe->measure_gbps(), probe->measure_gbps(), probe->measure_gbps()}).median;
   };
@@ -175,17 +189,16 @@ int bench_command(const std::vector<std::string>& argv) {
     }
   }
   BenchFigures f{model->path(), backend, n_prompt, n_gen, reps, depth, bytes, pp, tg, read_gbps, share,
-                 probe ? probe->bytes() : 0};
+                 probe ? probe->bytes() : 0, session.backend().step_summary(session.graph(1, false))};
   if (args.has("--json")) {
     print_json(f);
     return 0;
   }
-  const std::string summary = session.backend().step_summary(session.graph(1, false));
   // The prompt's one batch (max_batch covers it up to 512 tokens): on lavapipe, how many products quantize.
   const std::string prompt_summary = n_prompt > 1 && n_prompt <= 512
                                          ? session.backend().step_summary(session.graph(n_prompt, false))
                                          : std::string();
-  print_table(f, summary, prompt_summary);
+  print_table(f, prompt_summary);
   return 0;
 }
 

@@ -36,5 +36,10 @@ class ReadBandwidthProbe {
   virtual int64_t bytes() const = 0;  // the buffer streamed
 };
 std::unique_ptr<ReadBandwidthProbe> make_read_bandwidth_probe(int n_threads, int64_t bytes);
+class Backend;
+// The same for a Vulkan backend's device: a compute shader streaming a device-local buffer of about `bytes`
+// (clamped to [256 MiB, 1 GiB]). nullptr when `backend` is not a Vulkan one; throws when the device has no
+// room for the buffer.
+std::unique_ptr<ReadBandwidthProbe> make_device_read_bandwidth_probe(const Backend& backend, int64_t bytes);
 
 }  // namespace vkg

@@ -3,7 +3,8 @@
 realistic size: the tensor names, shapes and metadata of the real models, the tokenizer of the default
 270M GGUF (so it loads and tokenizes), and per-tensor types chosen as llama.cpp's Q4_K_M does.
 
-Usage: .venv/bin/python tools/make_random_model.py --size 1b [--out /tmp/gemma-3-1b-random-q4_k_m.gguf]
+Usage: .venv/bin/python tools/make_random_model.py --size 1b [--type q4_k_m|f16] [--out /tmp/gemma-3-1b-random-q4_k_m.gguf]
+       [--tokenizer-from GGUF]  (the 270M model by default; tools/gpu/extract_tokenizer.py writes a 5 MB one)
 
 Weights are random bytes with the scale fields set so that dequantized values have a standard deviation
 of about 0.02 (like trained Gemma weights); norms are ~1. The model says nothing sensible: it is for
@@ -11,6 +12,8 @@ of about 0.02 (like trained Gemma weights); norms are ~1. The model says nothing
 token embedding and for attn_v / ffn_down of the "more bits" layers; a K-quant whose row length is not a
 multiple of 256 falls back as llama.cpp does (Q4_K -> Q5_0, Q6_K -> Q8_0). Gemma 3 1B's hidden size 1152
 is not a multiple of 256, so its attn_q/k/v, ffn_gate/up and embedding are Q5_0/Q8_0, as in real files.
+With --type f16 every matrix is F16 (values drawn from a table of normal samples, std 0.02) and norms F32,
+as llama.cpp's convert_hf_to_gguf.py --outtype f16 writes them.
 Needs ~1 GiB (1b) or ~3 GiB (4b) of memory and disk; write it to /tmp or models/ (never commit it).
 """
 import argparse
@@ -37,6 +40,7 @@ BLOCKS = {
     Q.Q6_K: (210, 256, [(208, STD / (64 * 18.5))]),  # d * sc * (q - 32), sc ~ U[-128, 127], q ~ U[0, 63]
 }
 FALLBACK = {Q.Q4_K: Q.Q5_0, Q.Q6_K: Q.Q8_0}  # llama.cpp, when a row is not a multiple of 256
+FILE_TYPES = {"q4_k_m": 15, "f16": 1}  # general.file_type: MOSTLY_Q4_K_M, MOSTLY_F16
 
 
 def more_bits(i, n):  # llama.cpp's use_more_bits for Q4_K_M
@@ -54,6 +58,12 @@ def random_quant(rng, qtype, rows, cols):
         s = (value * rng.uniform(0.5, 1.5, size=nb)).astype(np.float16)
         data[:, off:off + 2] = s.view(np.uint8).reshape(nb, 2)
     return data.reshape(rows, cols // block_elems * block_bytes)
+
+
+def random_f16(rng, table, rows, cols):
+    # Indices into a table of 65536 normal samples: a tenth of the time of drawing billions of normals
+    # (the 4B model has 3.9 billion values), and as good for timing and for comparing backends.
+    return table[rng.integers(0, len(table), size=(rows, cols), dtype=np.uint16)]
 
 
 def copy_tokenizer(w, src):
@@ -75,14 +85,18 @@ def copy_tokenizer(w, src):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--size", choices=sorted(SHAPES), default="1b")
-    ap.add_argument("--out", help="output GGUF (default /tmp/gemma-3-SIZE-random-q4_k_m.gguf)")
+    ap.add_argument("--type", choices=sorted(FILE_TYPES), default="q4_k_m",
+                    help="q4_k_m: llama.cpp's Q4_K_M mix (default); f16: every matrix F16")
+    ap.add_argument("--out", help="output GGUF (default /tmp/gemma-3-SIZE-random-TYPE.gguf)")
     ap.add_argument("--tokenizer-from", default=os.path.join(os.path.dirname(__file__), "..", "models",
                                                              "gemma-3-270m-q4_k_m.gguf"))
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     s = SHAPES[a.size]
-    out = a.out or f"/tmp/gemma-3-{a.size}-random-q4_k_m.gguf"
+    out = a.out or f"/tmp/gemma-3-{a.size}-random-{a.type}.gguf"
     rng = np.random.default_rng(a.seed)
+    # Its own generator, so that a Q4_K_M file stays byte for byte what earlier versions wrote.
+    f16_table = np.random.default_rng(a.seed + 1).normal(0.0, STD, size=65536).astype(np.float16)
 
     src = GGUFReader(a.tokenizer_from)
     w = GGUFWriter(out, "gemma3")
@@ -102,7 +116,7 @@ def main():
     if s["rope_scaling"]:
         w.add_string("gemma3.rope.scaling.type", "linear")
         w.add_float32("gemma3.rope.scaling.factor", s["rope_scaling"])
-    w.add_file_type(15)  # MOSTLY_Q4_K_M
+    w.add_file_type(FILE_TYPES[a.type])
     w.add_quantization_version(2)
     # The tokenizer, field by field, from the 270M file (same vocabulary for all Gemma 3 sizes).
     vocab = copy_tokenizer(w, src)
@@ -112,6 +126,11 @@ def main():
 
     def quant(name, qtype, rows, cols):
         nonlocal total
+        if a.type == "f16":
+            data = random_f16(rng, f16_table, rows, cols)
+            total += data.nbytes
+            w.add_tensor(name, data)
+            return
         if cols % 256 and qtype in FALLBACK:
             qtype = FALLBACK[qtype]
         data = random_quant(rng, qtype, rows, cols)
@@ -148,7 +167,7 @@ def main():
     w.write_kv_data_to_file()
     w.write_tensors_to_file()
     w.close()
-    print(f"{out}: Gemma 3 {a.size} shape, {total / 2**20:.0f} MiB of weights")
+    print(f"{out}: Gemma 3 {a.size} shape, {a.type}, {total / 2**20:.0f} MiB of weights")
 
 
 if __name__ == "__main__":
