@@ -34,6 +34,7 @@ VulkanReadBandwidthProbe::VulkanReadBandwidthProbe(const Context& ctx, int64_t b
   data_ = std::make_unique<Buffer>(ctx, static_cast<uint64_t>(size), "read_bandwidth.data", false);
   sink_ = std::make_unique<Buffer>(ctx, 16, "read_bandwidth.sink", false);
   pipeline_ = std::make_unique<Pipeline>(ctx, probe_shader());
+  pipeline_->compile(VK_NULL_HANDLE);  // a one-off probe: no pipeline cache
 
   const VkDescriptorPoolSize pool_size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 2};
   VkDescriptorPoolCreateInfo pi{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
