@@ -37,6 +37,7 @@ const std::map<std::string, FlagHelp>& flag_help() {
       {"--quant", {"TYPE", "quantize float weights on load: q8_0 or q4_0"}},
       {"--mmproj", {"PATH", "llama.cpp mmproj GGUF with the vision tower (Gemma 3 GGUF models)"}},
       {"--image", {"PATH", "an image for the prompt (repeatable)"}},
+      {"--pan-and-scan", {"", "Gemma 3: give wide or tall images also as 2-4 crops, as transformers' do_pan_and_scan"}},
       {"--system", {"TEXT", "system prompt"}},
       {"--think", {"", "Gemma 4: thinking on, the thought shown on stderr"}},
       {"--exact", {"", "fp32 CPU products on dequantized weights (the reference; slower)"}},

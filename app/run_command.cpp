@@ -29,7 +29,7 @@ int run_command(const std::vector<std::string>& argv) {
   Args args(argv, {"--model", "--quant", "--mmproj", "--image", "--prompt", "--n-predict", "--temp", "--top-k", "--top-p",
                    "--min-p", "--repeat-penalty", "--repeat-last-n", "--seed", "--backend", "--threads", "--ctx",
                    "--device", "--max-memory", "--file"},
-            {"--no-bos", "--profile", "--renderdoc-capture", "--exact", "--verbose", "--no-pack-cache"},
+            {"--no-bos", "--profile", "--renderdoc-capture", "--exact", "--verbose", "--no-pack-cache", "--pan-and-scan"},
             {{"-m", "--model"}, {"-p", "--prompt"}, {"-f", "--file"}, {"-n", "--n-predict"}, {"-t", "--threads"},
              {"-c", "--ctx"}, {"-v", "--verbose"}});
   const bool verbose = args.has("--verbose");
@@ -63,11 +63,15 @@ int run_command(const std::vector<std::string>& argv) {
   // Images: each becomes its block of image tokens where the prompt says <start_of_image>, or first.
   const std::vector<std::string> image_paths = args.get_all("--image");
   auto t_images = std::chrono::steady_clock::now();
-  Prompt input{{}, encode_image_files(session, image_paths)};
+  // --pan-and-scan: wide or tall images also as 2-4 crops, the prompt saying so (model/pan_and_scan.h).
+  std::vector<int> crops;
+  Prompt input{{}, args.has("--pan-and-scan") ? encode_image_files_with_crops(session, image_paths, PanAndScan{}, crops)
+                                              : encode_image_files(session, image_paths)};
   if (verbose && !input.images.empty())
     std::fprintf(stderr, "encoded %zu image(s) in %.2f s\n", input.images.size(), seconds_since(t_images));
+  const std::string expanded = crops.empty() ? prompt : expand_crop_markers(prompt, crops);
   input.tokens = input.images.empty() ? tok.encode(prompt, !args.has("--no-bos"))
-                                      : tokenize_with_images(tok, *model->vision(), prompt,
+                                      : tokenize_with_images(tok, *model->vision(), expanded,
                                                              static_cast<int>(input.images.size()), !args.has("--no-bos"));
   if (static_cast<int>(input.tokens.size()) > session.context())
     throw std::runtime_error("the prompt has " + std::to_string(input.tokens.size()) +

@@ -12,6 +12,7 @@
 
 #include "../test_paths.h"
 #include "model/exif.h"
+#include "model/pan_and_scan.h"
 #include "model/image.h"
 #include "model/image_prompt.h"
 #include "model/session.h"
@@ -122,6 +123,70 @@ void check_channel_sums(std::istream& in, const std::vector<uint8_t>& u) {
 }  // namespace
 
 TEST_SUITE("vision") {
+  TEST_CASE("pan and scan: the crops and their preprocessing as transformers' do_pan_and_scan, bit for bit") {
+    // assets/images/pan_and_scan_896.txt (tools/make_pan_and_scan_reference.py): a wide (800 x 300) and a tall
+    // (400 x 700) image, their crop counts, then the original's and each crop's 896 x 896 preprocessing in
+    // transformers' order (hash and channel sums, as above).
+    std::ifstream f(test::source_path("assets/images/pan_and_scan_896.txt"));
+    REQUIRE(f);
+    std::string line, name;
+    std::vector<RgbImage> images;  // the original, then its crops
+    size_t next = 0;
+    std::vector<uint8_t> u;
+    int checked = 0;
+    while (std::getline(f, line)) {
+      std::istringstream in(line);
+      std::string key;
+      in >> key;
+      CAPTURE(name);
+      CAPTURE(next);
+      if (key == "image") {
+        std::getline(in >> std::ws, name);
+        const RgbImage img = load_image(test::source_path("assets/images/" + name));
+        images = {img};
+        for (RgbImage& c : pan_and_scan_crops(img, PanAndScan{})) images.push_back(std::move(c));
+        next = 0;
+      } else if (key == "crops") {
+        size_t want = 0;
+        in >> want;
+        REQUIRE(images.size() == want + 1);
+      } else if (key == "hash") {
+        REQUIRE(next < images.size());
+        u = to_u8(preprocess_image(images[next++], 896));
+        std::string want;
+        in >> want;
+        CHECK(fnv1a_hex(u) == want);
+        ++checked;
+      } else if (key == "sums") {
+        check_channel_sums(in, u);
+      }
+    }
+    CHECK(checked == 4 + 3);
+    // Neither square-ish nor small images are cropped; the limits are transformers' (ratio >= 1.2, crops >= 256).
+    RgbImage square{300, 260, std::vector<uint8_t>(300 * 260 * 3, 7)};  // ratio 1.15
+    CHECK(pan_and_scan_crops(square, PanAndScan{}).empty());
+    RgbImage narrow{500, 200, std::vector<uint8_t>(500 * 200 * 3, 7)};  // crops would be 250 x 200
+    CHECK(pan_and_scan_crops(narrow, PanAndScan{}).empty());
+    RgbImage very_wide{3000, 300, std::vector<uint8_t>(3000 * 300 * 3, 7)};  // ratio 10: at most 4 crops
+    const std::vector<RgbImage> four = pan_and_scan_crops(very_wide, PanAndScan{});
+    REQUIRE(four.size() == 4);
+    CHECK(four[0].width == 750);
+    CHECK(four[3].height == 300);
+  }
+
+  TEST_CASE("pan and scan: the prompt says which images are crops, as transformers' Gemma3Processor") {
+    const std::string m = kImageMarker;
+    CHECK(expand_crop_markers("A" + m + "B", {0}) == "A" + m + "B");
+    CHECK(expand_crop_markers("A" + m + "B", {2}) ==
+          "AHere is the original image " + m + " and here are some crops to help you see better " + m + " " + m + "B");
+    // Without markers, one per image first (the images come before the text).
+    CHECK(expand_crop_markers("Describe.", {0, 1}) ==
+          m + "Here is the original image " + m + " and here are some crops to help you see better " + m + "Describe.");
+    CHECK_THROWS_WITH_AS(expand_crop_markers(m + m, {1}), doctest::Contains("more"), std::runtime_error);
+    CHECK_THROWS_WITH_AS(expand_crop_markers(m + "x", {1, 1}), doctest::Contains("1 <start_of_image> marker(s) for 2"),
+                         std::runtime_error);
+  }
+
   TEST_CASE("EXIF orientation: photos turned as transformers' load_image turns them (exif_transpose), bit for bit") {
     // assets/images/preprocess_exif_896.txt (tools/make_exif_reference.py): test.png stored with orientation
     // 2..8 (PNG eXIf) and 6 as a JPEG (APP1 Exif): the size load_image gives each, and for the PNGs the hash
@@ -343,6 +408,56 @@ TEST_SUITE("vision") {
       MESSAGE("max |logit diff| vs transformers " << d);
       CHECK(d < 1e-3f);  // as the text-only tiny models: logits up to ~28, fp32 summation order
     }
+  }
+
+  TEST_CASE("tiny vision model with pan and scan: the crops' prompt and logits equal transformers'") {
+    // assets/tiny/gemma3_vision_pan_and_scan.{txt,bin} (tools/make_pan_and_scan_tiny_reference.py): test_tall.png
+    // as the original and 2 crops (the tiny model's 128 positions hold no more), the prompt text from Gemma3Processor.replace_image_token, the last 16
+    // positions' logits of Gemma3ForConditionalGeneration.
+    std::ifstream f(test::source_path("assets/tiny/gemma3_vision_pan_and_scan.txt"));
+    REQUIRE(f);
+    std::string line, prompt;
+    int crops = 0;
+    std::vector<int> want_tokens;
+    while (std::getline(f, line)) {
+      std::istringstream in(line);
+      std::string key;
+      in >> key;
+      if (key == "prompt") std::getline(in >> std::ws, prompt);
+      if (key == "crops") in >> crops;
+      if (key == "tokens") {
+        size_t n = 0;
+        in >> n;
+        want_tokens.resize(n);
+        for (int& t : want_tokens) in >> t;
+      }
+    }
+    REQUIRE(crops == 2);
+    std::ifstream b(test::source_path("assets/tiny/gemma3_vision_pan_and_scan.bin"), std::ios::binary);
+    std::vector<float> want_logits(size_t(16) * 400);
+    b.read(reinterpret_cast<char*>(want_logits.data()), static_cast<std::streamsize>(want_logits.size() * 4));
+    REQUIRE(b);
+
+    auto model = Model::load(test::source_path("assets/tiny/gemma3-vision-hf"));
+    SessionOptions o;
+    o.exact_matmul = true;  // fp32 products, as transformers (see run_tiny)
+    o.context = 128;
+    Session s(*model, o);
+    const RgbImage image = load_image(test::source_path("assets/images/test_tall.png"));
+    std::vector<RgbImage> all = {image};
+    for (RgbImage& c : pan_and_scan_crops(image, PanAndScan{})) all.push_back(std::move(c));
+    REQUIRE(all.size() == size_t(1 + crops));
+    std::vector<std::vector<float>> features;
+    for (const RgbImage& im : all) features.push_back(s.encode_image(preprocess_image(im, model->vision()->image_size)));
+    const std::vector<int> tokens = tokenize_with_images(model->tokenizer(), *model->vision(),
+                                                         expand_crop_markers(prompt, {crops}), 1 + crops, true);
+    REQUIRE(tokens == want_tokens);
+    const std::vector<float> logits = s.eval(tokens, true, features);
+    REQUIRE(logits.size() == tokens.size() * 400);
+    const std::vector<float> last(logits.end() - 16 * 400, logits.end());
+    const float d = max_abs_diff(last, want_logits);
+    MESSAGE("pan and scan: max |logit diff| vs transformers " << d);
+    CHECK(d < 1e-3f);
   }
 
   TEST_CASE("tiny vision model (GGUF + mmproj GGUF, CPU): the same features and logits") {

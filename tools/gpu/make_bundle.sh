@@ -39,6 +39,11 @@ done
 mkdir -p "$cache"
 
 # 1. vkgemma, Release, in its own build folder (build/ may be a Debug or sanitizer build).
+# A build folder configured for another checkout (copied, or a worktree's) would bundle that checkout's binary.
+if [ -f build-gpu/CMakeCache.txt ] &&
+   ! grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=$PWD" build-gpu/CMakeCache.txt; then
+  die "build-gpu/ was configured for another source folder ($(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' build-gpu/CMakeCache.txt)): remove it"
+fi
 if [ ! -f build-gpu/CMakeCache.txt ]; then
   say "configuring build-gpu (Release)"
   cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release >"$cache/build-gpu.configure.log" 2>&1 \
