@@ -164,6 +164,23 @@ CompletionRequest parse_completion_request(const std::string& body_text, bool ch
       throw ApiError(400, "'stop' must be a string or an array of at most 4 strings", "stop");
     }
   }
+  // Structured output: "json_object" is enforced token by token (model/engine/json_tokens.h); a schema needs a
+  // grammar engine we do not have yet, so it is refused rather than answered with unchecked text.
+  if (body.contains("response_format") && !body["response_format"].is_null()) {
+    const json& f = body["response_format"];
+    if (!f.is_object() || !f.contains("type") || !f["type"].is_string())
+      throw ApiError(400, "'response_format' must be an object with a string 'type'", "response_format");
+    const std::string type = f["type"].get<std::string>();
+    if (type == "json_object") {
+      r.params.json_object = true;
+    } else if (type == "json_schema") {
+      throw ApiError(400, "response_format 'json_schema' is not supported yet (no schema-constrained decoding); "
+                          "'json_object' gives a reply that is one JSON object", "response_format");
+    } else if (type != "text") {
+      throw ApiError(400, "'response_format.type' must be 'text', 'json_object' or 'json_schema', got '" + type + "'",
+                     "response_format");
+    }
+  }
   if (body.contains("stream") && !body["stream"].is_null()) {
     if (!body["stream"].is_boolean()) throw ApiError(400, "'stream' must be true or false", "stream");
     r.stream = body["stream"].get<bool>();

@@ -45,13 +45,19 @@ TokenLogprob token_logprob(const std::vector<float>& logits, int id, int top_n) 
 
 // Appends tokens to the cache and returns the next token (the sampler sees them first: its repetition penalty).
 int Generator::feed(const std::vector<int>& tokens, Sampler& sampler, const std::vector<std::vector<float>>& images,
-                    TokenLogprob* logprob, int top_n) {
+                    TokenLogprob* logprob, int top_n, JsonPrefix* json) {
   for (int t : tokens) sampler.accept(t);
   int next;
-  if (logprob) {
+  if (logprob || json) {
     const std::vector<float> logits = session_.eval(tokens, false, images);
-    next = sampler.sample(logits);
-    *logprob = token_logprob(logits, next, top_n);
+    if (json) {
+      const GemmaConfig& c = session_.model().config();
+      next = json_tokens_->pick(*json, logits, sampler, c.end_of_turn_id >= 0 ? c.end_of_turn_id : c.eos_id);
+      json_tokens_->accept(*json, next);
+    } else {
+      next = sampler.sample(logits);
+    }
+    if (logprob) *logprob = token_logprob(logits, next, top_n);
   } else {
     next = session_.eval_sample(tokens, sampler, images);
   }
@@ -116,10 +122,13 @@ GenerateResult Generator::generate(const Prompt& prompt_in, const GenerateParams
                              " alternatives, got " + std::to_string(params.logprobs));
   TokenLogprob drawn;  // the logprob of `next`, when asked for
   TokenLogprob* const lp = params.logprobs >= 0 ? &drawn : nullptr;
+  JsonPrefix json_text;  // response_format json_object: the reply so far
+  JsonPrefix* const json = params.json_object ? &json_text : nullptr;
+  if (json && !json_tokens_) json_tokens_ = std::make_unique<JsonTokens>(session_.model().tokenizer());
 
   try {
     auto t0 = std::chrono::steady_clock::now();
-    int next = feed(fresh, sampler, fresh_images, lp, params.logprobs);
+    int next = feed(fresh, sampler, fresh_images, lp, params.logprobs, json);
     result.prompt_seconds = seconds_since(t0);
     t0 = std::chrono::steady_clock::now();
     result.finish = FinishReason::length;
@@ -152,7 +161,7 @@ GenerateResult Generator::generate(const Prompt& prompt_in, const GenerateParams
         result.finish = FinishReason::context_full;
         break;
       }
-      next = feed({next}, sampler, {}, lp, params.logprobs);
+      next = feed({next}, sampler, {}, lp, params.logprobs, json);
     }
     result.generation_seconds = seconds_since(t0);
   } catch (...) {

@@ -5,11 +5,13 @@
 #pragma once
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "model/engine/stop_strings.h"
+#include "model/engine/json_tokens.h"
 #include "model/sampler.h"
 #include "model/session.h"
 #include "model/tokenizer.h"
@@ -53,6 +55,9 @@ struct GenerateParams {
   // Gemma 4's thought channel (<|channel>thought\n ... <channel|>) is never part of the text: it goes to
   // GenerateResult::thought and, when set, streams here (chat --think, the server's reasoning_content).
   std::function<bool(const std::string& text)> on_thought;
+  // response_format "json_object": the reply is one JSON object (json_tokens.h), the turn ending after it.
+  // Reads the whole logits row per token.
+  bool json_object = false;
 };
 
 struct GenerateResult {
@@ -86,12 +91,14 @@ class Generator {
 
  private:
   // With `logprob`: reads the whole logits row and fills it for the drawn token (top_n alternatives).
+  // With `json`: the token is drawn among those that keep the reply a JSON object prefix (and accepted into it).
   int feed(const std::vector<int>& tokens, Sampler& sampler, const std::vector<std::vector<float>>& images,
-           TokenLogprob* logprob = nullptr, int top_n = 0);
+           TokenLogprob* logprob = nullptr, int top_n = 0, JsonPrefix* json = nullptr);
   int image_runs(const std::vector<int>& tokens) const;  // runs of image soft tokens
 
   Session& session_;
   std::vector<int> cached_;
+  std::unique_ptr<JsonTokens> json_tokens_;  // made at the first json_object request
 };
 
 }  // namespace vkg
