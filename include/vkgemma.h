@@ -72,6 +72,23 @@ typedef struct vkg_chat_message {
   const char* content;
 } vkg_chat_message;
 
+/* An image for a user turn (Gemma 3 4B+ with its vision tower): a file, or the encoded bytes of one in memory
+ * (PNG, JPEG, BMP, GIF's first frame, TGA, PSD, HDR, PIC; not raw pixels). Set `path`, or `data` and `size`. */
+typedef struct vkg_image {
+  const char* path; /* an image file; NULL: the bytes below */
+  const void* data; /* the encoded bytes (read during the call only) */
+  size_t size;
+} vkg_image;
+
+/* A chat message with images, for vkg_chat. The images are shown before the message's text, as Gemma 3's chat
+ * template places them; only user messages may have images. */
+typedef struct vkg_message {
+  const char* role; /* "system" (first only), "user", "assistant" */
+  const char* content;
+  const vkg_image* images; /* n_images of them; NULL when n_images is 0 */
+  int n_images;
+} vkg_message;
+
 /* Receives each piece of generated text (complete UTF-8, `length` bytes, also NUL-terminated).
  * Return 0 to go on, non-zero to stop. */
 typedef int (*vkg_text_callback)(const char* text, size_t length, void* user_data);
@@ -83,6 +100,9 @@ VKGEMMA_API const char* vkg_last_error(void);
 VKGEMMA_API vkg_model_options vkg_model_default_options(void);
 /* A GGUF file or a Hugging Face directory. options may be NULL (defaults). NULL on error. */
 VKGEMMA_API vkg_model* vkg_model_open(const char* path, const vkg_model_options* options);
+/* The same with the vision tower of a GGUF text model in a llama.cpp mmproj file (projector "gemma3"); mmproj
+ * NULL: none (a Hugging Face directory of Gemma3ForConditionalGeneration has its tower inside). */
+VKGEMMA_API vkg_model* vkg_model_open_with_vision(const char* path, const char* mmproj, const vkg_model_options* options);
 VKGEMMA_API void vkg_model_close(vkg_model* model); /* NULL is fine */
 VKGEMMA_API const char* vkg_model_backend(const vkg_model* model); /* e.g. "cpu (2 threads)" */
 VKGEMMA_API int vkg_model_context(const vkg_model* model);
@@ -104,6 +124,18 @@ VKGEMMA_API vkg_generate_options vkg_generate_default_options(void); /* 128 toke
  * evaluated. options and result may be NULL. Returns 0, or -1 on error. */
 VKGEMMA_API int vkg_generate(vkg_model* model, const char* prompt, const vkg_generate_options* options,
                              vkg_text_callback on_text, void* user_data, vkg_generate_result* result);
+/* The reply to a conversation in the model's own chat template (Gemma 1-3 or Gemma 4), ending with an opened
+ * model turn; what the messages say is tokenized as text, never as control tokens. Each user message may
+ * carry images (the model needs a vision tower: vkg_model_open_with_vision, or a Hugging Face directory with
+ * one). As with vkg_generate, a conversation that extends the previous call's (the next turn) evaluates only
+ * its new tokens, and the images already in the cache are not encoded again. options->add_bos is ignored (the
+ * template starts with BOS); stop strings, sampling, the callback and cancellation work as in vkg_generate.
+ * Returns 0, or -1 with vkg_last_error() naming the problem: an image that cannot be read or decoded (its path,
+ * or "message M image I", counted from 0), images for a model without a vision tower, images and text that need more tokens
+ * than the context holds, roles out of order. */
+VKGEMMA_API int vkg_chat(vkg_model* model, const vkg_message* messages, int n_messages,
+                         const vkg_generate_options* options, vkg_text_callback on_text, void* user_data,
+                         vkg_generate_result* result);
 /* Asks the vkg_generate running on another thread to stop after its current token. */
 VKGEMMA_API void vkg_cancel(vkg_model* model);
 /* Forgets the KV cache (the next prompt is evaluated from the start). */
