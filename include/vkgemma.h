@@ -89,6 +89,32 @@ typedef struct vkg_message {
   int n_images;
 } vkg_message;
 
+/* A device a model can run on (vkg_device_info): each Vulkan device, then the CPU. To run on it, set
+ * vkg_model_options.backend to `backend` and .device to `device`. */
+typedef struct vkg_device {
+  size_t struct_size;    /* set by the caller to sizeof(vkg_device); fields added later go at the end */
+  char backend[8];       /* "vulkan" or "cpu" */
+  int device;            /* the Vulkan device index; -1 for the CPU */
+  char name[256];        /* e.g. "NVIDIA H100 80GB HBM3", "llvmpipe (LLVM 15.0.6, 256 bits)", the CPU's model name */
+  char type[16];         /* "discrete", "integrated", "virtual", "cpu" (a CPU Vulkan driver, or the CPU), "other" */
+  uint64_t memory_bytes; /* Vulkan: device-local memory; the CPU: physical memory */
+} vkg_device;
+
+/* What a loaded model is (vkg_model_info). */
+typedef struct vkg_model_summary {
+  size_t struct_size;      /* set by the caller to sizeof(vkg_model_summary); fields added later go at the end */
+  char name[128];          /* the checkpoint's name, when the file gives one */
+  char architecture[16];   /* the Gemma generation: "gemma", "gemma2", "gemma3", "gemma4" */
+  char chat_template[16];  /* the turn template vkg_chat renders: "gemma" (<start_of_turn>) or "gemma4" (<|turn>) */
+  int64_t parameters;      /* elements of all weights (the vision tower's included) */
+  int64_t weight_bytes;    /* the weights' bytes as stored (quantized) */
+  int context;             /* this handle's context in tokens (vkg_model_context) */
+  int max_context;         /* the context the model was trained for */
+  int vocab_size, layers, hidden;
+  int vision;              /* 1: a vision tower is loaded (vkg_chat takes images) */
+  int tokens_per_image;    /* prompt tokens each image takes (0 without vision) */
+} vkg_model_summary;
+
 /* Receives each piece of generated text (complete UTF-8, `length` bytes, also NUL-terminated).
  * Return 0 to go on, non-zero to stop. */
 typedef int (*vkg_text_callback)(const char* text, size_t length, void* user_data);
@@ -96,6 +122,12 @@ typedef int (*vkg_text_callback)(const char* text, size_t length, void* user_dat
 VKGEMMA_API const char* vkg_version(void);
 /* The message of this thread's last failed call ("" if none). Valid until the next failing call. */
 VKGEMMA_API const char* vkg_last_error(void);
+
+/* The devices: each Vulkan device, then the CPU (always there; no Vulkan driver leaves only it). Listed once
+ * per process. vkg_device_count returns how many; vkg_device_info fills info->struct_size bytes of entry
+ * `index` (0 <= index < count). Return -1 on error. */
+VKGEMMA_API int vkg_device_count(void);
+VKGEMMA_API int vkg_device_info(int index, vkg_device* info);
 
 VKGEMMA_API vkg_model_options vkg_model_default_options(void);
 /* A GGUF file or a Hugging Face directory. options may be NULL (defaults). NULL on error. */
@@ -107,6 +139,8 @@ VKGEMMA_API void vkg_model_close(vkg_model* model); /* NULL is fine */
 VKGEMMA_API const char* vkg_model_backend(const vkg_model* model); /* e.g. "cpu (2 threads)" */
 VKGEMMA_API int vkg_model_context(const vkg_model* model);
 VKGEMMA_API int vkg_model_vocab_size(const vkg_model* model);
+/* Fills info->struct_size bytes of what the model is. Returns 0, or -1 on error. */
+VKGEMMA_API int vkg_model_info(const vkg_model* model, vkg_model_summary* info);
 
 /* Text to token ids. Returns the number of tokens (write at most `capacity`; call again with a larger
  * array when the result exceeds it), -1 on error. */

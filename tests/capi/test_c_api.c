@@ -1,6 +1,7 @@
 /* The C API as an application uses it: plain C, only include/vkgemma.h, linked against the shared library.
  *   test_c_api MODEL REFERENCE_FILE
  * REFERENCE_FILE is assets/reference/gemma3_270m_reference.txt (transformers' greedy continuation). */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,8 +69,34 @@ int main(int argc, char** argv) {
   CHECK(vkg_tokenize(NULL, "x", 1, NULL, 0) == -1);
   CHECK(strstr(vkg_last_error(), "NULL") != NULL);
 
+  /* Devices: the Vulkan ones, then the CPU, which is always there; the CPU entry chooses the backend below. */
+  const int n_devices = vkg_device_count();
+  CHECK(n_devices >= 1);
+  vkg_device cpu;
+  memset(&cpu, 0x55, sizeof cpu);
+  cpu.struct_size = sizeof cpu;
+  CHECK(vkg_device_info(n_devices - 1, &cpu) == 0);
+  CHECK(strcmp(cpu.backend, "cpu") == 0 && strcmp(cpu.type, "cpu") == 0 && cpu.device == -1);
+  CHECK(strlen(cpu.name) > 0 && cpu.memory_bytes > (uint64_t)1 << 28 && cpu.struct_size == sizeof cpu);
+  for (int i = 0; i + 1 < n_devices; ++i) {
+    vkg_device d;
+    d.struct_size = sizeof d;
+    CHECK(vkg_device_info(i, &d) == 0 && strcmp(d.backend, "vulkan") == 0 && d.device == i);
+  }
+  CHECK(vkg_device_info(n_devices, &cpu) == -1);
+  CHECK(strstr(vkg_last_error(), "no device") != NULL);
+  /* A program built against an older, shorter struct gets only the fields it knows. */
+  vkg_device old;
+  memset(&old, 0x55, sizeof old);
+  old.struct_size = offsetof(vkg_device, name);
+  CHECK(vkg_device_info(n_devices - 1, &old) == 0 && old.device == -1 && (unsigned char)old.name[0] == 0x55);
+  old.struct_size = 0;
+  CHECK(vkg_device_info(0, &old) == -1);
+  CHECK(strstr(vkg_last_error(), "struct_size") != NULL);
+
   vkg_model_options mo = vkg_model_default_options();
-  mo.backend = "cpu";
+  mo.backend = cpu.backend;
+  mo.device = cpu.device;
   mo.context = 256;
   mo.exact = 1; /* fp32 activations: the path whose greedy tokens must equal transformers' */
   vkg_model* m = vkg_model_open(argv[1], &mo);
@@ -80,6 +107,17 @@ int main(int argc, char** argv) {
   CHECK(vkg_model_context(m) == 256);
   CHECK(vkg_model_vocab_size(m) == 262144);
   CHECK(strncmp(vkg_model_backend(m), "cpu", 3) == 0);
+
+  /* What the model is. */
+  vkg_model_summary info;
+  info.struct_size = sizeof info;
+  CHECK(vkg_model_info(m, &info) == 0);
+  CHECK(strcmp(info.architecture, "gemma3") == 0 && strcmp(info.chat_template, "gemma") == 0);
+  CHECK(info.parameters > 260000000 && info.parameters < 280000000); /* Gemma 3 270M (tied embeddings) */
+  CHECK(info.weight_bytes > 100000000 && info.weight_bytes < info.parameters * 2);
+  CHECK(info.context == 256 && info.max_context == 32768 && info.vocab_size == 262144);
+  CHECK(info.layers == 18 && info.hidden == 640 && info.vision == 0 && info.tokens_per_image == 0);
+  CHECK(vkg_model_info(NULL, &info) == -1 && vkg_model_info(m, NULL) == -1);
 
   /* Tokenizer: the known answer from transformers' Gemma tokenizer. */
   int32_t ids[16];

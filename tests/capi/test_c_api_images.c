@@ -88,6 +88,11 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  vkg_model_summary info;
+  info.struct_size = sizeof info;
+  CHECK(vkg_model_info(m, &info) == 0 && info.vision == 1 && info.tokens_per_image == 16);
+  CHECK(strcmp(info.architecture, "gemma3") == 0);
+
   /* The image as a file: the reply equals vkgemma chat's. */
   vkg_image file_image = {image, NULL, 0};
   vkg_message turn = {"user", "Describe it.", &file_image, 1};
@@ -168,6 +173,7 @@ int main(int argc, char** argv) {
   m = vkg_model_open_with_vision(gguf, mmproj, &mo);
   CHECK(m != NULL);
   if (m) {
+    CHECK(vkg_model_info(m, &info) == 0 && info.vision == 1);
     memset(&c, 0, sizeof c);
     CHECK(vkg_chat(m, &turn, 1, &go, collect, &c, &r) == 0);
     CHECK(r.prompt_tokens == with_image && same_reply(c.text, expected));
@@ -176,6 +182,7 @@ int main(int argc, char** argv) {
   m = vkg_model_open(text_model, &mo);
   CHECK(m != NULL);
   if (m) {
+    CHECK(vkg_model_info(m, &info) == 0 && info.vision == 0);
     CHECK_ERROR(vkg_chat(m, &turn, 1, &go, NULL, NULL, &r), "has no vision tower");
     CHECK(strstr(vkg_last_error(), text_model) != NULL);
     vkg_model_close(m);
