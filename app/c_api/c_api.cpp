@@ -13,6 +13,7 @@ using namespace vkg_c;
 extern "C" {
 
 const char* vkg_version(void) { return "0.1"; }
+uint32_t vkg_api_version(void) { return (uint32_t{VKGEMMA_API_VERSION_MAJOR} << 16) | VKGEMMA_API_VERSION_MINOR; }
 const char* vkg_last_error(void) { return last_error.c_str(); }
 
 vkg_model_options vkg_model_default_options(void) {

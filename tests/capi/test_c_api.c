@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if !defined(_WIN32)
+#include <pthread.h>
+#endif
 
 #include "vkgemma.h"
 
@@ -53,6 +56,36 @@ static int collect(const char* text, size_t length, void* user_data) {
   }
   return 0;
 }
+
+#if !defined(_WIN32)
+/* vkg_cancel from another thread: the callback signals the first piece, the canceller waits for it. */
+typedef struct {
+  vkg_model* model;
+  pthread_mutex_t lock;
+  pthread_cond_t started;
+  int pieces;
+} cross_cancel;
+
+static int count_and_signal(const char* text, size_t length, void* user_data) {
+  cross_cancel* x = (cross_cancel*)user_data;
+  (void)text;
+  (void)length;
+  pthread_mutex_lock(&x->lock);
+  x->pieces++;
+  pthread_cond_signal(&x->started);
+  pthread_mutex_unlock(&x->lock);
+  return 0;
+}
+
+static void* canceller(void* arg) {
+  cross_cancel* x = (cross_cancel*)arg;
+  pthread_mutex_lock(&x->lock);
+  while (x->pieces == 0) pthread_cond_wait(&x->started, &x->lock);
+  pthread_mutex_unlock(&x->lock);
+  vkg_cancel(x->model);
+  return NULL;
+}
+#endif
 
 int main(int argc, char** argv) {
   if (argc < 3) {
@@ -183,6 +216,26 @@ int main(int argc, char** argv) {
   CHECK(vkg_generate(m, prompt, &go, collect, &c, &r) == 0);
   CHECK(r.finish_reason == VKG_FINISH_CANCELLED && c.pieces == 2);
 
+#if !defined(_WIN32)
+  /* ... and by vkg_cancel from another thread while vkg_generate runs: it stops long before max_tokens. */
+  {
+    cross_cancel x;
+    pthread_t thread;
+    x.model = m;
+    x.pieces = 0;
+    pthread_mutex_init(&x.lock, NULL);
+    pthread_cond_init(&x.started, NULL);
+    CHECK(pthread_create(&thread, NULL, canceller, &x) == 0);
+    go.max_tokens = 200;
+    CHECK(vkg_generate(m, prompt, &go, count_and_signal, &x, &r) == 0);
+    pthread_join(thread, NULL);
+    CHECK(r.finish_reason == VKG_FINISH_CANCELLED && r.completion_tokens >= 1 && r.completion_tokens < 200);
+    pthread_mutex_destroy(&x.lock);
+    pthread_cond_destroy(&x.started);
+    go.max_tokens = 32;
+  }
+#endif
+
   /* Sampling with a seed is reproducible. */
   char first[4096];
   go.temperature = 0.8f;
@@ -209,6 +262,7 @@ int main(int argc, char** argv) {
 
   vkg_model_close(m);
   vkg_model_close(NULL);
+  CHECK(vkg_api_version() == (((uint32_t)VKGEMMA_API_VERSION_MAJOR << 16) | VKGEMMA_API_VERSION_MINOR));
   if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
   else printf("all C API checks passed\n");
   return failures ? 1 : 0;

@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if !defined(_WIN32)
+#include <pthread.h>
+#endif
 
 #include "vkgemma.h"
 
@@ -58,6 +61,39 @@ static unsigned char* read_file(const char* path, size_t* size) {
   fclose(f);
   return data;
 }
+
+#if !defined(_WIN32)
+/* One handle per thread, used at once: each gets the reply a lone handle gets. */
+typedef struct {
+  const char* model;
+  const char* image;
+  char text[4096];
+  int status;
+} parallel_chat;
+
+static void* chat_on_own_handle(void* arg) {
+  parallel_chat* p = (parallel_chat*)arg;
+  vkg_model_options mo = vkg_model_default_options();
+  vkg_generate_options go = vkg_generate_default_options();
+  vkg_image image = {p->image, NULL, 0};
+  vkg_message turn = {"user", "Describe it.", &image, 1};
+  collector c;
+  vkg_model* m;
+  mo.backend = "cpu";
+  mo.threads = 1;
+  go.max_tokens = 8;
+  memset(&c, 0, sizeof c);
+  m = vkg_model_open(p->model, &mo);
+  p->status = m ? 0 : -1;
+  for (int i = 0; m && p->status == 0 && i < 3; ++i) { /* a few calls, so that they overlap */
+    memset(&c, 0, sizeof c);
+    p->status = vkg_chat(m, &turn, 1, &go, collect, &c, NULL);
+  }
+  snprintf(p->text, sizeof p->text, "%s", c.text);
+  vkg_model_close(m);
+  return NULL;
+}
+#endif
 
 int main(int argc, char** argv) {
   if (argc < 9) {
@@ -189,6 +225,23 @@ int main(int argc, char** argv) {
   }
   CHECK(vkg_model_open_with_vision(gguf, "/nonexistent/mmproj.gguf", &mo) == NULL);
   CHECK(strstr(vkg_last_error(), "/nonexistent/mmproj.gguf") != NULL);
+
+#if !defined(_WIN32)
+  {
+    parallel_chat p[2];
+    pthread_t threads[2];
+    for (int i = 0; i < 2; ++i) {
+      memset(&p[i], 0, sizeof p[i]);
+      p[i].model = hf;
+      p[i].image = image;
+      CHECK(pthread_create(&threads[i], NULL, chat_on_own_handle, &p[i]) == 0);
+    }
+    for (int i = 0; i < 2; ++i) {
+      pthread_join(threads[i], NULL);
+      CHECK(p[i].status == 0 && same_reply(p[i].text, expected));
+    }
+  }
+#endif
 
   free(bytes);
   if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
