@@ -130,7 +130,8 @@ typedef struct vkg_model_summary {
   int max_context;         /* the context the model was trained for */
   int vocab_size, layers, hidden;
   int vision;              /* 1: a vision tower is loaded (vkg_chat takes images) */
-  int tokens_per_image;    /* prompt tokens each image takes (0 without vision) */
+  int tokens_per_image;    /* image tokens each image takes in the prompt, besides its markers and newlines
+                              (0 without vision) */
 } vkg_model_summary;
 
 /* Receives each piece of generated text (complete UTF-8, `length` bytes, also NUL-terminated).

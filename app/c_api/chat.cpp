@@ -69,7 +69,7 @@ int run_chat(vkg_model* m, const vkg_message* messages, int n_messages, const vk
     std::string why = "the conversation has " + std::to_string(prompt.tokens.size()) +
                       " tokens, more than the context of " + std::to_string(context);
     if (n_images > 0)
-      why += " (its " + std::to_string(n_images) + " image(s) take " +
+      why += " (its " + std::to_string(n_images) + " image(s) take at least " +
              std::to_string(model.vision()->tokens_per_image + 2) + " tokens each)";
     throw std::runtime_error(why);
   }

@@ -194,7 +194,7 @@ int main(int argc, char** argv) {
   turn.images = many;
   turn.n_images = 8;
   CHECK_ERROR(vkg_chat(m, &turn, 1, &go, NULL, NULL, &r), "more than the context of");
-  CHECK(strstr(vkg_last_error(), "8 image(s) take 18 tokens each") != NULL);
+  CHECK(strstr(vkg_last_error(), "8 image(s) take at least 18 tokens each") != NULL);
   turn.n_images = 1;
   turn.images = &file_image;
   vkg_message answered[2] = {{"user", "Hi", NULL, 0}, {"assistant", "Look.", &file_image, 1}};
