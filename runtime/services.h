@@ -12,6 +12,14 @@ namespace vkg {
 // One line per Vulkan device (index, name, type, driver, memory, features); throws with the reason when there
 // is no Vulkan loader or driver.
 std::vector<std::string> vulkan_device_lines();
+// The same as fields (the C API's vkg_device_info): index (SessionOptions::device), name, type (discrete,
+// integrated, virtual, cpu, other) and device-local memory. Throws like vulkan_device_lines.
+struct VulkanDevice {
+  int index = 0;
+  std::string name, type;
+  uint64_t memory_bytes = 0;
+};
+std::vector<VulkanDevice> vulkan_devices();
 
 // Whether the process runs under RenderDoc, so that a decode step can be captured.
 bool renderdoc_attached();

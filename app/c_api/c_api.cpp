@@ -2,72 +2,18 @@
 // no exception crosses the C boundary; failures leave their message in a thread-local string.
 #include "vkgemma.h"
 
-#include <atomic>
-#include <cstring>
-#include <memory>
 #include <string>
 #include <vector>
 
+#include "app/c_api/handles.h"
 #include "model/chat_template.h"
-#include "model/engine/generator.h"
-#include "model/model.h"
-#include "model/session.h"
 
-struct vkg_model {
-  std::unique_ptr<vkg::Model> model;
-  std::unique_ptr<vkg::Session> session;
-  std::unique_ptr<vkg::Generator> generator;
-  std::string backend_name;
-  std::atomic<bool> cancel{false};
-};
-
-static_assert(int(vkg::FinishReason::stop) == VKG_FINISH_STOP && int(vkg::FinishReason::length) == VKG_FINISH_LENGTH &&
-              int(vkg::FinishReason::context_full) == VKG_FINISH_CONTEXT_FULL &&
-              int(vkg::FinishReason::cancelled) == VKG_FINISH_CANCELLED);
-
-namespace {
-
-thread_local std::string last_error;
-
-int fail(const std::string& message) {
-  last_error = message;
-  return -1;
-}
-
-// Runs f, turning any exception into -1 (or `error_value`) and vkg_last_error().
-template <typename F, typename R = decltype(std::declval<F>()())>
-R guarded(F&& f, R error_value) {
-  try {
-    return f();
-  } catch (const std::exception& e) {
-    last_error = e.what();
-  } catch (...) {
-    last_error = "unknown error";
-  }
-  return error_value;
-}
-
-// snprintf-like copy: returns the full length, writes what fits and a NUL.
-int copy_out(const std::string& s, char* out, size_t capacity) {
-  if (out && capacity > 0) {
-    const size_t n = std::min(s.size(), capacity - 1);
-    std::memcpy(out, s.data(), n);
-    out[n] = '\0';
-  }
-  return static_cast<int>(s.size());
-}
-
-bool check_model(const vkg_model* m) {
-  if (m) return true;
-  last_error = "model handle is NULL";
-  return false;
-}
-
-}  // namespace
+using namespace vkg_c;
 
 extern "C" {
 
 const char* vkg_version(void) { return "0.1"; }
+uint32_t vkg_api_version(void) { return (uint32_t{VKGEMMA_API_VERSION_MAJOR} << 16) | VKGEMMA_API_VERSION_MINOR; }
 const char* vkg_last_error(void) { return last_error.c_str(); }
 
 vkg_model_options vkg_model_default_options(void) {
@@ -81,12 +27,18 @@ vkg_model_options vkg_model_default_options(void) {
 }
 
 vkg_model* vkg_model_open(const char* path, const vkg_model_options* options) {
+  return vkg_model_open_with_vision(path, NULL, options);
+}
+
+vkg_model* vkg_model_open_with_vision(const char* path, const char* mmproj, const vkg_model_options* options) {
   return guarded(
       [&]() -> vkg_model* {
         if (!path) throw std::runtime_error("model path is NULL");
         const vkg_model_options o = options ? *options : vkg_model_default_options();
         auto m = std::make_unique<vkg_model>();
-        m->model = vkg::Model::load(path);
+        vkg::LoadOptions lo;
+        if (mmproj) lo.mmproj = mmproj;
+        m->model = vkg::Model::load(path, lo);
         vkg::SessionOptions so;
         so.backend = o.backend ? o.backend : "auto";
         so.device = o.device;
@@ -162,30 +114,11 @@ int vkg_generate(vkg_model* model, const char* prompt, const vkg_generate_option
   if (!check_model(model)) return -1;
   if (!prompt) return fail("vkg_generate: prompt is NULL");
   const vkg_generate_options o = options ? *options : vkg_generate_default_options();
-  if (o.max_tokens < 0) return fail("vkg_generate: max_tokens must be >= 0, got " + std::to_string(o.max_tokens));
-  if (o.n_stop < 0 || (o.n_stop > 0 && !o.stop)) return fail("vkg_generate: bad stop array");
-  model->cancel = false;
   return guarded(
       [&] {
-        vkg::GenerateParams p;
-        p.max_tokens = o.max_tokens;
-        p.sampling.temperature = o.temperature;
-        p.sampling.top_k = o.top_k;
-        p.sampling.top_p = o.top_p;
-        p.sampling.seed = o.seed;
-        p.cancel = &model->cancel;
-        for (int i = 0; i < o.n_stop; ++i)
-          if (o.stop[i]) p.stop.emplace_back(o.stop[i]);
+        const vkg::GenerateParams p = generate_params(model, o, "vkg_generate");
         const std::vector<int> ids = model->model->tokenizer().encode(prompt, o.add_bos != 0);
-        const vkg::GenerateResult r = model->generator->generate(ids, p, [&](const std::string& text) {
-          return !(on_text && on_text(text.c_str(), text.size(), user_data) != 0);
-        });
-        if (result) {
-          result->prompt_tokens = r.prompt_tokens;
-          result->reused_tokens = r.reused_tokens;
-          result->completion_tokens = r.completion_tokens;
-          result->finish_reason = static_cast<vkg_finish_reason>(r.finish);
-        }
+        fill_result(model->generator->generate(ids, p, text_callback(on_text, user_data)), result);
         return 0;
       },
       -1);

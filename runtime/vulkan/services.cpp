@@ -13,6 +13,12 @@ std::vector<std::string> vulkan_device_lines() {
   return lines;
 }
 
+std::vector<VulkanDevice> vulkan_devices() {
+  std::vector<VulkanDevice> out;
+  for (const vk::DeviceInfo& d : vk::Context::list_devices()) out.push_back({d.index, d.name, d.type, d.device_local_bytes});
+  return out;
+}
+
 bool renderdoc_attached() { return vk::RenderDoc::get() != nullptr; }
 
 std::vector<EmbeddedShader> embedded_shaders() {

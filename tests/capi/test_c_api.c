@@ -1,9 +1,13 @@
 /* The C API as an application uses it: plain C, only include/vkgemma.h, linked against the shared library.
  *   test_c_api MODEL REFERENCE_FILE
  * REFERENCE_FILE is assets/reference/gemma3_270m_reference.txt (transformers' greedy continuation). */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if !defined(_WIN32)
+#include <pthread.h>
+#endif
 
 #include "vkgemma.h"
 
@@ -53,6 +57,36 @@ static int collect(const char* text, size_t length, void* user_data) {
   return 0;
 }
 
+#if !defined(_WIN32)
+/* vkg_cancel from another thread: the callback signals the first piece, the canceller waits for it. */
+typedef struct {
+  vkg_model* model;
+  pthread_mutex_t lock;
+  pthread_cond_t started;
+  int pieces;
+} cross_cancel;
+
+static int count_and_signal(const char* text, size_t length, void* user_data) {
+  cross_cancel* x = (cross_cancel*)user_data;
+  (void)text;
+  (void)length;
+  pthread_mutex_lock(&x->lock);
+  x->pieces++;
+  pthread_cond_signal(&x->started);
+  pthread_mutex_unlock(&x->lock);
+  return 0;
+}
+
+static void* canceller(void* arg) {
+  cross_cancel* x = (cross_cancel*)arg;
+  pthread_mutex_lock(&x->lock);
+  while (x->pieces == 0) pthread_cond_wait(&x->started, &x->lock);
+  pthread_mutex_unlock(&x->lock);
+  vkg_cancel(x->model);
+  return NULL;
+}
+#endif
+
 int main(int argc, char** argv) {
   if (argc < 3) {
     fprintf(stderr, "usage: %s MODEL REFERENCE_FILE\n", argv[0]);
@@ -68,8 +102,34 @@ int main(int argc, char** argv) {
   CHECK(vkg_tokenize(NULL, "x", 1, NULL, 0) == -1);
   CHECK(strstr(vkg_last_error(), "NULL") != NULL);
 
+  /* Devices: the Vulkan ones, then the CPU, which is always there; the CPU entry chooses the backend below. */
+  const int n_devices = vkg_device_count();
+  CHECK(n_devices >= 1);
+  vkg_device cpu;
+  memset(&cpu, 0x55, sizeof cpu);
+  cpu.struct_size = sizeof cpu;
+  CHECK(vkg_device_info(n_devices - 1, &cpu) == 0);
+  CHECK(strcmp(cpu.backend, "cpu") == 0 && strcmp(cpu.type, "cpu") == 0 && cpu.device == -1);
+  CHECK(strlen(cpu.name) > 0 && cpu.memory_bytes > (uint64_t)1 << 28 && cpu.struct_size == sizeof cpu);
+  for (int i = 0; i + 1 < n_devices; ++i) {
+    vkg_device d;
+    d.struct_size = sizeof d;
+    CHECK(vkg_device_info(i, &d) == 0 && strcmp(d.backend, "vulkan") == 0 && d.device == i);
+  }
+  CHECK(vkg_device_info(n_devices, &cpu) == -1);
+  CHECK(strstr(vkg_last_error(), "no device") != NULL);
+  /* A program built against an older, shorter struct gets only the fields it knows. */
+  vkg_device old;
+  memset(&old, 0x55, sizeof old);
+  old.struct_size = offsetof(vkg_device, name);
+  CHECK(vkg_device_info(n_devices - 1, &old) == 0 && old.device == -1 && (unsigned char)old.name[0] == 0x55);
+  old.struct_size = 0;
+  CHECK(vkg_device_info(0, &old) == -1);
+  CHECK(strstr(vkg_last_error(), "struct_size") != NULL);
+
   vkg_model_options mo = vkg_model_default_options();
-  mo.backend = "cpu";
+  mo.backend = cpu.backend;
+  mo.device = cpu.device;
   mo.context = 256;
   mo.exact = 1; /* fp32 activations: the path whose greedy tokens must equal transformers' */
   vkg_model* m = vkg_model_open(argv[1], &mo);
@@ -80,6 +140,17 @@ int main(int argc, char** argv) {
   CHECK(vkg_model_context(m) == 256);
   CHECK(vkg_model_vocab_size(m) == 262144);
   CHECK(strncmp(vkg_model_backend(m), "cpu", 3) == 0);
+
+  /* What the model is. */
+  vkg_model_summary info;
+  info.struct_size = sizeof info;
+  CHECK(vkg_model_info(m, &info) == 0);
+  CHECK(strcmp(info.architecture, "gemma3") == 0 && strcmp(info.chat_template, "gemma") == 0);
+  CHECK(info.parameters > 260000000 && info.parameters < 280000000); /* Gemma 3 270M (tied embeddings) */
+  CHECK(info.weight_bytes > 100000000 && info.weight_bytes < info.parameters * 2);
+  CHECK(info.context == 256 && info.max_context == 32768 && info.vocab_size == 262144);
+  CHECK(info.layers == 18 && info.hidden == 640 && info.vision == 0 && info.tokens_per_image == 0);
+  CHECK(vkg_model_info(NULL, &info) == -1 && vkg_model_info(m, NULL) == -1);
 
   /* Tokenizer: the known answer from transformers' Gemma tokenizer. */
   int32_t ids[16];
@@ -145,6 +216,26 @@ int main(int argc, char** argv) {
   CHECK(vkg_generate(m, prompt, &go, collect, &c, &r) == 0);
   CHECK(r.finish_reason == VKG_FINISH_CANCELLED && c.pieces == 2);
 
+#if !defined(_WIN32)
+  /* ... and by vkg_cancel from another thread while vkg_generate runs: it stops long before max_tokens. */
+  {
+    cross_cancel x;
+    pthread_t thread;
+    x.model = m;
+    x.pieces = 0;
+    pthread_mutex_init(&x.lock, NULL);
+    pthread_cond_init(&x.started, NULL);
+    CHECK(pthread_create(&thread, NULL, canceller, &x) == 0);
+    go.max_tokens = 200;
+    CHECK(vkg_generate(m, prompt, &go, count_and_signal, &x, &r) == 0);
+    pthread_join(thread, NULL);
+    CHECK(r.finish_reason == VKG_FINISH_CANCELLED && r.completion_tokens >= 1 && r.completion_tokens < 200);
+    pthread_mutex_destroy(&x.lock);
+    pthread_cond_destroy(&x.started);
+    go.max_tokens = 32;
+  }
+#endif
+
   /* Sampling with a seed is reproducible. */
   char first[4096];
   go.temperature = 0.8f;
@@ -171,6 +262,7 @@ int main(int argc, char** argv) {
 
   vkg_model_close(m);
   vkg_model_close(NULL);
+  CHECK(vkg_api_version() == (((uint32_t)VKGEMMA_API_VERSION_MAJOR << 16) | VKGEMMA_API_VERSION_MINOR));
   if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
   else printf("all C API checks passed\n");
   return failures ? 1 : 0;
