@@ -24,7 +24,7 @@ from transformers.models.gemma3.processing_gemma3 import Gemma3Processor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_tiny_vision import (BOI, EOI, HF_DIR, IMAGE, IMAGES, MM_TOKENS, SOFT, TINY, TOKENIZER,  # noqa: E402
-                              processor)
+                              processor, tokenize_specials)
 
 PROMPT = "<start_of_image>"  # the tiny model has 128 positions: the crops and their text take most
 PAS = dict(do_pan_and_scan=True, pan_and_scan_min_crop_size=256, pan_and_scan_max_num_crops=4,
@@ -37,25 +37,7 @@ class FullImageSequence:  # what Gemma3Processor.replace_image_token reads of th
 
 
 def tokenize(sp, text):
-    """BOS, then the text split at the three image tokens, each piece encoded alone (as the HF tokenizer splits
-    at added tokens)."""
-    specials = {"<start_of_image>": BOI, "<image_soft_token>": SOFT, "<end_of_image>": EOI}
-    ids, piece, i = [2], "", 0
-    while i < len(text):
-        for s, tid in specials.items():
-            if text.startswith(s, i):
-                if piece:
-                    ids += sp.encode(piece)
-                    piece = ""
-                ids.append(tid)
-                i += len(s)
-                break
-        else:
-            piece += text[i]
-            i += 1
-    if piece:
-        ids += sp.encode(piece)
-    return ids
+    return tokenize_specials(sp, text, {"<start_of_image>": BOI, "<image_soft_token>": SOFT, "<end_of_image>": EOI})
 
 
 def main():

@@ -227,30 +227,33 @@ def random_weights(model, rng):
     return w
 
 
+def tokenize_specials(sp, text, specials):
+    """BOS, then `text` split at the special strings (string -> id), each piece between them encoded alone, as
+    the HF tokenizer splits at added tokens."""
+    ids, piece, i = [2], "", 0
+    while i < len(text):
+        for s, tid in specials.items():
+            if text.startswith(s, i):
+                if piece:
+                    ids += sp.encode(piece)
+                    piece = ""
+                ids.append(tid)
+                i += len(s)
+                break
+        else:
+            piece += text[i]
+            i += 1
+    if piece:
+        ids += sp.encode(piece)
+    return ids
+
+
 def tokenize_prompt(sp, prompt):
     """The R-HF processor at string level: each <start_of_image> becomes "\n\n<start_of_image>" + soft tokens +
     "<end_of_image>\n\n"; the tokenizer then splits on special tokens and encodes the text pieces between them
     separately. BOS first."""
     expanded = prompt.replace("<start_of_image>", "\n\n<boi>" + "<soft>" * MM_TOKENS + "<eoi>\n\n")
-    ids = [2]
-    text = ""
-    i = 0
-    specials = {"<boi>": BOI, "<soft>": SOFT, "<eoi>": EOI}
-    while i < len(expanded):
-        for s, tid in specials.items():
-            if expanded.startswith(s, i):
-                if text:
-                    ids += sp.encode(text)
-                    text = ""
-                ids.append(tid)
-                i += len(s)
-                break
-        else:
-            text += expanded[i]
-            i += 1
-    if text:
-        ids += sp.encode(text)
-    return ids
+    return tokenize_specials(sp, expanded, {"<boi>": BOI, "<soft>": SOFT, "<eoi>": EOI})
 
 
 def gguf_text_name(hf):

@@ -10,15 +10,8 @@
 #endif
 
 #include "vkgemma.h"
+#include "c_check.h"
 
-static int failures = 0;
-#define CHECK(cond)                                                           \
-  do {                                                                        \
-    if (!(cond)) {                                                            \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++;                                                             \
-    }                                                                         \
-  } while (0)
 
 /* The value of the first line "key value..." of the reference file (no escapes in the lines used here). */
 static int read_reference(const char* path, const char* key, char* out, size_t capacity) {

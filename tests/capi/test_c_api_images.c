@@ -11,15 +11,8 @@
 #endif
 
 #include "vkgemma.h"
+#include "c_check.h"
 
-static int failures = 0;
-#define CHECK(cond)                                                           \
-  do {                                                                        \
-    if (!(cond)) {                                                            \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++;                                                             \
-    }                                                                         \
-  } while (0)
 #define CHECK_ERROR(call, text)                                                                   \
   do {                                                                                            \
     CHECK((call) == -1);                                                                          \
