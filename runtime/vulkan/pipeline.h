@@ -14,6 +14,7 @@ class Pipeline {
   // compile(), once a step's final plan shows it is used: the scratch-sizing pass of a prompt plans variants
   // that the second pass replaces (lavapipe, the 270M: 4 of 24 pipelines, ~0.25 s of the first token).
   // Throws when the device cannot take the module (push constants past its limit, a failed create call).
+  // `code` must outlive the pipeline (compile() reads it later): the registry's entries are static.
   Pipeline(const Context& ctx, const ShaderCode& code);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;

@@ -15,15 +15,19 @@ constexpr uint32_t kLocalSize = 256;      // read_bandwidth.comp's local_size_x
 constexpr uint32_t kWordsPerThread = 16;  // grid-stride iterations per invocation: enough loads in flight
 constexpr uint32_t kNever = 0xFFFFFFFFu;  // the fold of words that are all 0x5A5A5A5A is 0, never this
 
-ShaderCode probe_shader() {
-  ShaderCode code{};
-  code.name = "read_bandwidth";
-  code.words = vkg_read_bandwidth_spv;
-  code.word_count = sizeof(vkg_read_bandwidth_spv) / sizeof(uint32_t);
-  code.layout.n_bindings = 2;
-  code.layout.push_constant_bytes = 8;
-  code.layout.local_size[0] = kLocalSize;
-  return code;
+// Static: a Pipeline keeps a reference to its code (it compiles later), as to the registry's entries.
+const ShaderCode& probe_shader() {
+  static const ShaderCode shader = [] {
+    ShaderCode code{};
+    code.name = "read_bandwidth";
+    code.words = vkg_read_bandwidth_spv;
+    code.word_count = sizeof(vkg_read_bandwidth_spv) / sizeof(uint32_t);
+    code.layout.n_bindings = 2;
+    code.layout.push_constant_bytes = 8;
+    code.layout.local_size[0] = kLocalSize;
+    return code;
+  }();
+  return shader;
 }
 }  // namespace
 
