@@ -64,9 +64,9 @@ int run_command(const std::vector<std::string>& argv) {
   const std::vector<std::string> image_paths = args.get_all("--image");
   auto t_images = std::chrono::steady_clock::now();
   // --pan-and-scan: wide or tall images also as 2-4 crops, the prompt saying so (model/pan_and_scan.h).
+  const PanAndScan pan_and_scan;
   std::vector<int> crops;
-  Prompt input{{}, args.has("--pan-and-scan") ? encode_image_files_with_crops(session, image_paths, PanAndScan{}, crops)
-                                              : encode_image_files(session, image_paths)};
+  Prompt input{{}, encode_image_files(session, image_paths, args.has("--pan-and-scan") ? &pan_and_scan : nullptr, &crops)};
   if (verbose && !input.images.empty())
     std::fprintf(stderr, "encoded %zu image(s) in %.2f s\n", input.images.size(), seconds_since(t_images));
   const std::string expanded = crops.empty() ? prompt : expand_crop_markers(prompt, crops);

@@ -4,9 +4,6 @@
 
 namespace vkg {
 
-namespace {
-
-// The text between markers.
 std::vector<std::string> split_at_markers(const std::string& text) {
   const std::string marker = kImageMarker;
   std::vector<std::string> parts;
@@ -16,6 +13,8 @@ std::vector<std::string> split_at_markers(const std::string& text) {
   parts.push_back(text.substr(at));
   return parts;
 }
+
+namespace {
 
 // Appends the parts with an image block between each two (specials: control tokens in the parts parsed).
 void append_with_images(const Tokenizer& tok, const VisionConfig& v, const std::vector<std::string>& parts,

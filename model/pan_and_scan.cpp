@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "model/chat_template.h"
+#include "model/image_prompt.h"
 
 namespace vkg {
 
@@ -57,30 +58,26 @@ std::vector<RgbImage> pan_and_scan_crops(const RgbImage& image, const PanAndScan
 
 std::string expand_crop_markers(const std::string& text, const std::vector<int>& crops) {
   const std::string marker = kImageMarker;
-  std::string src = text;
-  if (src.find(marker) == std::string::npos) {
-    std::string lead;
-    for (size_t i = 0; i < crops.size(); ++i) lead += marker;
-    src = lead + src;
-  }
-  std::string out;
-  size_t at = 0, image = 0;
-  for (size_t hit; (hit = src.find(marker, at)) != std::string::npos; at = hit + marker.size(), ++image) {
-    if (image >= crops.size())
-      throw std::runtime_error("the prompt has more " + marker + " markers than the " +
-                               std::to_string(crops.size()) + " image(s) given");
-    out += src.substr(at, hit - at);
-    if (crops[image] == 0) {
-      out += marker;
-      continue;
-    }
-    out += "Here is the original image " + marker + " and here are some crops to help you see better " + marker;
-    for (int c = 1; c < crops[image]; ++c) out += " " + marker;
-  }
-  if (image != crops.size())
-    throw std::runtime_error("the prompt has " + std::to_string(image) + " " + marker + " marker(s) for " +
+  std::vector<std::string> parts = split_at_markers(text);
+  if (parts.size() == 1) parts.insert(parts.begin(), crops.size(), std::string());  // the images first
+  const size_t markers = parts.size() - 1;
+  if (markers > crops.size())
+    throw std::runtime_error("the prompt has more " + marker + " markers than the " + std::to_string(crops.size()) +
+                             " image(s) given");
+  if (markers < crops.size())
+    throw std::runtime_error("the prompt has " + std::to_string(markers) + " " + marker + " marker(s) for " +
                              std::to_string(crops.size()) + " image(s)");
-  return out + src.substr(at);
+  std::string out = parts[0];
+  for (size_t i = 0; i < crops.size(); ++i) {
+    if (crops[i] == 0) {
+      out += marker;
+    } else {
+      out += "Here is the original image " + marker + " and here are some crops to help you see better " + marker;
+      for (int c = 1; c < crops[i]; ++c) out += " " + marker;
+    }
+    out += parts[i + 1];
+  }
+  return out;
 }
 
 }  // namespace vkg

@@ -9,12 +9,11 @@
 
 namespace vkg {
 
-// Throws naming a file that cannot be read, or the model when it has no vision tower.
-std::vector<std::vector<float>> encode_image_files(Session& session, const std::vector<std::string>& paths);
-
-// The same with pan and scan (model/pan_and_scan.h): each file's original, then its crops; crops[i] is file i's
-// crop count (for expand_crop_markers).
-std::vector<std::vector<float>> encode_image_files_with_crops(Session& session, const std::vector<std::string>& paths,
-                                                              const PanAndScan& options, std::vector<int>& crops);
+// Throws naming a file that cannot be read, or the model when it has no vision tower. With `pan_and_scan`
+// (model/pan_and_scan.h): each file's original, then its crops, and crops[i] is file i's crop count (for
+// expand_crop_markers).
+std::vector<std::vector<float>> encode_image_files(Session& session, const std::vector<std::string>& paths,
+                                                   const PanAndScan* pan_and_scan = nullptr,
+                                                   std::vector<int>* crops = nullptr);
 
 }  // namespace vkg

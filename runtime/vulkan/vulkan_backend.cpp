@@ -33,10 +33,11 @@ VulkanBackend::VulkanBackend(const BackendOptions& o) : Backend(o) {
   gpu_shaders_ = o.gpu_shaders;
   exact_ = o.exact_matmul;
   if (const char* env = std::getenv("VKGEMMA_GPU_SHADERS")) gpu_shaders_ = gpu_shaders_ || std::string(env) == "1";
-  if (const char* env = std::getenv("VKGEMMA_KERNELS")) {
-    flat_decode_ = std::string(env).find("flat-decode") != std::string::npos;
-    tree_sum_ = std::string(env).find("tree-sum") != std::string::npos;
-  }
+  const std::string kernels = std::getenv("VKGEMMA_KERNELS") ? std::getenv("VKGEMMA_KERNELS") : "";
+  // Rows per lane share the input through 8-lane subgroup shuffles (matmul_rows.comp LANE_ROWS).
+  lane_rows_decode_ = cpu_shaders() && ctx_->info().subgroup_size == 8 && ctx_->info().subgroup_shuffle &&
+                      kernels.find("flat-decode") == std::string::npos;
+  subgroup_sums_ = ctx_->info().subgroup_shuffle && kernels.find("tree-sum") == std::string::npos;
   capture_decode_step_ = o.renderdoc_capture;
   if (profiling_ && ctx_->limits().timestampPeriod == 0)
     throw std::runtime_error("vulkan: --profile needs timestamp queries, which " + ctx_->info().name + " lacks");
@@ -166,8 +167,8 @@ class NodePlanner : public PlanContext {
   uint32_t max_texel_elements() const override { return b_.ctx_->limits().maxTexelBufferElements; }
   bool cpu_shaders() const override { return b_.cpu_shaders(); }
   bool exact() const override { return b_.exact_; }
-  bool lane_rows_decode() const override { return b_.cpu_shaders() && !b_.flat_decode_; }
-  bool subgroup_sums() const override { return b_.ctx_->info().subgroup_shuffle && !b_.tree_sum_; }
+  bool lane_rows_decode() const override { return b_.lane_rows_decode_; }
+  bool subgroup_sums() const override { return b_.subgroup_sums_; }
 
  private:
   VulkanBackend& b_;
@@ -276,10 +277,9 @@ std::string VulkanBackend::step_summary(const Graph& g) const {
     text += "; " + std::to_string(s.quantized_inputs) + " matmuls with 8-bit activations (Q4_0/Q5_0/Q4_K/Q6_K prompt)";
   // Which shader set ran (VKGEMMA_GPU_SHADERS / VKGEMMA_KERNELS force the others), so a figure names it.
   if (cpu_shaders())
-    text += std::string("; kernels: CPU-device set, decode ") + (flat_decode_ ? "flat units" : "rows per lane");
+    text += std::string("; kernels: CPU-device set, decode ") + (lane_rows_decode_ ? "rows per lane" : "flat units");
   else
-    text += std::string("; kernels: GPU set, ") +
-            (ctx_->info().subgroup_shuffle && !tree_sum_ ? "subgroup sums" : "shared-memory tree sums");
+    text += std::string("; kernels: GPU set, ") + (subgroup_sums_ ? "subgroup sums" : "shared-memory tree sums");
   // Everything this backend holds so far (weights, caches, every prepared step), one VkDeviceMemory each.
   return text + "; device memory: " + std::to_string(ctx_->allocation_count()) + " allocations, " +
          format_bytes(ctx_->allocated_bytes());

@@ -58,12 +58,10 @@ class VulkanBackend : public Backend {
   std::unique_ptr<Context> ctx_;
   bool profiling_ = false;
   bool gpu_shaders_ = false;  // BackendOptions::gpu_shaders: no CPU-device shader variants
-  // VKGEMMA_KERNELS=flat-decode: CPU-type devices' decode matmuls spread lanes over a row's units (the variant
-  // before LANE_ROWS), so tests keep both correct.
-  bool flat_decode_ = false;
-  // VKGEMMA_KERNELS=tree-sum: GPU matmuls sum partial products with the shared-memory tree even where the
-  // device has subgroup arithmetic (matmul.comp without SUBGROUP_SUM).
-  bool tree_sum_ = false;
+  // The kernel variants, chosen once from the device (PlanContext hands them to the planners);
+  // VKGEMMA_KERNELS=flat-decode / tree-sum force the others, so tests keep every variant correct.
+  bool lane_rows_decode_ = false;  // CPU-type devices: decode matmuls with rows per lane (matmul_rows LANE_ROWS)
+  bool subgroup_sums_ = false;     // GPU matmuls: subgroup shuffle sums (matmul.comp SUBGROUP_SUM)
   bool exact_ = false;        // BackendOptions::exact_matmul: fp32 activations in every product
   bool capture_decode_step_ = false;  // RenderDoc: capture the next single-token step
   std::unique_ptr<PipelineCache> pipeline_cache_;  // every pipeline's; saved after a step made new ones

@@ -120,6 +120,27 @@ void check_channel_sums(std::istream& in, const std::vector<uint8_t>& u) {
   }
 }
 
+// A "hash" record: the FNV-1a hash of u.
+void check_hash(std::istream& in, const std::vector<uint8_t>& u) {
+  std::string want;
+  in >> want;
+  CHECK(fnv1a_hex(u) == want);
+}
+
+// Each "key values..." line of a reference file (path from the source root; the tools/make_*.py scripts write
+// them), in order: on_record(key, the rest of the line).
+template <class OnRecord>
+void for_each_record(const std::string& path, OnRecord on_record) {
+  std::ifstream f(test::source_path(path));
+  REQUIRE(f);
+  for (std::string line; std::getline(f, line);) {
+    std::istringstream in(line);
+    std::string key;
+    in >> key;
+    on_record(key, in);
+  }
+}
+
 }  // namespace
 
 TEST_SUITE("vision") {
@@ -127,17 +148,12 @@ TEST_SUITE("vision") {
     // assets/images/pan_and_scan_896.txt (tools/make_pan_and_scan_reference.py): a wide (800 x 300) and a tall
     // (400 x 700) image, their crop counts, then the original's and each crop's 896 x 896 preprocessing in
     // transformers' order (hash and channel sums, as above).
-    std::ifstream f(test::source_path("assets/images/pan_and_scan_896.txt"));
-    REQUIRE(f);
-    std::string line, name;
+    std::string name;
     std::vector<RgbImage> images;  // the original, then its crops
     size_t next = 0;
     std::vector<uint8_t> u;
     int checked = 0;
-    while (std::getline(f, line)) {
-      std::istringstream in(line);
-      std::string key;
-      in >> key;
+    for_each_record("assets/images/pan_and_scan_896.txt", [&](const std::string& key, std::istringstream& in) {
       CAPTURE(name);
       CAPTURE(next);
       if (key == "image") {
@@ -153,14 +169,12 @@ TEST_SUITE("vision") {
       } else if (key == "hash") {
         REQUIRE(next < images.size());
         u = to_u8(preprocess_image(images[next++], 896));
-        std::string want;
-        in >> want;
-        CHECK(fnv1a_hex(u) == want);
+        check_hash(in, u);
         ++checked;
       } else if (key == "sums") {
         check_channel_sums(in, u);
       }
-    }
+    });
     CHECK(checked == 4 + 3);
     // Neither square-ish nor small images are cropped; the limits are transformers' (ratio >= 1.2, crops >= 256).
     RgbImage square{300, 260, std::vector<uint8_t>(300 * 260 * 3, 7)};  // ratio 1.15
@@ -191,16 +205,11 @@ TEST_SUITE("vision") {
     // assets/images/preprocess_exif_896.txt (tools/make_exif_reference.py): test.png stored with orientation
     // 2..8 (PNG eXIf) and 6 as a JPEG (APP1 Exif): the size load_image gives each, and for the PNGs the hash
     // and channel sums of the 896 x 896 preprocessing, as the test below.
-    std::ifstream f(test::source_path("assets/images/preprocess_exif_896.txt"));
-    REQUIRE(f);
-    std::string line, name;
+    std::string name;
     RgbImage img;
     std::vector<uint8_t> u;
     int checked = 0;
-    while (std::getline(f, line)) {
-      std::istringstream in(line);
-      std::string key;
-      in >> key;
+    for_each_record("assets/images/preprocess_exif_896.txt", [&](const std::string& key, std::istringstream& in) {
       CAPTURE(name);
       if (key == "image") {
         std::getline(in >> std::ws, name);
@@ -213,14 +222,12 @@ TEST_SUITE("vision") {
         CHECK(img.height == h);
         ++checked;
       } else if (key == "hash") {
-        std::string want;
-        in >> want;
-        CHECK(fnv1a_hex(u) == want);
+        check_hash(in, u);
         ++checked;
       } else if (key == "sums") {
         check_channel_sums(in, u);
       }
-    }
+    });
     CHECK(checked == 8 + 7);  // 8 sizes, 7 hashes
     // The JPEG turned as the PNG with the same tag (JPEG's own pixels differ by its compression).
     const RgbImage jpg = load_image(test::source_path("assets/images/test_exif6.jpg"));
@@ -274,15 +281,10 @@ TEST_SUITE("vision") {
     // uint8 values, and a 64 x 64 sample grid. test.png is upscaled (120 x 90), the procedural image
     // downscaled (1200 x 1000, antialiasing filter wider than 2 taps). Exact: the resampler is PIL's integer
     // arithmetic, and v = u8 / 127.5 - 1 recovers u8 exactly.
-    std::ifstream f(test::source_path("assets/images/preprocess_896.txt"));
-    REQUIRE(f);
-    std::string line, name;
+    std::string name;
     std::vector<uint8_t> u;
     int checked = 0;
-    while (std::getline(f, line)) {
-      std::istringstream in(line);
-      std::string key;
-      in >> key;
+    for_each_record("assets/images/preprocess_896.txt", [&](const std::string& key, std::istringstream& in) {
       if (key == "image") {
         std::getline(in >> std::ws, name);
         const RgbImage img = name == "test.png" ? load_image(test::source_path("assets/images/test.png"))
@@ -291,9 +293,7 @@ TEST_SUITE("vision") {
         REQUIRE(u.size() == size_t(3) * 896 * 896);
       } else if (key == "hash") {
         CAPTURE(name);
-        std::string want;
-        in >> want;
-        CHECK(fnv1a_hex(u) == want);
+        check_hash(in, u);
         ++checked;
       } else if (key == "sums") {
         CAPTURE(name);
@@ -310,7 +310,7 @@ TEST_SUITE("vision") {
             }
         CHECK(mismatches == 0);
       }
-    }
+    });
     CHECK(checked == 2);
   }
 
@@ -414,15 +414,10 @@ TEST_SUITE("vision") {
     // assets/tiny/gemma3_vision_pan_and_scan.{txt,bin} (tools/make_pan_and_scan_tiny_reference.py): test_tall.png
     // as the original and 2 crops (the tiny model's 128 positions hold no more), the prompt text from Gemma3Processor.replace_image_token, the last 16
     // positions' logits of Gemma3ForConditionalGeneration.
-    std::ifstream f(test::source_path("assets/tiny/gemma3_vision_pan_and_scan.txt"));
-    REQUIRE(f);
-    std::string line, prompt;
+    std::string prompt;
     int crops = 0;
     std::vector<int> want_tokens;
-    while (std::getline(f, line)) {
-      std::istringstream in(line);
-      std::string key;
-      in >> key;
+    for_each_record("assets/tiny/gemma3_vision_pan_and_scan.txt", [&](const std::string& key, std::istringstream& in) {
       if (key == "prompt") std::getline(in >> std::ws, prompt);
       if (key == "crops") in >> crops;
       if (key == "tokens") {
@@ -431,7 +426,7 @@ TEST_SUITE("vision") {
         want_tokens.resize(n);
         for (int& t : want_tokens) in >> t;
       }
-    }
+    });
     REQUIRE(crops == 2);
     std::ifstream b(test::source_path("assets/tiny/gemma3_vision_pan_and_scan.bin"), std::ios::binary);
     std::vector<float> want_logits(size_t(16) * 400);

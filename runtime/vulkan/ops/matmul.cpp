@@ -45,11 +45,10 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, bool geglu) {
     q.writes = {xq, xd};
     out.push_back(std::move(q));
   }
-  // Decode on CPU-type devices with 8-lane subgroups: whole rows per lane (matmul_rows.comp LANE_ROWS).
+  // Decode of block types where the device takes whole rows per lane (matmul_rows.comp LANE_ROWS).
   const bool lane_type = w.dtype == DType::Q4_0 || w.dtype == DType::Q5_0 || w.dtype == DType::Q8_0 ||
                          w.dtype == DType::Q4_K || w.dtype == DType::Q5_K || w.dtype == DType::Q6_K;
-  const bool lane_rows = rows_variant && c.lane_rows_decode() && x.rows() == 1 && lane_type &&
-                         c.device().subgroup_size == 8 && c.device().subgroup_shuffle && x.cols() % 32 == 0;
+  const bool lane_rows = rows_variant && c.lane_rows_decode() && x.rows() == 1 && lane_type && x.cols() % 32 == 0;
   uint32_t features = geglu ? ShaderFeature::geglu : 0u;
   if (lane_rows) features |= ShaderFeature::lane_rows;
   if (!rows_variant && c.subgroup_sums()) features |= ShaderFeature::subgroup_sum;
