@@ -25,7 +25,7 @@ int64_t KvLayout::full_bytes(const GemmaConfig& c) const {
 int64_t KvLayout::bytes(const GemmaConfig& c) const {
   int64_t total = 0;
   for (int i = 0; i < c.n_layers; ++i)
-    total += int64_t(capacity(c, i)) * c.layer_kv_head(i) * c.layer_head_dim(i) * 2 * 4;
+    total += int64_t(capacity(c, i)) * sequences * c.layer_kv_head(i) * c.layer_head_dim(i) * 2 * 4;
   return total;
 }
 
@@ -43,6 +43,7 @@ class Builder {
     g_.token_ids = g_.add_tensor({"token_ids", {o_.n_tokens}, DType::I32, TensorRole::input, nullptr});
     g_.positions = g_.add_tensor({"positions", {o_.n_tokens}, DType::I32, TensorRole::input, nullptr});
     g_.key_end = g_.add_tensor({"key_end", {o_.n_tokens}, DType::I32, TensorRole::input, nullptr});
+    g_.sequence = g_.add_tensor({"sequence", {o_.n_tokens}, DType::I32, TensorRole::input, nullptr});
 
     TensorId x = g_.add_node("inp_embd", {g_.token_ids, w("token_embd.weight")},
                              EmbedParams{c_.embed_scale()});
@@ -96,25 +97,26 @@ class Builder {
     RopeParams rope{c_.head_dim, sliding ? c_.rope_theta_local : c_.rope_theta_global,
                     sliding ? 1.0f : c_.rope_freq_scale_global};
     const int64_t kv_cols = int64_t(c_.n_kv_head) * c_.head_dim;
-    const int cap = o_.kv.capacity(c_, i);
-    TensorId k_cache = g_.add_tensor({p + "k_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
-    TensorId v_cache = g_.add_tensor({p + "v_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+    const int cap = o_.kv.capacity(c_, i), seqs = o_.kv.sequences;
+    TensorId k_cache = g_.add_tensor({p + "k_cache", {int64_t(cap) * seqs, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+    TensorId v_cache = g_.add_tensor({p + "v_cache", {int64_t(cap) * seqs, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
     // The keys are normalized (Gemma 3) and rotated as they are written into their cache: one op each.
     if (c_.qk_norm) {
       q = g_.add_node(p + "attn_q_norm_rope", {q, w(p + "attn_q_norm.weight"), g_.positions},
                       RmsNormRopeParams{c_.rms_eps, rope});
       g_.add_node_into(p + "attn_k_norm_rope_store",
-                       {k, w(p + "attn_k_norm.weight"), g_.positions, k_cache}, RmsNormRopeStoreParams{{c_.rms_eps, rope}},
-                       k_cache);
+                       {k, w(p + "attn_k_norm.weight"), g_.positions, k_cache, g_.sequence},
+                       RmsNormRopeStoreParams{{c_.rms_eps, rope}, seqs}, k_cache);
     } else {
       q = g_.add_node(p + "attn_q_rope", {q, g_.positions}, rope);
-      g_.add_node_into(p + "attn_k_rope_store", {k, g_.positions, k_cache}, RopeStoreParams{rope}, k_cache);
+      g_.add_node_into(p + "attn_k_rope_store", {k, g_.positions, k_cache, g_.sequence}, RopeStoreParams{rope, seqs},
+                       k_cache);
     }
-    g_.add_node_into(p + "v_store", {v, g_.positions, v_cache}, KvStoreParams{}, v_cache);
+    g_.add_node_into(p + "v_store", {v, g_.positions, v_cache, g_.sequence}, KvStoreParams{seqs}, v_cache);
 
     AttentionParams ap{c_.n_head, c_.n_kv_head, c_.head_dim, c_.attention_scale(), c_.attn_softcap,
-                       sliding ? c_.sliding_window : 0};
-    TensorId a = g_.add_node(p + "attn", {q, k_cache, v_cache, g_.positions, g_.key_end}, ap);
+                       sliding ? c_.sliding_window : 0, seqs};
+    TensorId a = g_.add_node(p + "attn", {q, k_cache, v_cache, g_.positions, g_.key_end, g_.sequence}, ap);
     a = matmul(p + "attn_output", a, p + "attn_output.weight");
     x = residual(p + "attn_residual", x, a, p + "post_attention_norm.weight");
 
@@ -161,18 +163,21 @@ class Builder {
                     RmsNormRopeParams{c_.rms_eps, rope});
     if (src == i) {
       const int64_t kv_cols = int64_t(n_kv) * hd;
-      const int cap = o_.kv.capacity(c_, i);
-      k_cache_[i] = g_.add_tensor({p + "k_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
-      v_cache_[i] = g_.add_tensor({p + "v_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+      const int cap = o_.kv.capacity(c_, i), seqs = o_.kv.sequences;
+      k_cache_[i] = g_.add_tensor({p + "k_cache", {int64_t(cap) * seqs, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+      v_cache_[i] = g_.add_tensor({p + "v_cache", {int64_t(cap) * seqs, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
       TensorId k = matmul(p + "attn_k", h, p + "attn_k.weight");
-      g_.add_node_into(p + "attn_k_norm_rope_store", {k, w(p + "attn_k_norm.weight"), g_.positions, k_cache_[i]},
-                       RmsNormRopeStoreParams{{c_.rms_eps, rope}}, k_cache_[i]);
+      g_.add_node_into(p + "attn_k_norm_rope_store",
+                       {k, w(p + "attn_k_norm.weight"), g_.positions, k_cache_[i], g_.sequence},
+                       RmsNormRopeStoreParams{{c_.rms_eps, rope}, seqs}, k_cache_[i]);
       TensorId v = c_.layer_has_v(i) ? matmul(p + "attn_v", h, p + "attn_v.weight") : k;  // K = V: the raw K
       v = g_.add_node(p + "attn_v_norm", {v}, RmsNormWeightlessParams{hd, c_.rms_eps});
-      g_.add_node_into(p + "v_store", {v, g_.positions, v_cache_[i]}, KvStoreParams{}, v_cache_[i]);
+      g_.add_node_into(p + "v_store", {v, g_.positions, v_cache_[i], g_.sequence}, KvStoreParams{seqs}, v_cache_[i]);
     }
-    AttentionParams ap{c_.n_head, n_kv, hd, c_.attention_scale(), 0.0f, sliding ? c_.sliding_window : 0};
-    TensorId a = g_.add_node(p + "attn", {q, k_cache_.at(src), v_cache_.at(src), g_.positions, g_.key_end}, ap);
+    AttentionParams ap{c_.n_head, n_kv, hd, c_.attention_scale(), 0.0f, sliding ? c_.sliding_window : 0,
+                       o_.kv.sequences};
+    TensorId a = g_.add_node(p + "attn", {q, k_cache_.at(src), v_cache_.at(src), g_.positions, g_.key_end, g_.sequence},
+                             ap);
     a = matmul(p + "attn_output", a, p + "attn_output.weight");
     x = residual(p + "attn_residual", x, a, p + "post_attention_norm.weight");
 
@@ -273,6 +278,7 @@ class VisionBuilder {
         {"patches", {T, 3 * int64_t(c_.patch_size) * c_.patch_size}, DType::F32, TensorRole::input, nullptr});
     g_.positions = g_.add_tensor({"positions", {T}, DType::I32, TensorRole::input, nullptr});
     g_.key_end = g_.add_tensor({"key_end", {T}, DType::I32, TensorRole::input, nullptr});
+    g_.sequence = g_.add_tensor({"sequence", {T}, DType::I32, TensorRole::input, nullptr});  // all 0: one image
 
     TensorId x = linear("v.patch_embd", patches, "v.patch_embd");
     x = g_.add_node("v.position_embd", {x, w("v.position_embd.weight")}, AddParams{});
@@ -296,7 +302,7 @@ class VisionBuilder {
     TensorId v = linear(p + "attn_v", h, p + "attn_v");
     const int hd = c_.hidden / c_.n_head;
     AttentionParams ap{c_.n_head, c_.n_head, hd, 1.0f / std::sqrt(static_cast<float>(hd)), 0.0f, 0};
-    TensorId a = g_.add_node(p + "attn", {q, k, v, g_.positions, g_.key_end}, ap);
+    TensorId a = g_.add_node(p + "attn", {q, k, v, g_.positions, g_.key_end, g_.sequence}, ap);
     a = linear(p + "attn_out", a, p + "attn_out");
     x = g_.add_node(p + "attn_residual", {x, a}, AddParams{});
     h = layer_norm(p + "ln2", x, p + "ln2");

@@ -12,10 +12,11 @@ struct KvLayout {
   int context = 0;    // the most positions a sequence may hold
   int max_batch = 1;  // the most tokens one step may add; sliding-window rings hold window + max_batch - 1
   int allocated = 0;  // positions the caches have room for now (0: the whole context)
+  int sequences = 1;  // sequences with their own rings in every cache (runtime/ops/kv_store.h), each `context` long
 
   int held() const { return allocated > 0 && allocated < context ? allocated : context; }
-  int capacity(const GemmaConfig& c, int layer) const;  // rows of the layer's caches now
-  int64_t bytes(const GemmaConfig& c) const;            // fp32 K and V over all layers, now
+  int capacity(const GemmaConfig& c, int layer) const;  // ring slots per sequence in the layer's caches now
+  int64_t bytes(const GemmaConfig& c) const;            // fp32 K and V over all layers and sequences, now
   int64_t full_bytes(const GemmaConfig& c) const;       // ... once they hold the whole context
 };
 

@@ -22,6 +22,12 @@ const void* step_input_data(const Graph& g, TensorId id, const StepInputs& in) {
     const std::vector<int32_t>& v = in.key_end.empty() ? in.positions : in.key_end;
     return check(v.size()), v.data();
   }
+  if (id == g.sequence) {
+    if (!in.sequence.empty()) return check(in.sequence.size()), in.sequence.data();
+    thread_local std::vector<int32_t> first;  // every token in sequence 0
+    first.assign(n, 0);
+    return first.data();
+  }
   if (t.dtype == DType::I32) {
     auto it = in.ints.find(t.name);
     if (it == in.ints.end()) throw std::runtime_error("graph input '" + t.name + "' (i32) was not given");

@@ -17,13 +17,14 @@ struct StepInputs {
   std::vector<int32_t> token_ids;  // one per new token (graphs without graph.token_ids: none)
   std::vector<int32_t> positions;  // absolute positions of the new tokens
   std::vector<int32_t> key_end;    // per token, the last key position attention may see; empty: = positions
+  std::vector<int32_t> sequence;   // per token, its sequence (whose KV cache rows it reads and writes); empty: 0
   // Other graph inputs, by tensor name (image patches, image embedding rows and which rows use them).
   std::map<std::string, std::vector<float>> floats;
   std::map<std::string, std::vector<int32_t>> ints;
 };
 
-// The host data of graph input `id` for this step (token ids, positions, key_end or a named input);
-// throws naming the input when it is missing or has the wrong size.
+// The host data of graph input `id` for this step (token ids, positions, key_end, sequence or a named input);
+// throws naming the input when it is missing or has the wrong size. Valid until the next call on this thread.
 const void* step_input_data(const Graph& g, TensorId id, const StepInputs& in);
 
 struct BackendOptions {

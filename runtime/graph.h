@@ -31,6 +31,7 @@ class Graph {
   TensorId token_ids = kNoTensor;  // input [n] i32
   TensorId positions = kNoTensor;  // input [n] i32, absolute positions of the new tokens
   TensorId key_end = kNoTensor;    // input [n] i32, attention's last visible key per token (causal: = positions)
+  TensorId sequence = kNoTensor;   // input [n] i32, each token's sequence: its rows in the KV caches
   TensorId logits = kNoTensor;     // output [n or 1, vocab]
   TensorId greedy_token = kNoTensor;  // optional output [n or 1, 1]: argmax of the logits
   TensorId top_logits = kNoTensor;    // optional output [n or 1, 2k]: top_k of the logits (ops.h)

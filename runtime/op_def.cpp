@@ -43,6 +43,13 @@ void OpShapeCheck::expect_group(size_t input, size_t weight) const {
          std::to_string(x.cols()));
 }
 
+void OpShapeCheck::expect_sequences(size_t cache, int sequences) const {
+  const TensorDesc& t = in(cache);
+  if (sequences < 1 || t.rows() % sequences != 0)
+    fail("input '" + t.name + "' has " + std::to_string(t.rows()) + " rows, expected a multiple of the " +
+         std::to_string(sequences) + " sequences");
+}
+
 std::string format_param(float v) {
   std::ostringstream s;
   s << v;

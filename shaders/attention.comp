@@ -1,8 +1,8 @@
 #version 450
 // Attention (optionally sliding-window, optionally soft-capped) for one new token t and query head h per
 // workgroup, GQA kv head g = h / (n_head / n_kv_head). Keys j in [lo, key_end[t]] (causal: key_end = pos;
-// more inside an image, or a whole image in the vision tower) live in ring slot j % capacity of the
-// caches. All math fp32.
+// more inside an image, or a whole image in the vision tower) live in ring slot j % capacity of token t's
+// sequence in the caches (runtime/ops/attention.h). All math fp32.
 //   pass 1: thread i scores keys lo+i, lo+i+64, ... keeping a running (max, sum of exp); the 64 partial
 //           pairs are combined through shared memory -> (M, L)
 //   pass 2: tiles of 64 keys: each thread recomputes one key's probability exp(s - M) / L into shared
@@ -37,6 +37,7 @@ layout(std430, set = 0, binding = 2) readonly buffer VCache { float v_cache[]; }
 layout(std430, set = 0, binding = 3) readonly buffer Positions { int positions[]; };
 layout(std430, set = 0, binding = 4) readonly buffer KeyEnd { int key_end[]; };
 layout(std430, set = 0, binding = 5) writeonly buffer Out { float out_data[]; };
+layout(std430, set = 0, binding = 6) readonly buffer Sequence { int sequence[]; };
 
 #include "attention.push.h"
 
@@ -53,8 +54,9 @@ shared float l_sh[WG_SIZE];
 shared float p_sh[WG_SIZE];
 
 // Score of key j: scale * q.k_j, then the optional softcap.
-float score(uint j, uint kv_cols, uint g_off) {
-  const uint kb = (j % p.capacity) * kv_cols + g_off;
+// kv_stride: floats between the ring's slots; g_off: the ring's first row + the KV head's offset in a row.
+float score(uint j, uint kv_stride, uint g_off) {
+  const uint kb = (j % p.capacity) * kv_stride + g_off;
   float s = 0.0;
 #ifdef TEXEL_KV
   // Unrolled: constant indices into q4 (a dynamic index would be a per-lane loop on llvmpipe).
@@ -77,8 +79,10 @@ void main() {
   const uint g = h / (p.n_head / p.n_kv_head);
   const uint hd = p.head_dim;
   const uint q_off = (t * p.n_head + h) * hd;
+  // Token t's sequence's ring: its first cache row, then every p.sequences-th (runtime/ops/kv_store.h).
   const uint kv_cols = p.n_kv_head * hd;
-  const uint g_off = g * hd;
+  const uint kv_stride = kv_cols * p.sequences;
+  const uint g_off = uint(sequence[t]) * kv_cols + g * hd;
 
   const int pos = positions[t];
   const int lo = p.window > 0 ? max(0, pos - p.window + 1) : 0;
@@ -96,7 +100,7 @@ void main() {
   // Pass 1: running max and sum of exp per thread, then combined.
   float m = NEG_BIG, l = 0.0;
   for (uint j = tid; j < n_keys; j += WG_SIZE) {
-    const float s = score(uint(lo) + j, kv_cols, g_off);
+    const float s = score(uint(lo) + j, kv_stride, g_off);
     const float mn = max(m, s);
     l = l * exp(m - mn) + exp(s - mn);
     m = mn;
@@ -125,12 +129,12 @@ void main() {
   const bool owns_dims = 4u * tid < hd;
   for (uint base = 0u; base < n_keys; base += WG_SIZE) {
     const uint j = base + tid;
-    p_sh[tid] = j < n_keys ? exp(score(uint(lo) + j, kv_cols, g_off) - M) / L : 0.0;
+    p_sh[tid] = j < n_keys ? exp(score(uint(lo) + j, kv_stride, g_off) - M) / L : 0.0;
     barrier();
     const uint cnt = min(uint(WG_SIZE), n_keys - base);
     if (owns_dims) {
       for (uint jj = 0u; jj < cnt; ++jj) {
-        const uint vb = ((uint(lo) + base + jj) % p.capacity) * kv_cols + g_off;
+        const uint vb = ((uint(lo) + base + jj) % p.capacity) * kv_stride + g_off;
         [[unroll]] for (uint k = 0u; k < TEXELS_PER_THREAD; ++k)
           if (4u * (tid + k * WG_SIZE) < hd) o4[k] += p_sh[jj] * FETCH4(v_texels, vb / 4u + tid + k * WG_SIZE);
       }
@@ -146,12 +150,12 @@ void main() {
   [[unroll]] for (uint k = 0u; k < DIMS_PER_THREAD; ++k) o[k] = 0.0;
   for (uint base = 0u; base < n_keys; base += WG_SIZE) {
     const uint j = base + tid;
-    p_sh[tid] = j < n_keys ? exp(score(uint(lo) + j, kv_cols, g_off) - M) / L : 0.0;
+    p_sh[tid] = j < n_keys ? exp(score(uint(lo) + j, kv_stride, g_off) - M) / L : 0.0;
     barrier();
     const uint cnt = min(uint(WG_SIZE), n_keys - base);
     for (uint jj = 0u; jj < cnt; ++jj) {
       const float w = p_sh[jj];
-      const uint vb = ((uint(lo) + base + jj) % p.capacity) * kv_cols + g_off;
+      const uint vb = ((uint(lo) + base + jj) % p.capacity) * kv_stride + g_off;
       [[unroll]] for (uint k = 0u; k < DIMS_PER_THREAD; ++k) {
         const uint d = tid + k * WG_SIZE;
         if (d < hd) o[k] += w * v_cache[vb + d];

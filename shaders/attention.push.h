@@ -5,6 +5,6 @@
 
 VKG_PUSH(Attention,
          VKG_U(rows) VKG_U(n_head) VKG_U(n_kv_head) VKG_U(head_dim)
-         VKG_U(capacity) VKG_F(scale) VKG_F(softcap) VKG_I(window))
+         VKG_U(capacity) VKG_F(scale) VKG_F(softcap) VKG_I(window) VKG_U(sequences))
 
 #endif  // VKG_PUSH_ATTENTION_H

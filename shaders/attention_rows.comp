@@ -1,6 +1,6 @@
 #version 450
 // Attention on CPU-type Vulkan devices (lavapipe): the same op as attention.comp (keys
-// j in [lo, key_end[t]] in ring slot j % capacity, optional sliding window and soft-cap, GQA, all math fp32),
+// j in [lo, key_end[t]] in ring slot j % capacity of t's sequence, optional sliding window and soft-cap, GQA, all math fp32),
 // with one subgroup per (new token t, query head h) item instead of one workgroup. The head's dims are split
 // over the lanes (lane l holds texels 8l .. 8l + 7 of q, k, v and the output: head_dim / 32 lanes take part),
 // and the keys pass one at a time through an online softmax: a key's score is the subgroupAdd of the lanes'
@@ -35,6 +35,7 @@ layout(set = 0, binding = 2) uniform usamplerBuffer v_texels;
 layout(std430, set = 0, binding = 3) readonly buffer Positions { int positions[]; };
 layout(std430, set = 0, binding = 4) readonly buffer KeyEnd { int key_end[]; };
 layout(std430, set = 0, binding = 5) writeonly buffer Out { float out_data[]; };
+layout(std430, set = 0, binding = 6) readonly buffer Sequence { int sequence[]; };
 
 #include "attention.push.h"
 
@@ -56,7 +57,9 @@ void main() {
   const uint lane_texel = gl_SubgroupInvocationID * TEXELS_PER_LANE;
   const bool has_dims = lane_texel * 4u < hd;
   const uint q_texel = ((t * p.n_head + h0) * hd) / 4u + lane_texel;  // head h0 + a at q_texel + a * hd / 4
-  const uint kv_texel = (g * hd) / 4u + lane_texel;
+  // Token t's sequence's ring: its first cache row, then every p.sequences-th (runtime/ops/kv_store.h).
+  const uint kv_texel = (uint(sequence[t]) * kv_cols + g * hd) / 4u + lane_texel;
+  const uint ring_texels = kv_cols * p.sequences / 4u;
 
   const int pos = positions[t];
   const int lo = p.window > 0 ? max(0, pos - p.window + 1) : 0;
@@ -74,7 +77,7 @@ void main() {
     l[a] = 0.0;
   }
   for (uint j = 0u; j < n_keys; ++j) {
-    const uint row = ((uint(lo) + j) % p.capacity) * (kv_cols / 4u) + kv_texel;
+    const uint row = ((uint(lo) + j) % p.capacity) * ring_texels + kv_texel;
     float s[HEADS];
     [[unroll]] for (uint a = 0u; a < HEADS; ++a) s[a] = 0.0;
     if (has_dims) {

@@ -6,8 +6,8 @@
 //   rms_norm_rope: one workgroup per (row, head), the sum of squares reduced through shared memory (GPUs).
 //   rms_norm_rope_texel (TEXEL, CPU devices; head_dim a multiple of 8): one subgroup per (row, head), x, w and
 //   inv_freq read as vec4 texels, each lane taking a texel of the first half and its partner of the second.
-//   rms_norm_rope_store[_texel] (STORE): row r goes to ring slot positions[r] % capacity of the KV cache bound
-//   as the output (ops.h rms_norm_rope_store: Gemma 3's key written as it is normalized and rotated).
+//   rms_norm_rope_store[_texel] (STORE): row r goes to ring slot positions[r] % capacity of sequence
+//   sequence[r] (binding 5) in the KV cache bound as the output (ops.h rms_norm_rope_store: Gemma 3's key written as it is normalized and rotated).
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 
@@ -19,7 +19,7 @@ layout(local_size_x = WG_SIZE, local_size_y = 1, local_size_z = 1) in;
 
 // The output row of input row r: r, or the key's ring slot in the cache (positions: binding 2).
 #ifdef STORE
-#define OUT_ROW(r) (uint(positions[r]) % p.capacity)
+#define OUT_ROW(r) ((uint(positions[r]) % p.capacity) * p.sequences + uint(sequence[r]))
 #else
 #define OUT_ROW(r) (r)
 #endif
@@ -36,6 +36,9 @@ layout(set = 0, binding = 1) uniform usamplerBuffer w_texels;
 layout(std430, set = 0, binding = 2) readonly buffer Positions { int positions[]; };
 layout(set = 0, binding = 3) uniform usamplerBuffer inv_freq_texels;
 layout(std430, set = 0, binding = 4) writeonly buffer Out { vec4 out_data[]; };
+#ifdef STORE
+layout(std430, set = 0, binding = 5) readonly buffer Sequence { int sequence[]; };
+#endif
 #define FETCH4(buf, i) uintBitsToFloat(texelFetch(buf, int(i)))
 
 void main() {
@@ -78,6 +81,9 @@ layout(std430, set = 0, binding = 1) readonly buffer W { float w[]; };
 layout(std430, set = 0, binding = 2) readonly buffer Positions { int positions[]; };
 layout(std430, set = 0, binding = 3) readonly buffer InvFreq { float inv_freq[]; };
 layout(std430, set = 0, binding = 4) writeonly buffer Out { float out_data[]; };
+#ifdef STORE
+layout(std430, set = 0, binding = 5) readonly buffer Sequence { int sequence[]; };
+#endif
 
 shared float red[WG_SIZE];
 

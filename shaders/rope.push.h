@@ -1,8 +1,8 @@
-// The push constants of rope.comp (capacity: the cache ring's, read by STORE).
+// The push constants of rope.comp (capacity and sequences: the cache's rings, read by STORE).
 #ifndef VKG_PUSH_ROPE_H
 #define VKG_PUSH_ROPE_H
 #include "include/push_prelude.h"
 
-VKG_PUSH(Rope, VKG_U(rows) VKG_U(cols) VKG_U(head_dim) VKG_F(freq_scale) VKG_U(capacity))
+VKG_PUSH(Rope, VKG_U(rows) VKG_U(cols) VKG_U(head_dim) VKG_F(freq_scale) VKG_U(capacity) VKG_U(sequences))
 
 #endif  // VKG_PUSH_ROPE_H

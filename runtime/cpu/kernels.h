@@ -38,18 +38,31 @@ void rope(const float* x, int64_t rows, int64_t cols, const int32_t* positions, 
 void rms_norm_rope(const float* x, int64_t rows, int64_t cols, const float* w, const int32_t* positions,
                    const RmsNormRopeParams& p, float* out, ThreadPool& pool);
 
-// cache[pos % capacity] = x row, for each row.
-void kv_store(const float* x, int64_t rows, int64_t cols, const int32_t* positions, float* cache, int64_t capacity);
+// Where the KV caches' rows are: `sequences` rings of `capacity` slots interleaved (ops/kv_store.h), each
+// token's sequence in `sequence` (nullptr: all 0).
+struct KvRings {
+  KvRings(int64_t capacity, int64_t sequences = 1, const int32_t* sequence = nullptr)  // NOLINT: a capacity is one ring
+      : capacity(capacity), sequences(sequences), sequence(sequence) {}
+  int64_t capacity;
+  int64_t sequences;
+  const int32_t* sequence;
+  int64_t row(int64_t token, int64_t position) const {
+    return (position % capacity) * sequences + (sequence ? sequence[token] : 0);
+  }
+};
+
+// cache[rings.row(r, positions[r])] = x row, for each row.
+void kv_store(const float* x, int64_t rows, int64_t cols, const int32_t* positions, float* cache, const KvRings& rings);
 // kv_store(rope(x)) and kv_store(rms_norm_rope(x, w)): exactly the composed kernels' values. The fusion saves
 // devices a dispatch; here it is the two kernels through a scratch buffer (the copy is a few KiB per token).
 void rope_store(const float* x, int64_t rows, int64_t cols, const int32_t* positions, const RopeParams& p,
-                float* cache, int64_t capacity, ThreadPool& pool);
+                float* cache, const KvRings& rings, ThreadPool& pool);
 void rms_norm_rope_store(const float* x, int64_t rows, int64_t cols, const float* w, const int32_t* positions,
-                         const RmsNormRopeParams& p, float* cache, int64_t capacity, ThreadPool& pool);
+                         const RmsNormRopeParams& p, float* cache, const KvRings& rings, ThreadPool& pool);
 
-// Grouped-query attention over a ring cache, keys [lo, key_end[t]] (causal when key_end = positions;
-// optionally sliding-window, optionally soft-capped).
-void attention(const float* q, int64_t rows, const float* k_cache, const float* v_cache, int64_t capacity,
+// Grouped-query attention over ring caches, keys [lo, key_end[t]] of token t's sequence (causal when key_end =
+// positions; optionally sliding-window, optionally soft-capped).
+void attention(const float* q, int64_t rows, const float* k_cache, const float* v_cache, const KvRings& rings,
                const int32_t* positions, const int32_t* key_end, const AttentionParams& p, float* out,
                ThreadPool& pool);
 

@@ -35,6 +35,9 @@ class CpuNode {
   float* out_;
 };
 
+// The rings of the KV cache that is input `cache_input`, each token's sequence in input `sequence_input`.
+KvRings kv_rings(const CpuNode& n, size_t cache_input, size_t sequence_input, int sequences);
+
 #define VKG_CPU_DECLARE_RUN_OP(stem, Params) void run_op(const Params& p, const CpuNode& n);
 VKG_FOR_EACH_OP(VKG_CPU_DECLARE_RUN_OP)
 #undef VKG_CPU_DECLARE_RUN_OP

@@ -111,8 +111,9 @@ VKG_FOR_EACH_OP(VKG_VK_DECLARE_PLAN_OP)
 
 namespace vkg::vk {
 // Planners that a fused op shares with the op it extends (ops/<stem>.cpp of the base op defines them).
+// store_sequences: 0 for the op itself; else its store variant, into a cache of that many sequences.
 std::vector<Dispatch> plan_matmul(PlanContext& c, bool geglu);
 std::vector<Dispatch> plan_rms_norm(PlanContext& c, float eps, bool add_residual);
-std::vector<Dispatch> plan_rope(PlanContext& c, const RopeParams& p, bool store);
-std::vector<Dispatch> plan_rms_norm_rope(PlanContext& c, const RmsNormRopeParams& p, bool store);
+std::vector<Dispatch> plan_rope(PlanContext& c, const RopeParams& p, int store_sequences);
+std::vector<Dispatch> plan_rms_norm_rope(PlanContext& c, const RmsNormRopeParams& p, int store_sequences);
 }  // namespace vkg::vk

@@ -24,6 +24,7 @@ struct OneNode {
     graph.token_ids = graph.add_tensor({"token_ids", {1}, DType::I32, TensorRole::input, nullptr});
     graph.positions = graph.add_tensor({"positions", {1}, DType::I32, TensorRole::input, nullptr});
     graph.key_end = graph.add_tensor({"key_end", {1}, DType::I32, TensorRole::input, nullptr});
+    graph.sequence = graph.add_tensor({"sequence", {1}, DType::I32, TensorRole::input, nullptr});
     inputs.token_ids = {0};
     inputs.positions = {0};
   }

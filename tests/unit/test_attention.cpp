@@ -118,6 +118,41 @@ TEST_SUITE("cpu_ops") {
           }
   }
 
+  TEST_CASE("attention: several sequences' rings interleaved in one cache, a step mixing them") {
+    // 3 sequences of different lengths share the caches (row = slot * 3 + sequence); one step holds tokens of
+    // sequences 2, 0, 1, 2 (decode tokens of several conversations at once). Each must see its own keys only.
+    // 20 rows: the prompt path (tiles) would apply to one sequence; a mixed step goes by head groups.
+    const int nh = 4, nkv = 2, hd = 40, cap = 16, seqs = 3, window = 6;
+    for (int w : {0, window}) {
+      CAPTURE(w);
+      AttentionParams p{nh, nkv, hd, 0.35f, 0.0f, w, seqs};
+      const int lengths[seqs] = {9, 14, 12};  // keys 0 .. length-1 of each sequence
+      std::vector<std::vector<float>> keys(seqs), values(seqs);
+      std::vector<float> kc(cap * seqs * nkv * hd), vc(cap * seqs * nkv * hd);
+      for (int32_t s = 0; s < seqs; ++s) {
+        keys[s] = random_vector(lengths[s] * nkv * hd, 30 + s);
+        values[s] = random_vector(lengths[s] * nkv * hd, 40 + s);
+        for (int32_t j = 0; j < lengths[s]; ++j) {
+          kv_store(&keys[s][j * nkv * hd], 1, nkv * hd, &j, kc.data(), KvRings(cap, seqs, &s));
+          kv_store(&values[s][j * nkv * hd], 1, nkv * hd, &j, vc.data(), KvRings(cap, seqs, &s));
+        }
+      }
+      // Token t: the last key of its sequence, or (the second sequence-2 token) one before.
+      std::vector<int32_t> seq = {2, 0, 1, 2}, pos = {11, 8, 13, 10};
+      auto q = random_vector(4 * nh * hd, 50, 2.0f);
+      std::vector<float> out(q.size());
+      attention(q.data(), 4, kc.data(), vc.data(), KvRings(cap, seqs, seq.data()), pos.data(), pos.data(), p,
+                out.data(), pool());
+      for (int t = 0; t < 4; ++t) {
+        CAPTURE(t);
+        const int s = seq[t];
+        const std::vector<float> qt(q.begin() + t * nh * hd, q.begin() + (t + 1) * nh * hd);
+        const std::vector<float> got(out.begin() + t * nh * hd, out.begin() + (t + 1) * nh * hd);
+        check_close(got, reference_attention(qt, 1, keys[s], values[s], lengths[s], &pos[t], &pos[t], p), 1e-4, 1e-5);
+      }
+    }
+  }
+
   TEST_CASE("window 4: the query at position 10 sees exactly keys 7, 8, 9, 10") {
     // One head, head_dim 1, q = 1, k = 0 (equal scores), v_j = 2^j: the output is the mean of the visible v.
     const int cap = 16;

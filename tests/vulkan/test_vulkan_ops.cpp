@@ -32,6 +32,7 @@ struct OpGraph {
     graph.token_ids = graph.add_tensor({"token_ids", {n_tokens}, DType::I32, TensorRole::input, nullptr});
     graph.positions = graph.add_tensor({"positions", {n_tokens}, DType::I32, TensorRole::input, nullptr});
     graph.key_end = graph.add_tensor({"key_end", {n_tokens}, DType::I32, TensorRole::input, nullptr});
+    graph.sequence = graph.add_tensor({"sequence", {n_tokens}, DType::I32, TensorRole::input, nullptr});
     for (int i = 0; i < n_tokens; ++i) inputs.token_ids.push_back(0), inputs.positions.push_back(i);
   }
   TensorId data(const std::string& name, std::vector<int64_t> shape, DType type, std::vector<uint8_t> bytes) {
@@ -283,28 +284,33 @@ TEST_SUITE("vulkan_ops") {
   // or 1 query heads of a KV head (groups of 4 and 8: h4; 2: h2; MHA: 1), for prompts and decode steps alike;
   // the GPU shader set runs attention.comp (vulkan_ops_gpu_shaders).
   TEST_CASE("kv_store + attention: causal, sliding window, softcap, GQA, ring wrap") {
-    struct Case { int nh, nkv, hd, window; float softcap; int cap; };
+    // seqs > 1: the caches hold that many sequences' rings (interleaved); the tokens go to sequences 2, 0, 2.
+    struct Case { int nh, nkv, hd, window; float softcap; int cap, seqs = 1; };
     for (Case c : {Case{4, 1, 256, 0, 0.0f, 64}, Case{4, 2, 64, 4, 0.0f, 64}, Case{8, 4, 32, 0, 50.0f, 64},
                    Case{2, 1, 64, 8, 0.0f, 10}, Case{3, 3, 64, 0, 0.0f, 64}, Case{8, 1, 32, 6, 30.0f, 64},
-                   Case{4, 1, 512, 0, 0.0f, 64}, Case{2, 2, 512, 8, 0.0f, 10}}) {  // 512: Gemma 4 global layers
+                   Case{4, 1, 512, 0, 0.0f, 64}, Case{2, 2, 512, 8, 0.0f, 10},  // 512: Gemma 4 global layers
+                   Case{4, 2, 64, 4, 0.0f, 10, 3}, Case{2, 1, 36, 0, 0.0f, 64, 3}}) {
       CAPTURE(c.nh);
       CAPTURE(c.window);
       CAPTURE(c.cap);
+      CAPTURE(c.seqs);
       for (int n : {3, 1}) {  // a prompt's tokens and a decode step
         CAPTURE(n);
         OpGraph op(n);
         op.inputs.positions = {20, 21, 22};  // with cap 10 the ring has wrapped twice
         op.inputs.positions.resize(size_t(n));
+        if (c.seqs > 1) op.inputs.sequence = std::vector<int32_t>{2, 0, 2}, op.inputs.sequence.resize(size_t(n));
         const int64_t q_cols = int64_t(c.nh) * c.hd, kv_cols = int64_t(c.nkv) * c.hd;
         TensorId q = op.f32("q", {n, q_cols}, random_floats(static_cast<size_t>(n * q_cols), 7));
         TensorId k = op.f32("k", {n, kv_cols}, random_floats(static_cast<size_t>(n * kv_cols), 8));
         TensorId v = op.f32("v", {n, kv_cols}, random_floats(static_cast<size_t>(n * kv_cols), 9));
-        TensorId kc = op.graph.add_tensor({"k_cache", {c.cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
-        TensorId vc = op.graph.add_tensor({"v_cache", {c.cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
-        op.graph.add_node_into("k_store", {k, op.graph.positions, kc}, KvStoreParams{}, kc);
-        op.graph.add_node_into("v_store", {v, op.graph.positions, vc}, KvStoreParams{}, vc);
-        op.output = op.graph.add_node("attn", {q, kc, vc, op.graph.positions, op.graph.key_end},
-                                      AttentionParams{c.nh, c.nkv, c.hd, 0.0625f, c.softcap, c.window});
+        const int64_t rows = int64_t(c.cap) * c.seqs;
+        TensorId kc = op.graph.add_tensor({"k_cache", {rows, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+        TensorId vc = op.graph.add_tensor({"v_cache", {rows, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+        op.graph.add_node_into("k_store", {k, op.graph.positions, kc, op.graph.sequence}, KvStoreParams{c.seqs}, kc);
+        op.graph.add_node_into("v_store", {v, op.graph.positions, vc, op.graph.sequence}, KvStoreParams{c.seqs}, vc);
+        op.output = op.graph.add_node("attn", {q, kc, vc, op.graph.positions, op.graph.key_end, op.graph.sequence},
+                                      AttentionParams{c.nh, c.nkv, c.hd, 0.0625f, c.softcap, c.window, c.seqs});
         // Older positions hold zeros in both caches (fresh caches), so masks and windows still matter.
         compare(op, 2e-4, 1e-5);
       }
@@ -320,15 +326,15 @@ TEST_SUITE("vulkan_ops") {
     TensorId v = fill.f32("v", {n_fill, kv_cols}, random_floats(static_cast<size_t>(n_fill * kv_cols), 9));
     TensorId fkc = fill.graph.add_tensor({"k_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
     TensorId fvc = fill.graph.add_tensor({"v_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
-    fill.graph.add_node_into("k_store", {k, fill.graph.positions, fkc}, KvStoreParams{}, fkc);
-    fill.graph.add_node_into("v_store", {v, fill.graph.positions, fvc}, KvStoreParams{}, fvc);
+    fill.graph.add_node_into("k_store", {k, fill.graph.positions, fkc, fill.graph.sequence}, KvStoreParams{}, fkc);
+    fill.graph.add_node_into("v_store", {v, fill.graph.positions, fvc, fill.graph.sequence}, KvStoreParams{}, fvc);
 
     OpGraph op(2);
     op.inputs.positions = {2098, 2099};  // 2099 and 2100 keys
     TensorId q = op.f32("q", {2, q_cols}, random_floats(static_cast<size_t>(2 * q_cols), 7));
     TensorId kc = op.graph.add_tensor({"k_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
     TensorId vc = op.graph.add_tensor({"v_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
-    op.output = op.graph.add_node("attn", {q, kc, vc, op.graph.positions, op.graph.key_end},
+    op.output = op.graph.add_node("attn", {q, kc, vc, op.graph.positions, op.graph.key_end, op.graph.sequence},
                                   AttentionParams{nh, nkv, hd, 0.125f, 0.0f, 0});
 
     auto cpu = cpu_oracle();
@@ -352,23 +358,27 @@ TEST_SUITE("vulkan_ops") {
           const int n = 3, nh = 4, nkv = 2;
           OpGraph op(n);
           op.inputs.positions = {20, 21, 22};
+          // The wrapping ring also holds two sequences' rings (tokens in sequences 1, 0, 1).
+          const int seqs = cap == 10 ? 2 : 1;
+          if (seqs > 1) op.inputs.sequence = {1, 0, 1};
           const int64_t q_cols = int64_t(nh) * hd, kv_cols = int64_t(nkv) * hd;
           TensorId q = op.f32("q", {n, q_cols}, random_floats(static_cast<size_t>(n * q_cols), 7));
           TensorId k = op.f32("k", {n, kv_cols}, random_floats(static_cast<size_t>(n * kv_cols), 8, 5.0f));
           TensorId v = op.f32("v", {n, kv_cols}, random_floats(static_cast<size_t>(n * kv_cols), 9));
-          TensorId kc = op.graph.add_tensor({"k_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
-          TensorId vc = op.graph.add_tensor({"v_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+          const int64_t rows = int64_t(cap) * seqs;
+          TensorId kc = op.graph.add_tensor({"k_cache", {rows, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+          TensorId vc = op.graph.add_tensor({"v_cache", {rows, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
           const RopeParams rope{hd, 10000.0f, 1.0f};
           if (norm) {
             TensorId w = op.f32("w", {hd}, random_floats(size_t(hd), 10));
-            op.graph.add_node_into("k_norm_rope_store", {k, w, op.graph.positions, kc},
-                                   RmsNormRopeStoreParams{{1e-6f, rope}}, kc);
+            op.graph.add_node_into("k_norm_rope_store", {k, w, op.graph.positions, kc, op.graph.sequence},
+                                   RmsNormRopeStoreParams{{1e-6f, rope}, seqs}, kc);
           } else {
-            op.graph.add_node_into("k_rope_store", {k, op.graph.positions, kc}, RopeStoreParams{rope}, kc);
+            op.graph.add_node_into("k_rope_store", {k, op.graph.positions, kc, op.graph.sequence}, RopeStoreParams{rope, seqs}, kc);
           }
-          op.graph.add_node_into("v_store", {v, op.graph.positions, vc}, KvStoreParams{}, vc);
-          op.output = op.graph.add_node("attn", {q, kc, vc, op.graph.positions, op.graph.key_end},
-                                        AttentionParams{nh, nkv, hd, 0.125f, 0.0f, 8});
+          op.graph.add_node_into("v_store", {v, op.graph.positions, vc, op.graph.sequence}, KvStoreParams{seqs}, vc);
+          op.output = op.graph.add_node("attn", {q, kc, vc, op.graph.positions, op.graph.key_end, op.graph.sequence},
+                                        AttentionParams{nh, nkv, hd, 0.125f, 0.0f, 8, seqs});
           // A key in the wrong slot, or unrotated, moves the softmax weights by far more than these
           // tolerances (those of rope and attention above).
           compare(op, 1e-3, 1e-4);
@@ -448,9 +458,9 @@ TEST_SUITE("vulkan_ops") {
       TensorId v = op.f32("v", {n, cols}, random_floats(static_cast<size_t>(n * cols), 22));
       TensorId kc = op.graph.add_tensor({"k_cache", {32, cols}, DType::F32, TensorRole::kv_cache, nullptr});
       TensorId vc = op.graph.add_tensor({"v_cache", {32, cols}, DType::F32, TensorRole::kv_cache, nullptr});
-      op.graph.add_node_into("k_store", {k, op.graph.positions, kc}, KvStoreParams{}, kc);
-      op.graph.add_node_into("v_store", {v, op.graph.positions, vc}, KvStoreParams{}, vc);
-      op.output = op.graph.add_node("attn", {q, kc, vc, op.graph.positions, op.graph.key_end},
+      op.graph.add_node_into("k_store", {k, op.graph.positions, kc, op.graph.sequence}, KvStoreParams{}, kc);
+      op.graph.add_node_into("v_store", {v, op.graph.positions, vc, op.graph.sequence}, KvStoreParams{}, vc);
+      op.output = op.graph.add_node("attn", {q, kc, vc, op.graph.positions, op.graph.key_end, op.graph.sequence},
                                     AttentionParams{nh, nh, hd, 0.12f, 0.0f, window});
       compare(op, 2e-4, 1e-5);
     }

@@ -52,7 +52,7 @@ struct HeadsItem {
   float* out;      // H output rows, hd apart
   const float* k_cache;
   const float* v_cache;
-  int64_t kv_stride;  // floats between cache rows
+  int64_t kv_stride;  // floats between a ring's slots (its sequence's rows)
   int64_t capacity;   // ring slots
   int64_t lo, end;    // keys [lo, end]
 };
@@ -151,7 +151,7 @@ struct TileItem {
   int64_t lo_all = 0, end_all = -1;       // their union
   const float* k_cache;
   const float* v_cache;
-  int64_t kv_stride, capacity;
+  int64_t kv_stride, capacity;  // as HeadsItem's
 };
 
 // s[r * n + (j - lo_all)] = q_r . k_j for the tile's rows and NK keys from key j, ring slot `slot`.
@@ -240,10 +240,15 @@ void Tile(const TileItem& it, const AttentionParams& p, std::vector<float>& scor
     }
 }
 
-void Attention(const float* q, int64_t rows, const float* k_cache, const float* v_cache, int64_t capacity,
+void Attention(const float* q, int64_t rows, const float* k_cache, const float* v_cache, const KvRings& rings,
                const int32_t* positions, const int32_t* key_end, const AttentionParams& p, float* out,
                ThreadPool& pool) {
   const int64_t hd = p.head_dim, q_cols = int64_t(p.n_head) * hd, kv_cols = int64_t(p.n_kv_head) * hd;
+  // A token's ring: its sequence's first row, then every `sequences`-th row.
+  const int64_t capacity = rings.capacity, kv_stride = kv_cols * rings.sequences;
+  auto ring_start = [&](int64_t t) { return (rings.sequence ? rings.sequence[t] : 0) * kv_cols; };
+  bool one_sequence = true;  // a prompt's tiles hold consecutive tokens of one sequence
+  for (int64_t t = 1; t < rows && rings.sequence; ++t) one_sequence = one_sequence && rings.sequence[t] == rings.sequence[0];
   const int group = p.n_head / p.n_kv_head;
   // Heads per item: the whole group (up to 4) when there are enough items to keep every thread busy; in a
   // decode step of a one-KV-head model, fewer, so that the threads split the heads.
@@ -255,7 +260,7 @@ void Attention(const float* q, int64_t rows, const float* k_cache, const float* 
   auto chunk_of = [&](int64_t items) { return std::max<int64_t>(1, items / (16 * pool.size())); };
   // Token t's first key: with a sliding window, window - 1 before its position.
   auto first_key = [&](int64_t t) { return p.window > 0 ? std::max<int64_t>(0, positions[t] - p.window + 1) : 0; };
-  if (rows >= kPromptRows) {
+  if (rows >= kPromptRows && one_sequence) {
     // Prompts: tiles of kTileRows / per_item tokens x per_item heads (kTileRows query rows).
     const int64_t tokens = kTileRows / per_item, tiles = (rows + tokens - 1) / tokens;
     const int64_t items = tiles * items_per_row;
@@ -264,9 +269,9 @@ void Attention(const float* q, int64_t rows, const float* k_cache, const float* 
       for (int64_t item = begin; item < end; ++item) {
         const int64_t t0 = (item / items_per_row) * tokens, h0 = (item % items_per_row) * per_item, g = h0 / group;
         TileItem it;
-        it.k_cache = k_cache + g * hd;
-        it.v_cache = v_cache + g * hd;
-        it.kv_stride = kv_cols;
+        it.k_cache = k_cache + ring_start(t0) + g * hd;
+        it.v_cache = v_cache + ring_start(t0) + g * hd;
+        it.kv_stride = kv_stride;
         it.capacity = capacity;
         it.lo_all = INT64_MAX;
         it.end_all = -1;
@@ -294,9 +299,9 @@ void Attention(const float* q, int64_t rows, const float* k_cache, const float* 
       HeadsItem it;
       it.q = q + t * q_cols + h0 * hd;
       it.out = out + t * q_cols + h0 * hd;
-      it.k_cache = k_cache + g * hd;
-      it.v_cache = v_cache + g * hd;
-      it.kv_stride = kv_cols;
+      it.k_cache = k_cache + ring_start(t) + g * hd;
+      it.v_cache = v_cache + ring_start(t) + g * hd;
+      it.kv_stride = kv_stride;
       it.capacity = capacity;
       it.lo = first_key(t);
       it.end = key_end[t];
@@ -323,17 +328,18 @@ HWY_EXPORT(Attention);
 // For each new token t at position p and query head h (kv head h / (n_head / n_kv_head)):
 //   s_j = scale * q.k_j for keys j in [lo, e], e = key_end[t] (= p when causal), lo = p - window + 1
 //   (sliding) or 0; optional softcap;
-//   out = sum_j softmax(s)_j v_j. Key j lives in ring slot j % capacity. Scores and softmax in fp32; the
-//   exponential and the soft-cap's tanh are fp32_math.h's, not libm's, so that every platform gets the same bits.
-void attention(const float* q, int64_t rows, const float* k_cache, const float* v_cache, int64_t capacity,
+//   out = sum_j softmax(s)_j v_j. Key j lives in ring slot j % capacity of the token's sequence (KvRings).
+//   Scores and softmax in fp32; the exponential and the soft-cap's tanh are fp32_math.h's, not libm's, so that
+//   every platform gets the same bits.
+void attention(const float* q, int64_t rows, const float* k_cache, const float* v_cache, const KvRings& rings,
                const int32_t* positions, const int32_t* key_end, const AttentionParams& p, float* out,
                ThreadPool& pool) {
-  HWY_DYNAMIC_DISPATCH(Attention)(q, rows, k_cache, v_cache, capacity, positions, key_end, p, out, pool);
+  HWY_DYNAMIC_DISPATCH(Attention)(q, rows, k_cache, v_cache, rings, positions, key_end, p, out, pool);
 }
 
 void run_op(const AttentionParams& p, const CpuNode& n) {
-  attention(n.in(0), n.desc(0).rows(), n.in(1), n.in(2), n.desc(1).rows(), n.ints(3), n.ints(4), p, n.out(),
-            n.pool());
+  attention(n.in(0), n.desc(0).rows(), n.in(1), n.in(2), kv_rings(n, 1, 5, p.sequences), n.ints(3), n.ints(4), p,
+            n.out(), n.pool());
 }
 
 }  // namespace cpu

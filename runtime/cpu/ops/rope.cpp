@@ -85,23 +85,23 @@ namespace {
 // The rows that `make` writes into a scratch buffer, then each stored at its ring slot (kv_store). The scratch
 // is kept per thread: these run once per layer in every decode step.
 template <class Make>
-void store_rows(int64_t rows, int64_t cols, const int32_t* positions, float* cache, int64_t capacity, Make make) {
+void store_rows(int64_t rows, int64_t cols, const int32_t* positions, float* cache, const KvRings& rings, Make make) {
   thread_local std::vector<float> scratch;
   scratch.resize(static_cast<size_t>(rows * cols));
   make(scratch.data());
-  kv_store(scratch.data(), rows, cols, positions, cache, capacity);
+  kv_store(scratch.data(), rows, cols, positions, cache, rings);
 }
 }  // namespace
 
 void rope_store(const float* x, int64_t rows, int64_t cols, const int32_t* positions, const RopeParams& p,
-                float* cache, int64_t capacity, ThreadPool& pool) {
-  store_rows(rows, cols, positions, cache, capacity,
+                float* cache, const KvRings& rings, ThreadPool& pool) {
+  store_rows(rows, cols, positions, cache, rings,
              [&](float* out) { rope(x, rows, cols, positions, p, out, pool); });
 }
 
 void rms_norm_rope_store(const float* x, int64_t rows, int64_t cols, const float* w, const int32_t* positions,
-                         const RmsNormRopeParams& p, float* cache, int64_t capacity, ThreadPool& pool) {
-  store_rows(rows, cols, positions, cache, capacity,
+                         const RmsNormRopeParams& p, float* cache, const KvRings& rings, ThreadPool& pool) {
+  store_rows(rows, cols, positions, cache, rings,
              [&](float* out) { rms_norm_rope(x, rows, cols, w, positions, p, out, pool); });
 }
 

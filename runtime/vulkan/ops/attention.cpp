@@ -31,10 +31,11 @@ std::vector<Dispatch> plan_op(const AttentionParams& p, PlanContext& c) {
   return {c.dispatch(rows    ? rows_key
                      : texel ? shader_key(Shader::attention, ShaderFeature::texel_kv | wide)
                              : shader_key(Shader::attention, wide),
-                     {c.in(0), c.in(1), c.in(2), c.in(3), c.in(4), c.out()},
+                     {c.in(0), c.in(1), c.in(2), c.in(3), c.in(4), c.out(), c.in(5)},
                      push::Attention{.rows = u32(q.rows()), .n_head = u32(p.n_head), .n_kv_head = u32(p.n_kv_head),
-                                     .head_dim = u32(p.head_dim), .capacity = u32(c.desc(1).rows()), .scale = p.scale,
-                                     .softcap = p.softcap, .window = p.window},
+                                     .head_dim = u32(p.head_dim), .capacity = u32(c.desc(1).rows() / p.sequences),
+                                     .scale = p.scale, .softcap = p.softcap, .window = p.window,
+                                     .sequences = u32(p.sequences)},
                      rows ? ceil_div(items, rows_workgroup / subgroup) : u32(items))};
 }
 }  // namespace vkg::vk

@@ -5,6 +5,6 @@ namespace vkg::vk {
 
 // shaders/rms_norm_rope.comp STORE: the normalized, rotated rows written to their ring slots.
 std::vector<Dispatch> plan_op(const RmsNormRopeStoreParams& p, PlanContext& c) {
-  return plan_rms_norm_rope(c, p.norm_rope, true);
+  return plan_rms_norm_rope(c, p.norm_rope, p.sequences);
 }
 }  // namespace vkg::vk
