@@ -43,6 +43,10 @@ Session::Session(const Model& model, const SessionOptions& o)
   backend_ = make_backend(o.backend, bo, &notice);
   if (!notice.empty()) notices_.push_back(notice);
 
+  if (o.sequences < 1 || o.sequences > 256)
+    throw std::runtime_error("sequences must be 1..256, got " + std::to_string(o.sequences));
+  kv_.sequences = o.sequences;
+  positions_.assign(size_t(o.sequences), 0);
   kv_.context = o.context > 0 ? o.context : model_ctx;
   // An image's tokens must go in one step (they attend to each other): batches hold at least one image.
   const int min_batch = model.vision() ? model.vision()->tokens_per_image : 1;
@@ -51,14 +55,15 @@ Session::Session(const Model& model, const SessionOptions& o)
     // The model's context, halved until the KV cache takes at most a quarter of the backend's memory and
     // each layer's cache fits one backend tensor.
     const uint64_t budget = backend_->memory_budget() / 4;
-    const uint64_t per_token = uint64_t(c.n_kv_head) * c.head_dim * 4;
+    const uint64_t per_token = uint64_t(c.n_kv_head) * c.head_dim * 4 * uint64_t(kv_.sequences);
     while (kv_.context > 1024 && ((budget > 0 && uint64_t(kv_.full_bytes(c)) > budget) ||
                                   uint64_t(kv_.context) * per_token > backend_->max_tensor_bytes()))
       kv_.context /= 2;
     kv_.max_batch = std::max(1, std::min(std::max(o.max_batch, min_batch), kv_.context));
     if (kv_.context < model_ctx)
       notices_.push_back("context " + std::to_string(kv_.context) + " tokens of the model's " +
-                         std::to_string(model_ctx) + ", so the KV cache fits this device (use --ctx N to choose)");
+                         std::to_string(model_ctx) + (kv_.sequences > 1 ? " per sequence" : "") +
+                         ", so the KV cache fits this device (use --ctx N to choose)");
   }
   // The caches start with one page and grow with the sequence (the memory check above counts them whole).
   kv_.allocated = std::min(kv_.context, kv_page_);
@@ -104,6 +109,8 @@ MemoryNeed Session::memory_needed() {
                   (kv_.max_batch > 1 ? activation_bytes(graph(kv_.max_batch, false, false, 0, false)) +
                                            activation_bytes(graph(1, false))
                                      : 0);
+  // eval_batch's step for every sequence at once (with every token's logits).
+  if (kv_.sequences > 1) n.activations += activation_bytes(graph(std::min(kv_.sequences, kv_.max_batch), true));
   return n;
 }
 
@@ -187,10 +194,11 @@ std::vector<float> Session::encode_image(const std::vector<float>& pixels) {
 }
 
 const Graph& Session::forward(const std::vector<int>& tokens, bool all_logits, std::vector<float>* all,
-                              const std::vector<std::vector<float>>& images, int top_k) {
+                              const std::vector<std::vector<float>>& images, int top_k, bool want_logits) {
   if (tokens.empty()) throw std::runtime_error("eval: no tokens");
-  if (position_ + static_cast<int64_t>(tokens.size()) > kv_.context)
-    throw std::runtime_error("context full: " + std::to_string(position_) + " tokens in the cache + " +
+  int& position = positions_[size_t(sequence_)];
+  if (position + static_cast<int64_t>(tokens.size()) > kv_.context)
+    throw std::runtime_error("context full: " + std::to_string(position) + " tokens in the cache + " +
                              std::to_string(tokens.size()) + " new exceed the context of " +
                              std::to_string(kv_.context) + " tokens (use --ctx to raise it)");
   const GemmaConfig& c = model_.config();
@@ -246,19 +254,20 @@ const Graph& Session::forward(const std::vector<int>& tokens, bool all_logits, s
     }
     bool has_image = false;
     for (size_t i = start; i < start + n; ++i) has_image = has_image || image_of[i] >= 0;
-    grow_cache(position_ + static_cast<int>(n));
+    grow_cache(position + static_cast<int>(n));
     // Only the last batch's logits are read (or every batch's, with all_logits).
-    const bool logits = all_logits || start + n == n_tok;
+    const bool logits = all_logits || (want_logits && start + n == n_tok);
     g = &graph(static_cast<int>(n), all_logits, has_image, top_k, logits);
     StepInputs in;
     for (size_t i = 0; i < n; ++i) {
       const size_t t = start + i;
-      const int pos = position_ + static_cast<int>(i);
+      const int pos = position + static_cast<int>(i);
       // The soft token's own embedding is replaced; id 0 keeps the lookup in range (as transformers does).
       in.token_ids.push_back(image_of[t] >= 0 ? 0 : tokens[t]);
       in.positions.push_back(pos);
-      in.key_end.push_back(image_of[t] >= 0 ? position_ + (block_end[t] - static_cast<int>(start)) : pos);
+      in.key_end.push_back(image_of[t] >= 0 ? position + (block_end[t] - static_cast<int>(start)) : pos);
     }
+    in.sequence.assign(n, sequence_);
     if (c.ple_width > 0) in.floats["per_layer_tokens"] = per_layer_token_rows(model_, in.token_ids);
     if (has_image) {
       const size_t width = size_t(c.hidden), rows = size_t(model_.vision()->tokens_per_image);
@@ -276,7 +285,7 @@ const Graph& Session::forward(const std::vector<int>& tokens, bool all_logits, s
       }
     }
     backend_->run(*g, in);
-    position_ += static_cast<int>(n);
+    position += static_cast<int>(n);
     start += n;
     if (all) {
       std::vector<float> l = backend_->read(*g, g->logits);
@@ -294,6 +303,49 @@ void Session::grow_cache(int positions) {
   for (auto& [key, g] : graphs_) backend_->forget(g);
   graphs_.clear();
   kv_.allocated = std::min(kv_.context, pages * kv_page_);
+}
+
+void Session::append(const std::vector<int>& tokens, const std::vector<std::vector<float>>& images) {
+  forward(tokens, false, nullptr, images, 0, false);
+}
+
+std::vector<float> Session::eval_batch(const std::vector<int>& tokens, const std::vector<int>& sequences) {
+  const size_t n = tokens.size();
+  if (n == 0 || sequences.size() != n)
+    throw std::runtime_error("eval_batch: " + std::to_string(n) + " tokens for " + std::to_string(sequences.size()) +
+                             " sequences");
+  if (n > size_t(kv_.max_batch))
+    throw std::runtime_error("eval_batch: " + std::to_string(n) + " tokens exceed the batch of " +
+                             std::to_string(kv_.max_batch));
+  StepInputs in;
+  int furthest = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const int s = sequences[i];
+    if (s < 0 || s >= kv_.sequences || std::count(sequences.begin(), sequences.end(), s) != 1)
+      throw std::runtime_error("eval_batch: sequence " + std::to_string(s) + " is out of range 0.." +
+                               std::to_string(kv_.sequences - 1) + " or given twice");
+    if (positions_[size_t(s)] + 1 > kv_.context)
+      throw std::runtime_error("context full: sequence " + std::to_string(s) + " holds " +
+                               std::to_string(positions_[size_t(s)]) + " tokens, the context is " +
+                               std::to_string(kv_.context));
+    in.token_ids.push_back(tokens[i]);
+    in.positions.push_back(positions_[size_t(s)]);
+    in.sequence.push_back(s);
+    furthest = std::max(furthest, positions_[size_t(s)] + 1);
+  }
+  if (model_.config().ple_width > 0) in.floats["per_layer_tokens"] = per_layer_token_rows(model_, in.token_ids);
+  grow_cache(furthest);
+  const Graph& g = graph(static_cast<int>(n), true);
+  backend_->run(g, in);
+  for (int s : sequences) ++positions_[size_t(s)];
+  return backend_->read(g, g.logits);
+}
+
+void Session::select(int sequence) {
+  if (sequence < 0 || sequence >= kv_.sequences)
+    throw std::runtime_error("sequence " + std::to_string(sequence) + " is out of range 0.." +
+                             std::to_string(kv_.sequences - 1));
+  sequence_ = sequence;
 }
 
 std::vector<float> Session::eval(const std::vector<int>& tokens, bool all_logits,
@@ -335,8 +387,10 @@ int Session::eval_sample(const std::vector<int>& tokens, Sampler& sampler,
 }
 
 void Session::reset() {
-  position_ = 0;
-  backend_->reset_cache();
+  positions_[size_t(sequence_)] = 0;
+  // Another sequence's rows stay; a sequence's new keys are written before attention reads them, so what an
+  // emptied sequence's rows still hold is never seen.
+  if (kv_.sequences == 1) backend_->reset_cache();
 }
 
 }  // namespace vkg

@@ -26,6 +26,9 @@ struct SessionOptions {
   bool renderdoc_capture = false;  // Vulkan under RenderDoc: capture the first decode step
   int context = 0;     // 0: the model's context, capped so the KV cache fits (a quarter of the backend's memory)
   int max_batch = 64;  // prompt tokens per prefill step
+  // Sequences with their own KV caches and positions (several conversations on one model, each `context`
+  // long): select() picks the one eval() and its kin extend, eval_batch() extends several in one step.
+  int sequences = 1;
   int kv_page = kKvPagePositions;  // the KV caches grow with the sequence by whole pages of this many positions
   // Called while the backend takes in the weights (bytes done of the model's total); the last call has
   // done == total. The weights a decode step needs are uploaded when the session is made.
@@ -72,14 +75,28 @@ class Session {
   // it is greedy, its top-k candidates when it has a top-k of at most kMaxTopK, else the whole logits row.
   int eval_sample(const std::vector<int>& tokens, Sampler& sampler, const std::vector<std::vector<float>>& images = {});
 
+  // Appends `tokens` without computing any logits (a prompt's part before its last batch).
+  void append(const std::vector<int>& tokens, const std::vector<std::vector<float>>& images = {});
+
+  // One step of several sequences at once: tokens[i] is appended to sequence sequences[i] (distinct, each
+  // with room for one more token); returns every token's logits, [tokens.size() * vocab]. The matmuls read
+  // each weight once for all of them.
+  std::vector<float> eval_batch(const std::vector<int>& tokens, const std::vector<int>& sequences);
+
+  // The sequence that eval(), append(), position() and reset() act on (0 until changed).
+  void select(int sequence);
+  int selected() const { return sequence_; }
+  int sequences() const { return kv_.sequences; }
+
   // The embeddings [tokens_per_image, H] of one preprocessed image (pixels [3, size, size] as
   // preprocess_image gives them), from the vision tower on this session's backend.
   std::vector<float> encode_image(const std::vector<float>& pixels);
 
-  int position() const { return position_; }
+  int position() const { return positions_[size_t(sequence_)]; }  // of the selected sequence
   int context() const { return kv_.context; }
   int64_t kv_cache_full_bytes() const { return kv_.full_bytes(model_.config()); }  // at the whole context
   MemoryNeed memory_needed();
+  // Empties the selected sequence (with one sequence: also zeroes the caches).
   void reset();
   Backend& backend() { return *backend_; }
   const Backend& backend() const { return *backend_; }
@@ -93,8 +110,9 @@ class Session {
 
  private:
   // Runs the tokens in batches; appends every batch's logits to *all if given. Returns the last graph.
+  // logits false: not even the last batch's (append).
   const Graph& forward(const std::vector<int>& tokens, bool all_logits, std::vector<float>* all,
-                       const std::vector<std::vector<float>>& images, int top_k = 0);
+                       const std::vector<std::vector<float>>& images, int top_k = 0, bool logits = true);
   // Throws when weights + KV cache + activations exceed the backend's memory budget, with a suggestion.
   void check_memory();
   // Makes room in the caches for `positions` (pages of kKvPagePositions); the graphs built for the smaller
@@ -106,7 +124,8 @@ class Session {
   std::unique_ptr<Backend> backend_;
   std::map<std::tuple<int, bool, bool, int, bool>, Graph> graphs_;
   std::unique_ptr<Graph> vision_graph_;
-  int position_ = 0;
+  std::vector<int> positions_;  // per sequence
+  int sequence_ = 0;
   std::vector<std::string> notices_;
   uint64_t max_memory_ = 0;
   int kv_page_ = kKvPagePositions;

@@ -76,7 +76,8 @@ using TextCallback = std::function<bool(const std::string& text)>;
 
 class Generator {
  public:
-  explicit Generator(Session& session);
+  // Generates in `sequence` of the session (Session::select).
+  explicit Generator(Session& session, int sequence = 0);
   // Throws std::runtime_error when the prompt is empty or longer than the context.
   GenerateResult generate(const Prompt& prompt, const GenerateParams& params, const TextCallback& on_text);
   GenerateResult generate(const std::vector<int>& prompt, const GenerateParams& params, const TextCallback& on_text) {
@@ -90,13 +91,10 @@ class Generator {
   Session& session() { return session_; }
 
  private:
-  // With `logprob`: reads the whole logits row and fills it for the drawn token (top_n alternatives).
-  // With `json`: the token is drawn among those that keep the reply a JSON object prefix (and accepted into it).
-  int feed(const std::vector<int>& tokens, Sampler& sampler, const std::vector<std::vector<float>>& images,
-           TokenLogprob* logprob = nullptr, int top_n = 0, JsonPrefix* json = nullptr);
-  int image_runs(const std::vector<int>& tokens) const;  // runs of image soft tokens
+  friend class BatchEngine;  // runs its requests' steps itself (batch_engine.h)
 
   Session& session_;
+  int sequence_ = 0;
   std::vector<int> cached_;
   std::unique_ptr<JsonTokens> json_tokens_;  // made at the first json_object request
 };

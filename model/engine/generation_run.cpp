@@ -1,0 +1,195 @@
+#include "model/engine/generation_run.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace vkg {
+
+namespace {
+
+// Runs of image soft tokens in `tokens` (each is one image).
+int image_runs(const Session& session, const std::vector<int>& tokens) {
+  const VisionConfig* v = session.model().vision();
+  if (!v) return 0;
+  int runs = 0;
+  for (size_t i = 0; i < tokens.size(); ++i) runs += tokens[i] == v->soft_id && (i == 0 || tokens[i - 1] != v->soft_id);
+  return runs;
+}
+
+// log-softmax of `logits` at `id` (in double: a 262k-entry sum), and the top_n most likely entries.
+TokenLogprob token_logprob(const std::vector<float>& logits, int id, int top_n) {
+  const float most = *std::max_element(logits.begin(), logits.end());
+  double sum = 0;
+  for (float l : logits) sum += std::exp(double(l) - most);
+  const double lse = most + std::log(sum);
+  TokenLogprob lp;
+  lp.id = id;
+  lp.logprob = static_cast<float>(logits[size_t(id)] - lse);
+  for (int i : Sampler::top_ids(logits, size_t(std::max(top_n, 0))))
+    lp.top.emplace_back(i, static_cast<float>(logits[size_t(i)] - lse));
+  return lp;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+GenerationRun::GenerationRun(Session& session, int sequence, std::vector<int>& cached,
+                             std::unique_ptr<JsonTokens>& json_tokens, const Prompt& prompt_in,
+                             const GenerateParams& params, TextCallback on_text)
+    : session_(session),
+      sequence_(sequence),
+      cached_(cached),
+      params_(params),
+      on_text_(std::move(on_text)),
+      sampler_(params.sampling),
+      stops_(params.stop),
+      channel_(session.model().tokenizer()) {
+  const std::vector<int>& prompt = prompt_in.tokens;
+  if (prompt.empty()) throw std::runtime_error("the prompt is empty");
+  const int context = session_.context();
+  if (static_cast<int64_t>(prompt.size()) > context)
+    throw std::runtime_error("the prompt has " + std::to_string(prompt.size()) + " tokens, more than the context of " +
+                             std::to_string(context));
+  if (params.logprobs > GenerateParams::kMaxLogprobs)
+    throw std::runtime_error("logprobs: at most " + std::to_string(GenerateParams::kMaxLogprobs) +
+                             " alternatives, got " + std::to_string(params.logprobs));
+  const int prompt_images = image_runs(session_, prompt);
+  if (prompt_images != static_cast<int>(prompt_in.images.size()))
+    throw std::runtime_error("the prompt has " + std::to_string(prompt_images) + " image(s), " +
+                             std::to_string(prompt_in.images.size()) + " given");
+  result_.prompt_tokens = static_cast<int>(prompt.size());
+
+  // Reuse the cache only when it holds a strict prefix of this prompt: the cache is never rewound (sliding
+  // layers keep a ring, whose older entries are already overwritten).
+  session_.select(sequence_);
+  const bool extends = cached_.size() < prompt.size() && session_.position() == static_cast<int>(cached_.size()) &&
+                       std::equal(cached_.begin(), cached_.end(), prompt.begin());
+  if (!extends) {
+    session_.reset();
+    cached_.clear();
+  }
+  result_.reused_tokens = static_cast<int>(cached_.size());
+  input_.assign(prompt.begin() + static_cast<std::ptrdiff_t>(cached_.size()), prompt.end());
+  // The images of the runs in the cached part are in the cache already.
+  const size_t cached_images = static_cast<size_t>(image_runs(session_, cached_));
+  input_images_.assign(prompt_in.images.begin() + static_cast<std::ptrdiff_t>(cached_images), prompt_in.images.end());
+  for (int t : cached_) sampler_.accept(t);  // the prompt's cached part (begin_step accepts the rest)
+
+  if (params.logprobs >= 0) logprob_ = &drawn_logprob_;
+  if (params.json_object) {
+    if (!json_tokens) json_tokens = std::make_unique<JsonTokens>(session_.model().tokenizer());
+    json_tokens_ = json_tokens.get();
+    json_ = &json_text_;
+  }
+  result_.finish = FinishReason::length;
+  t0_ = std::chrono::steady_clock::now();
+}
+
+size_t GenerationRun::chunk_end(size_t max_tokens) const {
+  size_t n = std::min(max_tokens, input_.size());
+  const VisionConfig* v = session_.model().vision();
+  if (!v || n == input_.size()) return n;
+  // Inside a run that goes on past the cut: cut before the run, or take the whole run when it starts the chunk.
+  if (input_[n - 1] != v->soft_id || input_[n] != v->soft_id) return n;
+  size_t start = n - 1;
+  while (start > 0 && input_[start - 1] == v->soft_id) --start;
+  if (start > 0) return start;
+  size_t end = n;
+  while (end < input_.size() && input_[end] == v->soft_id) ++end;
+  return end;
+}
+
+void GenerationRun::append_part(size_t n) {
+  if (drawn_ || n == 0 || n >= input_.size())
+    throw std::logic_error("append_part: " + std::to_string(n) + " of " + std::to_string(input_.size()) +
+                           " prompt tokens");
+  const std::vector<int> part(input_.begin(), input_.begin() + static_cast<std::ptrdiff_t>(n));
+  const size_t images = static_cast<size_t>(image_runs(session_, part));
+  const std::vector<std::vector<float>> part_images(input_images_.begin(),
+                                                    input_images_.begin() + static_cast<std::ptrdiff_t>(images));
+  session_.select(sequence_);
+  session_.append(part, part_images);
+  for (int t : part) sampler_.accept(t);
+  cached_.insert(cached_.end(), part.begin(), part.end());
+  input_.erase(input_.begin(), input_.begin() + static_cast<std::ptrdiff_t>(n));
+  input_images_.erase(input_images_.begin(), input_images_.begin() + static_cast<std::ptrdiff_t>(images));
+}
+
+void GenerationRun::begin_step() {
+  session_.select(sequence_);
+  for (int t : input_) sampler_.accept(t);
+}
+
+int GenerationRun::draw(const float* logits) {
+  const std::vector<float> row(logits, logits + session_.model().config().vocab_size);
+  int next;
+  if (json_) {
+    const GemmaConfig& c = session_.model().config();
+    next = json_tokens_->pick(*json_, row, sampler_, c.end_of_turn_id >= 0 ? c.end_of_turn_id : c.eos_id);
+    json_tokens_->accept(*json_, next);
+  } else {
+    next = sampler_.sample(row);
+  }
+  if (logprob_) *logprob_ = token_logprob(row, next, params_.logprobs);
+  return next;
+}
+
+bool GenerationRun::emit(const std::string& text) {
+  if (text.empty()) return true;
+  result_.text += text;
+  return on_text_ ? on_text_(text) : true;
+}
+
+void GenerationRun::advance(int next) {
+  cached_.insert(cached_.end(), input_.begin(), input_.end());
+  input_.clear();
+  input_images_.clear();
+  if (!drawn_) {
+    drawn_ = true;
+    result_.prompt_seconds = seconds_since(t0_);
+    t0_ = std::chrono::steady_clock::now();
+  }
+  const GemmaConfig& c = session_.model().config();
+  auto done = [&](FinishReason why) {
+    result_.finish = why;
+    result_.generation_seconds = seconds_since(t0_);
+    finished_ = true;
+  };
+  if (result_.completion_tokens >= params_.max_tokens) return done(FinishReason::length);
+  if (next == c.eos_id || next == c.end_of_turn_id) return done(FinishReason::stop);
+  ++result_.completion_tokens;
+  if (logprob_) {
+    result_.logprobs.push_back(*logprob_);
+    if (params_.on_logprob) params_.on_logprob(*logprob_);
+  }
+  const ThoughtChannel::Piece piece = channel_.push(next);
+  bool go_on = emit(stops_.push(piece.text));
+  if (!piece.thought.empty()) {
+    result_.thought += piece.thought;
+    if (params_.on_thought) go_on = params_.on_thought(piece.thought) && go_on;
+  }
+  if (!go_on || (params_.cancel && *params_.cancel)) return done(FinishReason::cancelled);
+  if (stops_.found()) return done(FinishReason::stop);
+  if (result_.completion_tokens == params_.max_tokens) return done(FinishReason::length);
+  session_.select(sequence_);
+  if (session_.position() + params_.reserve >= session_.context()) return done(FinishReason::context_full);
+  input_ = {next};
+}
+
+GenerateResult GenerationRun::finish() {
+  if (result_.finish != FinishReason::cancelled) emit(stops_.flush());
+  return std::move(result_);
+}
+
+void GenerationRun::fail() {
+  cached_.clear();
+  session_.select(sequence_);
+  session_.reset();
+  finished_ = true;
+}
+
+}  // namespace vkg
