@@ -180,9 +180,23 @@ void GenerationRun::advance(int next) {
   input_ = {next};
 }
 
+void GenerationRun::step_alone() {
+  begin_step();
+  // The whole logits row when the run needs it (logprobs, json_object); else the backend draws or reads
+  // back only the sampler's candidates.
+  const int next = needs_logits() ? draw(session_.eval(input_, false, input_images_).data())
+                                  : session_.eval_sample(input_, sampler_, input_images_);
+  advance(next);
+}
+
 GenerateResult GenerationRun::finish() {
   if (result_.finish != FinishReason::cancelled) emit(stops_.flush());
   return std::move(result_);
+}
+
+void GenerationRun::cancel() {
+  result_.finish = FinishReason::cancelled;
+  finished_ = true;
 }
 
 void GenerationRun::fail() {

@@ -41,11 +41,15 @@ class GenerationRun {
   Sampler& sampler() { return sampler_; }
   int draw(const float* logits);
   void advance(int token);
+  // The whole step for this run alone: the backend reads back only what drawing needs.
+  void step_alone();
 
   // After finished(): the result (the held-back text flushed unless cancelled).
   GenerateResult finish();
   // A step failed: the sequence's cache is unknown, so it is emptied.
   void fail();
+  // Ends the run before its next step, as cancelled (what is in the cache stays: a prefix of the prompt).
+  void cancel();
 
  private:
   bool emit(const std::string& text);

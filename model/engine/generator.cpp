@@ -31,15 +31,7 @@ void Generator::reset() {
 GenerateResult Generator::generate(const Prompt& prompt, const GenerateParams& params, const TextCallback& on_text) {
   GenerationRun run(session_, sequence_, cached_, json_tokens_, prompt, params, on_text);
   try {
-    while (!run.finished()) {
-      run.begin_step();
-      // The whole logits row when the run needs it (logprobs, json_object); else the backend draws or reads
-      // back only the sampler's candidates.
-      const int next = run.needs_logits()
-                           ? run.draw(session_.eval(run.input(), false, run.input_images()).data())
-                           : session_.eval_sample(run.input(), run.sampler(), run.input_images());
-      run.advance(next);
-    }
+    while (!run.finished()) run.step_alone();
   } catch (...) {
     run.fail();
     throw;
