@@ -24,7 +24,7 @@ constexpr const char* kUsage =
     "              prompts' Q4_0/Q5_0/Q4_K/Q6_K products as the CPU's)\n"
     "  chat        -m MODEL [--system TEXT] [-n MAX_REPLY] [sampling, backend options as run]\n"
     "  serve       OpenAI-compatible HTTP API: -m MODEL [--host 127.0.0.1] [--port 8080] [--ctx N]\n"
-    "              [--alias NAME] [--max-queue 64] [backend options as run]\n"
+    "              [--alias NAME] [--parallel 4] [--max-queue 64] [backend options as run]\n"
     "  bench       -m MODEL [-p 512] [-n 128] [-r 5] [-d DEPTH] [--backend ...] [--json]: pp and tg tokens/s\n"
     "              (-d: after a DEPTH-token context, as llama-bench -d)\n"
     "  tokenize    print token ids: -m MODEL -p TEXT [--no-bos]\n"

@@ -1,9 +1,11 @@
-// `vkgemma serve`: an OpenAI-compatible HTTP server (cpp-httplib) on loopback by default. One model, one
-// KV cache: requests take turns in arrival order (a ticket lock), each streaming or not; a chat request that
-// extends the previous conversation reuses its cached tokens. A client that disconnects cancels its
-// generation, streaming or not. SIGINT / SIGTERM stop it: no new connections, queued requests answered 503,
-// those in flight given --shutdown-timeout seconds to finish (then cancelled), exit 0; a second signal exits
-// at once. Hostile clients are bounded: prompt bytes before tokenizing, body size, idle and slow connections
+// `vkgemma serve`: an OpenAI-compatible HTTP server (cpp-httplib) on loopback by default. One model, --parallel
+// sequences: up to that many requests run at once on the engine thread (model/engine/batch_engine.h), their
+// decode steps batched, a long prompt read in chunks between them; the others wait in arrival order (at
+// most --max-queue, then 503 with Retry-After). A request whose prompt extends a finished one's tokens (the
+// next turn of a chat) reuses that sequence's cache. A client that disconnects cancels its generation,
+// streaming or not. SIGINT / SIGTERM stop it: no new connections, queued requests answered 503, those in
+// flight given --shutdown-timeout seconds to finish (then cancelled), exit 0; a second signal exits at once.
+// Hostile clients are bounded: prompt bytes before tokenizing, body size, idle and slow connections
 // (timeouts, a worker per connection from a pool of 128), and --api-key.
 #include <httplib.h>
 
@@ -23,7 +25,7 @@
 #include "app/commands.h"
 #include "app/openai_api.h"
 #include "app/options.h"
-#include "model/engine/generator.h"
+#include "model/engine/batch_engine.h"
 #include "model/image.h"
 #include "model/image_prompt.h"
 #include "model/sampling_defaults.h"
@@ -35,51 +37,17 @@ namespace {
 
 using nlohmann::json;
 
-// First come, first served: a plain mutex lets a newcomer overtake clients that have waited longer.
-class TicketLock {
- public:
-  enum class Result { acquired, busy, stopping };
-  // busy (without a ticket) when `max_waiting` clients are already waiting; stopping once stop() was called.
-  Result acquire(int max_waiting) {
-    std::unique_lock<std::mutex> l(m_);
-    if (stopping_) return Result::stopping;
-    if (next_ - serving_ > static_cast<uint64_t>(max_waiting)) return Result::busy;
-    const uint64_t ticket = next_++;
-    cv_.wait(l, [&] { return serving_ == ticket || stopping_; });
-    if (serving_ == ticket) return Result::acquired;
-    abandoned_.push_back(ticket);  // its turn comes later: skipped then
-    return Result::stopping;
-  }
-  void release() {
-    std::lock_guard<std::mutex> l(m_);
-    ++serving_;
-    while (std::find(abandoned_.begin(), abandoned_.end(), serving_) != abandoned_.end()) ++serving_;
-    cv_.notify_all();
-  }
-  // Waiting clients give up (their requests are answered 503), and no new ones wait.
-  void stop() {
-    std::lock_guard<std::mutex> l(m_);
-    stopping_ = true;
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex m_;
-  std::condition_variable cv_;
-  uint64_t next_ = 0, serving_ = 0;
-  std::vector<uint64_t> abandoned_;
-  bool stopping_ = false;
-};
+// Requests run at once by default: on 2 to 16 cores a decode step of 4 costs little more than one of 1 (the
+// weights are read once), and 4 sequences' KV caches at a few thousand tokens each fit beside small models.
+constexpr int kDefaultParallel = 4;
 
 struct Server {
   std::unique_ptr<Model> model;
   std::unique_ptr<Session> session;
-  std::unique_ptr<Generator> generator;
+  std::unique_ptr<BatchEngine> engine;
   std::string model_name;
   SamplerParams sampling;  // the model's defaults, for the fields a request does not give
-  int max_queue = 64;
   size_t max_prompt_bytes = 0;  // a prompt's bytes, checked before it is tokenized
-  TicketLock turn;
   std::atomic<bool> cancel_all{false};  // shutdown's grace time is over: generations in flight stop
   std::mutex ids_mutex;
   uint64_t next_id = 0;
@@ -148,11 +116,6 @@ std::vector<int> prompt_tokens(const Server& s, const CompletionRequest& r) {
   return ids;
 }
 
-const char* refusal(TicketLock::Result r) {
-  return r == TicketLock::Result::busy ? "too many requests are waiting; try again later"
-                                       : "the server is shutting down";
-}
-
 void handle_completion(Server& s, const httplib::Request& req, httplib::Response& res, bool chat) {
   auto r = std::make_shared<CompletionRequest>();
   auto prompt = std::make_shared<Prompt>();
@@ -176,89 +139,101 @@ void handle_completion(Server& s, const httplib::Request& req, httplib::Response
   }
   if (!r->seeded) r->params.sampling.seed = s.new_seed();
   const ResponseIds ids = s.new_ids(chat);
-  // The turn is waited for here, so that a full queue or a shutdown is answered with a status (503); the
-  // guard gives it back when the response is done with, even if the provider never runs.
-  struct TurnGuard {
-    TicketLock& lock;
-    std::atomic<bool> held{true};
-    void release() {
-      if (held.exchange(false)) lock.release();
-    }
-    ~TurnGuard() { release(); }
-  };
-  if (const TicketLock::Result turn = s.turn.acquire(s.max_queue); turn != TicketLock::Result::acquired) {
+  // The request waits here for its sequence, so that a full queue or a shutdown is answered with a status
+  // (503) rather than an error inside a 200 response.
+  std::shared_ptr<Job> job;
+  try {
+    job = s.engine->submit(*prompt, r->params, std::move(pixels));
+  } catch (const EngineBusy& e) {
     res.set_header("Retry-After", "1");
-    return send_error(res, 503, refusal(turn));
+    return send_error(res, 503, e.what());
   }
-  const std::shared_ptr<TurnGuard> guard(new TurnGuard{s.turn});
+  JobEvent first;
+  while (!job->next(first, std::chrono::seconds(1))) {
+  }
+  if (first.kind == JobEvent::Kind::error) {
+    res.set_header("Retry-After", "1");
+    return send_error(res, 503, first.text);
+  }
 
   // Both kinds are sent as they are made (chunked), so that a client that went away is noticed: a stream by
-  // its next chunk, a plain response by the spaces written while it waits (JSON allows leading whitespace).
+  // its next chunk (or a comment line after a quiet second), a plain response by the spaces written while it
+  // waits (JSON allows leading whitespace). Either way the job is cancelled.
   res.set_header("Cache-Control", "no-cache");
   const char* type = r->stream ? "text/event-stream" : "application/json";
-  res.set_chunked_content_provider(type, [&s, r, prompt, pixels = std::move(pixels), ids, chat, guard](
-                                              size_t, httplib::DataSink& sink) {
+  res.set_chunked_content_provider(type, [&s, r, job, ids, chat](size_t, httplib::DataSink& sink) {
+    struct CancelUnlessDone {  // the provider returns early only when the client is gone
+      Job& job;
+      bool done = false;
+      ~CancelUnlessDone() {
+        if (!done) job.cancel();
+      }
+    } guard{*job};
     auto write = [&](const std::string& bytes) { return sink.write(bytes.data(), bytes.size()); };
     auto event = [&](const json& payload) { return write("data: " + text_of(payload) + "\n\n"); };
-    auto finish = [&] {
-      guard->release();
-      sink.done();
-      return true;
+    auto last_write = std::chrono::steady_clock::now();
+    auto keep_alive = [&](const char* bytes) {  // a write after a quiet second; false: the client left
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_write < std::chrono::seconds(1)) return true;
+      last_write = now;
+      return write(bytes);
     };
-    try {
-      // The vision tower runs on the session's backend: in turn.
-      for (const std::vector<float>& p : pixels) prompt->images.push_back(s.session->encode_image(p));
-      GenerateResult g;
-      if (r->stream) {
-        const bool open = !chat || event(chunk_json(ids, true, "", nullptr, true));
-        if (open && chat && r->think)
-          r->params.on_thought = [&](const std::string& text) { return !s.cancel_all && event(thought_chunk_json(ids, text)); };
-        // Logprobs go with the chunk after their tokens (text is held back while it may be a stop string).
-        std::vector<TokenLogprob> pending;
-        size_t offset = 0;
-        auto take_logprobs = [&]() -> json {
-          if (!r->logprobs) return nullptr;
-          const json lp = logprobs_json(s.model->tokenizer(), chat, pending, offset);
-          pending.clear();
-          return lp;
-        };
-        if (r->logprobs) r->params.on_logprob = [&](const TokenLogprob& lp) { pending.push_back(lp); };
-        if (open)
-          g = s.generator->generate(*prompt, r->params, [&](const std::string& text) {
-            return !s.cancel_all && event(chunk_json(ids, chat, text, nullptr, false, take_logprobs()));
-          });
-        if (open && g.finish != FinishReason::cancelled) {
-          event(chunk_json(ids, chat, "", openai_finish_reason(g.finish), false, pending.empty() ? json() : take_logprobs()));
-          if (r->include_usage) {
-            json usage = chunk_json(ids, chat, "");
-            usage["choices"] = json::array();
-            usage["usage"] = usage_json(g);
-            event(usage);
-          }
-          write("data: [DONE]\n\n");
-        } else if (s.cancel_all) {
-          event(error_json("the server is shutting down", "server_busy"));
-        }
-      } else {
-        auto last = std::chrono::steady_clock::now();
-        auto alive = [&] {  // a space a second while the text is made; a failed write means the client left
-          if (s.cancel_all) return false;
-          const auto now = std::chrono::steady_clock::now();
-          if (now - last < std::chrono::seconds(1)) return true;
-          last = now;
-          return write(" ");
-        };
-        if (r->think) r->params.on_thought = [&](const std::string&) { return alive(); };
-        g = s.generator->generate(*prompt, r->params, [&](const std::string&) { return alive(); });
-        if (!r->think) g.thought.clear();  // hidden unless asked for
-        if (g.finish != FinishReason::cancelled)
-          write(text_of(completion_json(ids, chat, g, r->logprobs ? &s.model->tokenizer() : nullptr)));
-        else if (s.cancel_all) write(text_of(error_json("the server is shutting down", "server_busy")));
+    // Logprobs go with the chunk after their tokens (text is held back while it may be a stop string).
+    std::vector<TokenLogprob> pending;
+    size_t offset = 0;
+    auto take_logprobs = [&]() -> json {
+      if (!r->logprobs) return nullptr;
+      const json lp = logprobs_json(s.model->tokenizer(), chat, pending, offset);
+      pending.clear();
+      return lp;
+    };
+    if (r->stream && chat && !event(chunk_json(ids, true, "", nullptr, true))) return true;
+    JobEvent e;
+    for (;;) {
+      if (!job->next(e, std::chrono::milliseconds(500))) {
+        if (!keep_alive(r->stream ? ": waiting\n\n" : " ")) return true;
+        continue;
       }
-    } catch (const std::exception& e) {
-      r->stream ? event(error_json(e.what(), "server_error")) : write(text_of(error_json(e.what(), "server_error")));
+      if (e.kind == JobEvent::Kind::done || e.kind == JobEvent::Kind::error) break;
+      bool open = true;
+      if (e.kind == JobEvent::Kind::logprob) {
+        pending.push_back(e.logprob);
+      } else if (r->stream && e.kind == JobEvent::Kind::text) {
+        open = event(chunk_json(ids, chat, e.text, nullptr, false, take_logprobs()));
+        last_write = std::chrono::steady_clock::now();
+      } else if (r->stream && e.kind == JobEvent::Kind::thought && chat && r->think) {
+        open = event(thought_chunk_json(ids, e.text));
+        last_write = std::chrono::steady_clock::now();
+      } else if (!r->stream) {
+        open = keep_alive(" ");
+      }
+      if (!open) return true;
     }
-    return finish();
+    guard.done = true;
+    if (e.kind == JobEvent::Kind::error) {
+      r->stream ? event(error_json(e.text, "server_error")) : write(text_of(error_json(e.text, "server_error")));
+    } else if (e.result.finish == FinishReason::cancelled) {
+      if (s.cancel_all) {
+        const json error = error_json("the server is shutting down", "server_busy");
+        r->stream ? event(error) : write(text_of(error));
+      }
+    } else if (r->stream) {
+      GenerateResult& g = e.result;
+      event(chunk_json(ids, chat, "", openai_finish_reason(g.finish), false, pending.empty() ? json() : take_logprobs()));
+      if (r->include_usage) {
+        json usage = chunk_json(ids, chat, "");
+        usage["choices"] = json::array();
+        usage["usage"] = usage_json(g);
+        event(usage);
+      }
+      write("data: [DONE]\n\n");
+    } else {
+      GenerateResult& g = e.result;
+      if (!r->think) g.thought.clear();  // hidden unless asked for
+      write(text_of(completion_json(ids, chat, g, r->logprobs ? &s.model->tokenizer() : nullptr)));
+    }
+    sink.done();
+    return true;
   });
 }
 
@@ -292,7 +267,7 @@ extern "C" void request_stop(int) {
 
 int serve_command(const std::vector<std::string>& argv) {
   Args args(argv, {"--model", "--quant", "--host", "--port", "--backend", "--device", "--threads", "--ctx", "--alias",
-                   "--max-queue", "--max-memory", "--api-key", "--max-prompt-bytes", "--shutdown-timeout"},
+                   "--max-queue", "--max-memory", "--api-key", "--max-prompt-bytes", "--shutdown-timeout", "--parallel"},
             {"--exact", "--no-pack-cache"}, {{"-m", "--model"}, {"-t", "--threads"}, {"-c", "--ctx"}});
   const std::string path = args.require("--model");
   const std::string host = args.get("--host", "127.0.0.1");
@@ -301,6 +276,8 @@ int serve_command(const std::vector<std::string>& argv) {
   const int max_queue = args.get_int("--max-queue", 64);
   if (max_queue < 0 || max_queue > 100000)
     throw std::runtime_error("--max-queue must be 0..100000, got " + std::to_string(max_queue));
+  const int parallel = args.get_int("--parallel", kDefaultParallel);
+  if (parallel < 1 || parallel > 64) throw std::runtime_error("--parallel must be 1..64, got " + std::to_string(parallel));
   const double grace = args.get_double("--shutdown-timeout", 5.0);
   if (!(grace >= 0.0 && grace <= 3600.0))
     throw std::runtime_error("--shutdown-timeout must be 0..3600 seconds, got " + args.get("--shutdown-timeout", ""));
@@ -312,13 +289,14 @@ int serve_command(const std::vector<std::string>& argv) {
   Server s;
   s.model = Model::load(path, load_options(args));
   s.sampling = sampling_defaults(*s.model).params;
-  s.session = std::make_unique<Session>(*s.model, session_options(args));
-  s.generator = std::make_unique<Generator>(*s.session);
+  SessionOptions so = session_options(args);
+  so.sequences = parallel;
+  s.session = std::make_unique<Session>(*s.model, so);
+  s.engine = std::make_unique<BatchEngine>(*s.session, max_queue);
   for (const std::string& notice : s.session->notices()) std::fprintf(stderr, "%s\n", notice.c_str());
   std::string stem = path.substr(path.find_last_of("/\\") + 1);
   if (stem.size() > 5 && stem.substr(stem.size() - 5) == ".gguf") stem.resize(stem.size() - 5);
   s.model_name = args.get("--alias", stem);
-  s.max_queue = max_queue;
   // Gemma's tokens average ~4 bytes of English; 16 per context token leaves room for any real prompt that fits.
   s.max_prompt_bytes = max_prompt_arg > 0 ? size_t(max_prompt_arg) : size_t(s.session->context()) * 16;
 
@@ -374,9 +352,9 @@ int serve_command(const std::vector<std::string>& argv) {
   if (port == 0) bound = http.bind_to_any_port(host);
   else if (!http.bind_to_port(host, port)) bound = -1;
   if (bound <= 0) throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) + " (in use?)");
-  std::fprintf(stderr, "serving %s (%s, context %d%s) at http://%s:%d/v1\n", s.model_name.c_str(),
-               s.session->backend().name().c_str(), s.session->context(), api_key.empty() ? "" : ", API key required",
-               host.c_str(), bound);
+  std::fprintf(stderr, "serving %s (%s, %d parallel, context %d each%s) at http://%s:%d/v1\n", s.model_name.c_str(),
+               s.session->backend().name().c_str(), parallel, s.session->context(),
+               api_key.empty() ? "" : ", API key required", host.c_str(), bound);
   std::fflush(stderr);
   std::signal(SIGINT, request_stop);
   std::signal(SIGTERM, request_stop);
@@ -386,11 +364,12 @@ int serve_command(const std::vector<std::string>& argv) {
     while (listening && g_stop_signals == 0) nap();
     if (g_stop_signals == 0) return;
     std::fprintf(stderr, "stopping: no new requests; those in flight have %g s to finish\n", grace);
-    s.turn.stop();  // queued requests are answered 503
+    s.engine->stop_accepting();  // queued requests are answered 503
     http.stop();    // no new connections
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(grace);
     while (listening && std::chrono::steady_clock::now() < deadline) nap();
     s.cancel_all = true;  // what is still generating stops at its next token
+    s.engine->cancel_all();
   });
   const bool ok = http.listen_after_bind();  // returns once stopped, after the requests in flight
   listening = false;

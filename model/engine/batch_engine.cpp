@@ -140,6 +140,7 @@ void BatchEngine::admit() {
 void BatchEngine::start(Slot& slot, std::shared_ptr<Job> job) {
   slot.started = slot.last_used = ++clock_;
   Job* j = job.get();
+  j->push({JobEvent::Kind::started, "", {}, {}});
   try {
     session_.select(slot.sequence);
     for (const std::vector<float>& p : j->pixels_) j->prompt_.images.push_back(session_.encode_image(p));

@@ -22,7 +22,8 @@ namespace vkg {
 
 // What a job reports, in order: text and thought pieces and logprobs as they come, then done or error.
 struct JobEvent {
-  enum class Kind { text, thought, logprob, done, error } kind = Kind::text;
+  // started: the job has its sequence (before its images are encoded and its prompt read).
+  enum class Kind { started, text, thought, logprob, done, error } kind = Kind::text;
   std::string text;        // text, thought: the piece; error: the message
   TokenLogprob logprob;    // logprob
   GenerateResult result;   // done

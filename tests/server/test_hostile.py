@@ -195,7 +195,8 @@ def endless_stream(port):
 
 
 def dropped_client_and_shutdown():
-    proc, port = start("--shutdown-timeout", "2", ctx="2048")
+    # One sequence, so that a second request waits behind the first.
+    proc, port = start("--shutdown-timeout", "2", "--parallel", "1", ctx="2048")
     try:
         # A non-streaming request whose client leaves at once: its ~2000 tokens are not generated for nobody.
         s = socket.create_connection(("127.0.0.1", port))

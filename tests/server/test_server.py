@@ -93,7 +93,10 @@ def main():
         # The next turn reuses the cached conversation and gives what a fresh evaluation gives.
         follow = messages + [{"role": "assistant", "content": answer}, {"role": "user", "content": "And of Italy?"}]
         reused = client.chat.completions.create(model="x", messages=follow, max_tokens=8, temperature=0)
-        client.completions.create(model="x", prompt="Something else entirely", max_tokens=2, temperature=0)
+        # Four unrelated prompts take every sequence (4 by default, the least recently used first), so the
+        # fresh request finds no cached prefix.
+        for other in ["Something else entirely", "A different text", "Numbers: 1, 2, 3", "The sea is"]:
+            client.completions.create(model="x", prompt=other, max_tokens=2, temperature=0)
         fresh = client.chat.completions.create(model="x", messages=follow, max_tokens=8, temperature=0)
         cached = reused.usage.prompt_tokens_details.cached_tokens
         check(cached > 20 and cached < reused.usage.prompt_tokens and fresh.usage.prompt_tokens_details.cached_tokens < cached,
