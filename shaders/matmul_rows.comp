@@ -78,7 +78,7 @@ layout(set = 0, binding = XD_BINDING) uniform usamplerBuffer xd_texels;  // quan
 
 #define WT_WORD(i) texelFetch(wt_texels, int((i) >> 2))[(i) & 3u]
 #define WT_TEXEL(q) texelFetch(wt_texels, int(q))
-#if TOKENS == 1
+#if TOKENS == 1 || defined(LANE_ROWS)
 // Decode: Q4_0/Q5_0/Q8_0 units are whole blocks read through a 3-texel window (wt_load.glsl wt_window):
 // +12-22 % on a Q5_0/Q8_0 matrix-vector product. Not in prefill, where 32-value units of 4 tokens' inputs
 // spill (Q5_0 -14 %).
@@ -175,42 +175,59 @@ float dot_unit(float w[WT_UNIT], float x[WT_UNIT]) {
 // +54 % / +13 % (a 1 MiB matrix) and +54 % / +46 % (128 MiB), the 270M's decode step 124 -> 85 ms of CPU time
 // (lavapipe's two threads; 2 or 8 rows per lane: within the noise of 4, 1: slower than flat). Lanes past the
 // chunk's rows compute a valid row's product and store nothing: every lane takes part in the shuffles.
+// TOKENS (1, or 4: several sequences' decode steps batched): workgroup row y takes tokens TOKENS * y ..
+// + TOKENS - 1 of the step, each dequantized weight unit serving all of them. The lanes need units of 32
+// values (WT_WINDOW's) for the input shuffle.
 #ifndef LANE_RUNS
 #define LANE_RUNS 4u
 #endif
+#if WT_UNIT % 32 != 0
+#error "LANE_ROWS: the input is shuffled 32 values at a time (units of 32 or 64 values)"
+#endif
 void main() {
   const uint r0 = (gl_WorkGroupID.x * gl_NumSubgroups + gl_SubgroupID) * gl_SubgroupSize * LANE_RUNS;
-  if (r0 >= p.rows) return;  // uniform across the subgroup
+  const uint t0 = gl_WorkGroupID.y * TOKENS;
+  if (r0 >= p.rows || t0 >= p.n_tokens) return;  // uniform across the subgroup
+  const uint n_tok = min(uint(TOKENS), p.n_tokens - t0);
   const uint lane = gl_SubgroupInvocationID;
   const uint n_units = p.K / WT_UNIT;
-  float acc[LANE_RUNS];
-  [[unroll]] for (uint i = 0u; i < LANE_RUNS; ++i) acc[i] = 0.0;
+  float acc[LANE_RUNS][TOKENS];
+  [[unroll]] for (uint i = 0u; i < LANE_RUNS; ++i)
+    [[unroll]] for (uint t = 0u; t < TOKENS; ++t) acc[i][t] = 0.0;
   for (uint u = 0u; u < n_units; ++u) {
-    float xv[WT_UNIT];
-    [[unroll]] for (uint c = 0u; c < WT_UNIT / 32u; ++c) {
-      const vec4 mine = uintBitsToFloat(texelFetch(x_texels, int((u * WT_UNIT + 32u * c) / 4u + lane)));
-      [[unroll]] for (uint k = 0u; k < 8u; ++k) {
-        xv[32u * c + 4u * k] = subgroupShuffle(mine.x, k);
-        xv[32u * c + 4u * k + 1u] = subgroupShuffle(mine.y, k);
-        xv[32u * c + 4u * k + 2u] = subgroupShuffle(mine.z, k);
-        xv[32u * c + 4u * k + 3u] = subgroupShuffle(mine.w, k);
+    float xv[TOKENS][WT_UNIT];
+    [[unroll]] for (uint t = 0u; t < TOKENS; ++t) {
+      if (t >= n_tok) break;  // uniform
+      [[unroll]] for (uint c = 0u; c < WT_UNIT / 32u; ++c) {
+        const uint texel = ((t0 + t) * p.K + u * WT_UNIT + 32u * c) / 4u + lane;
+        const vec4 mine = uintBitsToFloat(texelFetch(x_texels, int(texel)));
+        [[unroll]] for (uint k = 0u; k < 8u; ++k) {
+          xv[t][32u * c + 4u * k] = subgroupShuffle(mine.x, k);
+          xv[t][32u * c + 4u * k + 1u] = subgroupShuffle(mine.y, k);
+          xv[t][32u * c + 4u * k + 2u] = subgroupShuffle(mine.z, k);
+          xv[t][32u * c + 4u * k + 3u] = subgroupShuffle(mine.w, k);
+        }
       }
     }
     [[unroll]] for (uint i = 0u; i < LANE_RUNS; ++i) {
       const uint row = min(r0 + 8u * i + lane, p.rows - 1u);
       float w[WT_UNIT];
       const float d = wt_unit_scaled(row * p.row_bytes, u, w);
-      acc[i] += d * dot_unit(w, xv);
+      [[unroll]] for (uint t = 0u; t < TOKENS; ++t)
+        if (t < n_tok) acc[i][t] += d * dot_unit(w, xv[t]);
     }
   }
   [[unroll]] for (uint i = 0u; i < LANE_RUNS; ++i) {
     if (r0 + 8u * i + lane < p.rows) {
-      const uint o = p.row_offset + r0 + 8u * i + lane;
+      [[unroll]] for (uint t = 0u; t < TOKENS; ++t) {
+        if (t >= n_tok) break;
+        const uint o = (t0 + t) * p.out_stride + p.row_offset + r0 + 8u * i + lane;
 #ifdef GEGLU
-      out_data[o] = gelu_tanh(gate[o]) * acc[i];
+        out_data[o] = gelu_tanh(gate[o]) * acc[i][t];
 #else
-      out_data[o] = acc[i];
+        out_data[o] = acc[i][t];
 #endif
+      }
     }
   }
 }

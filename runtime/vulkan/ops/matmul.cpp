@@ -7,8 +7,11 @@ namespace vkg::vk {
 namespace {
 // shaders/matmul_rows.comp: 64 invocations; its ROWS, the weight rows per subgroup, and its prefill TOKENS.
 constexpr uint32_t kMatmulRowsPrefillTokens = 8;
-// matmul_rows.comp LANE_ROWS: the rows each lane computes.
+// matmul_rows.comp LANE_ROWS: the rows each lane computes; its TOKENS=4 variant's tokens per workgroup, and the
+// most tokens it takes (batched decode steps: beyond, the prefill kernels).
 constexpr uint32_t kLaneRuns = 4;
+constexpr uint32_t kLaneRowsTokens = 4;
+constexpr int64_t kLaneRowsBatch = 8;
 uint32_t matmul_rows_per_subgroup(DType type, bool prefill) { return prefill && type == DType::Q6_K ? 4 : 8; }
 }  // namespace
 
@@ -26,12 +29,18 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, bool geglu) {
   // Prompts: groups of tokens (each dequantized weight unit serves them all): 8 in matmul_rows.comp, 4 in
   // matmul.comp.
   const uint32_t tokens_per_group = x.rows() == 1 ? 1 : rows_variant ? kMatmulRowsPrefillTokens : 4;
+  // Decode of block types where the device takes whole rows per lane (matmul_rows.comp LANE_ROWS): one token,
+  // or a few sequences' tokens batched (up to kLaneRowsBatch), in workgroups of 4 tokens.
+  const bool lane_type = w.dtype == DType::Q4_0 || w.dtype == DType::Q5_0 || w.dtype == DType::Q8_0 ||
+                         w.dtype == DType::Q4_K || w.dtype == DType::Q5_K || w.dtype == DType::Q6_K;
+  const bool lane_rows = rows_variant && c.lane_rows_decode() && x.rows() <= kLaneRowsBatch && lane_type &&
+                         x.cols() % 32 == 0;
   // Prompts with Q4_0/Q5_0/Q4_K/Q6_K weights there: the input quantized to 8 bits in token pairs first (see
   // matmul_rows.comp X_PAIRS), into the step's scratch, which the matmul then reads after a barrier.
   const bool pairs_type = w.dtype == DType::Q4_0 || w.dtype == DType::Q5_0 || w.dtype == DType::Q4_K ||
                           w.dtype == DType::Q6_K;
   const Buffer *xq = nullptr, *xd = nullptr;
-  if (rows_variant && c.cpu_shaders() && !c.exact() && x.rows() > 1 && pairs_type && x.cols() % 32 == 0) {
+  if (rows_variant && c.cpu_shaders() && !c.exact() && x.rows() > 1 && !lane_rows && pairs_type && x.cols() % 32 == 0) {
     const uint64_t rows = static_cast<uint64_t>(x.rows()), K = static_cast<uint64_t>(x.cols());
     xq = c.scratch(Scratch::pairs_xq, (rows + 1) / 2 * K * 4);
     xd = c.scratch(Scratch::pairs_xd, (rows + 7) / 8 * 8 * (K / 32) * 4);
@@ -45,14 +54,11 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, bool geglu) {
     q.writes = {xq, xd};
     out.push_back(std::move(q));
   }
-  // Decode of block types where the device takes whole rows per lane (matmul_rows.comp LANE_ROWS).
-  const bool lane_type = w.dtype == DType::Q4_0 || w.dtype == DType::Q5_0 || w.dtype == DType::Q8_0 ||
-                         w.dtype == DType::Q4_K || w.dtype == DType::Q5_K || w.dtype == DType::Q6_K;
-  const bool lane_rows = rows_variant && c.lane_rows_decode() && x.rows() == 1 && lane_type && x.cols() % 32 == 0;
+  const uint32_t group = lane_rows ? (x.rows() == 1 ? 1 : kLaneRowsTokens) : tokens_per_group;
   uint32_t features = geglu ? ShaderFeature::geglu : 0u;
   if (lane_rows) features |= ShaderFeature::lane_rows;
   if (!rows_variant && c.subgroup_sums()) features |= ShaderFeature::subgroup_sum;
-  if (tokens_per_group > 1) features |= rows_variant ? ShaderFeature::tokens8 : ShaderFeature::tokens4;
+  if (group > 1) features |= rows_variant && !lane_rows ? ShaderFeature::tokens8 : ShaderFeature::tokens4;
   if (pairs) features |= ShaderFeature::x_pairs;
   const ShaderKey shader = shader_key(rows_variant ? Shader::matmul_rows : Shader::matmul, w.dtype, features);
   const uint32_t rows_per_group =
@@ -68,7 +74,7 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, bool geglu) {
                              push::Matmul{.K = u32(x.cols()), .rows = u32(chunk.rows), .row_offset = u32(chunk.row_begin),
                                          .out_stride = u32(w.rows()), .n_tokens = u32(x.rows()),
                                          .row_bytes = u32(row_bytes(w.dtype, w.cols()))},
-                             ceil_div(chunk.rows, rows_per_group), ceil_div(x.rows(), tokens_per_group)));
+                             ceil_div(chunk.rows, rows_per_group), ceil_div(x.rows(), group)));
   }
   return out;
 }
