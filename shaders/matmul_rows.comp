@@ -196,10 +196,12 @@ void main() {
     [[unroll]] for (uint t = 0u; t < TOKENS; ++t) acc[i][t] = 0.0;
   for (uint u = 0u; u < n_units; ++u) {
     float xv[TOKENS][WT_UNIT];
+    // Every token slot computes (a step's last token again past its end, not stored): llvmpipe runs a branch
+    // on the token count as masked code anyway (3 tokens took longer than 4).
     [[unroll]] for (uint t = 0u; t < TOKENS; ++t) {
-      if (t >= n_tok) break;  // uniform
+      const uint token = min(t0 + t, p.n_tokens - 1u);
       [[unroll]] for (uint c = 0u; c < WT_UNIT / 32u; ++c) {
-        const uint texel = ((t0 + t) * p.K + u * WT_UNIT + 32u * c) / 4u + lane;
+        const uint texel = (token * p.K + u * WT_UNIT + 32u * c) / 4u + lane;
         const vec4 mine = uintBitsToFloat(texelFetch(x_texels, int(texel)));
         [[unroll]] for (uint k = 0u; k < 8u; ++k) {
           xv[t][32u * c + 4u * k] = subgroupShuffle(mine.x, k);
@@ -213,8 +215,7 @@ void main() {
       const uint row = min(r0 + 8u * i + lane, p.rows - 1u);
       float w[WT_UNIT];
       const float d = wt_unit_scaled(row * p.row_bytes, u, w);
-      [[unroll]] for (uint t = 0u; t < TOKENS; ++t)
-        if (t < n_tok) acc[i][t] += d * dot_unit(w, xv[t]);
+      [[unroll]] for (uint t = 0u; t < TOKENS; ++t) acc[i][t] += d * dot_unit(w, xv[t]);
     }
   }
   [[unroll]] for (uint i = 0u; i < LANE_RUNS; ++i) {
