@@ -9,6 +9,8 @@
  *                 calls on different handles may run on different threads at once (each handle has its own
  *                 weights, backend and KV cache; the library keeps no other mutable state but per-thread
  *                 errors and the device list, made once).
+ *   [per session] calls on one vkg_session must not overlap; calls on different sessions of one model may run
+ *                 on different threads at once (vkg_model_open_for_sessions: the model runs them together).
  *   vkg_cancel() is the one call that may overlap a [per handle] call on the same handle.
  *
  * Versions: VKGEMMA_API_VERSION_MAJOR changes when a function or struct changes incompatibly; _MINOR when
@@ -29,9 +31,9 @@
 #include <stdint.h>
 
 /* 0.1: text generation, tokenizer, chat prompt. 0.2: vkg_chat with images, vkg_model_open_with_vision, devices,
- * model info, vkg_api_version. */
+ * model info, vkg_api_version. 0.3: sessions (several conversations on one model at once). */
 #define VKGEMMA_API_VERSION_MAJOR 0
-#define VKGEMMA_API_VERSION_MINOR 2
+#define VKGEMMA_API_VERSION_MINOR 3
 
 #if defined(_WIN32)
 #if defined(VKGEMMA_BUILDING_LIBRARY)
@@ -208,6 +210,37 @@ VKGEMMA_API int vkg_chat(vkg_model* model, const vkg_message* messages, int n_me
 VKGEMMA_API void vkg_cancel(vkg_model* model);
 /* Forgets the KV cache (the next prompt is evaluated from the start). [per handle] */
 VKGEMMA_API void vkg_reset(vkg_model* model);
+
+/* Sessions (0.3): several conversations on one loaded model, their calls running at once on different
+ * threads. The model keeps `sessions` sequences in its KV cache (1..64, each `context` tokens: the memory check
+ * counts them all) and one engine thread runs every call in flight: their decode steps go as one batched
+ * step (the weights read once for all of them), a long prompt in chunks between them. A call beyond `sessions`
+ * in flight waits for one to end. A conversation's next turn evaluates only its new tokens while its sequence
+ * still holds the previous turn (other conversations take the least recently used sequence first).
+ *
+ *   vkg_model* m = vkg_model_open_for_sessions("model.gguf", NULL, NULL, 4);
+ *   vkg_session* a = vkg_session_open(m);     // per conversation, e.g. per thread
+ *   vkg_session_chat(a, messages, n, NULL, print_piece, NULL, NULL);
+ *   vkg_session_close(a);                     // every session before the model
+ *   vkg_model_close(m);
+ */
+typedef struct vkg_session vkg_session;
+/* As vkg_model_open_with_vision (mmproj may be NULL), for sessions. On such a handle vkg_generate, vkg_chat and
+ * vkg_reset fail (use sessions); the model's other calls work as usual. NULL on error. [any thread] */
+VKGEMMA_API vkg_model* vkg_model_open_for_sessions(const char* path, const char* mmproj,
+                                                   const vkg_model_options* options, int sessions);
+/* A new conversation on a model opened for sessions; NULL on error. [any thread], while the model is open. */
+VKGEMMA_API vkg_session* vkg_session_open(vkg_model* model);
+/* Frees the session; NULL is fine. [per session], and no call on it may still run. */
+VKGEMMA_API void vkg_session_close(vkg_session* session);
+/* vkg_chat for this conversation: the same messages, images, options, callback (on the calling thread) and
+ * result. Returns 0, or -1 with vkg_last_error(). [per session] */
+VKGEMMA_API int vkg_session_chat(vkg_session* session, const vkg_message* messages, int n_messages,
+                                 const vkg_generate_options* options, vkg_text_callback on_text, void* user_data,
+                                 vkg_generate_result* result);
+/* Asks the session's call in flight to stop after its current token (VKG_FINISH_CANCELLED); each call clears
+ * the request when it starts. [any thread], while the session is open. */
+VKGEMMA_API void vkg_session_cancel(vkg_session* session);
 
 #ifdef __cplusplus
 }

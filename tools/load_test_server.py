@@ -3,9 +3,13 @@
 (all clients together), time to first token and request latency percentiles, and errors.
 
     tools/load_test_server.py --url http://127.0.0.1:8080 --clients 1 4 16 --requests 10 --max-tokens 64
+    tools/load_test_server.py --url http://127.0.0.1:8080 --chat-cache 1000
 
 Each client sends --requests streaming requests one after another (a different prompt each, so that no
-request reuses another's cache), temperature 0 unless --temperature. Standard library only."""
+request reuses another's cache), temperature 0 unless --temperature. --chat-cache N instead times the second
+turn of an N-token conversation (time to its first streamed token) with the first turn in the server's cache,
+then again after --flush unrelated requests have taken every sequence (at least the server's --parallel).
+Standard library only."""
 import argparse
 import http.client
 import json
@@ -46,6 +50,55 @@ def one_request(url, prompt, max_tokens, temperature, api_key):
             tokens = event["usage"]["completion_tokens"]
     conn.close()
     return {"latency": time.perf_counter() - t0, "ttft": first if first is not None else float("nan"), "tokens": tokens}
+
+
+def chat_first_token(url, messages, max_tokens, api_key):
+    """Streams a chat completion; returns (seconds to the first content, the reply, usage)."""
+    u = urllib.parse.urlparse(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=600)
+    body = {"messages": messages, "max_tokens": max_tokens, "temperature": 0, "stream": True,
+            "stream_options": {"include_usage": True}}
+    headers = {"Content-Type": "application/json"}
+    if api_key:
+        headers["Authorization"] = "Bearer " + api_key
+    t0 = time.perf_counter()
+    conn.request("POST", "/v1/chat/completions", body=json.dumps(body), headers=headers)
+    resp = conn.getresponse()
+    if resp.status != 200:
+        raise RuntimeError(f"HTTP {resp.status}: {resp.read()[:200]!r}")
+    first, text, usage = None, "", None
+    for raw in resp:
+        line = raw.decode("utf-8", "replace").strip()
+        if not line.startswith("data: ") or line == "data: [DONE]":
+            continue
+        event = json.loads(line[6:])
+        if event.get("usage"):
+            usage = event["usage"]
+        for choice in event.get("choices", []):
+            piece = choice.get("delta", {}).get("content")
+            if piece:
+                text += piece
+                if first is None:
+                    first = time.perf_counter() - t0
+    conn.close()
+    return first, text, usage
+
+
+def chat_cache(url, tokens, flush, api_key):
+    words = "the river runs past the old mill and into the valley where the farmers grow wheat and barley".split()
+    long_text = " ".join(words[i % len(words)] for i in range(tokens))  # ~1 token a word
+    first_turn = [{"role": "user", "content": "Read this and summarize it in one line.\n\n" + long_text}]
+    _, reply, usage1 = chat_first_token(url, first_turn, 16, api_key)
+    second_turn = first_turn + [{"role": "assistant", "content": reply}, {"role": "user", "content": "Shorter, please."}]
+    cached_s, _, usage2 = chat_first_token(url, second_turn, 8, api_key)
+    for i in range(flush):
+        one_request(url, f"{PROMPTS[i % len(PROMPTS)]} (flush {i})", 2, 0.0, api_key)
+    fresh_s, _, usage3 = chat_first_token(url, second_turn, 8, api_key)
+    details = lambda u: (u or {}).get("prompt_tokens_details") or {}
+    print(f"second turn of a {usage2['prompt_tokens']}-token conversation: first token after {cached_s:.3f} s with "
+          f"{details(usage2).get('cached_tokens', 0)} tokens cached, {fresh_s:.3f} s with "
+          f"{details(usage3).get('cached_tokens', 0)} cached: {fresh_s / cached_s:.1f}x sooner")
+    return 0
 
 
 def percentile(values, p):
@@ -97,7 +150,12 @@ def main():
     ap.add_argument("--temperature", type=float, default=0.0)
     ap.add_argument("--api-key", default="")
     ap.add_argument("--json", action="store_true", help="one JSON object per client count")
+    ap.add_argument("--chat-cache", type=int, default=0, metavar="N",
+                    help="time a chat's second turn after an N-token first turn, cached and not")
+    ap.add_argument("--flush", type=int, default=8, help="--chat-cache: unrelated requests that clear the cache")
     a = ap.parse_args()
+    if a.chat_cache:
+        return chat_cache(a.url, a.chat_cache, a.flush, a.api_key)
     rows = [run(a.url, n, a.requests, a.max_tokens, a.temperature, a.api_key) for n in a.clients]
     base = rows[0]["tokens_per_s"] if rows and rows[0]["clients"] == 1 else None
     if a.json:

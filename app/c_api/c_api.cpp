@@ -10,6 +10,30 @@
 
 using namespace vkg_c;
 
+namespace vkg_c {
+
+vkg_model* open_model(const char* path, const char* mmproj, const vkg_model_options* options, int sequences) {
+  if (!path) throw std::runtime_error("model path is NULL");
+  const vkg_model_options o = options ? *options : vkg_model_default_options();
+  auto m = std::make_unique<vkg_model>();
+  vkg::LoadOptions lo;
+  if (mmproj) lo.mmproj = mmproj;
+  m->model = vkg::Model::load(path, lo);
+  vkg::SessionOptions so;
+  so.backend = o.backend ? o.backend : "auto";
+  so.device = o.device;
+  so.context = o.context;
+  so.n_threads = o.threads;
+  so.exact_matmul = o.exact != 0;
+  so.sequences = sequences;
+  m->session = std::make_unique<vkg::Session>(*m->model, so);
+  m->generator = std::make_unique<vkg::Generator>(*m->session);
+  m->backend_name = m->session->backend().name();
+  return m.release();
+}
+
+}  // namespace vkg_c
+
 extern "C" {
 
 const char* vkg_version(void) { return "0.1"; }
@@ -31,26 +55,7 @@ vkg_model* vkg_model_open(const char* path, const vkg_model_options* options) {
 }
 
 vkg_model* vkg_model_open_with_vision(const char* path, const char* mmproj, const vkg_model_options* options) {
-  return guarded(
-      [&]() -> vkg_model* {
-        if (!path) throw std::runtime_error("model path is NULL");
-        const vkg_model_options o = options ? *options : vkg_model_default_options();
-        auto m = std::make_unique<vkg_model>();
-        vkg::LoadOptions lo;
-        if (mmproj) lo.mmproj = mmproj;
-        m->model = vkg::Model::load(path, lo);
-        vkg::SessionOptions so;
-        so.backend = o.backend ? o.backend : "auto";
-        so.device = o.device;
-        so.context = o.context;
-        so.n_threads = o.threads;
-        so.exact_matmul = o.exact != 0;
-        m->session = std::make_unique<vkg::Session>(*m->model, so);
-        m->generator = std::make_unique<vkg::Generator>(*m->session);
-        m->backend_name = m->session->backend().name();
-        return m.release();
-      },
-      static_cast<vkg_model*>(nullptr));
+  return guarded([&] { return open_model(path, mmproj, options, 1); }, static_cast<vkg_model*>(nullptr));
 }
 
 void vkg_model_close(vkg_model* model) { delete model; }
@@ -118,7 +123,7 @@ int vkg_generate(vkg_model* model, const char* prompt, const vkg_generate_option
       [&] {
         const vkg::GenerateParams p = generate_params(model, o, "vkg_generate");
         const std::vector<int> ids = model->model->tokenizer().encode(prompt, o.add_bos != 0);
-        fill_result(model->generator->generate(ids, p, text_callback(on_text, user_data)), result);
+        fill_result(generator(model, "vkg_generate").generate(ids, p, text_callback(on_text, user_data)), result);
         return 0;
       },
       -1);
@@ -130,7 +135,7 @@ void vkg_cancel(vkg_model* model) {
 
 void vkg_reset(vkg_model* model) {
   if (!check_model(model)) return;
-  guarded([&] { model->generator->reset(); return 0; }, -1);
+  guarded([&] { generator(model, "vkg_reset").reset(); return 0; }, -1);
 }
 
 }  // extern "C"

@@ -42,7 +42,25 @@ int cached_images(vkg::Generator& g, const std::vector<int>& prompt, const vkg::
 
 int run_chat(vkg_model* m, const vkg_message* messages, int n_messages, const vkg_generate_options& o,
              vkg_text_callback on_text, void* user_data, vkg_generate_result* result) {
+  vkg::Generator& gen = generator(m, "vkg_chat");
   vkg::GenerateParams p = generate_params(m, o, "vkg_chat");
+  ChatInput in = chat_input(m, messages, n_messages, "vkg_chat");
+  if (!in.pixels.empty()) {
+    const int skip = cached_images(gen, in.prompt.tokens, *m->model->vision());
+    for (size_t k = 0; k < in.pixels.size(); ++k)
+      in.prompt.images.push_back(static_cast<int>(k) < skip ? std::vector<float>{} : m->session->encode_image(in.pixels[k]));
+  }
+  p.reserve = 1;  // the closing end-of-turn of the reply
+  fill_result(gen.generate(in.prompt, p, text_callback(on_text, user_data)), result);
+  return 0;
+}
+
+}  // namespace
+
+namespace vkg_c {
+
+ChatInput chat_input(vkg_model* m, const vkg_message* messages, int n_messages, const char* function) {
+  if (n_messages <= 0 || !messages) throw std::runtime_error(std::string(function) + ": no messages");
   const vkg::Model& model = *m->model;
   std::vector<vkg::ChatMessage> chat;
   int n_images = 0;
@@ -60,33 +78,25 @@ int run_chat(vkg_model* m, const vkg_message* messages, int n_messages, const vk
                              "mmproj file through vkg_model_open_with_vision, or a Hugging Face directory)");
   const vkg::ChatFormat format = vkg::chat_format(model.config().generation, model.chat_template());
   const vkg::PromptPieces pieces = vkg::chat_prompt(format, chat);
-  vkg::Prompt prompt;
-  prompt.tokens = n_images > 0 ? vkg::encode_pieces_with_images(model.tokenizer(), *model.vision(), pieces, n_images, true)
-                               : vkg::encode_pieces(model.tokenizer(), pieces, true);
-  // Refused before the vision tower runs: the images' tokens are the usual reason a chat outgrows its context.
+  ChatInput in;
+  in.prompt.tokens = n_images > 0 ? vkg::encode_pieces_with_images(model.tokenizer(), *model.vision(), pieces, n_images, true)
+                                  : vkg::encode_pieces(model.tokenizer(), pieces, true);
+  // Refused before any image is decoded: the images' tokens are the usual reason a chat outgrows its context.
   const int context = m->session->context();
-  if (static_cast<int64_t>(prompt.tokens.size()) > context) {
-    std::string why = "the conversation has " + std::to_string(prompt.tokens.size()) +
+  if (static_cast<int64_t>(in.prompt.tokens.size()) > context) {
+    std::string why = "the conversation has " + std::to_string(in.prompt.tokens.size()) +
                       " tokens, more than the context of " + std::to_string(context);
     if (n_images > 0)
       why += " (its " + std::to_string(n_images) + " image(s) take at least " +
              std::to_string(model.vision()->tokens_per_image + 2) + " tokens each)";
     throw std::runtime_error(why);
   }
-  if (n_images > 0) {
-    const int skip = cached_images(*m->generator, prompt.tokens, *model.vision());
-    int k = 0;
-    for (int i = 0; i < n_messages; ++i)
-      for (int j = 0; j < messages[i].n_images; ++j, ++k)
-        prompt.images.push_back(k < skip ? std::vector<float>{}
-                                         : m->session->encode_image(image_pixels(messages[i].images[j], *model.vision(), i, j)));
-  }
-  p.reserve = 1;  // the closing end-of-turn of the reply
-  fill_result(m->generator->generate(prompt, p, text_callback(on_text, user_data)), result);
-  return 0;
+  for (int i = 0; i < n_messages; ++i)
+    for (int j = 0; j < messages[i].n_images; ++j) in.pixels.push_back(image_pixels(messages[i].images[j], *model.vision(), i, j));
+  return in;
 }
 
-}  // namespace
+}  // namespace vkg_c
 
 extern "C" int vkg_chat(vkg_model* model, const vkg_message* messages, int n_messages, const vkg_generate_options* options,
                         vkg_text_callback on_text, void* user_data, vkg_generate_result* result) {

@@ -7,15 +7,19 @@
 #include <stdexcept>
 #include <string>
 
+#include "model/engine/batch_engine.h"
 #include "model/engine/generator.h"
 #include "model/model.h"
 #include "model/session.h"
 #include "vkgemma.h"
 
+// Opened by vkg_model_open[_with_vision]: one Generator on the session. Opened for sessions
+// (vkg_model_open_for_sessions): a BatchEngine over the session's sequences instead.
 struct vkg_model {
   std::unique_ptr<vkg::Model> model;
   std::unique_ptr<vkg::Session> session;
   std::unique_ptr<vkg::Generator> generator;
+  std::unique_ptr<vkg::BatchEngine> engine;
   std::string backend_name;
   std::atomic<bool> cancel{false};
 };
@@ -63,8 +67,28 @@ inline bool check_model(const vkg_model* m) {
   return false;
 }
 
+// The model's Generator; a model opened for sessions has none (its conversations are vkg_session handles).
+inline vkg::Generator& generator(vkg_model* m, const char* function) {
+  if (!m->generator)
+    throw std::runtime_error(std::string(function) + ": this model was opened for sessions (vkg_model_open_for_sessions): "
+                             "use vkg_session_open and vkg_session_chat");
+  return *m->generator;
+}
+
+// A new handle: the model on its session (`sequences` of them: vkg_model_open_for_sessions) and a Generator.
+// Throws naming the problem. (c_api.cpp)
+vkg_model* open_model(const char* path, const char* mmproj, const vkg_model_options* options, int sequences);
+
+// vkg_chat's prompt: the messages in the model's chat template, with each image decoded and preprocessed
+// (pixels, in order; the vision tower has not run). Throws naming what is wrong. (chat.cpp)
+struct ChatInput {
+  vkg::Prompt prompt;
+  std::vector<std::vector<float>> pixels;
+};
+ChatInput chat_input(vkg_model* m, const vkg_message* messages, int n_messages, const char* function);
+
 // Checks the options (throws naming the bad field) and turns them into the engine's parameters; `cancel` is
-// the model's flag, cleared for this call.
+// the model's flag, cleared for this call (sessions: the BatchEngine's own).
 inline vkg::GenerateParams generate_params(vkg_model* m, const vkg_generate_options& o, const char* function) {
   if (o.max_tokens < 0)
     throw std::runtime_error(std::string(function) + ": max_tokens must be >= 0, got " + std::to_string(o.max_tokens));

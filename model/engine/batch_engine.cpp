@@ -143,7 +143,16 @@ void BatchEngine::start(Slot& slot, std::shared_ptr<Job> job) {
   j->push({JobEvent::Kind::started, "", {}, {}});
   try {
     session_.select(slot.sequence);
-    for (const std::vector<float>& p : j->pixels_) j->prompt_.images.push_back(session_.encode_image(p));
+    // The images of the runs already in this sequence's cache are not encoded again (the run reads only the
+    // later ones: GenerationRun).
+    const std::vector<int>& p = j->prompt_.tokens;
+    size_t cached_images = 0;
+    const VisionConfig* v = session_.model().vision();
+    if (v && slot.cached.size() < p.size() && std::equal(slot.cached.begin(), slot.cached.end(), p.begin()))
+      for (size_t i = 0; i < slot.cached.size(); ++i)
+        cached_images += slot.cached[i] == v->soft_id && (i == 0 || slot.cached[i - 1] != v->soft_id);
+    for (size_t i = 0; i < j->pixels_.size(); ++i)
+      j->prompt_.images.push_back(i < cached_images ? std::vector<float>{} : session_.encode_image(j->pixels_[i]));
     j->pixels_.clear();
     auto on_text = [j](const std::string& text) {
       j->push({JobEvent::Kind::text, text, {}, {}});
