@@ -368,7 +368,9 @@ void MatmulPacked(DType type, const uint8_t* packed, int64_t K, int64_t g0, int6
       const uint8_t* group = packed + g * group_bytes;
       for (int64_t t0 = 0; t0 < n_tokens;) {
         const int64_t left = n_tokens - t0;
-        const int T = left >= kPackedTile ? kPackedTile : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+        // Tiles of 3 as well: several sequences' decode steps batched are often 3 tokens, which 2 + 1 would
+        // read the weights twice for.
+        const int T = left >= kPackedTile ? kPackedTile : left >= 4 ? 4 : static_cast<int>(left);
         const ActBlock* xs[kPackedTile];
         const int32_t* os[kPackedTile];
         const float* ss[kPackedTile];
@@ -380,6 +382,7 @@ void MatmulPacked(DType type, const uint8_t* packed, int64_t K, int64_t g0, int6
         float* o = out + t0 * ldo + g * kPackedRows;
         if (T == kPackedTile) GroupPackedAny<kPackedTile>(type, group, nblocks, xs, os, ss, o, ldo);
         else if (T == 4) GroupPackedAny<4>(type, group, nblocks, xs, os, ss, o, ldo);
+        else if (T == 3) GroupPackedAny<3>(type, group, nblocks, xs, os, ss, o, ldo);
         else if (T == 2) GroupPackedAny<2>(type, group, nblocks, xs, os, ss, o, ldo);
         else GroupPackedAny<1>(type, group, nblocks, xs, os, ss, o, ldo);
         t0 += T;
