@@ -53,7 +53,7 @@ const std::map<std::string, FlagHelp>& flag_help() {
       {"--port", {"N", "port (default 8080; 0 picks a free one)"}},
       {"--alias", {"NAME", "the model name the API reports"}},
       {"--max-queue", {"N", "requests that may wait before 503 (default 64)"}},
-      {"--parallel", {"N", "serve: requests run at once, their decode steps batched, each with its own KV cache of --ctx tokens (default 4)"}},
+      {"--parallel", {"N", "serve: requests run at once, their decode steps batched, each with its own KV cache of --ctx tokens (default 4); bench: also tg for N sequences batched"}},
       {"--n-prompt", {"N", "prompt tokens per pp test (default 512)"}},
       {"--n-gen", {"N", "generated tokens per tg test (default 128)"}},
       {"--reps", {"N", "repetitions, medians reported (default 5)"}},

@@ -6,7 +6,9 @@
 // and the memory bandwidth the generation speed implies. It also measures the roofline itself: plain reads of
 // a buffer that size (at most 1 GiB, allocated for the run) by the same threads on the CPU backend, by a
 // compute shader on a Vulkan device, between the generation repetitions, so the share it reports compares
-// figures taken seconds, not hours, apart.
+// figures taken seconds, not hours, apart. With --parallel S (as llama-batched-bench's -npl) it also measures
+// tg for S sequences at once, each step one token of every sequence in one batched step (Session::eval_batch,
+// what `serve --parallel` runs), alternating with the one-sequence tg, and reports their ratio.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -67,6 +69,8 @@ struct BenchFigures {
   int n_prompt, n_gen, reps, depth;
   int64_t bytes;  // weights read per decode step
   std::vector<double> pp, tg, read_gbps, share;
+  int parallel;             // sequences of tg_parallel (1: not measured)
+  std::vector<double> tg_parallel;  // tokens/s of all sequences together
   int64_t probe_bytes;
   std::string decode_summary;  // the backend's account of one decode step (Vulkan: dispatches, barriers)
 };
@@ -86,6 +90,11 @@ void print_json(const BenchFigures& f) {
   if (!f.share.empty())
     std::printf(", \"read_gbps\": %.3f, \"roofline_share\": %.4f", stats(f.read_gbps).median, stats(f.share).median);
   if (!f.tg.empty()) std::printf("}");
+  if (!f.tg_parallel.empty())
+    std::printf(", \"tg_parallel\": {\"sequences\": %d, \"tokens\": %d, \"median_tps\": %.3f, \"min_tps\": %.3f, "
+                "\"vs_one_sequence\": %.3f}",
+                f.parallel, f.n_gen, stats(f.tg_parallel).median, stats(f.tg_parallel).min,
+                stats(f.tg_parallel).median / stats(f.tg).median);
   std::printf("}\n");
 }
 
@@ -103,6 +112,10 @@ void print_table(const BenchFigures& f, const std::string& prompt_summary) {
   if (!f.tg.empty())
     std::printf("%-8s %8d %14.2f %14.2f %16.2f\n", "tg", f.n_gen, stats(f.tg).median, stats(f.tg).min,
                 stats(f.tg).median * f.bytes / 1e9);
+  if (!f.tg_parallel.empty())
+    std::printf("%-8s %8d %14.2f %14.2f %16s  (%d sequences batched: %.2fx one sequence's tg)\n",
+                ("tg x" + std::to_string(f.parallel)).c_str(), f.n_gen, stats(f.tg_parallel).median,
+                stats(f.tg_parallel).min, "-", f.parallel, stats(f.tg_parallel).median / stats(f.tg).median);
   if (!f.share.empty())
     std::printf("read roofline: %.2f GB/s (plain reads of %.0f MiB by %s after each repetition, median); "
                 "generation at %.0f %% of it (median of the repetitions' shares)\n",
@@ -114,14 +127,16 @@ void print_table(const BenchFigures& f, const std::string& prompt_summary) {
 
 int bench_command(const std::vector<std::string>& argv) {
   Args args(argv, {"--model", "--quant", "--n-prompt", "--n-gen", "--reps", "--depth", "--backend", "--device",
-                   "--threads", "--max-memory"},
+                   "--threads", "--max-memory", "--parallel"},
             {"--json", "--exact", "--no-pack-cache"},
             {{"-m", "--model"}, {"-p", "--n-prompt"}, {"-n", "--n-gen"}, {"-r", "--reps"}, {"-t", "--threads"},
              {"-d", "--depth"}});
   const int n_prompt = args.get_int("--n-prompt", 512), n_gen = args.get_int("--n-gen", 128);
   const int reps = args.get_int("--reps", 5), depth = args.get_int("--depth", 0);
+  const int parallel = args.get_int("--parallel", 1);
   if (n_prompt < 0 || n_gen < 0 || reps < 1 || depth < 0)
     throw std::runtime_error("-p, -n and -d must be >= 0, -r >= 1");
+  if (parallel < 1 || parallel > 64) throw std::runtime_error("--parallel must be 1..64, got " + std::to_string(parallel));
   auto model = Model::load(args.require("--model"), load_options(args));
   const int64_t needed = int64_t{depth} + std::max(n_prompt, n_gen) + 1;
   if (needed > model->config().context_length)
@@ -130,7 +145,8 @@ int bench_command(const std::vector<std::string>& argv) {
                              std::to_string(model->config().context_length));
   SessionOptions so = session_options(args);
   so.context = static_cast<int>(needed);
-  so.max_batch = std::max(1, std::min(std::max(n_prompt, depth), 512));
+  so.max_batch = std::max(parallel, std::min(std::max(n_prompt, depth), 512));
+  so.sequences = parallel;
   Session session(*model, so);
   if (!args.has("--json"))  // JSON output is one object, for scripts
     for (const std::string& notice : session.notices()) std::fprintf(stderr, "%s\n", notice.c_str());
@@ -139,10 +155,13 @@ int bench_command(const std::vector<std::string>& argv) {
   std::uniform_int_distribution<int> token(1000, model->config().vocab_size - 1);
   const std::vector<int> prompt = random_tokens(n_prompt, rng, token), context = random_tokens(depth, rng, token);
 
-  // An empty cache, or one holding the depth's context (untimed).
+  // An empty cache, or one holding the depth's context (untimed); of every sequence with --parallel.
   auto start = [&] {
-    session.reset();
-    if (depth > 0) session.eval_greedy(context);
+    for (int s = parallel - 1; s >= 0; --s) {
+      session.select(s);
+      session.reset();
+      if (depth > 0) session.eval_greedy(context);
+    }
   };
   auto run_pp = [&] {
     start();
@@ -156,6 +175,22 @@ int bench_command(const std::vector<std::string>& argv) {
     auto t0 = std::chrono::steady_clock::now();
     for (int i = 0; i < n_gen; ++i) next = session.eval_greedy({next});
     return n_gen / seconds(t0);
+  };
+  // Every sequence's next token drawn on the host from its row of the step's logits, as the server does.
+  auto run_tg_parallel = [&] {
+    start();
+    std::vector<int> next(static_cast<size_t>(parallel)), sequences(static_cast<size_t>(parallel));
+    for (int s = 0; s < parallel; ++s) next[size_t(s)] = token(rng), sequences[size_t(s)] = s;
+    const size_t vocab = size_t(model->config().vocab_size);
+    auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < n_gen; ++i) {
+      const std::vector<float> logits = session.eval_batch(next, sequences);
+      for (size_t s = 0; s < next.size(); ++s) {
+        const float* row = logits.data() + s * vocab;
+        next[s] = static_cast<int>(std::max_element(row, row + vocab) - row);
+      }
+    }
+    return parallel * n_gen / seconds(t0);
   };
   const int64_t bytes = weight_bytes_read(session.graph(1, false));
   const std::string backend = session.backend().name();
@@ -176,20 +211,23 @@ int bench_command(const std::vector<std::string>& argv) {
     return stats({probe->measure_gbps(), probe->measure_gbps(), probe->measure_gbps()}).median;
   };
 
-  std::vector<double> pp, tg, read_gbps, share;
+  std::vector<double> pp, tg, read_gbps, share, tg_parallel;
+  const bool batched = parallel > 1 && n_gen > 0;
   if (n_prompt > 0) run_pp();  // warm-up: pipelines, caches, page faults
   if (n_gen > 0) run_tg();
+  if (batched) run_tg_parallel();
   if (probe) run_probe();
   for (int r = 0; r < reps; ++r) {
     if (n_prompt > 0) pp.push_back(run_pp());
     if (n_gen > 0) tg.push_back(run_tg());
+    if (batched) tg_parallel.push_back(run_tg_parallel());
     if (probe) {
       read_gbps.push_back(run_probe());
       share.push_back(tg.back() * bytes / 1e9 / read_gbps.back());
     }
   }
-  BenchFigures f{model->path(), backend, n_prompt, n_gen, reps, depth, bytes, pp, tg, read_gbps, share,
-                 probe ? probe->bytes() : 0, session.backend().step_summary(session.graph(1, false))};
+  BenchFigures f{model->path(), backend, n_prompt, n_gen, reps, depth, bytes, pp, tg, read_gbps, share, parallel,
+                 tg_parallel, probe ? probe->bytes() : 0, session.backend().step_summary(session.graph(1, false))};
   if (args.has("--json")) {
     print_json(f);
     return 0;
