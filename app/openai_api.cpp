@@ -57,7 +57,25 @@ std::string image_bytes(const json& part, const std::string& where) {
   return std::move(*bytes);
 }
 
-// A message's text, from a string or an array of text and image_url parts; the images' bytes go to *images.
+// The tool_calls of an assistant message in the history.
+std::vector<ToolCall> history_calls(const json& calls, const std::string& where) {
+  if (!calls.is_array()) throw ApiError(400, where + ": 'tool_calls' must be an array", "messages");
+  std::vector<ToolCall> out;
+  for (const json& c : calls) {
+    if (!c.is_object() || !c.contains("function") || !c["function"].is_object() || !c["function"].contains("name") ||
+        !c["function"]["name"].is_string())
+      throw ApiError(400, where + ": each tool call needs function.name", "messages");
+    const json& f = c["function"];
+    std::string args = "{}";
+    if (f.contains("arguments") && f["arguments"].is_string()) args = f["arguments"].get<std::string>();
+    else if (f.contains("arguments") && f["arguments"].is_object()) args = f["arguments"].dump();
+    out.push_back({c.value("id", ""), f["name"].get<std::string>(), args});
+  }
+  return out;
+}
+
+// A message's text, from a string or an array of text and image_url parts; the images' bytes go to *images
+// (images == nullptr: none are allowed).
 std::string content_text(const json& content, const std::string& where, std::vector<std::string>* images, int* count) {
   if (content.is_string()) return content.get<std::string>();
   if (content.is_null()) throw ApiError(400, where + ": content is missing or null", "messages");
@@ -68,6 +86,7 @@ std::string content_text(const json& content, const std::string& where, std::vec
       throw ApiError(400, where + ": each content part needs a \"type\"", "messages");
     const std::string type = part["type"];
     if (type == "image_url") {
+      if (!images) throw ApiError(400, where + ": a tool result holds text only", "messages");
       if (images->size() >= size_t(kMaxImagesPerRequest))
         throw ApiError(400, where + ": at most " + std::to_string(kMaxImagesPerRequest) + " images per request", "messages");
       images->push_back(image_bytes(part, where));
@@ -120,8 +139,29 @@ CompletionRequest parse_completion_request(const std::string& body_text, bool ch
       if (!m.is_object() || !m.contains("role") || !m["role"].is_string())
         throw ApiError(400, where + " needs a string 'role'", "messages");
       ChatMessage message{m["role"].get<std::string>(), "", 0};
-      message.content = content_text(m.value("content", json()), where, &r.images, &message.images);
+      const json content = m.value("content", json());
+      if (message.role == "tool") {
+        // A function's result: a user turn of ```tool_output blocks (consecutive results share it).
+        // (appended piece by piece: GCC 12's -Wrestrict misfires on a chain of + from a literal)
+        int no_images = 0;
+        std::string block = "```tool_output\n";
+        block.append(content_text(content, where, nullptr, &no_images)).append("\n```");
+        if (i > 0 && body["messages"][i - 1].value("role", "") == "tool") r.messages.back().content.append("\n").append(block);
+        else r.messages.push_back({"user", block, 0});
+        continue;
+      }
+      const bool calls = message.role == "assistant" && m.contains("tool_calls") && !m["tool_calls"].is_null();
+      if (!(calls && content.is_null())) message.content = content_text(content, where, &r.images, &message.images);
+      if (calls) {
+        if (!message.content.empty()) message.content.append("\n");
+        message.content.append(calls_text(history_calls(m["tool_calls"], where)));
+      }
       r.messages.push_back(std::move(message));
+    }
+    r.tools = parse_tool_use(body);
+    if (r.tools.active()) {  // the declarations go where a system message goes (Gemma 3: the first user turn)
+      if (r.messages[0].role == "system") r.messages[0].content = tool_prompt(r.tools).append("\n").append(r.messages[0].content);
+      else r.messages.insert(r.messages.begin(), ChatMessage{"system", tool_prompt(r.tools), 0});
     }
     try {
       gemma_chat_prompt(r.messages);  // roles checked here, so the error is a 400
@@ -254,11 +294,35 @@ json logprobs_json(const Tokenizer& tok, bool chat, const std::vector<TokenLogpr
   return {{"tokens", tokens}, {"token_logprobs", values}, {"top_logprobs", tops}, {"text_offset", offsets}};
 }
 
-json completion_json(const ResponseIds& ids, bool chat, const GenerateResult& r, const Tokenizer* tok) {
+namespace {
+
+json tool_calls_json(const std::vector<ToolCall>& calls, bool indexed) {
+  json out = json::array();
+  for (size_t i = 0; i < calls.size(); ++i) {
+    json c = {{"id", calls[i].id}, {"type", "function"},
+              {"function", {{"name", calls[i].name}, {"arguments", calls[i].arguments}}}};
+    if (indexed) c["index"] = i;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace
+
+json tool_calls_chunk_json(const ResponseIds& ids, const std::vector<ToolCall>& calls) {
+  json chunk = chunk_json(ids, true, "");
+  chunk["choices"][0]["delta"] = {{"tool_calls", tool_calls_json(calls, true)}};
+  chunk["choices"][0]["finish_reason"] = "tool_calls";
+  return chunk;
+}
+
+json completion_json(const ResponseIds& ids, bool chat, const GenerateResult& r, const Tokenizer* tok,
+                     const std::vector<ToolCall>* calls) {
   size_t offset = 0;
-  json choice = {{"index", 0}, {"finish_reason", openai_finish_reason(r.finish)},
+  json choice = {{"index", 0}, {"finish_reason", calls ? "tool_calls" : openai_finish_reason(r.finish)},
                  {"logprobs", tok ? logprobs_json(*tok, chat, r.logprobs, offset) : json()}};
-  if (chat) choice["message"] = {{"role", "assistant"}, {"content", r.text}};
+  if (chat && calls) choice["message"] = {{"role", "assistant"}, {"content", nullptr}, {"tool_calls", tool_calls_json(*calls, false)}};
+  else if (chat) choice["message"] = {{"role", "assistant"}, {"content", r.text}};
   else choice["text"] = r.text;
   if (chat && !r.thought.empty()) choice["message"]["reasoning_content"] = r.thought;
   return {{"id", ids.id},

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "app/tool_calls.h"
 #include "model/chat_template.h"
 #include "model/engine/generator.h"
 #include "model/tokenizer.h"
@@ -39,6 +40,7 @@ struct CompletionRequest {
   // Gemma 4's thinking ("think": true): on in the prompt, and its thought returned as reasoning_content (the
   // field llama.cpp's and DeepSeek's servers use); off, the thought never reaches the reply.
   bool think = false;
+  ToolUse tools;  // chat: the declared functions and tool_choice (their prompt is already in `messages`)
 };
 
 // `default_max_tokens` applies when the request names none (OpenAI: no limit; we stop at the context);
@@ -61,8 +63,12 @@ nlohmann::json usage_json(const GenerateResult& r);
 // completions {tokens, token_logprobs, top_logprobs, text_offset}. `offset`: where the first token's text
 // starts in the choice's text; advanced past these tokens (a stream's chunks continue from it).
 nlohmann::json logprobs_json(const Tokenizer& tok, bool chat, const std::vector<TokenLogprob>& lps, size_t& offset);
-// `tok` given when the request asked for logprobs (else the field is null).
-nlohmann::json completion_json(const ResponseIds& ids, bool chat, const GenerateResult& r, const Tokenizer* tok = nullptr);
+// `tok` given when the request asked for logprobs (else the field is null); `calls`: the reply is these tool
+// calls (message.tool_calls, finish_reason "tool_calls", no content).
+nlohmann::json completion_json(const ResponseIds& ids, bool chat, const GenerateResult& r, const Tokenizer* tok = nullptr,
+                               const std::vector<ToolCall>* calls = nullptr);
+// The streamed chunk of a reply's tool calls (delta.tool_calls), with finish_reason "tool_calls".
+nlohmann::json tool_calls_chunk_json(const ResponseIds& ids, const std::vector<ToolCall>& calls);
 // One streamed chunk: a piece of text, or (finish given) the last chunk with its finish_reason; `logprobs`
 // the choice's logprobs for the tokens of this chunk (or null).
 nlohmann::json chunk_json(const ResponseIds& ids, bool chat, const std::string& text, const char* finish = nullptr,

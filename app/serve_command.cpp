@@ -92,6 +92,8 @@ std::vector<int> prompt_tokens(const Server& s, const CompletionRequest& r) {
   if (n_images > 0 && !s.model->vision())
     throw ApiError(400, s.model_name + " has no vision tower: images need a Gemma 3 4B+ model (GGUF with --mmproj, or a "
                                        "Hugging Face directory)", "messages");
+  if (r.chat && r.tools.active() && s.model->config().generation == Generation::gemma4)
+    throw ApiError(400, "tools are not supported for Gemma 4 yet (its tool-call tokens); Gemma 1-3 take them", "tools");
   if (r.chat) {
     PromptPieces pieces;
     try {
@@ -116,6 +118,20 @@ std::vector<int> prompt_tokens(const Server& s, const CompletionRequest& r) {
   return ids;
 }
 
+// The tool calls a finished chat reply makes (with ids), if the request declared tools and the reply is calls.
+std::optional<std::vector<ToolCall>> reply_tool_calls(const CompletionRequest& r, const GenerateResult& g,
+                                                      const ResponseIds& ids) {
+  if (!r.chat || g.finish == FinishReason::cancelled) return std::nullopt;
+  std::optional<std::vector<ToolCall>> calls = parse_tool_calls(g.text, r.tools);
+  if (calls)
+    for (size_t i = 0; i < calls->size(); ++i) {  // appended piece by piece: GCC 12's -Wrestrict misfires on a + chain
+      std::string& id = (*calls)[i].id;
+      id = "call_";
+      id.append(ids.id, ids.id.find('-') + 1).append("_").append(std::to_string(i));
+    }
+  return calls;
+}
+
 void handle_completion(Server& s, const httplib::Request& req, httplib::Response& res, bool chat) {
   auto r = std::make_shared<CompletionRequest>();
   auto prompt = std::make_shared<Prompt>();
@@ -138,6 +154,10 @@ void handle_completion(Server& s, const httplib::Request& req, httplib::Response
     return send_error(res, e.status, e.what(), e.param);
   }
   if (!r->seeded) r->params.sampling.seed = s.new_seed();
+  if (r->tools.active())  // a whole call list ends the reply (a tool-tuned model would end its turn there)
+    r->params.complete = [tools = r->tools](const std::string& text) {
+      return may_be_tool_calls(text) && parse_tool_calls(text, tools).has_value();
+    };
   const ResponseIds ids = s.new_ids(chat);
   // The request waits here for its sequence, so that a full queue or a shutdown is answered with a status
   // (503) rather than an error inside a 200 response.
@@ -188,6 +208,9 @@ void handle_completion(Server& s, const httplib::Request& req, httplib::Response
       return lp;
     };
     if (r->stream && chat && !event(chunk_json(ids, true, "", nullptr, true))) return true;
+    // With tools, a reply that may still be a call list is held back until that is decided (app/tool_calls.h).
+    bool holding = chat && r->tools.active();
+    std::string held;
     JobEvent e;
     for (;;) {
       if (!job->next(e, std::chrono::milliseconds(500))) {
@@ -199,7 +222,15 @@ void handle_completion(Server& s, const httplib::Request& req, httplib::Response
       if (e.kind == JobEvent::Kind::logprob) {
         pending.push_back(e.logprob);
       } else if (r->stream && e.kind == JobEvent::Kind::text) {
-        open = event(chunk_json(ids, chat, e.text, nullptr, false, take_logprobs()));
+        std::string text = e.text;
+        if (holding) {
+          held += text;
+          if (may_be_tool_calls(held)) continue;
+          holding = false;
+          text = std::move(held);
+          held.clear();
+        }
+        open = event(chunk_json(ids, chat, text, nullptr, false, take_logprobs()));
         last_write = std::chrono::steady_clock::now();
       } else if (r->stream && e.kind == JobEvent::Kind::thought && chat && r->think) {
         open = event(thought_chunk_json(ids, e.text));
@@ -219,7 +250,13 @@ void handle_completion(Server& s, const httplib::Request& req, httplib::Response
       }
     } else if (r->stream) {
       GenerateResult& g = e.result;
-      event(chunk_json(ids, chat, "", openai_finish_reason(g.finish), false, pending.empty() ? json() : take_logprobs()));
+      const std::optional<std::vector<ToolCall>> calls = reply_tool_calls(*r, g, ids);
+      if (calls) {
+        event(tool_calls_chunk_json(ids, *calls));
+      } else {
+        if (!held.empty()) event(chunk_json(ids, chat, held, nullptr, false, take_logprobs()));
+        event(chunk_json(ids, chat, "", openai_finish_reason(g.finish), false, pending.empty() ? json() : take_logprobs()));
+      }
       if (r->include_usage) {
         json usage = chunk_json(ids, chat, "");
         usage["choices"] = json::array();
@@ -230,7 +267,8 @@ void handle_completion(Server& s, const httplib::Request& req, httplib::Response
     } else {
       GenerateResult& g = e.result;
       if (!r->think) g.thought.clear();  // hidden unless asked for
-      write(text_of(completion_json(ids, chat, g, r->logprobs ? &s.model->tokenizer() : nullptr)));
+      const std::optional<std::vector<ToolCall>> calls = reply_tool_calls(*r, g, ids);
+      write(text_of(completion_json(ids, chat, g, r->logprobs ? &s.model->tokenizer() : nullptr, calls ? &*calls : nullptr)));
     }
     sink.done();
     return true;

@@ -173,7 +173,7 @@ void GenerationRun::advance(int next) {
     if (params_.on_thought) go_on = params_.on_thought(piece.thought) && go_on;
   }
   if (!go_on || (params_.cancel && *params_.cancel)) return done(FinishReason::cancelled);
-  if (stops_.found()) return done(FinishReason::stop);
+  if (stops_.found() || (params_.complete && params_.complete(result_.text))) return done(FinishReason::stop);
   if (result_.completion_tokens == params_.max_tokens) return done(FinishReason::length);
   session_.select(sequence_);
   if (session_.position() + params_.reserve >= session_.context()) return done(FinishReason::context_full);

@@ -58,6 +58,9 @@ struct GenerateParams {
   // response_format "json_object": the reply is one JSON object (json_tokens.h), the turn ending after it.
   // Reads the whole logits row per token.
   bool json_object = false;
+  // When set and true for the reply so far, the reply is complete: the turn ends there (finish stop), e.g. once
+  // it is a whole list of tool calls (the server's tools).
+  std::function<bool(const std::string& text)> complete;
 };
 
 struct GenerateResult {
