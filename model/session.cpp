@@ -132,6 +132,8 @@ void Session::check_memory() {
     if (smaller.context < kv_.context && weights + acts + uint64_t(smaller.full_bytes(c)) <= available)
       tries.push_back("--ctx " + std::to_string(smaller.context));
   }
+  if (kv_.sequences > 1 && weights + acts + kv / uint64_t(kv_.sequences) <= available)
+    tries.push_back("fewer sequences (serve --parallel 1: each sequence has a KV cache of the whole context)");
   uint64_t q4_weights = 0;
   bool has_float = false;
   for (const auto& [name, t] : model_.weights()) {
@@ -147,7 +149,9 @@ void Session::check_memory() {
     if (host_budget >= need) tries.push_back("--backend cpu");
   }
   std::string msg = "model needs " + format_bytes(need) + " of memory (weights " + format_bytes(weights) +
-                    " + KV cache " + format_bytes(kv) + " for " + std::to_string(kv_.context) + " tokens + activations " +
+                    " + KV cache " + format_bytes(kv) + " for " +
+                    (kv_.sequences > 1 ? std::to_string(kv_.sequences) + " sequences of " : std::string()) +
+                    std::to_string(kv_.context) + " tokens + activations " +
                     format_bytes(acts) + "), backend " + backend_->name() + " has " + format_bytes(available) +
                     " available";
   if (max_memory_ && budget == max_memory_) msg += " (capped by --max-memory)";
