@@ -31,6 +31,11 @@ vkg_model* vkg_model_open(const char* path, const vkg_model_options* options) {
 }
 
 vkg_model* vkg_model_open_with_vision(const char* path, const char* mmproj, const vkg_model_options* options) {
+  return vkg_model_open_with_progress(path, mmproj, options, NULL, NULL);
+}
+
+vkg_model* vkg_model_open_with_progress(const char* path, const char* mmproj, const vkg_model_options* options,
+                                        vkg_progress_callback on_progress, void* user_data) {
   return guarded(
       [&]() -> vkg_model* {
         if (!path) throw std::runtime_error("model path is NULL");
@@ -38,8 +43,13 @@ vkg_model* vkg_model_open_with_vision(const char* path, const char* mmproj, cons
         auto m = std::make_unique<vkg_model>();
         vkg::LoadOptions lo;
         if (mmproj) lo.mmproj = mmproj;
+        if (on_progress) on_progress("reading", 0, 0, user_data);
         m->model = vkg::Model::load(path, lo);
         vkg::SessionOptions so;
+        if (on_progress)
+          so.progress = [on_progress, user_data](int64_t done, int64_t total) {
+            on_progress("weights", done, total, user_data);
+          };
         so.backend = o.backend ? o.backend : "auto";
         so.device = o.device;
         so.context = o.context;

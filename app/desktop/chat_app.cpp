@@ -21,6 +21,11 @@ void ChatApp::update() {
         devices_listed_ = true;
         if (!e.text.empty()) error = "listing devices: " + e.text;
         break;
+      case WorkerEvent::Kind::load_progress:
+        load_stage_ = e.text;
+        load_done_ = e.done;
+        load_total_ = e.total;
+        break;
       case WorkerEvent::Kind::model_loaded:
         model_state_ = ModelState::ready;
         model_ = std::move(e.model);
@@ -89,6 +94,8 @@ void ChatApp::load_model() {
     r.device = devices_[device_choice].device;
   }
   model_state_ = ModelState::loading;
+  load_stage_.clear();
+  load_done_ = load_total_ = 0;
   load_start_ = std::chrono::steady_clock::now();
   worker_.load(r);
 }

@@ -48,6 +48,8 @@ class ChatApp {
   bool generating() const { return generating_; }
   ModelState model_state() const { return model_state_; }
   double loading_seconds() const;
+  const std::string& load_stage() const { return load_stage_; }  // "reading", "weights"
+  float load_fraction() const { return load_total_ > 0 ? float(double(load_done_) / double(load_total_)) : 0.0f; }
   const ModelSummary& model() const { return model_; }
   double load_seconds() const { return load_seconds_; }
   const std::vector<DeviceChoice>& devices() const { return devices_; }
@@ -80,6 +82,8 @@ class ChatApp {
   ModelState model_state_ = ModelState::none;
   ModelSummary model_;
   double load_seconds_ = 0;
+  std::string load_stage_;
+  int64_t load_done_ = 0, load_total_ = 0;
   std::chrono::steady_clock::time_point load_start_;
   std::vector<Message> messages_;
   std::vector<std::string> attachment_paths_;

@@ -110,7 +110,13 @@ void ChatUi::draw_model_panel() {
   ImGui::EndDisabled();
   switch (app_.model_state()) {
     case ModelState::none: ImGui::TextColored(kMutedColour, "no model loaded"); break;
-    case ModelState::loading: ImGui::Text("%s loading... %.1f s", spinner(), app_.loading_seconds()); break;
+    case ModelState::loading: {
+      // The C API reports the file being read, then the weights taken in (on Vulkan upload by upload).
+      const std::string stage = app_.load_stage() == "weights" ? "preparing the weights" : "reading the model";
+      ImGui::Text("%s %s... %.1f s", spinner(), stage.c_str(), app_.loading_seconds());
+      if (app_.load_stage() == "weights") ImGui::ProgressBar(app_.load_fraction(), ImVec2(-1, 0));
+      break;
+    }
     case ModelState::ready: {
       const ModelSummary& m = app_.model();
       ImGui::TextWrapped("%s (%s, %.3gM parameters%s)", m.name.empty() ? "model" : m.name.c_str(),

@@ -104,8 +104,9 @@ void GenerationWorker::do_load(const LoadRequest& request) {
   mo.backend = request.backend.c_str();
   mo.device = request.device;
   mo.context = request.context;
-  vkg_model* m = vkg_model_open_with_vision(request.model_path.c_str(),
-                                            request.mmproj_path.empty() ? nullptr : request.mmproj_path.c_str(), &mo);
+  vkg_model* m = vkg_model_open_with_progress(request.model_path.c_str(),
+                                              request.mmproj_path.empty() ? nullptr : request.mmproj_path.c_str(), &mo,
+                                              &GenerationWorker::on_progress, this);
   if (!m) {
     emit({WorkerEvent::Kind::model_failed, vkg_last_error()});
     return;
@@ -132,6 +133,13 @@ void GenerationWorker::do_load(const LoadRequest& request) {
 void GenerationWorker::chat(const std::string& system, const std::vector<Turn>& turns, const Sampling& sampling) {
   cancel_requested_ = false;  // a Stop pressed after this request is queued still counts
   post([this, system, turns, sampling] { do_chat(system, turns, sampling); });
+}
+
+void GenerationWorker::on_progress(const char* stage, int64_t done, int64_t total, void* user) {
+  WorkerEvent e{WorkerEvent::Kind::load_progress, stage};
+  e.done = done;
+  e.total = total;
+  static_cast<GenerationWorker*>(user)->emit(std::move(e));
 }
 
 int GenerationWorker::on_piece(const char* text, size_t length, void* user) {

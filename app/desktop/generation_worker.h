@@ -54,9 +54,10 @@ struct LoadRequest {
 };
 
 struct WorkerEvent {
-  enum class Kind { devices_listed, model_loaded, model_failed, piece, reply_finished, reply_failed };
+  enum class Kind { devices_listed, load_progress, model_loaded, model_failed, piece, reply_finished, reply_failed };
   Kind kind;
-  std::string text;  // the piece, or the error (vkg_last_error)
+  std::string text;  // the piece, the error (vkg_last_error), or the loading stage
+  int64_t done = 0, total = 0;  // load_progress: bytes of weights (vkg_progress_callback)
   std::vector<DeviceChoice> devices;
   ModelSummary model;
   vkg_generate_result result{};
@@ -85,6 +86,7 @@ class GenerationWorker {
   void do_load(const LoadRequest& request);
   void do_chat(const std::string& system, const std::vector<Turn>& turns, const Sampling& sampling);
   static int on_piece(const char* text, size_t length, void* self);
+  static void on_progress(const char* stage, int64_t done, int64_t total, void* self);
 
   std::function<void()> wake_ui_;
   std::mutex jobs_mutex_;
