@@ -148,7 +148,11 @@ bool ScriptRunner::start(ChatApp& app, const Command& c) {
 bool ScriptRunner::poll(ChatApp& app, const Command& c, const Screenshot& shot, bool& done) {
   if (c.name == "load") {
     done = app.model_state() != ModelState::loading;
-    if (done && app.model_state() != ModelState::ready) return fail(c, app.error.empty() ? "the model did not load" : app.error);
+    if (done && app.model_state() != ModelState::ready) {  // the next line must expect the error (step checks it)
+      if (app.error.empty()) return fail(c, "the model did not load, and no error is shown");
+      std::printf("load failed: %s\n", app.error.c_str());
+      return true;
+    }
     if (done) {
       const ModelSummary& m = app.model();
       std::printf("loaded: %s (%s%s) on %s, context %d, in %.2f s\n", m.name.empty() ? app.model_path.c_str() : m.name.c_str(),

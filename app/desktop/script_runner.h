@@ -1,6 +1,6 @@
 // --script FILE: drives the running window line by line, for tests and demos. One command per line (# starts a
 // comment); commands that wait (load, wait-reply, screenshot, wait-frames) let the UI loop run frames until done.
-//   load MODEL [MMPROJ]      open a model (waits; its failure is the script's)
+//   load MODEL [MMPROJ]      open a model (waits; a failure is shown, and must be expected by expect-error)
 //   backend auto|cpu|vulkan [DEVICE]   the device for the next load
 //   context N | system TEXT | temp X | top-p X | top-k N | max-tokens N | seed N
 //   image PATH               attach an image to the next message

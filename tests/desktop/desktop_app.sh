@@ -3,7 +3,7 @@
 # layer on (VKGEMMA_VALIDATION=1: any validation error fails the script), the model on the CPU backend:
 #   1. the tiny vision model answers an image and a question with the same greedy reply as `vkgemma chat`, from
 #      the Hugging Face directory and from the GGUF + mmproj;
-#   2. an unreadable image is an error shown in the window, not a crash;
+#   2. a missing model file and an unreadable image are errors shown in the window, not crashes;
 #   3. a screenshot of the conversation is a drawn window (its size, colours, the image's thumbnail);
 #   4. the default model generates 48 tokens while the window keeps presenting frames (the frame rate is printed,
 #      not asserted: only that frames were presented during generation).
@@ -23,6 +23,8 @@ printf '/image %s\nDescribe it.\n/exit\n' "$IMAGE" |
 
 cat > chat.script <<EOF_SCRIPT
 backend cpu
+load /nonexistent/model.gguf
+expect-error /nonexistent/model.gguf: cannot open file
 load $TINY-hf
 temp 0
 max-tokens 8
@@ -57,6 +59,7 @@ for f in reply_hf.txt reply_gguf.txt; do
   printf '\n' | cat "$f" - | cmp -s - cli_reply.txt || fail "$f differs from vkgemma chat's reply"
 done
 echo "replies (HF directory, GGUF + mmproj) equal vkgemma chat's"
+grep -q "^error shown: loading /nonexistent/model.gguf: " chat_output.txt || fail "the missing model's error was not shown"
 grep -q "^error shown: /nonexistent/photo.png" chat_output.txt || fail "the unreadable image's error was not shown"
 "$CHECK" window.png 1180 760 || fail "the screenshot is not a drawn window"
 grep -q "^startup: first frame presented [0-9.]* s after start" chat_output.txt || fail "no startup time printed"
