@@ -34,7 +34,8 @@ void ChatApp::update() {
         break;
       case WorkerEvent::Kind::model_failed:
         model_state_ = ModelState::none;
-        error = "loading " + model_path + ": " + e.text;
+        // The library's message usually names the file already.
+        error = e.text.find(model_path) != std::string::npos ? e.text : "loading " + model_path + ": " + e.text;
         break;
       case WorkerEvent::Kind::piece:
         if (reply_pieces_++ == 0) first_piece_ = std::chrono::steady_clock::now();

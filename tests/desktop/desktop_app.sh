@@ -59,7 +59,7 @@ for f in reply_hf.txt reply_gguf.txt; do
   printf '\n' | cat "$f" - | cmp -s - cli_reply.txt || fail "$f differs from vkgemma chat's reply"
 done
 echo "replies (HF directory, GGUF + mmproj) equal vkgemma chat's"
-grep -q "^error shown: loading /nonexistent/model.gguf: " chat_output.txt || fail "the missing model's error was not shown"
+grep -q "^error shown: /nonexistent/model.gguf: cannot open file" chat_output.txt || fail "the missing model's error was not shown"
 grep -q "^error shown: /nonexistent/photo.png" chat_output.txt || fail "the unreadable image's error was not shown"
 "$CHECK" window.png 1180 760 || fail "the screenshot is not a drawn window"
 grep -q "^startup: first frame presented [0-9.]* s after start" chat_output.txt || fail "no startup time printed"
