@@ -59,7 +59,8 @@ int run(vkg_desktop::AppWindow& window, vkg_desktop::ChatApp& app, vkg_desktop::
   glfwSetDropCallback(window.glfw(), on_drop);
   bool first_frame = true;
   while (!window.should_close()) {
-    pace_frame(app.generating() || app.model_state() == vkg_desktop::ModelState::loading || !app.devices_listed());
+    pace_frame(script || app.generating() || app.model_state() == vkg_desktop::ModelState::loading ||
+               !app.devices_listed());  // a script moves on one command a frame: never idle
     app.update();
     window.begin_frame();
     ui.draw(window.gpu().name());
