@@ -6,7 +6,8 @@
 #   2. a missing model file and an unreadable image are errors shown in the window, not crashes;
 #   3. a screenshot of the conversation is a drawn window (its size, colours, the image's thumbnail);
 #   4. the default model generates 48 tokens while the window keeps presenting frames (the frame rate is printed,
-#      not asserted: only that frames were presented during generation).
+#      not asserted: only that frames were presented during generation); Regenerate at temperature 0 gives the
+#      same reply; Stop cancels a long one.
 # Usage: desktop_app.sh VKGEMMA_CHAT VKGEMMA CHECK_SCREENSHOT SOURCE_DIR   (run in a scratch directory)
 set -u
 CHAT=$1 CLI=$2 CHECK=$3 SRC=$4
@@ -47,6 +48,15 @@ temp 0
 max-tokens 48
 send Write a short poem about the sea.
 wait-reply
+save-reply poem.txt
+regenerate
+wait-reply
+save-reply poem_again.txt
+max-tokens 400
+send Tell me a long story.
+wait-frames 5
+stop
+wait-reply
 quit
 EOF_SCRIPT
 VKGEMMA_VALIDATION=1 xvfb-run -a -s "-screen 0 1280x800x24" "$CHAT" --script chat.script > chat_output.txt 2>&1
@@ -63,6 +73,8 @@ grep -q "^error shown: /nonexistent/model.gguf: cannot open file" chat_output.tx
 grep -q "^error shown: /nonexistent/photo.png" chat_output.txt || fail "the unreadable image's error was not shown"
 "$CHECK" window.png 1180 760 || fail "the screenshot is not a drawn window"
 grep -q "^startup: first frame presented [0-9.]* s after start" chat_output.txt || fail "no startup time printed"
+cmp -s poem.txt poem_again.txt || fail "Regenerate at temperature 0 gave another reply"
+grep -q "^reply figures: .* finished: cancelled" chat_output.txt || fail "Stop did not cancel the reply"
 frames=$(sed -n 's/^frames during generation: \([0-9]*\) in .*/\1/p' chat_output.txt | tail -n 1)
 [ -n "$frames" ] && [ "$frames" -gt 0 ] || fail "no frames were presented while the default model generated"
 echo "desktop app checks passed"
