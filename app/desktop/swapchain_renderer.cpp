@@ -175,6 +175,7 @@ void SwapchainRenderer::create_swapchain() {
     VK_CHECK(vkCreateSemaphore(dev, &sci, nullptr, &img.rendered));
   }
   acquired_.resize(n + 1);
+  acquire_index_ = 0;
   for (VkSemaphore& s : acquired_) {
     VkSemaphoreCreateInfo sci{VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO};
     VK_CHECK(vkCreateSemaphore(dev, &sci, nullptr, &s));
