@@ -8,6 +8,10 @@
 #include "app/c_api/handles.h"
 #include "model/chat_template.h"
 
+namespace vkg_c {
+thread_local std::string last_error;
+}
+
 using namespace vkg_c;
 
 extern "C" {

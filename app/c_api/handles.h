@@ -27,7 +27,9 @@ static_assert(int(vkg::FinishReason::stop) == VKG_FINISH_STOP && int(vkg::Finish
 namespace vkg_c {
 
 // This thread's last error (vkg_last_error).
-inline thread_local std::string last_error;
+// Defined once, in c_api.cpp: an `inline thread_local` of a class type is defined in every file that uses it,
+// and mingw-w64's linker refuses the copies of its TLS init function (multiple definition).
+extern thread_local std::string last_error;
 
 inline int fail(const std::string& message) {
   last_error = message;
