@@ -24,7 +24,7 @@ struct ReplyFigures {  // the last finished reply
   int prompt_tokens = 0, reused_tokens = 0, completion_tokens = 0;
   vkg_finish_reason finish = VKG_FINISH_STOP;
   double seconds = 0, tokens_per_second = 0;
-  long frames = 0;         // frames the window presented while it was generated
+  long frames = 0;  // frames the window presented while it was generated
   double frames_per_second = 0;
 };
 
@@ -37,13 +37,13 @@ class ChatApp {
   void update();           // takes the worker's events; once per frame, before drawing
   void frame_presented();  // counts frames for the frame rate during generation
 
-  void load_model();                            // model_path, mmproj_path and the chosen device
-  bool attach_image(const std::string& path);   // to the next message; false (and error set) if unreadable
+  void load_model();                           // model_path, mmproj_path and the chosen device
+  bool attach_image(const std::string& path);  // to the next message; false (and error set) if unreadable
   void remove_attachment(size_t index);
-  void send(const std::string& text);           // with the attachments
+  void send(const std::string& text);  // with the attachments
   void stop();
   void new_chat();
-  void regenerate();                            // the last reply again, with the next seed
+  void regenerate();  // the last reply again, with the next seed
 
   bool generating() const { return generating_; }
   ModelState model_state() const { return model_state_; }
@@ -62,14 +62,14 @@ class ChatApp {
 
   // Edited by the UI and the script.
   std::string model_path, mmproj_path;
-  int device_choice = -1;  // index into devices(); -1: automatic (Vulkan if there is a device, else the CPU)
+  int device_choice = -1;        // index into devices(); -1: automatic (Vulkan if there is a device, else the CPU)
   std::string backend_override;  // the script's "backend": set, it replaces the device choice
   int device_override = -1;      // with it: the Vulkan device index (-1: the best)
   int context = 0;
   std::string system_prompt;
   Sampling sampling;
   std::string returned_input;  // a failed turn's text, for the UI to put back into the input box
-  std::string error;  // shown in the window until dismissed; vkg_last_error() text for the model's failures
+  std::string error;           // shown in the window until dismissed; vkg_last_error() text for the model's failures
 
  private:
   void start_reply();

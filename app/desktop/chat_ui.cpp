@@ -24,10 +24,14 @@ const char* spinner() {  // ASCII only: ImGui's built-in font has no other glyph
 
 const char* finish_name(vkg_finish_reason r) {
   switch (r) {
-    case VKG_FINISH_STOP: return "end of turn";
-    case VKG_FINISH_LENGTH: return "max tokens";
-    case VKG_FINISH_CONTEXT_FULL: return "context full";
-    case VKG_FINISH_CANCELLED: return "stopped";
+    case VKG_FINISH_STOP:
+      return "end of turn";
+    case VKG_FINISH_LENGTH:
+      return "max tokens";
+    case VKG_FINISH_CONTEXT_FULL:
+      return "context full";
+    case VKG_FINISH_CANCELLED:
+      return "stopped";
   }
   return "?";
 }
@@ -58,7 +62,8 @@ void ChatUi::draw(const std::string& window_device) {
   draw_model_panel();
   ImGui::Separator();
   draw_settings_panel();
-  ImGui::SetCursorPosY(std::max(ImGui::GetCursorPosY(), ImGui::GetWindowHeight() - ImGui::GetTextLineHeightWithSpacing() * 2.2f));
+  ImGui::SetCursorPosY(
+      std::max(ImGui::GetCursorPosY(), ImGui::GetWindowHeight() - ImGui::GetTextLineHeightWithSpacing() * 2.2f));
   ImGui::PushTextWrapPos(0.0f);
   ImGui::TextColored(kMutedColour, "window drawn on %s", window_device.c_str());
   ImGui::PopTextWrapPos();
@@ -106,10 +111,13 @@ void ChatUi::draw_model_panel() {
   if (app_.context < 0) app_.context = 0;
 
   ImGui::BeginDisabled(busy);
-  if (ImGui::Button(app_.model_state() == ModelState::ready ? "Load another" : "Load", ImVec2(-1, 0))) app_.load_model();
+  if (ImGui::Button(app_.model_state() == ModelState::ready ? "Load another" : "Load", ImVec2(-1, 0)))
+    app_.load_model();
   ImGui::EndDisabled();
   switch (app_.model_state()) {
-    case ModelState::none: ImGui::TextColored(kMutedColour, "no model loaded"); break;
+    case ModelState::none:
+      ImGui::TextColored(kMutedColour, "no model loaded");
+      break;
     case ModelState::loading: {
       // The C API reports the file being read, then the weights taken in (on Vulkan upload by upload).
       const std::string stage = app_.load_stage() == "weights" ? "preparing the weights" : "reading the model";
@@ -150,7 +158,8 @@ void ChatUi::draw_settings_panel() {
   const bool can_regenerate = !app_.messages().empty() && app_.messages().back().role == "assistant";
   ImGui::BeginDisabled(!can_regenerate);
   if (ImGui::Button("Regenerate")) app_.regenerate();
-  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) ImGui::SetTooltip("the last reply again, with the next seed");
+  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+    ImGui::SetTooltip("the last reply again, with the next seed");
   ImGui::EndDisabled();
   ImGui::EndDisabled();
 }
@@ -220,10 +229,9 @@ void ChatUi::draw_composer() {
     image_path_.clear();
 
   const float button_width = 90;
-  const bool ctrl_enter = ImGui::InputTextMultiline("##message", &input_,
-                                                    ImVec2(-button_width - 8, ImGui::GetFrameHeight() * 2.6f),
-                                                    ImGuiInputTextFlags_CtrlEnterForNewLine |
-                                                        ImGuiInputTextFlags_EnterReturnsTrue);
+  const bool ctrl_enter =
+      ImGui::InputTextMultiline("##message", &input_, ImVec2(-button_width - 8, ImGui::GetFrameHeight() * 2.6f),
+                                ImGuiInputTextFlags_CtrlEnterForNewLine | ImGuiInputTextFlags_EnterReturnsTrue);
   ImGui::SameLine();
   if (app_.generating()) {
     if (ImGui::Button("Stop", ImVec2(-1, ImGui::GetFrameHeight() * 2.6f))) app_.stop();
@@ -246,7 +254,8 @@ void ChatUi::draw_status_line() {
     std::snprintf(line, sizeof line, "generating: %.1f tokens/s  |  %.0f fps", app_.live_tokens_per_second(),
                   ImGui::GetIO().Framerate);
   else if (r.completion_tokens || r.prompt_tokens)
-    std::snprintf(line, sizeof line, "context %d / %d  |  last reply: %d tokens, %.1f tokens/s, %s  |  %.0f fps while generating",
+    std::snprintf(line, sizeof line,
+                  "context %d / %d  |  last reply: %d tokens, %.1f tokens/s, %s  |  %.0f fps while generating",
                   app_.context_used(), total, r.completion_tokens, r.tokens_per_second, finish_name(r.finish),
                   r.frames_per_second);
   else

@@ -173,8 +173,9 @@ void GenerationWorker::do_chat(const std::string& system, const std::vector<Turn
   chat_start_ = std::chrono::steady_clock::now();
   first_piece_seconds_ = -1;
   WorkerEvent done{WorkerEvent::Kind::reply_finished};
-  const int rc = cancel_requested_ ? 0 : vkg_chat(model_, messages.data(), static_cast<int>(messages.size()), &go,
-                                                  &GenerationWorker::on_piece, this, &done.result);
+  const int rc = cancel_requested_ ? 0
+                                   : vkg_chat(model_, messages.data(), static_cast<int>(messages.size()), &go,
+                                              &GenerationWorker::on_piece, this, &done.result);
   if (rc != 0) {
     emit({WorkerEvent::Kind::reply_failed, vkg_last_error()});
     return;

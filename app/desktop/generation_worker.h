@@ -19,7 +19,7 @@
 
 namespace vkg_desktop {
 
-struct DeviceChoice {  // one entry of vkg_device_info
+struct DeviceChoice {   // one entry of vkg_device_info
   std::string backend;  // "vulkan" or "cpu"
   int device = -1;
   std::string label;  // name, type and memory, for the picker
@@ -56,13 +56,13 @@ struct LoadRequest {
 struct WorkerEvent {
   enum class Kind { devices_listed, load_progress, model_loaded, model_failed, piece, reply_finished, reply_failed };
   Kind kind;
-  std::string text;  // the piece, the error (vkg_last_error), or the loading stage
+  std::string text;             // the piece, the error (vkg_last_error), or the loading stage
   int64_t done = 0, total = 0;  // load_progress: bytes of weights (vkg_progress_callback)
   std::vector<DeviceChoice> devices;
   ModelSummary model;
   vkg_generate_result result{};
-  double seconds = 0;             // loading, or the whole vkg_chat call
-  double first_piece_seconds = 0; // from the start of vkg_chat to its first piece (prompt and images)
+  double seconds = 0;              // loading, or the whole vkg_chat call
+  double first_piece_seconds = 0;  // from the start of vkg_chat to its first piece (prompt and images)
 };
 
 class GenerationWorker {

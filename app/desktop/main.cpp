@@ -47,8 +47,10 @@ void pace_frame(bool busy) {
   const double since = std::chrono::duration<double>(clock::now() - last).count();
   if (since < 1.0 / kMaxFps) std::this_thread::sleep_for(std::chrono::duration<double>(1.0 / kMaxFps - since));
   const double waited = std::chrono::duration<double>(clock::now() - last).count();
-  if (busy) glfwWaitEventsTimeout(std::max(0.0, 1.0 / kBusyFps - waited));
-  else glfwWaitEventsTimeout(0.5);
+  if (busy)
+    glfwWaitEventsTimeout(std::max(0.0, 1.0 / kBusyFps - waited));
+  else
+    glfwWaitEventsTimeout(0.5);
   last = clock::now();
 }
 
@@ -96,14 +98,21 @@ int run(vkg_desktop::AppWindow& window, vkg_desktop::ChatApp& app, vkg_desktop::
 int main(int argc, char** argv) {
   std::string script_path, model, mmproj;
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--script") == 0 && i + 1 < argc) script_path = argv[++i];
-    else if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) return usage();
-    else if (argv[i][0] == '-') return usage();
-    else if (model.empty()) model = argv[i];
-    else if (mmproj.empty()) mmproj = argv[i];
-    else return usage();
+    if (std::strcmp(argv[i], "--script") == 0 && i + 1 < argc)
+      script_path = argv[++i];
+    else if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0)
+      return usage();
+    else if (argv[i][0] == '-')
+      return usage();
+    else if (model.empty())
+      model = argv[i];
+    else if (mmproj.empty())
+      mmproj = argv[i];
+    else
+      return usage();
   }
-  if (vkg_api_version() >> 16 != VKGEMMA_API_VERSION_MAJOR || (vkg_api_version() & 0xffff) < VKGEMMA_API_VERSION_MINOR) {
+  if (vkg_api_version() >> 16 != VKGEMMA_API_VERSION_MAJOR ||
+      (vkg_api_version() & 0xffff) < VKGEMMA_API_VERSION_MINOR) {
     std::fprintf(stderr, "error: vkgemma-chat needs C API %d.%d, the library has %u.%u\n", VKGEMMA_API_VERSION_MAJOR,
                  VKGEMMA_API_VERSION_MINOR, vkg_api_version() >> 16, vkg_api_version() & 0xffff);
     return 1;

@@ -14,9 +14,11 @@ constexpr double kWaitLimitSeconds = 300;  // a load or reply longer than this i
 std::string escaped(const std::string& s) {  // one line of output per reply
   std::string out;
   for (char c : s) {
-    if (c == '\n') out += "\\n";
-    else if (c == '\\') out += "\\\\";
-    else out += c;
+    switch (c) {
+      case '\n': out += "\\n"; break;
+      case '\\': out += "\\\\"; break;
+      default: out += c;
+    }
   }
   return out;
 }
@@ -40,7 +42,8 @@ ScriptRunner::ScriptRunner(const std::string& path) : path_(path) {
     if (start == std::string::npos || line[start] == '#') continue;
     const size_t space = line.find(' ', start);
     Command c{n, line.substr(start, space == std::string::npos ? std::string::npos : space - start), ""};
-    if (space != std::string::npos) c.arg = line.substr(line.find_first_not_of(' ', space) == std::string::npos ? line.size() : line.find_first_not_of(' ', space));
+    const size_t arg = space == std::string::npos ? std::string::npos : line.find_first_not_of(' ', space);
+    if (arg != std::string::npos) c.arg = line.substr(arg);
     commands_.push_back(c);
   }
 }
@@ -97,21 +100,27 @@ bool ScriptRunner::start(ChatApp& app, const Command& c) {
     std::string backend;
     int device = -1;
     in >> backend >> device;
-    if (backend != "auto" && backend != "cpu" && backend != "vulkan") return fail(c, "expected auto, cpu or vulkan, got '" + a + "'");
+    if (backend != "auto" && backend != "cpu" && backend != "vulkan")
+      return fail(c, "expected auto, cpu or vulkan, got '" + a + "'");
     app.backend_override = backend;
     app.device_override = device;
   } else if (c.name == "context") {
-    if (!parse_number(a, app.context) || app.context < 0) return fail(c, "expected a token count >= 0, got '" + a + "'");
+    if (!parse_number(a, app.context) || app.context < 0)
+      return fail(c, "expected a token count >= 0, got '" + a + "'");
   } else if (c.name == "system") {
     app.system_prompt = a;
   } else if (c.name == "temp") {
-    if (!parse_number(a, app.sampling.temperature) || !(app.sampling.temperature >= 0)) return fail(c, "expected a number >= 0, got '" + a + "'");
+    if (!parse_number(a, app.sampling.temperature) || !(app.sampling.temperature >= 0))
+      return fail(c, "expected a number >= 0, got '" + a + "'");
   } else if (c.name == "top-p") {
-    if (!parse_number(a, app.sampling.top_p) || !(app.sampling.top_p > 0 && app.sampling.top_p <= 1)) return fail(c, "expected 0 < p <= 1, got '" + a + "'");
+    if (!parse_number(a, app.sampling.top_p) || !(app.sampling.top_p > 0 && app.sampling.top_p <= 1))
+      return fail(c, "expected 0 < p <= 1, got '" + a + "'");
   } else if (c.name == "top-k") {
-    if (!parse_number(a, app.sampling.top_k) || app.sampling.top_k < 0) return fail(c, "expected a whole number >= 0, got '" + a + "'");
+    if (!parse_number(a, app.sampling.top_k) || app.sampling.top_k < 0)
+      return fail(c, "expected a whole number >= 0, got '" + a + "'");
   } else if (c.name == "max-tokens") {
-    if (!parse_number(a, app.sampling.max_tokens) || app.sampling.max_tokens < 1) return fail(c, "expected a whole number >= 1, got '" + a + "'");
+    if (!parse_number(a, app.sampling.max_tokens) || app.sampling.max_tokens < 1)
+      return fail(c, "expected a whole number >= 1, got '" + a + "'");
   } else if (c.name == "seed") {
     if (!parse_number(a, app.sampling.seed)) return fail(c, "expected a whole number, got '" + a + "'");
   } else if (c.name == "image") {
@@ -155,8 +164,9 @@ bool ScriptRunner::poll(ChatApp& app, const Command& c, const Screenshot& shot, 
     }
     if (done) {
       const ModelSummary& m = app.model();
-      std::printf("loaded: %s (%s%s) on %s, context %d, in %.2f s\n", m.name.empty() ? app.model_path.c_str() : m.name.c_str(),
-                  m.architecture.c_str(), m.vision ? ", vision" : "", m.backend.c_str(), m.context, app.load_seconds());
+      std::printf("loaded: %s (%s%s) on %s, context %d, in %.2f s\n",
+                  m.name.empty() ? app.model_path.c_str() : m.name.c_str(), m.architecture.c_str(),
+                  m.vision ? ", vision" : "", m.backend.c_str(), m.context, app.load_seconds());
     }
   } else if (c.name == "wait-reply") {
     done = !app.generating();
@@ -170,10 +180,11 @@ bool ScriptRunner::poll(ChatApp& app, const Command& c, const Screenshot& shot, 
     const ReplyFigures& r = app.last_reply();
     static const char* reasons[] = {"stop", "length", "context full", "cancelled"};
     std::printf("reply: %s\n", escaped(m.back().text).c_str());
-    std::printf("reply figures: %d prompt tokens (%d reused), %d generated, finished: %s, %.2f s, %.1f tokens/s; "
-                "context %d / %d\n",
-                r.prompt_tokens, r.reused_tokens, r.completion_tokens, reasons[r.finish], r.seconds, r.tokens_per_second,
-                app.context_used(), app.model().context);
+    std::printf(
+        "reply figures: %d prompt tokens (%d reused), %d generated, finished: %s, %.2f s, %.1f tokens/s; "
+        "context %d / %d\n",
+        r.prompt_tokens, r.reused_tokens, r.completion_tokens, reasons[r.finish], r.seconds, r.tokens_per_second,
+        app.context_used(), app.model().context);
     std::printf("frames during generation: %ld in %.2f s = %.1f fps\n", r.frames, r.seconds, r.frames_per_second);
   } else if (c.name == "wait-frames") {
     done = frames_left_-- <= 0;

@@ -36,7 +36,7 @@ class ScriptRunner {
     int line;
     std::string name, arg;  // arg: the rest of the line
   };
-  bool start(ChatApp& app, const Command& c);   // false: failed (failure_ set)
+  bool start(ChatApp& app, const Command& c);  // false: failed (failure_ set)
   bool poll(ChatApp& app, const Command& c, const Screenshot& shot, bool& done);
   bool fail(const Command& c, const std::string& why);
 

@@ -132,11 +132,13 @@ void SwapchainRenderer::create_swapchain() {
   si.imageArrayLayers = 1;
   si.imageUsage = VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | (can_read_back_ ? VK_IMAGE_USAGE_TRANSFER_SRC_BIT : 0);
   si.imageSharingMode = VK_SHARING_MODE_EXCLUSIVE;
-  si.preTransform = (caps.supportedTransforms & VK_SURFACE_TRANSFORM_IDENTITY_BIT_KHR) ? VK_SURFACE_TRANSFORM_IDENTITY_BIT_KHR
-                                                                                       : caps.currentTransform;
-  si.compositeAlpha = (caps.supportedCompositeAlpha & VK_COMPOSITE_ALPHA_OPAQUE_BIT_KHR)
-                          ? VK_COMPOSITE_ALPHA_OPAQUE_BIT_KHR
-                          : static_cast<VkCompositeAlphaFlagBitsKHR>(caps.supportedCompositeAlpha & -caps.supportedCompositeAlpha);
+  si.preTransform = (caps.supportedTransforms & VK_SURFACE_TRANSFORM_IDENTITY_BIT_KHR)
+                        ? VK_SURFACE_TRANSFORM_IDENTITY_BIT_KHR
+                        : caps.currentTransform;
+  si.compositeAlpha =
+      (caps.supportedCompositeAlpha & VK_COMPOSITE_ALPHA_OPAQUE_BIT_KHR)
+          ? VK_COMPOSITE_ALPHA_OPAQUE_BIT_KHR
+          : static_cast<VkCompositeAlphaFlagBitsKHR>(caps.supportedCompositeAlpha & -caps.supportedCompositeAlpha);
   si.presentMode = present_mode_;
   si.clipped = VK_TRUE;
   VK_CHECK(vkCreateSwapchainKHR(dev, &si, nullptr, &swapchain_));
@@ -266,8 +268,8 @@ bool SwapchainRenderer::draw(ImDrawData* draw_data, Screenshot* capture) {
       vkGetBufferMemoryRequirements(dev, readback_, &req);
       VkMemoryAllocateInfo ai{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
       ai.allocationSize = req.size;
-      ai.memoryTypeIndex = gpu_.memory_type(req.memoryTypeBits, VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
-                                                                    VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
+      ai.memoryTypeIndex = gpu_.memory_type(req.memoryTypeBits,
+                                            VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
       VK_CHECK(vkAllocateMemory(dev, &ai, nullptr, &readback_memory_));
       VK_CHECK(vkBindBufferMemory(dev, readback_, readback_memory_, 0));
       readback_size_ = size;

@@ -47,8 +47,8 @@ Thumbnail::Thumbnail(GpuDevice& gpu, const std::string& path) : gpu_(gpu) {
     VK_CHECK(vkCreateBuffer(dev, &bi, nullptr, &staging));
     vkGetBufferMemoryRequirements(dev, staging, &req);
     ai.allocationSize = req.size;
-    ai.memoryTypeIndex = gpu.memory_type(req.memoryTypeBits, VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
-                                                                 VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
+    ai.memoryTypeIndex =
+        gpu.memory_type(req.memoryTypeBits, VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
     VK_CHECK(vkAllocateMemory(dev, &ai, nullptr, &staging_memory));
     VK_CHECK(vkBindBufferMemory(dev, staging, staging_memory, 0));
     void* mapped = nullptr;
@@ -75,8 +75,8 @@ Thumbnail::Thumbnail(GpuDevice& gpu, const std::string& path) : gpu_(gpu) {
       b.dstAccessMask = VK_ACCESS_SHADER_READ_BIT;
       b.oldLayout = VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL;
       b.newLayout = VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL;
-      vkCmdPipelineBarrier(cb, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, 0, 0, nullptr,
-                           0, nullptr, 1, &b);
+      vkCmdPipelineBarrier(cb, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, 0, 0, nullptr, 0,
+                           nullptr, 1, &b);
     });
     vkDestroyBuffer(dev, staging, nullptr);
     vkFreeMemory(dev, staging_memory, nullptr);
@@ -96,7 +96,8 @@ Thumbnail::Thumbnail(GpuDevice& gpu, const std::string& path) : gpu_(gpu) {
     dai.descriptorSetCount = 1;
     dai.pSetLayouts = &layout;
     VK_CHECK(vkAllocateDescriptorSets(dev, &dai, &set_));
-    VkDescriptorImageInfo image_info{VK_NULL_HANDLE, view_, VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL};  // sampler: the layout's
+    VkDescriptorImageInfo image_info{VK_NULL_HANDLE, view_,
+                                     VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL};  // sampler: the layout's
     VkWriteDescriptorSet write{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
     write.dstSet = set_;
     write.descriptorCount = 1;

@@ -18,8 +18,8 @@ const char* vk_result_name(VkResult r);
 
 }  // namespace vkg_desktop
 
-#define VK_CHECK(call)                                                          \
-  do {                                                                          \
-    const VkResult vk_check_result_ = (call);                                   \
+#define VK_CHECK(call)                                                                  \
+  do {                                                                                  \
+    const VkResult vk_check_result_ = (call);                                           \
     if (vk_check_result_ < 0) ::vkg_desktop::throw_vk_failure(#call, vk_check_result_); \
   } while (0)

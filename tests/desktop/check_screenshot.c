@@ -53,7 +53,8 @@ int main(int argc, char** argv) {
   if (w != want_w || h != want_h) printf("FAIL: expected %d x %d\n", want_w, want_h), failed = 1;
   if (distinct < 16) printf("FAIL: expected at least 16 colours\n"), failed = 1;
   if (differing < 0.10) printf("FAIL: expected at least 10%% of pixels off the background\n"), failed = 1;
-  if (red < 100) printf("FAIL: expected the test image's red block (100+ red pixels) in the conversation\n"), failed = 1;
+  if (red < 100)
+    printf("FAIL: expected the test image's red block (100+ red pixels) in the conversation\n"), failed = 1;
   free(colours);
   stbi_image_free(px);
   return failed;
