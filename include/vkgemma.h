@@ -31,7 +31,8 @@
 #include <stdint.h>
 
 /* 0.1: text generation, tokenizer, chat prompt. 0.2: vkg_chat with images, vkg_model_open_with_vision, devices,
- * model info, vkg_api_version. 0.3: sessions (several conversations on one model at once). */
+ * model info, vkg_api_version. 0.3: sessions (several conversations on one model at once),
+ * vkg_model_open_with_progress. */
 #define VKGEMMA_API_VERSION_MAJOR 0
 #define VKGEMMA_API_VERSION_MINOR 3
 
@@ -163,6 +164,15 @@ VKGEMMA_API vkg_model* vkg_model_open(const char* path, const vkg_model_options*
 /* The same with the vision tower of a GGUF text model in a llama.cpp mmproj file (projector "gemma3"); mmproj
  * NULL: none (a Hugging Face directory of Gemma3ForConditionalGeneration has its tower inside). [any thread] */
 VKGEMMA_API vkg_model* vkg_model_open_with_vision(const char* path, const char* mmproj, const vkg_model_options* options);
+/* Loading progress (vkg_model_open_with_progress), called on the opening thread: stage "reading" once as the
+ * model file is opened (done 0, total 0), then stage "weights" as the backend takes the weights in (bytes of the
+ * model's weights done of `total`): on Vulkan after each upload, on the CPU once when they are ready; the last
+ * call has done == total. */
+typedef void (*vkg_progress_callback)(const char* stage, int64_t done, int64_t total, void* user_data);
+/* vkg_model_open_with_vision that reports its progress to on_progress (may be NULL). Since 0.3. [any thread] */
+VKGEMMA_API vkg_model* vkg_model_open_with_progress(const char* path, const char* mmproj,
+                                                     const vkg_model_options* options,
+                                                     vkg_progress_callback on_progress, void* user_data);
 /* Frees the handle; NULL is fine. [per handle], and no vkg_cancel on it may still run. */
 VKGEMMA_API void vkg_model_close(vkg_model* model);
 /* These read what the handle was opened with and may overlap any call on it but vkg_model_close.

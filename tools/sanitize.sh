@@ -27,8 +27,8 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN
 # validation layer before LeakSanitizer reports, so their allocations show as "<unknown module>" and no
 # suppression can name them. Everything else runs with it. The ops suite runs every op on Vulkan too;
 # c_api_example opens its model with the default backend (auto), which enumerates the Vulkan devices even when
-# it then picks the CPU.
-VULKAN='vulkan_|cli_|c_api_example|^ops$'
+# it then picks the CPU; desktop_app draws its window with lavapipe.
+VULKAN='vulkan_|cli_|c_api_example|^ops$|desktop_app'
 # VKG_SANITIZE_EXCLUDE: a ctest regex of tests to leave out of both groups (CI leaves out the slowest).
 EXCLUDE="${VKG_SANITIZE_EXCLUDE:-}"
 set +e

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Cross-builds vkgemma for 64-bit Windows on Debian 12 with mingw-w64: every target of the project (vkgemma.exe,
-# the C API's vkgemma.dll with its import library libvkgemma.dll.a, the test executables), statically linked
-# against the C++ runtime, so the .exe and .dll need no MinGW DLLs beside them. The dependencies come from
-# tools/windows_deps.sh (Debian packages and source packages, cached).
+# the C API's vkgemma.dll with its import library libvkgemma.dll.a, the desktop app vkgemma-chat.exe, the test
+# executables), statically linked against the C++ runtime, so the .exe and .dll need no MinGW DLLs beside them.
+# The dependencies come from tools/windows_deps.sh (Debian packages and source packages, cached).
 #
 # Usage: tools/windows_cross_build.sh [BUILD_DIR]   (default: build-windows; the cache: $VKG_WINDOWS_CACHE or
 # .cache/windows). tools/windows_wine_test.sh then runs the result under Wine.
@@ -41,4 +41,10 @@ for f in "$BUILD/vkgemma.exe" "$BUILD/vkgemma.dll"; do
   say "$(basename "$f") imports: $imports"
   if grep -qiE 'libstdc|libgcc|libwinpthread|vulkan' <<<"$imports"; then die "$f imports a DLL it must not need"; fi
 done
-say "done: $BUILD/vkgemma.exe, $BUILD/vkgemma.dll (dependencies ${t_deps} s, project ${t_build} s)"
+# The desktop app: vulkan-1.dll (its window draws through the Vulkan loader) is the one import beyond Windows'
+# own DLLs; no MinGW DLLs either.
+[ -f "$BUILD/vkgemma-chat.exe" ] || die "$BUILD/vkgemma-chat.exe was not built (GLFW or ImGui missing from $PREFIX?)"
+imports=$(x86_64-w64-mingw32-objdump -p "$BUILD/vkgemma-chat.exe" | sed -n 's/^\s*DLL Name: //p' | tr '\n' ' ')
+say "vkgemma-chat.exe imports: $imports"
+if grep -qiE 'libstdc|libgcc|libwinpthread|glfw|imgui' <<<"$imports"; then die "vkgemma-chat.exe imports a DLL it must not need"; fi
+say "done: $BUILD/vkgemma.exe, $BUILD/vkgemma.dll, $BUILD/vkgemma-chat.exe (dependencies ${t_deps} s, project ${t_build} s)"

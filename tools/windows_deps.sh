@@ -160,4 +160,54 @@ build_source highway \
 hwy_src=$(fetch_source highway "$(source_version highway)")
 (cd "$hwy_src" && find hwy/contrib -name '*.h' -exec cp -p --parents {} "$PREFIX/include/" \;)
 
+# 5. The desktop app (vkgemma-chat): GLFW and Dear ImGui from Debian's source packages, static, and an import
+#    library for vulkan-1.dll, through which the app's window calls Vulkan (the model's backend loads the loader
+#    at run time with volk instead; the window cannot draw without it anyway).
+build_source glfw3 -DGLFW_BUILD_EXAMPLES=OFF -DGLFW_BUILD_TESTS=OFF -DGLFW_BUILD_DOCS=OFF -DGLFW_INSTALL=ON
+
+# ImGui's source package builds with a Makefile for Linux (system stb, SDL, FreeType); this CMake project takes
+# what the app uses: the core with its bundled stb parts, imgui_stdlib, and the GLFW and Vulkan backends. It
+# installs the headers as Debian's libimgui-dev lays them out (include/imgui/, backends/) and an imgui.pc.
+patch_imgui() {
+  cat > CMakeLists.txt <<'EOF_CMAKE'
+cmake_minimum_required(VERSION 3.16)
+project(imgui CXX)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(GLFW REQUIRED glfw3)
+add_library(imgui STATIC imgui.cpp imgui_draw.cpp imgui_tables.cpp imgui_widgets.cpp imgui_demo.cpp
+            misc/cpp/imgui_stdlib.cpp backends/imgui_impl_glfw.cpp backends/imgui_impl_vulkan.cpp)
+target_include_directories(imgui PRIVATE . ${GLFW_INCLUDE_DIRS} ${VKG_WINDOWS_DEPS}/include)
+install(TARGETS imgui ARCHIVE DESTINATION lib)
+install(FILES imgui.h imconfig.h imgui_internal.h imstb_rectpack.h imstb_textedit.h imstb_truetype.h
+        misc/cpp/imgui_stdlib.h DESTINATION include/imgui)
+install(FILES backends/imgui_impl_glfw.h backends/imgui_impl_vulkan.h DESTINATION include/imgui/backends)
+file(WRITE ${CMAKE_BINARY_DIR}/imgui.pc "prefix=${CMAKE_INSTALL_PREFIX}
+includedir=\${prefix}/include/imgui
+libdir=\${prefix}/lib
+
+Name: imgui
+Description: Dear ImGui with its GLFW and Vulkan backends (Debian's source package, tools/windows_deps.sh)
+Version: 1.86
+Requires: glfw3
+Libs: -L\${libdir} -limgui
+Cflags: -I\${includedir}
+")
+install(FILES ${CMAKE_BINARY_DIR}/imgui.pc DESTINATION lib/pkgconfig)
+EOF_CMAKE
+}
+build_source imgui
+
+# vulkan-1.dll's import library, from the Vulkan headers' prototypes (an import library only names what the
+# DLL exports; the app references the core functions the loader exports, and fetches extensions' through
+# vkGetInstanceProcAddr).
+if [ ! -f "$PREFIX/lib/libvulkan-1.a" ] || [ /usr/include/vulkan/vulkan_core.h -nt "$PREFIX/lib/libvulkan-1.a" ]; then
+  say "vulkan-1.dll import library"
+  { echo "LIBRARY vulkan-1.dll"; echo "EXPORTS"
+    sed -n 's/^VKAPI_ATTR [^(]* VKAPI_CALL \(vk[A-Za-z0-9]*\)(.*/    \1/p' \
+      /usr/include/vulkan/vulkan_core.h /usr/include/vulkan/vulkan_win32.h | sort -u
+  } > "$PREFIX/lib/vulkan-1.def"
+  x86_64-w64-mingw32-dlltool -d "$PREFIX/lib/vulkan-1.def" -l "$PREFIX/lib/libvulkan-1.a" -D vulkan-1.dll \
+    || die "dlltool: cannot make the vulkan-1.dll import library"
+fi
+
 say "prefix ready: $PREFIX"

@@ -8,18 +8,26 @@
 #include "app/c_api/handles.h"
 #include "model/chat_template.h"
 
+namespace vkg_c {
+thread_local std::string last_error;
+}
+
 using namespace vkg_c;
 
 namespace vkg_c {
 
-vkg_model* open_model(const char* path, const char* mmproj, const vkg_model_options* options, int sequences) {
+vkg_model* open_model(const char* path, const char* mmproj, const vkg_model_options* options, int sequences,
+                      vkg_progress_callback on_progress, void* user_data) {
   if (!path) throw std::runtime_error("model path is NULL");
   const vkg_model_options o = options ? *options : vkg_model_default_options();
   auto m = std::make_unique<vkg_model>();
   vkg::LoadOptions lo;
   if (mmproj) lo.mmproj = mmproj;
+  if (on_progress) on_progress("reading", 0, 0, user_data);
   m->model = vkg::Model::load(path, lo);
   vkg::SessionOptions so;
+  if (on_progress)
+    so.progress = [on_progress, user_data](int64_t done, int64_t total) { on_progress("weights", done, total, user_data); };
   so.backend = o.backend ? o.backend : "auto";
   so.device = o.device;
   so.context = o.context;
@@ -55,7 +63,13 @@ vkg_model* vkg_model_open(const char* path, const vkg_model_options* options) {
 }
 
 vkg_model* vkg_model_open_with_vision(const char* path, const char* mmproj, const vkg_model_options* options) {
-  return guarded([&] { return open_model(path, mmproj, options, 1); }, static_cast<vkg_model*>(nullptr));
+  return vkg_model_open_with_progress(path, mmproj, options, NULL, NULL);
+}
+
+vkg_model* vkg_model_open_with_progress(const char* path, const char* mmproj, const vkg_model_options* options,
+                                        vkg_progress_callback on_progress, void* user_data) {
+  return guarded([&] { return open_model(path, mmproj, options, 1, on_progress, user_data); },
+                 static_cast<vkg_model*>(nullptr));
 }
 
 void vkg_model_close(vkg_model* model) { delete model; }

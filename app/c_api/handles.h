@@ -31,7 +31,9 @@ static_assert(int(vkg::FinishReason::stop) == VKG_FINISH_STOP && int(vkg::Finish
 namespace vkg_c {
 
 // This thread's last error (vkg_last_error).
-inline thread_local std::string last_error;
+// Defined once, in c_api.cpp: an `inline thread_local` of a class type is defined in every file that uses it,
+// and mingw-w64's linker refuses the copies of its TLS init function (multiple definition).
+extern thread_local std::string last_error;
 
 inline int fail(const std::string& message) {
   last_error = message;
@@ -75,9 +77,10 @@ inline vkg::Generator& generator(vkg_model* m, const char* function) {
   return *m->generator;
 }
 
-// A new handle: the model on its session (`sequences` of them: vkg_model_open_for_sessions) and a Generator.
-// Throws naming the problem. (c_api.cpp)
-vkg_model* open_model(const char* path, const char* mmproj, const vkg_model_options* options, int sequences);
+// A new handle: the model on its session (`sequences` of them: vkg_model_open_for_sessions) and a Generator,
+// reporting its progress to on_progress when given. Throws naming the problem. (c_api.cpp)
+vkg_model* open_model(const char* path, const char* mmproj, const vkg_model_options* options, int sequences,
+                      vkg_progress_callback on_progress = nullptr, void* user_data = nullptr);
 
 // vkg_chat's prompt: the messages in the model's chat template, with each image decoded and preprocessed
 // (pixels, in order; the vision tower has not run). Throws naming what is wrong. (chat.cpp)

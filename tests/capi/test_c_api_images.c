@@ -41,6 +41,28 @@ static int same_reply(const char* got, const char* expected) {
   return strlen(expected) == n + 1 && strncmp(got, expected, n) == 0 && expected[n] == '\n';
 }
 
+typedef struct {
+  int calls, weights_calls, first_was_reading, ordered;
+  int64_t last_done, last_total;
+} progress_log;
+
+static void record_progress(const char* stage, int64_t done, int64_t total, void* user_data) {
+  progress_log* log = (progress_log*)user_data;
+  const int reading = strcmp(stage, "reading") == 0;
+  if (log->calls++ == 0) {
+    log->first_was_reading = reading;
+    log->ordered = 1;
+  }
+  if (reading) {
+    if (log->weights_calls) log->ordered = 0; /* reading after weights */
+    return;
+  }
+  if (strcmp(stage, "weights") != 0 || done < log->last_done || done > total) log->ordered = 0;
+  log->weights_calls++;
+  log->last_done = done;
+  log->last_total = total;
+}
+
 static unsigned char* read_file(const char* path, size_t* size) {
   FILE* f = fopen(path, "rb");
   unsigned char* data;
@@ -218,6 +240,24 @@ int main(int argc, char** argv) {
   }
   CHECK(vkg_model_open_with_vision(gguf, "/nonexistent/mmproj.gguf", &mo) == NULL);
   CHECK(strstr(vkg_last_error(), "/nonexistent/mmproj.gguf") != NULL);
+
+  /* Loading progress: "reading" first, then "weights" ending with done == total > 0; the handle works. */
+  {
+    progress_log log;
+    memset(&log, 0, sizeof log);
+    m = vkg_model_open_with_progress(gguf, mmproj, &mo, record_progress, &log);
+    CHECK(m != NULL);
+    CHECK(log.calls >= 2 && log.first_was_reading && log.weights_calls >= 1 && log.ordered);
+    CHECK(log.last_total > 0 && log.last_done == log.last_total);
+    if (m) {
+      memset(&c, 0, sizeof c);
+      turn.images = &file_image;
+      CHECK(vkg_chat(m, &turn, 1, &go, collect, &c, &r) == 0 && same_reply(c.text, expected));
+      vkg_model_close(m);
+    }
+    CHECK(vkg_model_open_with_progress("/nonexistent/model.gguf", NULL, &mo, record_progress, &log) == NULL);
+    CHECK(strstr(vkg_last_error(), "/nonexistent/model.gguf") != NULL);
+  }
 
 #if !defined(_WIN32)
   {
