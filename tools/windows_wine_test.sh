@@ -96,11 +96,12 @@ say "non-ASCII model path and prompt: same token ids as Linux ($(tr '\n' ' ' <<<
 
 # 3. No Vulkan: (a) no vulkan-1.dll at all (Wine's switched off), as on a Windows PC without GPU drivers;
 #    (b) Wine's vulkan-1.dll (winevulkan, forwarding to the host's loader) with no driver behind it, where
-#    instance creation fails. Either way: one notice line naming the reason, then the CPU backend.
+#    instance creation fails. Either way (with -v, which prints notices): one line naming the reason, then the
+#    CPU backend.
 fallback_check() {  # NAME NOTICE_REGEX, then environment assignments for wine
   local name=$1 regex=$2; shift 2
   local t=$SECONDS out notice
-  out=$(env "$@" wine "$BUILD/vkgemma.exe" run -m "$MODEL" -p "Hello" -n 1 --backend auto 2>&1 >/dev/null | tr -d '\r') \
+  out=$(env "$@" wine "$BUILD/vkgemma.exe" run -m "$MODEL" -p "Hello" -n 1 --backend auto -v 2>&1 >/dev/null | tr -d '\r') \
     || { echo "$out" >&2; die "vkgemma.exe $name exited with an error"; }
   notice=$(grep -E "$regex" <<<"$out") || { echo "$out" >&2; die "vkgemma.exe $name: no CPU fallback notice"; }
   grep -q "backend cpu" <<<"$out" || { echo "$out" >&2; die "vkgemma.exe $name: not on the CPU backend"; }
