@@ -165,16 +165,18 @@ void Session::check_memory() {
   throw std::runtime_error(msg);
 }
 
-const Graph& Session::graph(int n_tokens, bool all_logits, bool image_rows, int top_k, bool logits) {
+const Graph& Session::graph(int n_tokens, bool all_logits, bool image_rows, int top_k, bool logits, bool greedy_rows) {
   if (all_logits || !logits) top_k = 0;
   if (!logits) all_logits = false;
-  auto key = std::make_tuple(n_tokens, all_logits, image_rows, top_k, logits);
+  greedy_rows = greedy_rows && all_logits;
+  auto key = std::make_tuple(n_tokens, all_logits, image_rows, top_k, logits, greedy_rows);
   auto it = graphs_.find(key);
   if (it != graphs_.end()) return it->second;
   BuildOptions b;
   b.n_tokens = n_tokens;
   b.all_logits = all_logits;
-  b.greedy = logits && !all_logits && top_k == 0;  // one more small dispatch, so a greedy step reads back one id
+  // one more small dispatch, so a greedy step reads back one id (greedy_rows: one per row)
+  b.greedy = (logits && !all_logits && top_k == 0) || greedy_rows;
   b.top_k = top_k;
   b.logits = logits;
   b.image_rows = image_rows;
@@ -314,6 +316,18 @@ void Session::append(const std::vector<int>& tokens, const std::vector<std::vect
 }
 
 std::vector<float> Session::eval_batch(const std::vector<int>& tokens, const std::vector<int>& sequences) {
+  const Graph& g = run_batch(tokens, sequences, false);
+  return backend_->read(g, g.logits);
+}
+
+std::vector<int> Session::eval_batch_greedy(const std::vector<int>& tokens, const std::vector<int>& sequences) {
+  const Graph& g = run_batch(tokens, sequences, true);
+  std::vector<int> ids;
+  for (float id : backend_->read(g, g.greedy_token)) ids.push_back(static_cast<int>(id));
+  return ids;
+}
+
+const Graph& Session::run_batch(const std::vector<int>& tokens, const std::vector<int>& sequences, bool greedy) {
   const size_t n = tokens.size();
   if (n == 0 || sequences.size() != n)
     throw std::runtime_error("eval_batch: " + std::to_string(n) + " tokens for " + std::to_string(sequences.size()) +
@@ -339,10 +353,10 @@ std::vector<float> Session::eval_batch(const std::vector<int>& tokens, const std
   }
   if (model_.config().ple_width > 0) in.floats["per_layer_tokens"] = per_layer_token_rows(model_, in.token_ids);
   grow_cache(furthest);
-  const Graph& g = graph(static_cast<int>(n), true);
+  const Graph& g = graph(static_cast<int>(n), true, false, 0, true, greedy);
   backend_->run(g, in);
   for (int s : sequences) ++positions_[size_t(s)];
-  return backend_->read(g, g.logits);
+  return g;
 }
 
 void Session::select(int sequence) {

@@ -82,6 +82,8 @@ class Session {
   // with room for one more token); returns every token's logits, [tokens.size() * vocab]. The matmuls read
   // each weight once for all of them.
   std::vector<float> eval_batch(const std::vector<int>& tokens, const std::vector<int>& sequences);
+  // The same step with every token's argmax computed by the backend: only the ids are read back.
+  std::vector<int> eval_batch_greedy(const std::vector<int>& tokens, const std::vector<int>& sequences);
 
   // The sequence that eval(), append(), position() and reset() act on (0 until changed).
   void select(int sequence);
@@ -106,7 +108,9 @@ class Session {
   // The graph used for a step of n tokens (built once, then reused).
   // top_k > 0: with the top_k of the logits instead of their argmax.
   // logits false: without them (a prompt batch that only fills the caches; all_logits and top_k ignored).
-  const Graph& graph(int n_tokens, bool all_logits, bool image_rows = false, int top_k = 0, bool logits = true);
+  // greedy_rows (with all_logits): also every row's argmax (eval_batch_greedy).
+  const Graph& graph(int n_tokens, bool all_logits, bool image_rows = false, int top_k = 0, bool logits = true,
+                     bool greedy_rows = false);
 
  private:
   // Runs the tokens in batches; appends every batch's logits to *all if given. Returns the last graph.
@@ -122,7 +126,10 @@ class Session {
   const Model& model_;
   KvLayout kv_;
   std::unique_ptr<Backend> backend_;
-  std::map<std::tuple<int, bool, bool, int, bool>, Graph> graphs_;
+  // The step of eval_batch[_greedy]: checks, inputs, the cache grown; the graph run, positions advanced.
+  const Graph& run_batch(const std::vector<int>& tokens, const std::vector<int>& sequences, bool greedy);
+
+  std::map<std::tuple<int, bool, bool, int, bool, bool>, Graph> graphs_;
   std::unique_ptr<Graph> vision_graph_;
   std::vector<int> positions_;  // per sequence
   int sequence_ = 0;

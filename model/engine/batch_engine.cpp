@@ -205,9 +205,15 @@ void BatchEngine::decode_step() {
         tokens.push_back(s->run->input()[0]);
         sequences.push_back(s->sequence);
       }
-      const std::vector<float> logits = session_.eval_batch(tokens, sequences);
-      const size_t vocab = size_t(session_.model().config().vocab_size);
-      for (size_t i = 0; i < batch.size(); ++i) batch[i]->run->advance(batch[i]->run->draw(logits.data() + i * vocab));
+      // All greedy: the backend's argmax per row, ids read back (not every row's logits).
+      if (std::all_of(batch.begin(), batch.end(), [](Slot* s) { return s->run->greedy(); })) {
+        const std::vector<int> ids = session_.eval_batch_greedy(tokens, sequences);
+        for (size_t i = 0; i < batch.size(); ++i) batch[i]->run->advance(ids[i]);
+      } else {
+        const std::vector<float> logits = session_.eval_batch(tokens, sequences);
+        const size_t vocab = size_t(session_.model().config().vocab_size);
+        for (size_t i = 0; i < batch.size(); ++i) batch[i]->run->advance(batch[i]->run->draw(logits.data() + i * vocab));
+      }
     }
   } catch (const std::exception& e) {
     for (Slot* s : batch) {

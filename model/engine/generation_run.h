@@ -38,6 +38,7 @@ class GenerationRun {
   // needs_logits() is false, a token drawn by Session::eval_sample with sampler(); then advance(token).
   void begin_step();
   bool needs_logits() const { return logprob_ != nullptr || json_ != nullptr; }
+  bool greedy() const { return !needs_logits() && sampler_.greedy(); }  // the backend's argmax is the token
   Sampler& sampler() { return sampler_; }
   int draw(const float* logits);
   void advance(int token);

@@ -69,7 +69,7 @@ void GroupPacked(const uint8_t* group, int64_t nb, const ActBlock* const* x, con
   for (int t = 0; t < T; ++t) acc[t] = hn::Zero(df);
   for (int64_t b = 0; b < nb; ++b) {
     const uint8_t* blk = group + b * kBlockBytes;
-    if constexpr (T == 1) PrefetchAhead(blk, kBlockBytes);
+    if constexpr (T <= 4) PrefetchAhead(blk, kBlockBytes);  // decode steps, also several sequences batched
     const VF dw = LoadRowScales(blk);
     VU8 w[8];  // w[k]: values 4k .. 4k+3 of each row
     if constexpr (kQ8) {
@@ -113,7 +113,7 @@ void GroupPackedQ4_K(const uint8_t* group, int64_t nsb, const ActBlock* const* x
   for (int t = 0; t < T; ++t) acc[t] = hn::Zero(df);
   for (int64_t sb = 0; sb < nsb; ++sb) {
     const uint8_t* blk = group + sb * kBlockBytes;
-    if constexpr (T == 1) PrefetchAhead(blk, kBlockBytes);
+    if constexpr (T <= 4) PrefetchAhead(blk, kBlockBytes);  // decode steps, also several sequences batched
     const uint8_t* sc = blk + PackedQ4_K::scales;
     const uint8_t* qs = blk + PackedQ4_K::quants;
     VF a[T];
@@ -168,7 +168,7 @@ void GroupPackedQ6_K(const uint8_t* group, int64_t nsb, const ActBlock* const* x
   for (int t = 0; t < T; ++t) acc[t] = hn::Zero(df);
   for (int64_t sb = 0; sb < nsb; ++sb) {
     const uint8_t* blk = group + sb * kBlockBytes;
-    if constexpr (T == 1) PrefetchAhead(blk, kBlockBytes);
+    if constexpr (T <= 4) PrefetchAhead(blk, kBlockBytes);  // decode steps, also several sequences batched
     const int8_t* sc = reinterpret_cast<const int8_t*>(blk + PackedQ6_K::scales);
     const uint8_t* quants = blk + PackedQ6_K::quants;
     VF a[T];
