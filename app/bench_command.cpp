@@ -176,20 +176,13 @@ int bench_command(const std::vector<std::string>& argv) {
     for (int i = 0; i < n_gen; ++i) next = session.eval_greedy({next});
     return n_gen / seconds(t0);
   };
-  // Every sequence's next token drawn on the host from its row of the step's logits, as the server does.
+  // Greedy, every sequence's next token the backend's argmax of its row, as the server's greedy steps.
   auto run_tg_parallel = [&] {
     start();
     std::vector<int> next(static_cast<size_t>(parallel)), sequences(static_cast<size_t>(parallel));
     for (int s = 0; s < parallel; ++s) next[size_t(s)] = token(rng), sequences[size_t(s)] = s;
-    const size_t vocab = size_t(model->config().vocab_size);
     auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < n_gen; ++i) {
-      const std::vector<float> logits = session.eval_batch(next, sequences);
-      for (size_t s = 0; s < next.size(); ++s) {
-        const float* row = logits.data() + s * vocab;
-        next[s] = static_cast<int>(std::max_element(row, row + vocab) - row);
-      }
-    }
+    for (int i = 0; i < n_gen; ++i) next = session.eval_batch_greedy(next, sequences);
     return parallel * n_gen / seconds(t0);
   };
   const int64_t bytes = weight_bytes_read(session.graph(1, false));
