@@ -58,6 +58,10 @@ struct GenerateParams {
   // response_format "json_object": the reply is one JSON object (json_tokens.h), the turn ending after it.
   // Reads the whole logits row per token.
   bool json_object = false;
+  // response_format "json_schema": when not empty, the schema (JSON text) the reply is held to by xgrammar's
+  // token masks (grammar_constraint.h), the turn ending once the document is complete. Reads the whole logits
+  // row per token.
+  std::string json_schema;
 };
 
 struct GenerateResult {
