@@ -204,8 +204,8 @@ void GenerationRun::advance(int next) {
 
 void GenerationRun::step_alone() {
   begin_step();
-  // The whole logits row when the run needs it (logprobs, json_object, json_schema); else the backend draws or reads
-  // back only the sampler's candidates.
+  // The whole logits row when the run needs it (logprobs, json_object, json_schema); else the backend draws or
+  // reads back only the sampler's candidates.
   const int next = needs_logits() ? draw(session_.eval(input_, false, input_images_).data())
                                   : session_.eval_sample(input_, sampler_, input_images_);
   advance(next);

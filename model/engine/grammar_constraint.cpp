@@ -12,15 +12,16 @@
 
 namespace vkg {
 
+#if VKG_HAVE_XGRAMMAR
+
 namespace {
 // How a schema's documents are written: no free whitespace (", " and ": " between items), so that a model
 // cannot fill the reply with blanks between tokens; properties in the schema's order.
 constexpr bool kAnyWhitespace = false;
-}  // namespace
+// The compiled schemas kept for the next request with the same schema (least recently used dropped past it):
+// a server's memory must not grow with every new schema a client sends.
+constexpr int64_t kCompiledCacheBytes = int64_t(128) << 20;
 
-#if VKG_HAVE_XGRAMMAR
-
-namespace {
 // xgrammar's error without its log prefix ("[05:22:29] /path/json_schema_converter.cc:5082: "), which names
 // our build tree rather than the schema.
 std::string schema_message(const std::exception& e) {
@@ -41,7 +42,7 @@ struct GrammarVocabulary::Impl {
         // RAW: the texts are the tokens' bytes already; "" makes a token special (never allowed).
         info(texts, xgrammar::VocabType::RAW, std::max<int>(vocab_size, static_cast<int>(texts.size())),
              std::vector<int32_t>(end_ids.begin(), end_ids.end())),
-        compiler(info, /*max_threads=*/2) {}
+        compiler(info, /*max_threads=*/2, /*cache_enabled=*/true, kCompiledCacheBytes) {}
   int vocab_size;
   xgrammar::TokenizerInfo info;
   xgrammar::GrammarCompiler compiler;

@@ -3,8 +3,9 @@
 // among the allowed tokens, then the sampler's temperature, top-p and min-p over them; once the object is
 // complete, the turn ends.
 //
-// Made once per model (Generator, BatchEngine), it also holds the vocabulary that response_format json_schema's
-// grammar engine works on (grammar_constraint.h), made from the same token texts at the first schema.
+// Made once per engine (each Generator, each BatchEngine), it also holds the vocabulary that response_format
+// json_schema's grammar engine works on (grammar_constraint.h), made from the same token texts at the first
+// schema, with the compiler that keeps the schemas compiled so far.
 #pragma once
 #include <memory>
 #include <string>
