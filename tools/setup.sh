@@ -49,14 +49,38 @@ if ! sha_ok; then
 fi
 say "model ready: $MODEL_FILE"
 
-# 4. Build (cmake rebuilds only what changed).
+# 4. xgrammar's C++ core (response_format json_schema): its sdist from PyPI, checked and extracted into .cache/,
+# where CMake finds it (VKG_XGRAMMAR_SOURCE) and builds it as a static library without its Python bindings.
+XGRAMMAR_VERSION="0.2.9"
+XGRAMMAR_URL="https://files.pythonhosted.org/packages/3a/2f/5bf8e8fa6619cff534932f79b0abc81a417d354bc5093252c1a6081d0a93/xgrammar-$XGRAMMAR_VERSION.tar.gz"
+XGRAMMAR_SHA256="87b466bca2475e29bb0323abc62c6c33cbcbcff47e5fb800a3e2099ac9620b90"
+XGRAMMAR_TARBALL=".cache/xgrammar-$XGRAMMAR_VERSION.tar.gz"
+XGRAMMAR_DIR=".cache/xgrammar-$XGRAMMAR_VERSION"
+if [ ! -f "$XGRAMMAR_DIR/include/xgrammar/xgrammar.h" ]; then
+  mkdir -p .cache
+  tarball_ok() { [ -f "$XGRAMMAR_TARBALL" ] && [ "$(sha256sum "$XGRAMMAR_TARBALL" | cut -d' ' -f1)" = "$XGRAMMAR_SHA256" ]; }
+  if ! tarball_ok; then
+    say "fetching xgrammar $XGRAMMAR_VERSION (sdist) from PyPI"
+    /usr/bin/python3 -c "import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], sys.argv[2])" \
+      "$XGRAMMAR_URL" "$XGRAMMAR_TARBALL.part" || die "could not download $XGRAMMAR_URL: check the network connection"
+    mv "$XGRAMMAR_TARBALL.part" "$XGRAMMAR_TARBALL"
+    tarball_ok || { rm -f "$XGRAMMAR_TARBALL"; die "$XGRAMMAR_TARBALL: checksum mismatch (expected $XGRAMMAR_SHA256)"; }
+  fi
+  rm -rf "$XGRAMMAR_DIR"
+  tar -xzf "$XGRAMMAR_TARBALL" -C .cache || die "extracting $XGRAMMAR_TARBALL failed"
+  # A build configured before the source was there looks again (CMake checks VKG_XGRAMMAR_SOURCE at configure).
+  if [ -f build/CMakeCache.txt ]; then cmake -S . -B build >/dev/null || die "cmake configure failed"; fi
+fi
+say "xgrammar ready: $XGRAMMAR_DIR"
+
+# 5. Build (cmake rebuilds only what changed).
 if [ ! -f build/CMakeCache.txt ]; then
   cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null || die "cmake configure failed"
 fi
 cmake --build build -j "$(nproc)" || die "build failed"
 say "built build/vkgemma"
 
-# 5. The CPU backend's packed weights, written once beside the model (MODEL.vkgemma-cpu-packs), so the first
+# 6. The CPU backend's packed weights, written once beside the model (MODEL.vkgemma-cpu-packs), so the first
 # run maps them instead of packing (a valid file is only checked).
 ./build/vkgemma info -m "$MODEL_FILE" --backend cpu >/dev/null || die "loading $MODEL_FILE failed"
 say "ready"

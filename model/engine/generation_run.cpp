@@ -80,10 +80,20 @@ GenerationRun::GenerationRun(Session& session, int sequence, std::vector<int>& c
   for (int t : cached_) sampler_.accept(t);  // the prompt's cached part (begin_step accepts the rest)
 
   if (params.logprobs >= 0) logprob_ = &drawn_logprob_;
-  if (params.json_object) {
+  if (params.json_object && !params.json_schema.empty())
+    throw std::runtime_error("response_format: json_object or json_schema, not both");
+  if (params.json_object || !params.json_schema.empty()) {
     if (!json_tokens) json_tokens = std::make_unique<JsonTokens>(session_.model().tokenizer());
     json_tokens_ = json_tokens.get();
-    json_ = &json_text_;
+  }
+  if (params.json_object) json_ = &json_text_;
+  if (!params.json_schema.empty()) {
+    const GemmaConfig& c = session_.model().config();
+    std::vector<int> end_ids;
+    for (int id : {c.end_of_turn_id, c.eos_id})
+      if (id >= 0) end_ids.push_back(id);
+    grammar_ = std::make_unique<GrammarConstraint>(json_tokens_->grammar_vocabulary(end_ids, c.vocab_size),
+                                                   params.json_schema);
   }
   result_.finish = FinishReason::length;
   t0_ = std::chrono::steady_clock::now();
@@ -126,11 +136,23 @@ void GenerationRun::begin_step() {
 
 int GenerationRun::draw(const float* logits) {
   const std::vector<float> row(logits, logits + session_.model().config().vocab_size);
+  const GemmaConfig& c = session_.model().config();
+  const int end_id = c.end_of_turn_id >= 0 ? c.end_of_turn_id : c.eos_id;
   int next;
   if (json_) {
-    const GemmaConfig& c = session_.model().config();
-    next = json_tokens_->pick(*json_, row, sampler_, c.end_of_turn_id >= 0 ? c.end_of_turn_id : c.eos_id);
+    next = json_tokens_->pick(*json_, row, sampler_, end_id);
     json_tokens_->accept(*json_, next);
+  } else if (grammar_) {
+    // A complete document ends the turn; until then the sampler draws among the tokens the grammar allows
+    // (the row's copy masked: logprobs stay the model's).
+    if (grammar_->complete()) {
+      next = end_id;
+    } else {
+      std::vector<float> masked = row;
+      grammar_->mask(masked);
+      next = sampler_.sample(masked);
+    }
+    grammar_->accept(next);
   } else {
     next = sampler_.sample(row);
   }
@@ -182,8 +204,8 @@ void GenerationRun::advance(int next) {
 
 void GenerationRun::step_alone() {
   begin_step();
-  // The whole logits row when the run needs it (logprobs, json_object); else the backend draws or reads
-  // back only the sampler's candidates.
+  // The whole logits row when the run needs it (logprobs, json_object, json_schema); else the backend draws or
+  // reads back only the sampler's candidates.
   const int next = needs_logits() ? draw(session_.eval(input_, false, input_images_).data())
                                   : session_.eval_sample(input_, sampler_, input_images_);
   advance(next);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/engine/generator.h"
+#include "model/engine/grammar_constraint.h"
 #include "model/engine/thought_channel.h"
 
 namespace vkg {
@@ -37,7 +38,7 @@ class GenerationRun {
   // The step: begin_step(), then the backend's logits of the last input token to draw(), or, when
   // needs_logits() is false, a token drawn by Session::eval_sample with sampler(); then advance(token).
   void begin_step();
-  bool needs_logits() const { return logprob_ != nullptr || json_ != nullptr; }
+  bool needs_logits() const { return logprob_ != nullptr || json_ != nullptr || grammar_ != nullptr; }
   bool greedy() const { return !needs_logits() && sampler_.greedy(); }  // the backend's argmax is the token
   Sampler& sampler() { return sampler_; }
   int draw(const float* logits);
@@ -70,6 +71,7 @@ class GenerationRun {
   JsonPrefix json_text_;
   JsonPrefix* json_ = nullptr;
   JsonTokens* json_tokens_ = nullptr;
+  std::unique_ptr<GrammarConstraint> grammar_;  // response_format json_schema
   GenerateResult result_;
   bool drawn_ = false, finished_ = false;
   std::chrono::steady_clock::time_point t0_;

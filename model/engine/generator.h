@@ -61,6 +61,10 @@ struct GenerateParams {
   // When set and true for the reply so far, the reply is complete: the turn ends there (finish stop), e.g. once
   // it is a whole list of tool calls (the server's tools).
   std::function<bool(const std::string& text)> complete;
+  // response_format "json_schema": when not empty, the schema (JSON text) the reply is held to by xgrammar's
+  // token masks (grammar_constraint.h), the turn ending once the document is complete. Reads the whole logits
+  // row per token.
+  std::string json_schema;
 };
 
 struct GenerateResult {

@@ -60,4 +60,9 @@ int JsonTokens::pick(const JsonPrefix& at, const std::vector<float>& logits, Sam
   return sampler.sample_sorted(allowed, allowed_logits);
 }
 
+GrammarVocabulary& JsonTokens::grammar_vocabulary(const std::vector<int>& end_ids, int vocab_size) {
+  if (!grammar_) grammar_ = std::make_unique<GrammarVocabulary>(text_, end_ids, vocab_size);  // control tokens: ""
+  return *grammar_;
+}
+
 }  // namespace vkg

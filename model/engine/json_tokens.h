@@ -2,10 +2,16 @@
 // keeps the reply a prefix of one JSON object (json_prefix.h), as a token mask would: the top_k largest logits
 // among the allowed tokens, then the sampler's temperature, top-p and min-p over them; once the object is
 // complete, the turn ends.
+//
+// Made once per engine (each Generator, each BatchEngine), it also holds the vocabulary that response_format
+// json_schema's grammar engine works on (grammar_constraint.h), made from the same token texts at the first
+// schema, with the compiler that keeps the schemas compiled so far.
 #pragma once
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "model/engine/grammar_constraint.h"
 #include "model/engine/json_prefix.h"
 #include "model/sampler.h"
 #include "model/tokenizer.h"
@@ -22,10 +28,14 @@ class JsonTokens {
   int pick(const JsonPrefix& at, const std::vector<float>& logits, Sampler& sampler, int end_id) const;
   void accept(JsonPrefix& at, int id) const;
   bool allows(const JsonPrefix& at, int id) const;
+  // The grammar engine's view of these tokens (`end_ids`: the tokens that end a reply; `vocab_size`: a logits
+  // row's length), made at the first call. Throws when built without xgrammar.
+  GrammarVocabulary& grammar_vocabulary(const std::vector<int>& end_ids, int vocab_size);
 
  private:
   std::vector<std::string> text_;
   std::vector<bool> usable_;  // not a control token
+  std::unique_ptr<GrammarVocabulary> grammar_;
 };
 
 }  // namespace vkg

@@ -28,6 +28,52 @@ def reference(key):
     raise KeyError(key)
 
 
+# A schema of every kind of value the server test asks for (xgrammar's strict mode: no other properties).
+PERSON_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "age": {"type": "integer"},
+        "student": {"type": "boolean"},
+        "color": {"enum": ["red", "green", "blue"]},
+        "languages": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
+    },
+    "required": ["name", "age", "student", "color", "languages"],
+}
+PERSON_FORMAT = {"type": "json_schema", "json_schema": {"name": "person", "schema": PERSON_SCHEMA, "strict": True}}
+PERSON_ASK = [{"role": "user", "content": "Describe a person called Marie, 31 years old, a student who likes blue "
+                                          "and speaks French and English, as JSON."}]
+
+
+def schema_violation(value, schema, at="$"):
+    """Why `value` is not a document of `schema` ("" when it is): the keywords PERSON_SCHEMA uses."""
+    if "enum" in schema:
+        return "" if value in schema["enum"] else f"{at}: {value!r} is not in the enum"
+    kind = schema.get("type")
+    if kind == "object":
+        if not isinstance(value, dict):
+            return f"{at}: an object expected, got {value!r}"
+        for key in schema.get("required", []):
+            if key not in value:
+                return f"{at}: required property {key!r} missing"
+        for key, v in value.items():
+            if key not in schema["properties"]:
+                return f"{at}: property {key!r} is not in the schema"
+            why = schema_violation(v, schema["properties"][key], f"{at}.{key}")
+            if why:
+                return why
+        return ""
+    if kind == "array":
+        if not isinstance(value, list):
+            return f"{at}: an array expected, got {value!r}"
+        if len(value) > schema.get("maxItems", len(value)):
+            return f"{at}: more than {schema['maxItems']} items"
+        return next((w for i, v in enumerate(value) if (w := schema_violation(v, schema["items"], f"{at}[{i}]"))), "")
+    ok = {"string": lambda v: isinstance(v, str), "boolean": lambda v: isinstance(v, bool),
+          "integer": lambda v: isinstance(v, int) and not isinstance(v, bool)}[kind](value)
+    return "" if ok else f"{at}: {kind} expected, got {value!r}"
+
+
 def start():
     return start_server(VKGEMMA, MODEL, "--backend", "cpu", "--ctx", "256", "--max-queue", "16", "--exact")
 
@@ -153,7 +199,36 @@ def main():
         check("".join(pieces) == text, "streamed json_object equals the non-streamed")
         plain = client.chat.completions.create(model="x", messages=ask, max_tokens=100, temperature=1.0, seed=5)
         check(plain.choices[0].message.content != text, "without response_format the same request answers otherwise")
-        for fmt, words in (({"type": "json_schema", "json_schema": {"name": "x", "schema": {}}}, "not supported"),
+        # response_format json_schema (xgrammar's token masks): the reply parses and validates against the
+        # schema, streamed alike; a schema that is missing, not an object or not usable is a 400 naming
+        # response_format.
+        sr = client.chat.completions.create(model="x", messages=PERSON_ASK, max_tokens=120, temperature=0,
+                                            response_format=PERSON_FORMAT)
+        text = sr.choices[0].message.content
+        try:
+            obj = json.loads(text)
+        except ValueError:
+            obj = None
+        check(obj is not None and schema_violation(obj, PERSON_SCHEMA) == "" and sr.choices[0].finish_reason == "stop",
+              f"json_schema reply validates ({schema_violation(obj, PERSON_SCHEMA) if obj is not None else 'not JSON'}): "
+              f"{text!r}")
+        pieces = [ch.choices[0].delta.content or "" for ch in client.chat.completions.create(
+            model="x", messages=PERSON_ASK, max_tokens=120, temperature=0, response_format=PERSON_FORMAT,
+            stream=True) if ch.choices]
+        check("".join(pieces) == text, "streamed json_schema equals the non-streamed")
+        for seed in (1, 2):
+            sr = client.chat.completions.create(model="x", messages=PERSON_ASK, max_tokens=160, temperature=1.0,
+                                                seed=seed, response_format=PERSON_FORMAT)
+            t = sr.choices[0].message.content
+            if sr.choices[0].finish_reason == "stop":
+                check(schema_violation(json.loads(t), PERSON_SCHEMA) == "", f"sampled json_schema reply validates: {t!r}")
+            else:  # cut by max_tokens inside a string: still the start of an object of the schema
+                check(sr.choices[0].finish_reason == "length" and t.startswith('{"name": "'),
+                      f"sampled json_schema reply cut at max_tokens starts the document: {t!r}")
+        for fmt, words in (({"type": "json_schema", "json_schema": {"name": "x"}}, "needs 'json_schema'"),
+                           ({"type": "json_schema", "json_schema": {"name": "x", "schema": [1]}}, "needs 'json_schema'"),
+                           ({"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "no such type"}}},
+                            "not usable"),
                            ({"type": "yaml"}, "must be 'text'"), ("json", "must be an object")):
             status, body = raw(port, "POST", "/v1/chat/completions", body=json.dumps(
                 {"messages": ask, "response_format": fmt}).encode())
