@@ -23,55 +23,50 @@ PROMPTS = ["Once upon a time", "The history of the Roman empire", "Here is a rec
            "The best way to learn a language is", "Dear Sir or Madam,", "def fibonacci(n):", "The weather today"]
 
 
-def one_request(url, prompt, max_tokens, temperature, api_key):
+def stream_events(url, path, body, api_key):
+    """POSTs a streaming request; yields (seconds since the request, event) for each SSE data event. Raises
+    RuntimeError for a status other than 200."""
     u = urllib.parse.urlparse(url)
     conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=600)
-    body = {"prompt": prompt, "max_tokens": max_tokens, "temperature": temperature, "stream": True,
-            "stream_options": {"include_usage": True}}
     headers = {"Content-Type": "application/json"}
     if api_key:
         headers["Authorization"] = "Bearer " + api_key
     t0 = time.perf_counter()
-    conn.request("POST", "/v1/completions", body=json.dumps(body), headers=headers)
+    conn.request("POST", path, body=json.dumps(dict(body, stream=True, stream_options={"include_usage": True})),
+                 headers=headers)
     resp = conn.getresponse()
     if resp.status != 200:
-        return {"error": f"HTTP {resp.status}: {resp.read()[:200]!r}"}
-    first, tokens = None, 0
-    for raw in resp:
-        line = raw.decode("utf-8", "replace").strip()
-        if not line.startswith("data: ") or line == "data: [DONE]":
-            continue
-        event = json.loads(line[6:])
-        if "error" in event:
-            return {"error": str(event["error"])}
-        if event.get("choices") and event["choices"][0].get("text") and first is None:
-            first = time.perf_counter() - t0
-        if event.get("usage"):
-            tokens = event["usage"]["completion_tokens"]
-    conn.close()
-    return {"latency": time.perf_counter() - t0, "ttft": first if first is not None else float("nan"), "tokens": tokens}
+        raise RuntimeError(f"HTTP {resp.status}: {resp.read()[:200]!r}")
+    try:
+        for raw in resp:
+            line = raw.decode("utf-8", "replace").strip()
+            if line.startswith("data: ") and line != "data: [DONE]":
+                yield time.perf_counter() - t0, json.loads(line[6:])
+    finally:
+        conn.close()
+
+
+def one_request(url, prompt, max_tokens, temperature, api_key):
+    body = {"prompt": prompt, "max_tokens": max_tokens, "temperature": temperature}
+    first, tokens, t = None, 0, 0.0
+    try:
+        for t, event in stream_events(url, "/v1/completions", body, api_key):
+            if "error" in event:
+                return {"error": str(event["error"])}
+            if event.get("choices") and event["choices"][0].get("text") and first is None:
+                first = t
+            if event.get("usage"):
+                tokens = event["usage"]["completion_tokens"]
+    except RuntimeError as e:
+        return {"error": str(e)}
+    return {"latency": t, "ttft": first if first is not None else float("nan"), "tokens": tokens}
 
 
 def chat_first_token(url, messages, max_tokens, api_key):
     """Streams a chat completion; returns (seconds to the first content, the reply, usage)."""
-    u = urllib.parse.urlparse(url)
-    conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=600)
-    body = {"messages": messages, "max_tokens": max_tokens, "temperature": 0, "stream": True,
-            "stream_options": {"include_usage": True}}
-    headers = {"Content-Type": "application/json"}
-    if api_key:
-        headers["Authorization"] = "Bearer " + api_key
-    t0 = time.perf_counter()
-    conn.request("POST", "/v1/chat/completions", body=json.dumps(body), headers=headers)
-    resp = conn.getresponse()
-    if resp.status != 200:
-        raise RuntimeError(f"HTTP {resp.status}: {resp.read()[:200]!r}")
     first, text, usage = None, "", None
-    for raw in resp:
-        line = raw.decode("utf-8", "replace").strip()
-        if not line.startswith("data: ") or line == "data: [DONE]":
-            continue
-        event = json.loads(line[6:])
+    for t, event in stream_events(url, "/v1/chat/completions",
+                                  {"messages": messages, "max_tokens": max_tokens, "temperature": 0}, api_key):
         if event.get("usage"):
             usage = event["usage"]
         for choice in event.get("choices", []):
@@ -79,8 +74,7 @@ def chat_first_token(url, messages, max_tokens, api_key):
             if piece:
                 text += piece
                 if first is None:
-                    first = time.perf_counter() - t0
-    conn.close()
+                    first = t
     return first, text, usage
 
 
