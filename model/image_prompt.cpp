@@ -73,4 +73,11 @@ std::vector<int> encode_pieces_with_images(const Tokenizer& tok, const VisionCon
   return ids;
 }
 
+int image_runs(const std::vector<int>& tokens, const VisionConfig& vision) {
+  int runs = 0;
+  for (size_t i = 0; i < tokens.size(); ++i)
+    runs += tokens[i] == vision.soft_id && (i == 0 || tokens[i - 1] != vision.soft_id);
+  return runs;
+}
+
 }  // namespace vkg

@@ -15,6 +15,9 @@ namespace vkg {
 // The text between image markers (kImageMarker): one part more than there are markers.
 std::vector<std::string> split_at_markers(const std::string& text);
 
+// Runs of image soft tokens in `tokens`: each is one image.
+int image_runs(const std::vector<int>& tokens, const VisionConfig& vision);
+
 // `n_images` images: the text must hold exactly that many markers, or none (then the images go first, as
 // the Gemma 3 chat template puts them before the user's text). Throws naming the counts otherwise.
 std::vector<int> tokenize_with_images(const Tokenizer& tok, const VisionConfig& vision, const std::string& text,

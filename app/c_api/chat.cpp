@@ -34,10 +34,7 @@ int cached_images(vkg::Generator& g, const std::vector<int>& prompt, const vkg::
   const std::vector<int>& cached = g.cached_tokens();
   const bool extends = cached.size() < prompt.size() && g.session().position() == static_cast<int>(cached.size()) &&
                        std::equal(cached.begin(), cached.end(), prompt.begin());
-  if (!extends) return 0;
-  int runs = 0;
-  for (size_t i = 0; i < cached.size(); ++i) runs += cached[i] == v.soft_id && (i == 0 || cached[i - 1] != v.soft_id);
-  return runs;
+  return extends ? vkg::image_runs(cached, v) : 0;
 }
 
 int run_chat(vkg_model* m, const vkg_message* messages, int n_messages, const vkg_generate_options& o,

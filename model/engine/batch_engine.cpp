@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "model/engine/generation_run.h"
+#include "model/image_prompt.h"
 
 namespace vkg {
 
@@ -149,8 +150,7 @@ void BatchEngine::start(Slot& slot, std::shared_ptr<Job> job) {
     size_t cached_images = 0;
     const VisionConfig* v = session_.model().vision();
     if (v && slot.cached.size() < p.size() && std::equal(slot.cached.begin(), slot.cached.end(), p.begin()))
-      for (size_t i = 0; i < slot.cached.size(); ++i)
-        cached_images += slot.cached[i] == v->soft_id && (i == 0 || slot.cached[i - 1] != v->soft_id);
+      cached_images = static_cast<size_t>(image_runs(slot.cached, *v));
     for (size_t i = 0; i < j->pixels_.size(); ++i)
       j->prompt_.images.push_back(i < cached_images ? std::vector<float>{} : session_.encode_image(j->pixels_[i]));
     j->pixels_.clear();

@@ -1,5 +1,7 @@
 #include "model/engine/generation_run.h"
 
+#include "model/image_prompt.h"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -8,13 +10,10 @@ namespace vkg {
 
 namespace {
 
-// Runs of image soft tokens in `tokens` (each is one image).
+// Runs of image soft tokens in `tokens` (each is one image); none without a vision tower.
 int image_runs(const Session& session, const std::vector<int>& tokens) {
   const VisionConfig* v = session.model().vision();
-  if (!v) return 0;
-  int runs = 0;
-  for (size_t i = 0; i < tokens.size(); ++i) runs += tokens[i] == v->soft_id && (i == 0 || tokens[i - 1] != v->soft_id);
-  return runs;
+  return v ? image_runs(tokens, *v) : 0;
 }
 
 // log-softmax of `logits` at `id` (in double: a 262k-entry sum), and the top_n most likely entries.
