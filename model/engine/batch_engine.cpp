@@ -33,7 +33,7 @@ void Job::push(JobEvent event) {
 }
 
 BatchEngine::BatchEngine(Session& session, int max_waiting, int prompt_chunk)
-    : session_(session), max_waiting_(max_waiting), prompt_chunk_(prompt_chunk) {
+    : session_(session), max_waiting_(max_waiting), prompt_chunk_(prompt_chunk > 0 ? prompt_chunk : kDefaultPromptChunk) {
   for (int s = 0; s < session.sequences(); ++s) {
     slots_.push_back(std::make_unique<Slot>());
     slots_.back()->sequence = s;
@@ -176,7 +176,7 @@ void BatchEngine::prompt_step() {
     run.cancel();
     return end(*oldest);
   }
-  const size_t chunk = size_t(prompt_chunk_ > 0 ? prompt_chunk_ : 64);
+  const size_t chunk = static_cast<size_t>(prompt_chunk_);
   try {
     if (run.input().size() > chunk) {
       run.append_part(run.chunk_end(chunk));

@@ -57,8 +57,9 @@ class EngineBusy : public std::runtime_error {
 
 class BatchEngine {
  public:
+  static constexpr int kDefaultPromptChunk = 64;  // the server's (and the sessions') batch of prompt tokens
   // Uses every sequence of `session` (SessionOptions::sequences). prompt_chunk: prompt tokens per step between
-  // decode steps (0: the session's batch).
+  // decode steps (0: kDefaultPromptChunk).
   BatchEngine(Session& session, int max_waiting, int prompt_chunk = 0);
   ~BatchEngine();  // cancels what runs and waits for the thread
 
