@@ -9,6 +9,11 @@
 //           memory, then accumulates its own output dims (tid + 64k, k < 4) over the tile.
 // Any number of keys; head_dim <= 256 (MAX_HEAD_DIM), or <= 512 in the *_max_head_dim512 variants (Gemma 4's
 // global layers; a separate variant so that 256-wide heads keep their smaller register and loop footprint).
+// attention_split_keys (SPLIT_KEYS, GPUs' decode steps over long rings, where one workgroup per query head
+// would leave most of the device idle): workgroup (item, c) takes only keys c * split_keys .. + split_keys - 1
+// of the item's range and writes a partial to binding 5 instead of the output: its max score, its sum of exp
+// and its output normalized by that sum (head_dim + 2 floats); attention_merge.comp then combines an item's
+// partials. An empty chunk writes (-big, 0, zeros).
 // attention_texel (TEXEL_KV, CPU devices; head_dim a multiple of 4): q, keys and values read as texel
 // buffers of vec4 (llvmpipe gathers texel fetches; storage-buffer and shared-memory loads are scalar loops
 // over the lanes), the query kept in registers, and each thread of pass 2 owning 4 adjacent dims.
@@ -36,13 +41,17 @@ layout(std430, set = 0, binding = 2) readonly buffer VCache { float v_cache[]; }
 #endif
 layout(std430, set = 0, binding = 3) readonly buffer Positions { int positions[]; };
 layout(std430, set = 0, binding = 4) readonly buffer KeyEnd { int key_end[]; };
-layout(std430, set = 0, binding = 5) writeonly buffer Out { float out_data[]; };
+layout(std430, set = 0, binding = 5) writeonly buffer Out { float out_data[]; };  // SPLIT_KEYS: the partials
 layout(std430, set = 0, binding = 6) readonly buffer Sequence { int sequence[]; };
 
 #include "attention.push.h"
 
 #include "grid.glsl"
 #include "math.glsl"
+
+#if defined(SPLIT_KEYS) && defined(TEXEL_KV)
+#error "SPLIT_KEYS is a variant of the storage-buffer shader"
+#endif
 
 #ifdef TEXEL_KV
 vec4 q4[MAX_HEAD_DIM / 4];  // the query, in registers
@@ -71,7 +80,11 @@ float score(uint j, uint kv_stride, uint g_off) {
 }
 
 void main() {
+#ifdef SPLIT_KEYS
+  const uint item = gl_WorkGroupID.x, chunk = gl_WorkGroupID.y;
+#else
   const uint item = linear_group_id();
+#endif
   if (item >= p.rows * p.n_head) return;  // uniform per workgroup
   const uint tid = gl_LocalInvocationID.x;
   const uint t = item / p.n_head;
@@ -87,7 +100,22 @@ void main() {
   const int pos = positions[t];
   const int lo = p.window > 0 ? max(0, pos - p.window + 1) : 0;
   const int end = key_end[t];
-  const uint n_keys = end >= lo ? uint(end - lo + 1) : 0u;  // 0 only for a negative position
+  const uint all_keys = end >= lo ? uint(end - lo + 1) : 0u;  // 0 only for a negative position
+#ifdef SPLIT_KEYS
+  // This chunk's keys: lo + first .. lo + first + n_keys - 1.
+  const uint first = chunk * p.split_keys;
+  const uint n_keys = first < all_keys ? min(p.split_keys, all_keys - first) : 0u;
+  const uint part = (item * gl_NumWorkGroups.y + chunk) * (hd + 2u);
+  if (n_keys == 0u) {  // uniform per workgroup
+    if (tid == 0u) out_data[part] = NEG_BIG, out_data[part + 1u] = 0.0;
+    for (uint d = tid; d < hd; d += WG_SIZE) out_data[part + 2u + d] = 0.0;
+    return;
+  }
+  const uint key0 = uint(lo) + first;
+#else
+  const uint n_keys = all_keys;
+  const uint key0 = uint(lo);
+#endif
 
 #ifdef TEXEL_KV
   [[unroll]] for (uint d4 = 0u; d4 < MAX_HEAD_DIM / 4u; ++d4)
@@ -100,7 +128,7 @@ void main() {
   // Pass 1: running max and sum of exp per thread, then combined.
   float m = NEG_BIG, l = 0.0;
   for (uint j = tid; j < n_keys; j += WG_SIZE) {
-    const float s = score(uint(lo) + j, kv_stride, g_off);
+    const float s = score(key0 + j, kv_stride, g_off);
     const float mn = max(m, s);
     l = l * exp(m - mn) + exp(s - mn);
     m = mn;
@@ -129,12 +157,12 @@ void main() {
   const bool owns_dims = 4u * tid < hd;
   for (uint base = 0u; base < n_keys; base += WG_SIZE) {
     const uint j = base + tid;
-    p_sh[tid] = j < n_keys ? exp(score(uint(lo) + j, kv_stride, g_off) - M) / L : 0.0;
+    p_sh[tid] = j < n_keys ? exp(score(key0 + j, kv_stride, g_off) - M) / L : 0.0;
     barrier();
     const uint cnt = min(uint(WG_SIZE), n_keys - base);
     if (owns_dims) {
       for (uint jj = 0u; jj < cnt; ++jj) {
-        const uint vb = ((uint(lo) + base + jj) % p.capacity) * kv_stride + g_off;
+        const uint vb = ((key0 + base + jj) % p.capacity) * kv_stride + g_off;
         [[unroll]] for (uint k = 0u; k < TEXELS_PER_THREAD; ++k)
           if (4u * (tid + k * WG_SIZE) < hd) o4[k] += p_sh[jj] * FETCH4(v_texels, vb / 4u + tid + k * WG_SIZE);
       }
@@ -150,12 +178,12 @@ void main() {
   [[unroll]] for (uint k = 0u; k < DIMS_PER_THREAD; ++k) o[k] = 0.0;
   for (uint base = 0u; base < n_keys; base += WG_SIZE) {
     const uint j = base + tid;
-    p_sh[tid] = j < n_keys ? exp(score(uint(lo) + j, kv_stride, g_off) - M) / L : 0.0;
+    p_sh[tid] = j < n_keys ? exp(score(key0 + j, kv_stride, g_off) - M) / L : 0.0;
     barrier();
     const uint cnt = min(uint(WG_SIZE), n_keys - base);
     for (uint jj = 0u; jj < cnt; ++jj) {
       const float w = p_sh[jj];
-      const uint vb = ((uint(lo) + base + jj) % p.capacity) * kv_stride + g_off;
+      const uint vb = ((key0 + base + jj) % p.capacity) * kv_stride + g_off;
       [[unroll]] for (uint k = 0u; k < DIMS_PER_THREAD; ++k) {
         const uint d = tid + k * WG_SIZE;
         if (d < hd) o[k] += w * v_cache[vb + d];
@@ -163,9 +191,17 @@ void main() {
     }
     barrier();
   }
+#ifdef SPLIT_KEYS
+  if (tid == 0u) out_data[part] = M, out_data[part + 1u] = L;
+  [[unroll]] for (uint k = 0u; k < DIMS_PER_THREAD; ++k) {
+    const uint d = tid + k * WG_SIZE;
+    if (d < hd) out_data[part + 2u + d] = o[k];
+  }
+#else
   [[unroll]] for (uint k = 0u; k < DIMS_PER_THREAD; ++k) {
     const uint d = tid + k * WG_SIZE;
     if (d < hd) out_data[q_off + d] = o[k];
   }
+#endif
 #endif
 }

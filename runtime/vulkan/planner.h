@@ -25,6 +25,7 @@ struct Dispatch {
   uint32_t groups[3] = {1, 1, 1};
   VkDescriptorSet set = VK_NULL_HANDLE;  // written by the backend
   std::vector<const Buffer*> writes;     // the buffers it writes when not the node's output (scratch)
+  bool quantizes_input = false;          // quantize_pairs (counted in the step summary)
   const Buffer* copy_src = nullptr;
   uint64_t copy_offset = 0, copy_bytes = 0;  // copied from copy_src at copy_offset to the node's output
 };
@@ -35,8 +36,12 @@ struct WeightChunk {
   int64_t row_begin = 0, rows = 0;
 };
 
-// Step-wide scratch that planners share (sized to the largest request).
-enum class Scratch { pairs_xq, pairs_xd, count_ };
+// Step-wide scratch that planners share (sized to the largest request): prompts' 8-bit activations in token
+// pairs and their scales (matmul), attention's partials per chunk of keys (attention.comp SPLIT_KEYS).
+enum class Scratch { pairs_xq, pairs_xd, attention_partials, count_ };
+inline const char* scratch_name(Scratch s) {
+  return s == Scratch::pairs_xq ? "prefill.pairs_xq" : s == Scratch::pairs_xd ? "prefill.pairs_xd" : "attention.partials";
+}
 
 constexpr uint32_t kMaxGroups = 65535;        // workgroups per grid dimension
 constexpr uint32_t kMatmulRowsPerGroup = 8;   // shaders/matmul.comp: each workgroup computes 8 rows

@@ -195,7 +195,7 @@ void VulkanBackend::plan_nodes(Step& s, const Graph& g) {
     bool any = false;
     for (size_t i = 0; i < size_t(Scratch::count_); ++i)
       if (need[i] > 0) {
-        s.scratch[i] = std::make_unique<Buffer>(*ctx_, need[i], i == size_t(Scratch::pairs_xq) ? "prefill.pairs_xq" : "prefill.pairs_xd", false);
+        s.scratch[i] = std::make_unique<Buffer>(*ctx_, need[i], scratch_name(Scratch(i)), false);
         any = true;
       }
     if (!any) return;  // nobody asked: the first pass's plans stand

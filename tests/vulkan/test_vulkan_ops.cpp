@@ -317,34 +317,49 @@ TEST_SUITE("vulkan_ops") {
     }
   }
 
+  // Long rings: on GPUs (vulkan_ops_gpu_shaders) decode steps split over the keys (attention.comp SPLIT_KEYS:
+  // chunks of 256 keys over the 4096-slot ring, most of them empty, then attention_merge.comp), with a sliding
+  // window, a soft cap, GQA, two sequences and 512-wide heads; a prompt of 9 tokens is not split.
   TEST_CASE("attention over 2100 keys written by an earlier step (caches persist between runs)") {
-    const int n_fill = 2100, nh = 2, nkv = 1, hd = 64, cap = 4096;
-    const int64_t q_cols = int64_t(nh) * hd, kv_cols = int64_t(nkv) * hd;
-    // One graph fills the caches at positions 0..2099; the next reads them (caches persist between runs).
-    OpGraph fill(n_fill);
-    TensorId k = fill.f32("k", {n_fill, kv_cols}, random_floats(static_cast<size_t>(n_fill * kv_cols), 8));
-    TensorId v = fill.f32("v", {n_fill, kv_cols}, random_floats(static_cast<size_t>(n_fill * kv_cols), 9));
-    TensorId fkc = fill.graph.add_tensor({"k_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
-    TensorId fvc = fill.graph.add_tensor({"v_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
-    fill.graph.add_node_into("k_store", {k, fill.graph.positions, fkc, fill.graph.sequence}, KvStoreParams{}, fkc);
-    fill.graph.add_node_into("v_store", {v, fill.graph.positions, fvc, fill.graph.sequence}, KvStoreParams{}, fvc);
+    struct Case { int nh, nkv, hd, window; float softcap; int seqs, n; };
+    for (Case c : {Case{2, 1, 64, 0, 0.0f, 1, 2}, Case{4, 2, 64, 1000, 30.0f, 2, 3}, Case{8, 1, 256, 0, 0.0f, 1, 1},
+                   Case{2, 2, 512, 700, 0.0f, 1, 2}, Case{2, 1, 64, 0, 0.0f, 1, 9}}) {
+      CAPTURE(c.hd);
+      CAPTURE(c.window);
+      CAPTURE(c.seqs);
+      CAPTURE(c.n);
+      const int n_fill = 2100, cap = 4096;
+      const int64_t q_cols = int64_t(c.nh) * c.hd, kv_cols = int64_t(c.nkv) * c.hd, rows = int64_t(cap) * c.seqs;
+      // One graph fills sequence 0's ring at positions 0..2099; the next reads it (caches persist between runs).
+      OpGraph fill(n_fill);
+      TensorId k = fill.f32("k", {n_fill, kv_cols}, random_floats(static_cast<size_t>(n_fill * kv_cols), 8));
+      TensorId v = fill.f32("v", {n_fill, kv_cols}, random_floats(static_cast<size_t>(n_fill * kv_cols), 9));
+      TensorId fkc = fill.graph.add_tensor({"k_cache", {rows, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+      TensorId fvc = fill.graph.add_tensor({"v_cache", {rows, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+      fill.graph.add_node_into("k_store", {k, fill.graph.positions, fkc, fill.graph.sequence}, KvStoreParams{c.seqs}, fkc);
+      fill.graph.add_node_into("v_store", {v, fill.graph.positions, fvc, fill.graph.sequence}, KvStoreParams{c.seqs}, fvc);
 
-    OpGraph op(2);
-    op.inputs.positions = {2098, 2099};  // 2099 and 2100 keys
-    TensorId q = op.f32("q", {2, q_cols}, random_floats(static_cast<size_t>(2 * q_cols), 7));
-    TensorId kc = op.graph.add_tensor({"k_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
-    TensorId vc = op.graph.add_tensor({"v_cache", {cap, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
-    op.output = op.graph.add_node("attn", {q, kc, vc, op.graph.positions, op.graph.key_end, op.graph.sequence},
-                                  AttentionParams{nh, nkv, hd, 0.125f, 0.0f, 0});
+      OpGraph op(c.n);
+      op.inputs.positions.clear();
+      for (int i = 0; i < c.n; ++i) op.inputs.positions.push_back(2099 - (c.n > 3 ? 200 * i : i));  // 2100 keys and fewer
+      // Two sequences: the second token reads sequence 1's ring (zeros: fresh).
+      if (c.seqs > 1) op.inputs.sequence = std::vector<int32_t>(size_t(c.n), 0), op.inputs.sequence[1] = 1;
+      TensorId q = op.f32("q", {c.n, q_cols}, random_floats(static_cast<size_t>(c.n * q_cols), 7));
+      TensorId kc = op.graph.add_tensor({"k_cache", {rows, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+      TensorId vc = op.graph.add_tensor({"v_cache", {rows, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+      op.output = op.graph.add_node("attn", {q, kc, vc, op.graph.positions, op.graph.key_end, op.graph.sequence},
+                                    AttentionParams{c.nh, c.nkv, c.hd, 0.125f, c.softcap, c.window, c.seqs});
 
-    auto cpu = cpu_oracle();
-    auto gpu = vulkan();
-    for (Backend* b : {cpu.get(), gpu.get()}) {
-      b->run(fill.graph, fill.inputs);
-      b->run(op.graph, op.inputs);
+      auto cpu = cpu_oracle();
+      auto gpu = vulkan();
+      for (Backend* b : {cpu.get(), gpu.get()}) {
+        b->run(fill.graph, fill.inputs);
+        b->run(op.graph, op.inputs);
+      }
+      // As the attention tests above: fp32 sums in another order (2e-4 relative).
+      MESSAGE("attention, " << c.n << " tokens: worst error / tolerance "
+                            << require_close(cpu->read(op.graph, op.output), gpu->read(op.graph, op.output), 2e-4, 1e-5));
     }
-    // As the attention tests above: fp32 sums in another order (2e-4 relative).
-    require_close(cpu->read(op.graph, op.output), gpu->read(op.graph, op.output), 2e-4, 1e-5);
   }
 
   TEST_CASE("rope_store and rms_norm_rope_store: keys rotated into a ring cache, read back by attention") {

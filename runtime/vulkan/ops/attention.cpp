@@ -1,9 +1,21 @@
+#include <algorithm>
 #include <stdexcept>
 
 #include "runtime/vulkan/planner.h"
 #include "shaders/attention.push.h"
+#include "shaders/attention_merge.push.h"
 
 namespace vkg::vk {
+
+namespace {
+// attention.comp SPLIT_KEYS: at most this many tokens per step (decode, or a few sequences' steps batched), keys
+// per chunk at least, chunks at least (a ring of up to 1024 keys, a sliding layer's, is scanned whole: the
+// split's second dispatch and barrier would cost more than they save) and at most.
+constexpr int64_t kSplitMaxTokens = 8;
+constexpr uint32_t kSplitMinKeys = 256;
+constexpr uint32_t kSplitMinChunks = 5;
+constexpr uint32_t kSplitMaxChunks = 64;
+}  // namespace
 
 
 std::vector<Dispatch> plan_op(const AttentionParams& p, PlanContext& c) {
@@ -28,14 +40,36 @@ std::vector<Dispatch> plan_op(const AttentionParams& p, PlanContext& c) {
     throw std::runtime_error("attention node '" + c.node().name + "': head_dim " + std::to_string(p.head_dim) +
                              " exceeds the shaders' 512");
   const uint32_t wide = p.head_dim > 256 ? ShaderFeature::max_head_dim512 : 0u;
+  push::Attention push{.rows = u32(q.rows()), .n_head = u32(p.n_head), .n_kv_head = u32(p.n_kv_head),
+                       .head_dim = u32(p.head_dim), .capacity = u32(c.desc(1).rows() / p.sequences),
+                       .scale = p.scale, .softcap = p.softcap, .window = p.window,
+                       .sequences = u32(p.sequences), .split_keys = 0};
+  // GPUs, decode steps over a ring of more than 1024 keys: split over the keys (attention.comp SPLIT_KEYS),
+  // since one workgroup per query head leaves most of a GPU idle (a 4B model's 8 heads on a 132-SM GPU), then
+  // merge the chunks' partials (attention_merge.comp). Chunks of at least 256 keys, at most 64 of them (their
+  // partials are scratch: items x chunks x (head_dim + 2) floats); the grid covers the whole ring, so the plan
+  // holds for every length the ring reaches, and chunks past a token's keys exit at once.
+  const uint32_t items_split = u32(q.rows() * p.n_head);
+  const uint32_t keys_per_chunk = std::max(kSplitMinKeys, ceil_div(ceil_div(push.capacity, kSplitMaxChunks), 64) * 64);
+  const uint32_t chunks = ceil_div(push.capacity, keys_per_chunk);
+  if (!texel && q.rows() <= kSplitMaxTokens && chunks >= kSplitMinChunks) {
+    const uint64_t floats = uint64_t(items_split) * chunks * (uint64_t(p.head_dim) + 2);
+    if (const Buffer* partials = c.scratch(Scratch::attention_partials, floats * 4)) {
+      push.split_keys = keys_per_chunk;
+      Dispatch split = c.dispatch(shader_key(Shader::attention, ShaderFeature::split_keys | wide),
+                                  {c.in(0), c.in(1), c.in(2), c.in(3), c.in(4), partials, c.in(5)}, push, items_split,
+                                  chunks);
+      split.writes = {partials};
+      Dispatch merge = c.dispatch(shader_key(Shader::attention_merge), {partials, c.out()},
+                                  push::AttentionMerge{.items = items_split, .head_dim = u32(p.head_dim), .chunks = chunks},
+                                  items_split);
+      return {std::move(split), std::move(merge)};
+    }
+  }
   return {c.dispatch(rows    ? rows_key
                      : texel ? shader_key(Shader::attention, ShaderFeature::texel_kv | wide)
                              : shader_key(Shader::attention, wide),
-                     {c.in(0), c.in(1), c.in(2), c.in(3), c.in(4), c.out(), c.in(5)},
-                     push::Attention{.rows = u32(q.rows()), .n_head = u32(p.n_head), .n_kv_head = u32(p.n_kv_head),
-                                     .head_dim = u32(p.head_dim), .capacity = u32(c.desc(1).rows() / p.sequences),
-                                     .scale = p.scale, .softcap = p.softcap, .window = p.window,
-                                     .sequences = u32(p.sequences)},
+                     {c.in(0), c.in(1), c.in(2), c.in(3), c.in(4), c.out(), c.in(5)}, push,
                      rows ? ceil_div(items, rows_workgroup / subgroup) : u32(items))};
 }
 }  // namespace vkg::vk

@@ -52,6 +52,7 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, bool geglu) {
     Dispatch q = c.dispatch(shader_key(Shader::quantize_pairs), {c.in(0), xq, xd},
                             push::QuantizePairs{.K = u32(x.cols()), .n_tokens = u32(x.rows())}, ceil_div(items, 64));
     q.writes = {xq, xd};
+    q.quantizes_input = true;
     out.push_back(std::move(q));
   }
   const uint32_t group = lane_rows ? (x.rows() == 1 ? 1 : kLaneRowsTokens) : tokens_per_group;
