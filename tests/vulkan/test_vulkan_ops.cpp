@@ -179,6 +179,34 @@ TEST_SUITE("vulkan_ops") {
       }
   }
 
+  // GPUs' prompt shader (matmul_tiled.comp, vulkan_ops_gpu_shaders) works in tiles of 64 rows x 64 tokens x 32
+  // values of K: 70 tokens and 130 rows leave partial tiles in both directions.
+  TEST_CASE("matmul and matmul_geglu: prompts of 70 tokens over partial tiles") {
+    for (DType type : {DType::Q4_0, DType::Q5_0, DType::Q8_0, DType::Q4_K, DType::Q6_K, DType::F16, DType::BF16,
+                       DType::F32})
+      for (bool geglu : {false, true}) {
+        const std::string type_name = dtype_name(type);
+        CAPTURE(type_name);
+        CAPTURE(geglu);
+        const int n = 70;
+        // K as the test above (512) for the K-quants' blocks of 256, else 544 (17 K steps, the last partial).
+        const int64_t K = type == DType::Q4_K || type == DType::Q6_K ? 512 : 544, N = 130;
+        OpGraph op(n);
+        // Inputs of scale 0.25: with 9100 outputs per product, random K-quant rows (|w| up to ~80 for Q6_K) at
+        // unit scale put the worst output's fp32 rounding (sums of ~1800 in magnitude) past 1e-4 on either
+        // shader set; a tiling or indexing mistake is still off by the size of the values.
+        TensorId x = op.f32("x", {n, K}, random_floats(static_cast<size_t>(n * K), 1, 0.25f));
+        TensorId w = op.data("w", {N, K}, type, random_weights(type, N, K, 2));
+        if (geglu) {
+          TensorId gate = op.f32("gate", {n, N}, random_floats(static_cast<size_t>(n * N), 9, 3.0f));
+          op.output = op.graph.add_node("matmul_geglu", {x, w, gate}, MatmulGegluParams{});
+        } else {
+          op.output = op.graph.add_node("matmul", {x, w}, MatmulParams{});
+        }
+        compare(op, 2e-4, geglu ? 3e-4 : 1e-4);  // the tolerances of the test above
+      }
+  }
+
   // The CPU-device decode shader spreads a subgroup's lanes over its rows' units as one flat range (a lane's
   // units may cross into the next row): K = 96 gives Q4_0/Q5_0/Q8_0 rows of 3 units (fewer than the lanes),
   // 640 (Gemma 3 270M's width) 20; K = 768 gives the K-quants 12 units of 64 values. N = 37: a partial last

@@ -13,6 +13,10 @@ constexpr uint32_t kLaneRuns = 4;
 constexpr uint32_t kLaneRowsTokens = 4;
 constexpr int64_t kLaneRowsBatch = 8;
 uint32_t matmul_rows_per_subgroup(DType type, bool prefill) { return prefill && type == DType::Q6_K ? 4 : 8; }
+// matmul_tiled.comp (GPUs, prompts): its tile of weight rows x tokens, its K step; used past this many tokens
+// (a few sequences' decode steps batched stay with matmul.comp's 4-token groups).
+constexpr uint32_t kTileRows = 64, kTileTokens = 64, kTileK = 32;
+constexpr int64_t kTiledMinTokens = 9;
 }  // namespace
 
 // CPU-type devices (lavapipe) run 4 rows per subgroup with a subgroup sum; GPUs 8 rows per workgroup with a
@@ -47,6 +51,21 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, bool geglu) {
   }
   const bool pairs = xq && xd && c.fits_texels(xq) && c.fits_texels(xd);
   std::vector<Dispatch> out;
+  // GPUs, prompts: tiles of 64 rows x 64 tokens through shared memory (matmul_tiled.comp).
+  if (!rows_variant && x.rows() >= kTiledMinTokens && x.cols() % kTileK == 0) {
+    const ShaderKey tiled = shader_key(Shader::matmul_tiled, w.dtype, geglu ? ShaderFeature::geglu : 0u);
+    for (const WeightChunk& chunk : chunks) {
+      std::vector<const Buffer*> buffers = {c.in(0), chunk.buffer.get()};
+      if (geglu) buffers.push_back(c.in(2));
+      buffers.push_back(c.out());
+      out.push_back(c.dispatch(tiled, buffers,
+                               push::Matmul{.K = u32(x.cols()), .rows = u32(chunk.rows), .row_offset = u32(chunk.row_begin),
+                                           .out_stride = u32(w.rows()), .n_tokens = u32(x.rows()),
+                                           .row_bytes = u32(row_bytes(w.dtype, w.cols()))},
+                               ceil_div(chunk.rows, kTileRows), ceil_div(x.rows(), kTileTokens)));
+    }
+    return out;
+  }
   if (pairs) {
     const uint32_t items = u32(ceil_div(x.rows(), 2) * (x.cols() / 32));
     Dispatch q = c.dispatch(shader_key(Shader::quantize_pairs), {c.in(0), xq, xd},
