@@ -66,9 +66,10 @@ class Builder {
       g_.mark_output(x);
       return std::move(g_);
     }
-    x = norm("output_norm", x, "output_norm.weight");
+    // The final norm goes with the logits product (norm_matmul), after the last row is taken (a row's norm is
+    // its own).
     if (!o_.all_logits) x = g_.add_node("last_token", {x}, LastRowParams{});
-    TensorId logits = g_.add_node("logits", {x, w("token_embd.weight")}, MatmulParams{});
+    TensorId logits = norm_matmul("logits", x, "output_norm.weight", "token_embd.weight");
     if (c_.final_softcap > 0)
       logits = g_.add_node("logits_softcap", {logits}, SoftcapParams{c_.final_softcap});
     g_.logits = logits;
@@ -90,10 +91,10 @@ class Builder {
     const bool sliding = c_.layer_is_sliding[i];
 
     // Attention block.
-    TensorId h = norm(p + "attn_norm", x, p + "attn_norm.weight");
-    TensorId q = matmul(p + "attn_q", h, p + "attn_q.weight");
-    TensorId k = matmul(p + "attn_k", h, p + "attn_k.weight");
-    TensorId v = matmul(p + "attn_v", h, p + "attn_v.weight");
+    // Each projection norms its input itself (norm_matmul): no norm pass, no barrier before the products.
+    TensorId q = norm_matmul(p + "attn_q", x, p + "attn_norm.weight", p + "attn_q.weight");
+    TensorId k = norm_matmul(p + "attn_k", x, p + "attn_norm.weight", p + "attn_k.weight");
+    TensorId v = norm_matmul(p + "attn_v", x, p + "attn_norm.weight", p + "attn_v.weight");
     RopeParams rope{c_.head_dim, sliding ? c_.rope_theta_local : c_.rope_theta_global,
                     sliding ? 1.0f : c_.rope_freq_scale_global};
     const int64_t kv_cols = int64_t(c_.n_kv_head) * c_.head_dim;
@@ -121,7 +122,7 @@ class Builder {
     x = residual(p + "attn_residual", x, a, p + "post_attention_norm.weight");
 
     // Feed-forward block (GeGLU). Gemma 1 calls this norm post_attention_layernorm; GGUF says ffn_norm.
-    h = norm(p + "ffn_norm", x, p + "ffn_norm.weight");
+    TensorId h = norm(p + "ffn_norm", x, p + "ffn_norm.weight");
     return residual(p + "ffn_residual", x, geglu_mlp(p, h), p + "post_ffw_norm.weight");
   }
 
@@ -248,6 +249,9 @@ class Builder {
   }
   TensorId matmul(const std::string& name, TensorId x, const std::string& weight) {
     return g_.add_node(name, {x, w(weight)}, MatmulParams{});
+  }
+  TensorId norm_matmul(const std::string& name, TensorId x, const std::string& norm_weight, const std::string& weight) {
+    return g_.add_node(name, {x, w(norm_weight), w(weight)}, NormMatmulParams{c_.rms_eps});
   }
 
   const Model& m_;

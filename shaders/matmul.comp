@@ -9,7 +9,9 @@
 // matmul_geglu), gate at binding 2. SUBGROUP_SUM variants (devices with subgroup shuffles: every desktop GPU):
 // the 64 partial sums of an output are added by a shuffle butterfly within each subgroup and the subgroups' totals
 // through shared memory, one barrier where the shared-memory tree takes log2(64) = 6 rounds of barriers
-// (VKGEMMA_KERNELS=tree-sum keeps the tree).
+// (VKGEMMA_KERNELS=tree-sum keeps the tree). NORM variants: norm_matmul's decode (1 or 4 tokens), the input rows
+// normed in the kernel (rms_norm's factor from each row's sum of squares, then x * factor * the norm weight at
+// binding 3), so no norm pass runs before it.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 #ifdef SUBGROUP_SUM
@@ -34,6 +36,14 @@ layout(std430, set = 0, binding = 3) writeonly buffer Out { float out_data[]; };
 layout(std430, set = 0, binding = 2) writeonly buffer Out { float out_data[]; };
 #endif
 
+#ifdef NORM
+// norm_matmul's decode: the norm's weight (after the output).
+#ifdef GEGLU
+#error "NORM: a variant without GeGLU"
+#endif
+layout(std430, set = 0, binding = 3) readonly buffer NormWeight { float norm_w[]; };
+#endif
+
 #include "matmul.push.h"
 
 #define WT_WORD(i) wt_words[i]
@@ -53,12 +63,36 @@ void main() {
   float acc[ROWS_PER_WG][TOKENS];
   [[unroll]] for (uint r = 0u; r < ROWS_PER_WG; ++r)
     [[unroll]] for (uint t = 0u; t < TOKENS; ++t) acc[r][t] = 0.0;
+#ifdef NORM
+  // norm_matmul: each token's rms_norm factor, its sum of squares added by the threads through shared memory
+  // (one barrier per round, once per dispatch); the values are then normed as they are loaded, as rms_norm
+  // computes them: (x * factor) * weight.
+  float inv_rms[TOKENS];
+  [[unroll]] for (uint t = 0u; t < TOKENS; ++t) {
+    float ss = 0.0;
+    if (t < n_tok)
+      for (uint k = tid; k < p.K; k += WG_SIZE) ss += x[(t0 + t) * p.K + k] * x[(t0 + t) * p.K + k];
+    red[t][tid] = ss;
+  }
+  barrier();
+  [[unroll]] for (uint stride = WG_SIZE / 2; stride > 0u; stride >>= 1) {
+    if (tid < stride) [[unroll]] for (uint t = 0u; t < TOKENS; ++t) red[t][tid] += red[t][tid + stride];
+    barrier();
+  }
+  [[unroll]] for (uint t = 0u; t < TOKENS; ++t) inv_rms[t] = 1.0 / sqrt(red[t][0] / float(p.K) + p.norm_eps);
+  barrier();  // red is the partial sums' array again below
+#endif
 
   for (uint u = tid; u < n_units; u += WG_SIZE) {
     float xv[TOKENS][WT_UNIT];
     [[unroll]] for (uint t = 0u; t < TOKENS; ++t)
       if (t < n_tok)
+#ifdef NORM
+        [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j)
+          xv[t][j] = (x[(t0 + t) * p.K + u * WT_UNIT + j] * inv_rms[t]) * norm_w[u * WT_UNIT + j];
+#else
         [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) xv[t][j] = x[(t0 + t) * p.K + u * WT_UNIT + j];
+#endif
     [[unroll]] for (uint r = 0u; r < ROWS_PER_WG; ++r) {
       if (r < n_rows) {
         float w[WT_UNIT];

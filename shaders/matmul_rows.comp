@@ -17,6 +17,8 @@
 // generation; pairs rather than single rows (an input unit fetched once for two rows): +28 % on that product,
 // +6 % generation. Push constants as matmul.comp's.
 // GEGLU variants: out = gelu_tanh(gate) * the product (ops.h matmul_geglu), gate at binding 2.
+// NORM variants (LANE_ROWS): norm_matmul's decode, the input row normed in the kernel (rms_norm: the factor from
+// the row's sum of squares, then x * factor * the norm weight at binding 3), so no norm pass runs before it.
 // X_PAIRS variants (prefill with Q4_0/Q5_0/Q4_K/Q6_K weights unless exact fp32 is asked for): the input comes
 // quantized to 8 bits by quantize_pairs.comp, two tokens per 32-bit word (q[2p] + 65536 q[2p + 1]), and a
 // weight unit's dot product with a pair is one integer multiply-add per value for both tokens: with |w| <= 16
@@ -66,6 +68,13 @@ layout(std430, set = 0, binding = 3) writeonly buffer Out { float out_data[]; };
 #else
 layout(std430, set = 0, binding = 2) writeonly buffer Out { float out_data[]; };
 #define XD_BINDING 3
+#endif
+#ifdef NORM
+// norm_matmul's decode (LANE_ROWS): the norm's weight, as texels of 4 floats (after the output).
+#if !defined(LANE_ROWS) || defined(GEGLU)
+#error "NORM: a variant of the rows-per-lane decode without GeGLU"
+#endif
+layout(set = 0, binding = 3) uniform usamplerBuffer norm_texels;
 #endif
 #ifdef X_PAIRS
 #if TOKENS != 8 || !(defined(WT_Q4_0) || defined(WT_Q5_0) || defined(WT_Q4_K) || defined(WT_Q6_K))
@@ -194,6 +203,24 @@ void main() {
   float acc[LANE_RUNS][TOKENS];
   [[unroll]] for (uint i = 0u; i < LANE_RUNS; ++i)
     [[unroll]] for (uint t = 0u; t < TOKENS; ++t) acc[i][t] = 0.0;
+#ifdef NORM
+  // norm_matmul: each token's rms_norm factor, from the lanes' sums of squares (texels lane, lane + 8, ...)
+  // added by a butterfly; the values are then normed as they are shared (below), as rms_norm computes them:
+  // (x * factor) * weight.
+  float inv_rms[TOKENS];
+  [[unroll]] for (uint t = 0u; t < TOKENS; ++t) {
+    const uint token = min(t0 + t, p.n_tokens - 1u);
+    float ss = 0.0;
+    for (uint q = lane; q < p.K / 4u; q += 8u) {
+      const vec4 v = uintBitsToFloat(texelFetch(x_texels, int(token * (p.K / 4u) + q)));
+      ss += dot(v, v);
+    }
+    ss += subgroupShuffleXor(ss, 4u);
+    ss += subgroupShuffleXor(ss, 2u);
+    ss += subgroupShuffleXor(ss, 1u);
+    inv_rms[t] = 1.0 / sqrt(ss / float(p.K) + p.norm_eps);
+  }
+#endif
   for (uint u = 0u; u < n_units; ++u) {
     float xv[TOKENS][WT_UNIT];
     // Every token slot computes (a step's last token again past its end, not stored): llvmpipe runs a branch
@@ -202,7 +229,12 @@ void main() {
       const uint token = min(t0 + t, p.n_tokens - 1u);
       [[unroll]] for (uint c = 0u; c < WT_UNIT / 32u; ++c) {
         const uint texel = (token * p.K + u * WT_UNIT + 32u * c) / 4u + lane;
+#ifdef NORM
+        const vec4 mine = (uintBitsToFloat(texelFetch(x_texels, int(texel))) * inv_rms[t]) *
+                          uintBitsToFloat(texelFetch(norm_texels, int((u * WT_UNIT + 32u * c) / 4u + lane)));
+#else
         const vec4 mine = uintBitsToFloat(texelFetch(x_texels, int(texel)));
+#endif
         [[unroll]] for (uint k = 0u; k < 8u; ++k) {
           xv[t][32u * c + 4u * k] = subgroupShuffle(mine.x, k);
           xv[t][32u * c + 4u * k + 1u] = subgroupShuffle(mine.y, k);

@@ -32,6 +32,8 @@ static std::vector<const TensorDesc*> matmul_weights(const Graph& g) {
   for (const Node& node : g.nodes())
     if (std::holds_alternative<MatmulParams>(node.params) || std::holds_alternative<MatmulGegluParams>(node.params))
       w.push_back(&g.tensor(node.inputs[1]));
+    else if (std::holds_alternative<NormMatmulParams>(node.params))
+      w.push_back(&g.tensor(node.inputs[2]));
   return w;
 }
 

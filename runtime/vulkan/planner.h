@@ -37,10 +37,12 @@ struct WeightChunk {
 };
 
 // Step-wide scratch that planners share (sized to the largest request): prompts' 8-bit activations in token
-// pairs and their scales (matmul), attention's partials per chunk of keys (attention.comp SPLIT_KEYS).
-enum class Scratch { pairs_xq, pairs_xd, attention_partials, count_ };
+// pairs and their scales (matmul), attention's partials per chunk of keys (attention.comp SPLIT_KEYS), a
+// prompt's normed rows (norm_matmul).
+enum class Scratch { pairs_xq, pairs_xd, attention_partials, normed, count_ };
 inline const char* scratch_name(Scratch s) {
-  return s == Scratch::pairs_xq ? "prefill.pairs_xq" : s == Scratch::pairs_xd ? "prefill.pairs_xd" : "attention.partials";
+  const char* names[] = {"prefill.pairs_xq", "prefill.pairs_xd", "attention.partials", "prefill.normed"};
+  return names[size_t(s)];
 }
 
 constexpr uint32_t kMaxGroups = 65535;        // workgroups per grid dimension
@@ -117,8 +119,19 @@ VKG_FOR_EACH_OP(VKG_VK_DECLARE_PLAN_OP)
 namespace vkg::vk {
 // Planners that a fused op shares with the op it extends (ops/<stem>.cpp of the base op defines them).
 // store_sequences: 0 for the op itself; else its store variant, into a cache of that many sequences.
-std::vector<Dispatch> plan_matmul(PlanContext& c, bool geglu);
-std::vector<Dispatch> plan_rms_norm(PlanContext& c, float eps, bool add_residual);
+// plan_matmul's operands: the input x (the node's input 0, or scratch holding it normed: its shape is input
+// 0's), the weight's input index, GeGLU's gate (null: a plain product), and norm_matmul's norm weight (null:
+// none) and epsilon. With a norm, plan_matmul plans the kernels that norm x themselves (decode) or nothing.
+struct MatmulOperands {
+  const Buffer* x;
+  size_t weight;
+  const Buffer* gate;
+  const Buffer* norm = nullptr;
+  float eps = 0.0f;
+};
+std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m);
+// out: where the normed rows go (null: the node's output).
+std::vector<Dispatch> plan_rms_norm(PlanContext& c, float eps, bool add_residual, const Buffer* out = nullptr);
 std::vector<Dispatch> plan_rope(PlanContext& c, const RopeParams& p, int store_sequences);
 std::vector<Dispatch> plan_rms_norm_rope(PlanContext& c, const RmsNormRopeParams& p, int store_sequences);
 }  // namespace vkg::vk

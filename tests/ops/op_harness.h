@@ -20,13 +20,14 @@ struct OneNode {
   StepInputs inputs;
   TensorId output = kNoTensor;
 
-  OneNode() {
-    graph.token_ids = graph.add_tensor({"token_ids", {1}, DType::I32, TensorRole::input, nullptr});
-    graph.positions = graph.add_tensor({"positions", {1}, DType::I32, TensorRole::input, nullptr});
-    graph.key_end = graph.add_tensor({"key_end", {1}, DType::I32, TensorRole::input, nullptr});
-    graph.sequence = graph.add_tensor({"sequence", {1}, DType::I32, TensorRole::input, nullptr});
-    inputs.token_ids = {0};
-    inputs.positions = {0};
+  // n_tokens: the step's tokens (token ids and positions 0).
+  explicit OneNode(int n_tokens = 1) : graph(n_tokens) {
+    graph.token_ids = graph.add_tensor({"token_ids", {n_tokens}, DType::I32, TensorRole::input, nullptr});
+    graph.positions = graph.add_tensor({"positions", {n_tokens}, DType::I32, TensorRole::input, nullptr});
+    graph.key_end = graph.add_tensor({"key_end", {n_tokens}, DType::I32, TensorRole::input, nullptr});
+    graph.sequence = graph.add_tensor({"sequence", {n_tokens}, DType::I32, TensorRole::input, nullptr});
+    inputs.token_ids.assign(size_t(n_tokens), 0);
+    inputs.positions.assign(size_t(n_tokens), 0);
   }
   TensorId f32(const std::string& name, std::vector<int64_t> shape, std::vector<float> values) {
     storage.push_back(std::move(values));

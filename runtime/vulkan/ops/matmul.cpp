@@ -20,15 +20,16 @@ constexpr int64_t kTiledMinTokens = 9;
 }  // namespace
 
 // CPU-type devices (lavapipe) run 4 rows per subgroup with a subgroup sum; GPUs 8 rows per workgroup with a
-// shared-memory reduction (see the two shaders' comments). geglu: the GeGLU epilogue reads the gate (input 2).
-std::vector<Dispatch> plan_matmul(PlanContext& c, bool geglu) {
+// shared-memory reduction (see the two shaders' comments).
+std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
+  const bool geglu = m.gate != nullptr;
   const TensorDesc& x = c.desc(0);
-  const TensorDesc& w = c.desc(1);
-  const std::vector<WeightChunk>& chunks = c.weight_chunks(1);
+  const TensorDesc& w = c.desc(m.weight);
+  const std::vector<WeightChunk>& chunks = c.weight_chunks(m.weight);
   // Element-type rows are read a texel at a time there (quant_f32.glsl, quant_f16.glsl, quant_bf16.glsl).
   const int64_t texel_values = w.dtype == DType::F32 ? 4 : (w.dtype == DType::F16 || w.dtype == DType::BF16) ? 8 : 1;
   const uint32_t rows_workgroup = c.workgroup_size(shader_key(Shader::matmul_rows, w.dtype));
-  bool rows_variant = c.subgroup_texels(rows_workgroup) && c.fits_texels(c.in(0)) && w.cols() % texel_values == 0;
+  bool rows_variant = c.subgroup_texels(rows_workgroup) && c.fits_texels(m.x) && w.cols() % texel_values == 0;
   for (const WeightChunk& chunk : chunks) rows_variant = rows_variant && c.fits_texels(chunk.buffer.get());
   // Prompts: groups of tokens (each dequantized weight unit serves them all): 8 in matmul_rows.comp, 4 in
   // matmul.comp.
@@ -51,12 +52,14 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, bool geglu) {
   }
   const bool pairs = xq && xd && c.fits_texels(xq) && c.fits_texels(xd);
   std::vector<Dispatch> out;
+  // norm_matmul in one dispatch: decode kernels that norm their input (NORM variants), else nothing.
+  if (m.norm && !(lane_rows ? c.fits_texels(m.norm) : !rows_variant && x.rows() < kTiledMinTokens)) return out;
   // GPUs, prompts: tiles of 64 rows x 64 tokens through shared memory (matmul_tiled.comp).
   if (!rows_variant && x.rows() >= kTiledMinTokens && x.cols() % kTileK == 0) {
     const ShaderKey tiled = shader_key(Shader::matmul_tiled, w.dtype, geglu ? ShaderFeature::geglu : 0u);
     for (const WeightChunk& chunk : chunks) {
-      std::vector<const Buffer*> buffers = {c.in(0), chunk.buffer.get()};
-      if (geglu) buffers.push_back(c.in(2));
+      std::vector<const Buffer*> buffers = {m.x, chunk.buffer.get()};
+      if (geglu) buffers.push_back(m.gate);
       buffers.push_back(c.out());
       out.push_back(c.dispatch(tiled, buffers,
                                push::Matmul{.K = u32(x.cols()), .rows = u32(chunk.rows), .row_offset = u32(chunk.row_begin),
@@ -68,7 +71,7 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, bool geglu) {
   }
   if (pairs) {
     const uint32_t items = u32(ceil_div(x.rows(), 2) * (x.cols() / 32));
-    Dispatch q = c.dispatch(shader_key(Shader::quantize_pairs), {c.in(0), xq, xd},
+    Dispatch q = c.dispatch(shader_key(Shader::quantize_pairs), {m.x, xq, xd},
                             push::QuantizePairs{.K = u32(x.cols()), .n_tokens = u32(x.rows())}, ceil_div(items, 64));
     q.writes = {xq, xd};
     q.quantizes_input = true;
@@ -80,25 +83,27 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, bool geglu) {
   if (!rows_variant && c.subgroup_sums()) features |= ShaderFeature::subgroup_sum;
   if (group > 1) features |= rows_variant && !lane_rows ? ShaderFeature::tokens8 : ShaderFeature::tokens4;
   if (pairs) features |= ShaderFeature::x_pairs;
+  if (m.norm) features |= ShaderFeature::norm;
   const ShaderKey shader = shader_key(rows_variant ? Shader::matmul_rows : Shader::matmul, w.dtype, features);
   const uint32_t rows_per_group =
       lane_rows ? c.workgroup_size(shader) * kLaneRuns :
       rows_variant ? rows_workgroup / c.device().subgroup_size * matmul_rows_per_subgroup(w.dtype, tokens_per_group > 1)
                    : kMatmulRowsPerGroup;
   for (const WeightChunk& chunk : chunks) {
-    std::vector<const Buffer*> buffers = {pairs ? xq : c.in(0), chunk.buffer.get()};
-    if (geglu) buffers.push_back(c.in(2));
+    std::vector<const Buffer*> buffers = {pairs ? xq : m.x, chunk.buffer.get()};
+    if (geglu) buffers.push_back(m.gate);
     buffers.push_back(c.out());
     if (pairs) buffers.push_back(xd);
+    if (m.norm) buffers.push_back(m.norm);
     out.push_back(c.dispatch(shader, buffers,
                              push::Matmul{.K = u32(x.cols()), .rows = u32(chunk.rows), .row_offset = u32(chunk.row_begin),
                                          .out_stride = u32(w.rows()), .n_tokens = u32(x.rows()),
-                                         .row_bytes = u32(row_bytes(w.dtype, w.cols()))},
+                                         .row_bytes = u32(row_bytes(w.dtype, w.cols())), .norm_eps = m.eps},
                              ceil_div(chunk.rows, rows_per_group), ceil_div(x.rows(), group)));
   }
   return out;
 }
 
-std::vector<Dispatch> plan_op(const MatmulParams&, PlanContext& c) { return plan_matmul(c, false); }
+std::vector<Dispatch> plan_op(const MatmulParams&, PlanContext& c) { return plan_matmul(c, {c.in(0), 1, nullptr}); }
 
 }  // namespace vkg::vk
