@@ -26,13 +26,9 @@ std::string join_text(const PromptPieces& pieces) {
 }
 
 std::vector<int> encode_pieces(const Tokenizer& tok, const PromptPieces& pieces, bool add_bos) {
-  std::vector<int> ids;
-  for (size_t i = 0; i < pieces.size(); ++i) {
-    const std::vector<int> part = tok.encode(pieces[i].text, add_bos && i == 0, !pieces[i].user);
-    ids.insert(ids.end(), part.begin(), part.end());
-  }
-  if (pieces.empty() && add_bos) ids = tok.encode("", true);
-  return ids;
+  std::vector<Tokenizer::TextPart> parts;
+  for (const PromptPiece& p : pieces) parts.push_back({p.text, !p.user});
+  return tok.encode_parts(parts, add_bos);
 }
 
 namespace {

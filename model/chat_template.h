@@ -24,6 +24,7 @@ struct PromptPiece {
 };
 using PromptPieces = std::vector<PromptPiece>;
 std::string join_text(const PromptPieces& pieces);
+// The pieces' tokens, as the joined text's (Tokenizer::encode_parts): control tokens only from template text.
 std::vector<int> encode_pieces(const Tokenizer& tok, const PromptPieces& pieces, bool add_bos);
 
 // One user turn in `format` (see gemma_user_turn); think: Gemma 4's thinking on (the first turn's system turn
