@@ -37,6 +37,16 @@ PromptPieces chat_user_turn(ChatFormat format, const std::string& user, const st
 // <end_of_turn> that ended it was never fed back, so "<end_of_turn>\n" comes first.
 std::string gemma_user_turn(const std::string& user, const std::string& system, bool first);
 
+// Gemma 4's function-calling tokens (gemma4.md 4), which only its template and the model write: a reply shows
+// them as their text whether the vocabulary marks them control tokens (tokenizer.json) or user-defined ones
+// (llama.cpp's GGUF), so that its calls can be read; they are never JSON text, and a grammar allows them only
+// where it names them by id (grammar_constraint.h), as the thought channel's markers.
+inline constexpr const char* kGemma4ToolTokens[] = {"<|tool_call>", "<tool_call|>", "<|tool_response>",
+                                                    "<tool_response|>", "<|tool>", "<tool|>"};
+inline constexpr const char* kGemma4ChannelTokens[] = {"<|channel>", "<channel|>"};
+// The delimiter of strings in Gemma 4's calls: text to a grammar (its "gemma" style spells strings with it).
+inline constexpr const char* kGemma4Quote = "<|\"|>";
+
 // Where an image goes in a Gemma 3 prompt (expanded by model/image_prompt.h into the image's tokens).
 inline constexpr const char* kImageMarker = "<start_of_image>";
 

@@ -79,4 +79,16 @@ TEST_SUITE("generator") {
     CHECK(text == "Sure. The license is free.");
     CHECK(thought == "free software");
   }
+
+  TEST_CASE("the reply shows Gemma 4's tool tokens as their text, also where the vocabulary has them as control tokens") {
+    const Tokenizer tok = Tokenizer::from_hf_json(test::source_path("assets/tiny/gemma4-tokenizer/tokenizer.json"));
+    REQUIRE(tok.is_control(*tok.find_token("<|tool_call>")));
+    REQUIRE(tok.is_control(*tok.find_token("<|\"|>")));
+    const std::string reply = "<|tool_call>call:f{a:<|\"|>x y<|\"|>}<tool_call|>";
+    ThoughtChannel channel(tok);
+    std::string text;
+    for (int id : tok.encode(reply, false)) text += channel.push(id).text;
+    CHECK(text == reply);
+    CHECK(tok.decode(tok.encode(reply, false)) == "call:f{a:x y}");  // (what decoding alone would show)
+  }
 }
