@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 
 #include "app/openai_api.h"
@@ -35,9 +36,8 @@ const std::string kResponseOpen = "<|tool_response>", kResponseClose = "<tool_re
 
 // A float as Python's repr: the shortest digits that read back, exponent form below 1e-4 and from 1e16 on.
 std::string py_float(double v) {
-  if (v != v) return "nan";
-  if (v == 1.0 / 0.0) return "inf";
-  if (v == -1.0 / 0.0) return "-inf";
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
   char buf[64];
   const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
   std::string sci(buf, r.ptr);  // [-]d[.ddd]e[+-]XX

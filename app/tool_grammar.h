@@ -22,7 +22,8 @@ inline json optional(const json& f) { return {{"type", "optional"}, {"content", 
 inline json plus(const json& f) { return {{"type", "plus"}, {"content", f}}; }
 inline json star(const json& f) { return {{"type", "star"}, {"content", f}}; }
 // A value of a JSON schema written in `style` ("json", or Gemma 4's "gemma"). xgrammar's structural tags allow
-// whitespace between a value's tokens and cannot forbid it (the least is one character at each place).
+// whitespace between a value's tokens and cannot forbid it (the least is one character at each place): the
+// compiled grammar leaves it out (GrammarKind::structural_tag, model/engine/grammar_constraint.cpp).
 inline json schema(const json& s, const char* style) {
   return {{"type", "json_schema"}, {"json_schema", s}, {"style", style}, {"max_whitespace_cnt", 1}};
 }
