@@ -122,7 +122,7 @@ T number(const json& body, const char* key, T fallback, T lo, T hi) {
 }  // namespace
 
 CompletionRequest parse_completion_request(const std::string& body_text, bool chat, int default_max_tokens,
-                                           const SamplerParams& sampling) {
+                                           const SamplerParams& sampling, ChatFormat format) {
   json body;
   try {
     body = json::parse(body_text);
@@ -132,41 +132,38 @@ CompletionRequest parse_completion_request(const std::string& body_text, bool ch
   if (!body.is_object()) throw ApiError(400, "the request body must be a JSON object");
   CompletionRequest r;
   r.chat = chat;
+  r.format = format;
   if (chat) {
     if (!body.contains("messages") || !body["messages"].is_array() || body["messages"].empty())
       throw ApiError(400, "'messages' must be a non-empty array", "messages");
+    std::vector<RequestMessage> in;
     for (size_t i = 0; i < body["messages"].size(); ++i) {
       const json& m = body["messages"][i];
       const std::string where = "messages[" + std::to_string(i) + "]";
       if (!m.is_object() || !m.contains("role") || !m["role"].is_string())
         throw ApiError(400, where + " needs a string 'role'", "messages");
-      ChatMessage message{m["role"].get<std::string>(), "", 0};
+      RequestMessage message;
+      message.message.role = m["role"].get<std::string>();
       const json content = m.value("content", json());
-      if (message.role == "tool") {
-        // A function's result: a user turn of ```tool_output blocks (consecutive results share it).
-        // (appended piece by piece: GCC 12's -Wrestrict misfires on a chain of + from a literal)
+      if (message.message.role == "tool") {  // a function's result: text only
         int no_images = 0;
-        std::string block = "```tool_output\n";
-        block.append(content_text(content, where, nullptr, &no_images)).append("\n```");
-        if (i > 0 && body["messages"][i - 1].value("role", "") == "tool") r.messages.back().content.append("\n").append(block);
-        else r.messages.push_back({"user", block, 0});
+        message.message.content = content_text(content, where, nullptr, &no_images);
+        if (m.contains("tool_call_id") && m["tool_call_id"].is_string()) message.tool_call_id = m["tool_call_id"];
+        if (m.contains("name") && m["name"].is_string()) message.name = m["name"];
+        in.push_back(std::move(message));
         continue;
       }
-      const bool calls = message.role == "assistant" && m.contains("tool_calls") && !m["tool_calls"].is_null();
-      if (!(calls && content.is_null())) message.content = content_text(content, where, &r.images, &message.images);
-      if (calls) {
-        if (!message.content.empty()) message.content.append("\n");
-        message.content.append(calls_text(history_calls(m["tool_calls"], where)));
-      }
-      r.messages.push_back(std::move(message));
+      const bool calls = message.message.role == "assistant" && m.contains("tool_calls") && !m["tool_calls"].is_null();
+      if (!(calls && content.is_null()))
+        message.message.content = content_text(content, where, &r.images, &message.message.images);
+      if (calls) message.calls = history_calls(m["tool_calls"], where);
+      in.push_back(std::move(message));
     }
     r.tools = parse_tool_use(body);
-    if (r.tools.active()) {  // the declarations go where a system message goes (Gemma 3: the first user turn)
-      if (r.messages[0].role == "system") r.messages[0].content = tool_prompt(r.tools).append("\n").append(r.messages[0].content);
-      else r.messages.insert(r.messages.begin(), ChatMessage{"system", tool_prompt(r.tools), 0});
-    }
+    // Calls and results in the format's syntax, the declarations where it puts them (app/tool_calls.h).
+    r.messages = tool_syntax(format).render(in, r.tools, r.tool_declarations);
     try {
-      gemma_chat_prompt(r.messages);  // roles checked here, so the error is a 400
+      chat_prompt(format, r.messages, false, r.tool_declarations);  // roles checked here, so the error is a 400
     } catch (const std::exception& e) {
       throw ApiError(400, e.what(), "messages");
     }

@@ -40,13 +40,17 @@ struct CompletionRequest {
   // Gemma 4's thinking ("think": true): on in the prompt, and its thought returned as reasoning_content (the
   // field llama.cpp's and DeepSeek's servers use); off, the thought never reaches the reply.
   bool think = false;
-  ToolUse tools;  // chat: the declared functions and tool_choice (their prompt is already in `messages`)
+  ToolUse tools;  // chat: the declared functions and tool_choice (their calls and results are in `messages`)
+  ChatFormat format = ChatFormat::gemma;  // the model's, which the messages are written for
+  PromptPieces tool_declarations;         // Gemma 4: the declarations for its system turn (chat_prompt's tools)
 };
 
 // `default_max_tokens` applies when the request names none (OpenAI: no limit; we stop at the context);
-// `sampling` for the sampling fields it does not give (the model's defaults: model/sampling_defaults.h).
+// `sampling` for the sampling fields it does not give (the model's defaults: model/sampling_defaults.h); a chat's
+// messages are written for `format` (the model's chat format: its function-calling syntax, its roles).
 CompletionRequest parse_completion_request(const std::string& body, bool chat, int default_max_tokens,
-                                           const SamplerParams& sampling = {1.0f, 0, 1.0f});
+                                           const SamplerParams& sampling = {1.0f, 0, 1.0f},
+                                           ChatFormat format = ChatFormat::gemma);
 
 // The error object OpenAI clients understand: {"error": {"message", "type", "param", "code"}}.
 nlohmann::json error_json(const std::string& message, const std::string& type, const std::string& param = "");

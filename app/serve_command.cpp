@@ -26,6 +26,7 @@
 #include "app/openai_api.h"
 #include "app/options.h"
 #include "model/engine/batch_engine.h"
+#include "model/engine/grammar_constraint.h"
 #include "model/image.h"
 #include "model/image_prompt.h"
 #include "model/sampling_defaults.h"
@@ -47,6 +48,7 @@ struct Server {
   std::unique_ptr<BatchEngine> engine;
   std::string model_name;
   SamplerParams sampling;  // the model's defaults, for the fields a request does not give
+  ChatFormat format = ChatFormat::gemma;  // the model's chat format (its turns, its function-calling syntax)
   size_t max_prompt_bytes = 0;  // a prompt's bytes, checked before it is tokenized
   std::atomic<bool> cancel_all{false};  // shutdown's grace time is over: generations in flight stop
   std::mutex ids_mutex;
@@ -80,8 +82,9 @@ void send_error(httplib::Response& res, int status, const std::string& message, 
 // Tokens of the request's prompt; ApiError when it cannot run in this context. The bytes are bounded before
 // anything is tokenized, so a huge prompt costs neither time nor memory.
 std::vector<int> prompt_tokens(const Server& s, const CompletionRequest& r) {
-  size_t bytes = r.prompt.size();
-  for (const ChatMessage& m : r.messages) bytes += m.content.size();
+  size_t bytes = r.prompt.size() + join_text(r.tool_declarations).size();
+  for (const ChatMessage& m : r.messages)
+    bytes += m.content.size() + join_text(m.tool_calls).size() + join_text(m.tool_result).size();
   if (bytes > s.max_prompt_bytes)
     throw ApiError(413, "the prompt has " + std::to_string(bytes) + " bytes, more than the " +
                             std::to_string(s.max_prompt_bytes) + " this server takes (--max-prompt-bytes)",
@@ -92,12 +95,10 @@ std::vector<int> prompt_tokens(const Server& s, const CompletionRequest& r) {
   if (n_images > 0 && !s.model->vision())
     throw ApiError(400, s.model_name + " has no vision tower: images need a Gemma 3 4B+ model (GGUF with --mmproj, or a "
                                        "Hugging Face directory)", "messages");
-  if (r.chat && r.tools.active() && s.model->config().generation == Generation::gemma4)
-    throw ApiError(400, "tools are not supported for Gemma 4 yet (its tool-call tokens); Gemma 1-3 take them", "tools");
   if (r.chat) {
     PromptPieces pieces;
     try {
-      pieces = chat_prompt(chat_format(s.model->config().generation, s.model->chat_template()), r.messages, r.think);
+      pieces = chat_prompt(r.format, r.messages, r.think, r.tool_declarations);
     } catch (const std::exception& e) {
       throw ApiError(400, e.what(), "messages");
     }
@@ -118,11 +119,34 @@ std::vector<int> prompt_tokens(const Server& s, const CompletionRequest& r) {
   return ids;
 }
 
+// Function calling's generation rules: a reply of calls ends the turn (the syntax's end tokens, or once the text
+// is a whole call list), and tool_choice "required" or a named function holds the reply to calls by a grammar.
+// ApiError when the declarations cannot make one (a parameters schema xgrammar cannot use).
+void tool_params(const Server& s, CompletionRequest& r) {
+  if (!r.chat || !r.tools.active()) return;
+  const ToolSyntax& syntax = tool_syntax(r.format);
+  const Tokenizer& tok = s.model->tokenizer();
+  r.params.end_ids = syntax.end_ids(tok);
+  r.params.complete = [&syntax, tools = r.tools](const std::string& text) { return syntax.complete(text, tools); };
+  if (!r.tools.enforced()) return;
+  if (r.params.json_object || !r.params.json_schema.empty())
+    throw ApiError(400, "response_format json_object / json_schema and tool_choice \"" + r.tools.choice +
+                            "\" each hold the reply to a form: ask for one", "tool_choice");
+  std::string why;
+  try {
+    r.params.structural_tag = syntax.constraint(r.tools, tok, r.think);
+    why = structural_tag_error(r.params.structural_tag);
+  } catch (const std::exception& e) {
+    why = e.what();
+  }
+  if (!why.empty()) throw ApiError(400, "tool_choice \"" + r.tools.choice + "\" cannot be enforced: " + why, "tools");
+}
+
 // The tool calls a finished chat reply makes (with ids), if the request declared tools and the reply is calls.
 std::optional<std::vector<ToolCall>> reply_tool_calls(const CompletionRequest& r, const GenerateResult& g,
                                                       const ResponseIds& ids) {
   if (!r.chat || g.finish == FinishReason::cancelled) return std::nullopt;
-  std::optional<std::vector<ToolCall>> calls = parse_tool_calls(g.text, r.tools);
+  std::optional<std::vector<ToolCall>> calls = tool_syntax(r.format).parse(g.text, r.tools);
   if (calls)
     for (size_t i = 0; i < calls->size(); ++i) {  // appended piece by piece: GCC 12's -Wrestrict misfires on a + chain
       std::string& id = (*calls)[i].id;
@@ -137,8 +161,9 @@ void handle_completion(Server& s, const httplib::Request& req, httplib::Response
   auto prompt = std::make_shared<Prompt>();
   std::vector<std::vector<float>> pixels;  // each image decoded and preprocessed (the tower runs in turn)
   try {
-    *r = parse_completion_request(req.body, chat, s.session->context(), s.sampling);
+    *r = parse_completion_request(req.body, chat, s.session->context(), s.sampling, s.format);
     prompt->tokens = prompt_tokens(s, *r);
+    tool_params(s, *r);
     for (size_t i = 0; i < r->images.size(); ++i) {
       const std::string& b = r->images[i];
       const std::string name = "image " + std::to_string(i + 1);
@@ -154,10 +179,6 @@ void handle_completion(Server& s, const httplib::Request& req, httplib::Response
     return send_error(res, e.status, e.what(), e.param);
   }
   if (!r->seeded) r->params.sampling.seed = s.new_seed();
-  if (r->tools.active())  // a whole call list ends the reply (a tool-tuned model would end its turn there)
-    r->params.complete = [tools = r->tools](const std::string& text) {
-      return may_be_tool_calls(text) && parse_tool_calls(text, tools).has_value();
-    };
   const ResponseIds ids = s.new_ids(chat);
   // The request waits here for its sequence, so that a full queue or a shutdown is answered with a status
   // (503) rather than an error inside a 200 response.
@@ -225,7 +246,7 @@ void handle_completion(Server& s, const httplib::Request& req, httplib::Response
         std::string text = e.text;
         if (holding) {
           held += text;
-          if (may_be_tool_calls(held)) continue;
+          if (tool_syntax(r->format).may_be_calls(held)) continue;
           holding = false;
           text = std::move(held);
           held.clear();
@@ -327,6 +348,7 @@ int serve_command(const std::vector<std::string>& argv) {
   Server s;
   s.model = Model::load(path, load_options(args));
   s.sampling = sampling_defaults(*s.model).params;
+  s.format = chat_format(s.model->config().generation, s.model->chat_template());
   SessionOptions so = session_options(args);
   so.sequences = parallel;
   s.session = std::make_unique<Session>(*s.model, so);

@@ -1,9 +1,11 @@
 #include "app/tool_calls.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 
 #include "app/openai_api.h"
+#include "app/tool_grammar.h"
 
 namespace vkg::app {
 
@@ -118,7 +120,7 @@ class CallReader {
           if (!eat(',')) return std::nullopt;
         }
       }
-      c.arguments = args.dump();
+      c.arguments = args.dump(-1, ' ', false, json::error_handler_t::replace);
       out.push_back(std::move(c));
       space();
       if (eat(']')) break;
@@ -172,12 +174,52 @@ class CallReader {
       char c = s_[i_++];
       if (c == '\\' && i_ < s_.size()) {
         const char e = s_[i_++];
-        c = e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e;
+        if (e == 'u' || e == 'x') {  // \uXXXX (JSON and Python, UTF-16 pairs joined), \xXX (Python)
+          std::optional<uint32_t> cp = hex(e == 'u' ? 4 : 2);
+          if (!cp) return std::nullopt;
+          if (*cp >= 0xD800 && *cp < 0xDC00 && s_.compare(i_, 2, "\\u") == 0) {
+            i_ += 2;
+            const std::optional<uint32_t> low = hex(4);
+            if (!low || *low < 0xDC00 || *low >= 0xE000) return std::nullopt;
+            cp = 0x10000 + ((*cp - 0xD800) << 10) + (*low - 0xDC00);
+          }
+          append_utf8(out, *cp);
+          continue;
+        }
+        c = e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e == 'b' ? '\b' : e == 'f' ? '\f' : e;
       }
       out += c;
     }
     if (!eat(quote)) return std::nullopt;
     return json(out);
+  }
+  std::optional<uint32_t> hex(int digits) {
+    if (i_ + size_t(digits) > s_.size()) return std::nullopt;
+    uint32_t v = 0;
+    for (int k = 0; k < digits; ++k) {
+      const char h = s_[i_++];
+      if (!std::isxdigit(static_cast<unsigned char>(h))) return std::nullopt;
+      v = v * 16 + uint32_t(std::isdigit(static_cast<unsigned char>(h)) ? h - '0' : (std::tolower(h) - 'a' + 10));
+    }
+    return v;
+  }
+  static void append_utf8(std::string& out, uint32_t cp) {
+    if (cp >= 0xD800 && cp < 0xE000) cp = 0xFFFD;  // a lone surrogate
+    if (cp < 0x80) {
+      out += char(cp);
+    } else if (cp < 0x800) {
+      out += char(0xC0 | (cp >> 6));
+      out += char(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += char(0xE0 | (cp >> 12));
+      out += char(0x80 | ((cp >> 6) & 0x3F));
+      out += char(0x80 | (cp & 0x3F));
+    } else {
+      out += char(0xF0 | (cp >> 18));
+      out += char(0x80 | ((cp >> 12) & 0x3F));
+      out += char(0x80 | ((cp >> 6) & 0x3F));
+      out += char(0x80 | (cp & 0x3F));
+    }
   }
   std::optional<json> container(char open) {
     ++i_;
@@ -264,6 +306,123 @@ bool may_be_tool_calls(const std::string& text) {
   const std::string fence = "```tool_code";
   return rest[0] == '[' || fence.compare(0, std::min(rest.size(), fence.size()), rest, 0,
                                          std::min(rest.size(), fence.size())) == 0;
+}
+
+namespace {
+
+// Gemma 1-3: the guide's prompt and call syntax.
+class Gemma3Syntax : public ToolSyntax {
+ public:
+  std::vector<ChatMessage> render(const std::vector<RequestMessage>& in, const ToolUse& use,
+                                  PromptPieces&) const override {
+    std::vector<ChatMessage> out;
+    for (size_t i = 0; i < in.size(); ++i) {
+      const RequestMessage& m = in[i];
+      if (m.message.role == "tool") {
+        // A function's result: a user turn of ```tool_output blocks (consecutive results share it).
+        // (appended piece by piece: GCC 12's -Wrestrict misfires on a chain of + from a literal)
+        std::string block = "```tool_output\n";
+        block.append(m.message.content).append("\n```");
+        if (i > 0 && in[i - 1].message.role == "tool") out.back().content.append("\n").append(block);
+        else out.push_back({"user", block, 0});
+        continue;
+      }
+      ChatMessage message = m.message;
+      if (!m.calls.empty()) {
+        if (!message.content.empty()) message.content.append("\n");
+        message.content.append(calls_text(m.calls));
+      }
+      out.push_back(std::move(message));
+    }
+    if (use.active() && !out.empty()) {  // the declarations go where a system message goes (the first user turn)
+      if (out[0].role == "system") out[0].content = tool_prompt(use).append("\n").append(out[0].content);
+      else out.insert(out.begin(), ChatMessage{"system", tool_prompt(use), 0});
+    }
+    return out;
+  }
+
+  std::optional<std::vector<ToolCall>> parse(const std::string& reply, const ToolUse& use) const override {
+    return parse_tool_calls(reply, use);
+  }
+  bool may_be_calls(const std::string& text) const override { return may_be_tool_calls(text); }
+  bool complete(const std::string& text, const ToolUse& use) const override {
+    return may_be_tool_calls(text) && parse_tool_calls(text, use).has_value();
+  }
+  std::vector<int> end_ids(const Tokenizer&) const override { return {}; }
+
+  // [name(key=value, ...), ...]: the declared properties in the schema's order (nlohmann's: by name), the
+  // required ones always, the others optional, ", " between; values as Python literals where the schema fixes
+  // them (enum, const, boolean, null), else JSON values of the property's schema (JSON's numbers and
+  // double-quoted strings are Python's too; parse_tool_calls reads true/false/null as well).
+  std::string constraint(const ToolUse& use, const Tokenizer&, bool) const override {
+    using tag::text;
+    tag::json calls = tag::json::array();
+    for (const nlohmann::json& f : use.functions)
+      if (use.choice != "function" || f["name"] == use.forced) calls.push_back(call(f));
+    const tag::json one = tag::one_of(calls);
+    if (use.choice == "function") return tag::structural_tag(tag::sequence({text("["), one, text("]")}));
+    return tag::structural_tag(
+        tag::sequence({text("["), one, tag::star(tag::sequence({text(", "), one})), text("]")}));
+  }
+
+ private:
+  static tag::json value(const nlohmann::json& schema) {
+    using tag::text;
+    if (schema.is_object() && schema.contains("enum") && schema["enum"].is_array() && !schema["enum"].empty()) {
+      tag::json options = tag::json::array();
+      for (const nlohmann::json& v : schema["enum"]) options.push_back(text(python_literal(v)));
+      return tag::one_of(options);
+    }
+    if (schema.is_object() && schema.contains("const")) return text(python_literal(schema["const"]));
+    const std::string type = schema.is_object() ? schema.value("type", "") : "";
+    if (type == "boolean") return tag::one_of({text("True"), text("False")});
+    if (type == "null") return text("None");
+    return tag::schema(tag::json(schema), "json");
+  }
+
+  static tag::json call(const nlohmann::json& function) {
+    using tag::text;
+    const std::string name = function["name"].get<std::string>();
+    const nlohmann::json params = function.contains("parameters") ? function["parameters"] : nlohmann::json::object();
+    std::vector<std::string> keys;
+    std::vector<bool> required;
+    if (params.contains("properties") && params["properties"].is_object())
+      for (const auto& [k, v] : params["properties"].items()) {
+        keys.push_back(k);
+        bool r = false;
+        if (params.contains("required") && params["required"].is_array())
+          for (const nlohmann::json& q : params["required"]) r = r || q == k;
+        required.push_back(r);
+      }
+    auto item = [&](size_t k) {
+      return tag::sequence({text(keys[k] + "="), value(params["properties"][keys[k]])});
+    };
+    // The first property written is k (any before it is optional); after it each one with ", " before it.
+    tag::json starts = tag::json::array();
+    for (size_t k = 0; k < keys.size(); ++k) {
+      tag::json elements = tag::json::array({item(k)});
+      for (size_t j = k + 1; j < keys.size(); ++j) {
+        const tag::json next = tag::sequence({text(", "), item(j)});
+        elements.push_back(required[j] ? next : tag::optional(next));
+      }
+      starts.push_back(tag::sequence(elements));
+      if (required[k]) break;
+    }
+    const bool any_required = std::find(required.begin(), required.end(), true) != required.end();
+    if (starts.empty()) return text(name + "()");
+    tag::json args = tag::one_of(starts);
+    if (!any_required) args = tag::optional(args);
+    return tag::sequence({text(name + "("), args, text(")")});
+  }
+};
+
+}  // namespace
+
+const ToolSyntax& gemma4_tool_syntax();  // app/tool_calls_gemma4.cpp
+
+const ToolSyntax& tool_syntax(ChatFormat format) {
+  static const Gemma3Syntax gemma3;
+  return format == ChatFormat::gemma4 ? gemma4_tool_syntax() : static_cast<const ToolSyntax&>(gemma3);
 }
 
 }  // namespace vkg::app

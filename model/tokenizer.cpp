@@ -48,45 +48,64 @@ void Tokenizer::check_id(int id) const {
 }
 
 std::vector<int> Tokenizer::encode(const std::string& text, bool add_bos, bool specials) const {
+  return encode_parts({{text, specials}}, add_bos);
+}
+
+std::vector<int> Tokenizer::encode_parts(const std::vector<TextPart>& parts, bool add_bos) const {
   std::vector<int> out;
   if (add_bos && bos_id_ >= 0) out.push_back(bos_id_);
-  auto encode_plain = [&](size_t begin, size_t end) {
-    if (begin >= end) return;
-    const std::string_view plain = std::string_view(text).substr(begin, end - begin);
+  // The text between control tokens, gathered across parts and encoded as one run (as the joined text would be).
+  std::string run;
+  auto flush = [&] {
+    if (run.empty()) return;
     if (bpe_) {
-      const std::vector<int> ids = bpe_->encode(plain);
+      const std::vector<int> ids = bpe_->encode(run);
       out.insert(out.end(), ids.begin(), ids.end());
-      return;
+    } else {
+      spm_encode(*vocab_, run, out, origin_);
     }
-    spm_encode(*vocab_, plain, out, origin_);
+    run.clear();
   };
-  size_t plain_begin = 0;
-  size_t i = 0;
-  while (i < text.size()) {
-    int match_id = -1;
-    size_t match_len = 0;
-    if (specials && special_first_byte_[static_cast<uint8_t>(text[i])]) {
-      for (size_t len : special_lengths_) {  // longest first
-        if (len > text.size() - i) continue;
-        auto it = specials_.find(std::string_view(text).substr(i, len));
-        if (it != specials_.end()) {
-          match_id = it->second;
-          match_len = len;
-          break;
-        }
-      }
-    }
-    if (match_id < 0) {
-      ++i;
+  bool at_start = true;  // nothing of the text seen yet (a BOS written there is not doubled by add_bos)
+  for (const TextPart& part : parts) {
+    const std::string_view text = part.text;
+    if (!part.specials) {
+      run.append(text);
+      at_start = at_start && text.empty();
       continue;
     }
-    encode_plain(plain_begin, i);
-    // A BOS written at the very start of the text is not doubled by add_bos.
-    if (!(match_id == bos_id_ && add_bos && i == 0)) out.push_back(match_id);
-    i += match_len;
-    plain_begin = i;
+    size_t plain_begin = 0;
+    size_t i = 0;
+    while (i < text.size()) {
+      int match_id = -1;
+      size_t match_len = 0;
+      if (special_first_byte_[static_cast<uint8_t>(text[i])]) {
+        for (size_t len : special_lengths_) {  // longest first
+          if (len > text.size() - i) continue;
+          auto it = specials_.find(text.substr(i, len));
+          if (it != specials_.end()) {
+            match_id = it->second;
+            match_len = len;
+            break;
+          }
+        }
+      }
+      if (match_id < 0) {
+        ++i;
+        continue;
+      }
+      run.append(text.substr(plain_begin, i - plain_begin));
+      const bool leading_bos = match_id == bos_id_ && add_bos && at_start && run.empty();
+      flush();
+      if (!leading_bos) out.push_back(match_id);
+      i += match_len;
+      plain_begin = i;
+      at_start = false;
+    }
+    run.append(text.substr(plain_begin));
+    at_start = at_start && text.empty();
   }
-  encode_plain(plain_begin, text.size());
+  flush();
   return out;
 }
 

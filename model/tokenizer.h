@@ -42,6 +42,14 @@ class Tokenizer {
   // `specials` is false (text a user typed: never control tokens). With add_bos, BOS is prepended unless the
   // text already starts with the BOS token string.
   std::vector<int> encode(const std::string& text, bool add_bos, bool specials = true) const;
+  // Text in parts, each parsed for control tokens or not (`specials`, as above), encoded as their joined text
+  // would be: the plain text between two control tokens is one run whatever parts it spans, so a prompt
+  // rendered in pieces (template text and what users wrote) gets the tokens of the whole rendered text.
+  struct TextPart {
+    std::string_view text;
+    bool specials = true;
+  };
+  std::vector<int> encode_parts(const std::vector<TextPart>& parts, bool add_bos) const;
   // Control tokens decode to nothing; throws on an id outside the vocabulary.
   std::string decode(const std::vector<int>& ids) const;
   std::string piece(int id) const;  // raw piece text (U+2581 for spaces); throws on a bad id

@@ -79,20 +79,23 @@ GenerationRun::GenerationRun(Session& session, int sequence, std::vector<int>& c
   for (int t : cached_) sampler_.accept(t);  // the prompt's cached part (begin_step accepts the rest)
 
   if (params.logprobs >= 0) logprob_ = &drawn_logprob_;
-  if (params.json_object && !params.json_schema.empty())
-    throw std::runtime_error("response_format: json_object or json_schema, not both");
-  if (params.json_object || !params.json_schema.empty()) {
+  if (int(params.json_object) + int(!params.json_schema.empty()) + int(!params.structural_tag.empty()) > 1)
+    throw std::runtime_error("one constraint per reply: json_object, a json_schema or a structural tag");
+  const bool grammar = !params.json_schema.empty() || !params.structural_tag.empty();
+  if (params.json_object || grammar) {
     if (!json_tokens) json_tokens = std::make_unique<JsonTokens>(session_.model().tokenizer());
     json_tokens_ = json_tokens.get();
   }
   if (params.json_object) json_ = &json_text_;
-  if (!params.json_schema.empty()) {
+  if (grammar) {
     const GemmaConfig& c = session_.model().config();
     std::vector<int> end_ids;
     for (int id : {c.end_of_turn_id, c.eos_id})
       if (id >= 0) end_ids.push_back(id);
-    grammar_ = std::make_unique<GrammarConstraint>(json_tokens_->grammar_vocabulary(end_ids, c.vocab_size),
-                                                   params.json_schema);
+    GrammarVocabulary& vocabulary = json_tokens_->grammar_vocabulary(end_ids, c.vocab_size);
+    grammar_ = params.json_schema.empty()
+                   ? std::make_unique<GrammarConstraint>(vocabulary, params.structural_tag, GrammarKind::structural_tag)
+                   : std::make_unique<GrammarConstraint>(vocabulary, params.json_schema);
   }
   result_.finish = FinishReason::length;
   t0_ = std::chrono::steady_clock::now();
@@ -181,7 +184,9 @@ void GenerationRun::advance(int next) {
     finished_ = true;
   };
   if (result_.completion_tokens >= params_.max_tokens) return done(FinishReason::length);
-  if (next == c.eos_id || next == c.end_of_turn_id) return done(FinishReason::stop);
+  if (next == c.eos_id || next == c.end_of_turn_id ||
+      std::find(params_.end_ids.begin(), params_.end_ids.end(), next) != params_.end_ids.end())
+    return done(FinishReason::stop);
   ++result_.completion_tokens;
   if (logprob_) {
     result_.logprobs.push_back(*logprob_);

@@ -71,7 +71,7 @@ class GenerationRun {
   JsonPrefix json_text_;
   JsonPrefix* json_ = nullptr;
   JsonTokens* json_tokens_ = nullptr;
-  std::unique_ptr<GrammarConstraint> grammar_;  // response_format json_schema
+  std::unique_ptr<GrammarConstraint> grammar_;  // response_format json_schema, or a structural tag
   GenerateResult result_;
   bool drawn_ = false, finished_ = false;
   std::chrono::steady_clock::time_point t0_;

@@ -65,6 +65,12 @@ struct GenerateParams {
   // token masks (grammar_constraint.h), the turn ending once the document is complete. Reads the whole logits
   // row per token.
   std::string json_schema;
+  // When not empty, an xgrammar structural tag (JSON text) the reply is held to as a schema is: the server's
+  // tool_choice "required" or named function (app/tool_calls.h), tool tokens named by id.
+  std::string structural_tag;
+  // Tokens that end the reply besides eos and the end of turn (finish stop, not part of the text): Gemma 4's
+  // <|tool_response>, where the model hands over to the tools it called.
+  std::vector<int> end_ids;
 };
 
 struct GenerateResult {

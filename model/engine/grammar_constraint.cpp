@@ -5,6 +5,7 @@
 #include <limits>
 #include <optional>
 #include <stdexcept>
+#include <variant>
 
 #if VKG_HAVE_XGRAMMAR
 #include <xgrammar/xgrammar.h>
@@ -24,7 +25,7 @@ constexpr int64_t kCompiledCacheBytes = int64_t(128) << 20;
 
 // xgrammar's error without its log prefix ("[05:22:29] /path/json_schema_converter.cc:5082: "), which names
 // our build tree rather than the schema.
-std::string schema_message(const std::exception& e) {
+std::string xgrammar_message(const std::exception& e) {
   std::string m = e.what();
   const size_t source = m.rfind(".cc:", m.find(": "));
   if (!m.empty() && m[0] == '[' && source != std::string::npos) {
@@ -32,8 +33,58 @@ std::string schema_message(const std::exception& e) {
     if (text != std::string::npos) m = m.substr(text + 2);
   }
   while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
-  return "the JSON schema is not usable: " + m;
+  return m;
 }
+// A structural tag's grammar as EBNF text, without free whitespace and without lookahead assertions. xgrammar
+// puts optional whitespace between the tokens of a structural tag's JSON values and cannot leave it out
+// (max_whitespace_cnt is at least 1): each whitespace class [ \n\r\t] of the printed grammar (with its
+// repetition) becomes "", so values are written without blanks, as json_schema's are (kAnyWhitespace). Its JSON
+// strings assert what follows them in JSON (one of , } ] :), which a value in a call's syntax does not meet (a
+// Python argument list's ')'): the assertions (a rule's trailing "(=...)") are dropped, the grammar around a value
+// says what may follow it anyway. Classes and assertions are found where they start, outside quoted literals.
+std::string structural_tag_ebnf(const std::string& tag) {
+  auto parsed = xgrammar::Grammar::FromStructuralTag(tag);
+  if (!std::holds_alternative<xgrammar::Grammar>(parsed))
+    throw std::runtime_error(std::visit([](const auto& e) { return std::string(e.what()); }, std::get<1>(parsed)));
+  const std::string text = std::get<xgrammar::Grammar>(parsed).ToString();
+  const std::string blank = "[ \\n\\r\\t]";
+  std::string out;
+  bool quoted = false, in_class = false;
+  int depth = 0;  // parentheses open on this rule's line
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\\' && i + 1 < text.size()) {  // an escape: the next character is part of it
+      out += c;
+      out += text[++i];
+      continue;
+    }
+    if (!quoted && !in_class) {
+      if (c == '[' && text.compare(i, blank.size(), blank) == 0) {
+        out += "\"\"";
+        i += blank.size();
+        if (i < text.size() && (text[i] == '*' || text[i] == '+' || text[i] == '?')) ++i;
+        else if (i < text.size() && text[i] == '{') i = text.find('}', i) + 1;
+        --i;
+        continue;
+      }
+      if (depth == 0 && text.compare(i, 3, " (=") == 0) {  // the rule's lookahead: to the end of its line
+        const size_t line_end = text.find('\n', i);
+        if (line_end == std::string::npos) break;
+        i = line_end - 1;
+        continue;
+      }
+      if (c == '(') ++depth;
+      else if (c == ')') --depth;
+      else if (c == '\n') depth = 0;
+    }
+    if (c == '"' && !in_class) quoted = !quoted;
+    else if (c == '[' && !quoted) in_class = true;
+    else if (c == ']' && !quoted) in_class = false;
+    out += c;
+  }
+  return out;
+}
+
 }  // namespace
 
 struct GrammarVocabulary::Impl {
@@ -59,7 +110,16 @@ std::string json_schema_error(const std::string& schema) {
     xgrammar::Grammar::FromJSONSchema(schema, kAnyWhitespace);
     return "";
   } catch (const std::exception& e) {
-    return schema_message(e);
+    return "the JSON schema is not usable: " + xgrammar_message(e);
+  }
+}
+
+std::string structural_tag_error(const std::string& tag) {
+  try {
+    xgrammar::Grammar::FromEBNF(structural_tag_ebnf(tag));
+    return "";
+  } catch (const std::exception& e) {
+    return "the structural tag is not usable: " + xgrammar_message(e);
   }
 }
 
@@ -93,12 +153,14 @@ struct GrammarConstraint::Impl {
   bool filled = false;
 };
 
-GrammarConstraint::GrammarConstraint(GrammarVocabulary& vocabulary, const std::string& schema) {
+GrammarConstraint::GrammarConstraint(GrammarVocabulary& vocabulary, const std::string& text, GrammarKind kind) {
   std::optional<xgrammar::CompiledGrammar> grammar;
   try {
-    grammar = vocabulary.impl_->compiler.CompileJSONSchema(schema, kAnyWhitespace);
+    grammar = kind == GrammarKind::json_schema ? vocabulary.impl_->compiler.CompileJSONSchema(text, kAnyWhitespace)
+                                               : vocabulary.impl_->compiler.CompileGrammar(structural_tag_ebnf(text), "root");
   } catch (const std::exception& e) {
-    throw std::runtime_error(schema_message(e));
+    throw std::runtime_error(std::string(kind == GrammarKind::json_schema ? "the JSON schema" : "the structural tag") +
+                             " is not usable: " + xgrammar_message(e));
   }
   impl_ = std::make_unique<Impl>(*vocabulary.impl_, *grammar);
 }
@@ -138,7 +200,7 @@ bool GrammarConstraint::complete() const { return impl_->matcher.IsCompleted(); 
 namespace {
 const char* const kNoXgrammar =
     "this vkgemma was built without xgrammar (tools/setup.sh fetches it), so it cannot hold a reply to a JSON "
-    "schema";
+    "schema or a grammar";
 }
 
 struct GrammarVocabulary::Impl {};
@@ -149,9 +211,12 @@ GrammarVocabulary::~GrammarVocabulary() = default;
 bool GrammarVocabulary::available() { return false; }
 
 std::string json_schema_error(const std::string&) { return kNoXgrammar; }
+std::string structural_tag_error(const std::string&) { return kNoXgrammar; }
 
 struct GrammarConstraint::Impl {};
-GrammarConstraint::GrammarConstraint(GrammarVocabulary&, const std::string&) { throw std::runtime_error(kNoXgrammar); }
+GrammarConstraint::GrammarConstraint(GrammarVocabulary&, const std::string&, GrammarKind) {
+  throw std::runtime_error(kNoXgrammar);
+}
 void GrammarConstraint::mask(std::vector<float>&) {}
 bool GrammarConstraint::allows(int) { return false; }
 void GrammarConstraint::accept(int) {}

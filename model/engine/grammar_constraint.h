@@ -16,7 +16,9 @@ namespace vkg {
 // whole vocabulary per grammar state.
 class GrammarVocabulary {
  public:
-  // `texts`: the bytes each token adds to the reply, "" for tokens never allowed (control tokens);
+  // `texts`: the bytes each token adds to the reply, "" for tokens never allowed (control tokens); a text no
+  // text of a grammar can match (JsonTokens' text for Gemma 4's tool tokens, json_tokens.cpp) for tokens a
+  // grammar may only name by id (a structural tag's {"type": "token"});
   // `end_ids`: the tokens that end the reply (end_of_turn, eos), allowed once the document is complete;
   // `vocab_size`: the length of a logits row (ids past `texts` are never allowed).
   GrammarVocabulary(const std::vector<std::string>& texts, const std::vector<int>& end_ids, int vocab_size);
@@ -36,11 +38,19 @@ class GrammarVocabulary {
 // supports, or this build has no xgrammar. Needs no vocabulary: the server checks a request with it.
 std::string json_schema_error(const std::string& schema);
 
-// One reply under one schema.
+// Why `tag` (an xgrammar structural tag, JSON text: {"type": "structural_tag", "format": ...}; its docs are
+// structural_tag/structural_tag.md in the sdist) cannot constrain a reply, or "" when it can. The server's
+// tool_choice "required" / named function (app/tool_calls.h): the tool tokens by id, the arguments by schema.
+std::string structural_tag_error(const std::string& tag);
+
+enum class GrammarKind { json_schema, structural_tag };
+
+// One reply under one schema or structural tag.
 class GrammarConstraint {
  public:
-  // Throws std::runtime_error when the schema is unusable (json_schema_error's message).
-  GrammarConstraint(GrammarVocabulary& vocabulary, const std::string& schema);
+  // Throws std::runtime_error when the text is unusable (json_schema_error's or structural_tag_error's message).
+  GrammarConstraint(GrammarVocabulary& vocabulary, const std::string& text,
+                    GrammarKind kind = GrammarKind::json_schema);
   ~GrammarConstraint();
   GrammarConstraint(const GrammarConstraint&) = delete;
   GrammarConstraint& operator=(const GrammarConstraint&) = delete;

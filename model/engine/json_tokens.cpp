@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "model/chat_template.h"
 #include "model/spm_vocabulary.h"
 
 namespace vkg {
@@ -30,6 +31,23 @@ JsonTokens::JsonTokens(const Tokenizer& tok) {
     text_[size_t(id)] = std::move(t);
     usable_[size_t(id)] = true;
   }
+  // Gemma 4's tool and channel tokens are no JSON text (model/chat_template.h). A grammar names them by id; the
+  // text it sees for them is one no text rule takes: <|"|> 0xFF <|"|> 0xFF and the piece. 0xFF never occurs in
+  // UTF-8, so only a rule for any bytes could take it: xgrammar's inside Gemma's strings ("gemma" style), which
+  // stops at their delimiter <|"|> (after which a string is followed by ',' '}' ']' or a space, never 0xFF); as an
+  // opening <|"|> the content 0xFF would be closed by the second one, and 0xFF follow. A JSON string would end at
+  // the delimiter's '"' and meet '|'. The delimiter itself is text to a grammar.
+  auto special = [&](const char* piece, const std::string& grammar_text) {
+    if (std::optional<int> id = tok.find_token(piece)) {
+      text_[size_t(*id)].clear();
+      usable_[size_t(*id)] = false;
+      grammar_text_.emplace_back(*id, grammar_text);
+    }
+  };
+  const std::string hidden = std::string(kGemma4Quote).append("\xFF").append(kGemma4Quote).append("\xFF");
+  for (const char* piece : kGemma4ToolTokens) special(piece, hidden + piece);
+  for (const char* piece : kGemma4ChannelTokens) special(piece, hidden + piece);
+  special(kGemma4Quote, kGemma4Quote);
 }
 
 bool JsonTokens::allows(const JsonPrefix& at, int id) const {
@@ -61,7 +79,11 @@ int JsonTokens::pick(const JsonPrefix& at, const std::vector<float>& logits, Sam
 }
 
 GrammarVocabulary& JsonTokens::grammar_vocabulary(const std::vector<int>& end_ids, int vocab_size) {
-  if (!grammar_) grammar_ = std::make_unique<GrammarVocabulary>(text_, end_ids, vocab_size);  // control tokens: ""
+  if (!grammar_) {
+    std::vector<std::string> texts = text_;  // control tokens: ""
+    for (const auto& [id, text] : grammar_text_) texts[size_t(id)] = text;
+    grammar_ = std::make_unique<GrammarVocabulary>(texts, end_ids, vocab_size);
+  }
   return *grammar_;
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/engine/grammar_constraint.h"
@@ -34,7 +35,8 @@ class JsonTokens {
 
  private:
   std::vector<std::string> text_;
-  std::vector<bool> usable_;  // not a control token
+  std::vector<bool> usable_;  // not a control token (nor a Gemma 4 tool token)
+  std::vector<std::pair<int, std::string>> grammar_text_;  // Gemma 4's tool tokens' texts for a grammar
   std::unique_ptr<GrammarVocabulary> grammar_;
 };
 

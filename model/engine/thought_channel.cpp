@@ -1,10 +1,20 @@
 #include "model/engine/thought_channel.h"
 
+#include <algorithm>
+
+#include "model/chat_template.h"
+
 namespace vkg {
 
 ThoughtChannel::ThoughtChannel(const Tokenizer& tok) : text_(tok), thought_(tok) {
   open_ = tok.find_token("<|channel>").value_or(-2);
   close_ = tok.find_token("<channel|>").value_or(-2);
+  auto shown = [&](const char* piece) {
+    if (std::optional<int> id = tok.find_token(piece); id && tok.is_control(*id)) tool_tokens_.push_back(*id);
+  };
+  for (const char* piece : kGemma4ToolTokens) shown(piece);
+  shown(kGemma4Quote);
+  tok_ = &tok;
 }
 
 ThoughtChannel::Piece ThoughtChannel::push(int id) {
@@ -17,6 +27,7 @@ ThoughtChannel::Piece ThoughtChannel::push(int id) {
   }
   if (!inside_) {
     p.text = text_.push(id);
+    if (std::find(tool_tokens_.begin(), tool_tokens_.end(), id) != tool_tokens_.end()) p.text += tok_->piece(id);
     return p;
   }
   std::string t = thought_.push(id);

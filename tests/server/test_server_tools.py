@@ -5,7 +5,8 @@
 The default model is a small base model: it makes a call only when the conversation already shows the
 pattern, so the conversation holds two earlier calls (as assistant tool_calls) and their results (as tool
 messages), and the next question must come back as a tool call to the declared function, streamed and not,
-the reply ending with the call list. tool_choice "none" gives text; malformed tools are 400s.
+the reply ending with the call list. tool_choice "required" or a named function holds the reply to calls (a
+grammar); "none" gives text; malformed tools are 400s.
 """
 import json
 import sys
@@ -60,10 +61,22 @@ def main():
               deltas[0].function.name == "get_weather" and json.loads(deltas[0].function.arguments) == {"city": "Rome"},
               f"streamed: the call in delta.tool_calls, no content ({finish_reason}, {content!r}, {deltas})")
 
-        named = client.chat.completions.create(model="x", messages=CONVERSATION, tools=TOOLS, max_tokens=24,
-                                               temperature=0, tool_choice={"type": "function",
-                                                                           "function": {"name": "get_weather"}})
-        check(named.choices[0].finish_reason == "tool_calls", "tool_choice naming the function: a call")
+        # tool_choice "required" and a named function: held to calls by a grammar (the model's own greedy call).
+        for choice in ("required", {"type": "function", "function": {"name": "get_weather"}}):
+            forced = client.chat.completions.create(model="x", messages=CONVERSATION, tools=TOOLS, max_tokens=24,
+                                                    temperature=0, tool_choice=choice)
+            calls = forced.choices[0].message.tool_calls or []
+            check(forced.choices[0].finish_reason == "tool_calls" and len(calls) == 1 and
+                  calls[0].function.name == "get_weather" and json.loads(calls[0].function.arguments) == {"city": "Rome"},
+                  f"tool_choice {json.dumps(choice)}: the call ({calls})")
+        # Sampled, it is still a call of the declared function, its argument a string.
+        for seed in (1, 2):
+            forced = client.chat.completions.create(model="x", messages=CONVERSATION[:1], tools=TOOLS, max_tokens=40,
+                                                    temperature=1.0, seed=seed, tool_choice="required")
+            calls = forced.choices[0].message.tool_calls or []
+            check(forced.choices[0].finish_reason == "tool_calls" and calls and
+                  all(c.function.name == "get_weather" and isinstance(json.loads(c.function.arguments)["city"], str)
+                      for c in calls), f"tool_choice required, sampled (seed {seed}): calls ({calls})")
 
         none = client.chat.completions.create(model="x", messages=CONVERSATION, tools=TOOLS, max_tokens=12,
                                               temperature=0, tool_choice="none")

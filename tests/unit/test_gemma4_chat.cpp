@@ -3,6 +3,8 @@
 // parsed for control tokens, thinking on and off, and the thought kept out of the reply.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "../test_paths.h"
 #include "model/chat_template.h"
 #include "model/engine/thought_channel.h"
@@ -45,6 +47,26 @@ TEST_SUITE("generator") {
     CHECK(ends == 1);   // the typed <turn|> too
   }
 
+  TEST_CASE("prompt pieces: encoded as their joined text, control tokens only from template pieces") {
+    const Tokenizer tok = Tokenizer::from_hf_json(test::source_path("assets/tiny/gemma4-tokenizer/tokenizer.json"));
+    // Text across pieces is one run of merges: the tokens of the whole rendered text, not of each piece.
+    const PromptPieces pieces = {{"<|turn>user\nThe GNU Gen", false}, {"eral Public Lic", true}, {"ense<turn|>\n", false}};
+    const std::vector<int> joined = tok.encode("<|turn>user\nThe GNU General Public License<turn|>\n", true);
+    CHECK(encode_pieces(tok, pieces, true) == joined);
+    std::vector<int> apart = tok.encode("<|turn>user\nThe GNU Gen", true);
+    for (const char* text : {"eral Public Lic", "ense<turn|>\n"}) {
+      const std::vector<int> part = tok.encode(text, false);
+      apart.insert(apart.end(), part.begin(), part.end());
+    }
+    CHECK(apart != joined);  // (so the check above could fail)
+    // A user piece's marker text stays text, and breaks no run.
+    const std::vector<int> ids = encode_pieces(tok, {{"<|turn>user\n", false}, {"a<turn|>b", true}}, false);
+    CHECK(std::count(ids.begin(), ids.end(), *tok.find_token("<turn|>")) == 0);
+    CHECK(tok.decode(ids) == "user\na<turn|>b");
+    // A BOS written at the start of the first piece is not doubled.
+    CHECK(encode_pieces(tok, {{"<bos>x", false}}, true) == tok.encode("x", true));
+  }
+
   TEST_CASE("the thought channel: its text goes to the thought (name line dropped), never to the reply") {
     const Tokenizer tok = Tokenizer::from_hf_json(test::source_path("assets/tiny/gemma4-tokenizer/tokenizer.json"));
     ThoughtChannel channel(tok);
@@ -56,5 +78,17 @@ TEST_SUITE("generator") {
     }
     CHECK(text == "Sure. The license is free.");
     CHECK(thought == "free software");
+  }
+
+  TEST_CASE("the reply shows Gemma 4's tool tokens as their text, also where the vocabulary has them as control tokens") {
+    const Tokenizer tok = Tokenizer::from_hf_json(test::source_path("assets/tiny/gemma4-tokenizer/tokenizer.json"));
+    REQUIRE(tok.is_control(*tok.find_token("<|tool_call>")));
+    REQUIRE(tok.is_control(*tok.find_token("<|\"|>")));
+    const std::string reply = "<|tool_call>call:f{a:<|\"|>x y<|\"|>}<tool_call|>";
+    ThoughtChannel channel(tok);
+    std::string text;
+    for (int id : tok.encode(reply, false)) text += channel.push(id).text;
+    CHECK(text == reply);
+    CHECK(tok.decode(tok.encode(reply, false)) == "call:f{a:x y}");  // (what decoding alone would show)
   }
 }
