@@ -156,8 +156,9 @@ class Builder {
     const bool sliding = c_.layer_is_sliding[i];
     const int hd = c_.layer_head_dim(i), n_kv = c_.layer_kv_head(i), src = c_.kv_source(i);
 
-    TensorId h = norm(p + "attn_norm", x, p + "attn_norm.weight");
-    TensorId q = matmul(p + "attn_q", h, p + "attn_q.weight");
+    // Each projection norms its input itself (norm_matmul), as in layer().
+    const std::string attn_norm = p + "attn_norm.weight";
+    TensorId q = norm_matmul(p + "attn_q", x, attn_norm, p + "attn_q.weight");
     const RopeParams rope{hd, sliding ? c_.rope_theta_local : c_.rope_theta_global,
                           sliding ? 1.0f : c_.rope_freq_scale_global, sliding ? 0 : c_.rope_global_pairs};
     q = g_.add_node(p + "attn_q_norm_rope", {q, w(p + "attn_q_norm.weight"), g_.positions},
@@ -167,11 +168,11 @@ class Builder {
       const int cap = o_.kv.capacity(c_, i), seqs = o_.kv.sequences;
       k_cache_[i] = g_.add_tensor({p + "k_cache", {int64_t(cap) * seqs, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
       v_cache_[i] = g_.add_tensor({p + "v_cache", {int64_t(cap) * seqs, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
-      TensorId k = matmul(p + "attn_k", h, p + "attn_k.weight");
+      TensorId k = norm_matmul(p + "attn_k", x, attn_norm, p + "attn_k.weight");
       g_.add_node_into(p + "attn_k_norm_rope_store",
                        {k, w(p + "attn_k_norm.weight"), g_.positions, k_cache_[i], g_.sequence},
                        RmsNormRopeStoreParams{{c_.rms_eps, rope}, seqs}, k_cache_[i]);
-      TensorId v = c_.layer_has_v(i) ? matmul(p + "attn_v", h, p + "attn_v.weight") : k;  // K = V: the raw K
+      TensorId v = c_.layer_has_v(i) ? norm_matmul(p + "attn_v", x, attn_norm, p + "attn_v.weight") : k;  // K = V: the raw K
       v = g_.add_node(p + "attn_v_norm", {v}, RmsNormWeightlessParams{hd, c_.rms_eps});
       g_.add_node_into(p + "v_store", {v, g_.positions, v_cache_[i], g_.sequence}, KvStoreParams{seqs}, v_cache_[i]);
     }
