@@ -122,14 +122,22 @@ class Builder {
     x = residual(p + "attn_residual", x, a, p + "post_attention_norm.weight");
 
     // Feed-forward block (GeGLU). Gemma 1 calls this norm post_attention_layernorm; GGUF says ffn_norm.
-    TensorId h = norm(p + "ffn_norm", x, p + "ffn_norm.weight");
-    return residual(p + "ffn_residual", x, geglu_mlp(p, h), p + "post_ffw_norm.weight");
+    return residual(p + "ffn_residual", x, geglu_mlp(p, x), p + "post_ffw_norm.weight");
   }
 
-  // down(gelu(gate h) * up h): the up-projection with gelu(gate) * up in its epilogue.
-  TensorId geglu_mlp(const std::string& p, TensorId h) {
-    TensorId gate = matmul(p + "ffn_gate", h, p + "ffn_gate.weight");
-    TensorId f = g_.add_node(p + "ffn_up_geglu", {h, w(p + "ffn_up.weight"), gate}, MatmulGegluParams{});
+  // down(gelu(gate h) * up h) with h = ffn_norm(x): the norm, gate and up as one op (norm_gate_up) where gate and
+  // up have one type, else the norm, the gate, and the up-projection with gelu(gate) * up in its epilogue.
+  TensorId geglu_mlp(const std::string& p, TensorId x) {
+    const std::string gate_w = p + "ffn_gate.weight", up_w = p + "ffn_up.weight";
+    TensorId f;
+    if (m_.weight(gate_w).dtype == m_.weight(up_w).dtype) {
+      f = g_.add_node(p + "ffn_gate_up", {x, w(p + "ffn_norm.weight"), w(gate_w), w(up_w)},
+                      NormGateUpParams{c_.rms_eps});
+    } else {
+      TensorId h = norm(p + "ffn_norm", x, p + "ffn_norm.weight");
+      TensorId gate = matmul(p + "ffn_gate", h, gate_w);
+      f = g_.add_node(p + "ffn_up_geglu", {h, w(up_w), gate}, MatmulGegluParams{});
+    }
     return matmul(p + "ffn_down", f, p + "ffn_down.weight");
   }
 
@@ -183,7 +191,7 @@ class Builder {
     a = matmul(p + "attn_output", a, p + "attn_output.weight");
     x = residual(p + "attn_residual", x, a, p + "post_attention_norm.weight");
 
-    TensorId f = geglu_mlp(p, norm(p + "ffn_norm", x, p + "ffn_norm.weight"));
+    TensorId f = geglu_mlp(p, x);
     if (c_.n_experts > 0) {
       f = norm(p + "post_ffw_norm_1", f, p + "post_ffw_norm_1.weight");
       f = g_.add_node(p + "moe_residual", {experts(p, x), w(p + "post_ffw_norm_2.weight"), f}, RmsNormAddParams{c_.rms_eps});

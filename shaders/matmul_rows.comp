@@ -19,6 +19,8 @@
 // GEGLU variants: out = gelu_tanh(gate) * the product (ops.h matmul_geglu), gate at binding 2.
 // NORM variants (LANE_ROWS): norm_matmul's decode, the input row normed in the kernel (rms_norm: the factor from
 // the row's sum of squares, then x * factor * the norm weight at binding 3), so no norm pass runs before it.
+// NORM,GATE_UP: norm_gate_up's decode, each lane's rows of the gate (binding 1) and of the up weight (binding 4)
+// from the same shared input, out = gelu_tanh(gate product) * up product.
 // X_PAIRS variants (prefill with Q4_0/Q5_0/Q4_K/Q6_K weights unless exact fp32 is asked for): the input comes
 // quantized to 8 bits by quantize_pairs.comp, two tokens per 32-bit word (q[2p] + 65536 q[2p + 1]), and a
 // weight unit's dot product with a pair is one integer multiply-add per value for both tokens: with |w| <= 16
@@ -85,8 +87,21 @@ layout(set = 0, binding = XD_BINDING) uniform usamplerBuffer xd_texels;  // quan
 
 #include "matmul.push.h"
 
+#ifdef GATE_UP
+// norm_gate_up's decode: the up weight beside the gate's (binding 1), the same rows. The dequantizers read
+// whichever wt_up names: set before each call, it is a constant once the call is inlined, so each fetch reads
+// one buffer.
+#if !defined(LANE_ROWS) || !defined(NORM)
+#error "GATE_UP: a variant of the rows-per-lane decode with NORM"
+#endif
+layout(set = 0, binding = 4) uniform usamplerBuffer up_texels;
+bool wt_up = false;
+#define WT_TEXEL(q) (wt_up ? texelFetch(up_texels, int(q)) : texelFetch(wt_texels, int(q)))
+#define WT_WORD(i) WT_TEXEL((i) >> 2)[(i) & 3u]
+#else
 #define WT_WORD(i) texelFetch(wt_texels, int((i) >> 2))[(i) & 3u]
 #define WT_TEXEL(q) texelFetch(wt_texels, int(q))
+#endif
 #if TOKENS == 1 || defined(LANE_ROWS)
 // Decode: Q4_0/Q5_0/Q8_0 units are whole blocks read through a 3-texel window (wt_load.glsl wt_window):
 // +12-22 % on a Q5_0/Q8_0 matrix-vector product. Not in prefill, where 32-value units of 4 tokens' inputs
@@ -203,6 +218,11 @@ void main() {
   float acc[LANE_RUNS][TOKENS];
   [[unroll]] for (uint i = 0u; i < LANE_RUNS; ++i)
     [[unroll]] for (uint t = 0u; t < TOKENS; ++t) acc[i][t] = 0.0;
+#ifdef GATE_UP
+  float acc_up[LANE_RUNS][TOKENS];  // acc: the gate rows' products
+  [[unroll]] for (uint i = 0u; i < LANE_RUNS; ++i)
+    [[unroll]] for (uint t = 0u; t < TOKENS; ++t) acc_up[i][t] = 0.0;
+#endif
 #ifdef NORM
   // norm_matmul: each token's rms_norm factor, from the lanes' sums of squares (texels lane, lane + 8, ...)
   // added by a butterfly; the values are then normed as they are shared (below), as rms_norm computes them:
@@ -246,8 +266,16 @@ void main() {
     [[unroll]] for (uint i = 0u; i < LANE_RUNS; ++i) {
       const uint row = min(r0 + 8u * i + lane, p.rows - 1u);
       float w[WT_UNIT];
+#ifdef GATE_UP
+      wt_up = false;
+#endif
       const float d = wt_unit_scaled(row * p.row_bytes, u, w);
       [[unroll]] for (uint t = 0u; t < TOKENS; ++t) acc[i][t] += d * dot_unit(w, xv[t]);
+#ifdef GATE_UP
+      wt_up = true;
+      const float du = wt_unit_scaled(row * p.row_bytes, u, w);
+      [[unroll]] for (uint t = 0u; t < TOKENS; ++t) acc_up[i][t] += du * dot_unit(w, xv[t]);
+#endif
     }
   }
   [[unroll]] for (uint i = 0u; i < LANE_RUNS; ++i) {
@@ -257,6 +285,8 @@ void main() {
         const uint o = (t0 + t) * p.out_stride + p.row_offset + r0 + 8u * i + lane;
 #ifdef GEGLU
         out_data[o] = gelu_tanh(gate[o]) * acc[i][t];
+#elif defined(GATE_UP)
+        out_data[o] = gelu_tanh(acc[i][t]) * acc_up[i][t];
 #else
         out_data[o] = acc[i][t];
 #endif

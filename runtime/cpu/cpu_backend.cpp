@@ -34,6 +34,8 @@ static std::vector<const TensorDesc*> matmul_weights(const Graph& g) {
       w.push_back(&g.tensor(node.inputs[1]));
     else if (std::holds_alternative<NormMatmulParams>(node.params))
       w.push_back(&g.tensor(node.inputs[2]));
+    else if (std::holds_alternative<NormGateUpParams>(node.params))
+      w.push_back(&g.tensor(node.inputs[2])), w.push_back(&g.tensor(node.inputs[3]));
   return w;
 }
 

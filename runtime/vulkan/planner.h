@@ -38,10 +38,11 @@ struct WeightChunk {
 
 // Step-wide scratch that planners share (sized to the largest request): prompts' 8-bit activations in token
 // pairs and their scales (matmul), attention's partials per chunk of keys (attention.comp SPLIT_KEYS), a
-// prompt's normed rows (norm_matmul).
-enum class Scratch { pairs_xq, pairs_xd, attention_partials, normed, count_ };
+// prompt's normed rows (norm_matmul, norm_gate_up) and its gate product (norm_gate_up).
+enum class Scratch { pairs_xq, pairs_xd, attention_partials, normed, gate, count_ };
 inline const char* scratch_name(Scratch s) {
-  const char* names[] = {"prefill.pairs_xq", "prefill.pairs_xd", "attention.partials", "prefill.normed"};
+  const char* names[] = {"prefill.pairs_xq", "prefill.pairs_xd", "attention.partials", "prefill.normed",
+                         "prefill.gate"};
   return names[size_t(s)];
 }
 
@@ -120,14 +121,18 @@ namespace vkg::vk {
 // Planners that a fused op shares with the op it extends (ops/<stem>.cpp of the base op defines them).
 // store_sequences: 0 for the op itself; else its store variant, into a cache of that many sequences.
 // plan_matmul's operands: the input x (the node's input 0, or scratch holding it normed: its shape is input
-// 0's), the weight's input index, GeGLU's gate (null: a plain product), and norm_matmul's norm weight (null:
-// none) and epsilon. With a norm, plan_matmul plans the kernels that norm x themselves (decode) or nothing.
+// 0's), the weight's input index, GeGLU's gate (null: a plain product), the norm weight (null: none) and
+// epsilon of norm_matmul / norm_gate_up, the up weight's input index of norm_gate_up (0: none), and where the
+// product goes (null: the node's output; else scratch, which the dispatches then list as written). With a norm
+// or an up weight, plan_matmul plans the decode kernels that do it all in one dispatch, or nothing.
 struct MatmulOperands {
   const Buffer* x;
   size_t weight;
   const Buffer* gate;
   const Buffer* norm = nullptr;
   float eps = 0.0f;
+  size_t up = 0;
+  const Buffer* out = nullptr;
 };
 std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m);
 // out: where the normed rows go (null: the node's output).

@@ -27,18 +27,24 @@ struct Hazards {
 };
 
 // One node's dispatches (and copies). A barrier goes between two of its dispatches where the later reads
-// scratch the earlier wrote (quantize_pairs, then the matmul).
+// scratch an earlier one wrote (quantize_pairs, then the matmul), or writes scratch an earlier one read or
+// wrote since the last barrier (norm_gate_up's second product quantizing into the pairs its first one read).
 void record_dispatches(Step& s, const std::vector<Dispatch>& dispatches, const Buffer* out) {
-  std::set<const Buffer*> node_written;
+  std::set<const Buffer*> node_written, node_read;
   for (const Dispatch& d : dispatches) {
-    bool reads_scratch = false;
-    for (const Buffer* b : d.buffers) reads_scratch = reads_scratch || node_written.count(b);
-    if (reads_scratch) {
+    bool hazard = false;
+    for (const Buffer* b : d.writes) hazard = hazard || node_written.count(b) || node_read.count(b);
+    for (const Buffer* b : d.buffers)
+      if (std::find(d.writes.begin(), d.writes.end(), b) == d.writes.end()) hazard = hazard || node_written.count(b);
+    if (hazard) {
       barrier(s.cmd, kStages, kWrites, kStages, kAll);
       s.barriers++;
       node_written.clear();
+      node_read.clear();
     }
     node_written.insert(d.writes.begin(), d.writes.end());
+    for (const Buffer* b : d.buffers)
+      if (b != out && std::find(d.writes.begin(), d.writes.end(), b) == d.writes.end()) node_read.insert(b);
     if (d.copy_bytes > 0) {
       VkBufferCopy region{d.copy_offset, 0, d.copy_bytes};
       vkCmdCopyBuffer(s.cmd, d.copy_src->handle(), out->handle(), 1, &region);

@@ -52,20 +52,31 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   }
   const bool pairs = xq && xd && c.fits_texels(xq) && c.fits_texels(xd);
   std::vector<Dispatch> out;
-  // norm_matmul in one dispatch: decode kernels that norm their input (NORM variants), else nothing.
-  if (m.norm && !(lane_rows ? c.fits_texels(m.norm) : !rows_variant && x.rows() < kTiledMinTokens)) return out;
+  const Buffer* out_buffer = m.out ? m.out : c.out();
+  // norm_matmul / norm_gate_up in one dispatch: decode kernels that norm their input (NORM variants) and take
+  // both weights (GATE_UP: lavapipe's rows per lane only, each chunk of one weight beside the same rows of the
+  // other), else nothing.
+  const std::vector<WeightChunk>* up_chunks = m.up ? &c.weight_chunks(m.up) : nullptr;
+  bool fused = lane_rows ? (!m.norm || c.fits_texels(m.norm)) : !rows_variant && x.rows() < kTiledMinTokens;
+  if (up_chunks) {
+    fused = fused && lane_rows && up_chunks->size() == chunks.size();
+    for (size_t i = 0; fused && i < chunks.size(); ++i)
+      fused = (*up_chunks)[i].rows == chunks[i].rows && c.fits_texels((*up_chunks)[i].buffer.get());
+  }
+  if ((m.norm || m.up) && !fused) return out;
   // GPUs, prompts: tiles of 64 rows x 64 tokens through shared memory (matmul_tiled.comp).
   if (!rows_variant && x.rows() >= kTiledMinTokens && x.cols() % kTileK == 0) {
     const ShaderKey tiled = shader_key(Shader::matmul_tiled, w.dtype, geglu ? ShaderFeature::geglu : 0u);
     for (const WeightChunk& chunk : chunks) {
       std::vector<const Buffer*> buffers = {m.x, chunk.buffer.get()};
       if (geglu) buffers.push_back(m.gate);
-      buffers.push_back(c.out());
+      buffers.push_back(out_buffer);
       out.push_back(c.dispatch(tiled, buffers,
                                push::Matmul{.K = u32(x.cols()), .rows = u32(chunk.rows), .row_offset = u32(chunk.row_begin),
                                            .out_stride = u32(w.rows()), .n_tokens = u32(x.rows()),
                                            .row_bytes = u32(row_bytes(w.dtype, w.cols()))},
                                ceil_div(chunk.rows, kTileRows), ceil_div(x.rows(), kTileTokens)));
+      if (m.out) out.back().writes.push_back(m.out);
     }
     return out;
   }
@@ -84,22 +95,26 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   if (group > 1) features |= rows_variant && !lane_rows ? ShaderFeature::tokens8 : ShaderFeature::tokens4;
   if (pairs) features |= ShaderFeature::x_pairs;
   if (m.norm) features |= ShaderFeature::norm;
+  if (m.up) features |= ShaderFeature::gate_up;
   const ShaderKey shader = shader_key(rows_variant ? Shader::matmul_rows : Shader::matmul, w.dtype, features);
   const uint32_t rows_per_group =
       lane_rows ? c.workgroup_size(shader) * kLaneRuns :
       rows_variant ? rows_workgroup / c.device().subgroup_size * matmul_rows_per_subgroup(w.dtype, tokens_per_group > 1)
                    : kMatmulRowsPerGroup;
-  for (const WeightChunk& chunk : chunks) {
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    const WeightChunk& chunk = chunks[i];
     std::vector<const Buffer*> buffers = {pairs ? xq : m.x, chunk.buffer.get()};
     if (geglu) buffers.push_back(m.gate);
-    buffers.push_back(c.out());
+    buffers.push_back(out_buffer);
     if (pairs) buffers.push_back(xd);
     if (m.norm) buffers.push_back(m.norm);
+    if (up_chunks) buffers.push_back((*up_chunks)[i].buffer.get());
     out.push_back(c.dispatch(shader, buffers,
                              push::Matmul{.K = u32(x.cols()), .rows = u32(chunk.rows), .row_offset = u32(chunk.row_begin),
                                          .out_stride = u32(w.rows()), .n_tokens = u32(x.rows()),
                                          .row_bytes = u32(row_bytes(w.dtype, w.cols())), .norm_eps = m.eps},
                              ceil_div(chunk.rows, rows_per_group), ceil_div(x.rows(), group)));
+    if (m.out) out.back().writes.push_back(m.out);
   }
   return out;
 }
