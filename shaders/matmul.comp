@@ -46,11 +46,27 @@ layout(std430, set = 0, binding = 3) readonly buffer NormWeight { float norm_w[]
 
 #include "matmul.push.h"
 
+#ifdef GATE_UP
+// norm_gate_up's decode: the up weight beside the gate's (binding 1), the same rows; out = gelu(gate product) *
+// up product. The dequantizers read whichever wt_up names: set before each call, it is a constant once the call
+// is inlined.
+#ifndef NORM
+#error "GATE_UP: a variant with NORM"
+#endif
+layout(std430, set = 0, binding = 4) readonly buffer UpWeights { uint up_words[]; };
+bool wt_up = false;
+#define WT_WORD(i) (wt_up ? up_words[i] : wt_words[i])
+#define PARTS 2u
+#else
 #define WT_WORD(i) wt_words[i]
+#define PARTS 1u
+#endif
 #include "quant.glsl"
 #include "math.glsl"
 
-shared float red[ROWS_PER_WG * TOKENS][WG_SIZE];
+// The partial sums of each output (GATE_UP: the gate's, then the up's).
+#define OUTS (ROWS_PER_WG * TOKENS)
+shared float red[OUTS * PARTS][WG_SIZE];
 
 void main() {
   const uint tid = gl_LocalInvocationID.x;
@@ -60,9 +76,10 @@ void main() {
   const uint n_rows = r0 < p.rows ? min(uint(ROWS_PER_WG), p.rows - r0) : 0u;  // uniform per workgroup
   const uint n_units = p.K / WT_UNIT;
 
-  float acc[ROWS_PER_WG][TOKENS];
-  [[unroll]] for (uint r = 0u; r < ROWS_PER_WG; ++r)
-    [[unroll]] for (uint t = 0u; t < TOKENS; ++t) acc[r][t] = 0.0;
+  float acc[PARTS][ROWS_PER_WG][TOKENS];
+  [[unroll]] for (uint q = 0u; q < PARTS; ++q)
+    [[unroll]] for (uint r = 0u; r < ROWS_PER_WG; ++r)
+      [[unroll]] for (uint t = 0u; t < TOKENS; ++t) acc[q][r][t] = 0.0;
 #ifdef NORM
   // norm_matmul: each token's rms_norm factor, its sum of squares added by the threads through shared memory
   // (one barrier per round, once per dispatch); the values are then normed as they are loaded, as rms_norm
@@ -95,52 +112,65 @@ void main() {
 #endif
     [[unroll]] for (uint r = 0u; r < ROWS_PER_WG; ++r) {
       if (r < n_rows) {
-        float w[WT_UNIT];
-        wt_dequant_unit((r0 + r) * p.row_bytes, u, w);
-        [[unroll]] for (uint t = 0u; t < TOKENS; ++t) {
-          if (t < n_tok) {
-            float s = 0.0;
-            [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) s += w[j] * xv[t][j];
-            acc[r][t] += s;
+        [[unroll]] for (uint q = 0u; q < PARTS; ++q) {
+#ifdef GATE_UP
+          wt_up = q == 1u;
+#endif
+          float w[WT_UNIT];
+          wt_dequant_unit((r0 + r) * p.row_bytes, u, w);
+          [[unroll]] for (uint t = 0u; t < TOKENS; ++t) {
+            if (t < n_tok) {
+              float s = 0.0;
+              [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) s += w[j] * xv[t][j];
+              acc[q][r][t] += s;
+            }
           }
         }
       }
     }
   }
 
+  // Output q * OUTS + r * TOKENS + t of the partial sums (q: GATE_UP's gate 0 or up 1).
 #ifdef SUBGROUP_SUM
-  [[unroll]] for (uint r = 0u; r < ROWS_PER_WG; ++r)
-    [[unroll]] for (uint t = 0u; t < TOKENS; ++t) {
-      // A butterfly (pairwise, as the tree adds; subgroupAdd's order is the driver's: a sequential loop over
-      // the lanes on llvmpipe, whose rounding missed the K-quant tolerance of the tests).
-      float total = acc[r][t];
-      for (uint m = gl_SubgroupSize / 2u; m > 0u; m >>= 1) total += subgroupShuffleXor(total, m);
-      if (subgroupElect()) red[r * TOKENS + t][gl_SubgroupID] = total;
-    }
+  [[unroll]] for (uint q = 0u; q < PARTS; ++q)
+    [[unroll]] for (uint r = 0u; r < ROWS_PER_WG; ++r)
+      [[unroll]] for (uint t = 0u; t < TOKENS; ++t) {
+        // A butterfly (pairwise, as the tree adds; subgroupAdd's order is the driver's: a sequential loop over
+        // the lanes on llvmpipe, whose rounding missed the K-quant tolerance of the tests).
+        float total = acc[q][r][t];
+        for (uint m = gl_SubgroupSize / 2u; m > 0u; m >>= 1) total += subgroupShuffleXor(total, m);
+        if (subgroupElect()) red[q * OUTS + r * TOKENS + t][gl_SubgroupID] = total;
+      }
   barrier();
   // Thread rt adds the subgroups' totals of output rt into red[rt][0] (it alone reads and writes that row).
-  for (uint rt = tid; rt < ROWS_PER_WG * TOKENS; rt += WG_SIZE) {
+  for (uint rt = tid; rt < OUTS * PARTS; rt += WG_SIZE) {
     float total = 0.0;
     for (uint g = 0u; g < gl_NumSubgroups; ++g) total += red[rt][g];
     red[rt][0] = total;
   }
 #else
-  [[unroll]] for (uint r = 0u; r < ROWS_PER_WG; ++r)
-    [[unroll]] for (uint t = 0u; t < TOKENS; ++t) red[r * TOKENS + t][tid] = acc[r][t];
+  [[unroll]] for (uint q = 0u; q < PARTS; ++q)
+    [[unroll]] for (uint r = 0u; r < ROWS_PER_WG; ++r)
+      [[unroll]] for (uint t = 0u; t < TOKENS; ++t) red[q * OUTS + r * TOKENS + t][tid] = acc[q][r][t];
   barrier();
   [[unroll]] for (uint stride = WG_SIZE / 2; stride > 0u; stride >>= 1) {
     if (tid < stride) {
-      [[unroll]] for (uint rt = 0u; rt < ROWS_PER_WG * TOKENS; ++rt) red[rt][tid] += red[rt][tid + stride];
+      [[unroll]] for (uint rt = 0u; rt < OUTS * PARTS; ++rt) red[rt][tid] += red[rt][tid + stride];
     }
     barrier();
   }
 #endif
-  for (uint rt = tid; rt < ROWS_PER_WG * TOKENS; rt += WG_SIZE) {
+#if defined(GATE_UP) && defined(SUBGROUP_SUM)
+  barrier();  // the up totals come from other threads than the gate's
+#endif
+  for (uint rt = tid; rt < OUTS; rt += WG_SIZE) {
     const uint r = rt / TOKENS, t = rt % TOKENS;
     if (r < n_rows && t < n_tok) {
       const uint o = (t0 + t) * p.out_stride + p.row_offset + r0 + r;
 #ifdef GEGLU
       out_data[o] = gelu_tanh(gate[o]) * red[rt][0];
+#elif defined(GATE_UP)
+      out_data[o] = gelu_tanh(red[rt][0]) * red[OUTS + rt][0];
 #else
       out_data[o] = red[rt][0];
 #endif

@@ -54,12 +54,11 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   std::vector<Dispatch> out;
   const Buffer* out_buffer = m.out ? m.out : c.out();
   // norm_matmul / norm_gate_up in one dispatch: decode kernels that norm their input (NORM variants) and take
-  // both weights (GATE_UP: lavapipe's rows per lane only, each chunk of one weight beside the same rows of the
-  // other), else nothing.
+  // both weights (GATE_UP: each chunk of one weight beside the same rows of the other), else nothing.
   const std::vector<WeightChunk>* up_chunks = m.up ? &c.weight_chunks(m.up) : nullptr;
   bool fused = lane_rows ? (!m.norm || c.fits_texels(m.norm)) : !rows_variant && x.rows() < kTiledMinTokens;
   if (up_chunks) {
-    fused = fused && lane_rows && up_chunks->size() == chunks.size();
+    fused = fused && up_chunks->size() == chunks.size();
     for (size_t i = 0; fused && i < chunks.size(); ++i)
       fused = (*up_chunks)[i].rows == chunks[i].rows && c.fits_texels((*up_chunks)[i].buffer.get());
   }

@@ -2,9 +2,10 @@
 
 namespace vkg::vk {
 
-// Decode on CPU devices: one dispatch of matmul_rows.comp LANE_ROWS NORM GATE_UP (each lane a gate row and its up
-// row, the input normed in the kernel). Else: the rows normed into scratch (rms_norm's shaders), the gate product
-// into scratch, then the up product with the GeGLU epilogue reading it: the three ops it replaces.
+// Decode: one dispatch (matmul_rows.comp LANE_ROWS NORM GATE_UP on CPU devices: each lane a gate row and its up
+// row; matmul.comp NORM GATE_UP on GPUs: each workgroup 8 gate rows and their up rows), the input normed in the
+// kernel. Prompts: the rows normed into scratch (rms_norm's shaders), the gate product into scratch, then the up
+// product with the GeGLU epilogue reading it: the three ops it replaces.
 std::vector<Dispatch> plan_op(const NormGateUpParams& p, PlanContext& c) {
   std::vector<Dispatch> fused = plan_matmul(c, {c.in(0), 2, nullptr, c.in(1), p.eps, 3});
   if (!fused.empty()) return fused;
