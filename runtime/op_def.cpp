@@ -43,6 +43,14 @@ void OpShapeCheck::expect_group(size_t input, size_t weight) const {
          std::to_string(x.cols()));
 }
 
+void OpShapeCheck::expect_row_weight(size_t input, size_t weight) const {
+  const TensorDesc& x = in(input);
+  const TensorDesc& w = in(weight);
+  if (w.elements() != x.cols())
+    fail("weight '" + w.name + "' " + w.shape_string() + ", expected " + std::to_string(x.cols()) +
+         " values (the input's row)");
+}
+
 void OpShapeCheck::expect_sequences(size_t cache, int sequences) const {
   const TensorDesc& t = in(cache);
   if (sequences < 1 || t.rows() % sequences != 0)

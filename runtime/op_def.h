@@ -39,6 +39,7 @@ class OpShapeCheck {
   void expect_positions(size_t input, int64_t rows) const;   // i32 vector, one entry per row
   void expect_heads(size_t input, int head_dim) const;       // rows are whole heads of an even head_dim
   void expect_group(size_t input, size_t weight) const;      // the weight's size divides the input's rows
+  void expect_row_weight(size_t input, size_t weight) const; // the weight has one value per column of the input
   void expect_sequences(size_t cache, int sequences) const;  // sequences >= 1 divides the cache's rows
 
  private:

@@ -16,9 +16,7 @@ struct NormGateUpParams {
   static constexpr int kTypedBy = 2;
   Shape output_shape(const OpShapeCheck& c) const {
     c.expect_cols(0, c.in(2).cols());
-    if (c.in(1).elements() != c.in(0).cols())
-      c.fail("norm_weight '" + c.in(1).name + "' " + c.in(1).shape_string() + ", expected " +
-             std::to_string(c.in(0).cols()) + " values (the input's row)");
+    c.expect_row_weight(0, 1);
     if (c.in(3).shape != c.in(2).shape || c.in(3).dtype != c.in(2).dtype)
       c.fail("up '" + c.in(3).name + "' " + c.in(3).shape_string() + " " + dtype_name(c.in(3).dtype) +
              ", expected the gate's " + c.in(2).shape_string() + " " + dtype_name(c.in(2).dtype));

@@ -16,9 +16,7 @@ struct NormMatmulParams {
   static constexpr int kTypedBy = 2;
   Shape output_shape(const OpShapeCheck& c) const {
     c.expect_cols(0, c.in(2).cols());
-    if (c.in(1).elements() != c.in(0).cols())
-      c.fail("norm_weight '" + c.in(1).name + "' " + c.in(1).shape_string() + ", expected " +
-             std::to_string(c.in(0).cols()) + " values (the input's row)");
+    c.expect_row_weight(0, 1);
     return {c.in(0).rows(), c.in(2).rows()};
   }
   std::string describe() const { return "eps=" + format_param(eps); }

@@ -6,11 +6,15 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <random>
+#include <utility>
 #include <string>
 #include <vector>
 
 #include "runtime/backend.h"
+#include "runtime/quant/quant.h"
 #include "tests/unit/cpu_ops_helpers.h"
+#include "tests/unit/random_blocks.h"
 
 namespace vkg::op_test {
 
@@ -48,6 +52,58 @@ struct OneNode {
 };
 
 using test::random_vector;
+
+// The node's output on a backend with the options of the tests (validation, exact products), on Vulkan with the
+// GPU shader set if asked (otherwise a CPU-type device takes its own set).
+// N rows of K values of `type`: random blocks with sane scales, or (F32, F16) values of scale 0.1.
+inline std::vector<uint8_t> weight_bytes(DType type, int64_t N, int64_t K, uint32_t seed) {
+  if (type != DType::F32 && type != DType::F16) {
+    std::mt19937 rng(seed);
+    return test::random_blocks(type, N * K / dtype_info(type).block_elems, rng);
+  }
+  std::vector<uint8_t> wb(size_t(row_bytes(type, K) * N));
+  const std::vector<float> v = random_vector(size_t(N * K), seed, 0.1f);
+  for (int64_t i = 0; i < N * K; ++i) {
+    if (type == DType::F32) {
+      std::memcpy(&wb[size_t(4 * i)], &v[size_t(i)], 4);
+    } else {
+      const uint16_t h = fp32_to_fp16(v[size_t(i)]);
+      std::memcpy(&wb[size_t(2 * i)], &h, 2);
+    }
+  }
+  return wb;
+}
+
+// h . row r of a weight of K columns (dequantized), in fp64, and sum |h w| (the scale of its fp32 rounding).
+inline std::pair<double, double> dot_row(const std::vector<double>& h, DType type, const std::vector<uint8_t>& wb,
+                                         int64_t r, int64_t K) {
+  std::vector<float> w(static_cast<size_t>(K), 0.0f);
+  dequantize_row(type, wb.data() + r * row_bytes(type, K), w.data(), K);
+  double s = 0, m = 0;
+  for (int64_t k = 0; k < K; ++k) s += h[size_t(k)] * w[size_t(k)], m += std::fabs(h[size_t(k)] * w[size_t(k)]);
+  return {s, m};
+}
+
+// rms_norm of row t of x (K values) with weight g, in fp64.
+inline std::vector<double> normed_row(const std::vector<float>& x, int t, int64_t K, const std::vector<float>& g,
+                                      float eps) {
+  double ss = 0;
+  for (int64_t k = 0; k < K; ++k) ss += double(x[size_t(t * K + k)]) * x[size_t(t * K + k)];
+  const double r = 1.0 / std::sqrt(ss / double(K) + eps);
+  std::vector<double> h(static_cast<size_t>(K));
+  for (int64_t k = 0; k < K; ++k) h[size_t(k)] = double(x[size_t(t * K + k)]) * r * g[size_t(k)];
+  return h;
+}
+
+inline std::vector<float> run_with(OneNode& op, const std::string& backend_name, bool gpu_shaders) {
+  BackendOptions o;
+  o.validation = true;
+  o.exact_matmul = true;
+  o.gpu_shaders = gpu_shaders;
+  std::unique_ptr<Backend> backend = make_backend(backend_name, o);
+  backend->run(op.graph, op.inputs);
+  return backend->read(op.graph, op.output);
+}
 
 // Every value finite and within abs_tol + rel_tol * |want|; a failure names the op, the case and the index.
 inline void check_close(const std::string& what, const std::vector<float>& got, const std::vector<double>& want,

@@ -4,55 +4,14 @@
 // devices take the one kernel that norms and reads both weights, the rest the norm and the gate into scratch
 // first. Tolerance: each product within 1e-5 of its sum |h w| (matmul_expert's), carried through the GeGLU
 // (|gelu'| <= 1.2), where a wrong norm, row or weight is off by far more.
-#include <algorithm>
-#include <cmath>
-#include <cstring>
-#include <random>
-
-#include "runtime/quant/quant.h"
 #include "tests/ops/op_harness.h"
-#include "tests/unit/random_blocks.h"
 
 using namespace vkg;
 using namespace vkg::op_test;
 
 namespace {
 
-std::vector<float> run_on(OneNode& op, const std::string& backend, bool gpu_shaders) {
-  BackendOptions o;
-  o.validation = true;
-  o.exact_matmul = true;
-  o.gpu_shaders = gpu_shaders;
-  std::unique_ptr<Backend> b = make_backend(backend, o);
-  b->run(op.graph, op.inputs);
-  return b->read(op.graph, op.output);
-}
-
 double gelu_tanh(double v) { return 0.5 * v * (1.0 + std::tanh(0.7978845608028654 * (v + 0.044715 * v * v * v))); }
-
-std::vector<uint8_t> weight_bytes(DType type, int64_t N, int64_t K, uint32_t seed) {
-  if (type != DType::F32 && type != DType::F16) {
-    std::mt19937 rng(seed);
-    return test::random_blocks(type, N * K / dtype_info(type).block_elems, rng);
-  }
-  std::vector<uint8_t> wb(size_t(row_bytes(type, K) * N));
-  const std::vector<float> v = random_vector(size_t(N * K), seed, 0.1f);
-  for (int64_t i = 0; i < N * K; ++i) {
-    if (type == DType::F32) std::memcpy(&wb[size_t(4 * i)], &v[size_t(i)], 4);
-    else { const uint16_t h = fp32_to_fp16(v[size_t(i)]); std::memcpy(&wb[size_t(2 * i)], &h, 2); }
-  }
-  return wb;
-}
-
-// h . row r of the weight, and sum |h w|.
-std::pair<double, double> dot_row(const std::vector<double>& h, DType type, const std::vector<uint8_t>& wb, int64_t r,
-                                  int64_t K) {
-  std::vector<float> w(static_cast<size_t>(K), 0.0f);
-  dequantize_row(type, wb.data() + r * row_bytes(type, K), w.data(), K);
-  double s = 0, m = 0;
-  for (int64_t k = 0; k < K; ++k) s += h[size_t(k)] * w[size_t(k)], m += std::fabs(h[size_t(k)] * w[size_t(k)]);
-  return {s, m};
-}
 
 }  // namespace
 
@@ -77,11 +36,7 @@ TEST_SUITE("ops") {
 
         std::vector<double> want(size_t(n * N)), tol(size_t(n * N));
         for (int t = 0; t < n; ++t) {
-          double ss = 0;
-          for (int64_t k = 0; k < K; ++k) ss += double(x[size_t(t * K + k)]) * x[size_t(t * K + k)];
-          const double r = 1.0 / std::sqrt(ss / double(K) + eps);
-          std::vector<double> h(static_cast<size_t>(K));
-          for (int64_t k = 0; k < K; ++k) h[size_t(k)] = double(x[size_t(t * K + k)]) * r * g[size_t(k)];
+          const std::vector<double> h = normed_row(x, t, K, g, eps);
           for (int64_t row = 0; row < N; ++row) {
             const auto [gs, gm] = dot_row(h, type, gate_b, row, K);
             const auto [us, um] = dot_row(h, type, up_b, row, K);
@@ -93,7 +48,7 @@ TEST_SUITE("ops") {
              {std::pair<std::string, bool>{"cpu", false}, {"vulkan", false}, {"vulkan", true}}) {
           CAPTURE(backend);
           CAPTURE(gpu_shaders);
-          const std::vector<float> got = run_on(op, backend, gpu_shaders);
+          const std::vector<float> got = run_with(op, backend, gpu_shaders);
           REQUIRE(got.size() == want.size());
           for (size_t i = 0; i < got.size(); ++i)
             REQUIRE_MESSAGE(std::fabs(got[i] - want[i]) <= tol[i],
