@@ -41,6 +41,14 @@ if [ ! -s "$cache/llama_cpp_python-$version/LLAMA_COMMIT" ]; then
     >"$cache/llama_cpp_python-$version/LLAMA_COMMIT" 2>/dev/null || echo unknown >"$cache/llama_cpp_python-$version/LLAMA_COMMIT"
 fi
 
+# A build directory copied from another checkout keeps that checkout's paths in its cache, and cmake refuses it.
+if [ -f "$build/CMakeCache.txt" ]; then
+  configured=$(sed -n 's/^CMAKE_CACHEFILE_DIR:INTERNAL=//p' "$build/CMakeCache.txt")
+  if [ "$(cd "$build" && pwd -P)" != "$(cd "$configured" 2>/dev/null && pwd -P || echo "$configured")" ]; then
+    say "the cached build was configured in $configured: starting it afresh"
+    rm -rf "$build"
+  fi
+fi
 if [ ! -f "$build/CMakeCache.txt" ]; then
   say "configuring llama.cpp (Vulkan, static, generic x86-64) in $build"
   cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGGML_VULKAN=ON -DGGML_NATIVE=OFF \
