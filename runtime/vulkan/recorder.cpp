@@ -24,27 +24,43 @@ void barrier(VkCommandBuffer cmd, VkPipelineStageFlags src_stage, VkAccessFlags 
 // needs a barrier first.
 struct Hazards {
   std::set<const Buffer*> written, read;
+  // Whether work reading `reads` and writing `writes` must wait for what came before: it reads a buffer written,
+  // or writes one read or written.
+  bool conflict(const std::vector<const Buffer*>& reads, const std::vector<const Buffer*>& writes) const {
+    bool hazard = false;
+    for (const Buffer* b : writes) hazard = hazard || written.count(b) || read.count(b);
+    for (const Buffer* b : reads) hazard = hazard || written.count(b);
+    return hazard;
+  }
+  void add(const std::vector<const Buffer*>& reads, const std::vector<const Buffer*>& writes) {
+    read.insert(reads.begin(), reads.end());
+    written.insert(writes.begin(), writes.end());
+  }
+  void clear() { written.clear(), read.clear(); }
 };
+
+// The buffers a dispatch reads: its bindings but the node's output and the scratch it writes.
+std::vector<const Buffer*> dispatch_reads(const Dispatch& d, const Buffer* out) {
+  std::vector<const Buffer*> reads;
+  for (const Buffer* b : d.buffers)
+    if (b != out && std::find(d.writes.begin(), d.writes.end(), b) == d.writes.end()) reads.push_back(b);
+  return reads;
+}
 
 // One node's dispatches (and copies). A barrier goes between two of its dispatches where the later reads
 // scratch an earlier one wrote (quantize_pairs, then the matmul), or writes scratch an earlier one read or
 // wrote since the last barrier (norm_gate_up's second product quantizing into the pairs its first one read).
+// The same rule as between nodes (Hazards), over the scratch the dispatches list as written.
 void record_dispatches(Step& s, const std::vector<Dispatch>& dispatches, const Buffer* out) {
-  std::set<const Buffer*> node_written, node_read;
+  Hazards h;
   for (const Dispatch& d : dispatches) {
-    bool hazard = false;
-    for (const Buffer* b : d.writes) hazard = hazard || node_written.count(b) || node_read.count(b);
-    for (const Buffer* b : d.buffers)
-      if (std::find(d.writes.begin(), d.writes.end(), b) == d.writes.end()) hazard = hazard || node_written.count(b);
-    if (hazard) {
+    const std::vector<const Buffer*> reads = dispatch_reads(d, out);
+    if (h.conflict(reads, d.writes)) {
       barrier(s.cmd, kStages, kWrites, kStages, kAll);
       s.barriers++;
-      node_written.clear();
-      node_read.clear();
+      h.clear();
     }
-    node_written.insert(d.writes.begin(), d.writes.end());
-    for (const Buffer* b : d.buffers)
-      if (b != out && std::find(d.writes.begin(), d.writes.end(), b) == d.writes.end()) node_read.insert(b);
+    h.add(reads, d.writes);
     if (d.copy_bytes > 0) {
       VkBufferCopy region{d.copy_offset, 0, d.copy_bytes};
       vkCmdCopyBuffer(s.cmd, d.copy_src->handle(), out->handle(), 1, &region);
@@ -74,17 +90,13 @@ void record_node(Step& s, const Graph& g, size_t i, bool labels, bool profiling,
     if (const Buffer* b = s.tensor_buffer[static_cast<size_t>(in)]) reads.push_back(b);
   for (const Dispatch& d : s.node_dispatches[i]) {
     writes.insert(writes.end(), d.writes.begin(), d.writes.end());
-    for (const Buffer* b : d.buffers)
-      if (b != out && std::find(d.writes.begin(), d.writes.end(), b) == d.writes.end()) reads.push_back(b);
+    const std::vector<const Buffer*> mine = dispatch_reads(d, out);
+    reads.insert(reads.end(), mine.begin(), mine.end());
   }
-  bool hazard = profiling;
-  for (const Buffer* b : writes) hazard = hazard || h.written.count(b) || h.read.count(b);
-  for (const Buffer* b : reads) hazard = hazard || h.written.count(b);
-  if (hazard) {
+  if (profiling || h.conflict(reads, writes)) {
     barrier(s.cmd, kStages, kWrites, kStages, kAll);
     s.barriers++;
-    h.written.clear();
-    h.read.clear();
+    h.clear();
   }
   if (labels) {
     VkDebugUtilsLabelEXT label{VK_STRUCTURE_TYPE_DEBUG_UTILS_LABEL_EXT};
@@ -96,8 +108,7 @@ void record_node(Step& s, const Graph& g, size_t i, bool labels, bool profiling,
   record_dispatches(s, s.node_dispatches[i], out);
   if (profiling) vkCmdWriteTimestamp(s.cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, s.timestamps, uint32_t(2 * i + 1));
   if (labels) vkCmdEndDebugUtilsLabelEXT(s.cmd);
-  h.written.insert(writes.begin(), writes.end());
-  h.read.insert(reads.begin(), reads.end());
+  h.add(reads, writes);
 }
 
 }  // namespace
