@@ -108,6 +108,14 @@ bool wt_up = false;
 // spill (Q5_0 -14 %).
 #define WT_WINDOW
 #endif
+#if defined(LANE_ROWS) && defined(WT_Q8_0)
+// Rows-per-lane decode of Q8_0: whole groups of 8 blocks at constant offsets on rows that start on a texel
+// (wt_load.glsl's groups; the planner takes this kernel only for such rows), the blocks past the last whole group
+// through the window. Kernels (vkgemma_bench_kernels --tokens 1 --mib 128, alternating runs): K = 2048 +23 %,
+// 2560 +27 %, 1152 +5 %, 640 (two groups and 4 blocks) within the noise. The same groups for Q4_0/Q5_0 (9/11
+// texels) measured 11 % slower there, so those keep the window.
+#define WT_GROUP
+#endif
 #include "quant.glsl"
 #include "math.glsl"
 #if WT_UNIT % 4 != 0
@@ -208,6 +216,50 @@ float dot_unit(float w[WT_UNIT], float x[WT_UNIT]) {
 #if WT_UNIT % 32 != 0
 #error "LANE_ROWS: the input is shuffled 32 values at a time (units of 32 or 64 values)"
 #endif
+#ifdef NORM
+float inv_rms[TOKENS];  // norm_matmul: each token's rms_norm factor (main)
+#endif
+// Values [v0, v0 + 32) of each token's input row (token t0 + t, the step's last past its end), to every lane:
+// lane l fetches its texel (values v0 + 4l .. + 3) and subgroupShuffle with a constant lane hands each value to
+// every lane. Where NORM, the values normed as rms_norm computes them: (x * factor) * weight.
+void share_x32(uint t0, uint v0, out float xs[TOKENS][32]) {
+  const uint lane = gl_SubgroupInvocationID;
+  // Every token slot computes (a step's last token again past its end, not stored): llvmpipe runs a branch
+  // on the token count as masked code anyway (3 tokens took longer than 4).
+  [[unroll]] for (uint t = 0u; t < TOKENS; ++t) {
+    const uint token = min(t0 + t, p.n_tokens - 1u);
+    const uint texel = (token * p.K + v0) / 4u + lane;
+#ifdef NORM
+    const vec4 mine = (uintBitsToFloat(texelFetch(x_texels, int(texel))) * inv_rms[t]) *
+                      uintBitsToFloat(texelFetch(norm_texels, int(v0 / 4u + lane)));
+#else
+    const vec4 mine = uintBitsToFloat(texelFetch(x_texels, int(texel)));
+#endif
+    [[unroll]] for (uint k = 0u; k < 8u; ++k) {
+      xs[t][4u * k] = subgroupShuffle(mine.x, k);
+      xs[t][4u * k + 1u] = subgroupShuffle(mine.y, k);
+      xs[t][4u * k + 2u] = subgroupShuffle(mine.z, k);
+      xs[t][4u * k + 3u] = subgroupShuffle(mine.w, k);
+    }
+  }
+}
+
+#ifdef WT_GROUP
+#define WT_GROUP_TEXELS (WT_BLOCK_BYTES / 2u)  // 8 blocks of WT_BLOCK_BYTES bytes, in 16-byte texels
+// Block b (a constant once unrolled) of a group whose first texel is `first`: its quants and scale. It starts
+// in the texel block b - 1 ended in (carry; fetched for b = 0) and spans 2 or 3 texels; the last is kept.
+float wt_group_block(uint first, uint b, inout uvec4 carry, out float q[32]) {
+  const uint lo = (WT_BLOCK_BYTES * b) / 16u;
+  const bool three = (WT_BLOCK_BYTES * (b + 1u) - 1u) / 16u == lo + 2u;
+  const uvec4 t0 = b == 0u ? WT_TEXEL(first) : carry;
+  const uvec4 t1 = WT_TEXEL(first + lo + 1u);
+  const uvec4 t2 = three ? WT_TEXEL(first + lo + 2u) : uvec4(0u);
+  carry = three ? t2 : t1;
+  const uint v[12] = uint[12](t0.x, t0.y, t0.z, t0.w, t1.x, t1.y, t1.z, t1.w, t2.x, t2.y, t2.z, t2.w);
+  return wt_block_scaled(v, WT_BLOCK_BYTES * b - 16u * lo, q);
+}
+#endif
+
 void main() {
   const uint r0 = (gl_WorkGroupID.x * gl_NumSubgroups + gl_SubgroupID) * gl_SubgroupSize * LANE_RUNS;
   const uint t0 = gl_WorkGroupID.y * TOKENS;
@@ -227,7 +279,6 @@ void main() {
   // norm_matmul: each token's rms_norm factor, from the lanes' sums of squares (texels lane, lane + 8, ...)
   // added by a butterfly; the values are then normed as they are shared (below), as rms_norm computes them:
   // (x * factor) * weight.
-  float inv_rms[TOKENS];
   [[unroll]] for (uint t = 0u; t < TOKENS; ++t) {
     const uint token = min(t0 + t, p.n_tokens - 1u);
     float ss = 0.0;
@@ -241,27 +292,45 @@ void main() {
     inv_rms[t] = 1.0 / sqrt(ss / float(p.K) + p.norm_eps);
   }
 #endif
-  for (uint u = 0u; u < n_units; ++u) {
-    float xv[TOKENS][WT_UNIT];
-    // Every token slot computes (a step's last token again past its end, not stored): llvmpipe runs a branch
-    // on the token count as masked code anyway (3 tokens took longer than 4).
-    [[unroll]] for (uint t = 0u; t < TOKENS; ++t) {
-      const uint token = min(t0 + t, p.n_tokens - 1u);
-      [[unroll]] for (uint c = 0u; c < WT_UNIT / 32u; ++c) {
-        const uint texel = (token * p.K + u * WT_UNIT + 32u * c) / 4u + lane;
-#ifdef NORM
-        const vec4 mine = (uintBitsToFloat(texelFetch(x_texels, int(texel))) * inv_rms[t]) *
-                          uintBitsToFloat(texelFetch(norm_texels, int((u * WT_UNIT + 32u * c) / 4u + lane)));
-#else
-        const vec4 mine = uintBitsToFloat(texelFetch(x_texels, int(texel)));
+#ifdef WT_GROUP
+  // Whole groups of 8 blocks (WT_GROUP_TEXELS texels each); each lane keeps, per row, the texel its block shares
+  // with the next.
+  const uint n_groups = p.K / 256u, row_texels = p.row_bytes / 16u;
+  for (uint g = 0u; g < n_groups; ++g) {
+    uvec4 carry[LANE_RUNS];
+#ifdef GATE_UP
+    uvec4 carry_up[LANE_RUNS];
 #endif
-        [[unroll]] for (uint k = 0u; k < 8u; ++k) {
-          xv[t][32u * c + 4u * k] = subgroupShuffle(mine.x, k);
-          xv[t][32u * c + 4u * k + 1u] = subgroupShuffle(mine.y, k);
-          xv[t][32u * c + 4u * k + 2u] = subgroupShuffle(mine.z, k);
-          xv[t][32u * c + 4u * k + 3u] = subgroupShuffle(mine.w, k);
-        }
+    [[unroll]] for (uint b = 0u; b < 8u; ++b) {
+      float xv[TOKENS][32];
+      share_x32(t0, 256u * g + 32u * b, xv);
+      [[unroll]] for (uint i = 0u; i < LANE_RUNS; ++i) {
+        const uint first = min(r0 + 8u * i + lane, p.rows - 1u) * row_texels + WT_GROUP_TEXELS * g;
+        float w[32];
+#ifdef GATE_UP
+        wt_up = false;
+#endif
+        const float d = wt_group_block(first, b, carry[i], w);
+        [[unroll]] for (uint t = 0u; t < TOKENS; ++t) acc[i][t] += d * dot_unit(w, xv[t]);
+#ifdef GATE_UP
+        wt_up = true;
+        const float du = wt_group_block(first, b, carry_up[i], w);
+        [[unroll]] for (uint t = 0u; t < TOKENS; ++t) acc_up[i][t] += du * dot_unit(w, xv[t]);
+#endif
       }
+    }
+  }
+  const uint u_begin = 8u * n_groups;  // the rest, block by block
+#else
+  const uint u_begin = 0u;
+#endif
+  for (uint u = u_begin; u < n_units; ++u) {
+    float xv[TOKENS][WT_UNIT];
+    [[unroll]] for (uint c = 0u; c < WT_UNIT / 32u; ++c) {
+      float xs[TOKENS][32];
+      share_x32(t0, u * WT_UNIT + 32u * c, xs);
+      [[unroll]] for (uint t = 0u; t < TOKENS; ++t)
+        [[unroll]] for (uint j = 0u; j < 32u; ++j) xv[t][32u * c + j] = xs[t][j];
     }
     [[unroll]] for (uint i = 0u; i < LANE_RUNS; ++i) {
       const uint row = min(r0 + 8u * i + lane, p.rows - 1u);

@@ -34,6 +34,7 @@ struct Dispatch {
 struct WeightChunk {
   std::unique_ptr<Buffer> buffer;
   int64_t row_begin = 0, rows = 0;
+  uint32_t row_stride = 0;  // bytes from a row to the next: its bytes, or whole texels where the store pads them
 };
 
 // Step-wide scratch that planners share (sized to the largest request): prompts' 8-bit activations in token

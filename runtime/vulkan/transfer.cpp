@@ -68,6 +68,25 @@ void Transfer::upload(const Buffer& dst, const void* data, uint64_t bytes) const
   });
 }
 
+void Transfer::upload_rows(const Buffer& dst, const void* data, uint64_t rows, uint64_t row_bytes,
+                           uint64_t dst_stride) const {
+  if (dst_stride == row_bytes) return upload(dst, data, rows * row_bytes);
+  auto write = [&](uint8_t* to) {
+    const auto* from = static_cast<const uint8_t*>(data);
+    for (uint64_t r = 0; r < rows; ++r) {
+      std::memcpy(to + r * dst_stride, from + r * row_bytes, row_bytes);
+      std::memset(to + r * dst_stride + row_bytes, 0, dst_stride - row_bytes);
+    }
+  };
+  if (dst.mapped()) return write(static_cast<uint8_t*>(dst.mapped()));
+  Buffer staging(ctx_, rows * dst_stride, dst.name() + ".staging", true);
+  write(static_cast<uint8_t*>(staging.mapped()));
+  run_once([&](VkCommandBuffer cmd) {
+    VkBufferCopy region{0, 0, rows * dst_stride};
+    vkCmdCopyBuffer(cmd, staging.handle(), dst.handle(), 1, &region);
+  });
+}
+
 void Transfer::download(const Buffer& src, void* data, uint64_t bytes) const {
   if (src.mapped()) {
     std::memcpy(data, src.mapped(), bytes);

@@ -18,6 +18,8 @@ class Transfer {
   Transfer& operator=(const Transfer&) = delete;
 
   void upload(const Buffer& dst, const void* data, uint64_t bytes) const;
+  // rows of row_bytes each, written dst_stride bytes apart (the gaps zero).
+  void upload_rows(const Buffer& dst, const void* data, uint64_t rows, uint64_t row_bytes, uint64_t dst_stride) const;
   void download(const Buffer& src, void* data, uint64_t bytes) const;
   // Records `record` into a one-time command buffer, submits it and waits.
   void run_once(const std::function<void(VkCommandBuffer)>& record) const;

@@ -44,7 +44,7 @@ VulkanBackend::VulkanBackend(const BackendOptions& o) : Backend(o) {
   pipeline_cache_ = std::make_unique<PipelineCache>(*ctx_, pipeline_cache_dir());
   notices_.push_back(pipeline_cache_->describe());
   transfer_ = std::make_unique<Transfer>(*ctx_);
-  weights_ = std::make_unique<WeightStore>(*ctx_, *transfer_, o.on_weight_upload);
+  weights_ = std::make_unique<WeightStore>(*ctx_, *transfer_, o.on_weight_upload, lane_rows_decode_);
 }
 
 VulkanBackend::~VulkanBackend() {
@@ -79,7 +79,7 @@ void VulkanBackend::check_memory(const Graph& g) const {
     const uint64_t f32_bytes = static_cast<uint64_t>(t.elements()) * 4;
     if (t.role == TensorRole::weight) {
       if (!seen.insert(t.data).second || weights_->holds(t.data)) continue;
-      weights += t.shape.empty() ? 0 : static_cast<uint64_t>(row_bytes(t.dtype, t.cols()) * t.rows());
+      weights += t.shape.empty() ? 0 : static_cast<uint64_t>(weights_->row_stride(t) * t.rows());
     } else if (t.role == TensorRole::kv_cache) {
       auto it = kv_caches_.find(t.name);
       if (it == kv_caches_.end() || it->second->size() != f32_bytes) caches += f32_bytes;

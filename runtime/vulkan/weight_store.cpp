@@ -8,15 +8,20 @@
 
 namespace vkg::vk {
 
+int64_t WeightStore::row_stride(const TensorDesc& t) const {
+  const int64_t rb = row_bytes(t.dtype, t.cols());
+  return texel_rows_ && t.dtype == DType::Q8_0 ? (rb + 15) / 16 * 16 : rb;
+}
+
 // Big weights are split by rows: each chunk fits one binding (maxStorageBufferRange), one allocation, and a
 // matmul dispatch grid (65535 groups of 8 rows).
 const std::vector<WeightChunk>& WeightStore::chunks(const TensorDesc& t) {
   auto it = chunks_.find(t.data);
   if (it != chunks_.end()) return it->second;
-  const int64_t rb = row_bytes(t.dtype, t.cols());
+  const int64_t rb = row_bytes(t.dtype, t.cols()), stride = row_stride(t);
   uint64_t limit = std::min<uint64_t>(ctx_.limits().maxStorageBufferRange, ctx_.info().max_allocation_bytes);
   limit = std::min<uint64_t>(limit, uint64_t(1) << 30) - 64;  // room for the buffer padding
-  int64_t rows_per_chunk = std::min<int64_t>(static_cast<int64_t>(limit / static_cast<uint64_t>(rb)),
+  int64_t rows_per_chunk = std::min<int64_t>(static_cast<int64_t>(limit / static_cast<uint64_t>(stride)),
                                              int64_t(kMaxGroups) * kMatmulRowsPerGroup);
   if (rows_per_chunk < 1)
     throw std::runtime_error("vulkan: a row of weight '" + t.name + "' (" + std::to_string(rb) +
@@ -26,10 +31,12 @@ const std::vector<WeightChunk>& WeightStore::chunks(const TensorDesc& t) {
     WeightChunk c;
     c.row_begin = begin;
     c.rows = std::min(rows_per_chunk, t.rows() - begin);
+    c.row_stride = static_cast<uint32_t>(stride);
     std::string name = t.name;
     if (t.rows() > rows_per_chunk) name += '[' + std::to_string(chunks.size()) + ']';
-    c.buffer = std::make_unique<Buffer>(ctx_, static_cast<uint64_t>(c.rows * rb), name, false);
-    transfer_.upload(*c.buffer, static_cast<const uint8_t*>(t.data) + begin * rb, static_cast<uint64_t>(c.rows * rb));
+    c.buffer = std::make_unique<Buffer>(ctx_, static_cast<uint64_t>(c.rows * stride), name, false);
+    transfer_.upload_rows(*c.buffer, static_cast<const uint8_t*>(t.data) + begin * rb, static_cast<uint64_t>(c.rows),
+                          static_cast<uint64_t>(rb), static_cast<uint64_t>(stride));
     if (on_upload_) on_upload_(static_cast<uint64_t>(c.rows * rb));
     chunks.push_back(std::move(c));
   }

@@ -19,11 +19,15 @@ namespace vkg::vk {
 
 class WeightStore {
  public:
-  // on_upload: told the bytes of each weight as it is uploaded (load progress).
-  WeightStore(const Context& ctx, const Transfer& transfer, std::function<void(uint64_t)> on_upload)
-      : ctx_(ctx), transfer_(transfer), on_upload_(std::move(on_upload)) {}
+  // on_upload: told the bytes of each weight as it is uploaded (load progress). texel_rows: Q8_0 rows padded to
+  // whole 16-byte texels (matmul_rows.comp's group decode on CPU devices reads them at constant
+  // offsets; WeightChunk::row_stride says the padded size).
+  WeightStore(const Context& ctx, const Transfer& transfer, std::function<void(uint64_t)> on_upload, bool texel_rows)
+      : ctx_(ctx), transfer_(transfer), on_upload_(std::move(on_upload)), texel_rows_(texel_rows) {}
 
   const std::vector<WeightChunk>& chunks(const TensorDesc& t);
+  // Bytes from a row of t to the next on the device (row_bytes, or padded to whole texels).
+  int64_t row_stride(const TensorDesc& t) const;
   const Buffer& f32(const TensorDesc& t);
   const Buffer& rope_inv_freq(const RopeParams& rope);
   // Whether the tensor's bytes are already on the device.
@@ -41,6 +45,7 @@ class WeightStore {
   const Context& ctx_;
   const Transfer& transfer_;
   std::function<void(uint64_t)> on_upload_;
+  bool texel_rows_ = false;
   std::map<const void*, std::vector<WeightChunk>> chunks_;
   std::map<const void*, std::unique_ptr<Buffer>> f32_;
   std::map<std::tuple<int, float, int>, std::unique_ptr<Buffer>> tables_;  // RoPE tables by head_dim, theta, pairs

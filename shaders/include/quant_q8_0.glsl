@@ -13,6 +13,14 @@ float wt_unit_scaled(uint row_off, uint u, out float q[WT_UNIT]) {
     q[j] = float(bitfieldExtract(int(w[(j + Q8_0_QS) >> 2]), int(((j + Q8_0_QS) & 3u) * 8u), 8));
   return unpackHalf2x16(w[0] & 0xFFFFu).x;
 }
+#ifdef WT_GROUP
+#define WT_BLOCK_BYTES Q8_0_BYTES
+// The block at byte s of the words v (wt_load.glsl's groups): its quants, its scale returned.
+float wt_block_scaled(uint v[12], uint s, out float q[32]) {
+  [[unroll]] for (uint j = 0u; j < 32u; ++j) q[j] = float(wt_gi8(v, s + Q8_0_QS + j));
+  return unpackHalf2x16(wt_g16(v, s)).x;
+}
+#endif
 #else
 #define WT_UNIT 16
 #define WT_UNIT_SCALE

@@ -62,6 +62,14 @@ void wt_align_words(uint v[20], uint off, out uint w[16]) {
   const bool odd_half = (off & 2u) != 0u;
   [[unroll]] for (uint k = 0u; k < 16u; ++k) w[k] = odd_half ? (al[k] >> 16) | (al[k + 1u] << 16) : al[k];
 }
+// Groups (WT_GROUP: matmul_rows.comp's rows-per-lane decode of Q8_0): where a row starts on a texel (the weight
+// store pads Q8_0 rows to whole texels on CPU devices), 8 blocks of 34 bytes are 17 whole texels, so block b of a
+// group lies in the 3 texels from (34 * b) / 16 at a byte offset known when the shader is compiled: its fields
+// are picked from the texels' 12 words v by constant shifts, with none of the per-lane realignment a window
+// needs, and the texel it shares with block b + 1 is fetched once (17 fetches per 8 blocks, was 24). Positions
+// are bytes into v, constants once inlined and unrolled; 16-bit fields start at even bytes.
+int wt_gi8(uint v[12], uint pos) { return bitfieldExtract(int(v[pos >> 2]), int((pos & 3u) * 8u), 8); }
+uint wt_g16(uint v[12], uint pos) { return (v[pos >> 2] >> ((pos & 2u) * 8u)) & 0xFFFFu; }
 // The words of n consecutive texels from texel t, the rest of v zero.
 void wt_texel_words(uint t, uint n, out uint v[20]) {
   [[unroll]] for (uint i = 0u; i < 5u; ++i) {

@@ -38,8 +38,11 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   // or a few sequences' tokens batched (up to kLaneRowsBatch), in workgroups of 4 tokens.
   const bool lane_type = w.dtype == DType::Q4_0 || w.dtype == DType::Q5_0 || w.dtype == DType::Q8_0 ||
                          w.dtype == DType::Q4_K || w.dtype == DType::Q5_K || w.dtype == DType::Q6_K;
-  const bool lane_rows = rows_variant && c.lane_rows_decode() && x.rows() <= kLaneRowsBatch && lane_type &&
-                         x.cols() % 32 == 0;
+  // Its Q8_0 kernels read whole groups of blocks at constant offsets: rows on whole texels (the weight store pads
+  // them on these devices).
+  bool lane_rows = rows_variant && c.lane_rows_decode() && x.rows() <= kLaneRowsBatch && lane_type &&
+                   x.cols() % 32 == 0;
+  for (const WeightChunk& chunk : chunks) lane_rows = lane_rows && (w.dtype != DType::Q8_0 || chunk.row_stride % 16 == 0);
   // Prompts with Q4_0/Q5_0/Q4_K/Q6_K weights there: the input quantized to 8 bits in token pairs first (see
   // matmul_rows.comp X_PAIRS), into the step's scratch, which the matmul then reads after a barrier.
   const bool pairs_type = w.dtype == DType::Q4_0 || w.dtype == DType::Q5_0 || w.dtype == DType::Q4_K ||
@@ -73,7 +76,7 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
       out.push_back(c.dispatch(tiled, buffers,
                                push::Matmul{.K = u32(x.cols()), .rows = u32(chunk.rows), .row_offset = u32(chunk.row_begin),
                                            .out_stride = u32(w.rows()), .n_tokens = u32(x.rows()),
-                                           .row_bytes = u32(row_bytes(w.dtype, w.cols()))},
+                                           .row_bytes = chunk.row_stride},
                                ceil_div(chunk.rows, kTileRows), ceil_div(x.rows(), kTileTokens)));
       if (m.out) out.back().writes.push_back(m.out);
     }
@@ -111,7 +114,7 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
     out.push_back(c.dispatch(shader, buffers,
                              push::Matmul{.K = u32(x.cols()), .rows = u32(chunk.rows), .row_offset = u32(chunk.row_begin),
                                          .out_stride = u32(w.rows()), .n_tokens = u32(x.rows()),
-                                         .row_bytes = u32(row_bytes(w.dtype, w.cols())), .norm_eps = m.eps},
+                                         .row_bytes = chunk.row_stride, .norm_eps = m.eps},
                              ceil_div(chunk.rows, rows_per_group), ceil_div(x.rows(), group)));
     if (m.out) out.back().writes.push_back(m.out);
   }
