@@ -12,7 +12,7 @@ PACKAGES=(build-essential cmake pkg-config git python3 python3-venv python3-pip
           libsentencepiece-dev sentencepiece doctest-dev nlohmann-json3-dev libcpp-httplib-dev libhwy-dev
           libvulkan-dev libvulkan1 libvulkan-volk-dev glslang-tools spirv-tools
           mesa-vulkan-drivers vulkan-validationlayers vulkan-tools librenderdoc-dev spirv-cross libstb-dev
-          libcli11-dev
+          libcli11-dev ccache  # ccache: rebuilds in fresh clones (CI) compile only what changed (CMakeLists.txt)
           libglfw3-dev libimgui-dev xvfb xauth)  # the desktop app (vkgemma-chat) and its test's X server
 
 say() { printf '[setup] %s\n' "$*" >&2; }
