@@ -4,262 +4,30 @@
 // loops) and transcendental implementations (GPU exp/tanh/cos vs libm) differ, so results agree to a few
 // fp32 ulps per accumulated term: 1e-5 relative for elementwise ops, 2e-4 relative (plus 1e-5 absolute)
 // where long sums are involved (matmul K=512, attention, norms).
-#include <doctest/doctest.h>
-
-#include <cmath>
-#include <cstdlib>
-#include <cstring>
-#include <memory>
-#include <random>
-
-#include "runtime/backend.h"
-#include "runtime/cpu/kernels.h"
-#include "runtime/cpu/matmul_fast.h"
-#include "runtime/quant/quant.h"
-#include "runtime/quant/blocks.h"
+#include "tests/vulkan/op_compare.h"
 
 using namespace vkg;
-
-namespace {
-
-struct OpGraph {
-  Graph graph{1};
-  std::vector<std::vector<uint8_t>> storage;  // weight-role inputs live here
-  StepInputs inputs;
-  TensorId output = kNoTensor;
-
-  explicit OpGraph(int n_tokens) : graph(n_tokens) {
-    graph.token_ids = graph.add_tensor({"token_ids", {n_tokens}, DType::I32, TensorRole::input, nullptr});
-    graph.positions = graph.add_tensor({"positions", {n_tokens}, DType::I32, TensorRole::input, nullptr});
-    graph.key_end = graph.add_tensor({"key_end", {n_tokens}, DType::I32, TensorRole::input, nullptr});
-    graph.sequence = graph.add_tensor({"sequence", {n_tokens}, DType::I32, TensorRole::input, nullptr});
-    for (int i = 0; i < n_tokens; ++i) inputs.token_ids.push_back(0), inputs.positions.push_back(i);
-  }
-  TensorId data(const std::string& name, std::vector<int64_t> shape, DType type, std::vector<uint8_t> bytes) {
-    storage.push_back(std::move(bytes));
-    return graph.add_tensor({name, std::move(shape), type, TensorRole::weight, storage.back().data()});
-  }
-  TensorId f32(const std::string& name, std::vector<int64_t> shape, const std::vector<float>& v) {
-    std::vector<uint8_t> bytes(v.size() * 4);
-    std::memcpy(bytes.data(), v.data(), bytes.size());
-    return data(name, std::move(shape), DType::F32, std::move(bytes));
-  }
-};
-
-std::vector<float> random_floats(size_t n, uint32_t seed, float scale = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d(0.0f, scale);
-  std::vector<float> v(n);
-  for (float& x : v) x = d(rng);
-  return v;
-}
-
-void put_f16(std::vector<uint8_t>& b, size_t at, float v) {
-  uint16_t h = fp32_to_fp16(v);
-  std::memcpy(&b[at], &h, 2);
-}
-
-// Random weights of any type: random bytes with sane scales written into each block's fp16 fields.
-std::vector<uint8_t> random_weights(DType type, int64_t rows, int64_t cols, uint32_t seed) {
-  std::mt19937 rng(seed);
-  const int64_t bytes = row_bytes(type, cols) * rows;
-  std::vector<uint8_t> b(static_cast<size_t>(bytes));
-  for (auto& x : b) x = static_cast<uint8_t>(rng());
-  std::uniform_real_distribution<float> scale(0.001f, 0.02f);
-  const auto& info = dtype_info(type);
-  const int64_t blocks = bytes / info.block_bytes;
-  for (int64_t k = 0; k < blocks; ++k) {
-    const size_t at = static_cast<size_t>(k * info.block_bytes);
-    switch (type) {
-      case DType::F32: { float v = scale(rng) * (rng() % 2 ? 1 : -1) * 50; std::memcpy(&b[at], &v, 4); break; }
-      case DType::F16: put_f16(b, at, scale(rng) * (rng() % 2 ? 1 : -1) * 50); break;
-      case DType::BF16: { uint16_t h = fp32_to_bf16(scale(rng) * (rng() % 2 ? 1 : -1) * 50); std::memcpy(&b[at], &h, 2); break; }
-      case DType::Q4_0: case DType::Q5_0: case DType::Q8_0: put_f16(b, at, scale(rng)); break;
-      case DType::Q4_K: case DType::Q5_K: put_f16(b, at, scale(rng)); put_f16(b, at + 2, scale(rng)); break;
-      case DType::Q6_K: put_f16(b, at + offsetof(block_q6_K, d), scale(rng)); break;
-      default: FAIL("unexpected type");
-    }
-  }
-  return b;
-}
-
-// random_weights with every quant at the type's largest magnitude (Q4_0 -8, Q5_0 -16, Q4_K 15, Q6_K -32), the
-// scales kept: with activations at +-127 these make the largest integer sums the 8-bit prompt path can meet.
-std::vector<uint8_t> extreme_weights(DType type, int64_t rows, int64_t cols, uint32_t seed) {
-  std::vector<uint8_t> b = random_weights(type, rows, cols, seed);
-  const auto& info = dtype_info(type);
-  for (size_t at = 0; at < b.size(); at += static_cast<size_t>(info.block_bytes)) {
-    switch (type) {
-      case DType::Q4_0: std::memset(&b[at + 2], 0x00, 16); break;   // qs
-      case DType::Q5_0: std::memset(&b[at + 2], 0x00, 20); break;   // qh, qs
-      case DType::Q4_K: std::memset(&b[at + 16], 0xFF, 128); break;  // qs
-      case DType::Q6_K: std::memset(&b[at], 0x00, 192); break;       // ql, qh
-      default: FAIL("unexpected type");
-    }
-  }
-  return b;
-}
-
-// A fresh backend per comparison: backends cache uploaded weights by address, and each test's inputs
-// are new allocations that may reuse the addresses of an earlier test's. exact: fp32 activations in every
-// product (without it, prompts' Q4_0/Q5_0/Q4_K/Q6_K products on CPU devices quantize them to 8 bits: the last
-// test).
-std::unique_ptr<Backend> vulkan(bool exact = true) {
-  BackendOptions o;
-  o.validation = true;
-  o.exact_matmul = exact;
-  return make_backend("vulkan", o);
-}
-
-// The fp32 oracle: the shaders do fp32 dot products on dequantized weights.
-std::unique_ptr<Backend> cpu_oracle() {
-  BackendOptions exact;
-  exact.exact_matmul = true;
-  return make_backend("cpu", exact);
-}
-
-// Every value finite and within abs_tol + rel * |want|; returns the worst error / tolerance.
-double require_close(const std::vector<float>& want, const std::vector<float>& got, double rel, double abs_tol) {
-  REQUIRE(got.size() == want.size());
-  double worst = 0;
-  for (size_t i = 0; i < got.size(); ++i) {
-    REQUIRE_MESSAGE(std::isfinite(got[i]), "index " << i);
-    const double err = std::abs(double(got[i]) - want[i]);
-    worst = std::max(worst, err / (abs_tol + rel * std::abs(want[i])));
-    REQUIRE_MESSAGE(err <= abs_tol + rel * std::abs(want[i]),
-                    "index " << i << ": vulkan " << got[i] << " cpu " << want[i]);
-  }
-  return worst;
-}
-
-// Compares every node's output (not only the last), so a failure names the first op that differs.
-void compare(OpGraph& op, double rel, double abs_tol) {
-  auto cpu = cpu_oracle();
-  auto gpu = vulkan();
-  cpu->run(op.graph, op.inputs);
-  gpu->run(op.graph, op.inputs);
-  for (const Node& node : op.graph.nodes()) {
-    CAPTURE(node.name);
-    const double worst = require_close(cpu->read(op.graph, node.output), gpu->read(op.graph, node.output), rel, abs_tol);
-    MESSAGE(node.name << ": worst error / tolerance " << worst);
-  }
-}
-
-const DType kWeightTypes[] = {DType::F32, DType::F16, DType::BF16, DType::Q4_0, DType::Q5_0,
-                              DType::Q8_0, DType::Q4_K, DType::Q5_K, DType::Q6_K};
-
-}  // namespace
+using namespace vkg::test;
 
 TEST_SUITE("vulkan_ops") {
   TEST_CASE("the backend names its device") { CHECK(vulkan()->name().find("vulkan (") == 0); }
 
-  // 11 tokens: on CPU devices a full group of the prefill shader's 8 tokens and a partial one.
-  TEST_CASE("matmul and matmul_geglu: every weight type, 1 and 11 tokens") {
-    for (DType type : kWeightTypes)
-      for (int n : {1, 11}) {
-        const std::string type_name = dtype_name(type);
-        CAPTURE(type_name);
-        CAPTURE(n);
-        const int64_t K = 512, N = 37;
-        OpGraph op(n);
-        TensorId x = op.f32("x", {n, K}, random_floats(static_cast<size_t>(n * K), 1));
-        TensorId w = op.data("w", {N, K}, type, random_weights(type, N, K, 2));
-        op.output = op.graph.add_node("matmul", {x, w}, MatmulParams{});
-        compare(op, 2e-4, 1e-4);
-        // The GeGLU epilogue: gelu_tanh(gate) * the product (gelu adds ~1e-6 relative, as gelu_mul's test). The
-        // product's absolute error (1e-4 above: fp32 sums of large cancelling K-quant products) is multiplied by
-        // |gelu(gate)| <= 3 for these gates, so the absolute bound is 3e-4 (with 11 tokens one Q5_K output missed
-        // 1e-4 by 3.3e-4, with the 4-token prefill shader as with the 8-token one; 3 tokens had not hit it).
-        OpGraph geglu(n);
-        TensorId gx = geglu.f32("x", {n, K}, random_floats(static_cast<size_t>(n * K), 1));
-        TensorId gw = geglu.data("w", {N, K}, type, random_weights(type, N, K, 2));
-        TensorId gate = geglu.f32("gate", {n, N}, random_floats(static_cast<size_t>(n * N), 9, 3.0f));
-        geglu.output = geglu.graph.add_node("matmul_geglu", {gx, gw, gate}, MatmulGegluParams{});
-        compare(geglu, 2e-4, 3e-4);
-      }
-  }
-
-  // GPUs' prompt shader (matmul_tiled.comp, vulkan_ops_gpu_shaders) works in tiles of 64 rows x 64 tokens x 32
-  // values of K: 70 tokens and 130 rows leave partial tiles in both directions.
-  TEST_CASE("matmul and matmul_geglu: prompts of 70 tokens over partial tiles") {
-    for (DType type : {DType::Q4_0, DType::Q5_0, DType::Q8_0, DType::Q4_K, DType::Q6_K, DType::F16, DType::BF16,
-                       DType::F32})
-      for (bool geglu : {false, true}) {
-        const std::string type_name = dtype_name(type);
-        CAPTURE(type_name);
-        CAPTURE(geglu);
-        const int n = 70;
-        // K as the test above (512) for the K-quants' blocks of 256, else 544 (17 K steps, the last partial).
-        const int64_t K = type == DType::Q4_K || type == DType::Q6_K ? 512 : 544, N = 130;
-        OpGraph op(n);
-        // Inputs of scale 0.25: with 9100 outputs per product, random K-quant rows (|w| up to ~80 for Q6_K) at
-        // unit scale put the worst output's fp32 rounding (sums of ~1800 in magnitude) past 1e-4 on either
-        // shader set; a tiling or indexing mistake is still off by the size of the values.
-        TensorId x = op.f32("x", {n, K}, random_floats(static_cast<size_t>(n * K), 1, 0.25f));
-        TensorId w = op.data("w", {N, K}, type, random_weights(type, N, K, 2));
-        if (geglu) {
-          TensorId gate = op.f32("gate", {n, N}, random_floats(static_cast<size_t>(n * N), 9, 3.0f));
-          op.output = op.graph.add_node("matmul_geglu", {x, w, gate}, MatmulGegluParams{});
-        } else {
-          op.output = op.graph.add_node("matmul", {x, w}, MatmulParams{});
-        }
-        compare(op, 2e-4, geglu ? 3e-4 : 1e-4);  // the tolerances of the test above
-      }
-  }
-
-  // The CPU-device decode shader spreads a subgroup's lanes over its rows' units as one flat range (a lane's
-  // units may cross into the next row): K = 96 gives Q4_0/Q5_0/Q8_0 rows of 3 units (fewer than the lanes),
-  // 640 (Gemma 3 270M's width) 20; K = 768 gives the K-quants 12 units of 64 values. N = 37: a partial last
-  // row group; N = 1024: several workgroups of the rows-per-lane shader (LANE_ROWS, 64 rows each).
-  TEST_CASE("matmul decode: rows whose units do not fill the subgroup") {
-    for (DType type : kWeightTypes)
-      for (int64_t K : {96, 640, 768}) {
-        if (K % dtype_info(type).block_elems != 0) continue;
-        const std::string type_name = dtype_name(type);
-        CAPTURE(type_name);
-        CAPTURE(K);
-        for (int64_t N : {37, 1024}) {
-        OpGraph op(1);
-        TensorId x = op.f32("x", {1, K}, random_floats(static_cast<size_t>(K), 1));
-        TensorId w = op.data("w", {N, K}, type, random_weights(type, N, K, 2));
-        op.output = op.graph.add_node("matmul", {x, w}, MatmulParams{});
-        compare(op, 2e-4, 1e-4);
-        }
-      }
-  }
-
-  // On CPU devices element-type rows are read a texel (8 F16/BF16 or 4 F32 values) at a time when K allows,
-  // else by the storage-buffer shader: K = 36 takes the texel path for F32 and the fallback for F16/BF16.
-  TEST_CASE("matmul: element types with K not a multiple of 8") {
-    for (DType type : {DType::F32, DType::F16, DType::BF16}) {
-      const std::string type_name = dtype_name(type);
-      CAPTURE(type_name);
-      const int64_t K = 36, N = 70;
-      OpGraph op(2);
-      TensorId x = op.f32("x", {2, K}, random_floats(static_cast<size_t>(2 * K), 3));
-      TensorId w = op.data("w", {N, K}, type, random_weights(type, N, K, 4));
-      op.output = op.graph.add_node("matmul", {x, w}, MatmulParams{});
-      compare(op, 2e-4, 1e-4);
-      OpGraph geglu(2);  // and the GeGLU epilogue of the same shaders
-      TensorId gx = geglu.f32("x", {2, K}, random_floats(static_cast<size_t>(2 * K), 3));
-      TensorId gw = geglu.data("w", {N, K}, type, random_weights(type, N, K, 4));
-      TensorId gate = geglu.f32("gate", {2, N}, random_floats(static_cast<size_t>(2 * N), 9, 3.0f));
-      geglu.output = geglu.graph.add_node("matmul_geglu", {gx, gw, gate}, MatmulGegluParams{});
-      compare(geglu, 2e-4, 1e-4);
-    }
-  }
-
+  // H = 96 also: Q8_0 rows of 102 bytes, which the weight store pads to whole texels on CPU devices (the
+  // decode kernels' groups), so the table is read at the padded stride.
   TEST_CASE("embed: every table type") {
-    for (DType type : kWeightTypes) {
-      const std::string type_name = dtype_name(type);
+    for (DType type : kWeightTypes)
+      for (int64_t H : {256, 96}) {
+        if (H % dtype_info(type).block_elems != 0) continue;
+        const std::string type_name = dtype_name(type);
         CAPTURE(type_name);
-      const int64_t V = 50, H = 256;
-      OpGraph op(3);
-      op.inputs.token_ids = {7, 0, 49};
-      TensorId table = op.data("table", {V, H}, type, random_weights(type, V, H, 3));
-      op.output = op.graph.add_node("embed", {op.graph.token_ids, table}, EmbedParams{25.3f});
-      compare(op, 1e-6, 1e-6);
-    }
+        CAPTURE(H);
+        const int64_t V = 50;
+        OpGraph op(3);
+        op.inputs.token_ids = {7, 0, 49};
+        TensorId table = op.data("table", {V, H}, type, random_weights(type, V, H, 3));
+        op.output = op.graph.add_node("embed", {op.graph.token_ids, table}, EmbedParams{25.3f});
+        compare(op, 1e-6, 1e-6);
+      }
   }
 
   TEST_CASE("rms_norm over rows and over heads, alone and with the residual added") {
@@ -531,82 +299,5 @@ TEST_SUITE("vulkan_ops") {
     op2.inputs.ints["image_row_use"] = {0, 1, 1, 0, 1};
     op2.output = op2.graph.add_node("replace_rows", {t, rows, use}, ReplaceRowsParams{});
     compare(op2, 0.0, 0.0);  // copies: exact
-  }
-
-  // Without exact, CPU-type devices (lavapipe, with their shader set) quantize a prompt's input to
-  // Q4_0/Q5_0/Q4_K/Q6_K products to 8 bits (quantize_pairs.comp + matmul_rows.comp X_PAIRS) as the CPU fast
-  // path does (per token and 32 values, d = max|x| / 127, round half to even: cpu::quantize_activations, which
-  // makes the oracle here, in double, with the dequantized weights). The shader's integer sums are exact and
-  // only the scales' products are fp32, so the fp32 tolerances above hold. With the GPU shader set nothing is
-  // quantized and the products equal the exact path. 2 tokens: the decode kernel (up to 8 tokens, fp32:
-  // batched decode steps); 11 and 19: full and partial groups of 8, an odd token without a partner; K = 640: Gemma 3 270M's 20 blocks per row. Extreme: every weight
-  // quant and input value at its largest magnitude (16-value sums reach 16 * 32 * 127 for Q6_K: past 16 bits).
-  TEST_CASE("matmul prompt without exact: 8-bit activations on CPU devices, as the CPU fast path quantizes") {
-    const char* gpu_set = std::getenv("VKGEMMA_GPU_SHADERS");
-    const bool cpu_shaders = vulkan()->name().find("llvmpipe") != std::string::npos &&
-                             !(gpu_set && std::string(gpu_set) == "1");
-    auto check = [&](DType type, int n, int64_t K, bool geglu, bool extreme) {
-      const std::string type_name = dtype_name(type);
-      CAPTURE(type_name);
-      CAPTURE(n);
-      CAPTURE(K);
-      CAPTURE(geglu);
-      CAPTURE(extreme);
-      const int64_t N = 37;
-      OpGraph op(n);
-      std::vector<float> xs = random_floats(static_cast<size_t>(n * K), 41);
-      if (extreme)  // +-1 by token: every quantized value +-127
-        for (size_t i = 0; i < xs.size(); ++i) xs[i] = (i / static_cast<size_t>(K)) % 2 ? -1.0f : 1.0f;
-      const std::vector<uint8_t> ws = extreme ? extreme_weights(type, N, K, 42) : random_weights(type, N, K, 42);
-      const std::vector<float> gs = random_floats(static_cast<size_t>(n * N), 43, 3.0f);
-      TensorId x = op.f32("x", {n, K}, xs);
-      TensorId w = op.data("w", {N, K}, type, ws);
-      if (geglu) {
-        TensorId gate = op.f32("gate", {n, N}, gs);
-        op.output = op.graph.add_node("matmul_geglu", {x, w, gate}, MatmulGegluParams{});
-      } else {
-        op.output = op.graph.add_node("matmul", {x, w}, MatmulParams{});
-      }
-      auto gpu = vulkan(false);
-      gpu->run(op.graph, op.inputs);
-      const std::string summary = gpu->step_summary(op.graph);
-      const bool quantized = summary.find("8-bit activations") != std::string::npos;
-      // Up to 8 tokens (a short prompt, or several sequences' decode steps) go to the rows-per-lane decode kernel,
-      // in fp32 (not with VKGEMMA_KERNELS=flat-decode).
-      const bool lane_rows = summary.find("decode rows per lane") != std::string::npos;
-      CHECK(quantized == (cpu_shaders && (n > 8 || !lane_rows)));
-      std::vector<float> want;
-      if (quantized) {
-        std::vector<float> wd(static_cast<size_t>(N * K));
-        for (int64_t r = 0; r < N; ++r)
-          dequantize_row(type, ws.data() + r * row_bytes(type, K), wd.data() + r * K, K);
-        std::vector<cpu::ActBlock> xq(static_cast<size_t>(n * K / 32));
-        std::vector<float> dsum(xq.size());
-        for (int t = 0; t < n; ++t)
-          cpu::quantize_activations(xs.data() + t * K, K, xq.data() + t * K / 32, dsum.data() + t * K / 32);
-        for (int t = 0; t < n; ++t)
-          for (int64_t r = 0; r < N; ++r) {
-            double sum = 0;
-            for (int64_t k = 0; k < K; ++k) {
-              const cpu::ActBlock& b = xq[static_cast<size_t>((t * K + k) / 32)];
-              sum += double(b.d) * b.q[k % 32] * wd[static_cast<size_t>(r * K + k)];
-            }
-            want.push_back(static_cast<float>(geglu ? cpu::gelu_tanh(gs[static_cast<size_t>(t * N + r)]) * sum : sum));
-          }
-      } else {
-        auto cpu = cpu_oracle();
-        cpu->run(op.graph, op.inputs);
-        want = cpu->read(op.graph, op.output);
-      }
-      const double worst = require_close(want, gpu->read(op.graph, op.output), 2e-4, geglu ? 3e-4 : 1e-4);
-      MESSAGE("worst error / tolerance " << worst);
-    };
-    for (DType type : {DType::Q4_0, DType::Q5_0, DType::Q4_K, DType::Q6_K}) {
-      for (int n : {2, 11, 19})
-        for (int64_t K : {512, 640, 768})
-          if (K % dtype_info(type).block_elems == 0)
-            for (bool geglu : {false, true}) check(type, n, K, geglu, /*extreme=*/false);
-      check(type, 11, 512, /*geglu=*/false, /*extreme=*/true);
-    }
   }
 }
