@@ -101,19 +101,19 @@ class Builder {
     const int cap = o_.kv.capacity(c_, i), seqs = o_.kv.sequences;
     TensorId k_cache = g_.add_tensor({p + "k_cache", {int64_t(cap) * seqs, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
     TensorId v_cache = g_.add_tensor({p + "v_cache", {int64_t(cap) * seqs, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
-    // The keys are normalized (Gemma 3) and rotated as they are written into their cache: one op each.
+    // The keys are rotated (Gemma 3: normalized and rotated) as they are written into their cache. Gemma 3:
+    // q's norm and RoPE, k's into its cache and v's store as one op (one dispatch where they took three).
     if (c_.qk_norm) {
-      q = g_.add_node(p + "attn_q_norm_rope", {q, w(p + "attn_q_norm.weight"), g_.positions},
-                      RmsNormRopeParams{c_.rms_eps, rope});
-      g_.add_node_into(p + "attn_k_norm_rope_store",
-                       {k, w(p + "attn_k_norm.weight"), g_.positions, k_cache, g_.sequence},
-                       RmsNormRopeStoreParams{{c_.rms_eps, rope}, seqs}, k_cache);
+      q = g_.add_node(p + "attn_qkv_norm_rope_store",
+                      {q, w(p + "attn_q_norm.weight"), k, w(p + "attn_k_norm.weight"), v, g_.positions, k_cache,
+                       v_cache, g_.sequence},
+                      QkvNormRopeStoreParams{{c_.rms_eps, rope}, seqs, false});
     } else {
       q = g_.add_node(p + "attn_q_rope", {q, g_.positions}, rope);
       g_.add_node_into(p + "attn_k_rope_store", {k, g_.positions, k_cache, g_.sequence}, RopeStoreParams{rope, seqs},
                        k_cache);
+      g_.add_node_into(p + "v_store", {v, g_.positions, v_cache, g_.sequence}, KvStoreParams{seqs}, v_cache);
     }
-    g_.add_node_into(p + "v_store", {v, g_.positions, v_cache, g_.sequence}, KvStoreParams{seqs}, v_cache);
 
     AttentionParams ap{c_.n_head, c_.n_kv_head, c_.head_dim, c_.attention_scale(), c_.attn_softcap,
                        sliding ? c_.sliding_window : 0, seqs};
@@ -169,20 +169,21 @@ class Builder {
     TensorId q = norm_matmul(p + "attn_q", x, attn_norm, p + "attn_q.weight");
     const RopeParams rope{hd, sliding ? c_.rope_theta_local : c_.rope_theta_global,
                           sliding ? 1.0f : c_.rope_freq_scale_global, sliding ? 0 : c_.rope_global_pairs};
-    q = g_.add_node(p + "attn_q_norm_rope", {q, w(p + "attn_q_norm.weight"), g_.positions},
-                    RmsNormRopeParams{c_.rms_eps, rope});
     if (src == i) {
+      // q's norm and RoPE, k's into its cache, v normed (without a weight) into its cache: one op.
       const int64_t kv_cols = int64_t(n_kv) * hd;
       const int cap = o_.kv.capacity(c_, i), seqs = o_.kv.sequences;
       k_cache_[i] = g_.add_tensor({p + "k_cache", {int64_t(cap) * seqs, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
       v_cache_[i] = g_.add_tensor({p + "v_cache", {int64_t(cap) * seqs, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
       TensorId k = norm_matmul(p + "attn_k", x, attn_norm, p + "attn_k.weight");
-      g_.add_node_into(p + "attn_k_norm_rope_store",
-                       {k, w(p + "attn_k_norm.weight"), g_.positions, k_cache_[i], g_.sequence},
-                       RmsNormRopeStoreParams{{c_.rms_eps, rope}, seqs}, k_cache_[i]);
       TensorId v = c_.layer_has_v(i) ? norm_matmul(p + "attn_v", x, attn_norm, p + "attn_v.weight") : k;  // K = V: the raw K
-      v = g_.add_node(p + "attn_v_norm", {v}, RmsNormWeightlessParams{hd, c_.rms_eps});
-      g_.add_node_into(p + "v_store", {v, g_.positions, v_cache_[i], g_.sequence}, KvStoreParams{seqs}, v_cache_[i]);
+      q = g_.add_node(p + "attn_qkv_norm_rope_store",
+                      {q, w(p + "attn_q_norm.weight"), k, w(p + "attn_k_norm.weight"), v, g_.positions, k_cache_[i],
+                       v_cache_[i], g_.sequence},
+                      QkvNormRopeStoreParams{{c_.rms_eps, rope}, seqs, true});
+    } else {
+      q = g_.add_node(p + "attn_q_norm_rope", {q, w(p + "attn_q_norm.weight"), g_.positions},
+                      RmsNormRopeParams{c_.rms_eps, rope});
     }
     AttentionParams ap{c_.n_head, n_kv, hd, c_.attention_scale(), 0.0f, sliding ? c_.sliding_window : 0,
                        o_.kv.sequences};

@@ -238,6 +238,12 @@ const float* CpuNode::in(size_t i) const {
   return backend_.buffer(graph_, node_.inputs[i]);
 }
 
+float* CpuNode::cache(size_t i) const {
+  if (desc(i).role != TensorRole::kv_cache)
+    throw std::runtime_error("node '" + node_.name + "': input '" + desc(i).name + "' is written, but is no KV cache");
+  return backend_.buffer(graph_, node_.inputs[i]);
+}
+
 const int32_t* CpuNode::ints(size_t i) const {
   auto it = backend_.i32_inputs_.find(node_.inputs[i]);
   if (it == backend_.i32_inputs_.end())

@@ -23,6 +23,7 @@ class CpuNode {
   const TensorDesc& out_desc() const { return graph_.tensor(node_.output); }
   const float* in(size_t input) const;         // fp32 values
   const int32_t* ints(size_t input) const;     // an i32 graph input
+  float* cache(size_t input) const;            // a KV-cache input the op writes besides its output
   const PackedWeights* packed(size_t input) const;  // the matmul weight packed for the fast kernels, or null
   float* out() const { return out_; }
   ThreadPool& pool() const;
