@@ -118,16 +118,19 @@ class Builder {
     AttentionParams ap{c_.n_head, c_.n_kv_head, c_.head_dim, c_.attention_scale(), c_.attn_softcap,
                        sliding ? c_.sliding_window : 0, seqs};
     TensorId a = g_.add_node(p + "attn", {q, k_cache, v_cache, g_.positions, g_.key_end, g_.sequence}, ap);
-    a = matmul(p + "attn_output", a, p + "attn_output.weight");
-    x = residual(p + "attn_residual", x, a, p + "post_attention_norm.weight");
+    x = projection_residual(p + "attn_output", x, a, p + "attn_output.weight", p + "post_attention_norm.weight");
 
     // Feed-forward block (GeGLU). Gemma 1 calls this norm post_attention_layernorm; GGUF says ffn_norm.
-    return residual(p + "ffn_residual", x, geglu_mlp(p, x), p + "post_ffw_norm.weight");
+    return projection_residual(p + "ffn_down", x, geglu_act(p, x), p + "ffn_down.weight", p + "post_ffw_norm.weight");
   }
 
-  // down(gelu(gate h) * up h) with h = ffn_norm(x): the norm, gate and up as one op (norm_gate_up) where gate and
-  // up have one type, else the norm, the gate, and the up-projection with gelu(gate) * up in its epilogue.
+  // down(geglu_act(x)).
   TensorId geglu_mlp(const std::string& p, TensorId x) {
+    return matmul(p + "ffn_down", geglu_act(p, x), p + "ffn_down.weight");
+  }
+  // gelu(gate h) * up h with h = ffn_norm(x): the norm, gate and up as one op (norm_gate_up) where gate and up
+  // have one type, else the norm, the gate, and the up-projection with gelu(gate) * up in its epilogue.
+  TensorId geglu_act(const std::string& p, TensorId x) {
     const std::string gate_w = p + "ffn_gate.weight", up_w = p + "ffn_up.weight";
     TensorId f;
     if (m_.weight(gate_w).dtype == m_.weight(up_w).dtype) {
@@ -138,7 +141,7 @@ class Builder {
       TensorId gate = matmul(p + "ffn_gate", h, gate_w);
       f = g_.add_node(p + "ffn_up_geglu", {h, w(up_w), gate}, MatmulGegluParams{});
     }
-    return matmul(p + "ffn_down", f, p + "ffn_down.weight");
+    return f;
   }
 
   // Gemma 4's per-layer embeddings for all layers at once, [n, layers * P] (gemma4.md 2.1): the token part
@@ -189,15 +192,16 @@ class Builder {
                        o_.kv.sequences};
     TensorId a = g_.add_node(p + "attn", {q, k_cache_.at(src), v_cache_.at(src), g_.positions, g_.key_end, g_.sequence},
                              ap);
-    a = matmul(p + "attn_output", a, p + "attn_output.weight");
-    x = residual(p + "attn_residual", x, a, p + "post_attention_norm.weight");
+    x = projection_residual(p + "attn_output", x, a, p + "attn_output.weight", p + "post_attention_norm.weight");
 
-    TensorId f = geglu_mlp(p, x);
     if (c_.n_experts > 0) {
+      TensorId f = geglu_mlp(p, x);
       f = norm(p + "post_ffw_norm_1", f, p + "post_ffw_norm_1.weight");
       f = g_.add_node(p + "moe_residual", {experts(p, x), w(p + "post_ffw_norm_2.weight"), f}, RmsNormAddParams{c_.rms_eps});
+      x = residual(p + "ffn_residual", x, f, p + "post_ffw_norm.weight");
+    } else {
+      x = projection_residual(p + "ffn_down", x, geglu_act(p, x), p + "ffn_down.weight", p + "post_ffw_norm.weight");
     }
-    x = residual(p + "ffn_residual", x, f, p + "post_ffw_norm.weight");
 
     if (per_layer_ != kNoTensor) {
       TensorId g = matmul(p + "inp_gate", x, p + "inp_gate.weight");
@@ -239,6 +243,13 @@ class Builder {
     return v;
   }
 
+  // x + the block's output projection of `in` (weight), through the block's post-norm first where the model has
+  // them (Gemma 2-4: the projection, the norm and the add as one op, matmul_norm_add).
+  TensorId projection_residual(const std::string& name, TensorId x, TensorId in, const std::string& weight,
+                               const std::string& post_norm_weight) {
+    if (!c_.post_norms) return residual(name + "_residual", x, matmul(name, in, weight), post_norm_weight);
+    return g_.add_node(name + "_residual", {in, w(weight), w(post_norm_weight), x}, MatmulNormAddParams{c_.rms_eps});
+  }
   // x + the block's output, through the block's post-norm first where the model has them (Gemma 2/3: one
   // fused op).
   TensorId residual(const std::string& name, TensorId x, TensorId block_out, const std::string& post_norm_weight) {

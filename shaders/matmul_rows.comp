@@ -67,6 +67,9 @@ layout(set = 0, binding = 1) uniform usamplerBuffer wt_texels;
 layout(std430, set = 0, binding = 2) readonly buffer Gate { float gate[]; };
 layout(std430, set = 0, binding = 3) writeonly buffer Out { float out_data[]; };
 #define XD_BINDING 4
+#elif defined(NORM_ADD)
+// matmul_norm_add's decode: the product is read back by the last subgroup (below), so coherent and readable.
+layout(std430, set = 0, binding = 2) coherent buffer Out { float out_data[]; };
 #else
 layout(std430, set = 0, binding = 2) writeonly buffer Out { float out_data[]; };
 #define XD_BINDING 3
@@ -77,6 +80,17 @@ layout(std430, set = 0, binding = 2) writeonly buffer Out { float out_data[]; };
 #error "NORM: a variant of the rows-per-lane decode without GeGLU"
 #endif
 layout(set = 0, binding = 3) uniform usamplerBuffer norm_texels;
+#endif
+#ifdef NORM_ADD
+// matmul_norm_add's decode (LANE_ROWS, one token): the post-norm weight and the residual as texels, the normed
+// sum's destination, and the counter of subgroups done (zero between dispatches).
+#if !defined(LANE_ROWS) || defined(GEGLU) || defined(NORM) || TOKENS != 1
+#error "NORM_ADD: a variant of the rows-per-lane decode of one token"
+#endif
+layout(set = 0, binding = 3) uniform usamplerBuffer post_norm_texels;
+layout(set = 0, binding = 4) uniform usamplerBuffer residual_texels;
+layout(std430, set = 0, binding = 5) writeonly buffer Sum { float sum_data[]; };
+layout(std430, set = 0, binding = 6) coherent buffer Counter { uint counter[]; };
 #endif
 #ifdef X_PAIRS
 #if TOKENS != 8 || !(defined(WT_Q4_0) || defined(WT_Q5_0) || defined(WT_Q4_K) || defined(WT_Q6_K))
@@ -362,6 +376,36 @@ void main() {
       }
     }
   }
+#ifdef NORM_ADD
+  // matmul_norm_add: the last subgroup to finish its rows norms the whole product row and adds the residual, as
+  // rms_norm_add does (rms_norm.comp RESIDUAL: residual + (x * factor) * weight), so no second dispatch runs.
+  // Each subgroup's stores are made visible before it counts itself; the last one reads after it saw the count.
+  memoryBarrierBuffer();
+  uint done = 0u;
+  if (subgroupElect()) done = atomicAdd(counter[0], 1u);
+  done = subgroupBroadcastFirst(done);
+  const uint n_subgroups = (p.rows + 8u * LANE_RUNS - 1u) / (8u * LANE_RUNS);  // those past the rows returned
+  if (done == n_subgroups - 1u) {
+    memoryBarrierBuffer();
+    float ss = 0.0;
+    for (uint i = lane; i < p.rows / 4u; i += 8u) {
+      const vec4 v = vec4(out_data[4u * i], out_data[4u * i + 1u], out_data[4u * i + 2u], out_data[4u * i + 3u]);
+      ss += v.x * v.x + v.y * v.y + v.z * v.z + v.w * v.w;
+    }
+    ss += subgroupShuffleXor(ss, 4u);
+    ss += subgroupShuffleXor(ss, 2u);
+    ss += subgroupShuffleXor(ss, 1u);
+    const float r = 1.0 / sqrt(ss / float(p.rows) + p.norm_eps);
+    for (uint i = lane; i < p.rows / 4u; i += 8u) {
+      const vec4 v = vec4(out_data[4u * i], out_data[4u * i + 1u], out_data[4u * i + 2u], out_data[4u * i + 3u]);
+      const vec4 normed = v * r * uintBitsToFloat(texelFetch(post_norm_texels, int(i)));
+      const vec4 sum = uintBitsToFloat(texelFetch(residual_texels, int(i))) + normed;
+      sum_data[4u * i] = sum.x, sum_data[4u * i + 1u] = sum.y, sum_data[4u * i + 2u] = sum.z;
+      sum_data[4u * i + 3u] = sum.w;
+    }
+    if (subgroupElect()) counter[0] = 0u;  // for the next dispatch
+  }
+#endif
 }
 #else
 void main() {

@@ -30,7 +30,8 @@ uint64_t CpuBackend::memory_bytes() const { return physical_memory_bytes(); }
 static std::vector<const TensorDesc*> matmul_weights(const Graph& g) {
   std::vector<const TensorDesc*> w;
   for (const Node& node : g.nodes())
-    if (std::holds_alternative<MatmulParams>(node.params) || std::holds_alternative<MatmulGegluParams>(node.params))
+    if (std::holds_alternative<MatmulParams>(node.params) || std::holds_alternative<MatmulGegluParams>(node.params) ||
+        std::holds_alternative<MatmulNormAddParams>(node.params))
       w.push_back(&g.tensor(node.inputs[1]));
     else if (std::holds_alternative<NormMatmulParams>(node.params))
       w.push_back(&g.tensor(node.inputs[2]));

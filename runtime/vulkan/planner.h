@@ -39,11 +39,13 @@ struct WeightChunk {
 
 // Step-wide scratch that planners share (sized to the largest request): prompts' 8-bit activations in token
 // pairs and their scales (matmul), attention's partials per chunk of keys (attention.comp SPLIT_KEYS), a
-// prompt's normed rows (norm_matmul, norm_gate_up) and its gate product (norm_gate_up).
-enum class Scratch { pairs_xq, pairs_xd, attention_partials, normed, gate, count_ };
+// prompt's normed rows (norm_matmul, norm_gate_up) and its gate product (norm_gate_up), matmul_norm_add's
+// product and the counter its decode kernel's workgroups count themselves with (zeroed when allocated, and by
+// the last workgroup after each use).
+enum class Scratch { pairs_xq, pairs_xd, attention_partials, normed, gate, product, counters, count_ };
 inline const char* scratch_name(Scratch s) {
   const char* names[] = {"prefill.pairs_xq", "prefill.pairs_xd", "attention.partials", "prefill.normed",
-                         "prefill.gate"};
+                         "prefill.gate", "matmul_norm_add.product", "matmul_norm_add.counters"};
   return names[size_t(s)];
 }
 
@@ -124,8 +126,10 @@ namespace vkg::vk {
 // plan_matmul's operands: the input x (the node's input 0, or scratch holding it normed: its shape is input
 // 0's), the weight's input index, GeGLU's gate (null: a plain product), the norm weight (null: none) and
 // epsilon of norm_matmul / norm_gate_up, the up weight's input index of norm_gate_up (0: none), and where the
-// product goes (null: the node's output; else scratch, which the dispatches then list as written). With a norm
-// or an up weight, plan_matmul plans the decode kernels that do it all in one dispatch, or nothing.
+// product goes (null: the node's output; else scratch, which the dispatches then list as written); for
+// matmul_norm_add's decode, the post-norm weight, the residual and the counter (the product then goes to `out`,
+// the normed sum to the node's output). With a norm, an up weight or a post-norm, plan_matmul plans the decode
+// kernels that do it all in one dispatch, or nothing.
 struct MatmulOperands {
   const Buffer* x;
   size_t weight;
@@ -134,10 +138,17 @@ struct MatmulOperands {
   float eps = 0.0f;
   size_t up = 0;
   const Buffer* out = nullptr;
+  const Buffer* post_norm = nullptr;
+  const Buffer* residual = nullptr;
+  const Buffer* counter = nullptr;
 };
 std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m);
 // out: where the normed rows go (null: the node's output).
 std::vector<Dispatch> plan_rms_norm(PlanContext& c, float eps, bool add_residual, const Buffer* out = nullptr);
+// The same for other operands: `elements` values at x, normed in groups of the weight's (input `weight`) size,
+// plus `residual` where not null, into out.
+std::vector<Dispatch> plan_rms_norm_of(PlanContext& c, float eps, const Buffer* x, int64_t elements, size_t weight,
+                                       const Buffer* residual, const Buffer* out);
 std::vector<Dispatch> plan_rope(PlanContext& c, const RopeParams& p, int store_sequences);
 std::vector<Dispatch> plan_rms_norm_rope(PlanContext& c, const RmsNormRopeParams& p, int store_sequences);
 }  // namespace vkg::vk

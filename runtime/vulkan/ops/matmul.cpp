@@ -60,12 +60,17 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   // both weights (GATE_UP: each chunk of one weight beside the same rows of the other), else nothing.
   const std::vector<WeightChunk>* up_chunks = m.up ? &c.weight_chunks(m.up) : nullptr;
   bool fused = lane_rows ? (!m.norm || c.fits_texels(m.norm)) : !rows_variant && x.rows() < kTiledMinTokens;
+  // matmul_norm_add: only the rows-per-lane kernel's epilogue, for one token and one chunk (its workgroups
+  // count themselves to find the last).
+  if (m.residual)
+    fused = lane_rows && x.rows() == 1 && chunks.size() == 1 && w.rows() % 4 == 0 && c.fits_texels(m.post_norm) &&
+            c.fits_texels(m.residual);
   if (up_chunks) {
     fused = fused && up_chunks->size() == chunks.size();
     for (size_t i = 0; fused && i < chunks.size(); ++i)
       fused = (*up_chunks)[i].rows == chunks[i].rows && c.fits_texels((*up_chunks)[i].buffer.get());
   }
-  if ((m.norm || m.up) && !fused) return out;
+  if ((m.norm || m.up || m.residual) && !fused) return out;
   // GPUs, prompts: tiles of 64 rows x 64 tokens through shared memory (matmul_tiled.comp).
   if (!rows_variant && x.rows() >= kTiledMinTokens && x.cols() % kTileK == 0) {
     const ShaderKey tiled = shader_key(Shader::matmul_tiled, w.dtype, geglu ? ShaderFeature::geglu : 0u);
@@ -98,6 +103,7 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   if (pairs) features |= ShaderFeature::x_pairs;
   if (m.norm) features |= ShaderFeature::norm;
   if (m.up) features |= ShaderFeature::gate_up;
+  if (m.residual) features |= ShaderFeature::norm_add;
   const ShaderKey shader = shader_key(rows_variant ? Shader::matmul_rows : Shader::matmul, w.dtype, features);
   const uint32_t rows_per_group =
       lane_rows ? c.workgroup_size(shader) * kLaneRuns :
@@ -111,12 +117,14 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
     if (pairs) buffers.push_back(xd);
     if (m.norm) buffers.push_back(m.norm);
     if (up_chunks) buffers.push_back((*up_chunks)[i].buffer.get());
+    if (m.residual) buffers.insert(buffers.end(), {m.post_norm, m.residual, c.out(), m.counter});
     out.push_back(c.dispatch(shader, buffers,
                              push::Matmul{.K = u32(x.cols()), .rows = u32(chunk.rows), .row_offset = u32(chunk.row_begin),
                                          .out_stride = u32(w.rows()), .n_tokens = u32(x.rows()),
                                          .row_bytes = chunk.row_stride, .norm_eps = m.eps},
                              ceil_div(chunk.rows, rows_per_group), ceil_div(x.rows(), group)));
     if (m.out) out.back().writes.push_back(m.out);
+    if (m.counter) out.back().writes.push_back(m.counter);
   }
   return out;
 }
