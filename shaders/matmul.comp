@@ -32,6 +32,19 @@ layout(std430, set = 0, binding = 1) readonly buffer Weights { uint wt_words[]; 
 #ifdef GEGLU
 layout(std430, set = 0, binding = 2) readonly buffer Gate { float gate[]; };
 layout(std430, set = 0, binding = 3) writeonly buffer Out { float out_data[]; };
+#elif defined(NORM_ADD)
+// matmul_norm_add's decode (one token): the product, read back by the last workgroup (below), then the post-norm
+// weight, the residual, the normed sum's destination and the counter of workgroups done (zero between
+// dispatches).
+#if TOKENS != 1 || defined(NORM)
+#error "NORM_ADD: a variant of the one-token product"
+#endif
+layout(std430, set = 0, binding = 2) coherent buffer Out { float out_data[]; };
+layout(std430, set = 0, binding = 3) readonly buffer PostNorm { float post_norm[]; };
+layout(std430, set = 0, binding = 4) readonly buffer Residual { float residual[]; };
+layout(std430, set = 0, binding = 5) writeonly buffer Sum { float sum_data[]; };
+layout(std430, set = 0, binding = 6) coherent buffer Counter { uint counter[]; };
+shared uint done;
 #else
 layout(std430, set = 0, binding = 2) writeonly buffer Out { float out_data[]; };
 #endif
@@ -176,4 +189,27 @@ void main() {
 #endif
     }
   }
+#ifdef NORM_ADD
+  // matmul_norm_add: the last workgroup to finish its rows norms the whole product row and adds the residual, as
+  // rms_norm_add does (residual + (x * factor) * weight), so no second dispatch runs. The workgroup's stores are
+  // made visible before it counts itself; the last one reads after it saw the count.
+  memoryBarrierBuffer();
+  barrier();
+  if (tid == 0u) done = atomicAdd(counter[0], 1u);
+  barrier();
+  if (done == (p.rows + ROWS_PER_WG - 1u) / ROWS_PER_WG - 1u) {  // uniform per workgroup
+    memoryBarrierBuffer();
+    float ss = 0.0;
+    for (uint i = tid; i < p.rows; i += WG_SIZE) ss += out_data[i] * out_data[i];
+    red[0][tid] = ss;
+    barrier();
+    for (uint stride = WG_SIZE / 2; stride > 0u; stride >>= 1) {
+      if (tid < stride) red[0][tid] += red[0][tid + stride];
+      barrier();
+    }
+    const float r = 1.0 / sqrt(red[0][0] / float(p.rows) + p.norm_eps);
+    for (uint i = tid; i < p.rows; i += WG_SIZE) sum_data[i] = residual[i] + out_data[i] * r * post_norm[i];
+    if (tid == 0u) counter[0] = 0u;  // for the next dispatch
+  }
+#endif
 }

@@ -68,7 +68,7 @@ TEST_SUITE("ops") {
         }
   }
 
-  // The decode kernel's subgroups count themselves in one step-wide counter that the last one resets: three
+  // The decode kernels' workgroups count themselves in one step-wide counter that the last one resets: three
   // in a chain (each the next one's residual, as a layer's two blocks are) must each find it at zero, or a
   // node's sum is never written. The step runs twice (its command buffer reused).
   TEST_CASE("matmul_norm_add: three in a chain, run twice, as the CPU") {
@@ -88,14 +88,18 @@ TEST_SUITE("ops") {
     op.output = res;
     op.graph.mark_output(res);
     const std::vector<float> want = run_with(op, "cpu", false);
-    BackendOptions o;
-    o.validation = true;
-    o.exact_matmul = true;
-    std::unique_ptr<Backend> vulkan = make_backend("vulkan", o);
-    for (int step = 0; step < 2; ++step) {
-      CAPTURE(step);
-      vulkan->run(op.graph, op.inputs);
-      check_close("vulkan vs cpu", vulkan->read(op.graph, op.output), widen(want), 1e-4, 1e-4);
+    for (bool gpu_shaders : {false, true}) {
+      CAPTURE(gpu_shaders);
+      BackendOptions o;
+      o.validation = true;
+      o.exact_matmul = true;
+      o.gpu_shaders = gpu_shaders;
+      std::unique_ptr<Backend> vulkan = make_backend("vulkan", o);
+      for (int step = 0; step < 2; ++step) {
+        CAPTURE(step);
+        vulkan->run(op.graph, op.inputs);
+        check_close("vulkan vs cpu", vulkan->read(op.graph, op.output), widen(want), 1e-4, 1e-4);
+      }
     }
   }
 

@@ -60,11 +60,11 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   // both weights (GATE_UP: each chunk of one weight beside the same rows of the other), else nothing.
   const std::vector<WeightChunk>* up_chunks = m.up ? &c.weight_chunks(m.up) : nullptr;
   bool fused = lane_rows ? (!m.norm || c.fits_texels(m.norm)) : !rows_variant && x.rows() < kTiledMinTokens;
-  // matmul_norm_add: only the rows-per-lane kernel's epilogue, for one token and one chunk (its workgroups
-  // count themselves to find the last).
+  // matmul_norm_add: the epilogue of the rows-per-lane kernel and of GPUs' one-token product, for one token and
+  // one chunk (their workgroups count themselves to find the last).
   if (m.residual)
-    fused = lane_rows && x.rows() == 1 && chunks.size() == 1 && w.rows() % 4 == 0 && c.fits_texels(m.post_norm) &&
-            c.fits_texels(m.residual);
+    fused = x.rows() == 1 && chunks.size() == 1 &&
+            (lane_rows ? w.rows() % 4 == 0 && c.fits_texels(m.post_norm) && c.fits_texels(m.residual) : !rows_variant);
   if (up_chunks) {
     fused = fused && up_chunks->size() == chunks.size();
     for (size_t i = 0; fused && i < chunks.size(); ++i)
