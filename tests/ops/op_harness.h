@@ -105,6 +105,21 @@ inline std::vector<float> run_with(OneNode& op, const std::string& backend_name,
   return backend->read(op.graph, op.output);
 }
 
+// The node on the CPU, on Vulkan with the CPU-device shader set and with the GPU set (both run on the CI device),
+// each output within tol[i] of want[i] (per-value tolerances, derived by the test).
+inline void require_on_every_backend(OneNode& op, const std::vector<double>& want, const std::vector<double>& tol) {
+  for (const auto& [backend, gpu_shaders] :
+       {std::pair<std::string, bool>{"cpu", false}, {"vulkan", false}, {"vulkan", true}}) {
+    CAPTURE(backend);
+    CAPTURE(gpu_shaders);
+    const std::vector<float> got = run_with(op, backend, gpu_shaders);
+    REQUIRE(got.size() == want.size());
+    for (size_t i = 0; i < got.size(); ++i)
+      REQUIRE_MESSAGE(std::fabs(got[i] - want[i]) <= tol[i],
+                      "index " << i << ": got " << got[i] << ", want " << want[i] << " (tolerance " << tol[i] << ")");
+  }
+}
+
 // Every value finite and within abs_tol + rel_tol * |want|; a failure names the op, the case and the index.
 inline void check_close(const std::string& what, const std::vector<float>& got, const std::vector<double>& want,
                         double rel_tol, double abs_tol) {

@@ -55,16 +55,7 @@ TEST_SUITE("ops") {
                        4e-7 * (std::fabs(res[i]) + std::fabs(normed)) + 1e-6;
             }
           }
-          for (const auto& [backend, gpu_shaders] :
-               {std::pair<std::string, bool>{"cpu", false}, {"vulkan", false}, {"vulkan", true}}) {
-            CAPTURE(backend);
-            CAPTURE(gpu_shaders);
-            const std::vector<float> got = run_with(op, backend, gpu_shaders);
-            REQUIRE(got.size() == want.size());
-            for (size_t i = 0; i < got.size(); ++i)
-              REQUIRE_MESSAGE(std::fabs(got[i] - want[i]) <= tol[i],
-                              "index " << i << ": got " << got[i] << ", want " << want[i] << " (tolerance " << tol[i] << ")");
-          }
+          require_on_every_backend(op, want, tol);
         }
   }
 

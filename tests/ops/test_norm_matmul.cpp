@@ -33,16 +33,9 @@ TEST_SUITE("ops") {
           for (int64_t row = 0; row < N; ++row)
             std::tie(want[size_t(t * N + row)], mag[size_t(t * N + row)]) = dot_row(h, type, wb, row, K);
         }
-        for (const auto& [backend, gpu_shaders] :
-             {std::pair<std::string, bool>{"cpu", false}, {"vulkan", false}, {"vulkan", true}}) {
-          CAPTURE(backend);
-          CAPTURE(gpu_shaders);
-          const std::vector<float> got = run_with(op, backend, gpu_shaders);
-          REQUIRE(got.size() == want.size());
-          for (size_t i = 0; i < got.size(); ++i)
-            REQUIRE_MESSAGE(std::fabs(got[i] - want[i]) <= 1e-5 * mag[i] + 1e-6,
-                            "index " << i << ": got " << got[i] << ", want " << want[i] << " (sum |n w| " << mag[i] << ")");
-        }
+        std::vector<double> tol(mag.size());
+        for (size_t i = 0; i < mag.size(); ++i) tol[i] = 1e-5 * mag[i] + 1e-6;  // mag: sum |n w|
+        require_on_every_backend(op, want, tol);
       }
   }
 
