@@ -2,9 +2,10 @@
 
 namespace vkg::vk {
 
-// Decode on CPU devices: one dispatch (matmul_rows.comp LANE_ROWS NORM_ADD), the product into scratch and the
-// last workgroup norming it into the output with the residual. Otherwise (prompts, the GPU set): the product
-// into scratch, then rms_norm_add's shader reading it: the two ops it replaces.
+// Decode (one token): one dispatch (matmul_rows.comp LANE_ROWS NORM_ADD on CPU devices, matmul.comp NORM_ADD on
+// GPUs), the product into scratch and the last workgroup norming it into the output with the residual.
+// Otherwise (prompts, batched steps, chunked weights): the product into scratch, then rms_norm_add's shader
+// reading it: the two ops it replaces.
 std::vector<Dispatch> plan_op(const MatmulNormAddParams& p, PlanContext& c) {
   const TensorDesc& x = c.desc(0);
   const uint64_t bytes = static_cast<uint64_t>(x.rows() * c.desc(1).rows()) * 4;
