@@ -13,6 +13,11 @@ Graph::Graph(int n_tokens) : n_tokens_(n_tokens) {
 }
 
 TensorId Graph::add_tensor(TensorDesc desc) {
+  // Rows of whole blocks (model loaders check their files; this holds for every graph): kernels index by block.
+  const int64_t block = dtype_info(desc.dtype).block_elems;
+  if (!desc.shape.empty() && block > 1 && desc.cols() % block != 0)
+    throw std::runtime_error("tensor '" + desc.name + "' (" + dtype_name(desc.dtype) + ") has rows of " +
+                             std::to_string(desc.cols()) + " values, not whole blocks of " + std::to_string(block));
   tensors_.push_back(std::move(desc));
   return static_cast<TensorId>(tensors_.size() - 1);
 }

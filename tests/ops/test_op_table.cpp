@@ -30,6 +30,18 @@ TEST_SUITE("ops") {
                       doctest::Contains("node 'logits' (matmul): has 1 inputs, expected 2"));
   }
 
+  // A quantized tensor's rows must be whole blocks: kernels would otherwise read past them (a 640-wide Q4_K
+  // matrix once ended a test process from a CPU worker thread).
+  TEST_CASE("graph: a tensor whose rows are not whole blocks of its type is refused, naming it") {
+    Graph g(1);
+    CHECK_THROWS_WITH(g.add_tensor({"blk.0.ffn_down.weight", {640, 640}, DType::Q4_K, TensorRole::weight, nullptr}),
+                      doctest::Contains("tensor 'blk.0.ffn_down.weight' (Q4_K) has rows of 640 values, not whole blocks of 256"));
+    CHECK_THROWS_WITH(g.add_tensor({"w", {4, 40}, DType::Q8_0, TensorRole::weight, nullptr}),
+                      doctest::Contains("not whole blocks of 32"));
+    CHECK_NOTHROW(g.add_tensor({"w", {4, 512}, DType::Q4_K, TensorRole::weight, nullptr}));
+    CHECK_NOTHROW(g.add_tensor({"x", {3, 37}, DType::F32, TensorRole::activation, nullptr}));
+  }
+
   TEST_CASE("op table: parameters print as vkgemma graph shows them") {
     CHECK(params_string(RmsNormParams{1e-6f}) == "eps=1e-06");
     CHECK(params_string(AttentionParams{8, 2, 64, 0.125f, 50.0f, 512}) ==
