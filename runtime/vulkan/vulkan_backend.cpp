@@ -196,8 +196,10 @@ void VulkanBackend::plan_nodes(Step& s, const Graph& g) {
     for (size_t i = 0; i < size_t(Scratch::count_); ++i)
       if (need[i] > 0) {
         s.scratch[i] = std::make_unique<Buffer>(*ctx_, need[i], scratch_name(Scratch(i)), false);
-        const Buffer& b = *s.scratch[i];
-        transfer_->run_once([&](VkCommandBuffer cmd) { vkCmdFillBuffer(cmd, b.handle(), 0, VK_WHOLE_SIZE, 0); });
+        if (Scratch(i) == Scratch::counters) {  // the only scratch read before it is written (planner.h)
+          const Buffer& b = *s.scratch[i];
+          transfer_->run_once([&](VkCommandBuffer cmd) { vkCmdFillBuffer(cmd, b.handle(), 0, VK_WHOLE_SIZE, 0); });
+        }
         any = true;
       }
     if (!any) return;  // nobody asked: the first pass's plans stand
