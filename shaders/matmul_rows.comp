@@ -445,8 +445,11 @@ void main() {
   const uint blocks = p.K / 32u;
   for (uint u = gl_SubgroupInvocationID; u < n_units; u += gl_SubgroupSize) {
     int xp[TOKENS / 2][WT_UNIT];
+    // Pairs past the step's last repeat it (their sums are not stored): no branch per pair, which llvmpipe
+    // runs as a test of every lane's mask around each block.
+    const uint last_pair = (p.n_tokens - 1u) / 2u;
     [[unroll]] for (uint pp = 0u; pp < TOKENS / 2u; ++pp)
-      if (2u * pp < n_tok) load_pairs((t0 / 2u + pp) * p.K + u * WT_UNIT, xp[pp]);
+      load_pairs(min(t0 / 2u + pp, last_pair) * p.K + u * WT_UNIT, xp[pp]);
     // The 8 tokens' scales of block u / 2: two texels.
     const uint xd_texel = ((t0 / 8u) * blocks + (u >> 1)) * 2u;
     const vec4 da = uintBitsToFloat(texelFetch(xd_texels, int(xd_texel)));
@@ -465,16 +468,18 @@ void main() {
     }
 #endif
     [[unroll]] for (uint i = 0u; i < ROWS; ++i) {
-      if (i < n_rows) {
+      {
+        // Rows past the chunk's repeat its last (not stored).
+        const uint row = min(r0 + i, p.rows - 1u);
         int w[WT_UNIT];
 #ifdef WT_UNIT_MIN
         float m;
-        const float d = wt_unit_int((r0 + i) * p.row_bytes, u, w, m);
+        const float d = wt_unit_int(row * p.row_bytes, u, w, m);
 #else
-        const float d = wt_unit_int((r0 + i) * p.row_bytes, u, w);
+        const float d = wt_unit_int(row * p.row_bytes, u, w);
 #endif
         [[unroll]] for (uint pp = 0u; pp < TOKENS / 2u; ++pp) {
-          if (2u * pp < n_tok) {
+          {
             int s0 = 0, s1 = 0;
             [[unroll]] for (uint j = 0u; j < WT_UNIT; j += 2u) {
               s0 += w[j] * xp[pp][j];
@@ -504,17 +509,13 @@ void main() {
   }
 #else
   for (uint u = gl_SubgroupInvocationID; u < n_units; u += gl_SubgroupSize) {
+    // Tokens past the step's last and rows past the chunk's repeat the last (not stored): no branches.
     float xv[TOKENS][WT_UNIT];
-    [[unroll]] for (uint t = 0u; t < TOKENS; ++t)
-      if (t < n_tok) load_x((t0 + t) * p.K + u * WT_UNIT, xv[t]);
+    [[unroll]] for (uint t = 0u; t < TOKENS; ++t) load_x(min(t0 + t, p.n_tokens - 1u) * p.K + u * WT_UNIT, xv[t]);
     [[unroll]] for (uint i = 0u; i < ROWS; ++i) {
-      if (i < n_rows) {
-        float w[WT_UNIT];
-        const float d = wt_unit_scaled((r0 + i) * p.row_bytes, u, w);
-        [[unroll]] for (uint t = 0u; t < TOKENS; ++t) {
-          if (t < n_tok) acc[i][t] += d * dot_unit(w, xv[t]);
-        }
-      }
+      float w[WT_UNIT];
+      const float d = wt_unit_scaled(min(r0 + i, p.rows - 1u) * p.row_bytes, u, w);
+      [[unroll]] for (uint t = 0u; t < TOKENS; ++t) acc[i][t] += d * dot_unit(w, xv[t]);
     }
   }
 #endif
