@@ -29,7 +29,8 @@
 // llvmpipe has no fused multiply-add (ffma becomes a multiply and an add), so this halves the prefill's
 // multiply-add instructions, and the packed input is half the texel fetches: kernels at 141 tokens +23-46 %
 // (Q5_0), +35 % (Q4_K, Q6_K) with the quantize pass. The activation scales per token and block of 32 come
-// from a third texel buffer (bound after the output).
+// from a third texel buffer (bound after the output). LANE_ROWS,X_PAIRS: the same pairs for prompts of Q4_0/Q5_0
+// with whole rows per lane (in main's LANE_ROWS definition).
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_KHR_shader_subgroup_basic : require
@@ -95,6 +96,9 @@ layout(std430, set = 0, binding = 6) coherent buffer Counter { uint counter[]; }
 #ifdef X_PAIRS
 #if TOKENS != 8 || !(defined(WT_Q4_0) || defined(WT_Q5_0) || defined(WT_Q4_K) || defined(WT_Q6_K))
 #error "X_PAIRS: prefill (8 tokens) of Q4_0/Q5_0/Q4_K/Q6_K weights, whose 16- (Q6_K: 8-) value sums fit 16 bits"
+#endif
+#if defined(LANE_ROWS) && !(defined(WT_Q4_0) || defined(WT_Q5_0))
+#error "LANE_ROWS,X_PAIRS: Q4_0/Q5_0 (whole blocks of |w| <= 16 per lane)"
 #endif
 layout(set = 0, binding = XD_BINDING) uniform usamplerBuffer xd_texels;  // quantize_pairs.comp's xd
 #endif
@@ -221,8 +225,9 @@ float dot_unit(float w[WT_UNIT], float x[WT_UNIT]) {
 // +54 % / +13 % (a 1 MiB matrix) and +54 % / +46 % (128 MiB), the 270M's decode step 124 -> 85 ms of CPU time
 // (lavapipe's two threads; 2 or 8 rows per lane: within the noise of 4, 1: slower than flat). Lanes past the
 // chunk's rows compute a valid row's product and store nothing: every lane takes part in the shuffles.
-// TOKENS (1, or 4: several sequences' decode steps batched): workgroup row y takes tokens TOKENS * y ..
-// + TOKENS - 1 of the step, each dequantized weight unit serving all of them. The lanes need units of 32
+// TOKENS (1, or 4: several sequences' decode steps batched; 8 with X_PAIRS: prompts of Q4_0/Q5_0, below):
+// workgroup row y takes tokens TOKENS * y .. + TOKENS - 1 of the step, each dequantized weight unit serving all
+// of them. The lanes need units of 32
 // values (WT_WINDOW's) for the input shuffle.
 #ifndef LANE_RUNS
 #define LANE_RUNS 4u
@@ -338,6 +343,49 @@ void main() {
 #else
   const uint u_begin = 0u;
 #endif
+#ifdef X_PAIRS
+  // Prompts (LANE_ROWS,X_PAIRS: Q4_0/Q5_0): each lane's rows whole, as in decode, for the 8 tokens of the
+  // workgroup's row, with the input quantized to 8-bit token pairs (quantize_pairs.comp, as the unit kernel's
+  // X_PAIRS below). A block's 4 pair rows of 32 words: lane l fetches texel l of each and subgroupShuffle hands
+  // every word to every lane, so 4 fetches serve 8 lanes x LANE_RUNS rows where the unit kernel fetched 16 per
+  // 8 rows of half a block; each lane decodes whole blocks (one 3-texel window per 32 values, not per 16), and
+  // all lanes walk the same blocks (no divergent loop). A 32-value sum may pass 16 bits: two 16-value halves.
+  const uint last_pair = (p.n_tokens - 1u) / 2u;  // pairs past it repeat it (not stored)
+  for (uint u = 0u; u < n_units; ++u) {
+    int xs[TOKENS / 2u][32];
+    [[unroll]] for (uint pp = 0u; pp < TOKENS / 2u; ++pp) {
+      const uint pair = min(t0 / 2u + pp, last_pair);
+      const ivec4 mine = ivec4(texelFetch(x_texels, int((pair * p.K + 32u * u) / 4u + lane)));
+      [[unroll]] for (uint k = 0u; k < 8u; ++k) {
+        xs[pp][4u * k] = subgroupShuffle(mine.x, k);
+        xs[pp][4u * k + 1u] = subgroupShuffle(mine.y, k);
+        xs[pp][4u * k + 2u] = subgroupShuffle(mine.z, k);
+        xs[pp][4u * k + 3u] = subgroupShuffle(mine.w, k);
+      }
+    }
+    // The 8 tokens' scales of block u: two texels (t0 is a multiple of 8).
+    const uint xd_texel = ((t0 / 8u) * n_units + u) * 2u;
+    const vec4 da = uintBitsToFloat(texelFetch(xd_texels, int(xd_texel)));
+    const vec4 db = uintBitsToFloat(texelFetch(xd_texels, int(xd_texel + 1u)));
+    const float xd[8] = float[8](da.x, da.y, da.z, da.w, db.x, db.y, db.z, db.w);
+    [[unroll]] for (uint i = 0u; i < LANE_RUNS; ++i) {
+      const uint row = min(r0 + 8u * i + lane, p.rows - 1u);
+      int w[32];
+      const float d = wt_unit_int(row * p.row_bytes, u, w);
+      [[unroll]] for (uint pp = 0u; pp < TOKENS / 2u; ++pp) {
+        int s0 = 0, s1 = 0;
+        [[unroll]] for (uint j = 0u; j < 16u; ++j) {
+          s0 += w[j] * xs[pp][j];
+          s1 += w[j + 16u] * xs[pp][j + 16u];
+        }
+        const int lo0 = bitfieldExtract(s0, 0, 16), lo1 = bitfieldExtract(s1, 0, 16);  // token 2pp's halves
+        const int hi = ((s0 - lo0) >> 16) + ((s1 - lo1) >> 16);                         // token 2pp + 1's
+        acc[i][2u * pp] += d * xd[2u * pp] * float(lo0 + lo1);
+        acc[i][2u * pp + 1u] += d * xd[2u * pp + 1u] * float(hi);
+      }
+    }
+  }
+#else
   for (uint u = u_begin; u < n_units; ++u) {
     float xv[TOKENS][WT_UNIT];
     [[unroll]] for (uint c = 0u; c < WT_UNIT / 32u; ++c) {
@@ -361,6 +409,7 @@ void main() {
 #endif
     }
   }
+#endif  // X_PAIRS
   [[unroll]] for (uint i = 0u; i < LANE_RUNS; ++i) {
     if (r0 + 8u * i + lane < p.rows) {
       [[unroll]] for (uint t = 0u; t < TOKENS; ++t) {

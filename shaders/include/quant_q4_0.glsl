@@ -6,15 +6,22 @@
 // Texel decode shaders (WT_WINDOW): a unit is a whole block, read through one 3-texel window.
 #define WT_UNIT 32
 #define WT_UNIT_SCALE
-float wt_unit_scaled(uint row_off, uint u, out float v[WT_UNIT]) {
+// The block's quants minus 8 as integers (LANE_ROWS,X_PAIRS's integer dot products), and d.
+float wt_unit_int(uint row_off, uint u, out int v[WT_UNIT]) {
   uint w[9];
   wt_window(row_off + u * Q4_0_BYTES, w);
   [[unroll]] for (uint j = 0u; j < 16u; ++j) {
     const uint q = (w[(j + Q4_0_QS) >> 2] >> (((j + Q4_0_QS) & 3u) * 8u)) & 255u;
-    v[j] = float(int(q & 15u) - 8);
-    v[j + 16u] = float(int(q >> 4) - 8);
+    v[j] = int(q & 15u) - 8;
+    v[j + 16u] = int(q >> 4) - 8;
   }
   return unpackHalf2x16(w[0] & 0xFFFFu).x;
+}
+float wt_unit_scaled(uint row_off, uint u, out float v[WT_UNIT]) {
+  int q[WT_UNIT];
+  const float d = wt_unit_int(row_off, u, q);
+  [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) v[j] = float(q[j]);
+  return d;
 }
 #else
 // Unit u (16 values) = block u/2; even units use the low nibbles, odd units the high nibbles.

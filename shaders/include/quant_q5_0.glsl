@@ -8,16 +8,23 @@
 // per 32 values, was 8).
 #define WT_UNIT 32
 #define WT_UNIT_SCALE
-float wt_unit_scaled(uint row_off, uint u, out float v[WT_UNIT]) {
+// The block's quants minus 16 as integers (LANE_ROWS,X_PAIRS's integer dot products), and d.
+float wt_unit_int(uint row_off, uint u, out int v[WT_UNIT]) {
   uint w[9];
   wt_window(row_off + u * Q5_0_BYTES, w);
   const uint h = (w[0] >> 16) | (w[1] << 16);
   [[unroll]] for (uint j = 0u; j < 16u; ++j) {
     const uint q = (w[(j + Q5_0_QS) >> 2] >> (((j + Q5_0_QS) & 3u) * 8u)) & 255u;
-    v[j] = float(int((q & 15u) | (((h >> j) & 1u) << 4)) - 16);
-    v[j + 16u] = float(int((q >> 4) | (((h >> (j + 16u)) & 1u) << 4)) - 16);
+    v[j] = int((q & 15u) | (((h >> j) & 1u) << 4)) - 16;
+    v[j + 16u] = int((q >> 4) | (((h >> (j + 16u)) & 1u) << 4)) - 16;
   }
   return unpackHalf2x16(w[0] & 0xFFFFu).x;
+}
+float wt_unit_scaled(uint row_off, uint u, out float v[WT_UNIT]) {
+  int q[WT_UNIT];
+  const float d = wt_unit_int(row_off, u, q);
+  [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) v[j] = float(q[j]);
+  return d;
 }
 #elif defined(WT_TEXEL)
 // Texel prefill shaders: a unit is half a block, its bytes from the block's 3-texel window (3 fetches where

@@ -54,6 +54,10 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
     xd = c.scratch(Scratch::pairs_xd, (rows + 7) / 8 * 8 * (K / 32) * 4);
   }
   const bool pairs = xq && xd && c.fits_texels(xq) && c.fits_texels(xd);
+  // Prompts of Q4_0/Q5_0 there: whole rows per lane as in decode, 8 tokens per workgroup, on those pairs
+  // (matmul_rows.comp LANE_ROWS,X_PAIRS): kernels +40-75 % and the 270M's pp128 +29 % over the unit kernel's
+  // X_PAIRS on an AVX2 Zen 3. Q4_K/Q6_K keep that one; VKGEMMA_KERNELS=flat-decode too.
+  const bool lane_prompt = pairs && c.lane_rows_decode() && (w.dtype == DType::Q4_0 || w.dtype == DType::Q5_0);
   std::vector<Dispatch> out;
   const Buffer* out_buffer = m.out ? m.out : c.out();
   // norm_matmul / norm_gate_up in one dispatch: decode kernels that norm their input (NORM variants) and take
@@ -97,7 +101,7 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   }
   const uint32_t group = lane_rows ? (x.rows() == 1 ? 1 : kLaneRowsTokens) : tokens_per_group;
   uint32_t features = geglu ? ShaderFeature::geglu : 0u;
-  if (lane_rows) features |= ShaderFeature::lane_rows;
+  if (lane_rows || lane_prompt) features |= ShaderFeature::lane_rows;
   if (!rows_variant && c.subgroup_sums()) features |= ShaderFeature::subgroup_sum;
   if (group > 1) features |= rows_variant && !lane_rows ? ShaderFeature::tokens8 : ShaderFeature::tokens4;
   if (pairs) features |= ShaderFeature::x_pairs;
@@ -106,7 +110,7 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   if (m.residual) features |= ShaderFeature::norm_add;
   const ShaderKey shader = shader_key(rows_variant ? Shader::matmul_rows : Shader::matmul, w.dtype, features);
   const uint32_t rows_per_group =
-      lane_rows ? c.workgroup_size(shader) * kLaneRuns :
+      lane_rows || lane_prompt ? c.workgroup_size(shader) * kLaneRuns :
       rows_variant ? rows_workgroup / c.device().subgroup_size * matmul_rows_per_subgroup(w.dtype, tokens_per_group > 1)
                    : kMatmulRowsPerGroup;
   for (size_t i = 0; i < chunks.size(); ++i) {
