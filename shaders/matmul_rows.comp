@@ -97,8 +97,8 @@ layout(std430, set = 0, binding = 6) coherent buffer Counter { uint counter[]; }
 #if TOKENS != 8 || !(defined(WT_Q4_0) || defined(WT_Q5_0) || defined(WT_Q4_K) || defined(WT_Q6_K))
 #error "X_PAIRS: prefill (8 tokens) of Q4_0/Q5_0/Q4_K/Q6_K weights, whose 16- (Q6_K: 8-) value sums fit 16 bits"
 #endif
-#if defined(LANE_ROWS) && !(defined(WT_Q4_0) || defined(WT_Q5_0))
-#error "LANE_ROWS,X_PAIRS: Q4_0/Q5_0 (whole blocks of |w| <= 16 per lane)"
+#if defined(LANE_ROWS) && !(defined(WT_Q4_0) || defined(WT_Q5_0) || defined(WT_Q4_K))
+#error "LANE_ROWS,X_PAIRS: Q4_0/Q5_0/Q4_K (32 values of |w| <= 16 per lane and call)"
 #endif
 layout(set = 0, binding = XD_BINDING) uniform usamplerBuffer xd_texels;  // quantize_pairs.comp's xd
 #endif
@@ -351,7 +351,7 @@ void main() {
   // 8 rows of half a block; each lane decodes whole blocks (one 3-texel window per 32 values, not per 16), and
   // all lanes walk the same blocks (no divergent loop). A 32-value sum may pass 16 bits: two 16-value halves.
   const uint last_pair = (p.n_tokens - 1u) / 2u;  // pairs past it repeat it (not stored)
-  for (uint u = 0u; u < n_units; ++u) {
+  for (uint u = 0u; u < p.K / 32u; ++u) {
     int xs[TOKENS / 2u][32];
     [[unroll]] for (uint pp = 0u; pp < TOKENS / 2u; ++pp) {
       const uint pair = min(t0 / 2u + pp, last_pair);
@@ -364,14 +364,31 @@ void main() {
       }
     }
     // The 8 tokens' scales of block u: two texels (t0 is a multiple of 8).
-    const uint xd_texel = ((t0 / 8u) * n_units + u) * 2u;
+    const uint xd_texel = ((t0 / 8u) * (p.K / 32u) + u) * 2u;
     const vec4 da = uintBitsToFloat(texelFetch(xd_texels, int(xd_texel)));
     const vec4 db = uintBitsToFloat(texelFetch(xd_texels, int(xd_texel + 1u)));
     const float xd[8] = float[8](da.x, da.y, da.z, da.w, db.x, db.y, db.z, db.w);
+#ifdef WT_Q4_K
+    // Its min term, m1 * the sum of the 32 activations: their integer sums per token from the pair words
+    // (32 * 127 fits 16 bits).
+    float xsum[TOKENS];
+    [[unroll]] for (uint pp = 0u; pp < TOKENS / 2u; ++pp) {
+      int s = 0;
+      [[unroll]] for (uint j = 0u; j < 32u; ++j) s += xs[pp][j];
+      const int lo = bitfieldExtract(s, 0, 16);
+      xsum[2u * pp] = float(lo);
+      xsum[2u * pp + 1u] = float((s - lo) >> 16);
+    }
+#endif
     [[unroll]] for (uint i = 0u; i < LANE_RUNS; ++i) {
       const uint row = min(r0 + 8u * i + lane, p.rows - 1u);
       int w[32];
-      const float d = wt_unit_int(row * p.row_bytes, u, w);
+#ifdef WT_Q4_K
+      float m1;
+      const float d = wt_block32_int(row * p.row_bytes, u, w, m1);
+#else
+      const float d = wt_block32_int(row * p.row_bytes, u, w);
+#endif
       [[unroll]] for (uint pp = 0u; pp < TOKENS / 2u; ++pp) {
         int s0 = 0, s1 = 0;
         [[unroll]] for (uint j = 0u; j < 16u; ++j) {
@@ -380,8 +397,13 @@ void main() {
         }
         const int lo0 = bitfieldExtract(s0, 0, 16), lo1 = bitfieldExtract(s1, 0, 16);  // token 2pp's halves
         const int hi = ((s0 - lo0) >> 16) + ((s1 - lo1) >> 16);                         // token 2pp + 1's
+#ifdef WT_Q4_K
+        acc[i][2u * pp] += xd[2u * pp] * (d * float(lo0 + lo1) - m1 * xsum[2u * pp]);
+        acc[i][2u * pp + 1u] += xd[2u * pp + 1u] * (d * float(hi) - m1 * xsum[2u * pp + 1u]);
+#else
         acc[i][2u * pp] += d * xd[2u * pp] * float(lo0 + lo1);
         acc[i][2u * pp + 1u] += d * xd[2u * pp + 1u] * float(hi);
+#endif
       }
     }
   }

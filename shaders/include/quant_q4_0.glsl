@@ -7,7 +7,7 @@
 #define WT_UNIT 32
 #define WT_UNIT_SCALE
 // The block's quants minus 8 as integers (LANE_ROWS,X_PAIRS's integer dot products), and d.
-float wt_unit_int(uint row_off, uint u, out int v[WT_UNIT]) {
+float wt_block32_int(uint row_off, uint u, out int v[32]) {
   uint w[9];
   wt_window(row_off + u * Q4_0_BYTES, w);
   [[unroll]] for (uint j = 0u; j < 16u; ++j) {
@@ -19,7 +19,7 @@ float wt_unit_int(uint row_off, uint u, out int v[WT_UNIT]) {
 }
 float wt_unit_scaled(uint row_off, uint u, out float v[WT_UNIT]) {
   int q[WT_UNIT];
-  const float d = wt_unit_int(row_off, u, q);
+  const float d = wt_block32_int(row_off, u, q);
   [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) v[j] = float(q[j]);
   return d;
 }

@@ -30,6 +30,20 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
     v[j + 32u] = hi;
   }
 }
+// Sub-block u (32 values) as integers (LANE_ROWS,X_PAIRS's integer dot products): its nibbles, scale d1 = d * sc
+// and min m1 = dmin * m (y = d1 * v - m1); the header texel and the chunk's two quant texels.
+float wt_block32_int(uint row_off, uint u, out int v[32], out float m1) {
+  const uint t = (row_off >> 4) + (u >> 3) * (Q4_K_BYTES / 16u);  // the block's header texel
+  const uint s = u & 7u, c = s >> 1;
+  const uvec4 head = WT_TEXEL(t);
+  const uvec4 q0 = WT_TEXEL(t + 1u + 2u * c), q1 = WT_TEXEL(t + 2u + 2u * c);
+  const uint qs[8] = uint[8](q0.x, q0.y, q0.z, q0.w, q1.x, q1.y, q1.z, q1.w);
+  float d1;
+  k4_scales_texel(head, s, d1, m1);
+  const uint shift = (s & 1u) * 4u;
+  [[unroll]] for (uint j = 0u; j < 32u; ++j) v[j] = int((qs[j >> 2] >> ((j & 3u) * 8u + shift)) & 15u);
+  return d1;
+}
 #elif defined(WT_TEXEL)
 #define WT_UNIT 16
 // Texel buffers: blocks are 144 = 9 * 16 bytes and rows whole blocks, so a block's header (d, dmin, the 12

@@ -9,7 +9,7 @@
 #define WT_UNIT 32
 #define WT_UNIT_SCALE
 // The block's quants minus 16 as integers (LANE_ROWS,X_PAIRS's integer dot products), and d.
-float wt_unit_int(uint row_off, uint u, out int v[WT_UNIT]) {
+float wt_block32_int(uint row_off, uint u, out int v[32]) {
   uint w[9];
   wt_window(row_off + u * Q5_0_BYTES, w);
   const uint h = (w[0] >> 16) | (w[1] << 16);
@@ -22,7 +22,7 @@ float wt_unit_int(uint row_off, uint u, out int v[WT_UNIT]) {
 }
 float wt_unit_scaled(uint row_off, uint u, out float v[WT_UNIT]) {
   int q[WT_UNIT];
-  const float d = wt_unit_int(row_off, u, q);
+  const float d = wt_block32_int(row_off, u, q);
   [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) v[j] = float(q[j]);
   return d;
 }
