@@ -97,8 +97,8 @@ layout(std430, set = 0, binding = 6) coherent buffer Counter { uint counter[]; }
 #if TOKENS != 8 || !(defined(WT_Q4_0) || defined(WT_Q5_0) || defined(WT_Q4_K) || defined(WT_Q6_K))
 #error "X_PAIRS: prefill (8 tokens) of Q4_0/Q5_0/Q4_K/Q6_K weights, whose 16- (Q6_K: 8-) value sums fit 16 bits"
 #endif
-#if defined(LANE_ROWS) && !(defined(WT_Q4_0) || defined(WT_Q5_0) || defined(WT_Q4_K))
-#error "LANE_ROWS,X_PAIRS: Q4_0/Q5_0/Q4_K (32 values of |w| <= 16 per lane and call)"
+#if defined(LANE_ROWS) && !(defined(WT_Q4_0) || defined(WT_Q5_0) || defined(WT_Q4_K) || defined(WT_Q6_K))
+#error "LANE_ROWS,X_PAIRS: Q4_0/Q5_0/Q4_K/Q6_K (32 values per lane and call)"
 #endif
 layout(set = 0, binding = XD_BINDING) uniform usamplerBuffer xd_texels;  // quantize_pairs.comp's xd
 #endif
@@ -386,10 +386,26 @@ void main() {
 #ifdef WT_Q4_K
       float m1;
       const float d = wt_block32_int(row * p.row_bytes, u, w, m1);
+#elif defined(WT_Q6_K)
+      float d_hi;  // values 16..31's scale (d: 0..15's)
+      const float d = wt_block32_int(row * p.row_bytes, u, w, d_hi);
 #else
       const float d = wt_block32_int(row * p.row_bytes, u, w);
 #endif
       [[unroll]] for (uint pp = 0u; pp < TOKENS / 2u; ++pp) {
+#ifdef WT_Q6_K
+        // |w| <= 32: sums of 8 values fit 16 bits; each half of 16 values has its scale.
+        int lo[2] = int[2](0, 0), hi[2] = int[2](0, 0);
+        [[unroll]] for (uint q = 0u; q < 4u; ++q) {
+          int s = 0;
+          [[unroll]] for (uint j = 0u; j < 8u; ++j) s += w[8u * q + j] * xs[pp][8u * q + j];
+          const int l = bitfieldExtract(s, 0, 16);
+          lo[q >> 1] += l;
+          hi[q >> 1] += (s - l) >> 16;
+        }
+        acc[i][2u * pp] += xd[2u * pp] * (d * float(lo[0]) + d_hi * float(lo[1]));
+        acc[i][2u * pp + 1u] += xd[2u * pp + 1u] * (d * float(hi[0]) + d_hi * float(hi[1]));
+#else
         int s0 = 0, s1 = 0;
         [[unroll]] for (uint j = 0u; j < 16u; ++j) {
           s0 += w[j] * xs[pp][j];
@@ -404,6 +420,7 @@ void main() {
         acc[i][2u * pp] += d * xd[2u * pp] * float(lo0 + lo1);
         acc[i][2u * pp + 1u] += d * xd[2u * pp + 1u] * float(hi);
 #endif
+#endif  // WT_Q6_K
       }
     }
   }

@@ -29,6 +29,29 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
     v[j] = s[j >> 4] * float(int(lo | (hi << 4)) - 32);
   }
 }
+// Sub-block u (32 values: half h, group g of the block) as integers q - 32 (LANE_ROWS,X_PAIRS's integer dot
+// products), and its two scales d * scale: values 0..15 (returned) and 16..31 (s_hi). Windows of its ql and qh
+// bytes and of the block's tail (the 16 scales, then d).
+float wt_block32_int(uint row_off, uint u, out int v[32], out float s_hi) {
+  const uint b = row_off + (u >> 3) * Q6_K_BYTES;
+  const uint h = (u >> 2) & 1u, g = u & 3u;
+  uint ql[9], qh[9], tail[9];
+  wt_window(b + 64u * h + 32u * (g & 1u), ql);
+  wt_window(b + Q6_K_QH + 32u * h, qh);
+  wt_window(b + Q6_K_SCALES, tail);
+  const uint k = 2u * h + (g >> 1);  // the word of scales 8h + 2g, 8h + 2g + 1
+  const uint sw = k == 0u ? tail[0] : k == 1u ? tail[1] : k == 2u ? tail[2] : tail[3];
+  const int shift = int((g & 1u) * 16u);
+  const float d = unpackHalf2x16(tail[(Q6_K_D - Q6_K_SCALES) / 4u]).x;
+  s_hi = d * float(bitfieldExtract(int(sw), shift + 8, 8));
+  const uint lshift = 4u * (g >> 1), hshift = 2u * g;
+  [[unroll]] for (uint j = 0u; j < 32u; ++j) {
+    const uint lo = (ql[j >> 2] >> ((j & 3u) * 8u + lshift)) & 15u;
+    const uint hi = (qh[j >> 2] >> ((j & 3u) * 8u + hshift)) & 3u;
+    v[j] = int(lo | (hi << 4)) - 32;
+  }
+  return d * float(bitfieldExtract(int(sw), shift, 8));
+}
 #else
 // Unit u (16 values) = block u/16, sub-block k = u%16 (values 16k .. 16k+15, one scale).
 #define WT_UNIT 16

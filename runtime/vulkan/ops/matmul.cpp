@@ -58,7 +58,7 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   // (matmul_rows.comp LANE_ROWS,X_PAIRS): on an AVX2 Zen 3, Q4_0/Q5_0 kernels +40-75 % (pp128 +29 %), Q4_K
   // +30-37 % (pp128 +18 % more) over the unit kernel's X_PAIRS. Q6_K (16-bit sums of 8 values) keeps that one;
   // so does every type under VKGEMMA_KERNELS=flat-decode, which keeps it tested.
-  const bool lane_prompt = pairs && c.lane_rows_decode() && (w.dtype == DType::Q4_0 || w.dtype == DType::Q5_0 || w.dtype == DType::Q4_K);
+  const bool lane_prompt = pairs && c.lane_rows_decode();
   std::vector<Dispatch> out;
   const Buffer* out_buffer = m.out ? m.out : c.out();
   // norm_matmul / norm_gate_up in one dispatch: decode kernels that norm their input (NORM variants) and take
