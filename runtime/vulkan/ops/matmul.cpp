@@ -54,10 +54,10 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
     xd = c.scratch(Scratch::pairs_xd, (rows + 7) / 8 * 8 * (K / 32) * 4);
   }
   const bool pairs = xq && xd && c.fits_texels(xq) && c.fits_texels(xd);
-  // Prompts of Q4_0/Q5_0/Q4_K there: whole rows per lane as in decode, 8 tokens per workgroup, on those pairs
-  // (matmul_rows.comp LANE_ROWS,X_PAIRS): on an AVX2 Zen 3, Q4_0/Q5_0 kernels +40-75 % (pp128 +29 %), Q4_K
-  // +30-37 % (pp128 +18 % more) over the unit kernel's X_PAIRS. Q6_K (16-bit sums of 8 values) keeps that one;
-  // so does every type under VKGEMMA_KERNELS=flat-decode, which keeps it tested.
+  // These pairs where rows per lane work (not under VKGEMMA_KERNELS=flat-decode, which keeps the unit kernel
+  // tested): whole rows per lane as in decode, 8 tokens per workgroup (matmul_rows.comp LANE_ROWS,X_PAIRS). On
+  // an AVX2 Zen 3 against the unit kernel's X_PAIRS: Q4_0/Q5_0 kernels +40-75 % (pp128 +29 %), Q4_K +30-37 %
+  // (pp128 +18 % more), Q6_K +40-62 %.
   const bool lane_prompt = pairs && c.lane_rows_decode();
   std::vector<Dispatch> out;
   const Buffer* out_buffer = m.out ? m.out : c.out();
