@@ -80,9 +80,9 @@ class PlanContext {
   virtual uint32_t max_texel_elements() const = 0;
   virtual bool cpu_shaders() const = 0;  // a CPU-type device (lavapipe) with its own shader set
   virtual bool exact() const = 0;        // fp32 activations in every product
-  // CPU-type devices with 8-lane subgroup shuffles: decode matmuls with whole rows per lane (matmul_rows.comp
-  // LANE_ROWS) where the type allows; false under VKGEMMA_KERNELS=flat-decode.
-  virtual bool lane_rows_decode() const = 0;
+  // CPU-type devices with 8-lane subgroup shuffles: decode and prompt matmuls with whole rows per lane
+  // (matmul_rows.comp LANE_ROWS) where the type allows; false under VKGEMMA_KERNELS=flat-decode.
+  virtual bool lane_rows_kernels() const = 0;
   // GPU shaders may sum partial products with subgroup shuffles (matmul.comp SUBGROUP_SUM); false under
   // VKGEMMA_KERNELS=tree-sum or without the device feature.
   virtual bool subgroup_sums() const = 0;

@@ -35,7 +35,7 @@ VulkanBackend::VulkanBackend(const BackendOptions& o) : Backend(o) {
   if (const char* env = std::getenv("VKGEMMA_GPU_SHADERS")) gpu_shaders_ = gpu_shaders_ || std::string(env) == "1";
   const std::string kernels = std::getenv("VKGEMMA_KERNELS") ? std::getenv("VKGEMMA_KERNELS") : "";
   // Rows per lane share the input through 8-lane subgroup shuffles (matmul_rows.comp LANE_ROWS).
-  lane_rows_decode_ = cpu_shaders() && ctx_->info().subgroup_size == 8 && ctx_->info().subgroup_shuffle &&
+  lane_rows_ = cpu_shaders() && ctx_->info().subgroup_size == 8 && ctx_->info().subgroup_shuffle &&
                       kernels.find("flat-decode") == std::string::npos;
   subgroup_sums_ = ctx_->info().subgroup_shuffle && kernels.find("tree-sum") == std::string::npos;
   capture_decode_step_ = o.renderdoc_capture;
@@ -44,7 +44,7 @@ VulkanBackend::VulkanBackend(const BackendOptions& o) : Backend(o) {
   pipeline_cache_ = std::make_unique<PipelineCache>(*ctx_, pipeline_cache_dir());
   notices_.push_back(pipeline_cache_->describe());
   transfer_ = std::make_unique<Transfer>(*ctx_);
-  weights_ = std::make_unique<WeightStore>(*ctx_, *transfer_, o.on_weight_upload, lane_rows_decode_);
+  weights_ = std::make_unique<WeightStore>(*ctx_, *transfer_, o.on_weight_upload, lane_rows_);
 }
 
 VulkanBackend::~VulkanBackend() {
@@ -167,7 +167,7 @@ class NodePlanner : public PlanContext {
   uint32_t max_texel_elements() const override { return b_.ctx_->limits().maxTexelBufferElements; }
   bool cpu_shaders() const override { return b_.cpu_shaders(); }
   bool exact() const override { return b_.exact_; }
-  bool lane_rows_decode() const override { return b_.lane_rows_decode_; }
+  bool lane_rows_kernels() const override { return b_.lane_rows_; }
   bool subgroup_sums() const override { return b_.subgroup_sums_; }
 
  private:
@@ -281,7 +281,7 @@ std::string VulkanBackend::step_summary(const Graph& g) const {
     text += "; " + std::to_string(s.quantized_inputs) + " matmuls with 8-bit activations (Q4_0/Q5_0/Q4_K/Q6_K prompt)";
   // Which shader set ran (VKGEMMA_GPU_SHADERS / VKGEMMA_KERNELS force the others), so a figure names it.
   if (cpu_shaders())
-    text += std::string("; kernels: CPU-device set, decode ") + (lane_rows_decode_ ? "rows per lane" : "flat units");
+    text += std::string("; kernels: CPU-device set, ") + (lane_rows_ ? "rows per lane" : "flat units");
   else
     text += std::string("; kernels: GPU set, ") + (subgroup_sums_ ? "subgroup sums" : "shared-memory tree sums");
   // Everything this backend holds so far (weights, caches, every prepared step), one VkDeviceMemory each.

@@ -147,7 +147,7 @@ TEST_SUITE("vulkan_ops") {
       const bool quantized = summary.find("8-bit activations") != std::string::npos;
       // Up to 8 tokens (a short prompt, or several sequences' decode steps) go to the rows-per-lane decode kernel,
       // in fp32 (not with VKGEMMA_KERNELS=flat-decode).
-      const bool lane_rows = summary.find("decode rows per lane") != std::string::npos;
+      const bool lane_rows = summary.find("CPU-device set, rows per lane") != std::string::npos;
       CHECK(quantized == (cpu_shaders && (n > 8 || !lane_rows)));
       std::vector<float> want;
       if (quantized) {

@@ -40,7 +40,7 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
                          w.dtype == DType::Q4_K || w.dtype == DType::Q5_K || w.dtype == DType::Q6_K;
   // Its Q8_0 kernels read whole groups of blocks at constant offsets: rows on whole texels (the weight store pads
   // them on these devices).
-  bool lane_rows = rows_variant && c.lane_rows_decode() && x.rows() <= kLaneRowsBatch && lane_type &&
+  bool lane_rows = rows_variant && c.lane_rows_kernels() && x.rows() <= kLaneRowsBatch && lane_type &&
                    x.cols() % 32 == 0;
   for (const WeightChunk& chunk : chunks) lane_rows = lane_rows && (w.dtype != DType::Q8_0 || chunk.row_stride % 16 == 0);
   // Prompts with Q4_0/Q5_0/Q4_K/Q6_K weights there: the input quantized to 8 bits in token pairs first (see
@@ -58,7 +58,7 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   // tested): whole rows per lane as in decode, 8 tokens per workgroup (matmul_rows.comp LANE_ROWS,X_PAIRS). On
   // an AVX2 Zen 3 against the unit kernel's X_PAIRS: Q4_0/Q5_0 kernels +40-75 % (pp128 +29 %), Q4_K +30-37 %
   // (pp128 +18 % more), Q6_K +40-62 %.
-  const bool lane_prompt = pairs && c.lane_rows_decode();
+  const bool lane_prompt = pairs && c.lane_rows_kernels();
   std::vector<Dispatch> out;
   const Buffer* out_buffer = m.out ? m.out : c.out();
   // norm_matmul / norm_gate_up in one dispatch: decode kernels that norm their input (NORM variants) and take
