@@ -273,7 +273,13 @@ def main():
         conn.request("POST", "/v1/completions", body=json.dumps({"prompt": prompt, "max_tokens": 200, "stream": True}),
                      headers={"Content-Type": "application/json"})
         resp = conn.getresponse()
-        first = resp.read(6)  # decoded from the chunked body
+        # The first event (decoded from the chunked body), past the ": waiting" comments the server sends while a
+        # slow (loaded) machine has not yet made the first token.
+        first = b""
+        for _ in range(120):
+            first = resp.readline()
+            if first and not first.startswith(b":") and first.strip():
+                break
         conn.sock.close()
         conn.close()
         check(first.startswith(b"data: "), "stream started before the disconnect")
