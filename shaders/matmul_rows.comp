@@ -94,8 +94,9 @@ layout(std430, set = 0, binding = 5) writeonly buffer Sum { float sum_data[]; };
 layout(std430, set = 0, binding = 6) coherent buffer Counter { uint counter[]; };
 #endif
 #ifdef X_PAIRS
-#if TOKENS != 8 || !(defined(WT_Q4_0) || defined(WT_Q5_0) || defined(WT_Q4_K) || defined(WT_Q6_K))
-#error "X_PAIRS: prefill (8 tokens) of Q4_0/Q5_0/Q4_K/Q6_K weights, whose 16- (Q6_K: 8-) value sums fit 16 bits"
+#if !(TOKENS == 8 || (TOKENS == 16 && defined(LANE_ROWS))) || \
+    !(defined(WT_Q4_0) || defined(WT_Q5_0) || defined(WT_Q4_K) || defined(WT_Q6_K))
+#error "X_PAIRS: prefill (8 tokens; 16 with LANE_ROWS) of Q4_0/Q5_0/Q4_K/Q6_K weights, whose 16- (Q6_K: 8-) value sums fit 16 bits"
 #endif
 #if defined(LANE_ROWS) && !(defined(WT_Q4_0) || defined(WT_Q5_0) || defined(WT_Q4_K) || defined(WT_Q6_K))
 #error "LANE_ROWS,X_PAIRS: Q4_0/Q5_0/Q4_K/Q6_K (32 values per lane and call)"
@@ -225,7 +226,7 @@ float dot_unit(float w[WT_UNIT], float x[WT_UNIT]) {
 // +54 % / +13 % (a 1 MiB matrix) and +54 % / +46 % (128 MiB), the 270M's decode step 124 -> 85 ms of CPU time
 // (lavapipe's two threads; 2 or 8 rows per lane: within the noise of 4, 1: slower than flat). Lanes past the
 // chunk's rows compute a valid row's product and store nothing: every lane takes part in the shuffles.
-// TOKENS (1, or 4: several sequences' decode steps batched; 8 with X_PAIRS: prompts of Q4_0/Q5_0, below):
+// TOKENS (1, or 4: several sequences' decode steps batched; 16 with X_PAIRS: prompts, below):
 // workgroup row y takes tokens TOKENS * y .. + TOKENS - 1 of the step, each dequantized weight unit serving all
 // of them. The lanes need units of 32
 // values (WT_WINDOW's) for the input shuffle.
@@ -344,12 +345,14 @@ void main() {
   const uint u_begin = 0u;
 #endif
 #ifdef X_PAIRS
-  // Prompts (LANE_ROWS,X_PAIRS: Q4_0/Q5_0): each lane's rows whole, as in decode, for the 8 tokens of the
-  // workgroup's row, with the input quantized to 8-bit token pairs (quantize_pairs.comp, as the unit kernel's
-  // X_PAIRS below). A block's 4 pair rows of 32 words: lane l fetches texel l of each and subgroupShuffle hands
-  // every word to every lane, so 4 fetches serve 8 lanes x LANE_RUNS rows where the unit kernel fetched 16 per
-  // 8 rows of half a block; each lane decodes whole blocks (one 3-texel window per 32 values, not per 16), and
-  // all lanes walk the same blocks (no divergent loop). A 32-value sum may pass 16 bits: two 16-value halves.
+  // Prompts (LANE_ROWS,X_PAIRS: Q4_0/Q5_0/Q4_K/Q6_K): each lane's rows whole, as in decode, for the TOKENS (16)
+  // tokens of the workgroup's row, with the input quantized to 8-bit token pairs (quantize_pairs.comp, as the
+  // unit kernel's X_PAIRS below). 32 values' 8 pair rows: lane l fetches texel l of each and subgroupShuffle hands
+  // every word to every lane, so 8 fetches serve 8 lanes x LANE_RUNS rows x 16 tokens where the unit kernel
+  // fetched 16 per 8 rows x 8 tokens of 16 values; each lane decodes 32 values per call (Q4_0/Q5_0: one 3-texel
+  // window, not one per 16), and all lanes walk the same values (no divergent loop). A 32-value sum may pass
+  // 16 bits: two 16-value halves (Q6_K: four of 8). 16 tokens against 8: kernels +6-87 %, pp128 +34 % on an AVX2
+  // Zen 3; 32: +5 %, within the noise.
   const uint last_pair = (p.n_tokens - 1u) / 2u;  // pairs past it repeat it (not stored)
   for (uint u = 0u; u < p.K / 32u; ++u) {
     int xs[TOKENS / 2u][32];
@@ -363,11 +366,17 @@ void main() {
         xs[pp][4u * k + 3u] = subgroupShuffle(mine.w, k);
       }
     }
-    // The 8 tokens' scales of block u: two texels (t0 is a multiple of 8).
-    const uint xd_texel = ((t0 / 8u) * (p.K / 32u) + u) * 2u;
-    const vec4 da = uintBitsToFloat(texelFetch(xd_texels, int(xd_texel)));
-    const vec4 db = uintBitsToFloat(texelFetch(xd_texels, int(xd_texel + 1u)));
-    const float xd[8] = float[8](da.x, da.y, da.z, da.w, db.x, db.y, db.z, db.w);
+    // The tokens' scales of values 32u .. 32u + 31: two texels per 8 tokens (t0 is a multiple of 8; groups
+    // past the step's last repeat it).
+    float xd[TOKENS];
+    [[unroll]] for (uint g = 0u; g < TOKENS / 8u; ++g) {
+      const uint group = min(t0 / 8u + g, (p.n_tokens - 1u) / 8u);
+      const uint xd_texel = (group * (p.K / 32u) + u) * 2u;
+      const vec4 da = uintBitsToFloat(texelFetch(xd_texels, int(xd_texel)));
+      const vec4 db = uintBitsToFloat(texelFetch(xd_texels, int(xd_texel + 1u)));
+      xd[8u * g] = da.x, xd[8u * g + 1u] = da.y, xd[8u * g + 2u] = da.z, xd[8u * g + 3u] = da.w;
+      xd[8u * g + 4u] = db.x, xd[8u * g + 5u] = db.y, xd[8u * g + 6u] = db.z, xd[8u * g + 7u] = db.w;
+    }
 #ifdef WT_Q4_K
     // Its min term, m1 * the sum of the 32 activations: their integer sums per token from the pair words
     // (32 * 127 fits 16 bits).

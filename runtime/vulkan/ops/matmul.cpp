@@ -55,9 +55,9 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   }
   const bool pairs = xq && xd && c.fits_texels(xq) && c.fits_texels(xd);
   // These pairs where rows per lane work (not under VKGEMMA_KERNELS=flat-decode, which keeps the unit kernel
-  // tested): whole rows per lane as in decode, 8 tokens per workgroup (matmul_rows.comp LANE_ROWS,X_PAIRS). On
+  // tested): whole rows per lane as in decode, 16 tokens per workgroup (matmul_rows.comp LANE_ROWS,X_PAIRS). On
   // an AVX2 Zen 3 against the unit kernel's X_PAIRS: Q4_0/Q5_0 kernels +40-75 % (pp128 +29 %), Q4_K +30-37 %
-  // (pp128 +18 % more), Q6_K +40-62 %.
+  // (pp128 +18 % more), Q6_K +40-62 % (with 8 tokens per workgroup; 16: pp128 +34 % more).
   const bool lane_prompt = pairs && c.lane_rows_kernels();
   std::vector<Dispatch> out;
   const Buffer* out_buffer = m.out ? m.out : c.out();
@@ -100,11 +100,12 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
     q.quantizes_input = true;
     out.push_back(std::move(q));
   }
-  const uint32_t group = lane_rows ? (x.rows() == 1 ? 1 : kLaneRowsTokens) : tokens_per_group;
+  const uint32_t group = lane_rows ? (x.rows() == 1 ? 1 : kLaneRowsTokens) : lane_prompt ? 16 : tokens_per_group;
   uint32_t features = geglu ? ShaderFeature::geglu : 0u;
   if (lane_rows || lane_prompt) features |= ShaderFeature::lane_rows;
   if (!rows_variant && c.subgroup_sums()) features |= ShaderFeature::subgroup_sum;
-  if (group > 1) features |= rows_variant && !lane_rows ? ShaderFeature::tokens8 : ShaderFeature::tokens4;
+  if (group > 1)
+    features |= lane_prompt ? ShaderFeature::tokens16 : rows_variant && !lane_rows ? ShaderFeature::tokens8 : ShaderFeature::tokens4;
   if (pairs) features |= ShaderFeature::x_pairs;
   if (m.norm) features |= ShaderFeature::norm;
   if (m.up) features |= ShaderFeature::gate_up;
