@@ -29,8 +29,8 @@
 // llvmpipe has no fused multiply-add (ffma becomes a multiply and an add), so this halves the prefill's
 // multiply-add instructions, and the packed input is half the texel fetches: kernels at 141 tokens +23-46 %
 // (Q5_0), +35 % (Q4_K, Q6_K) with the quantize pass. The activation scales per token and block of 32 come
-// from a third texel buffer (bound after the output). LANE_ROWS,X_PAIRS: the same pairs for prompts of Q4_0/Q5_0
-// with whole rows per lane (in main's LANE_ROWS definition).
+// from a third texel buffer (bound after the output). LANE_ROWS,X_PAIRS (the default where rows per lane run): the
+// same pairs for prompts, 16 tokens per workgroup with whole rows per lane (in main's LANE_ROWS definition).
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_KHR_shader_subgroup_basic : require
@@ -97,9 +97,6 @@ layout(std430, set = 0, binding = 6) coherent buffer Counter { uint counter[]; }
 #if !(TOKENS == 8 || (TOKENS == 16 && defined(LANE_ROWS))) || \
     !(defined(WT_Q4_0) || defined(WT_Q5_0) || defined(WT_Q4_K) || defined(WT_Q6_K))
 #error "X_PAIRS: prefill (8 tokens; 16 with LANE_ROWS) of Q4_0/Q5_0/Q4_K/Q6_K weights, whose 16- (Q6_K: 8-) value sums fit 16 bits"
-#endif
-#if defined(LANE_ROWS) && !(defined(WT_Q4_0) || defined(WT_Q5_0) || defined(WT_Q4_K) || defined(WT_Q6_K))
-#error "LANE_ROWS,X_PAIRS: Q4_0/Q5_0/Q4_K/Q6_K (32 values per lane and call)"
 #endif
 layout(set = 0, binding = XD_BINDING) uniform usamplerBuffer xd_texels;  // quantize_pairs.comp's xd
 #endif
