@@ -155,6 +155,12 @@ void load_pairs(uint xo, out int xp[WT_UNIT]) {
     xp[4u * q] = v.x, xp[4u * q + 1u] = v.y, xp[4u * q + 2u] = v.z, xp[4u * q + 3u] = v.w;
   }
 }
+// A sum of products with pair words, s = S0 + 65536 S1 where |S0|, |S1| < 2^15: (S0, S1), token 2p's sum (the
+// low half, sign-extended) and token 2p + 1's.
+ivec2 pair_split(int s) {
+  const int lo = bitfieldExtract(s, 0, 16);
+  return ivec2(lo, (s - lo) >> 16);
+}
 #endif
 
 // Each lane holds ROWS * TOKENS partial sums; the outputs are their sums over the lanes. On a subgroup of 8
@@ -225,8 +231,7 @@ float dot_unit(float w[WT_UNIT], float x[WT_UNIT]) {
 // chunk's rows compute a valid row's product and store nothing: every lane takes part in the shuffles.
 // TOKENS (1, or 4: several sequences' decode steps batched; 16 with X_PAIRS: prompts, below):
 // workgroup row y takes tokens TOKENS * y .. + TOKENS - 1 of the step, each dequantized weight unit serving all
-// of them. The lanes need units of 32
-// values (WT_WINDOW's) for the input shuffle.
+// of them. The lanes need units of 32 values (WT_WINDOW's) for the input shuffle.
 #ifndef LANE_RUNS
 #define LANE_RUNS 4u
 #endif
@@ -381,9 +386,9 @@ void main() {
     [[unroll]] for (uint pp = 0u; pp < TOKENS / 2u; ++pp) {
       int s = 0;
       [[unroll]] for (uint j = 0u; j < 32u; ++j) s += xs[pp][j];
-      const int lo = bitfieldExtract(s, 0, 16);
-      xsum[2u * pp] = float(lo);
-      xsum[2u * pp + 1u] = float((s - lo) >> 16);
+      const ivec2 t = pair_split(s);
+      xsum[2u * pp] = float(t.x);
+      xsum[2u * pp + 1u] = float(t.y);
     }
 #endif
     [[unroll]] for (uint i = 0u; i < LANE_RUNS; ++i) {
@@ -401,30 +406,27 @@ void main() {
       [[unroll]] for (uint pp = 0u; pp < TOKENS / 2u; ++pp) {
 #ifdef WT_Q6_K
         // |w| <= 32: sums of 8 values fit 16 bits; each half of 16 values has its scale.
-        int lo[2] = int[2](0, 0), hi[2] = int[2](0, 0);
+        ivec2 half_sums[2] = ivec2[2](ivec2(0), ivec2(0));  // values 0..15 and 16..31: (token 2pp, 2pp + 1)
         [[unroll]] for (uint q = 0u; q < 4u; ++q) {
           int s = 0;
           [[unroll]] for (uint j = 0u; j < 8u; ++j) s += w[8u * q + j] * xs[pp][8u * q + j];
-          const int l = bitfieldExtract(s, 0, 16);
-          lo[q >> 1] += l;
-          hi[q >> 1] += (s - l) >> 16;
+          half_sums[q >> 1] += pair_split(s);
         }
-        acc[i][2u * pp] += xd[2u * pp] * (d * float(lo[0]) + d_hi * float(lo[1]));
-        acc[i][2u * pp + 1u] += xd[2u * pp + 1u] * (d * float(hi[0]) + d_hi * float(hi[1]));
+        acc[i][2u * pp] += xd[2u * pp] * (d * float(half_sums[0].x) + d_hi * float(half_sums[1].x));
+        acc[i][2u * pp + 1u] += xd[2u * pp + 1u] * (d * float(half_sums[0].y) + d_hi * float(half_sums[1].y));
 #else
         int s0 = 0, s1 = 0;
         [[unroll]] for (uint j = 0u; j < 16u; ++j) {
           s0 += w[j] * xs[pp][j];
           s1 += w[j + 16u] * xs[pp][j + 16u];
         }
-        const int lo0 = bitfieldExtract(s0, 0, 16), lo1 = bitfieldExtract(s1, 0, 16);  // token 2pp's halves
-        const int hi = ((s0 - lo0) >> 16) + ((s1 - lo1) >> 16);                         // token 2pp + 1's
+        const ivec2 t = pair_split(s0) + pair_split(s1);  // each half apart: 32 values may pass 16 bits
 #ifdef WT_Q4_K
-        acc[i][2u * pp] += xd[2u * pp] * (d * float(lo0 + lo1) - m1 * xsum[2u * pp]);
-        acc[i][2u * pp + 1u] += xd[2u * pp + 1u] * (d * float(hi) - m1 * xsum[2u * pp + 1u]);
+        acc[i][2u * pp] += xd[2u * pp] * (d * float(t.x) - m1 * xsum[2u * pp]);
+        acc[i][2u * pp + 1u] += xd[2u * pp + 1u] * (d * float(t.y) - m1 * xsum[2u * pp + 1u]);
 #else
-        acc[i][2u * pp] += d * xd[2u * pp] * float(lo0 + lo1);
-        acc[i][2u * pp + 1u] += d * xd[2u * pp + 1u] * float(hi);
+        acc[i][2u * pp] += d * xd[2u * pp] * float(t.x);
+        acc[i][2u * pp + 1u] += d * xd[2u * pp + 1u] * float(t.y);
 #endif
 #endif  // WT_Q6_K
       }
@@ -556,48 +558,40 @@ void main() {
     [[unroll]] for (uint pp = 0u; pp < TOKENS / 2u; ++pp) {
       int s = 0;
       [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) s += xp[pp][j];
-      const int lo = bitfieldExtract(s, 0, 16);
-      xsum[2u * pp] = float(lo);
-      xsum[2u * pp + 1u] = float((s - lo) >> 16);
+      const ivec2 t = pair_split(s);
+      xsum[2u * pp] = float(t.x);
+      xsum[2u * pp + 1u] = float(t.y);
     }
 #endif
     [[unroll]] for (uint i = 0u; i < ROWS; ++i) {
-      {
-        // Rows past the chunk's repeat its last (not stored).
-        const uint row = min(r0 + i, p.rows - 1u);
-        int w[WT_UNIT];
+      // Rows past the chunk's repeat its last (not stored).
+      const uint row = min(r0 + i, p.rows - 1u);
+      int w[WT_UNIT];
 #ifdef WT_UNIT_MIN
-        float m;
-        const float d = wt_unit_int(row * p.row_bytes, u, w, m);
+      float m;
+      const float d = wt_unit_int(row * p.row_bytes, u, w, m);
 #else
-        const float d = wt_unit_int(row * p.row_bytes, u, w);
+      const float d = wt_unit_int(row * p.row_bytes, u, w);
 #endif
-        [[unroll]] for (uint pp = 0u; pp < TOKENS / 2u; ++pp) {
-          {
-            int s0 = 0, s1 = 0;
-            [[unroll]] for (uint j = 0u; j < WT_UNIT; j += 2u) {
-              s0 += w[j] * xp[pp][j];
-              s1 += w[j + 1u] * xp[pp][j + 1u];
-            }
-#ifdef WT_PAIR_HALVES
-            // Q6_K: 8 products each (|w| <= 32); the sums of even and odd values decoded apart.
-            const int lo0 = bitfieldExtract(s0, 0, 16), lo1 = bitfieldExtract(s1, 0, 16);
-            const int lo = lo0 + lo1;
-            const int hi = ((s0 - lo0) >> 16) + ((s1 - lo1) >> 16);
-#else
-            const int s = s0 + s1;
-            const int lo = bitfieldExtract(s, 0, 16);  // sign-extended: token 2pp's sum
-            const int hi = (s - lo) >> 16;              // token 2pp + 1's
-#endif
-#ifdef WT_UNIT_MIN
-            acc[i][2u * pp] += xd[2u * pp] * (d * float(lo) - m * xsum[2u * pp]);
-            acc[i][2u * pp + 1u] += xd[2u * pp + 1u] * (d * float(hi) - m * xsum[2u * pp + 1u]);
-#else
-            acc[i][2u * pp] += d * xd[2u * pp] * float(lo);
-            acc[i][2u * pp + 1u] += d * xd[2u * pp + 1u] * float(hi);
-#endif
-          }
+      [[unroll]] for (uint pp = 0u; pp < TOKENS / 2u; ++pp) {
+        int s0 = 0, s1 = 0;
+        [[unroll]] for (uint j = 0u; j < WT_UNIT; j += 2u) {
+          s0 += w[j] * xp[pp][j];
+          s1 += w[j + 1u] * xp[pp][j + 1u];
         }
+#ifdef WT_PAIR_HALVES
+        // Q6_K: 8 products each (|w| <= 32); the sums of even and odd values decoded apart.
+        const ivec2 t = pair_split(s0) + pair_split(s1);
+#else
+        const ivec2 t = pair_split(s0 + s1);
+#endif
+#ifdef WT_UNIT_MIN
+        acc[i][2u * pp] += xd[2u * pp] * (d * float(t.x) - m * xsum[2u * pp]);
+        acc[i][2u * pp + 1u] += xd[2u * pp + 1u] * (d * float(t.y) - m * xsum[2u * pp + 1u]);
+#else
+        acc[i][2u * pp] += d * xd[2u * pp] * float(t.x);
+        acc[i][2u * pp + 1u] += d * xd[2u * pp + 1u] * float(t.y);
+#endif
       }
     }
   }

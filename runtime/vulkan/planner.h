@@ -125,8 +125,9 @@ namespace vkg::vk {
 // store_sequences: 0 for the op itself; else its store variant, into a cache of that many sequences.
 // plan_matmul's operands: the input x (the node's input 0, or scratch holding it normed: its shape is input
 // 0's), the weight's input index, GeGLU's gate (null: a plain product), the norm weight (null: none), the
-// epsilon of norm_matmul / norm_gate_up's norm or matmul_norm_add's post-norm, the up weight's input index of norm_gate_up (0: none), and where the
-// product goes (null: the node's output; else scratch, which the dispatches then list as written); for
+// epsilon of norm_matmul / norm_gate_up's norm or matmul_norm_add's post-norm, the up weight's input index of
+// norm_gate_up (0: none), and where the product goes (null: the node's output; else scratch, which the
+// dispatches then list as written); for
 // matmul_norm_add's decode, the post-norm weight, the residual and the counter (the product then goes to `out`,
 // the normed sum to the node's output). With a norm, an up weight or a post-norm, plan_matmul plans the decode
 // kernels that do it all in one dispatch, or nothing.

@@ -36,7 +36,7 @@ VulkanBackend::VulkanBackend(const BackendOptions& o) : Backend(o) {
   const std::string kernels = std::getenv("VKGEMMA_KERNELS") ? std::getenv("VKGEMMA_KERNELS") : "";
   // Rows per lane share the input through 8-lane subgroup shuffles (matmul_rows.comp LANE_ROWS).
   lane_rows_ = cpu_shaders() && ctx_->info().subgroup_size == 8 && ctx_->info().subgroup_shuffle &&
-                      kernels.find("flat-decode") == std::string::npos;
+               kernels.find("flat-decode") == std::string::npos;
   subgroup_sums_ = ctx_->info().subgroup_shuffle && kernels.find("tree-sum") == std::string::npos;
   capture_decode_step_ = o.renderdoc_capture;
   if (profiling_ && ctx_->limits().timestampPeriod == 0)
