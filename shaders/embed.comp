@@ -14,7 +14,8 @@ layout(std430, set = 0, binding = 2) writeonly buffer Out { float out_data[]; };
 
 #include "embed.push.h"
 
-#define WT_WORD(i) wt_words[i]
+#include "wt_rows.glsl"
+#define WT_WORD(i) wt_words[wt_word(i)]
 #include "quant.glsl"
 #include "grid.glsl"
 
@@ -23,7 +24,7 @@ void main() {
   if (t >= p.n_tokens) return;
   const int id = token_ids[t];
   if (id < int(p.row_begin) || id - int(p.row_begin) >= int(p.row_count)) return;
-  const uint row_off = uint(id - int(p.row_begin)) * p.row_bytes;
+  const uint row_off = wt_row(uint(id - int(p.row_begin)));
   const uint out_off = t * p.H;
   const uint n_units = p.H / WT_UNIT;
   for (uint u = gl_LocalInvocationID.x; u < n_units; u += gl_WorkGroupSize.x) {

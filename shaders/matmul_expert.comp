@@ -22,7 +22,8 @@ layout(std430, set = 0, binding = 3) writeonly buffer Out { float out_data[]; };
 
 #include "matmul_expert.push.h"
 
-#define WT_WORD(i) wt_words[i]
+#include "wt_rows.glsl"
+#define WT_WORD(i) wt_words[wt_word(i)]
 #include "quant.glsl"
 
 shared float red[ROWS_PER_WG][WG_SIZE];
@@ -55,7 +56,7 @@ void main() {
     [[unroll]] for (uint r = 0u; r < ROWS_PER_WG; ++r) {
       if (r >= lo && r < hi) {
         float w[WT_UNIT];
-        wt_dequant_unit((g0 + r - p.chunk_begin) * p.row_bytes, u, w);
+        wt_dequant_unit(wt_row(g0 + r - p.chunk_begin), u, w);
         float s = 0.0;
         [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) s += w[j] * xv[j];
         acc[r] += s;

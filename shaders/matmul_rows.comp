@@ -102,6 +102,7 @@ layout(set = 0, binding = XD_BINDING) uniform usamplerBuffer xd_texels;  // quan
 #endif
 
 #include "matmul.push.h"
+#include "wt_rows.glsl"
 
 #ifdef GATE_UP
 // norm_gate_up's decode: the up weight beside the gate's (binding 1), the same rows. The dequantizers read
@@ -112,11 +113,11 @@ layout(set = 0, binding = XD_BINDING) uniform usamplerBuffer xd_texels;  // quan
 #endif
 layout(set = 0, binding = 4) uniform usamplerBuffer up_texels;
 bool wt_up = false;
-#define WT_TEXEL(q) (wt_up ? texelFetch(up_texels, int(q)) : texelFetch(wt_texels, int(q)))
+#define WT_TEXEL(q) (wt_up ? texelFetch(up_texels, int(wt_texel(q))) : texelFetch(wt_texels, int(wt_texel(q))))
 #define WT_WORD(i) WT_TEXEL((i) >> 2)[(i) & 3u]
 #else
-#define WT_WORD(i) texelFetch(wt_texels, int((i) >> 2))[(i) & 3u]
-#define WT_TEXEL(q) texelFetch(wt_texels, int(q))
+#define WT_WORD(i) WT_TEXEL((i) >> 2)[(i) & 3u]
+#define WT_TEXEL(q) texelFetch(wt_texels, int(wt_texel(q)))
 #endif
 #if TOKENS == 1 || defined(LANE_ROWS)
 // Decode: Q4_0/Q5_0/Q8_0 units are whole blocks read through a 3-texel window (wt_load.glsl wt_window):
@@ -317,7 +318,7 @@ void main() {
 #ifdef WT_GROUP
   // Whole groups of 8 blocks (WT_GROUP_TEXELS texels each); each lane keeps, per row, the texel its block shares
   // with the next.
-  const uint n_groups = p.K / 256u, row_texels = p.row_bytes / 16u;
+  const uint n_groups = p.K / 256u;
   for (uint g = 0u; g < n_groups; ++g) {
     uvec4 carry[LANE_RUNS];
 #ifdef GATE_UP
@@ -327,7 +328,7 @@ void main() {
       float xv[TOKENS][32];
       share_x32(t0, 256u * g + 32u * b, xv);
       [[unroll]] for (uint i = 0u; i < LANE_RUNS; ++i) {
-        const uint first = min(r0 + 8u * i + lane, p.rows - 1u) * row_texels + WT_GROUP_TEXELS * g;
+        const uint first = wt_row(min(r0 + 8u * i + lane, p.rows - 1u)) / 16u + WT_GROUP_TEXELS * g;
         float w[32];
 #ifdef GATE_UP
         wt_up = false;
@@ -396,12 +397,12 @@ void main() {
       int w[32];
 #ifdef WT_Q4_K
       float m1;
-      const float d = wt_block32_int(row * p.row_bytes, u, w, m1);
+      const float d = wt_block32_int(wt_row(row), u, w, m1);
 #elif defined(WT_Q6_K)
       float d_hi;  // values 16..31's scale (d: 0..15's)
-      const float d = wt_block32_int(row * p.row_bytes, u, w, d_hi);
+      const float d = wt_block32_int(wt_row(row), u, w, d_hi);
 #else
-      const float d = wt_block32_int(row * p.row_bytes, u, w);
+      const float d = wt_block32_int(wt_row(row), u, w);
 #endif
       [[unroll]] for (uint pp = 0u; pp < TOKENS / 2u; ++pp) {
 #ifdef WT_Q6_K
@@ -447,11 +448,11 @@ void main() {
 #ifdef GATE_UP
       wt_up = false;
 #endif
-      const float d = wt_unit_scaled(row * p.row_bytes, u, w);
+      const float d = wt_unit_scaled(wt_row(row), u, w);
       [[unroll]] for (uint t = 0u; t < TOKENS; ++t) acc[i][t] += d * dot_unit(w, xv[t]);
 #ifdef GATE_UP
       wt_up = true;
-      const float du = wt_unit_scaled(row * p.row_bytes, u, w);
+      const float du = wt_unit_scaled(wt_row(row), u, w);
       [[unroll]] for (uint t = 0u; t < TOKENS; ++t) acc_up[i][t] += du * dot_unit(w, xv[t]);
 #endif
     }
@@ -527,7 +528,7 @@ void main() {
       const uint row = 2u * i + k;
       if (row < n_rows) {
         float w[WT_UNIT];
-        const float d = wt_unit_scaled((r0 + row) * p.row_bytes, u, w);
+        const float d = wt_unit_scaled(wt_row(r0 + row), u, w);
         const float s = d * dot_unit(w, xv);
         // The lanes' pairs differ: a select per accumulator (a dynamic index is a per-lane loop on llvmpipe).
         [[unroll]] for (uint q = 0u; q < ROWS / 2u; ++q) acc[2u * q + k][0] += q == i ? s : 0.0;
@@ -569,9 +570,9 @@ void main() {
       int w[WT_UNIT];
 #ifdef WT_UNIT_MIN
       float m;
-      const float d = wt_unit_int(row * p.row_bytes, u, w, m);
+      const float d = wt_unit_int(wt_row(row), u, w, m);
 #else
-      const float d = wt_unit_int(row * p.row_bytes, u, w);
+      const float d = wt_unit_int(wt_row(row), u, w);
 #endif
       [[unroll]] for (uint pp = 0u; pp < TOKENS / 2u; ++pp) {
         int s0 = 0, s1 = 0;
@@ -602,7 +603,7 @@ void main() {
     [[unroll]] for (uint t = 0u; t < TOKENS; ++t) load_x(min(t0 + t, p.n_tokens - 1u) * p.K + u * WT_UNIT, xv[t]);
     [[unroll]] for (uint i = 0u; i < ROWS; ++i) {
       float w[WT_UNIT];
-      const float d = wt_unit_scaled(min(r0 + i, p.rows - 1u) * p.row_bytes, u, w);
+      const float d = wt_unit_scaled(wt_row(min(r0 + i, p.rows - 1u)), u, w);
       [[unroll]] for (uint t = 0u; t < TOKENS; ++t) acc[i][t] += d * dot_unit(w, xv[t]);
     }
   }

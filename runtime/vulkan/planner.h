@@ -35,6 +35,9 @@ struct WeightChunk {
   std::unique_ptr<Buffer> buffer;
   int64_t row_begin = 0, rows = 0;
   uint32_t row_stride = 0;  // bytes from a row to the next: its bytes, or whole texels where the store pads them
+  // 0: rows one after another; s > 0: interleaved texel by texel in groups of 2^s rows (weight_store.h). Shaders
+  // that read weights take it as their push constant interleave_shift (shaders/include/wt_rows.glsl).
+  uint32_t interleave_shift = 0;
 };
 
 // Step-wide scratch that planners share (sized to the largest request): prompts' 8-bit activations in token

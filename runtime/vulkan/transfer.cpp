@@ -1,5 +1,6 @@
 #include "runtime/vulkan/transfer.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -69,20 +70,31 @@ void Transfer::upload(const Buffer& dst, const void* data, uint64_t bytes) const
 }
 
 void Transfer::upload_rows(const Buffer& dst, const void* data, uint64_t rows, uint64_t row_bytes,
-                           uint64_t dst_stride) const {
-  if (dst_stride == row_bytes) return upload(dst, data, rows * row_bytes);
+                           uint64_t dst_stride, uint32_t interleave_shift) const {
+  if (dst_stride == row_bytes && interleave_shift == 0) return upload(dst, data, rows * row_bytes);
+  const uint64_t group = uint64_t(1) << interleave_shift;
+  const uint64_t bytes = (rows + group - 1) / group * group * dst_stride;
   auto write = [&](uint8_t* to) {
     const auto* from = static_cast<const uint8_t*>(data);
+    if (interleave_shift == 0) {
+      for (uint64_t r = 0; r < rows; ++r) {
+        std::memcpy(to + r * dst_stride, from + r * row_bytes, row_bytes);
+        std::memset(to + r * dst_stride + row_bytes, 0, dst_stride - row_bytes);
+      }
+      return;
+    }
+    std::memset(to, 0, bytes);
     for (uint64_t r = 0; r < rows; ++r) {
-      std::memcpy(to + r * dst_stride, from + r * row_bytes, row_bytes);
-      std::memset(to + r * dst_stride + row_bytes, 0, dst_stride - row_bytes);
+      uint8_t* group_at = to + (r >> interleave_shift) * group * dst_stride + (r & (group - 1)) * 16;
+      for (uint64_t k = 0; k * 16 < row_bytes; ++k)
+        std::memcpy(group_at + k * group * 16, from + r * row_bytes + k * 16, std::min<uint64_t>(16, row_bytes - k * 16));
     }
   };
   if (dst.mapped()) return write(static_cast<uint8_t*>(dst.mapped()));
-  Buffer staging(ctx_, rows * dst_stride, dst.name() + ".staging", true);
+  Buffer staging(ctx_, bytes, dst.name() + ".staging", true);
   write(static_cast<uint8_t*>(staging.mapped()));
   run_once([&](VkCommandBuffer cmd) {
-    VkBufferCopy region{0, 0, rows * dst_stride};
+    VkBufferCopy region{0, 0, bytes};
     vkCmdCopyBuffer(cmd, staging.handle(), dst.handle(), 1, &region);
   });
 }

@@ -18,8 +18,11 @@ class Transfer {
   Transfer& operator=(const Transfer&) = delete;
 
   void upload(const Buffer& dst, const void* data, uint64_t bytes) const;
-  // rows of row_bytes each, written dst_stride bytes apart (the gaps zero).
-  void upload_rows(const Buffer& dst, const void* data, uint64_t rows, uint64_t row_bytes, uint64_t dst_stride) const;
+  // rows of row_bytes each, written dst_stride bytes apart (the gaps zero); with interleave_shift s > 0
+  // (dst_stride whole 16-byte texels), texel k of row r at texel ((r >> s) * dst_stride / 16 + k) * 2^s + r % 2^s
+  // (shaders/include/wt_rows.glsl), the texels of a group's missing rows zero. dst holds whole groups.
+  void upload_rows(const Buffer& dst, const void* data, uint64_t rows, uint64_t row_bytes, uint64_t dst_stride,
+                   uint32_t interleave_shift = 0) const;
   void download(const Buffer& src, void* data, uint64_t bytes) const;
   // Records `record` into a one-time command buffer, submits it and waits.
   void run_once(const std::function<void(VkCommandBuffer)>& record) const;

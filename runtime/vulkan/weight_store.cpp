@@ -8,9 +8,22 @@
 
 namespace vkg::vk {
 
+namespace {
+// The block types matmul_rows.comp's rows-per-lane kernels read (runtime/vulkan/ops/matmul.cpp lane_type).
+bool lane_rows_type(DType d) {
+  return d == DType::Q4_0 || d == DType::Q5_0 || d == DType::Q8_0 || d == DType::Q4_K || d == DType::Q5_K ||
+         d == DType::Q6_K;
+}
+constexpr uint32_t kInterleaveShift = 3;  // groups of 8 rows: a subgroup's 8 lanes on llvmpipe's 256-bit vectors
+}  // namespace
+
 int64_t WeightStore::row_stride(const TensorDesc& t) const {
   const int64_t rb = row_bytes(t.dtype, t.cols());
-  return texel_rows_ && t.dtype == DType::Q8_0 ? (rb + 15) / 16 * 16 : rb;
+  return interleave_shift(t) ? (rb + 15) / 16 * 16 : rb;
+}
+
+uint32_t WeightStore::interleave_shift(const TensorDesc& t) const {
+  return lane_rows_ && lane_rows_type(t.dtype) ? kInterleaveShift : 0;
 }
 
 // Big weights are split by rows: each chunk fits one binding (maxStorageBufferRange), one allocation, and a
@@ -19,10 +32,13 @@ const std::vector<WeightChunk>& WeightStore::chunks(const TensorDesc& t) {
   auto it = chunks_.find(t.data);
   if (it != chunks_.end()) return it->second;
   const int64_t rb = row_bytes(t.dtype, t.cols()), stride = row_stride(t);
+  const uint32_t shift = interleave_shift(t);
+  const int64_t group = int64_t(1) << shift;  // chunks hold whole groups of interleaved rows
   uint64_t limit = std::min<uint64_t>(ctx_.limits().maxStorageBufferRange, ctx_.info().max_allocation_bytes);
   limit = std::min<uint64_t>(limit, uint64_t(1) << 30) - 64;  // room for the buffer padding
   int64_t rows_per_chunk = std::min<int64_t>(static_cast<int64_t>(limit / static_cast<uint64_t>(stride)),
                                              int64_t(kMaxGroups) * kMatmulRowsPerGroup);
+  rows_per_chunk = rows_per_chunk / group * group;
   if (rows_per_chunk < 1)
     throw std::runtime_error("vulkan: a row of weight '" + t.name + "' (" + std::to_string(rb) +
                              " bytes) exceeds the device's storage buffer range");
@@ -32,11 +48,15 @@ const std::vector<WeightChunk>& WeightStore::chunks(const TensorDesc& t) {
     c.row_begin = begin;
     c.rows = std::min(rows_per_chunk, t.rows() - begin);
     c.row_stride = static_cast<uint32_t>(stride);
+    c.interleave_shift = shift;
     std::string name = t.name;
     if (t.rows() > rows_per_chunk) name += '[' + std::to_string(chunks.size()) + ']';
-    c.buffer = std::make_unique<Buffer>(ctx_, static_cast<uint64_t>(c.rows * stride), name, false);
+    // Interleaved: whole groups, and 16 texels more, as a window (3 texels) past a group's last row's end reads
+    // into the next group's rows (garbage the decoders drop, but inside the buffer).
+    const int64_t bytes = shift ? (c.rows + group - 1) / group * group * stride + 16 * 16 : c.rows * stride;
+    c.buffer = std::make_unique<Buffer>(ctx_, static_cast<uint64_t>(bytes), name, false);
     transfer_.upload_rows(*c.buffer, static_cast<const uint8_t*>(t.data) + begin * rb, static_cast<uint64_t>(c.rows),
-                          static_cast<uint64_t>(rb), static_cast<uint64_t>(stride));
+                          static_cast<uint64_t>(rb), static_cast<uint64_t>(stride), shift);
     if (on_upload_) on_upload_(static_cast<uint64_t>(c.rows * rb));
     chunks.push_back(std::move(c));
   }

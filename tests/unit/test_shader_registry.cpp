@@ -13,11 +13,11 @@ using vkg::vk::find_shader;
 TEST_SUITE("shader_registry") {
   TEST_CASE("matmul_q4_k and argmax layouts match their GLSL declarations") {
     // matmul.comp: X (0), Weights (1), Out (2); Params { uint K, rows, row_offset, out_stride, n_tokens, row_bytes;
-    // float norm_eps }.
+    // float norm_eps; uint interleave_shift }.
     const ShaderCode* matmul = find_shader("matmul_q4_k");
     REQUIRE(matmul != nullptr);
     CHECK(matmul->layout.n_bindings == 3);
-    CHECK(matmul->layout.push_constant_bytes == 28);
+    CHECK(matmul->layout.push_constant_bytes == 32);
     CHECK(matmul->layout.local_size[1] == 1);
     CHECK(matmul->layout.local_size[2] == 1);
     // argmax.comp: X (0), Out (1).

@@ -13,7 +13,8 @@ std::vector<Dispatch> plan_op(const EmbedParams& p, PlanContext& c) {
     out.push_back(c.dispatch(shader, {c.in(0), chunk.buffer.get(), c.out()},
                              push::Embed{.H = u32(table.cols()), .row_begin = u32(chunk.row_begin), .row_count = u32(chunk.rows),
                                           .n_tokens = u32(ids.elements()),
-                                          .row_bytes = chunk.row_stride, .scale = p.scale},
+                                          .row_bytes = chunk.row_stride, .scale = p.scale,
+                                          .interleave_shift = chunk.interleave_shift},
                              u32(ids.elements())));
   return out;
 }

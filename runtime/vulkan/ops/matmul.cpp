@@ -1,3 +1,6 @@
+#include <stdexcept>
+#include <string>
+
 #include "runtime/vulkan/planner.h"
 #include "shaders/quantize_pairs.push.h"
 #include "shaders/matmul.push.h"
@@ -31,6 +34,12 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   const uint32_t rows_workgroup = c.workgroup_size(shader_key(Shader::matmul_rows, w.dtype));
   bool rows_variant = c.subgroup_texels(rows_workgroup) && c.fits_texels(m.x) && w.cols() % texel_values == 0;
   for (const WeightChunk& chunk : chunks) rows_variant = rows_variant && c.fits_texels(chunk.buffer.get());
+  // matmul.comp and matmul_tiled.comp read rows one after another, not the weight store's interleaved rows.
+  if (!rows_variant && !chunks.empty() && chunks.front().interleave_shift != 0)
+    throw std::runtime_error("matmul node '" + c.node().name + "': weight '" + w.name +
+                             "' has interleaved rows for matmul_rows.comp, but its input (" +
+                             std::to_string(x.rows()) + " x " + std::to_string(x.cols()) +
+                             ") does not fit this device's texel buffers");
   // Prompts: groups of tokens (each dequantized weight unit serves them all): 8 in matmul_rows.comp, 4 in
   // matmul.comp.
   const uint32_t tokens_per_group = x.rows() == 1 ? 1 : rows_variant ? kMatmulRowsPrefillTokens : 4;
@@ -127,7 +136,8 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
     out.push_back(c.dispatch(shader, buffers,
                              push::Matmul{.K = u32(x.cols()), .rows = u32(chunk.rows), .row_offset = u32(chunk.row_begin),
                                          .out_stride = u32(w.rows()), .n_tokens = u32(x.rows()),
-                                         .row_bytes = chunk.row_stride, .norm_eps = m.eps},
+                                         .row_bytes = chunk.row_stride, .norm_eps = m.eps,
+                                         .interleave_shift = chunk.interleave_shift},
                              ceil_div(chunk.rows, rows_per_group), ceil_div(x.rows(), group)));
     if (m.out) out.back().writes.push_back(m.out);
     if (m.counter) out.back().writes.push_back(m.counter);

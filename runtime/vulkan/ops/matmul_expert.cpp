@@ -13,13 +13,14 @@ std::vector<Dispatch> plan_op(const MatmulExpertParams& p, PlanContext& c) {
   push::MatmulExpert push{.K = u32(w.cols()), .rows = u32(p.rows), .row_offset = u32(p.row_offset),
                           .expert_rows = u32(w.rows() / p.n_experts), .n_experts = u32(p.n_experts), .k = u32(p.k),
                           .x_per_slot = c.desc(0).rows() == items ? 1u : 0u, .chunk_begin = 0, .chunk_rows = 0,
-                          .row_bytes = 0};
+                          .row_bytes = 0, .interleave_shift = 0};
   const ShaderKey shader = shader_key(Shader::matmul_expert, w.dtype);
   std::vector<Dispatch> out;
   for (const WeightChunk& chunk : c.weight_chunks(1)) {
     push.chunk_begin = u32(chunk.row_begin);
     push.chunk_rows = u32(chunk.rows);
     push.row_bytes = chunk.row_stride;
+    push.interleave_shift = chunk.interleave_shift;
     out.push_back(c.dispatch(shader, {c.in(0), chunk.buffer.get(), c.in(2), c.out()}, push,
                              ceil_div(p.rows, kExpertRowsPerGroup), u32(items)));
   }
