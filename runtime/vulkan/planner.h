@@ -55,6 +55,13 @@ inline const char* scratch_name(Scratch s) {
 constexpr uint32_t kMaxGroups = 65535;        // workgroups per grid dimension
 constexpr uint32_t kMatmulRowsPerGroup = 8;   // shaders/matmul.comp: each workgroup computes 8 rows
 
+// The block types matmul_rows.comp's rows-per-lane kernels (LANE_ROWS) read: on devices that run them, the
+// weight store interleaves these types' rows (weight_store.h).
+inline bool lane_rows_type(DType d) {
+  return d == DType::Q4_0 || d == DType::Q5_0 || d == DType::Q8_0 || d == DType::Q4_K || d == DType::Q5_K ||
+         d == DType::Q6_K;
+}
+
 inline uint32_t u32(int64_t v) { return static_cast<uint32_t>(v); }
 inline uint32_t ceil_div(int64_t a, int64_t b) { return static_cast<uint32_t>((a + b - 1) / b); }
 

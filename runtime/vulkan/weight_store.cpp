@@ -9,11 +9,6 @@
 namespace vkg::vk {
 
 namespace {
-// The block types matmul_rows.comp's rows-per-lane kernels read (runtime/vulkan/ops/matmul.cpp lane_type).
-bool lane_rows_type(DType d) {
-  return d == DType::Q4_0 || d == DType::Q5_0 || d == DType::Q8_0 || d == DType::Q4_K || d == DType::Q5_K ||
-         d == DType::Q6_K;
-}
 constexpr uint32_t kInterleaveShift = 3;  // groups of 8 rows: a subgroup's 8 lanes on llvmpipe's 256-bit vectors
 }  // namespace
 

@@ -45,8 +45,7 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   const uint32_t tokens_per_group = x.rows() == 1 ? 1 : rows_variant ? kMatmulRowsPrefillTokens : 4;
   // Decode of block types where the device takes whole rows per lane (matmul_rows.comp LANE_ROWS): one token,
   // or a few sequences' tokens batched (up to kLaneRowsBatch), in workgroups of 4 tokens.
-  const bool lane_type = w.dtype == DType::Q4_0 || w.dtype == DType::Q5_0 || w.dtype == DType::Q8_0 ||
-                         w.dtype == DType::Q4_K || w.dtype == DType::Q5_K || w.dtype == DType::Q6_K;
+  const bool lane_type = lane_rows_type(w.dtype);
   // Its Q8_0 kernels read whole groups of blocks at constant offsets: rows on whole texels (the weight store pads
   // them on these devices).
   bool lane_rows = rows_variant && c.lane_rows_kernels() && x.rows() <= kLaneRowsBatch && lane_type &&
