@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "read_bandwidth_spv.h"  // generated from read_bandwidth.comp by the top-level CMakeLists.txt
+#include "read_bandwidth_texels_spv.h"  // its TEXELS variant
 #include "runtime/vulkan/vulkan_backend.h"
 
 namespace vkg::vk {
@@ -16,35 +17,43 @@ constexpr uint32_t kWordsPerThread = 16;  // grid-stride iterations per invocati
 constexpr uint32_t kNever = 0xFFFFFFFFu;  // the fold of words that are all 0x5A5A5A5A is 0, never this
 
 // Static: a Pipeline keeps a reference to its code (it compiles later), as to the registry's entries.
-const ShaderCode& probe_shader() {
-  static const ShaderCode shader = [] {
+const ShaderCode& probe_shader(bool texels) {
+  auto make = [](const char* name, const uint32_t* words, size_t bytes, uint32_t texel_mask) {
     ShaderCode code{};
-    code.name = "read_bandwidth";
-    code.words = vkg_read_bandwidth_spv;
-    code.word_count = sizeof(vkg_read_bandwidth_spv) / sizeof(uint32_t);
+    code.name = name;
+    code.words = words;
+    code.word_count = bytes / sizeof(uint32_t);
     code.layout.n_bindings = 2;
+    code.layout.texel_mask = texel_mask;
     code.layout.push_constant_bytes = 8;
     code.layout.local_size[0] = kLocalSize;
     return code;
-  }();
-  return shader;
+  };
+  static const ShaderCode storage =
+      make("read_bandwidth", vkg_read_bandwidth_spv, sizeof(vkg_read_bandwidth_spv), 0);
+  static const ShaderCode texel =
+      make("read_bandwidth_texels", vkg_read_bandwidth_texels_spv, sizeof(vkg_read_bandwidth_texels_spv), 1);
+  return texels ? texel : storage;
 }
 }  // namespace
 
-VulkanReadBandwidthProbe::VulkanReadBandwidthProbe(const Context& ctx, int64_t bytes) : ctx_(ctx), transfer_(ctx) {
-  const int64_t limit = static_cast<int64_t>(std::min<uint64_t>(ctx.limits().maxStorageBufferRange,
-                                                                 ctx.info().max_allocation_bytes)) - 64;
+VulkanReadBandwidthProbe::VulkanReadBandwidthProbe(const Context& ctx, int64_t bytes, bool texels)
+    : ctx_(ctx), transfer_(ctx) {
+  int64_t limit = static_cast<int64_t>(std::min<uint64_t>(ctx.limits().maxStorageBufferRange,
+                                                           ctx.info().max_allocation_bytes)) - 64;
+  if (texels) limit = std::min<int64_t>(limit, int64_t{ctx.limits().maxTexelBufferElements} * 16 - 64);
   const int64_t size = std::min(std::clamp<int64_t>(bytes, int64_t{256} << 20, int64_t{1} << 30), limit) / 4096 * 4096;
   data_ = std::make_unique<Buffer>(ctx, static_cast<uint64_t>(size), "read_bandwidth.data", false);
   sink_ = std::make_unique<Buffer>(ctx, 16, "read_bandwidth.sink", false);
-  pipeline_ = std::make_unique<Pipeline>(ctx, probe_shader());
+  pipeline_ = std::make_unique<Pipeline>(ctx, probe_shader(texels));
   pipeline_->compile(VK_NULL_HANDLE);  // a one-off probe: no pipeline cache
 
-  const VkDescriptorPoolSize pool_size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 2};
+  const VkDescriptorPoolSize pool_sizes[2] = {{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 2},
+                                              {VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, 1}};
   VkDescriptorPoolCreateInfo pi{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
   pi.maxSets = 1;
-  pi.poolSizeCount = 1;
-  pi.pPoolSizes = &pool_size;
+  pi.poolSizeCount = 2;
+  pi.pPoolSizes = pool_sizes;
   VK_CHECK(vkCreateDescriptorPool(ctx.device(), &pi, nullptr, &pool_));
   VkDescriptorSetLayout layout = pipeline_->set_layout();
   VkDescriptorSetAllocateInfo ai{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
@@ -54,6 +63,7 @@ VulkanReadBandwidthProbe::VulkanReadBandwidthProbe(const Context& ctx, int64_t b
   VK_CHECK(vkAllocateDescriptorSets(ctx.device(), &ai, &set_));
   const VkDescriptorBufferInfo infos[2] = {{data_->handle(), 0, static_cast<VkDeviceSize>(size)},
                                            {sink_->handle(), 0, 16}};
+  const VkBufferView data_view = texels ? data_->texel_view() : VK_NULL_HANDLE;
   VkWriteDescriptorSet writes[2];
   for (uint32_t b = 0; b < 2; ++b) {
     writes[b] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
@@ -62,6 +72,11 @@ VulkanReadBandwidthProbe::VulkanReadBandwidthProbe(const Context& ctx, int64_t b
     writes[b].descriptorCount = 1;
     writes[b].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
     writes[b].pBufferInfo = &infos[b];
+  }
+  if (texels) {
+    writes[0].descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+    writes[0].pBufferInfo = nullptr;
+    writes[0].pTexelBufferView = &data_view;
   }
   vkUpdateDescriptorSets(ctx.device(), 2, writes, 0, nullptr);
 
@@ -111,7 +126,7 @@ namespace vkg {
 std::unique_ptr<ReadBandwidthProbe> make_device_read_bandwidth_probe(const Backend& backend, int64_t bytes) {
   const auto* vulkan = dynamic_cast<const vk::VulkanBackend*>(&backend);
   if (!vulkan) return nullptr;
-  return std::make_unique<vk::VulkanReadBandwidthProbe>(vulkan->context(), bytes);
+  return std::make_unique<vk::VulkanReadBandwidthProbe>(vulkan->context(), bytes, vulkan->cpu_shaders());
 }
 
 }  // namespace vkg

@@ -19,8 +19,9 @@ class VulkanReadBandwidthProbe : public vkg::ReadBandwidthProbe {
   // bytes: the buffer to stream, clamped to [256 MiB, 1 GiB] (past any GPU's last-level cache) and to the
   // device's largest storage buffer. The buffer is filled once here and read once, so that neither the first
   // touch of its pages (lavapipe) nor the pipeline's creation lands inside a measurement. Throws when the
-  // device has no room for it.
-  VulkanReadBandwidthProbe(const Context& ctx, int64_t bytes);
+  // device has no room for it. texels: read it as a texel buffer (the CPU-device kernels' way; else storage
+  // buffers, as GPU kernels read).
+  VulkanReadBandwidthProbe(const Context& ctx, int64_t bytes, bool texels);
   ~VulkanReadBandwidthProbe() override;
 
   // Passes over the whole buffer in one submission (as many as take about 20 ms, so that the submission's

@@ -39,6 +39,8 @@ class VulkanBackend : public Backend {
   void forget(const Graph& graph) override;
   uint64_t max_tensor_bytes() const override { return ctx_->limits().maxStorageBufferRange - 64; }
   const Context& context() const { return *ctx_; }
+  // A CPU-type device (lavapipe) running its own shader set (texel buffers, subgroup sums).
+  bool cpu_shaders() const { return ctx_->info().type == "cpu" && !gpu_shaders_; }
 
  private:
   friend class NodePlanner;  // the PlanContext planners see (vulkan_backend.cpp)
@@ -51,8 +53,6 @@ class VulkanBackend : public Backend {
   void destroy_step(Step& s) const;
   // The dispatches of every node (planner.h), with the step's scratch sized by a first pass.
   void plan_nodes(Step& s, const Graph& g);
-  // A CPU-type device (lavapipe) running its own shader set (texel buffers, subgroup sums).
-  bool cpu_shaders() const { return ctx_->info().type == "cpu" && !gpu_shaders_; }
   void collect_profile(const Step& s, const Graph& g);
 
   std::unique_ptr<Context> ctx_;
