@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,9 @@ void Transfer::upload(const Buffer& dst, const void* data, uint64_t bytes) const
 void Transfer::upload_rows(const Buffer& dst, const void* data, uint64_t rows, uint64_t row_bytes,
                            uint64_t dst_stride, uint32_t interleave_shift) const {
   if (dst_stride == row_bytes && interleave_shift == 0) return upload(dst, data, rows * row_bytes);
+  if (interleave_shift != 0 && dst_stride % 16 != 0)
+    throw std::logic_error("upload_rows: interleaved rows of buffer '" + dst.name() +
+                           "' need whole 16-byte texels, got a stride of " + std::to_string(dst_stride) + " bytes");
   const uint64_t group = uint64_t(1) << interleave_shift;
   const uint64_t bytes = (rows + group - 1) / group * group * dst_stride;
   auto write = [&](uint8_t* to) {
@@ -87,7 +91,8 @@ void Transfer::upload_rows(const Buffer& dst, const void* data, uint64_t rows, u
     for (uint64_t r = 0; r < rows; ++r) {
       uint8_t* group_at = to + (r >> interleave_shift) * group * dst_stride + (r & (group - 1)) * 16;
       for (uint64_t k = 0; k * 16 < row_bytes; ++k)
-        std::memcpy(group_at + k * group * 16, from + r * row_bytes + k * 16, std::min<uint64_t>(16, row_bytes - k * 16));
+        std::memcpy(group_at + k * group * 16, from + r * row_bytes + k * 16,
+                    std::min<uint64_t>(16, row_bytes - k * 16));
     }
   };
   if (dst.mapped()) return write(static_cast<uint8_t*>(dst.mapped()));
