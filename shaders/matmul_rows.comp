@@ -133,6 +133,11 @@ bool wt_up = false;
 // texels) measured 11 % slower there, so those keep the window.
 #define WT_GROUP
 #endif
+#if defined(LANE_ROWS) && !defined(X_PAIRS) && !defined(GATE_UP) && defined(WT_Q6_K)
+// Rows-per-lane decode of Q6_K: each row's block read once, whole (quant_q6_k.glsl wt_super_words), then its
+// four units of 64 decoded from registers (rows on whole texels: the weight store pads them on these devices).
+#define WT_SUPER
+#endif
 #include "quant.glsl"
 #include "math.glsl"
 #if WT_UNIT % 4 != 0
@@ -344,6 +349,27 @@ void main() {
     }
   }
   const uint u_begin = 8u * n_groups;  // the rest, block by block
+#elif defined(WT_SUPER)
+  for (uint b = 0u; b < p.K / 256u; ++b) {
+    uint words[LANE_RUNS][53];
+    [[unroll]] for (uint i = 0u; i < LANE_RUNS; ++i)
+      wt_super_words(wt_row(min(r0 + 8u * i + lane, p.rows - 1u)) + b * Q6_K_BYTES, words[i]);
+    [[unroll]] for (uint u = 0u; u < 4u; ++u) {
+      float xv[TOKENS][64];
+      [[unroll]] for (uint c = 0u; c < 2u; ++c) {
+        float xs[TOKENS][32];
+        share_x32(t0, 256u * b + 64u * u + 32u * c, xs);
+        [[unroll]] for (uint t = 0u; t < TOKENS; ++t)
+          [[unroll]] for (uint j = 0u; j < 32u; ++j) xv[t][32u * c + j] = xs[t][j];
+      }
+      [[unroll]] for (uint i = 0u; i < LANE_RUNS; ++i) {
+        float w[64];
+        wt_super_unit(words[i], u, w);
+        [[unroll]] for (uint t = 0u; t < TOKENS; ++t) acc[i][t] += dot_unit(w, xv[t]);
+      }
+    }
+  }
+  const uint u_begin = n_units;  // every unit done
 #else
   const uint u_begin = 0u;
 #endif

@@ -29,6 +29,40 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
     v[j] = s[j >> 4] * float(int(lo | (hi << 4)) - 32);
   }
 }
+#ifdef WT_SUPER
+// Rows-per-lane decode of whole blocks (matmul_rows.comp WT_SUPER; rows on whole texels, so block b starts at
+// byte 2b mod 16 of a texel): the block's 210 bytes from its 14 texels, fetched once for its 4 units (11 fetches
+// per unit of 64 through windows before), as 53 little-endian words.
+void wt_super_words(uint off, out uint v[53]) {
+  uint t[56];
+  [[unroll]] for (uint i = 0u; i < 14u; ++i) {
+    const uvec4 q = WT_TEXEL((off >> 4) + i);
+    t[4u * i] = q.x, t[4u * i + 1u] = q.y, t[4u * i + 2u] = q.z, t[4u * i + 3u] = q.w;
+  }
+  // Realigned as wt_align_words does: by 2 words, by 1 word, then by a half word where off is 2 mod 4.
+  const uint first = (off >> 2) & 3u;
+  uint r[55], al[54];
+  [[unroll]] for (uint i = 0u; i < 55u; ++i) r[i] = (first & 2u) != 0u ? t[min(i + 2u, 55u)] : t[i];
+  [[unroll]] for (uint i = 0u; i < 54u; ++i) al[i] = (first & 1u) != 0u ? r[i + 1u] : r[i];
+  const bool odd_half = (off & 2u) != 0u;
+  [[unroll]] for (uint k = 0u; k < 53u; ++k) v[k] = odd_half ? (al[k] >> 16) | (al[k + 1u] << 16) : al[k];
+}
+// Unit u (0..3, a constant once unrolled: 64 values, as wt_dequant_unit's) of the block in v.
+void wt_super_unit(uint v[53], uint u, out float y[64]) {
+  const uint h = u >> 1, gg = u & 1u;
+  const float d = unpackHalf2x16(v[Q6_K_D / 4u] & 0xFFFFu).x;
+  const uint sw = v[(Q6_K_SCALES + 8u * h + 4u * gg) / 4u];
+  float s[4];
+  [[unroll]] for (uint i = 0u; i < 4u; ++i) s[i] = d * float(bitfieldExtract(int(sw), int(8u * i), 8));
+  const uint lshift = 4u * gg;
+  [[unroll]] for (uint j = 0u; j < 64u; ++j) {
+    const uint l = j & 31u;
+    const uint lo = (v[(64u * h + j) >> 2] >> ((j & 3u) * 8u + lshift)) & 15u;
+    const uint hi = (v[(Q6_K_QH + 32u * h + l) >> 2] >> ((l & 3u) * 8u + lshift + 2u * (j >> 5))) & 3u;
+    y[j] = s[j >> 4] * float(int(lo | (hi << 4)) - 32);
+  }
+}
+#endif
 // Sub-block u (32 values: half h, group g of the block) as integers q - 32 (LANE_ROWS,X_PAIRS's integer dot
 // products), and its two scales d * scale: values 0..15 (returned) and 16..31 (s_hi). Windows of its ql and qh
 // bytes and of the block's tail (the 16 scales, then d).

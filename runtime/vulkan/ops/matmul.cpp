@@ -46,11 +46,11 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   // Decode of block types where the device takes whole rows per lane (matmul_rows.comp LANE_ROWS): one token,
   // or a few sequences' tokens batched (up to kLaneRowsBatch), in workgroups of 4 tokens.
   const bool lane_type = lane_rows_type(w.dtype);
-  // Its Q8_0 kernels read whole groups of blocks at constant offsets: rows on whole texels (the weight store pads
-  // them on these devices).
+  // Its Q8_0 kernels read whole groups of blocks at constant offsets, its Q6_K kernels whole blocks from the
+  // texel they start in: rows on whole texels (the weight store pads them on these devices).
   bool lane_rows = rows_variant && c.lane_rows_kernels() && x.rows() <= kLaneRowsBatch && lane_type &&
                    x.cols() % 32 == 0;
-  for (const WeightChunk& chunk : chunks) lane_rows = lane_rows && (w.dtype != DType::Q8_0 || chunk.row_stride % 16 == 0);
+  for (const WeightChunk& chunk : chunks) lane_rows = lane_rows && ((w.dtype != DType::Q8_0 && w.dtype != DType::Q6_K) || chunk.row_stride % 16 == 0);
   // Prompts with Q4_0/Q5_0/Q4_K/Q6_K weights there: the input quantized to 8 bits in token pairs first (see
   // matmul_rows.comp X_PAIRS), into the step's scratch, which the matmul then reads after a barrier.
   const bool pairs_type = w.dtype == DType::Q4_0 || w.dtype == DType::Q5_0 || w.dtype == DType::Q4_K ||
