@@ -10,15 +10,9 @@
 // 64 ql bytes of the half (nibble 4gg), its 32 qh bytes (bits 4gg + 2 (j >> 5)), 4 scales. 11 fetches (windows of
 // 5 and 3 texels, the scale texels, d) where four 16-value units took 24.
 #define WT_UNIT 64
-void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
-  const uint b = row_off + (u >> 2) * Q6_K_BYTES;
-  const uint h = (u >> 1) & 1u, gg = u & 1u;
-  uint ql[16], qh[9], sc[4];
-  wt_window5(b + 64u * h, ql);
-  wt_window(b + Q6_K_QH + 32u * h, qh);
-  wt_load16(b + Q6_K_SCALES, sc);
-  const float d = wt_f16(b + Q6_K_D);
-  const uint sw = sc[2u * h + gg];  // the 4 scale bytes of sub-blocks 8h + 4gg .. +3
+// The unit's values from the half's 64 ql bytes (16 words), its 32 qh bytes (the first 8 words of qh), sw (the 4
+// scale bytes of sub-blocks 8h + 4gg .. +3) and d.
+void q6k_unit64(uint ql[16], uint qh[9], uint sw, float d, uint gg, out float v[64]) {
   float s[4];
   [[unroll]] for (uint i = 0u; i < 4u; ++i) s[i] = d * float(bitfieldExtract(int(sw), int(8u * i), 8));
   const uint lshift = 4u * gg;
@@ -28,6 +22,15 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
     const uint hi = (qh[l >> 2] >> ((l & 3u) * 8u + lshift + 2u * (j >> 5))) & 3u;
     v[j] = s[j >> 4] * float(int(lo | (hi << 4)) - 32);
   }
+}
+void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
+  const uint b = row_off + (u >> 2) * Q6_K_BYTES;
+  const uint h = (u >> 1) & 1u, gg = u & 1u;
+  uint ql[16], qh[9], sc[4];
+  wt_window5(b + 64u * h, ql);
+  wt_window(b + Q6_K_QH + 32u * h, qh);
+  wt_load16(b + Q6_K_SCALES, sc);
+  q6k_unit64(ql, qh, sc[2u * h + gg], wt_f16(b + Q6_K_D), gg, v);
 }
 #ifdef WT_SUPER
 // Rows-per-lane decode of whole blocks (matmul_rows.comp WT_SUPER; rows on whole texels, so block b starts at
@@ -39,28 +42,16 @@ void wt_super_words(uint off, out uint v[53]) {
     const uvec4 q = WT_TEXEL((off >> 4) + i);
     t[4u * i] = q.x, t[4u * i + 1u] = q.y, t[4u * i + 2u] = q.z, t[4u * i + 3u] = q.w;
   }
-  // Realigned as wt_align_words does: by 2 words, by 1 word, then by a half word where off is 2 mod 4.
-  const uint first = (off >> 2) & 3u;
-  uint r[55], al[54];
-  [[unroll]] for (uint i = 0u; i < 55u; ++i) r[i] = (first & 2u) != 0u ? t[min(i + 2u, 55u)] : t[i];
-  [[unroll]] for (uint i = 0u; i < 54u; ++i) al[i] = (first & 1u) != 0u ? r[i + 1u] : r[i];
-  const bool odd_half = (off & 2u) != 0u;
-  [[unroll]] for (uint k = 0u; k < 53u; ++k) v[k] = odd_half ? (al[k] >> 16) | (al[k + 1u] << 16) : al[k];
+  WT_ALIGN_WORDS(t, 56, off, v, 53)
 }
-// Unit u (0..3, a constant once unrolled: 64 values, as wt_dequant_unit's) of the block in v.
+// Unit u (0..3, a constant once unrolled: 64 values, as wt_dequant_unit's) of the block in v: its words picked at
+// constant indices.
 void wt_super_unit(uint v[53], uint u, out float y[64]) {
   const uint h = u >> 1, gg = u & 1u;
-  const float d = unpackHalf2x16(v[Q6_K_D / 4u] & 0xFFFFu).x;
-  const uint sw = v[(Q6_K_SCALES + 8u * h + 4u * gg) / 4u];
-  float s[4];
-  [[unroll]] for (uint i = 0u; i < 4u; ++i) s[i] = d * float(bitfieldExtract(int(sw), int(8u * i), 8));
-  const uint lshift = 4u * gg;
-  [[unroll]] for (uint j = 0u; j < 64u; ++j) {
-    const uint l = j & 31u;
-    const uint lo = (v[(64u * h + j) >> 2] >> ((j & 3u) * 8u + lshift)) & 15u;
-    const uint hi = (v[(Q6_K_QH + 32u * h + l) >> 2] >> ((l & 3u) * 8u + lshift + 2u * (j >> 5))) & 3u;
-    y[j] = s[j >> 4] * float(int(lo | (hi << 4)) - 32);
-  }
+  uint ql[16], qh[9];
+  [[unroll]] for (uint k = 0u; k < 16u; ++k) ql[k] = v[16u * h + k];
+  [[unroll]] for (uint k = 0u; k < 9u; ++k) qh[k] = k < 8u ? v[Q6_K_QH / 4u + 8u * h + k] : 0u;
+  q6k_unit64(ql, qh, v[(Q6_K_SCALES + 8u * h + 4u * gg) / 4u], unpackHalf2x16(v[Q6_K_D / 4u] & 0xFFFFu).x, gg, y);
 }
 #endif
 // Sub-block u (32 values: half h, group g of the block) as integers q - 32 (LANE_ROWS,X_PAIRS's integer dot

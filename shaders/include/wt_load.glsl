@@ -51,17 +51,24 @@ void wt_load16(uint off, out uint w[4]) {
 // even offset off, as little-endian words. wt_window holds a whole Q4_0/Q5_0/Q8_0 block of 18/22/34 bytes (of
 // its last word only what those blocks need is exact): 3 fetches per block where a unit of 16 values took 3 or
 // 4 (buffers are padded for the third texel: runtime/vulkan/buffer.cpp).
-// wt_align_words: the words of the texels from texel off >> 4 (v, unused ones zero) from word (off >> 2) & 3 on,
-// in two rotation stages (by 2 words, then by 1: 2 selects per word where picking each of 4 candidates took 3,
-// twice), joined in 16-bit halves where off is 2 mod 4. wt_window's unused outputs are dead code to the compiler.
-void wt_align_words(uint v[20], uint off, out uint w[16]) {
-  const uint first = (off >> 2) & 3u;
-  uint r[19], al[17];
-  [[unroll]] for (uint i = 0u; i < 19u; ++i) r[i] = (first & 2u) != 0u ? v[min(i + 2u, 19u)] : v[i];
-  [[unroll]] for (uint i = 0u; i < 17u; ++i) al[i] = (first & 1u) != 0u ? r[i + 1u] : r[i];
-  const bool odd_half = (off & 2u) != 0u;
-  [[unroll]] for (uint k = 0u; k < 16u; ++k) w[k] = odd_half ? (al[k] >> 16) | (al[k + 1u] << 16) : al[k];
-}
+// WT_ALIGN_WORDS: the n_out words w from byte off & 15 of the n_in words v of the texels from texel off >> 4 (off
+// even; n_out + 2 < n_in), in two rotation stages (by 2 words, then by 1: 2 selects per word where picking each
+// of 4 candidates took 3, twice), joined in 16-bit halves where off is 2 mod 4. A macro, as GLSL arrays have
+// fixed sizes: windows (wt_align_words, 20 -> 16 words) and Q6_K's whole blocks (quant_q6_k.glsl, 56 -> 53).
+#define WT_ALIGN_WORDS(v, n_in, off, w, n_out)                                                                 \
+  {                                                                                                            \
+    const uint first_ = ((off) >> 2) & 3u;                                                                     \
+    uint r_[n_in - 1], al_[n_out + 1];                                                                         \
+    [[unroll]] for (uint i_ = 0u; i_ < uint(n_in - 1); ++i_)                                                   \
+      r_[i_] = (first_ & 2u) != 0u ? v[min(i_ + 2u, uint(n_in - 1))] : v[i_];                                  \
+    [[unroll]] for (uint i_ = 0u; i_ <= uint(n_out); ++i_) al_[i_] = (first_ & 1u) != 0u ? r_[i_ + 1u] : r_[i_]; \
+    const bool odd_ = ((off) & 2u) != 0u;                                                                      \
+    [[unroll]] for (uint k_ = 0u; k_ < uint(n_out); ++k_)                                                      \
+      w[k_] = odd_ ? (al_[k_] >> 16) | (al_[k_ + 1u] << 16) : al_[k_];                                         \
+  }
+// The window's words (v: the texels' words, unused ones zero); wt_window's unused outputs are dead code to the
+// compiler.
+void wt_align_words(uint v[20], uint off, out uint w[16]) WT_ALIGN_WORDS(v, 20, off, w, 16)
 // Groups (WT_GROUP: matmul_rows.comp's rows-per-lane decode of Q8_0): where a row starts on a texel (the weight
 // store pads Q8_0 rows to whole texels on CPU devices), 8 blocks of 34 bytes are 17 whole texels, so block b of a
 // group lies in the 3 texels from (34 * b) / 16 at a byte offset known when the shader is compiled: its fields
