@@ -55,7 +55,7 @@ inline const char* scratch_name(Scratch s) {
 constexpr uint32_t kMaxGroups = 65535;        // workgroups per grid dimension
 constexpr uint32_t kMatmulRowsPerGroup = 8;   // shaders/matmul.comp: each workgroup computes 8 rows
 
-// The block types matmul_rows.comp's rows-per-lane kernels (LANE_ROWS) read: on devices that run them, the
+// The block types matmul_lanes.comp's rows-per-lane kernels read: on devices that run them, the
 // weight store interleaves these types' rows (weight_store.h).
 inline bool lane_rows_type(DType d) {
   return d == DType::Q4_0 || d == DType::Q5_0 || d == DType::Q8_0 || d == DType::Q4_K || d == DType::Q5_K ||
@@ -91,7 +91,7 @@ class PlanContext {
   virtual bool cpu_shaders() const = 0;  // a CPU-type device (lavapipe) with its own shader set
   virtual bool exact() const = 0;        // fp32 activations in every product
   // CPU-type devices with 8-lane subgroup shuffles: decode and prompt matmuls with whole rows per lane
-  // (matmul_rows.comp LANE_ROWS) where the type allows; false under VKGEMMA_KERNELS=flat-decode.
+  // (matmul_lanes.comp) where the type allows; false under VKGEMMA_KERNELS=flat-decode.
   virtual bool lane_rows_kernels() const = 0;
   // GPU shaders may sum partial products with subgroup shuffles (matmul.comp SUBGROUP_SUM); false under
   // VKGEMMA_KERNELS=tree-sum or without the device feature.

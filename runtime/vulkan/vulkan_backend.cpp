@@ -34,7 +34,7 @@ VulkanBackend::VulkanBackend(const BackendOptions& o) : Backend(o) {
   exact_ = o.exact_matmul;
   if (const char* env = std::getenv("VKGEMMA_GPU_SHADERS")) gpu_shaders_ = gpu_shaders_ || std::string(env) == "1";
   const std::string kernels = std::getenv("VKGEMMA_KERNELS") ? std::getenv("VKGEMMA_KERNELS") : "";
-  // Rows per lane share the input through 8-lane subgroup shuffles (matmul_rows.comp LANE_ROWS).
+  // Rows per lane share the input through 8-lane subgroup shuffles (matmul_lanes.comp).
   lane_rows_ = cpu_shaders() && ctx_->info().subgroup_size == 8 && ctx_->info().subgroup_shuffle &&
                kernels.find("flat-decode") == std::string::npos;
   subgroup_sums_ = ctx_->info().subgroup_shuffle && kernels.find("tree-sum") == std::string::npos;

@@ -60,7 +60,7 @@ class VulkanBackend : public Backend {
   bool gpu_shaders_ = false;  // BackendOptions::gpu_shaders: no CPU-device shader variants
   // The kernel variants, chosen once from the device (PlanContext hands them to the planners);
   // VKGEMMA_KERNELS=flat-decode / tree-sum force the others, so tests keep every variant correct.
-  bool lane_rows_ = false;  // CPU-type devices: decode and prompt matmuls with rows per lane (matmul_rows LANE_ROWS)
+  bool lane_rows_ = false;  // CPU-type devices: decode and prompt matmuls with rows per lane (matmul_lanes.comp)
   bool subgroup_sums_ = false;     // GPU matmuls: subgroup shuffle sums (matmul.comp SUBGROUP_SUM)
   bool exact_ = false;        // BackendOptions::exact_matmul: fp32 activations in every product
   bool capture_decode_step_ = false;  // RenderDoc: capture the next single-token step

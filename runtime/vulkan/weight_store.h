@@ -20,7 +20,7 @@ namespace vkg::vk {
 class WeightStore {
  public:
   // on_upload: told the bytes of each weight as it is uploaded (load progress). lane_rows: the device runs
-  // matmul_rows.comp's rows-per-lane kernels (CPU devices), whose lanes each read their own row: there the rows
+  // matmul_lanes.comp's rows-per-lane kernels (CPU devices), whose lanes each read their own row: there the rows
   // of the block types they take are padded to whole 16-byte texels and interleaved texel by texel in groups of
   // 8 rows (texel k of row r at ((r / 8) * row_texels + k) * 8 + r % 8), so 8 lanes reading texel k of 8
   // consecutive rows read 128 contiguous bytes and a subgroup's reads are a few sequential streams

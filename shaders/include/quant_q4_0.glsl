@@ -6,7 +6,7 @@
 // Texel decode shaders (WT_WINDOW): a unit is a whole block, read through one 3-texel window.
 #define WT_UNIT 32
 #define WT_UNIT_SCALE
-// The block's quants minus 8 as integers (LANE_ROWS,X_PAIRS's integer dot products), and d.
+// The block's quants minus 8 as integers (matmul_lanes.comp X_PAIRS' integer dot products), and d.
 float wt_block32_int(uint row_off, uint u, out int v[32]) {
   uint w[9];
   wt_window(row_off + u * Q4_0_BYTES, w);

@@ -30,7 +30,7 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
     v[j + 32u] = hi;
   }
 }
-// Sub-block u (32 values) as integers (LANE_ROWS,X_PAIRS's integer dot products): its nibbles, scale d1 = d * sc
+// Sub-block u (32 values) as integers (matmul_lanes.comp X_PAIRS' integer dot products): its nibbles, scale d1 = d * sc
 // and min m1 = dmin * m (y = d1 * v - m1); the header texel and the chunk's two quant texels.
 float wt_block32_int(uint row_off, uint u, out int v[32], out float m1) {
   const uint t = (row_off >> 4) + (u >> 3) * (Q4_K_BYTES / 16u);  // the block's header texel

@@ -8,7 +8,7 @@
 // per 32 values, was 8).
 #define WT_UNIT 32
 #define WT_UNIT_SCALE
-// The block's quants minus 16 as integers (LANE_ROWS,X_PAIRS's integer dot products), and d.
+// The block's quants minus 16 as integers (matmul_lanes.comp X_PAIRS' integer dot products), and d.
 float wt_block32_int(uint row_off, uint u, out int v[32]) {
   uint w[9];
   wt_window(row_off + u * Q5_0_BYTES, w);

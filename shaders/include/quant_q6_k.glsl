@@ -33,7 +33,7 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
   q6k_unit64(ql, qh, sc[2u * h + gg], wt_f16(b + Q6_K_D), gg, v);
 }
 #ifdef WT_SUPER
-// Rows-per-lane decode of whole blocks (matmul_rows.comp WT_SUPER; rows on whole texels, so block b starts at
+// Rows-per-lane decode of whole blocks (matmul_lanes.comp WT_SUPER; rows on whole texels, so block b starts at
 // byte 2b mod 16 of a texel): the block's 210 bytes from its 14 texels, fetched once for its 4 units (11 fetches
 // per unit of 64 through windows before), as 53 little-endian words.
 void wt_super_words(uint off, out uint v[53]) {
@@ -54,7 +54,7 @@ void wt_super_unit(uint v[53], uint u, out float y[64]) {
   q6k_unit64(ql, qh, v[(Q6_K_SCALES + 8u * h + 4u * gg) / 4u], unpackHalf2x16(v[Q6_K_D / 4u] & 0xFFFFu).x, gg, y);
 }
 #endif
-// Sub-block u (32 values: half h, group g of the block) as integers q - 32 (LANE_ROWS,X_PAIRS's integer dot
+// Sub-block u (32 values: half h, group g of the block) as integers q - 32 (matmul_lanes.comp X_PAIRS' integer dot
 // products), and its two scales d * scale: values 0..15 (returned) and 16..31 (s_hi). Windows of its ql and qh
 // bytes and of the block's tail (the 16 scales, then d).
 float wt_block32_int(uint row_off, uint u, out int v[32], out float s_hi) {

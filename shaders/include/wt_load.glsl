@@ -69,7 +69,7 @@ void wt_load16(uint off, out uint w[4]) {
 // The window's words (v: the texels' words, unused ones zero); wt_window's unused outputs are dead code to the
 // compiler.
 void wt_align_words(uint v[20], uint off, out uint w[16]) WT_ALIGN_WORDS(v, 20, off, w, 16)
-// Groups (WT_GROUP: matmul_rows.comp's rows-per-lane decode of Q8_0): where a row starts on a texel (the weight
+// Groups (WT_GROUP: matmul_lanes.comp's decode of Q8_0): where a row starts on a texel (the weight
 // store pads Q8_0 rows to whole texels on CPU devices), 8 blocks of 34 bytes are 17 whole texels, so block b of a
 // group lies in the 3 texels from (34 * b) / 16 at a byte offset known when the shader is compiled: its fields
 // are picked from the texels' 12 words v by constant shifts, with none of the per-lane realignment a window

@@ -40,6 +40,13 @@ TEST_SUITE("shader_registry") {
     REQUIRE(rows != nullptr);
     CHECK(std::string(rows->name) == "matmul_rows_tokens8_geglu_q4_k");
     CHECK(find_shader(vkg::vk::shader_key(Shader::matmul_rows, vkg::DType::Q8_0, ShaderFeature::x_pairs)) == nullptr);
+    // The rows-per-lane kernels are their own stem (matmul_lanes.comp): its fused variants, none in matmul_rows.
+    const ShaderCode* lanes = find_shader(vkg::vk::shader_key(Shader::matmul_lanes, vkg::DType::Q5_0,
+                                                              ShaderFeature::norm | ShaderFeature::gate_up));
+    REQUIRE(lanes != nullptr);
+    CHECK(std::string(lanes->name) == "matmul_lanes_norm_gate_up_q5_0");
+    CHECK(find_shader(vkg::vk::shader_key(Shader::matmul_rows, vkg::DType::Q5_0, ShaderFeature::norm)) == nullptr);
+    CHECK(find_shader(vkg::vk::shader_key(Shader::matmul_lanes, vkg::DType::F16)) == nullptr);
   }
 
   TEST_CASE("every layout is one the Vulkan backend can create on any device") {

@@ -66,7 +66,7 @@ TEST_SUITE("vulkan_ops") {
   // The CPU-device decode shader spreads a subgroup's lanes over its rows' units as one flat range (a lane's
   // units may cross into the next row): K = 96 gives Q4_0/Q5_0/Q8_0 rows of 3 units (fewer than the lanes),
   // 640 (Gemma 3 270M's width) 20; K = 768 gives the K-quants 12 units of 64 values. N = 37: a partial last
-  // row group; N = 1024: several workgroups of the rows-per-lane shader (LANE_ROWS, 64 rows each). Its Q8_0
+  // row group; N = 1024: several workgroups of the rows-per-lane shader (matmul_lanes.comp, 64 rows each). Its Q8_0
   // kernel reads whole groups of 8 blocks at constant offsets, the rest block by block: K = 96 no group, 640
   // two and 4 blocks, 768 three (rows of 102 / 680 / 816 bytes, padded to whole texels).
   TEST_CASE("matmul decode: rows whose units do not fill the subgroup") {

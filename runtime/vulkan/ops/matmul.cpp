@@ -10,7 +10,7 @@ namespace vkg::vk {
 namespace {
 // shaders/matmul_rows.comp: 64 invocations; its ROWS, the weight rows per subgroup, and its prefill TOKENS.
 constexpr uint32_t kMatmulRowsPrefillTokens = 8;
-// matmul_rows.comp LANE_ROWS: the rows each lane computes; its TOKENS=4 variant's tokens per workgroup, and the
+// matmul_lanes.comp: the rows each lane computes; its TOKENS=4 variant's tokens per workgroup, and the
 // most tokens it takes (batched decode steps: beyond, the prefill kernels).
 constexpr uint32_t kLaneRuns = 4;
 constexpr uint32_t kLaneRowsTokens = 4;
@@ -37,13 +37,13 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   // matmul.comp and matmul_tiled.comp read rows one after another, not the weight store's interleaved rows.
   if (!rows_variant && !chunks.empty() && chunks.front().interleave_shift != 0)
     throw std::runtime_error("matmul node '" + c.node().name + "': weight '" + w.name +
-                             "' has interleaved rows for matmul_rows.comp, but its input (" +
+                             "' has interleaved rows for matmul_lanes.comp, but its input (" +
                              std::to_string(x.rows()) + " x " + std::to_string(x.cols()) +
                              ") does not fit this device's texel buffers");
   // Prompts: groups of tokens (each dequantized weight unit serves them all): 8 in matmul_rows.comp, 4 in
   // matmul.comp.
   const uint32_t tokens_per_group = x.rows() == 1 ? 1 : rows_variant ? kMatmulRowsPrefillTokens : 4;
-  // Decode of block types where the device takes whole rows per lane (matmul_rows.comp LANE_ROWS): one token,
+  // Decode of block types where the device takes whole rows per lane (matmul_lanes.comp): one token,
   // or a few sequences' tokens batched (up to kLaneRowsBatch), in workgroups of 4 tokens.
   const bool lane_type = lane_rows_type(w.dtype);
   // Its Q8_0 kernels read whole groups of blocks at constant offsets, its Q6_K kernels whole blocks from the
@@ -63,7 +63,7 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   }
   const bool pairs = xq && xd && c.fits_texels(xq) && c.fits_texels(xd);
   // These pairs where rows per lane work (not under VKGEMMA_KERNELS=flat-decode, which keeps the unit kernel
-  // tested): whole rows per lane as in decode, 16 tokens per workgroup (matmul_rows.comp LANE_ROWS,X_PAIRS). On
+  // tested): whole rows per lane as in decode, 16 tokens per workgroup (matmul_lanes.comp X_PAIRS). On
   // an AVX2 Zen 3 against the unit kernel's X_PAIRS: Q4_0/Q5_0 kernels +40-75 % (pp128 +29 %), Q4_K +30-37 %
   // (pp128 +18 % more), Q6_K +40-62 % (with 8 tokens per workgroup; 16: pp128 +34 % more).
   const bool lane_prompt = pairs && c.lane_rows_kernels();
@@ -110,7 +110,6 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   }
   const uint32_t group = lane_rows ? (x.rows() == 1 ? 1 : kLaneRowsTokens) : lane_prompt ? 16 : tokens_per_group;
   uint32_t features = geglu ? ShaderFeature::geglu : 0u;
-  if (lane_rows || lane_prompt) features |= ShaderFeature::lane_rows;
   if (!rows_variant && c.subgroup_sums()) features |= ShaderFeature::subgroup_sum;
   if (group > 1)
     features |= lane_prompt ? ShaderFeature::tokens16 : rows_variant && !lane_rows ? ShaderFeature::tokens8 : ShaderFeature::tokens4;
@@ -118,7 +117,9 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   if (m.norm) features |= ShaderFeature::norm;
   if (m.up) features |= ShaderFeature::gate_up;
   if (m.residual) features |= ShaderFeature::norm_add;
-  const ShaderKey shader = shader_key(rows_variant ? Shader::matmul_rows : Shader::matmul, w.dtype, features);
+  const Shader stem =
+      lane_rows || lane_prompt ? Shader::matmul_lanes : rows_variant ? Shader::matmul_rows : Shader::matmul;
+  const ShaderKey shader = shader_key(stem, w.dtype, features);
   const uint32_t rows_per_group =
       lane_rows || lane_prompt ? c.workgroup_size(shader) * kLaneRuns :
       rows_variant ? rows_workgroup / c.device().subgroup_size * matmul_rows_per_subgroup(w.dtype, tokens_per_group > 1)

@@ -2,7 +2,7 @@
 
 namespace vkg::vk {
 
-// Decode (one token): one dispatch (matmul_rows.comp LANE_ROWS NORM_ADD on CPU devices, matmul.comp NORM_ADD on
+// Decode (one token): one dispatch (matmul_lanes.comp NORM_ADD on CPU devices, matmul.comp NORM_ADD on
 // GPUs), the product into scratch and the last workgroup norming it into the output with the residual.
 // Otherwise (prompts, batched steps, chunked weights): the product into scratch, then rms_norm_add's shader
 // reading it: the two ops it replaces.

@@ -2,7 +2,7 @@
 
 namespace vkg::vk {
 
-// Decode: one dispatch (matmul_rows.comp LANE_ROWS NORM GATE_UP on CPU devices: each lane a gate row and its up
+// Decode: one dispatch (matmul_lanes.comp NORM,GATE_UP on CPU devices: each lane a gate row and its up
 // row; matmul.comp NORM GATE_UP on GPUs: each workgroup 8 gate rows and their up rows), the input normed in the
 // kernel. Prompts: the rows normed into scratch (rms_norm's shaders), the gate product into scratch, then the up
 // product with the GeGLU epilogue reading it: the three ops it replaces.

@@ -2,7 +2,7 @@
 
 namespace vkg::vk {
 
-// Decode: one dispatch of a kernel that norms its input row itself (matmul_rows.comp LANE_ROWS NORM on CPU
+// Decode: one dispatch of a kernel that norms its input row itself (matmul_lanes.comp NORM on CPU
 // devices, matmul.comp NORM on GPUs). Prompts, and kernels without a NORM variant: the rows normed into scratch
 // (rms_norm's shaders), then the product reads them.
 std::vector<Dispatch> plan_op(const NormMatmulParams& p, PlanContext& c) {
