@@ -86,6 +86,36 @@ TEST_SUITE("vulkan_ops") {
       }
   }
 
+  // A weight of more rows than one binding's chunk takes (65535 x 8 = 524280: the dispatch grid) is split by
+  // rows, each chunk its own buffer and dispatch, the second's rows offset (row_offset); on CPU devices each
+  // chunk is its own interleaved layout of whole 8-row groups (weight_store.cpp). Gemma 3 27B's embedding (past
+  // 1 GiB) and Gemma 4's per-layer tables split so; here rows of one block (K = 32) keep the matrix at 18 MB.
+  // Rows of 34 (Q8_0), 18 (Q4_0) and 22 (Q5_0) bytes, padded to 48 / 32 / 32 on CPU devices; 1 token (the
+  // rows-per-lane decode there) and 11 (prompts); and the embedding of rows on both sides of the split.
+  TEST_CASE("a weight split in row chunks: matmul decode and prompt, and embed, read every chunk") {
+    constexpr int64_t kChunkRows = 65535 * 8;  // runtime/vulkan/planner.h: kMaxGroups * kMatmulRowsPerGroup
+    const int64_t N = kChunkRows + 37;
+    for (DType type : {DType::Q8_0, DType::Q4_0, DType::Q5_0}) {
+      const int64_t K = 32;
+      const std::string type_name = dtype_name(type);
+      CAPTURE(type_name);
+      const std::vector<uint8_t> ws = random_weights(type, N, K, 51);
+      for (int n : {1, 11}) {
+        CAPTURE(n);
+        OpGraph op(n);
+        TensorId x = op.f32("x", {n, K}, random_floats(static_cast<size_t>(n * K), 52));
+        TensorId w = op.data("w", {N, K}, type, ws);
+        op.output = op.graph.add_node("matmul", {x, w}, MatmulParams{});
+        compare(op, 2e-4, 1e-4);
+      }
+      OpGraph emb(4);
+      emb.inputs.token_ids = {0, int(kChunkRows) - 1, int(kChunkRows), int(N) - 1};
+      TensorId table = emb.data("table", {N, K}, type, ws);
+      emb.output = emb.graph.add_node("embed", {emb.graph.token_ids, table}, EmbedParams{1.5f});
+      compare(emb, 1e-6, 1e-6);
+    }
+  }
+
   // On CPU devices element-type rows are read a texel (8 F16/BF16 or 4 F32 values) at a time when K allows,
   // else by the storage-buffer shader: K = 36 takes the texel path for F32 and the fallback for F16/BF16.
   TEST_CASE("matmul: element types with K not a multiple of 8") {
