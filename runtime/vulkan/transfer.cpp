@@ -77,7 +77,7 @@ void Transfer::upload_rows(const Buffer& dst, const void* data, uint64_t rows, u
     throw std::logic_error("upload_rows: interleaved rows of buffer '" + dst.name() +
                            "' need whole 16-byte texels, got a stride of " + std::to_string(dst_stride) + " bytes");
   const uint64_t group = uint64_t(1) << interleave_shift;
-  const uint64_t bytes = (rows + group - 1) / group * group * dst_stride;
+  const uint64_t bytes = rows_layout_bytes(rows, dst_stride, interleave_shift);
   auto write = [&](uint8_t* to) {
     const auto* from = static_cast<const uint8_t*>(data);
     if (interleave_shift == 0) {

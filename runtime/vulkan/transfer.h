@@ -10,6 +10,12 @@
 
 namespace vkg::vk {
 
+// The bytes upload_rows writes: rows dst_stride bytes apart, in whole groups of 2^interleave_shift rows.
+inline uint64_t rows_layout_bytes(uint64_t rows, uint64_t dst_stride, uint32_t interleave_shift) {
+  const uint64_t group = uint64_t(1) << interleave_shift;
+  return (rows + group - 1) / group * group * dst_stride;
+}
+
 class Transfer {
  public:
   explicit Transfer(const Context& ctx);

@@ -48,8 +48,8 @@ const std::vector<WeightChunk>& WeightStore::chunks(const TensorDesc& t) {
     if (t.rows() > rows_per_chunk) name += '[' + std::to_string(chunks.size()) + ']';
     // Interleaved: whole groups, and 16 texels more, as a window (3 texels) past a group's last row's end reads
     // into the next group's rows (garbage the decoders drop, but inside the buffer).
-    const int64_t bytes = shift ? (c.rows + group - 1) / group * group * stride + 16 * 16 : c.rows * stride;
-    c.buffer = std::make_unique<Buffer>(ctx_, static_cast<uint64_t>(bytes), name, false);
+    const uint64_t bytes = rows_layout_bytes(uint64_t(c.rows), uint64_t(stride), shift) + (shift ? 16 * 16 : 0);
+    c.buffer = std::make_unique<Buffer>(ctx_, bytes, name, false);
     transfer_.upload_rows(*c.buffer, static_cast<const uint8_t*>(t.data) + begin * rb, static_cast<uint64_t>(c.rows),
                           static_cast<uint64_t>(rb), static_cast<uint64_t>(stride), shift);
     if (on_upload_) on_upload_(static_cast<uint64_t>(c.rows * rb));
