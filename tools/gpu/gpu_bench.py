@@ -3,7 +3,7 @@
 
 Usage (tools/gpu/run_bundle.sh calls it, with wrappers that set the libraries up):
   gpu_bench.py --vkgemma BIN --llama-bench BIN --out OUT_DIR [-p 512] [-n 128] [-r 3] [--check-tokens 16]
-               [--tokenizer GGUF] [--deadline EPOCH_S] [--device-line TEXT] [--commit SHA] [--llama-version V]
+               [--profile-tokens 64] [--tokenizer GGUF] [--deadline EPOCH_S] [--device-line TEXT] [--commit SHA] [--llama-version V]
                LABEL=GGUF...
 
 Per model (LABEL is "SHAPE DTYPE", e.g. "1b q4_k_m"), one after the other:
@@ -16,8 +16,11 @@ Per model (LABEL is "SHAPE DTYPE", e.g. "1b q4_k_m"), one after the other:
        llama-bench -m GGUF -p P -n N -r 1 -ngl 99 -o json
        vkgemma bench -m GGUF -p P -n N -r 1 --backend vulkan --json
      (vkgemma bench also measures the device's read bandwidth with its own shader, and the decode step's
-     dispatch count).
-Writes OUT_DIR/results.json and OUT_DIR/results.md after each model, so that a run cut short keeps what it
+     dispatch count);
+  3. `vkgemma run --profile` over a short prompt and --profile-tokens greedy tokens: the GPU time of every op
+     (timestamps around each dispatch), its table appended to OUT_DIR/profiles.txt, its largest ops in the
+     tables.
+Writes OUT_DIR/results.json and OUT_DIR/results.md after each model (profiles.txt as it goes), so that a run cut short keeps what it
 measured; a model whose turn comes past --deadline is skipped and listed. Exit status 1 if a check failed or
 a model was skipped (the tables are still written), 2 on a usage error. Standard library only, beside compare_llama_bench.py's helpers.
 """
@@ -39,9 +42,9 @@ from compare_llama_bench import parse_json_output  # noqa: E402
 PROMPT = "The history of the city begins"
 HERE = os.path.dirname(os.path.abspath(__file__))
 T0 = time.time()
-# Seconds a model's turn takes at most on an H100 (the 4B F16 one: making 7.7 GB, loading it 7 times):
+# Seconds a model's turn takes at most on an H100 (the 4B F16 one: making 7.7 GB, loading it 8 times):
 # a model is started only if this much is left before --deadline.
-TURN_S = 100
+TURN_S = 110
 
 
 def log(msg):
@@ -147,6 +150,30 @@ def vkgemma_round(binary, model, p, n):
     return res
 
 
+def profile_ops(vkgemma, model, n, path, label):
+    """Where vkgemma's GPU time goes: `vkgemma run --profile` (a timestamp pair around every dispatch) over
+    PROMPT and n greedy tokens, mostly decode steps. Appends its table to path under the model's label; returns
+    the ops' rows, largest first, as {op, count, ms, share}."""
+    p = subprocess.run([vkgemma, "run", "-m", model, "--backend", "vulkan", "-p", PROMPT, "-n", str(n),
+                        "--temp", "0", "--profile"], capture_output=True, timeout=300)
+    err = p.stderr.decode(errors="replace")
+    at = err.find("\nprofile (")
+    if p.returncode != 0 or at < 0:
+        raise RuntimeError(f"vkgemma run --profile: exit status {p.returncode}, no profile table\n{err[-1500:]}")
+    table = err[at + 1:]
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(f"## {label}\n{table}\n")
+    rows = []
+    for line in table.splitlines():
+        m = re.match(r"^(\S.*?)\s+(\d+)\s+([\d.]+)\s+([\d.]+)%\s*$", line)
+        if m and m.group(1) != "total":
+            rows.append({"op": m.group(1), "count": int(m.group(2)), "ms": float(m.group(3)),
+                         "share": float(m.group(4)) / 100})
+    if not rows:
+        raise RuntimeError(f"vkgemma run --profile: no op rows in its table\n{table[:1500]}")
+    return sorted(rows, key=lambda r: -r["ms"])
+
+
 def median(values):
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None
@@ -207,6 +234,14 @@ def write_markdown(path, doc):
                 f"{fmt(r.get('tg_share_ours'), '.0%') if tg else ''} | "
                 f"{fmt(r.get('tg_share_llama'), '.0%') if tg else ''} | "
                 f"{fmt(r.get('dispatches_per_token'), 'd') if tg else ''} | {agree_text if tg else ''} |")
+    profiled = [r for r in doc["rows"] if r.get("profile")]
+    if profiled:
+        lines += ["", f"Where vkgemma's time goes (`vkgemma run --profile`, a short prompt and "
+                  f"{doc['profile_tokens']} greedy tokens; GPU time per op, largest first; the whole tables in "
+                  "profiles.txt):", ""]
+        for r in profiled:
+            top = ", ".join(f"{o['op']} {o['share']:.0%}" for o in r["profile"][:6])
+            lines.append(f"- {r['model']}: {top}")
     if doc["failures"]:
         lines += ["", "Failures:", ""] + [f"- {f}" for f in doc["failures"]]
     with open(path, "w", encoding="utf-8") as f:
@@ -222,6 +257,8 @@ def main():
     ap.add_argument("-n", type=int, default=128)
     ap.add_argument("-r", "--reps", type=int, default=3)
     ap.add_argument("--check-tokens", type=int, default=16)
+    ap.add_argument("--profile-tokens", type=int, default=64,
+                    help="greedy tokens of the per-op profile after each model's rounds (0: none)")
     ap.add_argument("--tokenizer", help="make_random_model.py's --tokenizer-from, for models not made yet")
     ap.add_argument("--deadline", type=float, default=0, help="epoch seconds: start no model's turn after it")
     ap.add_argument("--device-line", default="")
@@ -236,10 +273,12 @@ def main():
         label, path = spec.split("=", 1)
         models.append((label, path))
 
+    os.makedirs(a.out, exist_ok=True)
     failures, rows = [], []
     doc = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
            "device": a.device_line, "commit": a.commit, "llama_version": a.llama_version, "p": a.p, "n": a.n,
-           "reps": a.reps, "read_gbps": None, "rows": rows, "failures": failures}
+           "reps": a.reps, "profile_tokens": a.profile_tokens, "read_gbps": None, "rows": rows,
+           "failures": failures}
     for label, path in models:
         row = {"model": label, "file": os.path.basename(path)}
         if a.deadline and time.time() + TURN_S > a.deadline:
@@ -270,6 +309,14 @@ def main():
                 f"pp ours {fmt(row['pp_ours'], '.1f')} / llama.cpp {fmt(row['pp_llama'], '.1f')} tok/s")
         except RuntimeError as e:
             failures.append(f"{label}: benchmark failed: {e}")
+        if a.profile_tokens > 0:
+            log(f"{label}: per-op profile ({a.profile_tokens} tokens)")
+            try:
+                row["profile"] = profile_ops(a.vkgemma, path, a.profile_tokens, os.path.join(a.out, "profiles.txt"),
+                                             label)
+                log(f"{label}: largest op {row['profile'][0]['op']} {row['profile'][0]['share']:.0%}")
+            except (RuntimeError, subprocess.TimeoutExpired) as e:
+                failures.append(f"{label}: profile failed: {e}")
         rows.append(row)
         write_results(a.out, doc)
     write_results(a.out, doc)

@@ -2,11 +2,13 @@
 # Runs on the GPU machine, from the bundle tools/gpu/make_bundle.sh wrote (it is copied to the bundle's top):
 # checks what it needs, makes random-weight Gemma 3 GGUFs, checks vkgemma's Vulkan tokens against its CPU
 # backend, and benchmarks vkgemma against llama.cpp's Vulkan backend. Writes OUT_DIR/results.json,
-# OUT_DIR/results.md and OUT_DIR/run.log (three small files: the device tool brings back at most eight).
+# OUT_DIR/results.md, OUT_DIR/profiles.txt and OUT_DIR/run.log (four small files: the device tool brings back at
+# most eight).
 #
 # Usage: BUNDLE/run_bundle.sh OUT_DIR   (BUNDLE holds run_bundle.sh, MANIFEST and payload.tar.xz)
 # Settings (environment), defaults for the real table; the lavapipe proof shrinks them (tools/gpu/README.md):
 #   BUNDLE_SHAPES="1b 4b"  BUNDLE_TYPES="q4_k_m f16"  BENCH_P=512 BENCH_N=128 BENCH_R=3  CHECK_TOKENS=16
+#   PROFILE_TOKENS=64  (greedy tokens of each model's per-op profile, vkgemma run --profile; 0: none)
 #   BUNDLE_WORK=/tmp/vkgemma-gpu-work  (the unpacked payload and Vulkan loader, the models: a rerun keeps them)
 #   ALLOW_CPU_DEVICE=1  (accept a CPU Vulkan device such as lavapipe; otherwise a GPU is required)
 #   BUNDLE_LOADER=auto|bundled|system  (auto: this bundle's glibc 2.36 loader only where the machine's is older)
@@ -151,6 +153,7 @@ llama_version=$(sed -n 's/^llama=//p' "$B/MANIFEST")
 rc=0
 "$py" "$P/tools/gpu/gpu_bench.py" --vkgemma "$vkgemma" --llama-bench "$work/bin/llama-bench" --out "$out" \
   -p "${BENCH_P:-512}" -n "${BENCH_N:-128}" -r "${BENCH_R:-3}" --check-tokens "${CHECK_TOKENS:-16}" \
+  --profile-tokens "${PROFILE_TOKENS:-64}" \
   --tokenizer "$P/tokenizer/gemma3-tokenizer.gguf" --deadline "$(($(date +%s) + budget - (SECONDS - t_start)))" \
   --device-line "$device" --commit "$commit" --llama-version "$llama_version" "${models[@]}" || rc=$?
 say "done in $((SECONDS - t_start)) s (exit status $rc)"
