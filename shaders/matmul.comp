@@ -11,7 +11,10 @@
 // through shared memory, one barrier where the shared-memory tree takes log2(64) = 6 rounds of barriers
 // (VKGEMMA_KERNELS=tree-sum keeps the tree). NORM variants: norm_matmul's decode (1 or 4 tokens), the input rows
 // normed in the kernel (rms_norm's factor from each row's sum of squares, then x * factor * the norm weight at
-// binding 3), so no norm pass runs before it.
+// binding 3), so no norm pass runs before it. ROWS_PER_WG=2 variants (decode with subgroup sums, under
+// VKGEMMA_KERNELS=decode-rows2): 2 rows per workgroup, 4x the workgroups of 8 (llama.cpp's matrix-vector
+// shaders take 1-2 rows per workgroup), so that small matrices still spread over a large GPU; the GPU bundle
+// times both (tools/gpu), as no GPU has decided between them yet.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 #ifdef SUBGROUP_SUM
@@ -20,7 +23,9 @@
 #endif
 
 #define WG_SIZE 64
+#ifndef ROWS_PER_WG
 #define ROWS_PER_WG 8
+#endif
 #ifndef TOKENS
 #define TOKENS 1  // matmul_<type>: decode; matmul4_<type> (TOKENS=4): prefill, each dequantized unit serves 4 tokens
 #endif

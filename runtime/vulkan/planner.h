@@ -96,6 +96,9 @@ class PlanContext {
   // GPU shaders may sum partial products with subgroup shuffles (matmul.comp SUBGROUP_SUM); false under
   // VKGEMMA_KERNELS=tree-sum or without the device feature.
   virtual bool subgroup_sums() const = 0;
+  // GPU decode (one token, subgroup sums) with 2 weight rows per workgroup instead of 8 (matmul.comp
+  // ROWS_PER_WG=2); only under VKGEMMA_KERNELS=decode-rows2 until a GPU has timed both.
+  virtual bool decode_rows2() const = 0;
   // CPU-device shaders that sum a subgroup's lanes need subgroup arithmetic and whole subgroups per
   // workgroup of `workgroup` invocations.
   bool subgroup_texels(uint32_t workgroup) const;

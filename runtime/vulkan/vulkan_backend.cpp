@@ -38,6 +38,7 @@ VulkanBackend::VulkanBackend(const BackendOptions& o) : Backend(o) {
   lane_rows_ = cpu_shaders() && ctx_->info().subgroup_size == 8 && ctx_->info().subgroup_shuffle &&
                kernels.find("flat-decode") == std::string::npos;
   subgroup_sums_ = ctx_->info().subgroup_shuffle && kernels.find("tree-sum") == std::string::npos;
+  decode_rows2_ = !cpu_shaders() && subgroup_sums_ && kernels.find("decode-rows2") != std::string::npos;
   capture_decode_step_ = o.renderdoc_capture;
   if (profiling_ && ctx_->limits().timestampPeriod == 0)
     throw std::runtime_error("vulkan: --profile needs timestamp queries, which " + ctx_->info().name + " lacks");
@@ -169,6 +170,7 @@ class NodePlanner : public PlanContext {
   bool exact() const override { return b_.exact_; }
   bool lane_rows_kernels() const override { return b_.lane_rows_; }
   bool subgroup_sums() const override { return b_.subgroup_sums_; }
+  bool decode_rows2() const override { return b_.decode_rows2_; }
 
  private:
   VulkanBackend& b_;
@@ -283,7 +285,8 @@ std::string VulkanBackend::step_summary(const Graph& g) const {
   if (cpu_shaders())
     text += std::string("; kernels: CPU-device set, ") + (lane_rows_ ? "rows per lane" : "flat units");
   else
-    text += std::string("; kernels: GPU set, ") + (subgroup_sums_ ? "subgroup sums" : "shared-memory tree sums");
+    text += std::string("; kernels: GPU set, ") + (subgroup_sums_ ? "subgroup sums" : "shared-memory tree sums") +
+            (decode_rows2_ ? ", 2 rows per workgroup in decode" : "");
   // Everything this backend holds so far (weights, caches, every prepared step), one VkDeviceMemory each.
   return text + "; device memory: " + std::to_string(ctx_->allocation_count()) + " allocations, " +
          format_bytes(ctx_->allocated_bytes());

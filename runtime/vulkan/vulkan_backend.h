@@ -61,6 +61,7 @@ class VulkanBackend : public Backend {
   // The kernel variants, chosen once from the device (PlanContext hands them to the planners);
   // VKGEMMA_KERNELS=flat-decode / tree-sum force the others, so tests keep every variant correct.
   bool lane_rows_ = false;  // CPU-type devices: decode and prompt matmuls with rows per lane (matmul_lanes.comp)
+  bool decode_rows2_ = false;      // GPU decode: 2 rows per workgroup (matmul.comp ROWS_PER_WG=2)
   bool subgroup_sums_ = false;     // GPU matmuls: subgroup shuffle sums (matmul.comp SUBGROUP_SUM)
   bool exact_ = false;        // BackendOptions::exact_matmul: fp32 activations in every product
   bool capture_decode_step_ = false;  // RenderDoc: capture the next single-token step

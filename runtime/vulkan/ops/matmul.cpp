@@ -117,13 +117,18 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   if (m.norm) features |= ShaderFeature::norm;
   if (m.up) features |= ShaderFeature::gate_up;
   if (m.residual) features |= ShaderFeature::norm_add;
+  // GPU decode with 2 rows per workgroup (VKGEMMA_KERNELS=decode-rows2), where every chunk's grid stays one
+  // dimension: matmul.comp reads its rows from gl_WorkGroupID.x alone.
+  bool rows2 = !rows_variant && c.decode_rows2() && x.rows() == 1;
+  for (const WeightChunk& chunk : chunks) rows2 = rows2 && ceil_div(chunk.rows, 2) <= kMaxGroups;
+  if (rows2) features |= ShaderFeature::rows_per_wg2;
   const Shader stem =
       lane_rows || lane_prompt ? Shader::matmul_lanes : rows_variant ? Shader::matmul_rows : Shader::matmul;
   const ShaderKey shader = shader_key(stem, w.dtype, features);
   const uint32_t rows_per_group =
       lane_rows || lane_prompt ? c.workgroup_size(shader) * kLaneRuns :
       rows_variant ? rows_workgroup / c.device().subgroup_size * matmul_rows_per_subgroup(w.dtype, tokens_per_group > 1)
-                   : kMatmulRowsPerGroup;
+                   : rows2 ? 2 : kMatmulRowsPerGroup;
   for (size_t i = 0; i < chunks.size(); ++i) {
     const WeightChunk& chunk = chunks[i];
     std::vector<const Buffer*> buffers = {pairs ? xq : m.x, chunk.buffer.get()};
