@@ -3,7 +3,7 @@
 
 Usage (tools/gpu/run_bundle.sh calls it, with wrappers that set the libraries up):
   gpu_bench.py --vkgemma BIN --llama-bench BIN --out OUT_DIR [-p 512] [-n 128] [-r 3] [--check-tokens 16]
-               [--profile-tokens 64] [--tokenizer GGUF] [--deadline EPOCH_S] [--device-line TEXT] [--commit SHA] [--llama-version V]
+               [--variants decode-rows2] [--profile-tokens 64] [--tokenizer GGUF] [--deadline EPOCH_S] [--device-line TEXT] [--commit SHA] [--llama-version V]
                LABEL=GGUF...
 
 Per model (LABEL is "SHAPE DTYPE", e.g. "1b q4_k_m"), one after the other:
@@ -17,7 +17,9 @@ Per model (LABEL is "SHAPE DTYPE", e.g. "1b q4_k_m"), one after the other:
        vkgemma bench -m GGUF -p P -n N -r 1 --backend vulkan --json
      (vkgemma bench also measures the device's read bandwidth with its own shader, and the decode step's
      dispatch count);
-  3. `vkgemma run --profile` over a short prompt and --profile-tokens greedy tokens: the GPU time of every op
+  3. per --variants entry V (VKGEMMA_KERNELS values: kernel variants not yet the default), one `vkgemma bench
+     -p 0` round with VKGEMMA_KERNELS=V beside one without: which decode kernels a GPU prefers;
+  4. `vkgemma run --profile` over a short prompt and --profile-tokens greedy tokens: the GPU time of every op
      (timestamps around each dispatch), its table appended to OUT_DIR/profiles.txt, its largest ops in the
      tables.
 Writes OUT_DIR/results.json and OUT_DIR/results.md after each model (profiles.txt as it goes), so that a run cut short keeps what it
@@ -42,9 +44,9 @@ from compare_llama_bench import parse_json_output  # noqa: E402
 PROMPT = "The history of the city begins"
 HERE = os.path.dirname(os.path.abspath(__file__))
 T0 = time.time()
-# Seconds a model's turn takes at most on an H100 (the 4B F16 one: making 7.7 GB, loading it 8 times):
+# Seconds a model's turn takes at most on an H100 (the 4B F16 one: making 7.7 GB, loading it 10 times):
 # a model is started only if this much is left before --deadline.
-TURN_S = 110
+TURN_S = 125
 
 
 def log(msg):
@@ -62,10 +64,10 @@ def make_model(label, path, tokenizer):
     os.replace(path + ".tmp", path)
 
 
-def run(cmd, timeout=600):
+def run(cmd, timeout=600, env=None):
     """stdout of cmd as bytes; raises RuntimeError with the end of stderr on failure."""
     try:
-        p = subprocess.run(cmd, capture_output=True, timeout=timeout)
+        p = subprocess.run(cmd, capture_output=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         raise RuntimeError(f"timed out after {timeout} s: {' '.join(cmd)}")
     if p.returncode != 0:
@@ -137,9 +139,10 @@ def llama_round(binary, model, p, n):
     return res
 
 
-def vkgemma_round(binary, model, p, n):
+def vkgemma_round(binary, model, p, n, kernels=None):
+    env = dict(os.environ, VKGEMMA_KERNELS=kernels) if kernels else None
     d = parse_json(run([binary, "bench", "-m", model, "-p", str(p), "-n", str(n), "-r", "1",
-                               "--backend", "vulkan", "--json"]).decode(errors="replace"), "vkgemma")
+                               "--backend", "vulkan", "--json"], env=env).decode(errors="replace"), "vkgemma")
     res = {"bytes": d.get("weight_bytes_per_token"), "decode_step": d.get("decode_step", ""),
            "backend": d.get("backend")}
     if "pp" in d:
@@ -196,6 +199,15 @@ def bench_model(label, model, a):
         row[f"{test}_llama"] = median([t.get(test) for t in theirs])
         row[f"{test}_ratio"] = (row[f"{test}_ours"] / row[f"{test}_llama"]
                                 if row[f"{test}_ours"] and row[f"{test}_llama"] else None)
+    # Kernel variants (VKGEMMA_KERNELS values): generation only, one round each beside one of the default, so
+    # the pair sees the machine in the same state.
+    row["variants"] = {}
+    for v in a.variants:
+        log(f"{label}: tg{a.n} with VKGEMMA_KERNELS={v} and without")
+        base = vkgemma_round(a.vkgemma, model, 0, a.n).get("tg")
+        var = vkgemma_round(a.vkgemma, model, 0, a.n, v)
+        row["variants"][v] = {"tg": var.get("tg"), "tg_default": base, "decode_step": var.get("decode_step"),
+                              "ratio": var["tg"] / base if var.get("tg") and base else None}
     # Share of the measured read bandwidth: the weights one decode step reads, times tokens per second.
     for who in ("ours", "llama"):
         tg, gbps = row[f"tg_{who}"], row["read_gbps"]
@@ -234,6 +246,12 @@ def write_markdown(path, doc):
                 f"{fmt(r.get('tg_share_ours'), '.0%') if tg else ''} | "
                 f"{fmt(r.get('tg_share_llama'), '.0%') if tg else ''} | "
                 f"{fmt(r.get('dispatches_per_token'), 'd') if tg else ''} | {agree_text if tg else ''} |")
+    variant_rows = [(r["model"], v, x) for r in doc["rows"] for v, x in (r.get("variants") or {}).items()]
+    if variant_rows:
+        lines += ["", f"Kernel variants, generation (tg{doc['n']}; one round of each beside one of the default):", ""]
+        for model, v, x in variant_rows:
+            lines.append(f"- {model}: `VKGEMMA_KERNELS={v}` {fmt(x['tg'], '.1f')} tok/s, default "
+                         f"{fmt(x['tg_default'], '.1f')} (x{fmt(x['ratio'], '.2f')})")
     profiled = [r for r in doc["rows"] if r.get("profile")]
     if profiled:
         lines += ["", f"Where vkgemma's time goes (`vkgemma run --profile`, a short prompt and "
@@ -257,6 +275,8 @@ def main():
     ap.add_argument("-n", type=int, default=128)
     ap.add_argument("-r", "--reps", type=int, default=3)
     ap.add_argument("--check-tokens", type=int, default=16)
+    ap.add_argument("--variants", default="decode-rows2",
+                    help="comma-separated VKGEMMA_KERNELS values whose generation is timed beside the default's")
     ap.add_argument("--profile-tokens", type=int, default=64,
                     help="greedy tokens of the per-op profile after each model's rounds (0: none)")
     ap.add_argument("--tokenizer", help="make_random_model.py's --tokenizer-from, for models not made yet")
@@ -266,6 +286,7 @@ def main():
     ap.add_argument("--llama-version", default="")
     ap.add_argument("models", nargs="+", help='"SHAPE DTYPE=PATH"')
     a = ap.parse_args()
+    a.variants = [v for v in a.variants.split(",") if v]
     models = []
     for spec in a.models:
         if "=" not in spec:
