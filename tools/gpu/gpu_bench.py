@@ -19,7 +19,9 @@ Per model (LABEL is "SHAPE DTYPE", e.g. "1b q4_k_m"), one after the other:
      dispatch count);
   3. per --variants entry V (VKGEMMA_KERNELS values: kernel variants not yet the default), one `vkgemma bench
      -p 0` round with VKGEMMA_KERNELS=V beside one without: which decode kernels a GPU prefers;
-  4. `vkgemma run --profile` over a short prompt and --profile-tokens greedy tokens: the GPU time of every op
+  4. (first model only) the time to the first token of `vkgemma run -n 1` with an empty pipeline cache and
+     then a warm one (the drivers' own shader caches off);
+  5. `vkgemma run --profile` over a short prompt and --profile-tokens greedy tokens: the GPU time of every op
      (timestamps around each dispatch), its table appended to OUT_DIR/profiles.txt, its largest ops in the
      tables.
 Writes OUT_DIR/results.json and OUT_DIR/results.md after each model (profiles.txt as it goes), so that a run cut short keeps what it
@@ -31,6 +33,7 @@ import datetime
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -177,6 +180,30 @@ def profile_ops(vkgemma, model, n, path, label):
     return sorted(rows, key=lambda r: -r["ms"])
 
 
+def first_token_s(vkgemma, model, cache_dir):
+    """Seconds from start to the first token of `vkgemma run -n 1 -v`, with our pipeline cache in cache_dir
+    and the drivers' own shader caches off (NVIDIA's, Mesa's), so that cold and warm differ by ours alone."""
+    env = dict(os.environ, VKGEMMA_PIPELINE_CACHE=cache_dir, __GL_SHADER_DISK_CACHE="0",
+               MESA_SHADER_CACHE_DISABLE="true")
+    p = subprocess.run([vkgemma, "run", "-m", model, "--backend", "vulkan", "-p", PROMPT, "-n", "1", "-v"],
+                       capture_output=True, timeout=300, env=env)
+    err = p.stderr.decode(errors="replace")
+    m = re.search(r"first token ([\d.]+) s after the start", err)
+    if p.returncode != 0 or not m:
+        raise RuntimeError(f"vkgemma run -v: exit status {p.returncode}, no first-token line\n{err[-1500:]}")
+    return float(m.group(1))
+
+
+def startup(vkgemma, model, work_dir):
+    """Time to the first token with an empty pipeline cache, then with the one that run wrote."""
+    cache_dir = os.path.join(work_dir, "pipeline-cache")
+    shutil.rmtree(cache_dir, ignore_errors=True)
+    os.makedirs(cache_dir)
+    cold = first_token_s(vkgemma, model, cache_dir)
+    warm = first_token_s(vkgemma, model, cache_dir)
+    return {"cold_s": cold, "warm_s": warm, "warm_over_cold": warm / cold if cold else None}
+
+
 def median(values):
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None
@@ -252,6 +279,11 @@ def write_markdown(path, doc):
         for model, v, x in variant_rows:
             lines.append(f"- {model}: `VKGEMMA_KERNELS={v}` {fmt(x['tg'], '.1f')} tok/s, default "
                          f"{fmt(x['tg_default'], '.1f')} (x{fmt(x['ratio'], '.2f')})")
+    if doc.get("startup"):
+        st = doc["startup"]
+        lines += ["", f"Time to the first token ({st['model']}, `vkgemma run -n 1`, the drivers' shader caches off): "
+                  f"empty pipeline cache {st['cold_s']:.2f} s, warm {st['warm_s']:.2f} s "
+                  f"({fmt(st['warm_over_cold'], '.0%')} of cold)"]
     profiled = [r for r in doc["rows"] if r.get("profile")]
     if profiled:
         lines += ["", f"Where vkgemma's time goes (`vkgemma run --profile`, a short prompt and "
@@ -275,7 +307,7 @@ def main():
     ap.add_argument("-n", type=int, default=128)
     ap.add_argument("-r", "--reps", type=int, default=3)
     ap.add_argument("--check-tokens", type=int, default=16)
-    ap.add_argument("--variants", default="decode-rows2",
+    ap.add_argument("--variants", default="decode-rows2,tree-sum",
                     help="comma-separated VKGEMMA_KERNELS values whose generation is timed beside the default's")
     ap.add_argument("--profile-tokens", type=int, default=64,
                     help="greedy tokens of the per-op profile after each model's rounds (0: none)")
@@ -330,6 +362,13 @@ def main():
                 f"pp ours {fmt(row['pp_ours'], '.1f')} / llama.cpp {fmt(row['pp_llama'], '.1f')} tok/s")
         except RuntimeError as e:
             failures.append(f"{label}: benchmark failed: {e}")
+        if not doc.get("startup"):  # the first model only: start-up is the pipelines', not the weights'
+            log(f"{label}: time to the first token, empty and warm pipeline cache")
+            try:
+                doc["startup"] = dict(startup(a.vkgemma, path, os.path.dirname(os.path.abspath(path))), model=label)
+                log(f"{label}: first token {doc['startup']['cold_s']:.2f} s cold, {doc['startup']['warm_s']:.2f} s warm")
+            except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
+                failures.append(f"{label}: start-up timing failed: {e}")
         if a.profile_tokens > 0:
             log(f"{label}: per-op profile ({a.profile_tokens} tokens)")
             try:
