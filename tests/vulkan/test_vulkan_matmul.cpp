@@ -3,6 +3,7 @@
 // validation layer on. Tolerances as test_vulkan_ops.cpp's: 2e-4 relative plus 1e-4 absolute for the long sums.
 #include "runtime/cpu/kernels.h"
 #include "runtime/cpu/matmul_fast.h"
+#include "runtime/vulkan/planner.h"
 #include "tests/vulkan/op_compare.h"
 
 using namespace vkg;
@@ -93,7 +94,7 @@ TEST_SUITE("vulkan_ops") {
   // Rows of 34 (Q8_0), 18 (Q4_0) and 22 (Q5_0) bytes, padded to 48 / 32 / 32 on CPU devices; 1 token (the
   // rows-per-lane decode there) and 11 (prompts); and the embedding of rows on both sides of the split.
   TEST_CASE("a weight split in row chunks: matmul decode and prompt, and embed, read every chunk") {
-    constexpr int64_t kChunkRows = 65535 * 8;  // runtime/vulkan/planner.h: kMaxGroups * kMatmulRowsPerGroup
+    constexpr int64_t kChunkRows = int64_t{vk::kMaxGroups} * vk::kMatmulRowsPerGroup;  // the weight store's limit
     const int64_t N = kChunkRows + 37;
     for (DType type : {DType::Q8_0, DType::Q4_0, DType::Q5_0}) {
       const int64_t K = 32;
