@@ -14,12 +14,19 @@
 // binding 3), so no norm pass runs before it. ROWS_PER_WG=2 variants (decode with subgroup sums, under
 // VKGEMMA_KERNELS=decode-rows2): 2 rows per workgroup, 4x the workgroups of 8 (llama.cpp's matrix-vector
 // shaders take 1-2 rows per workgroup), so that small matrices still spread over a large GPU; the GPU bundle
-// times both (tools/gpu), as no GPU has decided between them yet.
+// times both (tools/gpu), as no GPU has decided between them yet. INT8_DOT variants (block types, decode
+// with subgroup sums, under VKGEMMA_KERNELS=int8-dot where the device has VK_KHR_shader_integer_dot_product,
+// and not with exact fp32 products asked for): each 16-value unit of the input quantized to 8 bits per token
+// (include/int8_dot.glsl), the weight unit's quants packed as bytes (quant.glsl wt_unit_i8) and multiplied by
+// packed 4x8-bit dot products, the scales applied once per unit, as llama.cpp's quantized matrix-vector shaders.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 #ifdef SUBGROUP_SUM
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_shuffle : require
+#endif
+#ifdef INT8_DOT
+#extension GL_EXT_spirv_intrinsics : require
 #endif
 
 #define WG_SIZE 64
@@ -81,6 +88,12 @@ bool wt_up = false;
 #endif
 #include "quant.glsl"
 #include "math.glsl"
+#ifdef INT8_DOT
+#if WT_UNIT != 16
+#error "INT8_DOT: units of 16 values (the block types read by words)"
+#endif
+#include "int8_dot.glsl"
+#endif
 
 // The partial sums of each output (GATE_UP: the gate's, then the up's).
 #define OUTS (ROWS_PER_WG * TOKENS)
@@ -128,6 +141,33 @@ void main() {
 #else
         [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) xv[t][j] = x[(t0 + t) * p.K + u * WT_UNIT + j];
 #endif
+#ifdef INT8_DOT
+    // Each token's unit quantized to 8 bits once, for all the rows: 4 packed dot products per row and unit
+    // where the fp32 path dequantized and multiplied 16 values.
+    uint xq[TOKENS][4];
+    float xd[TOKENS], xq_sum[TOKENS];
+    [[unroll]] for (uint t = 0u; t < TOKENS; ++t)
+      if (t < n_tok) x_quantize16(xv[t], xq[t], xd[t], xq_sum[t]);
+    [[unroll]] for (uint r = 0u; r < ROWS_PER_WG; ++r) {
+      if (r < n_rows) {
+        [[unroll]] for (uint q = 0u; q < PARTS; ++q) {
+#ifdef GATE_UP
+          wt_up = q == 1u;
+#endif
+          uint wq[4];
+          float m;
+          const float s = wt_unit_i8((r0 + r) * p.row_bytes, u, wq, m);
+          [[unroll]] for (uint t = 0u; t < TOKENS; ++t) {
+            if (t < n_tok) {
+              const int dot = sdot4x8(wq[0], xq[t][0]) + sdot4x8(wq[1], xq[t][1]) + sdot4x8(wq[2], xq[t][2]) +
+                              sdot4x8(wq[3], xq[t][3]);
+              acc[q][r][t] += xd[t] * (s * float(dot) - m * xq_sum[t]);
+            }
+          }
+        }
+      }
+    }
+#else
     [[unroll]] for (uint r = 0u; r < ROWS_PER_WG; ++r) {
       if (r < n_rows) {
         [[unroll]] for (uint q = 0u; q < PARTS; ++q) {
@@ -146,6 +186,7 @@ void main() {
         }
       }
     }
+#endif  // INT8_DOT
   }
 
   // Output q * OUTS + r * TOKENS + t of the partial sums (q: GATE_UP's gate 0 or up 1).

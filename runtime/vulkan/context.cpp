@@ -98,6 +98,14 @@ VkInstance create_instance(bool validation, bool& debug_utils, const VkValidatio
   return instance;
 }
 
+bool has_device_extension(VkPhysicalDevice physical, const char* name) {
+  uint32_t n = 0;
+  vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, nullptr);
+  std::vector<VkExtensionProperties> exts(n);
+  vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, exts.data());
+  return std::any_of(exts.begin(), exts.end(), [&](const VkExtensionProperties& e) { return std::strcmp(e.extensionName, name) == 0; });
+}
+
 struct Candidate {
   VkPhysicalDevice device;
   DeviceInfo info;
@@ -119,11 +127,21 @@ std::vector<Candidate> enumerate(VkInstance instance) {
     if (plain.apiVersion >= VK_API_VERSION_1_2) subgroup.pNext = &driver;  // a 1.2 structure
     VkPhysicalDeviceProperties2 props{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, &subgroup};
     vkGetPhysicalDeviceProperties2(devices[i], &props);
-    VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+    const bool api12 = props.properties.apiVersion >= VK_API_VERSION_1_2;
+    // Integer dot products: an extension on 1.2 (core in 1.3, but our instance asks for 1.2).
+    const bool dot_ext = api12 && has_device_extension(devices[i], VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME);
+    VkPhysicalDeviceShaderIntegerDotProductFeaturesKHR fdot{
+        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES_KHR};
+    VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES, dot_ext ? &fdot : nullptr};
     VkPhysicalDeviceVulkan11Features f11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES, &f12};
     VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, &f11};
-    const bool api12 = props.properties.apiVersion >= VK_API_VERSION_1_2;
     if (api12) vkGetPhysicalDeviceFeatures2(devices[i], &features);
+    VkPhysicalDeviceShaderIntegerDotProductPropertiesKHR pdot{
+        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_PROPERTIES_KHR};
+    if (dot_ext && fdot.shaderIntegerDotProduct) {
+      VkPhysicalDeviceProperties2 p2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, &pdot};
+      vkGetPhysicalDeviceProperties2(devices[i], &p2);
+    }
     VkPhysicalDeviceMemoryProperties mem;
     vkGetPhysicalDeviceMemoryProperties(devices[i], &mem);
 
@@ -143,7 +161,8 @@ std::vector<Candidate> enumerate(VkInstance instance) {
     d.storage_16bit = f11.storageBuffer16BitAccess;
     d.storage_8bit = f12.storageBuffer8BitAccess;
     d.shader_float16 = f12.shaderFloat16;
-    d.int8_dot = false;  // integer dot products: not used yet
+    d.int8_dot = dot_ext && fdot.shaderIntegerDotProduct;
+    d.int8_dot_accelerated = d.int8_dot && pdot.integerDotProduct4x8BitPackedSignedAccelerated;
     if (!api12) c.usable = false, c.why_not = "Vulkan 1.2 required";
     else if (!d.storage_16bit || !d.storage_8bit) c.usable = false, c.why_not = "8/16-bit storage buffers required";
     out.push_back(std::move(c));
@@ -196,13 +215,6 @@ uint32_t compute_queue_family(VkPhysicalDevice physical, const std::string& name
   return static_cast<uint32_t>(family);
 }
 
-bool has_device_extension(VkPhysicalDevice physical, const char* name) {
-  uint32_t n = 0;
-  vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, nullptr);
-  std::vector<VkExtensionProperties> exts(n);
-  vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, exts.data());
-  return std::any_of(exts.begin(), exts.end(), [&](const VkExtensionProperties& e) { return std::strcmp(e.extensionName, name) == 0; });
-}
 
 }  // namespace
 
@@ -213,7 +225,8 @@ std::string DeviceInfo::describe() const {
     << VK_API_VERSION_MINOR(api_version) << (driver.empty() ? "" : ", driver " + driver) << ", " << device_local_bytes / (1024 * 1024) << " MiB device-local, subgroup "
     << subgroup_size << ", max storage range " << max_storage_buffer_range / (1024 * 1024) << " MiB; 16-bit storage "
     << (storage_16bit ? "yes" : "no") << ", 8-bit storage " << (storage_8bit ? "yes" : "no") << ", fp16 math "
-    << (shader_float16 ? "yes" : "no") << ", subgroup arithmetic " << (subgroup_arithmetic ? "yes" : "no") << ")";
+    << (shader_float16 ? "yes" : "no") << ", subgroup arithmetic " << (subgroup_arithmetic ? "yes" : "no")
+    << ", int8 dot products " << (int8_dot ? (int8_dot_accelerated ? "yes (accelerated)" : "yes (emulated)") : "no") << ")";
   return s.str();
 }
 
@@ -289,7 +302,12 @@ void Context::create_device() {
   VkPhysicalDeviceFeatures2 query{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, &s11};
   vkGetPhysicalDeviceFeatures2(physical_, &query);
   // Enable exactly what the shaders use.
-  VkPhysicalDeviceVulkan12Features e12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+  // matmul.comp INT8_DOT's packed dot products, where the device has them.
+  VkPhysicalDeviceShaderIntegerDotProductFeaturesKHR edot{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES_KHR};
+  edot.shaderIntegerDotProduct = VK_TRUE;
+  VkPhysicalDeviceVulkan12Features e12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
+                                       info_.int8_dot ? &edot : nullptr};
   e12.storageBuffer8BitAccess = VK_TRUE;
   e12.shaderInt8 = f12.shaderInt8;
   VkPhysicalDeviceVulkan11Features e11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES, &e12};
@@ -306,6 +324,7 @@ void Context::create_device() {
   std::vector<const char*> enabled_device_exts;
   memory_budget_ext_ = has_device_extension(physical_, VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);
   if (memory_budget_ext_) enabled_device_exts.push_back(VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);
+  if (info_.int8_dot) enabled_device_exts.push_back(VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME);
   VkDeviceCreateInfo di{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, &enable};
   di.queueCreateInfoCount = 1;
   di.pQueueCreateInfos = &qi;

@@ -23,8 +23,12 @@ struct DeviceInfo {
   uint32_t subgroup_size = 0;
   uint64_t max_storage_buffer_range = 0;
   uint64_t max_allocation_bytes = 0;
-  bool storage_16bit = false, storage_8bit = false, shader_float16 = false, int8_dot = false, subgroup_arithmetic = false,
+  bool storage_16bit = false, storage_8bit = false, shader_float16 = false, subgroup_arithmetic = false,
        subgroup_shuffle = false;
+  // VK_KHR_shader_integer_dot_product's shaderIntegerDotProduct (enabled on the device where present), and
+  // whether the driver says signed 4x8-bit packed dot products are faster than the same math in plain
+  // integer instructions (GPUs with dp4a; lavapipe emulates them).
+  bool int8_dot = false, int8_dot_accelerated = false;
   std::string describe() const;  // one line
 };
 

@@ -26,6 +26,7 @@ struct Dispatch {
   VkDescriptorSet set = VK_NULL_HANDLE;  // written by the backend
   std::vector<const Buffer*> writes;     // the buffers it writes when not the node's output (scratch)
   bool quantizes_input = false;          // quantize_pairs (counted in the step summary)
+  bool int8_dot = false;                 // a matmul with packed int8 dot products (counted there too)
   const Buffer* copy_src = nullptr;
   uint64_t copy_offset = 0, copy_bytes = 0;  // copied from copy_src at copy_offset to the node's output
 };
@@ -99,6 +100,10 @@ class PlanContext {
   // GPU decode (one token, subgroup sums) with 2 weight rows per workgroup instead of 8 (matmul.comp
   // ROWS_PER_WG=2); only under VKGEMMA_KERNELS=decode-rows2 until a GPU has timed both.
   virtual bool decode_rows2() const = 0;
+  // GPU decode (one token, subgroup sums) of block types with the input quantized to 8 bits per 16 values and
+  // packed int8 dot products (matmul.comp INT8_DOT); only under VKGEMMA_KERNELS=int8-dot on devices with
+  // VK_KHR_shader_integer_dot_product, and never where exact() asks for fp32 activations.
+  virtual bool int8_dot() const = 0;
   // CPU-device shaders that sum a subgroup's lanes need subgroup arithmetic and whole subgroups per
   // workgroup of `workgroup` invocations.
   bool subgroup_texels(uint32_t workgroup) const;

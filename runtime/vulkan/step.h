@@ -19,6 +19,7 @@ struct Step {
   VkQueryPool timestamps = VK_NULL_HANDLE;  // two per node when profiling
   int dispatches = 0, barriers = 0, copies = 0;
   int quantized_inputs = 0;  // quantize_pairs dispatches (prompt matmuls with 8-bit activations)
+  int int8_products = 0;     // matmul.comp INT8_DOT dispatches (decode with 8-bit activations)
   bool ran = false;
 };
 

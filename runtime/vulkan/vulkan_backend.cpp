@@ -39,6 +39,8 @@ VulkanBackend::VulkanBackend(const BackendOptions& o) : Backend(o) {
                kernels.find("flat-decode") == std::string::npos;
   subgroup_sums_ = ctx_->info().subgroup_shuffle && kernels.find("tree-sum") == std::string::npos;
   decode_rows2_ = !cpu_shaders() && subgroup_sums_ && kernels.find("decode-rows2") != std::string::npos;
+  // Packed int8 dot products in GPU decode (matmul.comp INT8_DOT): asked for, and the device has them.
+  int8_dot_ = !cpu_shaders() && subgroup_sums_ && ctx_->info().int8_dot && kernels.find("int8-dot") != std::string::npos;
   capture_decode_step_ = o.renderdoc_capture;
   if (profiling_ && ctx_->limits().timestampPeriod == 0)
     throw std::runtime_error("vulkan: --profile needs timestamp queries, which " + ctx_->info().name + " lacks");
@@ -171,6 +173,7 @@ class NodePlanner : public PlanContext {
   bool lane_rows_kernels() const override { return b_.lane_rows_; }
   bool subgroup_sums() const override { return b_.subgroup_sums_; }
   bool decode_rows2() const override { return b_.decode_rows2_; }
+  bool int8_dot() const override { return b_.int8_dot_; }
 
  private:
   VulkanBackend& b_;
@@ -281,12 +284,14 @@ std::string VulkanBackend::step_summary(const Graph& g) const {
                      std::to_string(s.barriers) + " barriers in one command buffer";
   if (s.quantized_inputs > 0)
     text += "; " + std::to_string(s.quantized_inputs) + " matmuls with 8-bit activations (Q4_0/Q5_0/Q4_K/Q6_K prompt)";
+  if (s.int8_products > 0) text += "; " + std::to_string(s.int8_products) + " matmuls with int8 dot products";
   // Which shader set ran (VKGEMMA_GPU_SHADERS / VKGEMMA_KERNELS force the others), so a figure names it.
   if (cpu_shaders())
     text += std::string("; kernels: CPU-device set, ") + (lane_rows_ ? "rows per lane" : "flat units");
   else
     text += std::string("; kernels: GPU set, ") + (subgroup_sums_ ? "subgroup sums" : "shared-memory tree sums") +
-            (decode_rows2_ ? ", 2 rows per workgroup in decode" : "");
+            (decode_rows2_ ? ", 2 rows per workgroup in decode" : "") +
+            (int8_dot_ ? (exact_ ? ", no int8 dot products (exact fp32 asked for)" : ", int8 dot products in one-token products") : "");
   // Everything this backend holds so far (weights, caches, every prepared step), one VkDeviceMemory each.
   return text + "; device memory: " + std::to_string(ctx_->allocation_count()) + " allocations, " +
          format_bytes(ctx_->allocated_bytes());

@@ -62,6 +62,7 @@ class VulkanBackend : public Backend {
   // VKGEMMA_KERNELS=flat-decode / tree-sum force the others, so tests keep every variant correct.
   bool lane_rows_ = false;  // CPU-type devices: decode and prompt matmuls with rows per lane (matmul_lanes.comp)
   bool decode_rows2_ = false;      // GPU decode: 2 rows per workgroup (matmul.comp ROWS_PER_WG=2)
+  bool int8_dot_ = false;          // GPU decode: 8-bit activations, packed dot products (matmul.comp INT8_DOT)
   bool subgroup_sums_ = false;     // GPU matmuls: subgroup shuffle sums (matmul.comp SUBGROUP_SUM)
   bool exact_ = false;        // BackendOptions::exact_matmul: fp32 activations in every product
   bool capture_decode_step_ = false;  // RenderDoc: capture the next single-token step

@@ -42,4 +42,15 @@ float wt_unit_scaled(uint row_off, uint u, out float v[WT_UNIT]) {
   [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) v[j] = float(q[j]);
   return d;
 }
+// INT8_DOT (matmul.comp): the unit's nibbles as bytes, 4 per word; value j = d * q_j - 8 d.
+float wt_unit_i8(uint row_off, uint u, out uint q[4], out float m) {
+  const uint b = row_off + (u >> 1) * Q4_0_BYTES;
+  const uint shift = (u & 1u) * 4u;
+  uint qs[4];
+  wt_load16(b + Q4_0_QS, qs);
+  [[unroll]] for (uint k = 0u; k < 4u; ++k) q[k] = (qs[k] >> shift) & 0x0F0F0F0Fu;
+  const float d = wt_f16(b);
+  m = 8.0 * d;
+  return d;
+}
 #endif

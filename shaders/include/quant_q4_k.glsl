@@ -93,4 +93,17 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
     v[j] = y;
   }
 }
+// INT8_DOT (matmul.comp): the unit's nibbles as bytes, 4 per word; value j = d1 * q_j - m1.
+float wt_unit_i8(uint row_off, uint u, out uint q[4], out float m) {
+  const uint b = row_off + (u >> 4) * Q4_K_BYTES;
+  const uint k = u & 15u;
+  const uint s = k >> 1;
+  const uint scm = k_scale_min(b + Q4_K_SCALES, s);
+  m = wt_f16(b + Q4_K_DMIN) * float(scm >> 8);
+  const uint shift = (s & 1u) * 4u;
+  uint qs[4];
+  wt_load16(b + Q4_K_QS + 32u * (s >> 1) + 16u * (k & 1u), qs);
+  [[unroll]] for (uint i = 0u; i < 4u; ++i) q[i] = (qs[i] >> shift) & 0x0F0F0F0Fu;
+  return wt_f16(b) * float(scm & 255u);
+}
 #endif

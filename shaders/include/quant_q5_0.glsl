@@ -67,4 +67,20 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
     v[j] = d * float(int(q) - 16);
   }
 }
+// INT8_DOT (matmul.comp): the unit's 5-bit quants as bytes, 4 per word; value j = d * q_j - 16 d. The high bits
+// of word k's 4 values, (h >> 4k) & 15, are spread to bit 0 of each byte by one multiply (bit i lands on bit
+// 8i: the shifted copies 0, 7, 14, 21 do not overlap) and moved to bit 4.
+float wt_unit_i8(uint row_off, uint u, out uint q[4], out float m) {
+  const uint b = row_off + (u >> 1) * Q5_0_BYTES;
+  const uint hi = u & 1u;
+  const uint h = wt_u16(b + Q5_0_QH + 2u * hi);
+  const uint shift = hi * 4u;
+  uint qs[4];
+  wt_load16(b + Q5_0_QS, qs);
+  [[unroll]] for (uint k = 0u; k < 4u; ++k)
+    q[k] = ((qs[k] >> shift) & 0x0F0F0F0Fu) | (((((h >> (4u * k)) & 15u) * 0x00204081u) & 0x01010101u) << 4);
+  const float d = wt_f16(b);
+  m = 16.0 * d;
+  return d;
+}
 #endif

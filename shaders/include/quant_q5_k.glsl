@@ -75,4 +75,20 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
     v[j] = y;
   }
 }
+// INT8_DOT (matmul.comp): the unit's 5-bit quants as bytes, 4 per word; value j = d1 * q_j - m1.
+float wt_unit_i8(uint row_off, uint u, out uint q[4], out float m) {
+  const uint b = row_off + (u >> 4) * Q5_K_BYTES;
+  const uint k = u & 15u;
+  const uint s = k >> 1;
+  const uint scm = k_scale_min(b + Q5_K_SCALES, s);
+  m = wt_f16(b + Q5_K_DMIN) * float(scm >> 8);
+  const uint l0 = 16u * (k & 1u);
+  const uint shift = (s & 1u) * 4u;
+  uint qs[4], qh[4];
+  wt_load16(b + Q5_K_QS + 32u * (s >> 1) + l0, qs);
+  wt_load16(b + Q5_K_QH + l0, qh);
+  [[unroll]] for (uint i = 0u; i < 4u; ++i)
+    q[i] = ((qs[i] >> shift) & 0x0F0F0F0Fu) | (((qh[i] >> s) & 0x01010101u) << 4);
+  return wt_f16(b) * float(scm & 255u);
+}
 #endif

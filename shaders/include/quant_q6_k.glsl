@@ -108,4 +108,19 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
   const float s = wt_unit_int(row_off, u, q);
   [[unroll]] for (uint j = 0u; j < 16u; ++j) v[j] = s * float(q[j]);
 }
+// INT8_DOT (matmul.comp): the unit's 6-bit quants (0..63) as bytes, 4 per word; value j = s * q_j - 32 s.
+float wt_unit_i8(uint row_off, uint u, out uint q[4], out float m) {
+  const uint b = row_off + (u >> 4) * Q6_K_BYTES;
+  const uint k = u & 15u;
+  const float s = wt_f16(b + Q6_K_D) * float(wt_i8(b + Q6_K_SCALES + k));
+  const uint h = k >> 3, g = (k >> 1) & 3u, l0 = 16u * (k & 1u);
+  const uint lshift = (g >> 1) * 4u, hshift = 2u * g;
+  uint ql[4], qh[4];
+  wt_load16(b + 64u * h + 32u * (g & 1u) + l0, ql);
+  wt_load16(b + Q6_K_QH + 32u * h + l0, qh);
+  [[unroll]] for (uint i = 0u; i < 4u; ++i)
+    q[i] = ((ql[i] >> lshift) & 0x0F0F0F0Fu) | (((qh[i] >> hshift) & 0x03030303u) << 4);
+  m = 32.0 * s;
+  return s;
+}
 #endif

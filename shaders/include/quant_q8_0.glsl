@@ -32,4 +32,11 @@ float wt_unit_scaled(uint row_off, uint u, out float v[WT_UNIT]) {
   [[unroll]] for (uint j = 0u; j < 16u; ++j) v[j] = float(bitfieldExtract(int(qs[j >> 2]), int((j & 3u) * 8u), 8));
   return wt_f16(b);
 }
+// INT8_DOT (matmul.comp): the unit's 16 quants as signed bytes, 4 per word; value j = d * q_j (m = 0).
+float wt_unit_i8(uint row_off, uint u, out uint q[4], out float m) {
+  const uint b = row_off + (u >> 1) * Q8_0_BYTES;
+  wt_load16(b + Q8_0_QS + (u & 1u) * 16u, q);
+  m = 0.0;
+  return wt_f16(b);
+}
 #endif

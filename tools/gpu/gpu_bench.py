@@ -18,7 +18,8 @@ Per model (LABEL is "SHAPE DTYPE", e.g. "1b q4_k_m"), one after the other:
      (vkgemma bench also measures the device's read bandwidth with its own shader, and the decode step's
      dispatch count);
   3. per --variants entry V (VKGEMMA_KERNELS values: kernel variants not yet the default), one `vkgemma bench
-     -p 0` round with VKGEMMA_KERNELS=V beside one without: which decode kernels a GPU prefers;
+     -p 0` round with VKGEMMA_KERNELS=V beside one without: which decode kernels a GPU prefers (for the first
+     model, step 1's greedy tokens with each variant too: int8-dot changes the arithmetic);
   4. (first model only) the time to the first token of `vkgemma run -n 1` with an empty pipeline cache and
      then a warm one (the drivers' own shader caches off);
   5. `vkgemma run --profile` over a short prompt and --profile-tokens greedy tokens: the GPU time of every op
@@ -86,12 +87,14 @@ def parse_json(text, who):
         raise RuntimeError(f"{who} printed no JSON")
 
 
-def greedy_tokens(vkgemma, model, backend, n):
+def greedy_tokens(vkgemma, model, backend, n, kernels=None):
     """The tokens (as text pieces) and their log-probabilities of a greedy continuation of PROMPT, from
     `vkgemma serve` (the CLI prints only text, whose tokenization would merge pieces such as four "<" into
-    one "<<<<")."""
+    one "<<<<"); kernels: a VKGEMMA_KERNELS value."""
+    env = dict(os.environ, VKGEMMA_KERNELS=kernels) if kernels else None
     proc = subprocess.Popen([vkgemma, "serve", "-m", model, "--port", "0", "--backend", backend, "--ctx", "512",
-                             "--no-pack-cache"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                             "--no-pack-cache"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env=env)
     try:
         port, tail = None, []
         for line in proc.stderr:  # ends when the server exits
@@ -119,15 +122,18 @@ def greedy_tokens(vkgemma, model, backend, n):
             proc.kill()
 
 
-def agreement(vkgemma, model, n):
-    (vk, vk_lp), (cpu, cpu_lp) = greedy_tokens(vkgemma, model, "vulkan", n), greedy_tokens(vkgemma, model, "cpu", n)
+def agreement(vkgemma, model, n, kernels=None, cpu_tokens=None):
+    """Leading greedy tokens equal between Vulkan (with VKGEMMA_KERNELS=kernels if given) and the CPU (its
+    tokens and log-probabilities passed in as cpu_tokens where already known)."""
+    vk, vk_lp = greedy_tokens(vkgemma, model, "vulkan", n, kernels)
+    cpu, cpu_lp = cpu_tokens if cpu_tokens else greedy_tokens(vkgemma, model, "cpu", n)
     lead = 0
     while lead < min(len(vk), len(cpu)) and vk[lead] == cpu[lead]:
         lead += 1
     # Greedy decoding follows its own earlier tokens: after the first difference the rest is not comparable.
     diff = max((abs(a - b) for a, b in zip(vk_lp[:lead], cpu_lp[:lead])), default=None)
     return {"leading_tokens_equal": lead, "tokens": max(len(vk), len(cpu)), "max_logprob_diff": diff,
-            "vulkan_tokens": vk, "cpu_tokens": cpu}
+            "vulkan_tokens": vk, "cpu_tokens": cpu, "cpu_logprobs": cpu_lp}
 
 
 def llama_round(binary, model, p, n):
@@ -276,9 +282,12 @@ def write_markdown(path, doc):
     variant_rows = [(r["model"], v, x) for r in doc["rows"] for v, x in (r.get("variants") or {}).items()]
     if variant_rows:
         lines += ["", f"Kernel variants, generation (tg{doc['n']}; one round of each beside one of the default):", ""]
+        agree_of = {(r["model"], v): g for r in doc["rows"] for v, g in (r.get("variant_agreement") or {}).items()}
         for model, v, x in variant_rows:
+            g = agree_of.get((model, v))
             lines.append(f"- {model}: `VKGEMMA_KERNELS={v}` {fmt(x['tg'], '.1f')} tok/s, default "
-                         f"{fmt(x['tg_default'], '.1f')} (x{fmt(x['ratio'], '.2f')})")
+                         f"{fmt(x['tg_default'], '.1f')} (x{fmt(x['ratio'], '.2f')})" +
+                         (f"; greedy tokens equal to the CPU's: {g['leading_tokens_equal']}/{g['tokens']}" if g else ""))
     if doc.get("startup"):
         st = doc["startup"]
         lines += ["", f"Time to the first token ({st['model']}, `vkgemma run -n 1`, the drivers' shader caches off): "
@@ -307,7 +316,7 @@ def main():
     ap.add_argument("-n", type=int, default=128)
     ap.add_argument("-r", "--reps", type=int, default=3)
     ap.add_argument("--check-tokens", type=int, default=16)
-    ap.add_argument("--variants", default="decode-rows2,tree-sum",
+    ap.add_argument("--variants", default="decode-rows2,tree-sum,int8-dot",
                     help="comma-separated VKGEMMA_KERNELS values whose generation is timed beside the default's")
     ap.add_argument("--profile-tokens", type=int, default=64,
                     help="greedy tokens of the per-op profile after each model's rounds (0: none)")
@@ -353,6 +362,16 @@ def main():
                     f"within {fmt(g['max_logprob_diff'], '.3g')}")
                 if g["leading_tokens_equal"] == 0:
                     failures.append(f"{label}: no greedy token agrees between Vulkan and CPU")
+                # The first model's greedy tokens with each kernel variant too (int8-dot changes the arithmetic):
+                # a variant that is faster but wrong on this GPU is not a candidate for the default.
+                if not rows:
+                    row["variant_agreement"] = {}
+                    for v in a.variants:
+                        vg = agreement(a.vkgemma, path, a.check_tokens, v, (g["cpu_tokens"], g["cpu_logprobs"]))
+                        row["variant_agreement"][v] = {k: vg[k] for k in ("leading_tokens_equal", "tokens",
+                                                                          "max_logprob_diff")}
+                        log(f"{label}: VKGEMMA_KERNELS={v}: {vg['leading_tokens_equal']} of {vg['tokens']} leading "
+                            f"tokens agree with the CPU")
             except RuntimeError as e:
                 row["agreement"] = {"error": "failed"}
                 failures.append(f"{label}: token check failed: {e}")

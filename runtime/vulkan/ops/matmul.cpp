@@ -16,6 +16,11 @@ constexpr uint32_t kLaneRuns = 4;
 constexpr uint32_t kLaneRowsTokens = 4;
 constexpr int64_t kLaneRowsBatch = 8;
 uint32_t matmul_rows_per_subgroup(DType type, bool prefill) { return prefill && type == DType::Q6_K ? 4 : 8; }
+// matmul.comp INT8_DOT: the types with quant.glsl's wt_unit_i8 (shaders/CMakeLists.txt VKG_INT8_DOT_TYPES).
+bool int8_dot_type(DType t) {
+  return t == DType::Q4_0 || t == DType::Q5_0 || t == DType::Q8_0 || t == DType::Q4_K || t == DType::Q5_K ||
+         t == DType::Q6_K;
+}
 // matmul_tiled.comp (GPUs, prompts): its tile of weight rows x tokens, its K step; used past this many tokens
 // (a few sequences' decode steps batched stay with matmul.comp's 4-token groups).
 constexpr uint32_t kTileRows = 64, kTileTokens = 64, kTileK = 32;
@@ -119,7 +124,12 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   if (m.residual) features |= ShaderFeature::norm_add;
   // GPU decode with 2 rows per workgroup (VKGEMMA_KERNELS=decode-rows2), where every chunk's grid stays one
   // dimension: matmul.comp reads its rows from gl_WorkGroupID.x alone.
-  bool rows2 = !rows_variant && c.decode_rows2() && x.rows() == 1;
+  // GPU decode with 8-bit activations and packed int8 dot products (VKGEMMA_KERNELS=int8-dot): one token, block
+  // types (their units of 16 values read by words).
+  const bool int8 = !rows_variant && c.int8_dot() && !c.exact() && x.rows() == 1 && int8_dot_type(w.dtype) &&
+                    c.subgroup_sums();
+  if (int8) features |= ShaderFeature::int8_dot;
+  bool rows2 = !rows_variant && c.decode_rows2() && x.rows() == 1 && !int8;
   for (const WeightChunk& chunk : chunks) rows2 = rows2 && ceil_div(chunk.rows, 2) <= kMaxGroups;
   if (rows2) features |= ShaderFeature::rows_per_wg2;
   const Shader stem =
@@ -144,6 +154,7 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
                                          .row_bytes = chunk.row_stride, .norm_eps = m.eps,
                                          .interleave_shift = chunk.interleave_shift},
                              ceil_div(chunk.rows, rows_per_group), ceil_div(x.rows(), group)));
+    out.back().int8_dot = int8;
     if (m.out) out.back().writes.push_back(m.out);
     if (m.counter) out.back().writes.push_back(m.counter);
   }
