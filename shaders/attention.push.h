@@ -1,4 +1,4 @@
-// The push constants of attention.comp and attention_rows.comp.
+// The push constants of attention.comp, attention_rows.comp and attention_flash.comp.
 #ifndef VKG_PUSH_ATTENTION_H
 #define VKG_PUSH_ATTENTION_H
 #include "include/push_prelude.h"

@@ -191,7 +191,7 @@ TEST_SUITE("vulkan_ops") {
       return;
     }
     for (DType type : {DType::Q4_0, DType::Q5_0, DType::Q8_0, DType::Q4_K, DType::Q5_K, DType::Q6_K})
-      for (int64_t K : {256, 640, 768}) {
+      for (int64_t K : {256, 544, 640, 768}) {  // 544: 17 blocks of 32, rows 2 bytes off a word boundary
         if (K % dtype_info(type).block_elems != 0) continue;
         for (Kind kind : {Kind::matmul, Kind::geglu, Kind::norm_matmul, Kind::norm_gate_up, Kind::matmul_norm_add}) {
           const std::string type_name = dtype_name(type);

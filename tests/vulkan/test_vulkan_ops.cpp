@@ -113,6 +113,47 @@ TEST_SUITE("vulkan_ops") {
     }
   }
 
+  // Prompts of more than 8 tokens: on GPUs (vulkan_ops_gpu_shaders) attention_flash.comp, 8 queries per workgroup
+  // over tiles of 16 keys: partial tiles of queries (9, 19, 21) and of keys, 256-wide heads, GQA, a soft cap, a
+  // sliding window over a ring, three sequences interleaved token by token (every tile of queries takes three
+  // passes), and an image block whose tokens see ahead (key_end past the position).
+  TEST_CASE("attention for prompts: tiles of queries and keys, sequences mixed in a tile, image blocks") {
+    struct Case { int nh, nkv, hd, window; float softcap; int cap, seqs, n; bool image; };
+    for (Case c : {Case{4, 1, 256, 0, 0.0f, 64, 1, 21, false}, Case{8, 4, 32, 0, 50.0f, 64, 1, 40, false},
+                   Case{2, 1, 64, 8, 0.0f, 32, 1, 20, false}, Case{4, 2, 64, 0, 0.0f, 64, 3, 19, false},
+                   Case{2, 2, 72, 4, 0.0f, 64, 1, 16, true}, Case{3, 3, 40, 0, 0.0f, 64, 1, 9, false}}) {
+      CAPTURE(c.nh);
+      CAPTURE(c.hd);
+      CAPTURE(c.window);
+      CAPTURE(c.seqs);
+      CAPTURE(c.n);
+      const int n = c.n;
+      OpGraph op(n);
+      op.inputs.positions.resize(size_t(n));
+      op.inputs.sequence.resize(size_t(n));
+      for (int i = 0; i < n; ++i) {  // token i: sequence i % seqs, its positions from 20 on
+        op.inputs.sequence[size_t(i)] = i % c.seqs;
+        op.inputs.positions[size_t(i)] = 20 + i / c.seqs;
+      }
+      if (c.image) {  // tokens 3..12 are one image: each sees up to position 32
+        op.inputs.key_end = op.inputs.positions;
+        for (int i = 3; i <= 12; ++i) op.inputs.key_end[size_t(i)] = 32;
+      }
+      const int64_t q_cols = int64_t(c.nh) * c.hd, kv_cols = int64_t(c.nkv) * c.hd;
+      TensorId q = op.f32("q", {n, q_cols}, random_floats(static_cast<size_t>(n * q_cols), 17));
+      TensorId k = op.f32("k", {n, kv_cols}, random_floats(static_cast<size_t>(n * kv_cols), 18));
+      TensorId v = op.f32("v", {n, kv_cols}, random_floats(static_cast<size_t>(n * kv_cols), 19));
+      const int64_t rows = int64_t(c.cap) * c.seqs;
+      TensorId kc = op.graph.add_tensor({"k_cache", {rows, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+      TensorId vc = op.graph.add_tensor({"v_cache", {rows, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+      op.graph.add_node_into("k_store", {k, op.graph.positions, kc, op.graph.sequence}, KvStoreParams{c.seqs}, kc);
+      op.graph.add_node_into("v_store", {v, op.graph.positions, vc, op.graph.sequence}, KvStoreParams{c.seqs}, vc);
+      op.output = op.graph.add_node("attn", {q, kc, vc, op.graph.positions, op.graph.key_end, op.graph.sequence},
+                                    AttentionParams{c.nh, c.nkv, c.hd, 0.0625f, c.softcap, c.window, c.seqs});
+      compare(op, 2e-4, 1e-5);
+    }
+  }
+
   // Long rings: on GPUs (vulkan_ops_gpu_shaders) decode steps split over the keys (attention.comp SPLIT_KEYS:
   // chunks of 256 keys over the 4096-slot ring, most of them empty, then attention_merge.comp), with a sliding
   // window, a soft cap, GQA, two sequences and 512-wide heads; a prompt of 9 tokens is not split.

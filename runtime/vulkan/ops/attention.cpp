@@ -15,6 +15,10 @@ constexpr int64_t kSplitMaxTokens = 8;
 constexpr uint32_t kSplitMinKeys = 256;
 constexpr uint32_t kSplitMinChunks = 5;
 constexpr uint32_t kSplitMaxChunks = 64;
+// attention_flash.comp (GPUs, prompts of more tokens than kSplitMaxTokens): its queries per workgroup (TQ) and
+// its largest head (the wide heads of Gemma 4's global layers keep attention.comp).
+constexpr uint32_t kFlashQueries = 8;
+constexpr int64_t kFlashMaxHeadDim = 256;
 }  // namespace
 
 
@@ -66,6 +70,13 @@ std::vector<Dispatch> plan_op(const AttentionParams& p, PlanContext& c) {
       return {std::move(split), std::move(merge)};
     }
   }
+  // GPUs, prompts: a tile of queries per workgroup, each tile of keys and values loaded once for them
+  // (attention_flash.comp), where attention.comp's workgroup per query reads every key twice.
+  if (!texel && q.rows() > kSplitMaxTokens && p.head_dim <= kFlashMaxHeadDim &&
+      ceil_div(q.rows(), kFlashQueries) <= kMaxGroups)
+    return {c.dispatch(shader_key(Shader::attention_flash),
+                       {c.in(0), c.in(1), c.in(2), c.in(3), c.in(4), c.out(), c.in(5)}, push,
+                       u32(ceil_div(q.rows(), kFlashQueries)), u32(p.n_head))};
   return {c.dispatch(rows    ? rows_key
                      : texel ? shader_key(Shader::attention, ShaderFeature::texel_kv | wide)
                              : shader_key(Shader::attention, wide),
