@@ -41,6 +41,11 @@ VulkanBackend::VulkanBackend(const BackendOptions& o) : Backend(o) {
   decode_rows2_ = !cpu_shaders() && subgroup_sums_ && kernels.find("decode-rows2") != std::string::npos;
   // Packed int8 dot products in GPU decode (matmul.comp INT8_DOT): asked for, and the device has them.
   int8_dot_ = !cpu_shaders() && subgroup_sums_ && ctx_->info().int8_dot && kernels.find("int8-dot") != std::string::npos;
+  if (kernels.find("int8-dot") != std::string::npos && !int8_dot_)
+    notices_.push_back("VKGEMMA_KERNELS=int8-dot ignored: " +
+                       std::string(cpu_shaders() ? "the CPU-device shader set runs (VKGEMMA_GPU_SHADERS=1 takes the GPU set)"
+                                   : !ctx_->info().int8_dot ? ctx_->info().name + " lacks VK_KHR_shader_integer_dot_product"
+                                                            : "it needs subgroup sums (not with tree-sum)"));
   capture_decode_step_ = o.renderdoc_capture;
   if (profiling_ && ctx_->limits().timestampPeriod == 0)
     throw std::runtime_error("vulkan: --profile needs timestamp queries, which " + ctx_->info().name + " lacks");

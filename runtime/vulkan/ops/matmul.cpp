@@ -122,13 +122,13 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   if (m.norm) features |= ShaderFeature::norm;
   if (m.up) features |= ShaderFeature::gate_up;
   if (m.residual) features |= ShaderFeature::norm_add;
-  // GPU decode with 2 rows per workgroup (VKGEMMA_KERNELS=decode-rows2), where every chunk's grid stays one
-  // dimension: matmul.comp reads its rows from gl_WorkGroupID.x alone.
   // GPU decode with 8-bit activations and packed int8 dot products (VKGEMMA_KERNELS=int8-dot): one token, block
   // types (their units of 16 values read by words).
   const bool int8 = !rows_variant && c.int8_dot() && !c.exact() && x.rows() == 1 && int8_dot_type(w.dtype) &&
                     c.subgroup_sums();
   if (int8) features |= ShaderFeature::int8_dot;
+  // GPU decode with 2 rows per workgroup (VKGEMMA_KERNELS=decode-rows2; not with int8 dot products), where every
+  // chunk's grid stays one dimension: matmul.comp reads its rows from gl_WorkGroupID.x alone.
   bool rows2 = !rows_variant && c.decode_rows2() && x.rows() == 1 && !int8;
   for (const WeightChunk& chunk : chunks) rows2 = rows2 && ceil_div(chunk.rows, 2) <= kMaxGroups;
   if (rows2) features |= ShaderFeature::rows_per_wg2;
