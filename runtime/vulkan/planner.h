@@ -104,6 +104,10 @@ class PlanContext {
   // packed int8 dot products (matmul.comp INT8_DOT); only under VKGEMMA_KERNELS=int8-dot on devices with
   // VK_KHR_shader_integer_dot_product, and never where exact() asks for fp32 activations.
   virtual bool int8_dot() const = 0;
+  // GPU prompts' attention in tiles of queries (attention_flash.comp); false under
+  // VKGEMMA_KERNELS=attention-per-query (attention.comp's workgroup per query, which the GPU bundle times
+  // against it).
+  virtual bool flash_attention() const = 0;
   // CPU-device shaders that sum a subgroup's lanes need subgroup arithmetic and whole subgroups per
   // workgroup of `workgroup` invocations.
   bool subgroup_texels(uint32_t workgroup) const;

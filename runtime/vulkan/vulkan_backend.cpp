@@ -41,6 +41,7 @@ VulkanBackend::VulkanBackend(const BackendOptions& o) : Backend(o) {
   decode_rows2_ = !cpu_shaders() && subgroup_sums_ && kernels.find("decode-rows2") != std::string::npos;
   // Packed int8 dot products in GPU decode (matmul.comp INT8_DOT): asked for, and the device has them.
   int8_dot_ = !cpu_shaders() && subgroup_sums_ && ctx_->info().int8_dot && kernels.find("int8-dot") != std::string::npos;
+  flash_attention_ = kernels.find("attention-per-query") == std::string::npos;
   if (kernels.find("int8-dot") != std::string::npos && !int8_dot_)
     notices_.push_back("VKGEMMA_KERNELS=int8-dot ignored: " +
                        std::string(cpu_shaders() ? "the CPU-device shader set runs (VKGEMMA_GPU_SHADERS=1 takes the GPU set)"
@@ -179,6 +180,7 @@ class NodePlanner : public PlanContext {
   bool subgroup_sums() const override { return b_.subgroup_sums_; }
   bool decode_rows2() const override { return b_.decode_rows2_; }
   bool int8_dot() const override { return b_.int8_dot_; }
+  bool flash_attention() const override { return b_.flash_attention_; }
 
  private:
   VulkanBackend& b_;
@@ -296,7 +298,8 @@ std::string VulkanBackend::step_summary(const Graph& g) const {
   else
     text += std::string("; kernels: GPU set, ") + (subgroup_sums_ ? "subgroup sums" : "shared-memory tree sums") +
             (decode_rows2_ ? ", 2 rows per workgroup in decode" : "") +
-            (int8_dot_ ? (exact_ ? ", no int8 dot products (exact fp32 asked for)" : ", int8 dot products in one-token products") : "");
+            (int8_dot_ ? (exact_ ? ", no int8 dot products (exact fp32 asked for)" : ", int8 dot products in one-token products") : "") +
+            (flash_attention_ ? "" : ", prompts' attention per query");
   // Everything this backend holds so far (weights, caches, every prepared step), one VkDeviceMemory each.
   return text + "; device memory: " + std::to_string(ctx_->allocation_count()) + " allocations, " +
          format_bytes(ctx_->allocated_bytes());

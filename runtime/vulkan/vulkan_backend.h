@@ -63,6 +63,7 @@ class VulkanBackend : public Backend {
   bool lane_rows_ = false;  // CPU-type devices: decode and prompt matmuls with rows per lane (matmul_lanes.comp)
   bool decode_rows2_ = false;      // GPU decode: 2 rows per workgroup (matmul.comp ROWS_PER_WG=2)
   bool int8_dot_ = false;          // GPU decode: 8-bit activations, packed dot products (matmul.comp INT8_DOT)
+  bool flash_attention_ = true;    // GPU prompts: attention_flash.comp (else attention.comp per query)
   bool subgroup_sums_ = false;     // GPU matmuls: subgroup shuffle sums (matmul.comp SUBGROUP_SUM)
   bool exact_ = false;        // BackendOptions::exact_matmul: fp32 activations in every product
   bool capture_decode_step_ = false;  // RenderDoc: capture the next single-token step

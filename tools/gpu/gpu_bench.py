@@ -17,8 +17,9 @@ Per model (LABEL is "SHAPE DTYPE", e.g. "1b q4_k_m"), one after the other:
        vkgemma bench -m GGUF -p P -n N -r 1 --backend vulkan --json
      (vkgemma bench also measures the device's read bandwidth with its own shader, and the decode step's
      dispatch count);
-  3. per --variants entry V (VKGEMMA_KERNELS values: kernel variants not yet the default), one `vkgemma bench
-     -p 0` round with VKGEMMA_KERNELS=V beside one without: which decode kernels a GPU prefers (for the first
+  3. per --variants entry V (VKGEMMA_KERNELS values: kernel variants not yet the default, or the default's
+     predecessor), one `vkgemma bench` round (pp and tg) with VKGEMMA_KERNELS=V beside one without: which kernels
+     a GPU prefers (for the first
      model, step 1's greedy tokens with each variant too: int8-dot changes the arithmetic);
   4. (first model only) the time to the first token of `vkgemma run -n 1` with an empty pipeline cache and
      then a warm one (the drivers' own shader caches off);
@@ -232,15 +233,17 @@ def bench_model(label, model, a):
         row[f"{test}_llama"] = median([t.get(test) for t in theirs])
         row[f"{test}_ratio"] = (row[f"{test}_ours"] / row[f"{test}_llama"]
                                 if row[f"{test}_ours"] and row[f"{test}_llama"] else None)
-    # Kernel variants (VKGEMMA_KERNELS values): generation only, one round each beside one of the default, so
-    # the pair sees the machine in the same state.
+    # Kernel variants (VKGEMMA_KERNELS values): one round each (prompt and generation) beside one of the
+    # default, so the pair sees the machine in the same state.
     row["variants"] = {}
     for v in a.variants:
-        log(f"{label}: tg{a.n} with VKGEMMA_KERNELS={v} and without")
-        base = vkgemma_round(a.vkgemma, model, 0, a.n).get("tg")
-        var = vkgemma_round(a.vkgemma, model, 0, a.n, v)
-        row["variants"][v] = {"tg": var.get("tg"), "tg_default": base, "decode_step": var.get("decode_step"),
-                              "ratio": var["tg"] / base if var.get("tg") and base else None}
+        log(f"{label}: pp{a.p} + tg{a.n} with VKGEMMA_KERNELS={v} and without")
+        base = vkgemma_round(a.vkgemma, model, a.p, a.n)
+        var = vkgemma_round(a.vkgemma, model, a.p, a.n, v)
+        row["variants"][v] = {"tg": var.get("tg"), "tg_default": base.get("tg"), "pp": var.get("pp"),
+                              "pp_default": base.get("pp"), "decode_step": var.get("decode_step"),
+                              "ratio": var["tg"] / base["tg"] if var.get("tg") and base.get("tg") else None,
+                              "pp_ratio": var["pp"] / base["pp"] if var.get("pp") and base.get("pp") else None}
     # Share of the measured read bandwidth: the weights one decode step reads, times tokens per second.
     for who in ("ours", "llama"):
         tg, gbps = row[f"tg_{who}"], row["read_gbps"]
@@ -281,12 +284,13 @@ def write_markdown(path, doc):
                 f"{fmt(r.get('dispatches_per_token'), 'd') if tg else ''} | {agree_text if tg else ''} |")
     variant_rows = [(r["model"], v, x) for r in doc["rows"] for v, x in (r.get("variants") or {}).items()]
     if variant_rows:
-        lines += ["", f"Kernel variants, generation (tg{doc['n']}; one round of each beside one of the default):", ""]
+        lines += ["", f"Kernel variants (pp{doc['p']} and tg{doc['n']}; one round of each beside one of the default):", ""]
         agree_of = {(r["model"], v): g for r in doc["rows"] for v, g in (r.get("variant_agreement") or {}).items()}
         for model, v, x in variant_rows:
             g = agree_of.get((model, v))
-            lines.append(f"- {model}: `VKGEMMA_KERNELS={v}` {fmt(x['tg'], '.1f')} tok/s, default "
-                         f"{fmt(x['tg_default'], '.1f')} (x{fmt(x['ratio'], '.2f')})" +
+            lines.append(f"- {model}: `VKGEMMA_KERNELS={v}` tg {fmt(x['tg'], '.1f')} tok/s, default "
+                         f"{fmt(x['tg_default'], '.1f')} (x{fmt(x['ratio'], '.2f')}); pp {fmt(x.get('pp'), '.1f')}, "
+                         f"default {fmt(x.get('pp_default'), '.1f')} (x{fmt(x.get('pp_ratio'), '.2f')})" +
                          (f"; greedy tokens equal to the CPU's: {g['leading_tokens_equal']}/{g['tokens']}" if g else ""))
     if doc.get("startup"):
         st = doc["startup"]
@@ -316,7 +320,7 @@ def main():
     ap.add_argument("-n", type=int, default=128)
     ap.add_argument("-r", "--reps", type=int, default=3)
     ap.add_argument("--check-tokens", type=int, default=16)
-    ap.add_argument("--variants", default="decode-rows2,tree-sum,int8-dot",
+    ap.add_argument("--variants", default="decode-rows2,tree-sum,int8-dot,attention-per-query",
                     help="comma-separated VKGEMMA_KERNELS values whose generation is timed beside the default's")
     ap.add_argument("--profile-tokens", type=int, default=64,
                     help="greedy tokens of the per-op profile after each model's rounds (0: none)")

@@ -72,7 +72,7 @@ std::vector<Dispatch> plan_op(const AttentionParams& p, PlanContext& c) {
   }
   // GPUs, prompts: a tile of queries per workgroup, each tile of keys and values loaded once for them
   // (attention_flash.comp), where attention.comp's workgroup per query reads every key twice.
-  if (!texel && q.rows() > kSplitMaxTokens && p.head_dim <= kFlashMaxHeadDim &&
+  if (!texel && c.flash_attention() && q.rows() > kSplitMaxTokens && p.head_dim <= kFlashMaxHeadDim &&
       ceil_div(q.rows(), kFlashQueries) <= kMaxGroups)
     return {c.dispatch(shader_key(Shader::attention_flash),
                        {c.in(0), c.in(1), c.in(2), c.in(3), c.in(4), c.out(), c.in(5)}, push,
