@@ -298,7 +298,7 @@ std::string VulkanBackend::step_summary(const Graph& g) const {
   else
     text += std::string("; kernels: GPU set, ") + (subgroup_sums_ ? "subgroup sums" : "shared-memory tree sums") +
             (decode_rows2_ ? ", 2 rows per workgroup in decode" : "") +
-            (int8_dot_ ? (exact_ ? ", no int8 dot products (exact fp32 asked for)" : ", int8 dot products in one-token products") : "") +
+            (int8_dot_ ? (exact_ ? ", no int8 dot products (exact fp32 asked for)" : ", int8 dot products in decode products") : "") +
             (flash_attention_ ? "" : ", prompts' attention per query");
   // Everything this backend holds so far (weights, caches, every prepared step), one VkDeviceMemory each.
   return text + "; device memory: " + std::to_string(ctx_->allocation_count()) + " allocations, " +

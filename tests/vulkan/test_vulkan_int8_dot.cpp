@@ -1,12 +1,12 @@
 // GPU decode with packed int8 dot products (matmul.comp INT8_DOT, VKGEMMA_KERNELS=int8-dot with the GPU shader
-// set): every one-token product of a block type quantizes its input to 8 bits per 16 values (d = max|x| / 127,
-// q = roundEven(x * (1 / d))) and takes sums of q times the weight's quants. The oracle is that definition in
-// double: the products of the dequantized weights with the dequantized 8-bit input h_q. Tolerance: fp32 sums, 1e-5
-// of sum |h_q w| (as the op tests), where a wrong byte order, offset or scale is off by whole values. Where
-// the kernel norms its input first (norm_matmul, norm_gate_up), its fp32 norm may differ from ours by an ulp
-// and move a value across a rounding tie, so the bound adds one value's step (max over j of d_j |w_j|).
-// The CTest variant vulkan_ops_gpu_int8 runs this case with the variables set; without them it checks that
-// no product takes int8 dot products.
+// set): every product of a block type for one token or a few (up to 8: several sequences' decode steps)
+// quantizes its input to 8 bits per 16 values (d = max|x| / 127, q = roundEven(x * (1 / d))) and takes sums of q
+// times the weight's quants. The oracle is that definition in double: the products of the dequantized weights
+// with the dequantized 8-bit input h_q. Tolerance: fp32 sums, 1e-5 of sum |h_q w| (as the op tests), where a
+// wrong byte order, offset or scale is off by whole values. Where the kernel norms its input first (norm_matmul,
+// norm_gate_up), its fp32 norm may differ from ours by an ulp and move a value across a rounding tie, so the
+// bound adds one value's step (max over j of d_j |w_j|). The CTest variant vulkan_ops_gpu_int8 runs this case
+// with the variables set; without them it checks that no product takes int8 dot products.
 #include <cstdlib>
 
 #include "tests/ops/op_harness.h"
@@ -78,29 +78,32 @@ void require_within(const std::vector<float>& got, const std::vector<double>& wa
 
 enum class Kind { matmul, geglu, norm_matmul, norm_gate_up, matmul_norm_add };
 
-// One product of N rows of K values of `type` for one token, of the kind given, checked against the oracle.
-void check(DType type, int64_t K, Kind kind) {
+// One product of N rows of K values of `type` for n tokens (matmul_norm_add: one), of the kind given, checked
+// against the oracle.
+void check(DType type, int64_t K, Kind kind, int n) {
   const int64_t N = kind == Kind::matmul_norm_add ? 40 : 37;  // 37: a partial workgroup of 8 rows
   const float eps = 1e-6f;
-  OneNode op(1);
-  const std::vector<float> x = random_vector(size_t(K), 3, kind == Kind::norm_matmul || kind == Kind::norm_gate_up ? 20.0f : 2.0f);
-  const std::vector<uint8_t> wb = weight_bytes(type, N, K, 5), up_b = weight_bytes(type, N, K, 6);
-  const std::vector<float> g = random_vector(size_t(K), 4, 1.0f);       // the norm's weight
-  const std::vector<float> gate = random_vector(size_t(N), 7, 3.0f);    // matmul_geglu's gate
-  const std::vector<float> post = random_vector(size_t(N), 8, 1.0f);    // matmul_norm_add's post-norm weight
-  const std::vector<float> res = random_vector(size_t(N), 9, 20.0f);    // and its residual
-  TensorId xt = op.f32("x", {1, K}, x);
-  TensorId wt = op.graph.add_tensor({"w.weight", {N, K}, type, TensorRole::weight, wb.data()});
-  // The kernel's input before quantization: x, or x normed as the kernel norms it in fp32.
-  std::vector<float> in = x;
   const bool normed = kind == Kind::norm_matmul || kind == Kind::norm_gate_up;
-  if (normed) {
-    const std::vector<double> h = normed_row(x, 0, K, g, eps);
-    for (size_t k = 0; k < size_t(K); ++k) in[k] = static_cast<float>(h[k]);
+  OneNode op(n);
+  const std::vector<float> x = random_vector(size_t(n * K), 3, normed ? 20.0f : 2.0f);
+  const std::vector<uint8_t> wb = weight_bytes(type, N, K, 5), up_b = weight_bytes(type, N, K, 6);
+  const std::vector<float> g = random_vector(size_t(K), 4, 1.0f);         // the norm's weight
+  const std::vector<float> gate = random_vector(size_t(n * N), 7, 3.0f);  // matmul_geglu's gate
+  const std::vector<float> post = random_vector(size_t(N), 8, 1.0f);      // matmul_norm_add's post-norm weight
+  const std::vector<float> res = random_vector(size_t(n * N), 9, 20.0f);  // and its residual
+  TensorId xt = op.f32("x", {n, K}, x);
+  TensorId wt = op.graph.add_tensor({"w.weight", {N, K}, type, TensorRole::weight, wb.data()});
+  // Each token's kernel input before quantization (x, or x normed as the kernel norms it in fp32), quantized.
+  std::vector<std::vector<double>> hq(static_cast<size_t>(n)), step(static_cast<size_t>(n));
+  for (int t = 0; t < n; ++t) {
+    std::vector<float> in(x.begin() + t * K, x.begin() + (t + 1) * K);
+    if (normed) {
+      const std::vector<double> h = normed_row(x, t, K, g, eps);
+      for (size_t k = 0; k < size_t(K); ++k) in[k] = static_cast<float>(h[k]);
+    }
+    quantize16(in, hq[size_t(t)], step[size_t(t)]);
   }
-  std::vector<double> hq, step;
-  quantize16(in, hq, step);
-  std::vector<double> want(static_cast<size_t>(N)), tol(static_cast<size_t>(N));
+  std::vector<double> want(static_cast<size_t>(n * N)), tol(static_cast<size_t>(n * N));
   switch (kind) {
     case Kind::matmul:
     case Kind::norm_matmul: {
@@ -110,39 +113,46 @@ void check(DType type, int64_t K, Kind kind) {
         TensorId gt = op.f32("attn_norm.weight", {K}, g);
         op.node("blk.0.attn_q", {xt, gt, wt}, NormMatmulParams{eps});
       }
-      for (int64_t r = 0; r < N; ++r) {
-        const RowDot d = dot(hq, step, type, wb, r, K);
-        want[size_t(r)] = d.sum;
-        tol[size_t(r)] = 1e-5 * d.abs_sum + (normed ? d.tie : 0.0) + 1e-6;
-      }
+      for (int t = 0; t < n; ++t)
+        for (int64_t r = 0; r < N; ++r) {
+          const RowDot d = dot(hq[size_t(t)], step[size_t(t)], type, wb, r, K);
+          want[size_t(t * N + r)] = d.sum;
+          tol[size_t(t * N + r)] = 1e-5 * d.abs_sum + (normed ? d.tie : 0.0) + 1e-6;
+        }
       break;
     }
     case Kind::geglu: {
-      TensorId gt = op.f32("gate", {1, N}, gate);
+      TensorId gt = op.f32("gate", {n, N}, gate);
       op.node("blk.0.ffn_up", {xt, wt, gt}, MatmulGegluParams{});
-      for (int64_t r = 0; r < N; ++r) {
-        const RowDot d = dot(hq, step, type, wb, r, K);
-        const double gl = gelu_tanh(gate[size_t(r)]);
-        want[size_t(r)] = gl * d.sum;
-        tol[size_t(r)] = std::fabs(gl) * 1e-5 * d.abs_sum + 1e-6 * (1.0 + std::fabs(want[size_t(r)]));
-      }
+      for (int t = 0; t < n; ++t)
+        for (int64_t r = 0; r < N; ++r) {
+          const size_t i = size_t(t * N + r);
+          const RowDot d = dot(hq[size_t(t)], step[size_t(t)], type, wb, r, K);
+          const double gl = gelu_tanh(gate[i]);
+          want[i] = gl * d.sum;
+          tol[i] = std::fabs(gl) * 1e-5 * d.abs_sum + 1e-6 * (1.0 + std::fabs(want[i]));
+        }
       break;
     }
     case Kind::norm_gate_up: {
       TensorId gt = op.f32("ffn_norm.weight", {K}, g);
       TensorId ut = op.graph.add_tensor({"ffn_up.weight", {N, K}, type, TensorRole::weight, up_b.data()});
       op.node("blk.0.ffn_gate_up", {xt, gt, wt, ut}, NormGateUpParams{eps});
-      for (int64_t r = 0; r < N; ++r) {
-        const RowDot gd = dot(hq, step, type, wb, r, K), ud = dot(hq, step, type, up_b, r, K);
-        const double gl = gelu_tanh(gd.sum);
-        want[size_t(r)] = gl * ud.sum;
-        // |gelu'| <= 1.2 carries the gate's error through the GeGLU (as norm_gate_up's op test).
-        tol[size_t(r)] = 1.2 * (1e-5 * gd.abs_sum + gd.tie) * std::fabs(ud.sum) +
-                         std::fabs(gl) * (1e-5 * ud.abs_sum + ud.tie) + 1e-6 * (1.0 + std::fabs(want[size_t(r)]));
-      }
+      for (int t = 0; t < n; ++t)
+        for (int64_t r = 0; r < N; ++r) {
+          const size_t i = size_t(t * N + r);
+          const RowDot gd = dot(hq[size_t(t)], step[size_t(t)], type, wb, r, K);
+          const RowDot ud = dot(hq[size_t(t)], step[size_t(t)], type, up_b, r, K);
+          const double gl = gelu_tanh(gd.sum);
+          want[i] = gl * ud.sum;
+          // |gelu'| <= 1.2 carries the gate's error through the GeGLU (as norm_gate_up's op test).
+          tol[i] = 1.2 * (1e-5 * gd.abs_sum + gd.tie) * std::fabs(ud.sum) +
+                   std::fabs(gl) * (1e-5 * ud.abs_sum + ud.tie) + 1e-6 * (1.0 + std::fabs(want[i]));
+        }
       break;
     }
     case Kind::matmul_norm_add: {
+      REQUIRE(n == 1);  // the fused kernel is one token's
       TensorId pt = op.f32("post_attention_norm.weight", {N}, post);
       TensorId rt = op.f32("residual", {1, N}, res);
       op.node("blk.0.attn_output_residual", {xt, wt, pt, rt}, MatmulNormAddParams{eps});
@@ -150,7 +160,7 @@ void check(DType type, int64_t K, Kind kind) {
       std::vector<double> prod(static_cast<size_t>(N)), e(static_cast<size_t>(N));
       double ss = 0;
       for (int64_t r = 0; r < N; ++r) {
-        const RowDot d = dot(hq, step, type, wb, r, K);
+        const RowDot d = dot(hq[0], step[0], type, wb, r, K);
         prod[size_t(r)] = d.sum, e[size_t(r)] = 1e-5 * d.abs_sum, ss += d.sum * d.sum;
       }
       const double rn = 1.0 / std::sqrt(ss / double(N) + eps);
@@ -193,13 +203,16 @@ TEST_SUITE("vulkan_ops") {
     for (DType type : {DType::Q4_0, DType::Q5_0, DType::Q8_0, DType::Q4_K, DType::Q5_K, DType::Q6_K})
       for (int64_t K : {256, 544, 640, 768}) {  // 544: 17 blocks of 32, rows 2 bytes off a word boundary
         if (K % dtype_info(type).block_elems != 0) continue;
-        for (Kind kind : {Kind::matmul, Kind::geglu, Kind::norm_matmul, Kind::norm_gate_up, Kind::matmul_norm_add}) {
-          const std::string type_name = dtype_name(type);
-          CAPTURE(type_name);
-          CAPTURE(K);
-          CAPTURE(static_cast<int>(kind));
-          check(type, K, kind);
-        }
+        for (Kind kind : {Kind::matmul, Kind::geglu, Kind::norm_matmul, Kind::norm_gate_up, Kind::matmul_norm_add})
+          for (int n : {1, 3}) {  // 3: several sequences' decode steps batched (4-token groups)
+            if (kind == Kind::matmul_norm_add && n != 1) continue;
+            const std::string type_name = dtype_name(type);
+            CAPTURE(type_name);
+            CAPTURE(K);
+            CAPTURE(static_cast<int>(kind));
+            CAPTURE(n);
+            check(type, K, kind, n);
+          }
       }
   }
 }

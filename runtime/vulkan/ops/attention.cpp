@@ -19,6 +19,10 @@ constexpr uint32_t kSplitMaxChunks = 64;
 // its largest head (the wide heads of Gemma 4's global layers keep attention.comp).
 constexpr uint32_t kFlashQueries = 8;
 constexpr int64_t kFlashMaxHeadDim = 256;
+// Its shared arrays (q_sh, kv_sh, s_sh and the per-query scalars; bools as 4 bytes): more than Vulkan's 16 KiB
+// minimum, so devices with less keep attention.comp.
+constexpr uint32_t kFlashSharedBytes =
+    (kFlashQueries + 16) * (256 + 1) * 4 + kFlashQueries * 16 * 4 + kFlashQueries * 7 * 4;  // 25,408
 }  // namespace
 
 
@@ -73,7 +77,7 @@ std::vector<Dispatch> plan_op(const AttentionParams& p, PlanContext& c) {
   // GPUs, prompts: a tile of queries per workgroup, each tile of keys and values loaded once for them
   // (attention_flash.comp), where attention.comp's workgroup per query reads every key twice.
   if (!texel && c.flash_attention() && q.rows() > kSplitMaxTokens && p.head_dim <= kFlashMaxHeadDim &&
-      ceil_div(q.rows(), kFlashQueries) <= kMaxGroups)
+      ceil_div(q.rows(), kFlashQueries) <= kMaxGroups && c.device().max_shared_memory >= kFlashSharedBytes)
     return {c.dispatch(shader_key(Shader::attention_flash),
                        {c.in(0), c.in(1), c.in(2), c.in(3), c.in(4), c.out(), c.in(5)}, push,
                        u32(ceil_div(q.rows(), kFlashQueries)), u32(p.n_head))};

@@ -24,6 +24,9 @@ bool int8_dot_type(DType t) {
 // matmul_tiled.comp (GPUs, prompts): its tile of weight rows x tokens, its K step; used past this many tokens
 // (a few sequences' decode steps batched stay with matmul.comp's 4-token groups).
 constexpr uint32_t kTileRows = 64, kTileTokens = 64, kTileK = 32;
+// Its two shared tiles (rows of kTileK + 1 floats): just past Vulkan's 16 KiB minimum, so devices with less
+// keep matmul.comp's 4-token groups.
+constexpr uint32_t kTiledSharedBytes = (kTileRows + kTileTokens) * (kTileK + 1) * 4;
 constexpr int64_t kTiledMinTokens = 9;
 }  // namespace
 
@@ -90,7 +93,8 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   }
   if ((m.norm || m.up || m.residual) && !fused) return out;
   // GPUs, prompts: tiles of 64 rows x 64 tokens through shared memory (matmul_tiled.comp).
-  if (!rows_variant && x.rows() >= kTiledMinTokens && x.cols() % kTileK == 0) {
+  if (!rows_variant && x.rows() >= kTiledMinTokens && x.cols() % kTileK == 0 &&
+      c.device().max_shared_memory >= kTiledSharedBytes) {
     const ShaderKey tiled = shader_key(Shader::matmul_tiled, w.dtype, geglu ? ShaderFeature::geglu : 0u);
     for (const WeightChunk& chunk : chunks) {
       std::vector<const Buffer*> buffers = {m.x, chunk.buffer.get()};
@@ -122,10 +126,10 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   if (m.norm) features |= ShaderFeature::norm;
   if (m.up) features |= ShaderFeature::gate_up;
   if (m.residual) features |= ShaderFeature::norm_add;
-  // GPU decode with 8-bit activations and packed int8 dot products (VKGEMMA_KERNELS=int8-dot): one token, block
-  // types (their units of 16 values read by words).
-  const bool int8 = !rows_variant && c.int8_dot() && !c.exact() && x.rows() == 1 && int8_dot_type(w.dtype) &&
-                    c.subgroup_sums();
+  // GPU decode with 8-bit activations and packed int8 dot products (VKGEMMA_KERNELS=int8-dot): one token or a
+  // few sequences' tokens in 4-token groups (not the prompts' tiles), block types (units of 16 values by words).
+  const bool int8 = !rows_variant && c.int8_dot() && !c.exact() && int8_dot_type(w.dtype) && c.subgroup_sums() &&
+                    (x.rows() == 1 || group == 4);
   if (int8) features |= ShaderFeature::int8_dot;
   // GPU decode with 2 rows per workgroup (VKGEMMA_KERNELS=decode-rows2; not with int8 dot products), where every
   // chunk's grid stays one dimension: matmul.comp reads its rows from gl_WorkGroupID.x alone.
