@@ -124,6 +124,8 @@ static_assert(sizeof(block_q4_K) == Q4_K_BYTES && offsetof(block_q4_K, dmin) == 
 static_assert(sizeof(block_q5_K) == Q5_K_BYTES && offsetof(block_q5_K, dmin) == Q5_K_DMIN &&
               offsetof(block_q5_K, scales) == Q5_K_SCALES && offsetof(block_q5_K, qh) == Q5_K_QH &&
               offsetof(block_q5_K, qs) == Q5_K_QS);
+// shaders/include/quant_k_scales.glsl k_scales reads both headers with Q4_K's offsets.
+static_assert(Q4_K_DMIN == Q5_K_DMIN && Q4_K_SCALES == Q5_K_SCALES);
 static_assert(sizeof(block_q6_K) == Q6_K_BYTES && offsetof(block_q6_K, ql) == Q6_K_QL &&
               offsetof(block_q6_K, qh) == Q6_K_QH && offsetof(block_q6_K, scales) == Q6_K_SCALES &&
               offsetof(block_q6_K, d) == Q6_K_D);

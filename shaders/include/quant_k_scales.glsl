@@ -15,6 +15,14 @@ uint k_scale_min(uint scales, uint s) {
   return sc | (m << 8);
 }
 
+// Sub-block s's scale d1 = d * sc and min m1 = dmin * m of the Q4_K / Q5_K block at byte b (the two share their
+// header: d @0, dmin @2, scales @4; runtime/quant/blocks.h asserts it).
+void k_scales(uint b, uint s, out float d1, out float m1) {
+  const uint scm = k_scale_min(b + Q4_K_SCALES, s);
+  d1 = wt_f16(b) * float(scm & 255u);
+  m1 = wt_f16(b + Q4_K_DMIN) * float(scm >> 8);
+}
+
 // The same from a Q4_K / Q5_K block's header texel (bytes 0..15: d, dmin, the 12 scale bytes), sub-block s.
 #ifdef WT_TEXEL
 void k4_scale_min_texel(uvec4 head, uint s, out uint sc, out uint m) {

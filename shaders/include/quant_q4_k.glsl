@@ -98,12 +98,12 @@ float wt_unit_i8(uint row_off, uint u, out uint q[4], out float m) {
   const uint b = row_off + (u >> 4) * Q4_K_BYTES;
   const uint k = u & 15u;
   const uint s = k >> 1;
-  const uint scm = k_scale_min(b + Q4_K_SCALES, s);
-  m = wt_f16(b + Q4_K_DMIN) * float(scm >> 8);
+  float d1;
+  k_scales(b, s, d1, m);
   const uint shift = (s & 1u) * 4u;
   uint qs[4];
   wt_load16(b + Q4_K_QS + 32u * (s >> 1) + 16u * (k & 1u), qs);
   [[unroll]] for (uint i = 0u; i < 4u; ++i) q[i] = (qs[i] >> shift) & 0x0F0F0F0Fu;
-  return wt_f16(b) * float(scm & 255u);
+  return d1;
 }
 #endif

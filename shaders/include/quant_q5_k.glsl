@@ -80,8 +80,8 @@ float wt_unit_i8(uint row_off, uint u, out uint q[4], out float m) {
   const uint b = row_off + (u >> 4) * Q5_K_BYTES;
   const uint k = u & 15u;
   const uint s = k >> 1;
-  const uint scm = k_scale_min(b + Q5_K_SCALES, s);
-  m = wt_f16(b + Q5_K_DMIN) * float(scm >> 8);
+  float d1;
+  k_scales(b, s, d1, m);
   const uint l0 = 16u * (k & 1u);
   const uint shift = (s & 1u) * 4u;
   uint qs[4], qh[4];
@@ -89,6 +89,6 @@ float wt_unit_i8(uint row_off, uint u, out uint q[4], out float m) {
   wt_load16(b + Q5_K_QH + l0, qh);
   [[unroll]] for (uint i = 0u; i < 4u; ++i)
     q[i] = ((qs[i] >> shift) & 0x0F0F0F0Fu) | (((qh[i] >> s) & 0x01010101u) << 4);
-  return wt_f16(b) * float(scm & 255u);
+  return d1;
 }
 #endif

@@ -9,6 +9,25 @@
 using namespace vkg;
 using namespace vkg::test;
 
+namespace {
+// The attention tests' graph: the step's random keys and values (seeds seed + 1, seed + 2) stored into fresh
+// ring caches of `seqs` sequences x `cap` slots, then attention of its random queries (seed) over them.
+struct AttnShape { int nh, nkv, hd, window; float softcap; int cap, seqs; };
+void attention_graph(OpGraph& op, int n, const AttnShape& c, uint32_t seed) {
+  const int64_t q_cols = int64_t(c.nh) * c.hd, kv_cols = int64_t(c.nkv) * c.hd;
+  TensorId q = op.f32("q", {n, q_cols}, random_floats(static_cast<size_t>(n * q_cols), seed));
+  TensorId k = op.f32("k", {n, kv_cols}, random_floats(static_cast<size_t>(n * kv_cols), seed + 1));
+  TensorId v = op.f32("v", {n, kv_cols}, random_floats(static_cast<size_t>(n * kv_cols), seed + 2));
+  const int64_t rows = int64_t(c.cap) * c.seqs;
+  TensorId kc = op.graph.add_tensor({"k_cache", {rows, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+  TensorId vc = op.graph.add_tensor({"v_cache", {rows, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
+  op.graph.add_node_into("k_store", {k, op.graph.positions, kc, op.graph.sequence}, KvStoreParams{c.seqs}, kc);
+  op.graph.add_node_into("v_store", {v, op.graph.positions, vc, op.graph.sequence}, KvStoreParams{c.seqs}, vc);
+  op.output = op.graph.add_node("attn", {q, kc, vc, op.graph.positions, op.graph.key_end, op.graph.sequence},
+                                AttentionParams{c.nh, c.nkv, c.hd, 0.0625f, c.softcap, c.window, c.seqs});
+}
+}  // namespace
+
 TEST_SUITE("vulkan_ops") {
   TEST_CASE("the backend names its device") { CHECK(vulkan()->name().find("vulkan (") == 0); }
 
@@ -96,17 +115,7 @@ TEST_SUITE("vulkan_ops") {
         op.inputs.positions = {20, 21, 22};  // with cap 10 the ring has wrapped twice
         op.inputs.positions.resize(size_t(n));
         if (c.seqs > 1) op.inputs.sequence = std::vector<int32_t>{2, 0, 2}, op.inputs.sequence.resize(size_t(n));
-        const int64_t q_cols = int64_t(c.nh) * c.hd, kv_cols = int64_t(c.nkv) * c.hd;
-        TensorId q = op.f32("q", {n, q_cols}, random_floats(static_cast<size_t>(n * q_cols), 7));
-        TensorId k = op.f32("k", {n, kv_cols}, random_floats(static_cast<size_t>(n * kv_cols), 8));
-        TensorId v = op.f32("v", {n, kv_cols}, random_floats(static_cast<size_t>(n * kv_cols), 9));
-        const int64_t rows = int64_t(c.cap) * c.seqs;
-        TensorId kc = op.graph.add_tensor({"k_cache", {rows, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
-        TensorId vc = op.graph.add_tensor({"v_cache", {rows, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
-        op.graph.add_node_into("k_store", {k, op.graph.positions, kc, op.graph.sequence}, KvStoreParams{c.seqs}, kc);
-        op.graph.add_node_into("v_store", {v, op.graph.positions, vc, op.graph.sequence}, KvStoreParams{c.seqs}, vc);
-        op.output = op.graph.add_node("attn", {q, kc, vc, op.graph.positions, op.graph.key_end, op.graph.sequence},
-                                      AttentionParams{c.nh, c.nkv, c.hd, 0.0625f, c.softcap, c.window, c.seqs});
+        attention_graph(op, n, {c.nh, c.nkv, c.hd, c.window, c.softcap, c.cap, c.seqs}, 7);
         // Older positions hold zeros in both caches (fresh caches), so masks and windows still matter.
         compare(op, 2e-4, 1e-5);
       }
@@ -139,17 +148,7 @@ TEST_SUITE("vulkan_ops") {
         op.inputs.key_end = op.inputs.positions;
         for (int i = 3; i <= 12; ++i) op.inputs.key_end[size_t(i)] = 32;
       }
-      const int64_t q_cols = int64_t(c.nh) * c.hd, kv_cols = int64_t(c.nkv) * c.hd;
-      TensorId q = op.f32("q", {n, q_cols}, random_floats(static_cast<size_t>(n * q_cols), 17));
-      TensorId k = op.f32("k", {n, kv_cols}, random_floats(static_cast<size_t>(n * kv_cols), 18));
-      TensorId v = op.f32("v", {n, kv_cols}, random_floats(static_cast<size_t>(n * kv_cols), 19));
-      const int64_t rows = int64_t(c.cap) * c.seqs;
-      TensorId kc = op.graph.add_tensor({"k_cache", {rows, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
-      TensorId vc = op.graph.add_tensor({"v_cache", {rows, kv_cols}, DType::F32, TensorRole::kv_cache, nullptr});
-      op.graph.add_node_into("k_store", {k, op.graph.positions, kc, op.graph.sequence}, KvStoreParams{c.seqs}, kc);
-      op.graph.add_node_into("v_store", {v, op.graph.positions, vc, op.graph.sequence}, KvStoreParams{c.seqs}, vc);
-      op.output = op.graph.add_node("attn", {q, kc, vc, op.graph.positions, op.graph.key_end, op.graph.sequence},
-                                    AttentionParams{c.nh, c.nkv, c.hd, 0.0625f, c.softcap, c.window, c.seqs});
+      attention_graph(op, n, {c.nh, c.nkv, c.hd, c.window, c.softcap, c.cap, c.seqs}, 17);
       compare(op, 2e-4, 1e-5);
     }
   }
