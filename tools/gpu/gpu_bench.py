@@ -236,7 +236,7 @@ def bench_model(label, model, a):
     # Kernel variants (VKGEMMA_KERNELS values): one round each (prompt and generation) beside one of the
     # default, so the pair sees the machine in the same state.
     row["variants"] = {}
-    for v in a.variants:
+    for v in (a.variants if a.variants_for in label else []):
         log(f"{label}: pp{a.p} + tg{a.n} with VKGEMMA_KERNELS={v} and without")
         base = vkgemma_round(a.vkgemma, model, a.p, a.n)
         var = vkgemma_round(a.vkgemma, model, a.p, a.n, v)
@@ -321,7 +321,10 @@ def main():
     ap.add_argument("-r", "--reps", type=int, default=3)
     ap.add_argument("--check-tokens", type=int, default=16)
     ap.add_argument("--variants", default="decode-rows2,tree-sum,int8-dot,attention-per-query",
-                    help="comma-separated VKGEMMA_KERNELS values whose generation is timed beside the default's")
+                    help="comma-separated VKGEMMA_KERNELS values timed (prompt and generation) beside the default")
+    ap.add_argument("--variants-for", default="q4_k_m",
+                    help="time the variants only for models whose label contains this (the targets' dtype; F16's "
+                         "weights make every extra load slow)")
     ap.add_argument("--profile-tokens", type=int, default=64,
                     help="greedy tokens of the per-op profile after each model's rounds (0: none)")
     ap.add_argument("--tokenizer", help="make_random_model.py's --tokenizer-from, for models not made yet")
