@@ -16,11 +16,6 @@ constexpr uint32_t kLaneRuns = 4;
 constexpr uint32_t kLaneRowsTokens = 4;
 constexpr int64_t kLaneRowsBatch = 8;
 uint32_t matmul_rows_per_subgroup(DType type, bool prefill) { return prefill && type == DType::Q6_K ? 4 : 8; }
-// matmul.comp INT8_DOT: the types with quant.glsl's wt_unit_i8 (shaders/CMakeLists.txt VKG_INT8_DOT_TYPES).
-bool int8_dot_type(DType t) {
-  return t == DType::Q4_0 || t == DType::Q5_0 || t == DType::Q8_0 || t == DType::Q4_K || t == DType::Q5_K ||
-         t == DType::Q6_K;
-}
 // matmul_tiled.comp (GPUs, prompts): its tile of weight rows x tokens, its K step; used past this many tokens
 // (a few sequences' decode steps batched stay with matmul.comp's 4-token groups).
 constexpr uint32_t kTileRows = 64, kTileTokens = 64, kTileK = 32;
@@ -126,10 +121,11 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   if (m.norm) features |= ShaderFeature::norm;
   if (m.up) features |= ShaderFeature::gate_up;
   if (m.residual) features |= ShaderFeature::norm_add;
-  // GPU decode with 8-bit activations and packed int8 dot products (VKGEMMA_KERNELS=int8-dot): one token or a
-  // few sequences' tokens in 4-token groups (not the prompts' tiles), block types (units of 16 values by words).
-  const bool int8 = !rows_variant && c.int8_dot() && !c.exact() && int8_dot_type(w.dtype) && c.subgroup_sums() &&
-                    (x.rows() == 1 || group == 4);
+  // GPU decode with 8-bit activations and packed int8 dot products (VKGEMMA_KERNELS=int8-dot, which implies
+  // subgroup sums): one token or a few sequences' tokens in 4-token groups (not the prompts' tiles), for the
+  // weight types and kernels compiled with INT8_DOT (shaders/CMakeLists.txt VKG_INT8_DOT_TYPES: the block types).
+  const bool int8 = !rows_variant && c.int8_dot() && !c.exact() && (x.rows() == 1 || group == 4) &&
+                    find_shader(shader_key(Shader::matmul, w.dtype, features | ShaderFeature::int8_dot)) != nullptr;
   if (int8) features |= ShaderFeature::int8_dot;
   // GPU decode with 2 rows per workgroup (VKGEMMA_KERNELS=decode-rows2; not with int8 dot products), where every
   // chunk's grid stays one dimension: matmul.comp reads its rows from gl_WorkGroupID.x alone.
