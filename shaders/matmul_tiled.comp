@@ -3,18 +3,32 @@
 // 64 tokens per workgroup of 256 threads (matmul.comp's 8 rows x 4 tokens re-read and re-dequantized each
 // weight for every 4 tokens of a prompt: 128 times for 512 tokens; here once per 64). Per step of 32 values of
 // K: the threads dequantize the tile's 64 x 32 weights and load the 64 tokens' 32 inputs into shared memory,
-// then each thread accumulates a 4 x 4 block of outputs (rows ty + 16 i, tokens tx + 16 j: neighbouring
-// threads read neighbouring shared words) in fp32 registers. K must be a multiple of 32 (every Gemma width;
-// the planner checks). Push constants as matmul.comp's; GEGLU: out = gelu_tanh(gate) * the product, gate at
-// binding 2.
+// then each thread accumulates a 4 x 4 block of outputs (rows 4 ty .. 4 ty + 3, tokens 4 tx .. 4 tx + 3) in fp32
+// registers. The tiles are stored K-major as vec4s of 4 rows / 4 tokens, so a thread reads its 4 weights and 4
+// inputs of a step's k with two 16-byte shared loads per 16 multiply-adds (scalar loads took 8: on an NVIDIA
+// SM, whose shared memory serves one such load per clock for the four schedulers' multiply-adds, that bounded
+// the kernel at half its arithmetic rate). K must be a multiple of 32 (every Gemma width; the planner checks).
+// Push constants as matmul.comp's; GEGLU: out = gelu_tanh(gate) * the product, gate at binding 2.
+// INT8_DOT variants (block types, under VKGEMMA_KERNELS=int8-dot where the device has
+// VK_KHR_shader_integer_dot_product, not with exact fp32 products asked for): per step, each weight unit of 16
+// values as its packed 8-bit quants with its scale and offset (quant.glsl wt_unit_i8), each token's 16 inputs
+// quantized to 8 bits (include/int8_dot.glsl, as matmul.comp's INT8_DOT decode), and per unit, row and token
+// four packed dot products where the fp32 tiles took 16 multiply-adds; 4 bytes of shared memory per 4 values
+// where fp32 took 16 (llama.cpp's quantized prompt products, mmq, work the same way).
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
+#ifdef INT8_DOT
+#extension GL_EXT_spirv_intrinsics : require
+#endif
 
 #define WG_SIZE 256
 #define TILE_ROWS 64
 #define TILE_TOKENS 64
 #define TILE_K 32
-#define PAD 1  // shared rows of 33 words: a column walk does not hit one bank
+// Rows of the tiles in vec4s, one more than the tile's width: the transposing stores below then spread over
+// the banks (a row of 64 floats would put every k of one token on the same bank).
+#define ROW_VEC4S (TILE_ROWS / 4 + 1)
+#define TOKEN_VEC4S (TILE_TOKENS / 4 + 1)
 
 layout(local_size_x = WG_SIZE, local_size_y = 1, local_size_z = 1) in;
 
@@ -37,57 +51,130 @@ layout(std430, set = 0, binding = 2) writeonly buffer Out { float out_data[]; };
 #error "a K step holds whole dequantization units"
 #endif
 
-shared float w_sh[TILE_ROWS][TILE_K + PAD];
-shared float x_sh[TILE_TOKENS][TILE_K + PAD];
+// Output (weight row r, token t) of the tile, if in range, with the GeGLU epilogue where compiled.
+void store_out(uint r, uint t, float v) {
+  if (r < p.rows && t < p.n_tokens) {
+    const uint o = t * p.out_stride + p.row_offset + r;
+#ifdef GEGLU
+    out_data[o] = gelu_tanh(gate[o]) * v;
+#else
+    out_data[o] = v;
+#endif
+  }
+}
+
+#ifdef INT8_DOT
+#if WT_UNIT != 16
+#error "INT8_DOT: units of 16 values (the block types read by words)"
+#endif
+#include "int8_dot.glsl"
+#define UNITS (TILE_K / 16)
+#if (TILE_ROWS + TILE_TOKENS) * UNITS != WG_SIZE
+#error "INT8_DOT: one unit of weights or inputs per thread and step"
+#endif
+shared uvec4 wq_sh[UNITS][TILE_ROWS];    // weight row r's unit u: its 16 quants as bytes
+shared vec2 ws_sh[UNITS][TILE_ROWS];     // and its scale s and offset m: value j = s * q_j - m
+shared uvec4 xq_sh[UNITS][TILE_TOKENS];  // token t's unit u quantized to 8 bits
+shared vec2 xs_sh[UNITS][TILE_TOKENS];   // and its scale d and the sum of its quants
 
 void main() {
   const uint tid = gl_LocalInvocationID.x;
   const uint r0 = gl_WorkGroupID.x * TILE_ROWS, t0 = gl_WorkGroupID.y * TILE_TOKENS;
-  const uint tx = tid % 16u, ty = tid / 16u;  // tokens tx + 16 j, rows ty + 16 i
-  const uint units = TILE_K / WT_UNIT;         // per tile row and K step
+  // Rows ty + 16 i and tokens tx + 16 j: a warp's 16 token reads are 16 neighbouring vectors.
+  const uint tx = tid % 16u, ty = tid / 16u;
   float acc[4][4];
   [[unroll]] for (uint i = 0u; i < 4u; ++i)
     [[unroll]] for (uint j = 0u; j < 4u; ++j) acc[i][j] = 0.0;
 
   for (uint k0 = 0u; k0 < p.K; k0 += TILE_K) {
-    // The weights: unit (row, u) of this step, for rows past the chunk zeros.
+    // One unit per thread: the first TILE_ROWS * UNITS threads the weights' (rows past the chunk zeros), the
+    // others the inputs' (tokens past the step zeros).
+    if (tid < TILE_ROWS * UNITS) {
+      const uint r = tid % TILE_ROWS, u = tid / TILE_ROWS;
+      uint q[4] = uint[4](0u, 0u, 0u, 0u);
+      float s = 0.0, m = 0.0;
+      if (r0 + r < p.rows) s = wt_unit_i8((r0 + r) * p.row_bytes, k0 / 16u + u, q, m);
+      wq_sh[u][r] = uvec4(q[0], q[1], q[2], q[3]);
+      ws_sh[u][r] = vec2(s, m);
+    } else {
+      const uint e = tid - TILE_ROWS * UNITS, t = e % TILE_TOKENS, u = e / TILE_TOKENS;
+      uint q[4] = uint[4](0u, 0u, 0u, 0u);
+      float d = 0.0, q_sum = 0.0;
+      if (t0 + t < p.n_tokens) {
+        float v[16];
+        [[unroll]] for (uint j = 0u; j < 16u; ++j) v[j] = x[(t0 + t) * p.K + k0 + 16u * u + j];
+        x_quantize16(v, q, d, q_sum);
+      }
+      xq_sh[u][t] = uvec4(q[0], q[1], q[2], q[3]);
+      xs_sh[u][t] = vec2(d, q_sum);
+    }
+    barrier();
+    [[unroll]] for (uint u = 0u; u < UNITS; ++u) {
+      uvec4 a[4], b[4];
+      vec2 sm[4], ds[4];
+      [[unroll]] for (uint i = 0u; i < 4u; ++i) {
+        a[i] = wq_sh[u][ty + 16u * i];
+        sm[i] = ws_sh[u][ty + 16u * i];
+        b[i] = xq_sh[u][tx + 16u * i];
+        ds[i] = xs_sh[u][tx + 16u * i];
+      }
+      [[unroll]] for (uint i = 0u; i < 4u; ++i)
+        [[unroll]] for (uint j = 0u; j < 4u; ++j) {
+          const int dot = sdot4x8(a[i].x, b[j].x) + sdot4x8(a[i].y, b[j].y) + sdot4x8(a[i].z, b[j].z) +
+                          sdot4x8(a[i].w, b[j].w);
+          acc[i][j] += ds[j].x * (sm[i].x * float(dot) - sm[i].y * ds[j].y);
+        }
+    }
+    barrier();
+  }
+  [[unroll]] for (uint i = 0u; i < 4u; ++i)
+    [[unroll]] for (uint j = 0u; j < 4u; ++j) store_out(r0 + ty + 16u * i, t0 + tx + 16u * j, acc[i][j]);
+}
+
+#else
+shared vec4 w_sh[TILE_K][ROW_VEC4S];    // w_sh[k][q][c]: weight row 4 q + c, value k of the step
+shared vec4 x_sh[TILE_K][TOKEN_VEC4S];  // x_sh[k][q][c]: token 4 q + c
+
+void main() {
+  const uint tid = gl_LocalInvocationID.x;
+  const uint r0 = gl_WorkGroupID.x * TILE_ROWS, t0 = gl_WorkGroupID.y * TILE_TOKENS;
+  const uint tx = tid % 16u, ty = tid / 16u;  // tokens 4 tx .. 4 tx + 3, rows 4 ty .. 4 ty + 3
+  const uint units = TILE_K / WT_UNIT;        // per tile row and K step
+  vec4 acc[4];                                // acc[i][j]: row 4 ty + i, token 4 tx + j
+  [[unroll]] for (uint i = 0u; i < 4u; ++i) acc[i] = vec4(0.0);
+
+  for (uint k0 = 0u; k0 < p.K; k0 += TILE_K) {
+    // The weights: unit (row, u) of this step, for rows past the chunk zeros. Neighbouring threads take
+    // neighbouring rows, so their stores of one k land in different banks.
     for (uint e = tid; e < TILE_ROWS * units; e += WG_SIZE) {
-      const uint r = e / units, u = e % units;
+      const uint r = e % TILE_ROWS, u = e / TILE_ROWS;
       float v[WT_UNIT];
       if (r0 + r < p.rows) {
         wt_dequant_unit((r0 + r) * p.row_bytes, k0 / WT_UNIT + u, v);
       } else {
         [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) v[j] = 0.0;
       }
-      [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) w_sh[r][u * WT_UNIT + j] = v[j];
+      [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) w_sh[u * WT_UNIT + j][r / 4u][r % 4u] = v[j];
     }
-    // The inputs: consecutive threads read consecutive values of a token.
-    for (uint e = tid; e < TILE_TOKENS * TILE_K; e += WG_SIZE) {
-      const uint t = e / TILE_K, k = e % TILE_K;
-      x_sh[t][k] = t0 + t < p.n_tokens ? x[(t0 + t) * p.K + k0 + k] : 0.0;
+    // The inputs: each thread reads value k of 4 consecutive tokens (a warp's 32 threads: 32 consecutive values
+    // of each) and stores them as one vec4.
+    for (uint e = tid; e < TILE_TOKENS / 4u * TILE_K; e += WG_SIZE) {
+      const uint k = e % TILE_K, q = e / TILE_K;
+      vec4 v;
+      [[unroll]] for (uint c = 0u; c < 4u; ++c) {
+        const uint t = t0 + 4u * q + c;
+        v[c] = t < p.n_tokens ? x[t * p.K + k0 + k] : 0.0;
+      }
+      x_sh[k][q] = v;
     }
     barrier();
     [[unroll]] for (uint k = 0u; k < TILE_K; ++k) {
-      float a[4], b[4];
-      [[unroll]] for (uint i = 0u; i < 4u; ++i) a[i] = w_sh[ty + 16u * i][k];
-      [[unroll]] for (uint j = 0u; j < 4u; ++j) b[j] = x_sh[tx + 16u * j][k];
-      [[unroll]] for (uint i = 0u; i < 4u; ++i)
-        [[unroll]] for (uint j = 0u; j < 4u; ++j) acc[i][j] += a[i] * b[j];
+      const vec4 a = w_sh[k][ty], b = x_sh[k][tx];
+      [[unroll]] for (uint i = 0u; i < 4u; ++i) acc[i] += a[i] * b;
     }
     barrier();
   }
-  [[unroll]] for (uint i = 0u; i < 4u; ++i) {
-    const uint r = r0 + ty + 16u * i;
-    [[unroll]] for (uint j = 0u; j < 4u; ++j) {
-      const uint t = t0 + tx + 16u * j;
-      if (r < p.rows && t < p.n_tokens) {
-        const uint o = t * p.out_stride + p.row_offset + r;
-#ifdef GEGLU
-        out_data[o] = gelu_tanh(gate[o]) * acc[i][j];
-#else
-        out_data[o] = acc[i][j];
-#endif
-      }
-    }
-  }
+  [[unroll]] for (uint i = 0u; i < 4u; ++i)
+    [[unroll]] for (uint j = 0u; j < 4u; ++j) store_out(r0 + 4u * ty + i, t0 + 4u * tx + j, acc[i][j]);
 }
+#endif  // INT8_DOT

@@ -39,7 +39,8 @@ VulkanBackend::VulkanBackend(const BackendOptions& o) : Backend(o) {
                kernels.find("flat-decode") == std::string::npos;
   subgroup_sums_ = ctx_->info().subgroup_shuffle && kernels.find("tree-sum") == std::string::npos;
   decode_rows2_ = !cpu_shaders() && subgroup_sums_ && kernels.find("decode-rows2") != std::string::npos;
-  // Packed int8 dot products in GPU decode (matmul.comp INT8_DOT): asked for, and the device has them.
+  // Packed int8 dot products in GPU products (matmul.comp and matmul_tiled.comp INT8_DOT): asked for, and the
+  // device has them.
   int8_dot_ = !cpu_shaders() && subgroup_sums_ && ctx_->info().int8_dot && kernels.find("int8-dot") != std::string::npos;
   flash_attention_ = kernels.find("attention-per-query") == std::string::npos;
   if (kernels.find("int8-dot") != std::string::npos && !int8_dot_)
@@ -298,7 +299,7 @@ std::string VulkanBackend::step_summary(const Graph& g) const {
   else
     text += std::string("; kernels: GPU set, ") + (subgroup_sums_ ? "subgroup sums" : "shared-memory tree sums") +
             (decode_rows2_ ? ", 2 rows per workgroup in decode" : "") +
-            (int8_dot_ ? (exact_ ? ", no int8 dot products (exact fp32 asked for)" : ", int8 dot products in decode products") : "") +
+            (int8_dot_ ? (exact_ ? ", no int8 dot products (exact fp32 asked for)" : ", int8 dot products in decode and prompt products") : "") +
             (flash_attention_ ? "" : ", prompts' attention per query");
   // Everything this backend holds so far (weights, caches, every prepared step), one VkDeviceMemory each.
   return text + "; device memory: " + std::to_string(ctx_->allocation_count()) + " allocations, " +

@@ -81,7 +81,9 @@ enum class Kind { matmul, geglu, norm_matmul, norm_gate_up, matmul_norm_add };
 // One product of N rows of K values of `type` for n tokens (matmul_norm_add: one), of the kind given, checked
 // against the oracle.
 void check(DType type, int64_t K, Kind kind, int n) {
-  const int64_t N = kind == Kind::matmul_norm_add ? 40 : 37;  // 37: a partial workgroup of 8 rows
+  // 37: a partial workgroup of 8 rows; prompts (more than 8 tokens: matmul_tiled.comp) 130: two tiles of 64 and
+  // a partial one.
+  const int64_t N = kind == Kind::matmul_norm_add ? 40 : n > 8 ? 130 : 37;
   const float eps = 1e-6f;
   const bool normed = kind == Kind::norm_matmul || kind == Kind::norm_gate_up;
   OneNode op(n);
@@ -204,8 +206,11 @@ TEST_SUITE("vulkan_ops") {
       for (int64_t K : {256, 544, 640, 768}) {  // 544: 17 blocks of 32, rows 2 bytes off a word boundary
         if (K % dtype_info(type).block_elems != 0) continue;
         for (Kind kind : {Kind::matmul, Kind::geglu, Kind::norm_matmul, Kind::norm_gate_up, Kind::matmul_norm_add})
-          for (int n : {1, 3}) {  // 3: several sequences' decode steps batched (4-token groups)
+          // 3: several sequences' decode steps batched (4-token groups); 70: a prompt over tiles of 64 tokens
+          // (not the fused kernels, which prompts run as a norm pass and a product)
+          for (int n : {1, 3, 70}) {
             if (kind == Kind::matmul_norm_add && n != 1) continue;
+            if (n > 8 && kind != Kind::matmul && kind != Kind::geglu) continue;
             const std::string type_name = dtype_name(type);
             CAPTURE(type_name);
             CAPTURE(K);

@@ -19,9 +19,11 @@ uint32_t matmul_rows_per_subgroup(DType type, bool prefill) { return prefill && 
 // matmul_tiled.comp (GPUs, prompts): its tile of weight rows x tokens, its K step; used past this many tokens
 // (a few sequences' decode steps batched stay with matmul.comp's 4-token groups).
 constexpr uint32_t kTileRows = 64, kTileTokens = 64, kTileK = 32;
-// Its two shared tiles (rows of kTileK + 1 floats): just past Vulkan's 16 KiB minimum, so devices with less
-// keep matmul.comp's 4-token groups.
-constexpr uint32_t kTiledSharedBytes = (kTileRows + kTileTokens) * (kTileK + 1) * 4;
+// Its two shared tiles (kTileK rows of the tile's rows or tokens plus one vec4 each): just past Vulkan's 16 KiB
+// minimum, so devices with less keep matmul.comp's 4-token groups.
+constexpr uint32_t kTiledSharedBytes = kTileK * (kTileRows + 4 + kTileTokens + 4) * 4;
+// Its INT8_DOT variants: per 16 values of K, each row's and token's quants (16 bytes) and two scales (8 bytes).
+constexpr uint32_t kTiledInt8SharedBytes = kTileK / 16 * (kTileRows + kTileTokens) * 24;
 constexpr int64_t kTiledMinTokens = 9;
 }  // namespace
 
@@ -87,10 +89,15 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
       fused = (*up_chunks)[i].rows == chunks[i].rows && c.fits_texels((*up_chunks)[i].buffer.get());
   }
   if ((m.norm || m.up || m.residual) && !fused) return out;
-  // GPUs, prompts: tiles of 64 rows x 64 tokens through shared memory (matmul_tiled.comp).
+  // GPUs, prompts: tiles of 64 rows x 64 tokens through shared memory (matmul_tiled.comp); with packed int8 dot
+  // products under VKGEMMA_KERNELS=int8-dot for the types compiled so (the block types).
+  const uint32_t tiled_features = geglu ? ShaderFeature::geglu : 0u;
+  const bool tiled_int8 = !rows_variant && c.int8_dot() && !c.exact() &&
+                          find_shader(shader_key(Shader::matmul_tiled, w.dtype, tiled_features | ShaderFeature::int8_dot)) != nullptr;
   if (!rows_variant && x.rows() >= kTiledMinTokens && x.cols() % kTileK == 0 &&
-      c.device().max_shared_memory >= kTiledSharedBytes) {
-    const ShaderKey tiled = shader_key(Shader::matmul_tiled, w.dtype, geglu ? ShaderFeature::geglu : 0u);
+      c.device().max_shared_memory >= (tiled_int8 ? kTiledInt8SharedBytes : kTiledSharedBytes)) {
+    const ShaderKey tiled =
+        shader_key(Shader::matmul_tiled, w.dtype, tiled_features | (tiled_int8 ? ShaderFeature::int8_dot : 0u));
     for (const WeightChunk& chunk : chunks) {
       std::vector<const Buffer*> buffers = {m.x, chunk.buffer.get()};
       if (geglu) buffers.push_back(m.gate);
@@ -100,6 +107,7 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
                                            .out_stride = u32(w.rows()), .n_tokens = u32(x.rows()),
                                            .row_bytes = chunk.row_stride},
                                ceil_div(chunk.rows, kTileRows), ceil_div(x.rows(), kTileTokens)));
+      out.back().int8_dot = tiled_int8;
       if (m.out) out.back().writes.push_back(m.out);
     }
     return out;
