@@ -5,7 +5,8 @@
 //   #define WT_UNIT n   values produced per call (1 for element types, 16 for block types; where the
 //                       shader reads weights as texels, WT_TEXEL(q) defined: 4 for F32, 8 for F16/BF16,
 //                       one whole texel, so rows must be whole texels there; with WT_WINDOW also defined,
-//                       32 for Q4_0/Q5_0/Q8_0: one whole block per call); a row of K
+//                       32 for Q4_0/Q5_0/Q8_0: one whole block per call; with WIDE_UNITS defined on
+//                       words, 4 for F32, 8 for F16/BF16: 16 bytes per call); a row of K
 //                       values has K / WT_UNIT units, and K must be a multiple of WT_UNIT
 //   void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT])
 //                       v[j] = value u * WT_UNIT + j of the row starting at byte row_off of the weight

@@ -11,6 +11,18 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
     v[2u * k + 1u] = h.y;
   }
 }
+#elif defined(WIDE_UNITS)
+// Words (GPUs) where rows are whole units (K a multiple of 8: the planner's choice): eight values per unit, 16
+// consecutive bytes in four word loads, where one-value units had each thread load a word for half of it.
+#define WT_UNIT 8
+void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
+  const uint w0 = row_off / 4u + 4u * u;
+  [[unroll]] for (uint k = 0u; k < 4u; ++k) {
+    const vec2 h = unpackHalf2x16(WT_WORD(w0 + k));
+    v[2u * k] = h.x;
+    v[2u * k + 1u] = h.y;
+  }
+}
 #else
 // One value per unit.
 #define WT_UNIT 1

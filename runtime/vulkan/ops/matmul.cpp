@@ -25,6 +25,15 @@ constexpr uint32_t kTiledSharedBytes = kTileK * (kTileRows + 4 + kTileTokens + 4
 // Its INT8_DOT variants: per 16 values of K, each row's and token's quants (16 bytes) and two scales (8 bytes).
 constexpr uint32_t kTiledInt8SharedBytes = kTileK / 16 * (kTileRows + kTileTokens) * 24;
 constexpr int64_t kTiledMinTokens = 9;
+
+// GPU kernels of element types read 16 bytes per unit (WIDE_UNITS: 4 F32 or 8 F16/BF16 values, four words in
+// flight per thread and row where one-value units had one, each loaded by two threads for F16) where K is whole
+// units and the variant was compiled (shaders/CMakeLists.txt); else one value per unit.
+bool wide_units(const PlanContext& c, DType type, int64_t K, Shader stem, uint32_t features) {
+  const int64_t unit = type == DType::F32 ? 4 : type == DType::F16 || type == DType::BF16 ? 8 : 0;
+  return !c.cpu_shaders() && unit > 0 && K % unit == 0 &&
+         find_shader(shader_key(stem, type, features | ShaderFeature::wide_units)) != nullptr;
+}
 }  // namespace
 
 // CPU-type devices (lavapipe) run 4 rows per subgroup with a subgroup sum; GPUs 8 rows per workgroup with a
@@ -91,7 +100,8 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   if ((m.norm || m.up || m.residual) && !fused) return out;
   // GPUs, prompts: tiles of 64 rows x 64 tokens through shared memory (matmul_tiled.comp); with packed int8 dot
   // products under VKGEMMA_KERNELS=int8-dot for the types compiled so (the block types).
-  const uint32_t tiled_features = geglu ? ShaderFeature::geglu : 0u;
+  uint32_t tiled_features = geglu ? ShaderFeature::geglu : 0u;
+  if (wide_units(c, w.dtype, x.cols(), Shader::matmul_tiled, tiled_features)) tiled_features |= ShaderFeature::wide_units;
   const bool tiled_int8 = !rows_variant && c.int8_dot() && !c.exact() &&
                           find_shader(shader_key(Shader::matmul_tiled, w.dtype, tiled_features | ShaderFeature::int8_dot)) != nullptr;
   if (!rows_variant && x.rows() >= kTiledMinTokens && x.cols() % kTileK == 0 &&
@@ -140,6 +150,7 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   bool rows2 = !rows_variant && c.decode_rows2() && x.rows() == 1 && !int8;
   for (const WeightChunk& chunk : chunks) rows2 = rows2 && ceil_div(chunk.rows, 2) <= kMaxGroups;
   if (rows2) features |= ShaderFeature::rows_per_wg2;
+  if (!rows_variant && wide_units(c, w.dtype, x.cols(), Shader::matmul, features)) features |= ShaderFeature::wide_units;
   const Shader stem =
       lane_rows || lane_prompt ? Shader::matmul_lanes : rows_variant ? Shader::matmul_rows : Shader::matmul;
   const ShaderKey shader = shader_key(stem, w.dtype, features);
