@@ -14,8 +14,10 @@
 // binding 3), so no norm pass runs before it. ROWS_PER_WG=2 variants (decode with subgroup sums, under
 // VKGEMMA_KERNELS=decode-rows2): 2 rows per workgroup, 4x the workgroups of 8 (llama.cpp's matrix-vector
 // shaders take 1-2 rows per workgroup), so that small matrices still spread over a large GPU; the GPU bundle
-// times both (tools/gpu), as no GPU has decided between them yet. INT8_DOT variants (block types, decode: 1 token
-// or 4-token groups, with subgroup sums, under VKGEMMA_KERNELS=int8-dot where the device has
+// times both (tools/gpu), as no GPU has decided between them yet. WG_SIZE=256 variants (one token, subgroup
+// sums): 256 threads stride over the 8 rows' units, for rows of many units in products of few workgroups (the
+// planner's choice, ops/matmul.cpp), where 64 threads would keep too few loads in flight. INT8_DOT variants
+// (block types, decode: 1 token or 4-token groups, with subgroup sums, under VKGEMMA_KERNELS=int8-dot where the device has
 // VK_KHR_shader_integer_dot_product, and not with exact fp32 products asked for): each 16-value unit of the input
 // quantized to 8 bits per token (include/int8_dot.glsl), the weight unit's quants packed as bytes (quant.glsl
 // wt_unit_i8) and multiplied by packed 4x8-bit dot products, the scales applied once per unit, as llama.cpp's
@@ -30,7 +32,9 @@
 #extension GL_EXT_spirv_intrinsics : require
 #endif
 
-#define WG_SIZE 64
+#ifndef WG_SIZE
+#define WG_SIZE 64  // WG_SIZE=256 variants: one-token decode of rows with many units (the planner's choice)
+#endif
 #ifndef ROWS_PER_WG
 #define ROWS_PER_WG 8
 #endif

@@ -159,6 +159,8 @@ std::vector<Candidate> enumerate(VkInstance instance) {
     d.subgroup_shuffle = (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT) != 0;
     d.max_storage_buffer_range = props.properties.limits.maxStorageBufferRange;
     d.max_shared_memory = props.properties.limits.maxComputeSharedMemorySize;
+    d.max_workgroup_size = std::min(props.properties.limits.maxComputeWorkGroupInvocations,
+                                    props.properties.limits.maxComputeWorkGroupSize[0]);
     d.storage_16bit = f11.storageBuffer16BitAccess;
     d.storage_8bit = f12.storageBuffer8BitAccess;
     d.shader_float16 = f12.shaderFloat16;

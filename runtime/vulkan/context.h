@@ -23,6 +23,7 @@ struct DeviceInfo {
   uint32_t subgroup_size = 0;
   uint64_t max_storage_buffer_range = 0;
   uint32_t max_shared_memory = 0;  // maxComputeSharedMemorySize: the planners check their largest shared arrays
+  uint32_t max_workgroup_size = 0;  // min(maxComputeWorkGroupInvocations, maxComputeWorkGroupSize[0]): 1-D workgroups
   uint64_t max_allocation_bytes = 0;
   bool storage_16bit = false, storage_8bit = false, shader_float16 = false, subgroup_arithmetic = false,
        subgroup_shuffle = false;

@@ -100,6 +100,12 @@ class PlanContext {
   // GPU decode (one token, subgroup sums) with 2 weight rows per workgroup instead of 8 (matmul.comp
   // ROWS_PER_WG=2); only under VKGEMMA_KERNELS=decode-rows2 until a GPU has timed both.
   virtual bool decode_rows2() const = 0;
+  // GPU decode's threads per workgroup (one token, subgroup sums): 64, or 256 over the same 8 rows
+  // (matmul.comp WG_SIZE=256) where a row has many units and the dispatch few workgroups (planned in
+  // ops/matmul.cpp); VKGEMMA_KERNELS=decode-wg64 keeps 64 everywhere, decode-wg256 takes 256 wherever compiled
+  // (tests; the GPU bundle times both beside the default).
+  enum class DecodeThreads { by_shape, always64, always256 };
+  virtual DecodeThreads decode_threads() const = 0;
   // GPU decode (one token, subgroup sums) of block types with the input quantized to 8 bits per 16 values and
   // packed int8 dot products (matmul.comp INT8_DOT); only under VKGEMMA_KERNELS=int8-dot on devices with
   // VK_KHR_shader_integer_dot_product, and never where exact() asks for fp32 activations.

@@ -39,6 +39,8 @@ VulkanBackend::VulkanBackend(const BackendOptions& o) : Backend(o) {
                kernels.find("flat-decode") == std::string::npos;
   subgroup_sums_ = ctx_->info().subgroup_shuffle && kernels.find("tree-sum") == std::string::npos;
   decode_rows2_ = !cpu_shaders() && subgroup_sums_ && kernels.find("decode-rows2") != std::string::npos;
+  if (kernels.find("decode-wg64") != std::string::npos) decode_threads_ = PlanContext::DecodeThreads::always64;
+  if (kernels.find("decode-wg256") != std::string::npos) decode_threads_ = PlanContext::DecodeThreads::always256;
   // Packed int8 dot products in GPU products (matmul.comp and matmul_tiled.comp INT8_DOT): asked for, and the
   // device has them.
   int8_dot_ = !cpu_shaders() && subgroup_sums_ && ctx_->info().int8_dot && kernels.find("int8-dot") != std::string::npos;
@@ -180,6 +182,7 @@ class NodePlanner : public PlanContext {
   bool lane_rows_kernels() const override { return b_.lane_rows_; }
   bool subgroup_sums() const override { return b_.subgroup_sums_; }
   bool decode_rows2() const override { return b_.decode_rows2_; }
+  DecodeThreads decode_threads() const override { return b_.decode_threads_; }
   bool int8_dot() const override { return b_.int8_dot_; }
   bool flash_attention() const override { return b_.flash_attention_; }
 
@@ -299,6 +302,9 @@ std::string VulkanBackend::step_summary(const Graph& g) const {
   else
     text += std::string("; kernels: GPU set, ") + (subgroup_sums_ ? "subgroup sums" : "shared-memory tree sums") +
             (decode_rows2_ ? ", 2 rows per workgroup in decode" : "") +
+            (decode_threads_ == PlanContext::DecodeThreads::always64    ? ", 64 threads per decode workgroup"
+             : decode_threads_ == PlanContext::DecodeThreads::always256 ? ", 256 threads per decode workgroup"
+                                                                        : "") +
             (int8_dot_ ? (exact_ ? ", no int8 dot products (exact fp32 asked for)" : ", int8 dot products in decode and prompt products") : "") +
             (flash_attention_ ? "" : ", prompts' attention per query");
   // Everything this backend holds so far (weights, caches, every prepared step), one VkDeviceMemory each.

@@ -16,6 +16,7 @@
 #include "runtime/vulkan/pipeline.h"
 #include "runtime/vulkan/pipeline_cache.h"
 #include "runtime/vulkan/planner.h"
+#include "runtime/vulkan/planner.h"
 #include "runtime/vulkan/transfer.h"
 #include "runtime/vulkan/weight_store.h"
 
@@ -62,6 +63,7 @@ class VulkanBackend : public Backend {
   // VKGEMMA_KERNELS=flat-decode / tree-sum force the others, so tests keep every variant correct.
   bool lane_rows_ = false;  // CPU-type devices: decode and prompt matmuls with rows per lane (matmul_lanes.comp)
   bool decode_rows2_ = false;      // GPU decode: 2 rows per workgroup (matmul.comp ROWS_PER_WG=2)
+  PlanContext::DecodeThreads decode_threads_ = PlanContext::DecodeThreads::by_shape;  // GPU decode: 64 or 256
   bool int8_dot_ = false;          // GPU decode: 8-bit activations, packed dot products (matmul.comp INT8_DOT)
   bool flash_attention_ = true;    // GPU prompts: attention_flash.comp (else attention.comp per query)
   bool subgroup_sums_ = false;     // GPU matmuls: subgroup shuffle sums (matmul.comp SUBGROUP_SUM)

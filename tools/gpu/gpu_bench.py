@@ -320,7 +320,7 @@ def main():
     ap.add_argument("-n", type=int, default=128)
     ap.add_argument("-r", "--reps", type=int, default=3)
     ap.add_argument("--check-tokens", type=int, default=16)
-    ap.add_argument("--variants", default="decode-rows2,tree-sum,int8-dot,attention-per-query",
+    ap.add_argument("--variants", default="decode-rows2,decode-wg64,decode-wg256,tree-sum,int8-dot,attention-per-query",
                     help="comma-separated VKGEMMA_KERNELS values timed (prompt and generation) beside the default")
     ap.add_argument("--variants-for", default="q4_k_m",
                     help="time the variants only for models whose label contains this (the targets' dtype; F16's "

@@ -25,6 +25,9 @@ constexpr uint32_t kTiledSharedBytes = kTileK * (kTileRows + 4 + kTileTokens + 4
 // Its INT8_DOT variants: per 16 values of K, each row's and token's quants (16 bytes) and two scales (8 bytes).
 constexpr uint32_t kTiledInt8SharedBytes = kTileK / 16 * (kTileRows + kTileTokens) * 24;
 constexpr int64_t kTiledMinTokens = 9;
+// matmul.comp WG_SIZE=256 for one token: rows of at least this many units (3 trips of 64 threads), products of
+// at most this many workgroups of 8 rows (a few per compute unit of a large GPU).
+constexpr int64_t kWg256MinUnits = 192, kWg256MaxGroups = 512;
 
 // GPU kernels of element types read 16 bytes per unit (WIDE_UNITS: 4 F32 or 8 F16/BF16 values, four words in
 // flight per thread and row where one-value units had one, each loaded by two threads for F16) where K is whole
@@ -150,7 +153,21 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   bool rows2 = !rows_variant && c.decode_rows2() && x.rows() == 1 && !int8;
   for (const WeightChunk& chunk : chunks) rows2 = rows2 && ceil_div(chunk.rows, 2) <= kMaxGroups;
   if (rows2) features |= ShaderFeature::rows_per_wg2;
-  if (!rows_variant && wide_units(c, w.dtype, x.cols(), Shader::matmul, features)) features |= ShaderFeature::wide_units;
+  const bool wide = !rows_variant && wide_units(c, w.dtype, x.cols(), Shader::matmul, features);
+  if (wide) features |= ShaderFeature::wide_units;
+  // GPU decode with 256 threads over the workgroup's 8 rows (matmul.comp WG_SIZE=256) where 64 would stride over
+  // a row's units three times or more and the dispatch has few workgroups (a 1B's down projection: 432 units per
+  // row, 144 workgroups): a decode product waits on memory, and 4x the threads keep 4x the loads in flight per
+  // workgroup where the workgroups are too few to fill a large GPU. VKGEMMA_KERNELS=decode-wg64 / decode-wg256
+  // force either (no GPU has timed the choice yet: the bundle times both).
+  const int64_t unit = dtype_info(w.dtype).block_elems > 1 ? 16 : wide ? (w.dtype == DType::F32 ? 4 : 8) : 1;
+  const PlanContext::DecodeThreads threads = c.decode_threads();
+  bool wg256 = !rows_variant && x.rows() == 1 && !rows2 && threads != PlanContext::DecodeThreads::always64 &&
+               c.device().max_workgroup_size >= 256 &&
+               (threads == PlanContext::DecodeThreads::always256 ||
+                (x.cols() / unit >= kWg256MinUnits && ceil_div(w.rows(), kMatmulRowsPerGroup) <= kWg256MaxGroups)) &&
+               find_shader(shader_key(Shader::matmul, w.dtype, features | ShaderFeature::wg_size256)) != nullptr;
+  if (wg256) features |= ShaderFeature::wg_size256;
   const Shader stem =
       lane_rows || lane_prompt ? Shader::matmul_lanes : rows_variant ? Shader::matmul_rows : Shader::matmul;
   const ShaderKey shader = shader_key(stem, w.dtype, features);
