@@ -17,11 +17,11 @@
 // times both (tools/gpu), as no GPU has decided between them yet. WG_SIZE=256 variants (one token, subgroup
 // sums): 256 threads stride over the 8 rows' units, for rows of many units in products of few workgroups (the
 // planner's choice, ops/matmul.cpp), where 64 threads would keep too few loads in flight. INT8_DOT variants
-// (block types, decode: 1 token or 4-token groups, with subgroup sums, under VKGEMMA_KERNELS=int8-dot where the device has
-// VK_KHR_shader_integer_dot_product, and not with exact fp32 products asked for): each 16-value unit of the input
-// quantized to 8 bits per token (include/int8_dot.glsl), the weight unit's quants packed as bytes (quant.glsl
-// wt_unit_i8) and multiplied by packed 4x8-bit dot products, the scales applied once per unit, as llama.cpp's
-// quantized matrix-vector shaders.
+// (block types, decode: 1 token or 4-token groups, with subgroup sums, under VKGEMMA_KERNELS=int8-dot where the
+// device has VK_KHR_shader_integer_dot_product, and not with exact fp32 products asked for): each 16-value unit
+// of the input quantized to 8 bits per token (include/int8_dot.glsl), the weight unit's quants packed as bytes
+// (quant.glsl wt_unit_i8) and multiplied by packed 4x8-bit dot products, the scales applied once per unit, as
+// llama.cpp's quantized matrix-vector shaders.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 #ifdef SUBGROUP_SUM
@@ -100,6 +100,11 @@ bool wt_up = false;
 #include "int8_dot.glsl"
 #endif
 
+// Loops over a row's values by thread (the norms' sums of squares, matmul_norm_add's epilogue) load BATCH
+// iterations' values before using them, in the plain loop's order: a GPU would otherwise wait on each load
+// before the next (the sum carries from one to the next; the epilogue's stores may alias its loads).
+#define BATCH 4u
+
 // The partial sums of each output (GATE_UP: the gate's, then the up's).
 #define OUTS (ROWS_PER_WG * TOKENS)
 shared float red[OUTS * PARTS][WG_SIZE];
@@ -124,7 +129,14 @@ void main() {
   [[unroll]] for (uint t = 0u; t < TOKENS; ++t) {
     float ss = 0.0;
     if (t < n_tok)
-      for (uint k = tid; k < p.K; k += WG_SIZE) ss += x[(t0 + t) * p.K + k] * x[(t0 + t) * p.K + k];
+      for (uint k0 = tid; k0 < p.K; k0 += BATCH * WG_SIZE) {
+        float v[BATCH];
+        [[unroll]] for (uint i = 0u; i < BATCH; ++i) {
+          const uint k = k0 + i * WG_SIZE;
+          v[i] = k < p.K ? x[(t0 + t) * p.K + k] : 0.0;
+        }
+        [[unroll]] for (uint i = 0u; i < BATCH; ++i) ss += v[i] * v[i];
+      }
     red[t][tid] = ss;
   }
   barrier();
@@ -251,7 +263,14 @@ void main() {
   if (done == (p.rows + ROWS_PER_WG - 1u) / ROWS_PER_WG - 1u) {  // uniform per workgroup
     memoryBarrierBuffer();
     float ss = 0.0;
-    for (uint i = tid; i < p.rows; i += WG_SIZE) ss += out_data[i] * out_data[i];
+    for (uint i0 = tid; i0 < p.rows; i0 += BATCH * WG_SIZE) {
+      float v[BATCH];
+      [[unroll]] for (uint j = 0u; j < BATCH; ++j) {
+        const uint i = i0 + j * WG_SIZE;
+        v[j] = i < p.rows ? out_data[i] : 0.0;
+      }
+      [[unroll]] for (uint j = 0u; j < BATCH; ++j) ss += v[j] * v[j];
+    }
     red[0][tid] = ss;
     barrier();
     for (uint stride = WG_SIZE / 2; stride > 0u; stride >>= 1) {
@@ -259,7 +278,15 @@ void main() {
       barrier();
     }
     const float r = 1.0 / sqrt(red[0][0] / float(p.rows) + p.norm_eps);
-    for (uint i = tid; i < p.rows; i += WG_SIZE) sum_data[i] = residual[i] + out_data[i] * r * post_norm[i];
+    for (uint i0 = tid; i0 < p.rows; i0 += BATCH * WG_SIZE) {
+      float v[BATCH], res[BATCH], g[BATCH];
+      [[unroll]] for (uint j = 0u; j < BATCH; ++j) {
+        const uint i = min(i0 + j * WG_SIZE, p.rows - 1u);
+        v[j] = out_data[i], res[j] = residual[i], g[j] = post_norm[i];
+      }
+      [[unroll]] for (uint j = 0u; j < BATCH; ++j)
+        if (i0 + j * WG_SIZE < p.rows) sum_data[i0 + j * WG_SIZE] = res[j] + v[j] * r * g[j];
+    }
     if (tid == 0u) counter[0] = 0u;  // for the next dispatch
   }
 #endif
