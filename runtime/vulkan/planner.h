@@ -44,14 +44,16 @@ struct WeightChunk {
 // Step-wide scratch that planners share (sized to the largest request): prompts' 8-bit activations in token
 // pairs and their scales (matmul), attention's partials per chunk of keys (attention.comp SPLIT_KEYS), a
 // prompt's normed rows (norm_matmul, norm_gate_up) and its gate product (norm_gate_up), matmul_norm_add's
-// product and the counter its decode kernel's workgroups count themselves with (zeroed when allocated, and by
-// the last workgroup after each use).
-enum class Scratch { pairs_xq, pairs_xd, attention_partials, normed, gate, product, counters, count_ };
+// product and the counters workgroups count themselves with (zeroed when allocated, and by the last workgroup
+// after each use: word 0 matmul_norm_add's decode kernel's, from kArgmaxCounterBase one per row of a split
+// argmax), a split argmax's slice maxima.
+enum class Scratch { pairs_xq, pairs_xd, attention_partials, normed, gate, product, counters, argmax_partials, count_ };
 inline const char* scratch_name(Scratch s) {
   const char* names[] = {"prefill.pairs_xq", "prefill.pairs_xd", "attention.partials", "prefill.normed",
-                         "prefill.gate", "matmul_norm_add.product", "matmul_norm_add.counters"};
+                         "prefill.gate", "matmul_norm_add.product", "counters", "argmax.partials"};
   return names[size_t(s)];
 }
+constexpr uint32_t kArgmaxCounterBase = 4;
 
 constexpr uint32_t kMaxGroups = 65535;        // workgroups per grid dimension
 constexpr uint32_t kMatmulRowsPerGroup = 8;   // shaders/matmul.comp: each workgroup computes 8 rows
