@@ -16,7 +16,8 @@
 //                       the unit's values are (returned scale) * q[j], so a dot product multiplies by the
 //                       scale once per unit.
 // Either way this file completes the pair, so shaders may call both (wt_unit_scaled returns 1 for the others).
-// Block types read by words (GPUs: no WT_TEXEL) also define, for integer dot products (matmul.comp INT8_DOT):
+// Block types read by words (GPUs: no WT_TEXEL) also define, for integer dot products (matmul.comp and
+// matmul_tiled.comp INT8_DOT; Q4_K, Q5_K, Q5_0 and Q8_0 build their fp32 decoders on it too):
 //   float wt_unit_i8(uint row_off, uint u, out uint q[4], out float m)
 //                       the unit's 16 quants as bytes, value j in byte j % 4 of word j / 4 (signed for Q8_0,
 //                       0..63 for the others), such that value j = (returned scale) * q_j - m.

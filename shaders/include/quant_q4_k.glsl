@@ -76,24 +76,7 @@ void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
 }
 #else
 #define WT_UNIT 16
-void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
-  const uint b = row_off + (u >> 4) * Q4_K_BYTES;
-  const uint k = u & 15u;
-  const uint s = k >> 1;
-  const uint scm = k_scale_min(b + Q4_K_SCALES, s);
-  const float d1 = wt_f16(b) * float(scm & 255u);
-  const float m1 = wt_f16(b + Q4_K_DMIN) * float(scm >> 8);
-  const uint q0 = b + Q4_K_QS + 32u * (s >> 1) + 16u * (k & 1u);
-  const uint shift = (s & 1u) * 4u;
-  uint qs[4];
-  wt_load16(q0, qs);
-  [[unroll]] for (uint j = 0u; j < 16u; ++j) {
-    // precise: no fused multiply-add, so the value is bit-exact with the CPU dequantizer.
-    precise float y = d1 * float((wt_byte(qs, j) >> shift) & 15u) - m1;
-    v[j] = y;
-  }
-}
-// INT8_DOT (matmul.comp): the unit's nibbles as bytes, 4 per word; value j = d1 * q_j - m1.
+// INT8_DOT kernels and wt_dequant_unit below: the unit's nibbles as bytes, 4 per word; value j = d1 * q_j - m1.
 float wt_unit_i8(uint row_off, uint u, out uint q[4], out float m) {
   const uint b = row_off + (u >> 4) * Q4_K_BYTES;
   const uint k = u & 15u;
@@ -105,5 +88,16 @@ float wt_unit_i8(uint row_off, uint u, out uint q[4], out float m) {
   wt_load16(b + Q4_K_QS + 32u * (s >> 1) + 16u * (k & 1u), qs);
   [[unroll]] for (uint i = 0u; i < 4u; ++i) q[i] = (qs[i] >> shift) & 0x0F0F0F0Fu;
   return d1;
+}
+// The fp32 products' values from the same quants: d1 * q - m1 (precise: no fused multiply-add, so the value is
+// bit-exact with the CPU dequantizer).
+void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
+  uint q[4];
+  float m1;
+  const float d1 = wt_unit_i8(row_off, u, q, m1);
+  [[unroll]] for (uint j = 0u; j < 16u; ++j) {
+    precise float y = d1 * float(wt_byte(q, j)) - m1;
+    v[j] = y;
+  }
 }
 #endif

@@ -53,23 +53,9 @@ float wt_unit_scaled(uint row_off, uint u, out float v[WT_UNIT]) {
 #else
 #define WT_UNIT 16
 
-void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
-  const uint b = row_off + (u >> 1) * Q5_0_BYTES;
-  const float d = wt_f16(b);
-  const uint hi = u & 1u;
-  // The 16 high bits of this half: bytes qh[2*hi], qh[2*hi + 1].
-  const uint h = wt_u16(b + Q5_0_QH + 2u * hi);
-  const uint shift = hi * 4u;
-  uint qs[4];
-  wt_load16(b + Q5_0_QS, qs);
-  [[unroll]] for (uint j = 0u; j < 16u; ++j) {
-    const uint q = ((wt_byte(qs, j) >> shift) & 15u) | (((h >> j) & 1u) << 4);
-    v[j] = d * float(int(q) - 16);
-  }
-}
-// INT8_DOT (matmul.comp): the unit's 5-bit quants as bytes, 4 per word; value j = d * q_j - 16 d. The high bits
-// of word k's 4 values, (h >> 4k) & 15, are spread to bit 0 of each byte by one multiply (bit i lands on bit
-// 8i: the shifted copies 0, 7, 14, 21 do not overlap) and moved to bit 4.
+// INT8_DOT kernels and wt_dequant_unit below: the unit's 5-bit quants as bytes, 4 per word; value j = d * q_j -
+// 16 d. The high bits of word k's 4 values, (h >> 4k) & 15, are spread to bit 0 of each byte by one multiply
+// (bit i lands on bit 8i: the shifted copies 0, 7, 14, 21 do not overlap) and moved to bit 4.
 float wt_unit_i8(uint row_off, uint u, out uint q[4], out float m) {
   const uint b = row_off + (u >> 1) * Q5_0_BYTES;
   const uint hi = u & 1u;
@@ -82,5 +68,12 @@ float wt_unit_i8(uint row_off, uint u, out uint q[4], out float m) {
   const float d = wt_f16(b);
   m = 16.0 * d;
   return d;
+}
+// The fp32 products' values from the same quants: d * (q - 16), as the CPU dequantizer computes them.
+void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
+  uint q[4];
+  float m;
+  const float d = wt_unit_i8(row_off, u, q, m);
+  [[unroll]] for (uint j = 0u; j < 16u; ++j) v[j] = d * float(int(wt_byte(q, j)) - 16);
 }
 #endif

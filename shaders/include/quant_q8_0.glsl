@@ -24,19 +24,20 @@ float wt_block_scaled(uint v[12], uint s, out float q[32]) {
 #else
 #define WT_UNIT 16
 #define WT_UNIT_SCALE
-float wt_unit_scaled(uint row_off, uint u, out float v[WT_UNIT]) {
-  const uint b = row_off + (u >> 1) * Q8_0_BYTES;
-  const uint q0 = b + Q8_0_QS + (u & 1u) * 16u;
-  uint qs[4];
-  wt_load16(q0, qs);
-  [[unroll]] for (uint j = 0u; j < 16u; ++j) v[j] = float(bitfieldExtract(int(qs[j >> 2]), int((j & 3u) * 8u), 8));
-  return wt_f16(b);
-}
-// INT8_DOT (matmul.comp): the unit's 16 quants as signed bytes, 4 per word; value j = d * q_j (m = 0).
+// INT8_DOT kernels and wt_unit_scaled below: the unit's 16 quants as signed bytes, 4 per word; value j =
+// d * q_j (m = 0).
 float wt_unit_i8(uint row_off, uint u, out uint q[4], out float m) {
   const uint b = row_off + (u >> 1) * Q8_0_BYTES;
   wt_load16(b + Q8_0_QS + (u & 1u) * 16u, q);
   m = 0.0;
   return wt_f16(b);
+}
+// The same quants as floats, the scale apart.
+float wt_unit_scaled(uint row_off, uint u, out float v[WT_UNIT]) {
+  uint q[4];
+  float m;
+  const float d = wt_unit_i8(row_off, u, q, m);
+  [[unroll]] for (uint j = 0u; j < 16u; ++j) v[j] = float(bitfieldExtract(int(q[j >> 2]), int((j & 3u) * 8u), 8));
+  return d;
 }
 #endif
