@@ -32,8 +32,9 @@ constexpr int64_t kWg256MinUnits = 192, kWg256MaxGroups = 512;
 // GPU kernels of element types read 16 bytes per unit (WIDE_UNITS: 4 F32 or 8 F16/BF16 values, four words in
 // flight per thread and row where one-value units had one, each loaded by two threads for F16) where K is whole
 // units and the variant was compiled (shaders/CMakeLists.txt); else one value per unit.
+int64_t wide_unit_values(DType type) { return type == DType::F32 ? 4 : type == DType::F16 || type == DType::BF16 ? 8 : 0; }
 bool wide_units(const PlanContext& c, DType type, int64_t K, Shader stem, uint32_t features) {
-  const int64_t unit = type == DType::F32 ? 4 : type == DType::F16 || type == DType::BF16 ? 8 : 0;
+  const int64_t unit = wide_unit_values(type);
   return !c.cpu_shaders() && unit > 0 && K % unit == 0 &&
          find_shader(shader_key(stem, type, features | ShaderFeature::wide_units)) != nullptr;
 }
@@ -103,27 +104,29 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   if ((m.norm || m.up || m.residual) && !fused) return out;
   // GPUs, prompts: tiles of 64 rows x 64 tokens through shared memory (matmul_tiled.comp); with packed int8 dot
   // products under VKGEMMA_KERNELS=int8-dot for the types compiled so (the block types).
-  uint32_t tiled_features = geglu ? ShaderFeature::geglu : 0u;
-  if (wide_units(c, w.dtype, x.cols(), Shader::matmul_tiled, tiled_features)) tiled_features |= ShaderFeature::wide_units;
-  const bool tiled_int8 = !rows_variant && c.int8_dot() && !c.exact() &&
-                          find_shader(shader_key(Shader::matmul_tiled, w.dtype, tiled_features | ShaderFeature::int8_dot)) != nullptr;
-  if (!rows_variant && x.rows() >= kTiledMinTokens && x.cols() % kTileK == 0 &&
-      c.device().max_shared_memory >= (tiled_int8 ? kTiledInt8SharedBytes : kTiledSharedBytes)) {
-    const ShaderKey tiled =
-        shader_key(Shader::matmul_tiled, w.dtype, tiled_features | (tiled_int8 ? ShaderFeature::int8_dot : 0u));
-    for (const WeightChunk& chunk : chunks) {
-      std::vector<const Buffer*> buffers = {m.x, chunk.buffer.get()};
-      if (geglu) buffers.push_back(m.gate);
-      buffers.push_back(out_buffer);
-      out.push_back(c.dispatch(tiled, buffers,
-                               push::Matmul{.K = u32(x.cols()), .rows = u32(chunk.rows), .row_offset = u32(chunk.row_begin),
-                                           .out_stride = u32(w.rows()), .n_tokens = u32(x.rows()),
-                                           .row_bytes = chunk.row_stride},
-                               ceil_div(chunk.rows, kTileRows), ceil_div(x.rows(), kTileTokens)));
-      out.back().int8_dot = tiled_int8;
-      if (m.out) out.back().writes.push_back(m.out);
+  if (!rows_variant && x.rows() >= kTiledMinTokens && x.cols() % kTileK == 0) {
+    uint32_t tiled_features = geglu ? ShaderFeature::geglu : 0u;
+    if (wide_units(c, w.dtype, x.cols(), Shader::matmul_tiled, tiled_features)) tiled_features |= ShaderFeature::wide_units;
+    const bool tiled_int8 =
+        c.int8_dot() && !c.exact() &&
+        find_shader(shader_key(Shader::matmul_tiled, w.dtype, tiled_features | ShaderFeature::int8_dot)) != nullptr;
+    if (c.device().max_shared_memory >= (tiled_int8 ? kTiledInt8SharedBytes : kTiledSharedBytes)) {
+      const ShaderKey tiled =
+          shader_key(Shader::matmul_tiled, w.dtype, tiled_features | (tiled_int8 ? ShaderFeature::int8_dot : 0u));
+      for (const WeightChunk& chunk : chunks) {
+        std::vector<const Buffer*> buffers = {m.x, chunk.buffer.get()};
+        if (geglu) buffers.push_back(m.gate);
+        buffers.push_back(out_buffer);
+        out.push_back(c.dispatch(tiled, buffers,
+                                 push::Matmul{.K = u32(x.cols()), .rows = u32(chunk.rows), .row_offset = u32(chunk.row_begin),
+                                             .out_stride = u32(w.rows()), .n_tokens = u32(x.rows()),
+                                             .row_bytes = chunk.row_stride},
+                                 ceil_div(chunk.rows, kTileRows), ceil_div(x.rows(), kTileTokens)));
+        out.back().int8_dot = tiled_int8;
+        if (m.out) out.back().writes.push_back(m.out);
+      }
+      return out;
     }
-    return out;
   }
   if (pairs) {
     const uint32_t items = u32(ceil_div(x.rows(), 2) * (x.cols() / 32));
@@ -160,7 +163,7 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
   // row, 144 workgroups): a decode product waits on memory, and 4x the threads keep 4x the loads in flight per
   // workgroup where the workgroups are too few to fill a large GPU. VKGEMMA_KERNELS=decode-wg64 / decode-wg256
   // force either (no GPU has timed the choice yet: the bundle times both).
-  const int64_t unit = dtype_info(w.dtype).block_elems > 1 ? 16 : wide ? (w.dtype == DType::F32 ? 4 : 8) : 1;
+  const int64_t unit = dtype_info(w.dtype).block_elems > 1 ? 16 : wide ? wide_unit_values(w.dtype) : 1;
   const PlanContext::DecodeThreads threads = c.decode_threads();
   bool wg256 = !rows_variant && x.rows() == 1 && !rows2 && threads != PlanContext::DecodeThreads::always64 &&
                c.device().max_workgroup_size >= 256 &&
