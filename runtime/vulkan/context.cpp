@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "runtime/bytes.h"
+#include "runtime/vulkan/cooperative_matrix.h"
 #include "runtime/vulkan/memory.h"
 
 namespace vkg::vk {
@@ -132,7 +133,16 @@ std::vector<Candidate> enumerate(VkInstance instance) {
     const bool dot_ext = api12 && has_device_extension(devices[i], VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME);
     VkPhysicalDeviceShaderIntegerDotProductFeaturesKHR fdot{
         VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES_KHR};
-    VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES, dot_ext ? &fdot : nullptr};
+    // Cooperative matrices (matmul_tiled.comp COOPMAT), an extension on every version our headers know.
+    const bool coopmat_ext = api12 && has_device_extension(devices[i], kCooperativeMatrixExtension);
+    CooperativeMatrixFeatures fcm;
+    // Its SPIR-V below 1.6 (our modules are 1.5) needs pipelines made with whole subgroups.
+    const bool size_ext = coopmat_ext && has_device_extension(devices[i], VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME);
+    VkPhysicalDeviceSubgroupSizeControlFeaturesEXT fsize{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES_EXT};
+    fcm.pNext = size_ext ? &fsize : nullptr;
+    fdot.pNext = coopmat_ext ? &fcm : nullptr;
+    VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
+                                         dot_ext ? static_cast<void*>(&fdot) : coopmat_ext ? &fcm : nullptr};
     VkPhysicalDeviceVulkan11Features f11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES, &f12};
     VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, &f11};
     if (api12) vkGetPhysicalDeviceFeatures2(devices[i], &features);
@@ -166,6 +176,11 @@ std::vector<Candidate> enumerate(VkInstance instance) {
     d.shader_float16 = f12.shaderFloat16;
     d.int8_dot = dot_ext && fdot.shaderIntegerDotProduct;
     d.int8_dot_accelerated = d.int8_dot && pdot.integerDotProduct4x8BitPackedSignedAccelerated;
+    // The shaders' GL_KHR_cooperative_matrix declares fp16 arithmetic and the Vulkan memory model too; with the
+    // model enabled, every other shader's device-scope atomics and barriers need its device scope as well.
+    if (coopmat_ext && fcm.cooperativeMatrix && f12.shaderFloat16 && f12.vulkanMemoryModel &&
+        f12.vulkanMemoryModelDeviceScope && fsize.computeFullSubgroups)
+      d.coopmat_f16_sizes = cooperative_matrix_f16_sizes(instance, devices[i]);
     if (!api12) c.usable = false, c.why_not = "Vulkan 1.2 required";
     else if (!d.storage_16bit || !d.storage_8bit) c.usable = false, c.why_not = "8/16-bit storage buffers required";
     out.push_back(std::move(c));
@@ -229,7 +244,13 @@ std::string DeviceInfo::describe() const {
     << subgroup_size << ", max storage range " << max_storage_buffer_range / (1024 * 1024) << " MiB; 16-bit storage "
     << (storage_16bit ? "yes" : "no") << ", 8-bit storage " << (storage_8bit ? "yes" : "no") << ", fp16 math "
     << (shader_float16 ? "yes" : "no") << ", subgroup arithmetic " << (subgroup_arithmetic ? "yes" : "no")
-    << ", int8 dot products " << (int8_dot ? (int8_dot_accelerated ? "yes (accelerated)" : "yes (emulated)") : "no") << ")";
+    << ", int8 dot products " << (int8_dot ? (int8_dot_accelerated ? "yes (accelerated)" : "yes (emulated)") : "no")
+    << ", fp16 cooperative matrices ";
+  for (size_t i = 0; i < coopmat_f16_sizes.size(); ++i) {
+    const uint32_t n = coopmat_f16_sizes[i];
+    s << (i ? " " : "") << n << "x" << n << "x" << n;
+  }
+  s << (coopmat_f16_sizes.empty() ? "no)" : ")");
   return s.str();
 }
 
@@ -309,9 +330,20 @@ void Context::create_device() {
   VkPhysicalDeviceShaderIntegerDotProductFeaturesKHR edot{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES_KHR};
   edot.shaderIntegerDotProduct = VK_TRUE;
+  // matmul_tiled.comp COOPMAT's cooperative matrices and the fp16 arithmetic they take, where the device has both.
+  const bool coopmat = !info_.coopmat_f16_sizes.empty();
+  VkPhysicalDeviceSubgroupSizeControlFeaturesEXT esize{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES_EXT};
+  esize.computeFullSubgroups = VK_TRUE;
+  CooperativeMatrixFeatures ecm;
+  ecm.cooperativeMatrix = VK_TRUE;
+  ecm.pNext = &esize;
+  edot.pNext = coopmat ? &ecm : nullptr;
   VkPhysicalDeviceVulkan12Features e12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
-                                       info_.int8_dot ? &edot : nullptr};
+                                       info_.int8_dot ? static_cast<void*>(&edot) : coopmat ? &ecm : nullptr};
   e12.storageBuffer8BitAccess = VK_TRUE;
+  e12.shaderFloat16 = coopmat ? VK_TRUE : VK_FALSE;
+  e12.vulkanMemoryModel = coopmat ? VK_TRUE : VK_FALSE;
+  e12.vulkanMemoryModelDeviceScope = coopmat ? VK_TRUE : VK_FALSE;
   e12.shaderInt8 = f12.shaderInt8;
   VkPhysicalDeviceVulkan11Features e11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES, &e12};
   e11.storageBuffer16BitAccess = VK_TRUE;
@@ -328,6 +360,8 @@ void Context::create_device() {
   memory_budget_ext_ = has_device_extension(physical_, VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);
   if (memory_budget_ext_) enabled_device_exts.push_back(VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);
   if (info_.int8_dot) enabled_device_exts.push_back(VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME);
+  if (coopmat) enabled_device_exts.insert(enabled_device_exts.end(),
+                                          {kCooperativeMatrixExtension, VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME});
   VkDeviceCreateInfo di{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, &enable};
   di.queueCreateInfoCount = 1;
   di.pQueueCreateInfos = &qi;

@@ -31,6 +31,10 @@ struct DeviceInfo {
   // whether the driver says signed 4x8-bit packed dot products are faster than the same math in plain
   // integer instructions (GPUs with dp4a; lavapipe emulates them).
   bool int8_dot = false, int8_dot_accelerated = false;
+  // VK_KHR_cooperative_matrix (enabled where present with shaderFloat16, vulkanMemoryModel(DeviceScope) and
+  // VK_EXT_subgroup_size_control's computeFullSubgroups, which its pipelines need below SPIR-V 1.6): the square fp16 x fp16 -> fp32 shapes
+  // at subgroup scope, sorted (cooperative_matrix.h); empty where none.
+  std::vector<uint32_t> coopmat_f16_sizes;
   std::string describe() const;  // one line
 };
 

@@ -43,6 +43,9 @@ void Pipeline::compile(VkPipelineCache cache) {
   ci.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
   ci.stage.module = module;
   ci.stage.pName = "main";
+  // Cooperative matrices in SPIR-V below 1.6 (ours are 1.5): only in pipelines of whole subgroups (the context
+  // enables computeFullSubgroups where it enables the matrices).
+  if (code_.key.features & ShaderFeature::coopmat) ci.stage.flags = VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT_EXT;
   ci.layout = pipeline_layout_;
   const VkResult r = vkCreateComputePipelines(dev, cache, 1, &ci, nullptr, &pipeline_);
   vkDestroyShaderModule(dev, module, nullptr);  // the pipeline keeps what it needs

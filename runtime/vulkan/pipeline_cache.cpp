@@ -96,7 +96,9 @@ void PipelineCache::warn(const std::string& what) {
 
 std::optional<std::string> PipelineCache::driver_data() const {
   size_t size = 0;
-  if (vkGetPipelineCacheData(ctx_.device(), cache_, &size, nullptr) != VK_SUCCESS || size == 0 || size > kMaxBytes)
+  // Less than Vulkan's header is nothing a later run could load (Mesa 26's lavapipe gives 20 bytes).
+  if (vkGetPipelineCacheData(ctx_.device(), cache_, &size, nullptr) != VK_SUCCESS ||
+      size < sizeof(VkPipelineCacheHeaderVersionOne) || size > kMaxBytes)
     return std::nullopt;
   std::string data(size, '\0');
   // VK_INCOMPLETE only if another thread grew the cache in between; what was returned is then still valid.

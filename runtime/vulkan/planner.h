@@ -27,6 +27,7 @@ struct Dispatch {
   std::vector<const Buffer*> writes;     // the buffers it writes when not the node's output (scratch)
   bool quantizes_input = false;          // quantize_pairs (counted in the step summary)
   bool int8_dot = false;                 // a matmul with packed int8 dot products (counted there too)
+  bool coopmat = false;                  // a matmul in fp16 cooperative matrices (counted there too)
   const Buffer* copy_src = nullptr;
   uint64_t copy_offset = 0, copy_bytes = 0;  // copied from copy_src at copy_offset to the node's output
 };
@@ -47,10 +48,12 @@ struct WeightChunk {
 // product and the counters workgroups count themselves with (zeroed when allocated, and by the last workgroup
 // after each use: word 0 matmul_norm_add's decode kernel's, from kArgmaxCounterBase one per row of a split
 // argmax), a split argmax's slice maxima.
-enum class Scratch { pairs_xq, pairs_xd, attention_partials, normed, gate, product, counters, argmax_partials, count_ };
+enum class Scratch { pairs_xq, pairs_xd, attention_partials, normed, gate, product, counters, argmax_partials, fp16_x,
+                     token_scales, count_ };
 inline const char* scratch_name(Scratch s) {
   const char* names[] = {"prefill.pairs_xq", "prefill.pairs_xd", "attention.partials", "prefill.normed",
-                         "prefill.gate", "matmul_norm_add.product", "counters", "argmax.partials"};
+                         "prefill.gate", "matmul_norm_add.product", "counters", "argmax.partials",
+                         "prefill.fp16_x", "prefill.token_scales"};
   return names[size_t(s)];
 }
 constexpr uint32_t kArgmaxCounterBase = 4;
@@ -112,6 +115,10 @@ class PlanContext {
   // packed int8 dot products (matmul.comp INT8_DOT); only under VKGEMMA_KERNELS=int8-dot on devices with
   // VK_KHR_shader_integer_dot_product, and never where exact() asks for fp32 activations.
   virtual bool int8_dot() const = 0;
+  // GPU prompts' products in fp16 cooperative matrices with fp32 sums (matmul_tiled.comp COOPMAT): the square
+  // size n (n x n x n) to use, the largest the device lists among those compiled; 0 where none, and unless
+  // VKGEMMA_KERNELS=coopmat asks (no GPU has timed it yet), and never where exact() asks for fp32 activations.
+  virtual uint32_t coopmat_size() const = 0;
   // GPU prompts' attention in tiles of queries (attention_flash.comp); false under
   // VKGEMMA_KERNELS=attention-per-query (attention.comp's workgroup per query, which the GPU bundle times
   // against it).

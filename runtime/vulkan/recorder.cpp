@@ -69,6 +69,7 @@ void record_dispatches(Step& s, const std::vector<Dispatch>& dispatches, const B
     }
     if (d.quantizes_input) s.quantized_inputs++;
     if (d.int8_dot) s.int8_products++;
+    if (d.coopmat) s.coopmat_products++;
     vkCmdBindPipeline(s.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, d.pipeline->handle());
     vkCmdBindDescriptorSets(s.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, d.pipeline->pipeline_layout(), 0, 1, &d.set, 0,
                             nullptr);

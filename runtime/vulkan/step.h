@@ -20,6 +20,7 @@ struct Step {
   int dispatches = 0, barriers = 0, copies = 0;
   int quantized_inputs = 0;  // quantize_pairs dispatches (prompt matmuls with 8-bit activations)
   int int8_products = 0;     // matmul.comp INT8_DOT dispatches (decode with 8-bit activations)
+  int coopmat_products = 0;  // matmul_tiled.comp COOPMAT dispatches (prompts in fp16 cooperative matrices)
   bool ran = false;
 };
 

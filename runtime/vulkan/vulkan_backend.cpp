@@ -45,11 +45,28 @@ VulkanBackend::VulkanBackend(const BackendOptions& o) : Backend(o) {
   // device has them.
   int8_dot_ = !cpu_shaders() && subgroup_sums_ && ctx_->info().int8_dot && kernels.find("int8-dot") != std::string::npos;
   flash_attention_ = kernels.find("attention-per-query") == std::string::npos;
-  if (kernels.find("int8-dot") != std::string::npos && !int8_dot_)
-    notices_.push_back("VKGEMMA_KERNELS=int8-dot ignored: " +
-                       std::string(cpu_shaders() ? "the CPU-device shader set runs (VKGEMMA_GPU_SHADERS=1 takes the GPU set)"
-                                   : !ctx_->info().int8_dot ? ctx_->info().name + " lacks VK_KHR_shader_integer_dot_product"
-                                                            : "it needs subgroup sums (not with tree-sum)"));
+  // fp16 cooperative matrices in GPU prompts: asked for, and a size the device lists was compiled (the variants
+  // need glslang 13+ at build time: shaders/CMakeLists.txt COMPILER next).
+  if (kernels.find("coopmat") != std::string::npos) {
+    const auto compiled = [](uint32_t n) {
+      const uint32_t size_bit = n == 16 ? ShaderFeature::cm16 : n == 8 ? ShaderFeature::cm8 : 0u;
+      return size_bit != 0 &&
+             find_shader(shader_key(Shader::matmul_tiled, DType::F32, ShaderFeature::coopmat | size_bit)) != nullptr;
+    };
+    const std::vector<uint32_t>& sizes = ctx_->info().coopmat_f16_sizes;
+    if (!cpu_shaders() && !exact_)
+      for (auto n = sizes.rbegin(); n != sizes.rend() && coopmat_size_ == 0; ++n)
+        if (compiled(*n)) coopmat_size_ = *n;
+    if (coopmat_size_ == 0)
+      notices_.push_back(
+          "VKGEMMA_KERNELS=coopmat ignored: " +
+          std::string(cpu_shaders() ? "the CPU-device shader set runs (VKGEMMA_GPU_SHADERS=1 takes the GPU set)"
+                      : exact_      ? "exact fp32 products asked for"
+                      : sizes.empty() ? ctx_->info().name + " lacks fp16 cooperative matrices (VK_KHR_cooperative_matrix)"
+                      : !compiled(16) && !compiled(8)
+                          ? "this build has no cooperative-matrix shaders (no glslang 13+ at build time; tools/setup.sh installs one)"
+                          : "none of the device's sizes was compiled (16, 8)"));
+  }
   capture_decode_step_ = o.renderdoc_capture;
   if (profiling_ && ctx_->limits().timestampPeriod == 0)
     throw std::runtime_error("vulkan: --profile needs timestamp queries, which " + ctx_->info().name + " lacks");
@@ -184,6 +201,7 @@ class NodePlanner : public PlanContext {
   bool decode_rows2() const override { return b_.decode_rows2_; }
   DecodeThreads decode_threads() const override { return b_.decode_threads_; }
   bool int8_dot() const override { return b_.int8_dot_; }
+  uint32_t coopmat_size() const override { return b_.coopmat_size_; }
   bool flash_attention() const override { return b_.flash_attention_; }
 
  private:
@@ -296,6 +314,8 @@ std::string VulkanBackend::step_summary(const Graph& g) const {
   if (s.quantized_inputs > 0)
     text += "; " + std::to_string(s.quantized_inputs) + " matmuls with 8-bit activations (Q4_0/Q5_0/Q4_K/Q6_K prompt)";
   if (s.int8_products > 0) text += "; " + std::to_string(s.int8_products) + " matmuls with int8 dot products";
+  if (s.coopmat_products > 0)
+    text += "; " + std::to_string(s.coopmat_products) + " matmuls in fp16 cooperative matrices";
   // Which shader set ran (VKGEMMA_GPU_SHADERS / VKGEMMA_KERNELS force the others), so a figure names it.
   if (cpu_shaders())
     text += std::string("; kernels: CPU-device set, ") + (lane_rows_ ? "rows per lane" : "flat units");
@@ -306,6 +326,7 @@ std::string VulkanBackend::step_summary(const Graph& g) const {
              : decode_threads_ == PlanContext::DecodeThreads::always256 ? ", 256 threads per decode workgroup"
                                                                         : "") +
             (int8_dot_ ? (exact_ ? ", no int8 dot products (exact fp32 asked for)" : ", int8 dot products in decode and prompt products") : "") +
+            (coopmat_size_ ? ", prompts in " + std::to_string(coopmat_size_) + "x" + std::to_string(coopmat_size_) + " fp16 cooperative matrices" : "") +
             (flash_attention_ ? "" : ", prompts' attention per query");
   // Everything this backend holds so far (weights, caches, every prepared step), one VkDeviceMemory each.
   return text + "; device memory: " + std::to_string(ctx_->allocation_count()) + " allocations, " +

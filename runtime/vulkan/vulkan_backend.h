@@ -65,6 +65,7 @@ class VulkanBackend : public Backend {
   bool decode_rows2_ = false;      // GPU decode: 2 rows per workgroup (matmul.comp ROWS_PER_WG=2)
   PlanContext::DecodeThreads decode_threads_ = PlanContext::DecodeThreads::by_shape;  // GPU decode: 64 or 256
   bool int8_dot_ = false;          // GPU decode: 8-bit activations, packed dot products (matmul.comp INT8_DOT)
+  uint32_t coopmat_size_ = 0;      // GPU prompts: fp16 cooperative matrices of this size (matmul_tiled.comp COOPMAT)
   bool flash_attention_ = true;    // GPU prompts: attention_flash.comp (else attention.comp per query)
   bool subgroup_sums_ = false;     // GPU matmuls: subgroup shuffle sums (matmul.comp SUBGROUP_SUM)
   bool exact_ = false;        // BackendOptions::exact_matmul: fp32 activations in every product

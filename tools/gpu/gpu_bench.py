@@ -20,7 +20,7 @@ Per model (LABEL is "SHAPE DTYPE", e.g. "1b q4_k_m"), one after the other:
   3. per --variants entry V (VKGEMMA_KERNELS values: kernel variants not yet the default, or the default's
      predecessor), one `vkgemma bench` round (pp and tg) with VKGEMMA_KERNELS=V beside one without: which kernels
      a GPU prefers (for the first
-     model, step 1's greedy tokens with each variant too: int8-dot changes the arithmetic);
+     model, step 1's greedy tokens with each variant too: int8-dot and coopmat change the arithmetic);
   4. (first model only) the time to the first token of `vkgemma run -n 1` with an empty pipeline cache and
      then a warm one (the drivers' own shader caches off);
   5. `vkgemma run --profile` over a short prompt and --profile-tokens greedy tokens: the GPU time of every op
@@ -320,7 +320,7 @@ def main():
     ap.add_argument("-n", type=int, default=128)
     ap.add_argument("-r", "--reps", type=int, default=3)
     ap.add_argument("--check-tokens", type=int, default=16)
-    ap.add_argument("--variants", default="decode-rows2,decode-wg64,decode-wg256,tree-sum,int8-dot,attention-per-query",
+    ap.add_argument("--variants", default="decode-rows2,decode-wg64,decode-wg256,tree-sum,int8-dot,coopmat,attention-per-query",
                     help="comma-separated VKGEMMA_KERNELS values timed (prompt and generation) beside the default")
     ap.add_argument("--variants-for", default="q4_k_m",
                     help="time the variants only for models whose label contains this (the targets' dtype; F16's "
@@ -369,7 +369,7 @@ def main():
                     f"within {fmt(g['max_logprob_diff'], '.3g')}")
                 if g["leading_tokens_equal"] == 0:
                     failures.append(f"{label}: no greedy token agrees between Vulkan and CPU")
-                # The first model's greedy tokens with each kernel variant too (int8-dot changes the arithmetic):
+                # The first model's greedy tokens with each kernel variant too (int8-dot, coopmat change the arithmetic):
                 # a variant that is faster but wrong on this GPU is not a candidate for the default.
                 if not rows:
                     row["variant_agreement"] = {}

@@ -9,7 +9,7 @@
 # Settings (environment), defaults for the real table; the lavapipe proof shrinks them (tools/gpu/README.md):
 #   BUNDLE_SHAPES="1b 4b"  BUNDLE_TYPES="q4_k_m f16"  BENCH_P=512 BENCH_N=128 BENCH_R=3  CHECK_TOKENS=16
 #   PROFILE_TOKENS=64  (greedy tokens of each model's per-op profile, vkgemma run --profile; 0: none)
-#   BENCH_VARIANTS=decode-rows2,decode-wg64,decode-wg256,tree-sum,int8-dot,attention-per-query  (VKGEMMA_KERNELS values timed beside the default; empty: none)
+#   BENCH_VARIANTS=decode-rows2,decode-wg64,decode-wg256,tree-sum,int8-dot,coopmat,attention-per-query  (VKGEMMA_KERNELS values timed beside the default; empty: none)
 #   BUNDLE_WORK=/tmp/vkgemma-gpu-work  (the unpacked payload and Vulkan loader, the models: a rerun keeps them)
 #   ALLOW_CPU_DEVICE=1  (accept a CPU Vulkan device such as lavapipe; otherwise a GPU is required)
 #   BUNDLE_LOADER=auto|bundled|system  (auto: this bundle's glibc 2.36 loader only where the machine's is older)
@@ -154,7 +154,7 @@ llama_version=$(sed -n 's/^llama=//p' "$B/MANIFEST")
 rc=0
 "$py" "$P/tools/gpu/gpu_bench.py" --vkgemma "$vkgemma" --llama-bench "$work/bin/llama-bench" --out "$out" \
   -p "${BENCH_P:-512}" -n "${BENCH_N:-128}" -r "${BENCH_R:-3}" --check-tokens "${CHECK_TOKENS:-16}" \
-  --profile-tokens "${PROFILE_TOKENS:-64}" --variants "${BENCH_VARIANTS-decode-rows2,decode-wg64,decode-wg256,tree-sum,int8-dot,attention-per-query}" \
+  --profile-tokens "${PROFILE_TOKENS:-64}" --variants "${BENCH_VARIANTS-decode-rows2,decode-wg64,decode-wg256,tree-sum,int8-dot,coopmat,attention-per-query}" \
   --tokenizer "$P/tokenizer/gemma3-tokenizer.gguf" --deadline "$(($(date +%s) + budget - (SECONDS - t_start)))" \
   --device-line "$device" --commit "$commit" --llama-version "$llama_version" "${models[@]}" || rc=$?
 say "done in $((SECONDS - t_start)) s (exit status $rc)"

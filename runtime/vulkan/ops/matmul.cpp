@@ -3,6 +3,7 @@
 
 #include "runtime/vulkan/planner.h"
 #include "shaders/quantize_pairs.push.h"
+#include "shaders/to_fp16.push.h"
 #include "shaders/matmul.push.h"
 
 namespace vkg::vk {
@@ -24,6 +25,10 @@ constexpr uint32_t kTileRows = 64, kTileTokens = 64, kTileK = 32;
 constexpr uint32_t kTiledSharedBytes = kTileK * (kTileRows + 4 + kTileTokens + 4) * 4;
 // Its INT8_DOT variants: per 16 values of K, each row's and token's quants (16 bytes) and two scales (8 bytes).
 constexpr uint32_t kTiledInt8SharedBytes = kTileK / 16 * (kTileRows + kTileTokens) * 24;
+// Its COOPMAT variants: the fp16 weight and input tiles (rows of kTileK + 8 values) and the fp32 outputs (rows
+// of kTileRows + 4); each subgroup accumulates at most kCoopmatMaxBlocks blocks.
+constexpr uint32_t kTiledCoopmatSharedBytes = (kTileRows + kTileTokens) * (kTileK + 8) * 2 + kTileTokens * (kTileRows + 4) * 4;
+constexpr uint32_t kCoopmatMaxBlocks = 4;
 constexpr int64_t kTiledMinTokens = 9;
 // matmul.comp WG_SIZE=256 for one token: rows of at least this many units (3 trips of 64 threads), products of
 // at most this many workgroups of 8 rows (a few per compute unit of a large GPU).
@@ -102,27 +107,49 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
       fused = (*up_chunks)[i].rows == chunks[i].rows && c.fits_texels((*up_chunks)[i].buffer.get());
   }
   if ((m.norm || m.up || m.residual) && !fused) return out;
-  // GPUs, prompts: tiles of 64 rows x 64 tokens through shared memory (matmul_tiled.comp); with packed int8 dot
-  // products under VKGEMMA_KERNELS=int8-dot for the types compiled so (the block types).
+  // GPUs, prompts: tiles of 64 rows x 64 tokens through shared memory (matmul_tiled.comp); in fp16 cooperative
+  // matrices under VKGEMMA_KERNELS=coopmat, else with packed int8 dot products under VKGEMMA_KERNELS=int8-dot for
+  // the types compiled so (the block types).
   if (!rows_variant && x.rows() >= kTiledMinTokens && x.cols() % kTileK == 0) {
     uint32_t tiled_features = geglu ? ShaderFeature::geglu : 0u;
     if (wide_units(c, w.dtype, x.cols(), Shader::matmul_tiled, tiled_features)) tiled_features |= ShaderFeature::wide_units;
+    // fp16 cooperative matrices (VKGEMMA_KERNELS=coopmat) where the device's subgroups split the tile's blocks
+    // of n x n: a whole number of subgroups per row block, at most kCoopmatMaxBlocks blocks each.
+    const uint32_t cm = c.coopmat_size(), cm_bit = cm == 16 ? ShaderFeature::cm16 : cm == 8 ? ShaderFeature::cm8 : 0u;
+    const uint32_t subgroups = c.device().subgroup_size ? 256 / c.device().subgroup_size : 0, blocks_m = cm ? kTileRows / cm : 0;
+    // Their input, once per product: each token scaled into fp16's range and packed (to_fp16.comp), into scratch.
+    const Buffer* xh = cm_bit ? c.scratch(Scratch::fp16_x, uint64_t(x.rows()) * uint64_t(x.cols()) * 2) : nullptr;
+    const Buffer* scales = cm_bit ? c.scratch(Scratch::token_scales, uint64_t(x.rows()) * 4) : nullptr;
+    const bool tiled_coopmat =
+        xh && scales && subgroups >= blocks_m && subgroups % blocks_m == 0 &&
+        blocks_m * (kTileTokens / cm) <= subgroups * kCoopmatMaxBlocks &&
+        c.device().max_shared_memory >= kTiledCoopmatSharedBytes &&
+        find_shader(shader_key(Shader::matmul_tiled, w.dtype, (geglu ? ShaderFeature::geglu : 0u) | ShaderFeature::coopmat | cm_bit));
     const bool tiled_int8 =
-        c.int8_dot() && !c.exact() &&
+        !tiled_coopmat && c.int8_dot() && !c.exact() &&
         find_shader(shader_key(Shader::matmul_tiled, w.dtype, tiled_features | ShaderFeature::int8_dot)) != nullptr;
-    if (c.device().max_shared_memory >= (tiled_int8 ? kTiledInt8SharedBytes : kTiledSharedBytes)) {
-      const ShaderKey tiled =
-          shader_key(Shader::matmul_tiled, w.dtype, tiled_features | (tiled_int8 ? ShaderFeature::int8_dot : 0u));
+    if (tiled_coopmat) tiled_features = (geglu ? ShaderFeature::geglu : 0u) | ShaderFeature::coopmat | cm_bit;
+    if (tiled_int8) tiled_features |= ShaderFeature::int8_dot;
+    if (tiled_coopmat || c.device().max_shared_memory >= (tiled_int8 ? kTiledInt8SharedBytes : kTiledSharedBytes)) {
+      const ShaderKey tiled = shader_key(Shader::matmul_tiled, w.dtype, tiled_features);
+      if (tiled_coopmat) {
+        Dispatch h = c.dispatch(shader_key(Shader::to_fp16), {m.x, xh, scales},
+                                push::ToFp16{.K = u32(x.cols()), .n_tokens = u32(x.rows())}, u32(x.rows()));
+        h.writes = {xh, scales};
+        out.push_back(std::move(h));
+      }
       for (const WeightChunk& chunk : chunks) {
-        std::vector<const Buffer*> buffers = {m.x, chunk.buffer.get()};
+        std::vector<const Buffer*> buffers = {tiled_coopmat ? xh : m.x, chunk.buffer.get()};
         if (geglu) buffers.push_back(m.gate);
         buffers.push_back(out_buffer);
+        if (tiled_coopmat) buffers.push_back(scales);
         out.push_back(c.dispatch(tiled, buffers,
                                  push::Matmul{.K = u32(x.cols()), .rows = u32(chunk.rows), .row_offset = u32(chunk.row_begin),
                                              .out_stride = u32(w.rows()), .n_tokens = u32(x.rows()),
                                              .row_bytes = chunk.row_stride},
                                  ceil_div(chunk.rows, kTileRows), ceil_div(x.rows(), kTileTokens)));
         out.back().int8_dot = tiled_int8;
+        out.back().coopmat = tiled_coopmat;
         if (m.out) out.back().writes.push_back(m.out);
       }
       return out;
