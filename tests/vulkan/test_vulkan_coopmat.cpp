@@ -11,19 +11,12 @@
 #include <cstdlib>
 
 #include "runtime/quant/quant.h"
-#include "tests/ops/op_harness.h"
+#include "tests/vulkan/gpu_variant_run.h"
 
 using namespace vkg;
 using namespace vkg::op_test;
 
 namespace {
-
-double gelu_tanh(double v) { return 0.5 * v * (1.0 + std::tanh(0.7978845608028654 * (v + 0.044715 * v * v * v))); }
-
-bool env_has(const char* name, const char* value) {
-  const char* v = std::getenv(name);
-  return v && std::string(v).find(value) != std::string::npos;
-}
 
 double fp16(float v) { return fp16_to_fp32(fp32_to_fp16(v)); }
 
@@ -37,17 +30,6 @@ std::vector<double> token_fp16(const float* x, int64_t K) {
   std::vector<double> h(static_cast<size_t>(K));
   for (int64_t k = 0; k < K; ++k) h[size_t(k)] = fp16(x[k] * s) / double(s);
   return h;
-}
-
-std::vector<float> run_gpu_set(OneNode& op, std::string& summary) {
-  BackendOptions o;
-  o.validation = true;
-  o.exact_matmul = false;
-  o.gpu_shaders = true;
-  std::unique_ptr<Backend> backend = make_backend("vulkan", o);
-  backend->run(op.graph, op.inputs);
-  summary = backend->step_summary(op.graph);
-  return backend->read(op.graph, op.output);
 }
 
 // A prompt of n tokens through N rows of K values of `type` (matmul, or matmul_geglu), against the oracle. Token 3's
@@ -80,7 +62,7 @@ void check(DType type, int64_t K, bool geglu, int n) {
         abs_sum += std::fabs(p);
       }
       const size_t i = size_t(t * N + r);
-      const double gl = geglu ? gelu_tanh(gate[i]) : 1.0;
+      const double gl = geglu ? gelu_tanh_f64(gate[i]) : 1.0;
       want[i] = gl * sum;
       tol[i] = std::fabs(gl) * 1e-5 * abs_sum + 1e-6 * (1.0 + std::fabs(want[i]));
     }

@@ -9,20 +9,12 @@
 // with the variables set; without them it checks that no product takes int8 dot products.
 #include <cstdlib>
 
-#include "tests/ops/op_harness.h"
+#include "tests/vulkan/gpu_variant_run.h"
 
 using namespace vkg;
 using namespace vkg::op_test;
 
 namespace {
-
-// In double: the float one loses digits to 1 + tanh(u) for large negative inputs, where the shader's form does not.
-double gelu_tanh(double v) { return 0.5 * v * (1.0 + std::tanh(0.7978845608028654 * (v + 0.044715 * v * v * v))); }
-
-bool env_has(const char* name, const char* value) {
-  const char* v = std::getenv(name);
-  return v && std::string(v).find(value) != std::string::npos;
-}
 
 // The shader's quantization of one row of K values, per 16: the dequantized values d * q, and each value's d.
 void quantize16(const std::vector<float>& x, std::vector<double>& hq, std::vector<double>& step) {
@@ -55,18 +47,6 @@ RowDot dot(const std::vector<double>& h, const std::vector<double>& step, DType 
     o.tie = std::max(o.tie, step[k] * std::fabs(w[k]));
   }
   return o;
-}
-
-// The node on Vulkan, GPU shader set, fp32 not forced (so int8 may run); also returns the step summary.
-std::vector<float> run_gpu_set(OneNode& op, std::string& summary) {
-  BackendOptions o;
-  o.validation = true;
-  o.exact_matmul = false;
-  o.gpu_shaders = true;
-  std::unique_ptr<Backend> backend = make_backend("vulkan", o);
-  backend->run(op.graph, op.inputs);
-  summary = backend->step_summary(op.graph);
-  return backend->read(op.graph, op.output);
 }
 
 void require_within(const std::vector<float>& got, const std::vector<double>& want, const std::vector<double>& tol) {
@@ -130,7 +110,7 @@ void check(DType type, int64_t K, Kind kind, int n) {
         for (int64_t r = 0; r < N; ++r) {
           const size_t i = size_t(t * N + r);
           const RowDot d = dot(hq[size_t(t)], step[size_t(t)], type, wb, r, K);
-          const double gl = gelu_tanh(gate[i]);
+          const double gl = gelu_tanh_f64(gate[i]);
           want[i] = gl * d.sum;
           tol[i] = std::fabs(gl) * 1e-5 * d.abs_sum + 1e-6 * (1.0 + std::fabs(want[i]));
         }
@@ -145,7 +125,7 @@ void check(DType type, int64_t K, Kind kind, int n) {
           const size_t i = size_t(t * N + r);
           const RowDot gd = dot(hq[size_t(t)], step[size_t(t)], type, wb, r, K);
           const RowDot ud = dot(hq[size_t(t)], step[size_t(t)], type, up_b, r, K);
-          const double gl = gelu_tanh(gd.sum);
+          const double gl = gelu_tanh_f64(gd.sum);
           want[i] = gl * ud.sum;
           // |gelu'| <= 1.2 carries the gate's error through the GeGLU (as norm_gate_up's op test).
           tol[i] = 1.2 * (1e-5 * gd.abs_sum + gd.tie) * std::fabs(ud.sum) +
