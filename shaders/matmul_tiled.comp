@@ -44,7 +44,13 @@
 #define WG_SIZE 256
 #define TILE_ROWS 64
 #define TILE_TOKENS 64
+#ifdef COOPMAT
+// 64 values per step: each of the 256 threads dequantizes one 16-value unit of the 64 rows, and each barrier pair
+// feeds a subgroup 4 (16 x 16) or 8 (8 x 8) products per block. K must be a multiple of 64 (the planner checks).
+#define TILE_K 64
+#else
 #define TILE_K 32
+#endif
 // Rows of the tiles in vec4s, one more than the tile's width: the transposing stores below then spread over
 // the banks (a row of 64 floats would put every k of one token on the same bank).
 #define ROW_VEC4S (TILE_ROWS / 4 + 1)
@@ -93,7 +99,7 @@ void store_out(uint r, uint t, float v) {
 }
 
 #if defined(COOPMAT)
-// Rows of the fp16 tiles: TILE_K values and 8 more, so each row starts 16 bytes after a multiple of 64 (the
+// Rows of the fp16 tiles: TILE_K values and 8 more, so each row starts 16 bytes after a multiple of 128 (the
 // cooperative loads' rows on different banks; 16-byte aligned rows and offsets, which every driver takes).
 #define TILE_K_PAD (TILE_K + 8)
 #define BLOCKS_M (TILE_ROWS / CM)    // the tile in blocks of CM x CM outputs
@@ -102,9 +108,10 @@ void store_out(uint r, uint t, float v) {
 // BLOCKS_M * BLOCKS_N / MAX_BLOCKS subgroups (NVIDIA's 32-thread subgroups: 8; lavapipe's 8: 32).
 #define MAX_BLOCKS 4
 #define C_STRIDE (TILE_ROWS + 4)
+#define C_TOKENS (TILE_TOKENS / 2)  // the outputs leave in two halves: 26.5 KiB in all, under lavapipe's 32
 shared float16_t w_sh[TILE_ROWS * TILE_K_PAD];     // weight row r, value k of the step: [r * TILE_K_PAD + k]
 shared float16_t x_sh[TILE_TOKENS * TILE_K_PAD];   // token t: [t * TILE_K_PAD + k], scaled
-shared float c_sh[TILE_TOKENS * C_STRIDE];         // the outputs: token t, row r at [t * C_STRIDE + r]
+shared float c_sh[C_TOKENS * C_STRIDE];           // half the outputs: token t, row r at [t * C_STRIDE + r]
 
 void main() {
   const uint tid = gl_LocalInvocationID.x;
@@ -150,15 +157,19 @@ void main() {
     }
     barrier();
   }
-  [[unroll]] for (uint i = 0u; i < MAX_BLOCKS; ++i) {
-    const uint bn = bn0 + i * bn_step;
-    if (bn < BLOCKS_N)
-      coopMatStore(acc[i], c_sh, bn * CM * C_STRIDE + bm * CM, C_STRIDE, gl_CooperativeMatrixLayoutColumnMajor);
-  }
-  barrier();
-  for (uint e = tid; e < TILE_ROWS * TILE_TOKENS; e += WG_SIZE) {
-    const uint r = e % TILE_ROWS, t = e / TILE_ROWS;
-    if (t0 + t < p.n_tokens) store_out(r0 + r, t0 + t, c_sh[t * C_STRIDE + r] / token_scale[t0 + t]);
+  [[unroll]] for (uint h = 0u; h < 2u; ++h) {
+    [[unroll]] for (uint i = 0u; i < MAX_BLOCKS; ++i) {
+      const uint bn = bn0 + i * bn_step;
+      if (bn < BLOCKS_N && bn / (BLOCKS_N / 2u) == h)  // uniform in the subgroup
+        coopMatStore(acc[i], c_sh, (bn * CM - h * C_TOKENS) * C_STRIDE + bm * CM, C_STRIDE,
+                     gl_CooperativeMatrixLayoutColumnMajor);
+    }
+    barrier();
+    for (uint e = tid; e < TILE_ROWS * C_TOKENS; e += WG_SIZE) {
+      const uint r = e % TILE_ROWS, t = t0 + h * C_TOKENS + e / TILE_ROWS;
+      if (t < p.n_tokens) store_out(r0 + r, t, c_sh[(e / TILE_ROWS) * C_STRIDE + r] / token_scale[t]);
+    }
+    barrier();
   }
 }
 

@@ -102,8 +102,8 @@ TEST_SUITE("vulkan_ops") {
                            "(the CTest runs this case under .cache/mesa-next/run, Mesa 26's lavapipe from tools/setup.sh)");
     for (DType type : {DType::F32, DType::F16, DType::BF16, DType::Q4_0, DType::Q5_0, DType::Q8_0, DType::Q4_K,
                        DType::Q5_K, DType::Q6_K})
-      // 544: 17 blocks of 32 (an odd number of the tile's K steps' halves); 768: 3 blocks of 256
-      for (int64_t K : {544, 768}) {
+      // 576: 18 blocks of 32 (an odd number of the tile's K steps of 64: 9); 768: 3 blocks of 256
+      for (int64_t K : {576, 768}) {
         if (K % dtype_info(type).block_elems != 0 || (K == 768 && dtype_info(type).block_elems == 32)) continue;
         for (bool geglu : {false, true})
           for (int n : {9, 70}) {  // the fewest tokens that take tiles; two tiles of 64 tokens, the second partial

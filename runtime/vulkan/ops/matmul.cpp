@@ -25,9 +25,11 @@ constexpr uint32_t kTileRows = 64, kTileTokens = 64, kTileK = 32;
 constexpr uint32_t kTiledSharedBytes = kTileK * (kTileRows + 4 + kTileTokens + 4) * 4;
 // Its INT8_DOT variants: per 16 values of K, each row's and token's quants (16 bytes) and two scales (8 bytes).
 constexpr uint32_t kTiledInt8SharedBytes = kTileK / 16 * (kTileRows + kTileTokens) * 24;
-// Its COOPMAT variants: the fp16 weight and input tiles (rows of kTileK + 8 values) and the fp32 outputs (rows
-// of kTileRows + 4); each subgroup accumulates at most kCoopmatMaxBlocks blocks.
-constexpr uint32_t kTiledCoopmatSharedBytes = (kTileRows + kTileTokens) * (kTileK + 8) * 2 + kTileTokens * (kTileRows + 4) * 4;
+// Its COOPMAT variants: K steps of 64, the fp16 weight and input tiles (rows of 64 + 8 values) and half the fp32
+// outputs at a time (rows of kTileRows + 4); each subgroup accumulates at most kCoopmatMaxBlocks blocks.
+constexpr uint32_t kCoopmatTileK = 64;
+constexpr uint32_t kTiledCoopmatSharedBytes =
+    (kTileRows + kTileTokens) * (kCoopmatTileK + 8) * 2 + kTileTokens / 2 * (kTileRows + 4) * 4;
 constexpr uint32_t kCoopmatMaxBlocks = 4;
 constexpr int64_t kTiledMinTokens = 9;
 // matmul.comp WG_SIZE=256 for one token: rows of at least this many units (3 trips of 64 threads), products of
@@ -118,8 +120,9 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
     const uint32_t cm = c.coopmat_size(), cm_bit = cm == 16 ? ShaderFeature::cm16 : cm == 8 ? ShaderFeature::cm8 : 0u;
     const uint32_t subgroups = c.device().subgroup_size ? 256 / c.device().subgroup_size : 0, blocks_m = cm ? kTileRows / cm : 0;
     // Their input, once per product: each token scaled into fp16's range and packed (to_fp16.comp), into scratch.
-    const Buffer* xh = cm_bit ? c.scratch(Scratch::fp16_x, uint64_t(x.rows()) * uint64_t(x.cols()) * 2) : nullptr;
-    const Buffer* scales = cm_bit ? c.scratch(Scratch::token_scales, uint64_t(x.rows()) * 4) : nullptr;
+    const bool coopmat_shape = cm_bit != 0 && x.cols() % kCoopmatTileK == 0;
+    const Buffer* xh = coopmat_shape ? c.scratch(Scratch::fp16_x, uint64_t(x.rows()) * uint64_t(x.cols()) * 2) : nullptr;
+    const Buffer* scales = coopmat_shape ? c.scratch(Scratch::token_scales, uint64_t(x.rows()) * 4) : nullptr;
     const bool tiled_coopmat =
         xh && scales && subgroups >= blocks_m && subgroups % blocks_m == 0 &&
         blocks_m * (kTileTokens / cm) <= subgroups * kCoopmatMaxBlocks &&
