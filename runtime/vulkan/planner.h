@@ -47,7 +47,7 @@ struct WeightChunk {
 // prompt's normed rows (norm_matmul, norm_gate_up) and its gate product (norm_gate_up), matmul_norm_add's
 // product and the counters workgroups count themselves with (zeroed when allocated, and by the last workgroup
 // after each use: word 0 matmul_norm_add's decode kernel's, from kArgmaxCounterBase one per row of a split
-// argmax), a split argmax's slice maxima.
+// argmax), a split argmax's slice maxima, the cooperative-matrix tiles' input as scaled fp16 and its tokens' scales.
 enum class Scratch { pairs_xq, pairs_xd, attention_partials, normed, gate, product, counters, argmax_partials, fp16_x,
                      token_scales, count_ };
 inline const char* scratch_name(Scratch s) {

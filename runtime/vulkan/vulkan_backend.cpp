@@ -45,6 +45,11 @@ VulkanBackend::VulkanBackend(const BackendOptions& o) : Backend(o) {
   // device has them.
   int8_dot_ = !cpu_shaders() && subgroup_sums_ && ctx_->info().int8_dot && kernels.find("int8-dot") != std::string::npos;
   flash_attention_ = kernels.find("attention-per-query") == std::string::npos;
+  if (kernels.find("int8-dot") != std::string::npos && !int8_dot_)
+    notices_.push_back("VKGEMMA_KERNELS=int8-dot ignored: " +
+                       std::string(cpu_shaders() ? "the CPU-device shader set runs (VKGEMMA_GPU_SHADERS=1 takes the GPU set)"
+                                   : !ctx_->info().int8_dot ? ctx_->info().name + " lacks VK_KHR_shader_integer_dot_product"
+                                                            : "it needs subgroup sums (not with tree-sum)"));
   // fp16 cooperative matrices in GPU prompts: asked for, and a size the device lists was compiled (the variants
   // need glslang 13+ at build time: shaders/CMakeLists.txt COMPILER next).
   if (kernels.find("coopmat") != std::string::npos) {
