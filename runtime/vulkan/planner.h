@@ -57,6 +57,8 @@ inline const char* scratch_name(Scratch s) {
   return names[size_t(s)];
 }
 constexpr uint32_t kArgmaxCounterBase = 4;
+// matmul_tiled.comp COOPMAT's compiled block sizes n (n x n x n) as their feature bits (CM=16, CM=8); 0 for others.
+inline uint32_t coopmat_size_feature(uint32_t n) { return n == 16 ? ShaderFeature::cm16 : n == 8 ? ShaderFeature::cm8 : 0u; }
 
 constexpr uint32_t kMaxGroups = 65535;        // workgroups per grid dimension
 constexpr uint32_t kMatmulRowsPerGroup = 8;   // shaders/matmul.comp: each workgroup computes 8 rows

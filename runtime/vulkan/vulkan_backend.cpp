@@ -54,9 +54,8 @@ VulkanBackend::VulkanBackend(const BackendOptions& o) : Backend(o) {
   // need glslang 13+ at build time: shaders/CMakeLists.txt COMPILER next).
   if (kernels.find("coopmat") != std::string::npos) {
     const auto compiled = [](uint32_t n) {
-      const uint32_t size_bit = n == 16 ? ShaderFeature::cm16 : n == 8 ? ShaderFeature::cm8 : 0u;
-      return size_bit != 0 &&
-             find_shader(shader_key(Shader::matmul_tiled, DType::F32, ShaderFeature::coopmat | size_bit)) != nullptr;
+      return coopmat_size_feature(n) != 0 &&
+             find_shader(shader_key(Shader::matmul_tiled, DType::F32, ShaderFeature::coopmat | coopmat_size_feature(n))) != nullptr;
     };
     const std::vector<uint32_t>& sizes = ctx_->info().coopmat_f16_sizes;
     if (!cpu_shaders() && !exact_)

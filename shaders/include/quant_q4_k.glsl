@@ -89,15 +89,5 @@ float wt_unit_i8(uint row_off, uint u, out uint q[4], out float m) {
   [[unroll]] for (uint i = 0u; i < 4u; ++i) q[i] = (qs[i] >> shift) & 0x0F0F0F0Fu;
   return d1;
 }
-// The fp32 products' values from the same quants: d1 * q - m1 (precise: no fused multiply-add, so the value is
-// bit-exact with the CPU dequantizer).
-void wt_dequant_unit(uint row_off, uint u, out float v[WT_UNIT]) {
-  uint q[4];
-  float m1;
-  const float d1 = wt_unit_i8(row_off, u, q, m1);
-  [[unroll]] for (uint j = 0u; j < 16u; ++j) {
-    precise float y = d1 * float(wt_byte(q, j)) - m1;
-    v[j] = y;
-  }
-}
+#include "quant_k_unit_i8.glsl"  // wt_dequant_unit from these quants
 #endif

@@ -117,7 +117,8 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
     if (wide_units(c, w.dtype, x.cols(), Shader::matmul_tiled, tiled_features)) tiled_features |= ShaderFeature::wide_units;
     // fp16 cooperative matrices (VKGEMMA_KERNELS=coopmat) where the device's subgroups split the tile's blocks
     // of n x n: a whole number of subgroups per row block, at most kCoopmatMaxBlocks blocks each.
-    const uint32_t cm = c.coopmat_size(), cm_bit = cm == 16 ? ShaderFeature::cm16 : cm == 8 ? ShaderFeature::cm8 : 0u;
+    const uint32_t cm = c.coopmat_size(), cm_bit = coopmat_size_feature(cm);
+    const uint32_t coopmat_features = (geglu ? ShaderFeature::geglu : 0u) | ShaderFeature::coopmat | cm_bit;
     const uint32_t subgroups = c.device().subgroup_size ? 256 / c.device().subgroup_size : 0, blocks_m = cm ? kTileRows / cm : 0;
     // Their input, once per product: each token scaled into fp16's range and packed (to_fp16.comp), into scratch.
     const bool coopmat_shape = cm_bit != 0 && x.cols() % kCoopmatTileK == 0;
@@ -127,11 +128,11 @@ std::vector<Dispatch> plan_matmul(PlanContext& c, const MatmulOperands& m) {
         xh && scales && subgroups >= blocks_m && subgroups % blocks_m == 0 &&
         blocks_m * (kTileTokens / cm) <= subgroups * kCoopmatMaxBlocks &&
         c.device().max_shared_memory >= kTiledCoopmatSharedBytes &&
-        find_shader(shader_key(Shader::matmul_tiled, w.dtype, (geglu ? ShaderFeature::geglu : 0u) | ShaderFeature::coopmat | cm_bit));
+        find_shader(shader_key(Shader::matmul_tiled, w.dtype, coopmat_features));
     const bool tiled_int8 =
         !tiled_coopmat && c.int8_dot() && !c.exact() &&
         find_shader(shader_key(Shader::matmul_tiled, w.dtype, tiled_features | ShaderFeature::int8_dot)) != nullptr;
-    if (tiled_coopmat) tiled_features = (geglu ? ShaderFeature::geglu : 0u) | ShaderFeature::coopmat | cm_bit;
+    if (tiled_coopmat) tiled_features = coopmat_features;
     if (tiled_int8) tiled_features |= ShaderFeature::int8_dot;
     if (tiled_coopmat || c.device().max_shared_memory >= (tiled_int8 ? kTiledInt8SharedBytes : kTiledSharedBytes)) {
       const ShaderKey tiled = shader_key(Shader::matmul_tiled, w.dtype, tiled_features);
